@@ -1,0 +1,1 @@
+"""Feed collection: fetch, parse, normalize and store news articles exactly once."""

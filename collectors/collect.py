@@ -1,0 +1,247 @@
+"""One collection cycle: fetch every due feed concurrently, then store each feed in one transaction."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import hashlib
+import sqlite3
+from collections import Counter
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from collectors import schedule
+from collectors.fetch import USER_AGENT, FetchResult, fetch, make_client
+from collectors.normalize import format_utc
+from collectors.parse import FeedError, ParsedFeed, parse_feed
+from collectors.store import ensure_outlet, store_articles, transaction
+
+# Some servers answer 304 although the feed changed: fetch without validators twice a day.
+UNCONDITIONAL_EVERY = dt.timedelta(hours=12)
+POLLED_STATUSES = ("active", "failing")
+
+
+@dataclass
+class CollectorConfig:
+    deadline_s: float = 20.0
+    max_bytes: int = 15 * 1024 * 1024
+    per_host: int = 2
+    concurrency: int = 16
+    redirect_confirmations: int = 3      # permanent redirects seen in a row before the URL moves
+    user_agent: str = USER_AGENT
+
+
+@dataclass
+class FeedOutcome:
+    feed_id: int
+    url: str
+    outcome: str                         # ok | not_modified | error
+    error_kind: str | None = None
+    error: str | None = None
+    items: int = 0
+    new_items: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class CycleReport:
+    outcomes: list[FeedOutcome] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def new_items(self) -> int:
+        return sum(o.new_items for o in self.outcomes)
+
+    def summary(self) -> str:
+        counts = Counter(o.outcome for o in self.outcomes)
+        kinds = Counter(o.error_kind for o in self.outcomes if o.error_kind)
+        text = (f"{len(self.outcomes)} feeds in {self.seconds:.1f} s: {counts['ok']} ok, "
+                f"{counts['not_modified']} not modified, {counts['error']} failed; {self.new_items} new articles")
+        if kinds:
+            text += " (" + ", ".join(f"{k}: {n}" for k, n in sorted(kinds.items())) + ")"
+        return text
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+def due_feeds(conn: sqlite3.Connection, now: dt.datetime, force: bool = False) -> list[sqlite3.Row]:
+    """Feeds to poll now: every polled feed when forced, else those whose next fetch time has come."""
+    sql = f"SELECT * FROM feeds WHERE status IN {POLLED_STATUSES}"
+    params: tuple = ()
+    if not force:
+        sql += " AND (next_fetch_at IS NULL OR next_fetch_at <= ?)"
+        params = (format_utc(now),)
+    return conn.execute(sql + " ORDER BY id", params).fetchall()
+
+
+def _validators(feed: sqlite3.Row, now: dt.datetime) -> tuple[str | None, str | None]:
+    last = feed["last_unconditional_at"]
+    if not last or dt.datetime.fromisoformat(last).replace(tzinfo=dt.UTC) < now - UNCONDITIONAL_EVERY:
+        return None, None
+    return feed["etag"], feed["last_modified"]
+
+
+async def _fetch_feed(client, feed: sqlite3.Row, config: CollectorConfig, host_limits: dict[str, asyncio.Semaphore],
+                      now: dt.datetime) -> FetchResult:
+    host = urlsplit(feed["url"]).hostname or ""
+    limit = host_limits.setdefault(host, asyncio.Semaphore(config.per_host))
+    etag, last_modified = _validators(feed, now)
+    async with limit:
+        return await fetch(client, feed["url"], etag, last_modified,
+                           deadline_s=config.deadline_s, max_bytes=config.max_bytes)
+
+
+def _outlet_for(conn: sqlite3.Connection, feed: sqlite3.Row, parsed: ParsedFeed) -> int:
+    """The feed's outlet; a feed added by URL alone takes its channel title (or host) as outlet."""
+    if feed["outlet_id"]:
+        return feed["outlet_id"]
+    name = parsed.title or urlsplit(feed["url"]).hostname or feed["url"]
+    outlet_id = ensure_outlet(conn, name, None, parsed.language)
+    conn.execute("UPDATE feeds SET outlet_id = ? WHERE id = ?", (outlet_id, feed["id"]))
+    return outlet_id
+
+
+def _record_redirect(conn: sqlite3.Connection, feed: sqlite3.Row, result: FetchResult,
+                     config: CollectorConfig) -> str | None:
+    """Track permanent redirects; move the feed's URL once one is confirmed. Returns a note if it moved."""
+    target = result.permanent_redirect
+    if not target:
+        conn.execute("UPDATE feeds SET redirect_to = NULL, redirect_seen = 0 WHERE id = ?", (feed["id"],))
+        return None
+    seen = feed["redirect_seen"] + 1 if feed["redirect_to"] == target else 1
+    if seen < config.redirect_confirmations:
+        conn.execute("UPDATE feeds SET redirect_to = ?, redirect_seen = ? WHERE id = ?", (target, seen, feed["id"]))
+        return None
+    other = conn.execute("SELECT id FROM feeds WHERE url = ?", (target,)).fetchone()
+    if other:
+        conn.execute("UPDATE feeds SET status = 'duplicate', redirect_to = ?, redirect_seen = ?, last_error = ? "
+                     "WHERE id = ?", (target, seen, f"permanently redirects to feed {other[0]} ({target})",
+                                      feed["id"]))
+        return f"duplicate of feed {other[0]}"
+    conn.execute("UPDATE feeds SET url = ?, redirect_to = NULL, redirect_seen = 0 WHERE id = ?",
+                 (target, feed["id"]))
+    return f"moved to {target}"
+
+
+def _apply(conn: sqlite3.Connection, feed: sqlite3.Row, result: FetchResult, config: CollectorConfig,
+           now: dt.datetime, started: str) -> FeedOutcome:
+    """Store what one fetch brought and the feed's new state, all in one transaction."""
+    outcome = FeedOutcome(feed["id"], feed["url"], "ok")
+    stamp = format_utc(now)
+    parsed: ParsedFeed | None = None
+    body_hash = hashlib.sha256(result.body).hexdigest() if result.body else None
+    if result.ok and result.status == 200 and body_hash != feed["body_hash"]:
+        try:
+            parsed = parse_feed(result.body, now, result.headers.get("content-type"), result.url, feed["language"])
+        except FeedError as exc:
+            outcome.error_kind, outcome.error = exc.kind, str(exc)
+    elif result.ok:
+        outcome.outcome = "not_modified"
+    else:
+        outcome.error_kind, outcome.error = result.error_kind, result.error
+    if outcome.error_kind:
+        outcome.outcome = "error"
+    with transaction(conn):
+        if parsed is not None:
+            outlet_id = _outlet_for(conn, feed, parsed)
+            outcome.items = len(parsed.articles)
+            outcome.new_items = store_articles(conn, feed["id"], outlet_id, parsed.articles, stamp)
+            outcome.warnings = parsed.warnings + (
+                [f"{parsed.skipped} items without an http(s) link skipped"] if parsed.skipped else [])
+        _update_feed(conn, feed, result, outcome, now, body_hash)
+        if outcome.error_kind != "gone" and result.status is not None:
+            note = _record_redirect(conn, feed, result, config)
+            if note:
+                outcome.warnings.append(note)
+        conn.execute(
+            "INSERT INTO fetch_log (feed_id, started_at, duration_ms, http_status, outcome, error_kind, error, bytes, "
+            "items, new_items) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (feed["id"], started, result.elapsed_ms, result.status, outcome.outcome, outcome.error_kind,
+             "; ".join(filter(None, [outcome.error, *outcome.warnings])) or None, len(result.body),
+             outcome.items, outcome.new_items))
+    return outcome
+
+
+def _update_feed(conn: sqlite3.Connection, feed: sqlite3.Row, result: FetchResult, outcome: FeedOutcome,
+                 now: dt.datetime, body_hash: str | None) -> None:
+    stamp = format_utc(now)
+    if outcome.error_kind:
+        errors = feed["consecutive_errors"] + 1
+        status = "gone" if outcome.error_kind == "gone" else "failing"
+        delay = schedule.error_delay(errors, result.retry_after_s)
+        conn.execute(
+            "UPDATE feeds SET status = ?, consecutive_errors = ?, last_fetch_at = ?, last_error_kind = ?, "
+            "last_error = ?, last_error_at = ?, next_fetch_at = ? WHERE id = ?",
+            (status, errors, stamp, outcome.error_kind, outcome.error, stamp,
+             format_utc(now + dt.timedelta(seconds=delay)), feed["id"]))
+        return
+    interval = schedule.next_interval(feed["interval_s"], outcome.items, outcome.new_items)
+    unconditional = None if any(_validators(feed, now)) else stamp
+    conn.execute(
+        "UPDATE feeds SET status = 'active', consecutive_errors = 0, last_fetch_at = ?, last_success_at = ?, "
+        "etag = coalesce(?, etag), last_modified = coalesce(?, last_modified), body_hash = coalesce(?, body_hash), "
+        "last_unconditional_at = coalesce(?, last_unconditional_at), interval_s = ?, next_fetch_at = ?, "
+        "articles_seen = articles_seen + ?, last_new_at = CASE WHEN ? > 0 THEN ? ELSE last_new_at END "
+        "WHERE id = ?",
+        (stamp, stamp, result.headers.get("etag"), result.headers.get("last-modified"), body_hash, unconditional,
+         interval, format_utc(now + dt.timedelta(seconds=schedule.jitter(interval))), outcome.new_items,
+         outcome.new_items, stamp, feed["id"]))
+
+
+async def run_cycle(conn: sqlite3.Connection, config: CollectorConfig | None = None, force: bool = False,
+                    now: dt.datetime | None = None) -> CycleReport:
+    """Poll the due feeds (all polled ones with `force`); each feed is stored as soon as it arrives."""
+    config = config or CollectorConfig()
+    now = now or utcnow()
+    report = CycleReport()
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    feeds = due_feeds(conn, now, force)
+    host_limits: dict[str, asyncio.Semaphore] = {}
+    gate = asyncio.Semaphore(config.concurrency)
+
+    async def one(feed: sqlite3.Row) -> tuple[sqlite3.Row, FetchResult]:
+        async with gate:
+            return feed, await _fetch_feed(client, feed, config, host_limits, now)
+
+    async with make_client(config.per_host, config.concurrency, config.user_agent) as client:
+        for next_done in asyncio.as_completed([one(f) for f in feeds]):
+            feed, result = await next_done
+            report.outcomes.append(_apply(conn, feed, result, config, utcnow(), format_utc(now)))
+    report.seconds = loop.time() - started
+    return report
+
+
+def next_due_in(conn: sqlite3.Connection, now: dt.datetime) -> float | None:
+    """Seconds until the next feed is due (0 if one is overdue), None when no feed is polled."""
+    row = conn.execute(f"SELECT min(coalesce(next_fetch_at, '')) FROM feeds WHERE status IN {POLLED_STATUSES}"
+                       ).fetchone()
+    if row[0] is None:
+        return None
+    if not row[0]:
+        return 0.0
+    due = dt.datetime.fromisoformat(row[0]).replace(tzinfo=dt.UTC)
+    return max(0.0, (due - now).total_seconds())
+
+
+async def run_forever(conn: sqlite3.Connection, config: CollectorConfig, stop: asyncio.Event,
+                      log=print, max_sleep_s: float = 60.0) -> None:
+    """Run cycles on the feeds' schedules until `stop` is set; a cycle in flight is cancelled between feeds."""
+    while not stop.is_set():
+        cycle = asyncio.ensure_future(run_cycle(conn, config))
+        stopper = asyncio.ensure_future(stop.wait())
+        done, _ = await asyncio.wait({cycle, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        if cycle not in done:
+            cycle.cancel()
+            await asyncio.gather(cycle, return_exceptions=True)
+            break
+        stopper.cancel()
+        report = cycle.result()
+        if report.outcomes:
+            log(f"[{format_utc(utcnow())}] {report.summary()}")
+        wait = next_due_in(conn, utcnow())
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=min(max_sleep_s, wait if wait is not None else max_sleep_s))

@@ -1,0 +1,141 @@
+"""Feed lists in and out: OPML (as feed readers and the replay server write it) and CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import sqlite3
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from pathlib import Path
+
+from collectors.normalize import resolve_link
+from collectors.store import ensure_feed, transaction
+
+CSV_COLUMNS = ["feed_url", "outlet", "country", "language"]
+DEFAULT_FEEDS = Path(__file__).parent / "data" / "default-feeds.csv"
+
+
+class FeedListError(ValueError):
+    """A feed list that cannot be read; the message says why."""
+
+
+@dataclass(frozen=True)
+class FeedSpec:
+    url: str
+    outlet: str | None = None
+    country: str | None = None
+    language: str | None = None
+
+
+def _clean_country(value: str | None) -> str | None:
+    value = (value or "").strip().upper()
+    return value if len(value) == 2 and value.isalpha() else None
+
+
+def _clean_language(value: str | None) -> str | None:
+    value = (value or "").strip().lower().split("-")[0]
+    return value if 2 <= len(value) <= 3 and value.isalpha() else None
+
+
+def _spec(url: str | None, outlet: str | None, country: str | None, language: str | None) -> FeedSpec | None:
+    link = resolve_link((url or "").strip())
+    if not link:
+        return None
+    return FeedSpec(link, (outlet or "").strip() or None, _clean_country(country), _clean_language(language))
+
+
+def read_opml(data: bytes) -> tuple[list[FeedSpec], int]:
+    """Feeds of an OPML document and the number of outlines skipped; entity tricks are refused."""
+    head = data[:4096].lower()
+    if b"<!doctype" in head or b"<!entity" in data.lower():
+        raise FeedListError("OPML with a DOCTYPE or entity declarations is refused (entity expansion attacks)")
+    try:
+        root = ET.fromstring(data)
+    except ET.ParseError as exc:
+        raise FeedListError(f"not valid OPML: {exc}") from exc
+    if root.tag.lower() != "opml":
+        raise FeedListError(f"not OPML: the root element is <{root.tag}>")
+    specs, skipped = [], 0
+    for outline in root.iter("outline"):
+        url = outline.get("xmlUrl") or outline.get("xmlurl")
+        if url is None:
+            continue  # a folder
+        spec = _spec(url, outline.get("text") or outline.get("title"), outline.get("country"),
+                     outline.get("language"))
+        if spec:
+            specs.append(spec)
+        else:
+            skipped += 1
+    return specs, skipped
+
+
+def read_csv(text: str) -> tuple[list[FeedSpec], int]:
+    """Feeds of a CSV with the columns feed_url,outlet,country,language (url/xmlUrl accepted for feed_url)."""
+    reader = csv.DictReader(io.StringIO(text))
+    fields = {f.strip().lower(): f for f in (reader.fieldnames or [])}
+    url_key = next((fields[k] for k in ("feed_url", "url", "xmlurl") if k in fields), None)
+    if url_key is None:
+        raise FeedListError(f"CSV needs a feed_url column; found {', '.join(fields) or 'no header'}")
+    specs, skipped = [], 0
+    for row in reader:
+        spec = _spec(row.get(url_key), row.get(fields.get("outlet", "")), row.get(fields.get("country", "")),
+                     row.get(fields.get("language", "")))
+        if spec:
+            specs.append(spec)
+        else:
+            skipped += 1
+    return specs, skipped
+
+
+def read_feed_list(path: Path) -> tuple[list[FeedSpec], int]:
+    """OPML or CSV, told apart by content rather than by name."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise FeedListError(f"cannot read {path}: {exc.strerror}") from exc
+    if data.lstrip()[:1] == b"<":
+        return read_opml(data)
+    try:
+        return read_csv(data.decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        raise FeedListError(f"{path} is neither OPML nor UTF-8 CSV") from exc
+
+
+def import_feeds(conn: sqlite3.Connection, specs: list[FeedSpec]) -> int:
+    """Add the feeds (updating outlet, country and language of known ones); return how many were new."""
+    with transaction(conn):
+        before = conn.execute("SELECT count(*) FROM feeds").fetchone()[0]
+        for spec in specs:
+            ensure_feed(conn, spec.url, spec.outlet, spec.country, spec.language)
+        return conn.execute("SELECT count(*) FROM feeds").fetchone()[0] - before
+
+
+def list_feeds(conn: sqlite3.Connection) -> list[sqlite3.Row]:
+    return conn.execute(
+        "SELECT f.*, o.name AS outlet, o.country AS country, coalesce(f.language, o.language) AS lang "
+        "FROM feeds f LEFT JOIN outlets o ON o.id = f.outlet_id ORDER BY o.name, f.url").fetchall()
+
+
+def write_csv(rows: list[sqlite3.Row]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for row in rows:
+        writer.writerow([row["url"], row["outlet"] or "", row["country"] or "", row["lang"] or ""])
+    return out.getvalue()
+
+
+def write_opml(rows: list[sqlite3.Row]) -> str:
+    root = ET.Element("opml", version="2.0")
+    ET.SubElement(ET.SubElement(root, "head"), "title").text = "newsradar feeds"
+    body = ET.SubElement(root, "body")
+    for row in rows:
+        attrs = {"type": "rss", "text": row["outlet"] or row["url"], "title": row["outlet"] or row["url"],
+                 "xmlUrl": row["url"]}
+        attrs.update({k: row[k] for k in ("country", "lang") if row[k]})
+        if "lang" in attrs:
+            attrs["language"] = attrs.pop("lang")
+        ET.SubElement(body, "outline", attrs)
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

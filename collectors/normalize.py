@@ -1,0 +1,115 @@
+"""Turn feed values into what we store: plain text, canonical links, UTC dates, language codes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+UTC = dt.UTC
+DATE_FMT = "%Y-%m-%d %H:%M:%S"
+# A feed date this far past the fetch time is a publisher's error, not a scheduled story.
+FUTURE_SLACK = dt.timedelta(hours=24)
+
+_TRACKING_EXACT = {
+    "fbclid", "gclid", "gclsrc", "dclid", "msclkid", "yclid", "igshid", "mc_cid", "mc_eid", "_ga",
+    "ito", "traffic_source", "cmp", "cmpid", "ocid", "mod", "smid", "partner", "rss", "feature",
+    "ref_src", "ref_url", "src", "cid", "sr_share", "spm",
+}
+_TRACKING_PREFIXES = ("utm_", "ns_", "at_", "pk_", "mtm_", "ga_", "hsa_", "oly_")
+_FEEDISH_VALUES = {"rss", "feed", "rss2", "atom", "feeds", "rssfeed"}
+
+_BLOCK_RE = re.compile(r"<(script|style|iframe|object|template)\b[^>]*>.*?</\1\s*>", re.I | re.S)
+_COMMENT_RE = re.compile(r"<!--.*?-->|<!\[CDATA\[|\]\]>", re.S)
+_TAG_RE = re.compile(r"</?[A-Za-z][A-Za-z0-9:-]*(?:\s[^<>]*)?/?>")
+_SPACE_RE = re.compile(r"\s+")
+_ENTITY_RE = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|[A-Za-z]{2,8});")
+
+
+def html_to_text(value: str | None) -> str:
+    """Plain text from a feed field that may hold HTML, entities or doubly escaped entities."""
+    if not value:
+        return ""
+    text = value
+    for _ in range(3):  # some feeds escape twice: &amp;quot; -> &quot; -> "
+        if "<" in text:
+            text = _COMMENT_RE.sub(" ", _BLOCK_RE.sub(" ", text))
+            text = _TAG_RE.sub(" ", text)
+        if "&" not in text or not _ENTITY_RE.search(text):
+            break
+        text = html.unescape(text)
+    text = text.replace("\u00a0", " ").replace("\u200b", "")
+    return _SPACE_RE.sub(" ", text).strip()
+
+
+def _is_tracking(key: str, value: str) -> bool:
+    k = key.lower()
+    if k in _TRACKING_EXACT or k.startswith(_TRACKING_PREFIXES):
+        return True
+    return k in ("source", "ref", "from") and value.lower() in _FEEDISH_VALUES
+
+
+def resolve_link(link: str | None, base: str | None = None) -> str | None:
+    """The absolute http(s) URL of `link`, or None for anything else (javascript:, data:, mailto:…)."""
+    if not link:
+        return None
+    link = link.strip()
+    if base:
+        link = urljoin(base, link)
+    try:
+        parts = urlsplit(link)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return None
+    return link
+
+
+def normalize_link(link: str) -> str:
+    """The identity of an article's URL: no scheme, fragment or tracking parameters; host lower-cased."""
+    parts = urlsplit(link)
+    host = (parts.hostname or "").rstrip(".")
+    port = parts.port if parts.port not in (None, 80, 443) else None
+    netloc = f"{host}:{port}" if port else host
+    query = parts.query
+    if query:
+        pairs = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if not _is_tracking(k, v)]
+        query = urlencode(sorted(pairs))
+    path = parts.path or "/"
+    # http and https copies of one story are one article
+    return urlunsplit(("", netloc, path, query, ""))[2:]
+
+
+def format_utc(moment: dt.datetime) -> str:
+    return moment.astimezone(UTC).strftime(DATE_FMT)
+
+
+def clamp_date(published: dt.datetime | None, seen: dt.datetime) -> tuple[str, str | None]:
+    """The stored publication time and its flag: missing dates take `seen`, future ones are clamped."""
+    if published is None:
+        return format_utc(seen), "missing"
+    if published.tzinfo is None:
+        published = published.replace(tzinfo=UTC)
+    if published > seen + FUTURE_SLACK:
+        return format_utc(seen), "future"
+    return format_utc(published), None
+
+
+def parse_iso(value: str | None) -> dt.datetime | None:
+    """A datetime from ISO 8601 text, None when empty or unparseable."""
+    if not value:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def language_code(value: str | None) -> str | None:
+    """ISO 639-1 from a feed's language tag: 'en-US' -> 'en', 'pl_PL' -> 'pl'."""
+    if not value:
+        return None
+    code = re.split(r"[-_\s]", value.strip().lower(), maxsplit=1)[0]
+    return code if code.isalpha() and 2 <= len(code) <= 3 else None

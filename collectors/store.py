@@ -1,0 +1,82 @@
+"""Write articles and feed state: exactly once, one transaction per feed or batch."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import NamedTuple
+
+
+class Article(NamedTuple):
+    norm_link: str
+    link: str
+    title: str
+    description: str
+    published: str
+    date_flag: str | None
+    language: str | None
+    guid: str | None = None
+
+
+_INSERT_ARTICLE = """
+INSERT INTO articles (norm_link, link, title, description, published, date_flag, first_seen, language, outlet_id)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (norm_link) DO NOTHING
+"""
+_LINK_FEED = """
+INSERT INTO article_feeds (article_id, feed_id, guid, first_seen)
+SELECT id, ?, ?, ? FROM articles WHERE norm_link = ?
+ON CONFLICT DO NOTHING
+"""
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """BEGIN IMMEDIATE … COMMIT, rolled back on any error (the connection is in autocommit mode)."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def store_articles(conn: sqlite3.Connection, feed_id: int, outlet_id: int | None,
+                   articles: Iterable[Article], seen_at: str) -> int:
+    """Insert new articles and link every one to the feed; return how many articles were new."""
+    return store_rows(conn, [(feed_id, outlet_id, seen_at, a) for a in articles])
+
+
+def store_rows(conn: sqlite3.Connection, rows: list[tuple[int, int | None, str, Article]]) -> int:
+    """Insert (feed_id, outlet_id, seen_at, article) rows from any feeds; return how many articles were new."""
+    # rowcount sums sqlite3_changes(), which leaves out the FTS trigger's rows
+    new = conn.executemany(_INSERT_ARTICLE, [
+        (a.norm_link, a.link, a.title, a.description, a.published, a.date_flag, seen, a.language, outlet_id)
+        for _, outlet_id, seen, a in rows]).rowcount
+    conn.executemany(_LINK_FEED, [(feed_id, a.guid, seen, a.norm_link) for feed_id, _, seen, a in rows])
+    return new
+
+
+def ensure_outlet(conn: sqlite3.Connection, name: str, country: str | None = None,
+                  language: str | None = None) -> int:
+    """The id of the outlet called `name`, created or given its missing country/language."""
+    conn.execute(
+        "INSERT INTO outlets (name, country, language) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET "
+        "country = coalesce(excluded.country, outlets.country), "
+        "language = coalesce(excluded.language, outlets.language)",
+        (name, country or None, language or None))
+    return conn.execute("SELECT id FROM outlets WHERE name = ?", (name,)).fetchone()[0]
+
+
+def ensure_feed(conn: sqlite3.Connection, url: str, outlet: str | None = None, country: str | None = None,
+                language: str | None = None) -> int:
+    """The id of the feed at `url`, created if new; outlet, country and language fill in what is known."""
+    outlet_id = ensure_outlet(conn, outlet, country, language) if outlet else None
+    conn.execute(
+        "INSERT INTO feeds (url, outlet_id, language) VALUES (?, ?, ?) ON CONFLICT (url) DO UPDATE SET "
+        "outlet_id = coalesce(excluded.outlet_id, feeds.outlet_id), "
+        "language = coalesce(excluded.language, feeds.language)",
+        (url, outlet_id, language or None))
+    return conn.execute("SELECT id FROM feeds WHERE url = ?", (url,)).fetchone()[0]
