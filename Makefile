@@ -1,0 +1,38 @@
+# Two commands on a fresh machine: `make run` (the product) and `make test` (every test).
+# Both create .venv and install what they need themselves.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: install run test lint bench demo clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(BIN)/newsradar feeds seed
+	$(BIN)/newsradar collect
+
+demo: install
+	$(BIN)/newsradar demo
+
+lint: install
+	$(BIN)/ruff check .
+
+# pytest exits 5 when it collects no tests; say so instead of failing obscurely
+test: install lint
+	$(BIN)/python -m pytest -q -p no:cacheprovider; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; exit 0; fi; exit $$rc
+
+bench: install
+	$(BIN)/python bench/backfill.py
+	$(BIN)/python bench/collect.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,102 @@
+"""The filter model: one description of "which articles", shared by the CLI export, the app and the tests."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields
+
+
+class QueryError(ValueError):
+    """A filter value that cannot be used; the message says which and why."""
+
+
+def parse_day(value: str | dt.date | None, name: str) -> dt.date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise QueryError(f"{name}: {value!r} is not an ISO date (YYYY-MM-DD)") from None
+
+
+def _codes(values: Sequence[str], upper: bool) -> tuple[str, ...]:
+    cleaned = (v.strip() for v in values if v and v.strip())
+    return tuple(sorted({v.upper() if upper else v.lower() for v in cleaned}))
+
+
+@dataclass(frozen=True)
+class Filters:
+    q: str = ""                                  # full-text query (SQLite FTS5 syntax)
+    date_from: dt.date | None = None             # inclusive, UTC days
+    date_to: dt.date | None = None               # inclusive
+    outlets: tuple[str, ...] = ()
+    langs: tuple[str, ...] = ()
+    source_countries: tuple[str, ...] = ()
+
+    @classmethod
+    def make(cls, q: str | None = None, date_from: str | dt.date | None = None, date_to: str | dt.date | None = None,
+             outlets: Sequence[str] = (), langs: Sequence[str] = (), source_countries: Sequence[str] = ()) -> Filters:
+        """Validated filters from loose values (strings from a URL, a form or a command line)."""
+        start, end = parse_day(date_from, "from"), parse_day(date_to, "to")
+        if start and end and start > end:
+            raise QueryError(f"from ({start}) is after to ({end})")
+        return cls((q or "").strip(), start, end, tuple(sorted({o.strip() for o in outlets if o.strip()})),
+                   _codes(langs, upper=False), _codes(source_countries, upper=True))
+
+    # URL contract: q, outlet, lang, source (repeatable), from, to
+    _PARAMS = {"q": "q", "date_from": "from", "date_to": "to", "outlets": "outlet", "langs": "lang",
+               "source_countries": "source"}
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, str | Sequence[str]]) -> Filters:
+        def many(key: str) -> list[str]:
+            value = params.get(key, [])
+            return [value] if isinstance(value, str) else list(value)
+
+        def one(key: str) -> str | None:
+            values = many(key)
+            return values[0] if values else None
+
+        return cls.make(one("q"), one("from"), one("to"), many("outlet"), many("lang"), many("source"))
+
+    def to_params(self) -> dict[str, str | list[str]]:
+        out: dict[str, str | list[str]] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if value:
+                key = self._PARAMS[f.name]
+                out[key] = list(value) if isinstance(value, tuple) else str(value)
+        return out
+
+    def where(self) -> tuple[str, list]:
+        """SQL condition over `articles a` joined to `outlets o`, and its parameters."""
+        clauses, params = ["1"], []
+        if self.q:
+            clauses.append("a.id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)")
+            params.append(self.q)
+        if self.date_from:
+            clauses.append("a.published >= ?")
+            params.append(self.date_from.isoformat())
+        if self.date_to:
+            clauses.append("a.published < ?")
+            params.append((self.date_to + dt.timedelta(days=1)).isoformat())
+        for column, values in (("o.name", self.outlets), ("a.language", self.langs),
+                               ("o.country", self.source_countries)):
+            if values:
+                clauses.append(f"{column} IN ({', '.join('?' * len(values))})")
+                params.extend(values)
+        return " AND ".join(clauses), params
+
+
+def check_query(conn: sqlite3.Connection, q: str) -> None:
+    """Raise QueryError with FTS5's own words when `q` is not a valid full-text query."""
+    if not q:
+        return
+    try:
+        conn.execute("SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? LIMIT 1", (q,)).fetchall()
+    except sqlite3.OperationalError as exc:
+        raise QueryError(f"bad full-text query {q!r}: {str(exc).removeprefix('fts5: ')}") from None

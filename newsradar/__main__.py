@@ -1,0 +1,3 @@
+from newsradar.cli import main
+
+raise SystemExit(main())

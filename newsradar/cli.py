@@ -1,0 +1,256 @@
+"""The `newsradar` command: a thin layer over db/ and collectors/."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sqlite3
+import sys
+from pathlib import Path
+
+from collectors import feedlists
+from collectors.backfill import ArchiveError, backfill
+from collectors.collect import CollectorConfig, run_cycle, run_forever
+from db import SchemaError, connect, default_db_path
+from db.export import write_csv
+from db.filters import Filters, QueryError
+
+SAMPLE = Path(feedlists.__file__).parent / "data" / "sample-2023.jsonl.gz"
+SAMPLE_OUTLETS = Path(feedlists.__file__).parent / "data" / "sample-outlets.csv"
+
+
+class CliError(Exception):
+    """A problem to report in one line, with exit status 2."""
+
+
+def _db(args: argparse.Namespace) -> sqlite3.Connection:
+    return connect(args.db or default_db_path())
+
+
+def _collector_config(args: argparse.Namespace) -> CollectorConfig:
+    return CollectorConfig(deadline_s=args.deadline, per_host=args.per_host, concurrency=args.concurrency)
+
+
+# feeds ---------------------------------------------------------------------------------------------------------
+
+def cmd_feeds_import(args: argparse.Namespace) -> int:
+    conn = _db(args)
+    total_new = 0
+    for path in args.files or [feedlists.DEFAULT_FEEDS]:
+        specs, skipped = feedlists.read_feed_list(Path(path))
+        new = feedlists.import_feeds(conn, specs)
+        total_new += new
+        note = f", {skipped} entries without an http(s) feed URL skipped" if skipped else ""
+        print(f"{path}: {len(specs)} feeds, {new} new{note}")
+    return 0
+
+
+def cmd_feeds_seed(args: argparse.Namespace) -> int:
+    conn = _db(args)
+    if conn.execute("SELECT count(*) FROM feeds").fetchone()[0]:
+        return 0
+    specs, _ = feedlists.read_feed_list(feedlists.DEFAULT_FEEDS)
+    print(f"first start: added the {feedlists.import_feeds(conn, specs)} default feeds")
+    return 0
+
+
+def cmd_feeds_export(args: argparse.Namespace) -> int:
+    rows = feedlists.list_feeds(_db(args))
+    fmt = args.format or ("opml" if args.output and args.output.endswith(".opml") else "csv")
+    text = feedlists.write_opml(rows) if fmt == "opml" else feedlists.write_csv(rows)
+    if args.output and args.output != "-":
+        Path(args.output).write_text(text, encoding="utf-8")
+        print(f"{len(rows)} feeds written to {args.output}")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def cmd_feeds_list(args: argparse.Namespace) -> int:
+    for row in feedlists.list_feeds(_db(args)):
+        error = f"  [{row['last_error_kind']}: {row['last_error']}]" if row["status"] != "active" and row[
+            "last_error"] else ""
+        print(f"{row['id']:>5}  {row['status']:<9} {row['country'] or '--':<3}{row['lang'] or '--':<4}"
+              f"{(row['outlet'] or '?')[:28]:<29}{row['url']}{error}")
+    return 0
+
+
+def cmd_feeds_add(args: argparse.Namespace) -> int:
+    specs = [feedlists._spec(args.url, args.outlet, args.country, args.language)]
+    if specs[0] is None:
+        raise CliError(f"{args.url!r} is not an http(s) URL")
+    new = feedlists.import_feeds(_db(args), specs)
+    print(f"{'added' if new else 'updated'} {specs[0].url}")
+    return 0
+
+
+def cmd_feeds_remove(args: argparse.Namespace) -> int:
+    conn = _db(args)
+    key = args.feed
+    row = conn.execute("SELECT id, url FROM feeds WHERE url = ? OR CAST(id AS TEXT) = ?", (key, key)).fetchone()
+    if row is None:
+        raise CliError(f"no feed {key!r} (give its URL or id, see 'newsradar feeds list')")
+    # its articles stay: they were published, and other feeds may carry them too
+    conn.execute("DELETE FROM feeds WHERE id = ?", (row["id"],))
+    print(f"removed feed {row['id']} {row['url']}")
+    return 0
+
+
+# collect, backfill, demo -------------------------------------------------------------------------------------
+
+def cmd_collect(args: argparse.Namespace) -> int:
+    conn = _db(args)
+    config = _collector_config(args)
+    if args.once:
+        report = asyncio.run(run_cycle(conn, config, force=args.force))
+        print(report.summary())
+        for outcome in report.outcomes:
+            if outcome.error_kind:
+                print(f"  failed  {outcome.url}: {outcome.error_kind}: {outcome.error}")
+        return 0
+    return asyncio.run(_collect_forever(conn, config))
+
+
+async def _collect_forever(conn: sqlite3.Connection, config: CollectorConfig) -> int:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    feeds = conn.execute("SELECT count(*) FROM feeds WHERE status IN ('active', 'failing')").fetchone()[0]
+    print(f"collecting {feeds} feeds on their schedules; Ctrl-C stops", flush=True)
+    await run_forever(conn, config, stop, log=lambda line: print(line, flush=True))
+    print("collector stopped cleanly", flush=True)
+    return 0
+
+
+def cmd_backfill(args: argparse.Namespace) -> int:
+    report = backfill(_db(args), [Path(p) for p in args.files], progress=True)
+    print(report.summary())
+    for problem in report.problems:
+        print(f"  {problem}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    path = Path(args.db) if args.db else default_db_path().with_name("demo.db")
+    conn = connect(path)
+    specs, _ = feedlists.read_feed_list(SAMPLE_OUTLETS)
+    feedlists.import_feeds(conn, specs)
+    report = backfill(conn, [SAMPLE], progress=True)
+    print(f"demo database {path}: {report.summary()}")
+    print(f"try: newsradar --db {path} stats")
+    return 0
+
+
+# stats, export -----------------------------------------------------------------------------------------------
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    conn = _db(args)
+    one = lambda sql: conn.execute(sql).fetchone()  # noqa: E731
+    articles, first, last = one("SELECT count(*), min(published), max(published) FROM articles")
+    print(f"articles   {articles:,}")
+    print(f"outlets    {one('SELECT count(*) FROM outlets')[0]:,}")
+    statuses = conn.execute("SELECT status, count(*) FROM feeds GROUP BY status ORDER BY status").fetchall()
+    print("feeds      " + (", ".join(f"{n:,} {s}" for s, n in statuses) or "none"))
+    print(f"published  {first or '-'} .. {last or '-'} UTC")
+    dated = one("SELECT count(*) FROM articles WHERE date_flag IS NOT NULL")[0]
+    if dated:
+        print(f"undated    {dated:,} (first-seen time used, or a future date clamped)")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    filters = Filters.make(args.q, args.date_from, args.date_to, args.outlet, args.lang, args.source_country)
+    conn = _db(args)
+    if args.output == "-":
+        count = write_csv(conn, filters, sys.stdout)
+    else:
+        out_path = Path(args.output)
+        tmp = out_path.with_name(out_path.name + ".part")
+        try:
+            # utf-8-sig: Excel reads the BOM as "this is UTF-8"
+            with open(tmp, "w", encoding="utf-8-sig", newline="") as out:
+                count = write_csv(conn, filters, out)
+            tmp.replace(out_path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+    print(f"{count:,} articles exported to {args.output}", file=sys.stderr)
+    return 0
+
+
+# parser ------------------------------------------------------------------------------------------------------
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="newsradar", description="Self-hosted media monitoring.")
+    parser.add_argument("--db", help="SQLite database (default: $NEWSRADAR_DB or the user data directory)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    feeds = sub.add_parser("feeds", help="manage the feeds").add_subparsers(dest="feeds_command", required=True,
+                                                                            metavar="ACTION")
+    p = feeds.add_parser("import", help="add feeds from OPML or CSV (feed_url,outlet,country,language)")
+    p.add_argument("files", nargs="*", help="files to import (default: the bundled default list)")
+    p.set_defaults(func=cmd_feeds_import)
+    p = feeds.add_parser("seed", help="add the default feeds if there are no feeds yet")
+    p.set_defaults(func=cmd_feeds_seed)
+    p = feeds.add_parser("export", help="write the feeds as CSV or OPML")
+    p.add_argument("-o", "--output", help="file (default: standard output); .opml selects OPML")
+    p.add_argument("--format", choices=["csv", "opml"])
+    p.set_defaults(func=cmd_feeds_export)
+    p = feeds.add_parser("list", help="every feed with its status and last error")
+    p.set_defaults(func=cmd_feeds_list)
+    p = feeds.add_parser("add", help="add one feed")
+    p.add_argument("url")
+    p.add_argument("--outlet")
+    p.add_argument("--country", help="ISO 3166-1 alpha-2 code of the outlet's country")
+    p.add_argument("--language", help="ISO 639-1 code")
+    p.set_defaults(func=cmd_feeds_add)
+    p = feeds.add_parser("remove", help="stop collecting a feed (its articles stay)")
+    p.add_argument("feed", help="URL or id")
+    p.set_defaults(func=cmd_feeds_remove)
+
+    p = sub.add_parser("collect", help="poll the feeds on their schedules until stopped")
+    p.add_argument("--once", action="store_true", help="one cycle of the due feeds, then exit")
+    p.add_argument("--force", action="store_true", help="with --once: poll every feed, due or not")
+    p.add_argument("--deadline", type=float, default=20.0, help="seconds one fetch may take in all (20)")
+    p.add_argument("--per-host", type=int, default=2, help="requests in flight per host (2)")
+    p.add_argument("--concurrency", type=int, default=16, help="requests in flight in all (16)")
+    p.set_defaults(func=cmd_collect)
+
+    p = sub.add_parser("backfill", help="import archives: JSON lines (.jsonl, .jsonl.gz) or CSV")
+    p.add_argument("files", nargs="+")
+    p.set_defaults(func=cmd_backfill)
+
+    p = sub.add_parser("demo", help="load the bundled sample (Sept 2023) into its own database")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("stats", help="articles, outlets, feeds by status, date range")
+    p.set_defaults(func=cmd_stats)
+
+    p = sub.add_parser("export", help="write the matching articles as CSV")
+    p.add_argument("-o", "--output", required=True, help="CSV file, or - for standard output")
+    p.add_argument("--from", dest="date_from", help="first day, YYYY-MM-DD (UTC)")
+    p.add_argument("--to", dest="date_to", help="last day, YYYY-MM-DD (UTC), inclusive")
+    p.add_argument("--outlet", action="append", default=[], help="outlet name (repeatable)")
+    p.add_argument("--lang", action="append", default=[], help="language code (repeatable)")
+    p.add_argument("--source-country", action="append", default=[], help="outlet's country (repeatable)")
+    p.add_argument("--q", help='full-text query, e.g. \'karabakh AND (russia OR rosja)\'')
+    p.set_defaults(func=cmd_export)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (CliError, SchemaError, QueryError, feedlists.FeedListError, ArchiveError) as exc:
+        print(f"newsradar: error: {exc}", file=sys.stderr)
+    except sqlite3.DatabaseError as exc:
+        print(f"newsradar: database error: {exc}", file=sys.stderr)
+    except OSError as exc:
+        print(f"newsradar: error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
+    except KeyboardInterrupt:
+        print("newsradar: interrupted", file=sys.stderr)
+        return 130
+    return 2
