@@ -132,7 +132,7 @@ def _apply(conn: sqlite3.Connection, feed: sqlite3.Row, result: FetchResult, con
     outcome = FeedOutcome(feed["id"], feed["url"], "ok")
     stamp = format_utc(now)
     parsed: ParsedFeed | None = None
-    body_hash = hashlib.sha256(result.body).hexdigest() if result.body else None
+    body_hash = hashlib.sha256(result.body).hexdigest() if result.status == 200 else None
     if result.ok and result.status == 200 and body_hash != feed["body_hash"]:
         try:
             parsed = parse_feed(result.body, now, result.headers.get("content-type"), result.url, feed["language"])

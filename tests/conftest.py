@@ -1,0 +1,108 @@
+"""Shared fixtures: the replay server (started once per session) and fresh databases."""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from html import unescape
+from pathlib import Path
+
+import pytest
+
+from collectors.feedlists import read_opml
+from db import connect
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+DATA = SHARED / "data"
+REPLAY = SHARED / "tools" / "replay_server.py"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Replay:
+    """A running replay_server.py with --faults, and helpers to steer and read it."""
+
+    def __init__(self, base: str):
+        self.base = base
+
+    def set_day(self, day: str) -> None:
+        urllib.request.urlopen(urllib.request.Request(f"{self.base}/_clock?day={day}", method="POST"), timeout=10)
+
+    def get(self, path: str) -> bytes:
+        with urllib.request.urlopen(self.base + path, timeout=30) as response:
+            return response.read()
+
+    def stats(self) -> dict:
+        return json.loads(self.get("/_stats"))
+
+    def opml_file(self, tmp_path: Path, faults: bool = True) -> Path:
+        """The server's OPML, without the fault feeds unless asked."""
+        data = self.get("/outlets.opml")
+        if not faults:
+            data = re.sub(rb'<outline type="rss" text="fault [^>]*/>\n', b"", data)
+        path = tmp_path / "feeds.opml"
+        path.write_bytes(data)
+        return path
+
+    def served(self) -> dict[str, set[str]]:
+        """Raw links each good feed serves today, read straight from the XML (not through newsradar)."""
+        specs, _ = read_opml(self.get("/outlets.opml"))
+        out = {}
+        for spec in specs:
+            if "/feeds/" in spec.url:
+                body = self.get(spec.url[len(self.base):]).decode("utf-8")
+                out[spec.url] = {unescape(m) for m in re.findall(r"<link>([^<]*)</link>", body)[1:]}
+        return out
+
+
+@pytest.fixture(scope="session")
+def replay() -> Replay:
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, str(REPLAY), "--port", str(port), "--faults", "--day", "2023-09-18"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    server = Replay(base)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                server.stats()
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"replay server did not start: {proc.stdout.read().decode()}") from None
+                time.sleep(0.3)
+        yield server
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "newsradar.db"
+
+
+@pytest.fixture
+def conn(db_path: Path):
+    connection = connect(db_path)
+    yield connection
+    connection.close()
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch, tmp_path):
+    # the tests' feed servers are on loopback, which a hosted instance refuses by default
+    monkeypatch.setenv("NEWSRADAR_ALLOW_PRIVATE", "1")
+    # a test that forgets --db must not touch the user's real database
+    monkeypatch.setenv("NEWSRADAR_DB", str(tmp_path / "default.db"))
