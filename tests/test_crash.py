@@ -1,0 +1,83 @@
+"""Acceptance: a collector or backfill killed with SIGKILL and restarted ends with exactly the right articles."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import random
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from collectors.feedlists import import_feeds, read_feed_list
+from collectors.normalize import normalize_link
+from db import connect
+
+SAMPLE = Path(__file__).resolve().parents[1] / "collectors" / "data" / "sample-2023.jsonl.gz"
+
+
+def newsradar(db: Path, *args: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "newsradar", "--db", str(db), *args],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def kill_at_random(db: Path, args: list[str], rng: random.Random, low: float, high: float) -> bool:
+    """Start the command and SIGKILL it after a random delay; True if it was still running."""
+    proc = newsradar(db, *args)
+    time.sleep(rng.uniform(low, high))
+    running = proc.poll() is None
+    proc.kill()
+    proc.wait()
+    return running
+
+
+def check_database(db: Path) -> Counter:
+    conn = connect(db)
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        fts = conn.execute("SELECT count(*) FROM articles_fts").fetchone()[0]
+        articles = Counter(r[0] for r in conn.execute("SELECT norm_link FROM articles"))
+        assert fts == sum(articles.values()), "FTS index out of step with the articles"
+        return articles
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_collector_killed_and_restarted(replay, tmp_path, seed):
+    rng = random.Random(seed)
+    replay.set_day("2023-09-21")
+    db = tmp_path / "crash.db"
+    with connect(db) as conn:
+        import_feeds(conn, read_feed_list(replay.opml_file(tmp_path, faults=False))[0])
+    expected = {normalize_link(link) for links in replay.served().values() for link in links}
+    args = ["collect", "--once", "--force", "--per-host", "8"]
+    kills = sum(kill_at_random(db, args, rng, 0.3, 2.5) for _ in range(3))
+    assert kills >= 1, "the collector finished before any kill: the test proves nothing"
+    final = newsradar(db, *args)
+    assert final.wait(timeout=120) == 0, final.stderr.read().decode()
+    articles = check_database(db)
+    assert set(articles) == expected
+    assert max(articles.values()) == 1
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_backfill_killed_and_restarted(tmp_path, seed):
+    rng = random.Random(seed)
+    db = tmp_path / "crash.db"
+    with connect(db) as conn:
+        import_feeds(conn, read_feed_list(SAMPLE.with_name("sample-outlets.csv"))[0])
+    with gzip.open(SAMPLE, "rt", encoding="utf-8") as fh:
+        expected = {normalize_link(json.loads(line)["link"]) for line in fh}
+    assert kill_at_random(db, ["backfill", str(SAMPLE)], rng, 0.8, 2.2)
+    assert len(check_database(db)) < len(expected), "the kill must land before the import is complete"
+    kill_at_random(db, ["backfill", str(SAMPLE)], rng, 0.5, 2.0)
+    final = newsradar(db, "backfill", str(SAMPLE))
+    assert final.wait(timeout=120) == 0, final.stderr.read().decode()
+    articles = check_database(db)
+    assert set(articles) == expected
+    assert max(articles.values()) == 1
