@@ -8,6 +8,7 @@ import sqlite3
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
+from xml.parsers import expat
 
 from collectors.normalize import resolve_link
 from collectors.store import ensure_feed, transaction
@@ -47,13 +48,7 @@ def _spec(url: str | None, outlet: str | None, country: str | None, language: st
 
 def read_opml(data: bytes) -> tuple[list[FeedSpec], int]:
     """Feeds of an OPML document and the number of outlines skipped; entity tricks are refused."""
-    head = data[:4096].lower()
-    if b"<!doctype" in head or b"<!entity" in data.lower():
-        raise FeedListError("OPML with a DOCTYPE or entity declarations is refused (entity expansion attacks)")
-    try:
-        root = ET.fromstring(data)
-    except ET.ParseError as exc:
-        raise FeedListError(f"not valid OPML: {exc}") from exc
+    root = _parse_without_dtd(data)
     if root.tag.lower() != "opml":
         raise FeedListError(f"not OPML: the root element is <{root.tag}>")
     specs, skipped = [], 0
@@ -68,6 +63,26 @@ def read_opml(data: bytes) -> tuple[list[FeedSpec], int]:
         else:
             skipped += 1
     return specs, skipped
+
+
+def _refuse_doctype(*_args) -> None:
+    raise FeedListError("OPML with a DOCTYPE or entity declarations is refused (entity expansion attacks)")
+
+
+def _parse_without_dtd(data: bytes) -> ET.Element:
+    """Parse XML, refusing any DOCTYPE in whatever encoding it is written (billion laughs, external entities)."""
+    builder = ET.TreeBuilder()
+    parser = expat.ParserCreate()
+    parser.StartDoctypeDeclHandler = _refuse_doctype
+    parser.EntityDeclHandler = _refuse_doctype
+    parser.StartElementHandler = builder.start
+    parser.EndElementHandler = builder.end
+    parser.CharacterDataHandler = builder.data
+    try:
+        parser.Parse(data, True)
+        return builder.close()
+    except expat.ExpatError as exc:
+        raise FeedListError(f"not valid OPML: {exc}") from None
 
 
 def read_csv(text: str) -> tuple[list[FeedSpec], int]:

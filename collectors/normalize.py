@@ -5,10 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import SplitResult, parse_qsl, urlencode, urljoin, urlsplit
 
 UTC = dt.UTC
-DATE_FMT = "%Y-%m-%d %H:%M:%S"
 # A feed date this far past the fetch time is a publisher's error, not a scheduled story.
 FUTURE_SLACK = dt.timedelta(hours=24)
 
@@ -23,7 +22,6 @@ _FEEDISH_VALUES = {"rss", "feed", "rss2", "atom", "feeds", "rssfeed"}
 _BLOCK_RE = re.compile(r"<(script|style|iframe|object|template)\b[^>]*>.*?</\1\s*>", re.I | re.S)
 _COMMENT_RE = re.compile(r"<!--.*?-->|<!\[CDATA\[|\]\]>", re.S)
 _TAG_RE = re.compile(r"</?[A-Za-z][A-Za-z0-9:-]*(?:\s[^<>]*)?/?>")
-_SPACE_RE = re.compile(r"\s+")
 _ENTITY_RE = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|[A-Za-z]{2,8});")
 
 
@@ -31,6 +29,10 @@ def html_to_text(value: str | None) -> str:
     """Plain text from a feed field that may hold HTML, entities or doubly escaped entities."""
     if not value:
         return ""
+    if not isinstance(value, str):
+        value = str(value)
+    if "<" not in value and "&" not in value:
+        return " ".join(value.replace("\u00a0", " ").replace("\u200b", "").split())
     text = value
     for _ in range(3):  # some feeds escape twice: &amp;quot; -> &quot; -> "
         if "<" in text:
@@ -39,8 +41,7 @@ def html_to_text(value: str | None) -> str:
         if "&" not in text or not _ENTITY_RE.search(text):
             break
         text = html.unescape(text)
-    text = text.replace("\u00a0", " ").replace("\u200b", "")
-    return _SPACE_RE.sub(" ", text).strip()
+    return " ".join(text.replace("\u00a0", " ").replace("\u200b", "").split())
 
 
 def _is_tracking(key: str, value: str) -> bool:
@@ -50,25 +51,34 @@ def _is_tracking(key: str, value: str) -> bool:
     return k in ("source", "ref", "from") and value.lower() in _FEEDISH_VALUES
 
 
-def resolve_link(link: str | None, base: str | None = None) -> str | None:
-    """The absolute http(s) URL of `link`, or None for anything else (javascript:, data:, mailto:…)."""
-    if not link:
+def identify(link: str | None, base: str | None = None) -> tuple[str, str] | None:
+    """(absolute link, identity) for an http(s) link, None for anything else (javascript:, data:, mailto:…)."""
+    if not link or not isinstance(link, str):
         return None
     link = link.strip()
-    if base:
-        link = urljoin(base, link)
     try:
+        if base:
+            link = urljoin(base, link)
         parts = urlsplit(link)
-    except ValueError:
+        if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+            return None
+        return link, _identity(parts)
+    except ValueError:  # an invalid port or IPv6 literal
         return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        return None
-    return link
+
+
+def resolve_link(link: str | None, base: str | None = None) -> str | None:
+    """The absolute http(s) URL of `link`, or None."""
+    found = identify(link, base)
+    return found[0] if found else None
 
 
 def normalize_link(link: str) -> str:
     """The identity of an article's URL: no scheme, fragment or tracking parameters; host lower-cased."""
-    parts = urlsplit(link)
+    return _identity(urlsplit(link))
+
+
+def _identity(parts: SplitResult) -> str:
     host = (parts.hostname or "").rstrip(".")
     port = parts.port if parts.port not in (None, 80, 443) else None
     netloc = f"{host}:{port}" if port else host
@@ -76,13 +86,13 @@ def normalize_link(link: str) -> str:
     if query:
         pairs = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if not _is_tracking(k, v)]
         query = urlencode(sorted(pairs))
-    path = parts.path or "/"
     # http and https copies of one story are one article
-    return urlunsplit(("", netloc, path, query, ""))[2:]
+    return netloc + (parts.path or "/") + ("?" + query if query else "")
 
 
 def format_utc(moment: dt.datetime) -> str:
-    return moment.astimezone(UTC).strftime(DATE_FMT)
+    """'YYYY-MM-DD HH:MM:SS' in UTC, the stored form of every time (sorts as text)."""
+    return moment.astimezone(UTC).replace(microsecond=0, tzinfo=None).isoformat(" ")
 
 
 def clamp_date(published: dt.datetime | None, seen: dt.datetime) -> tuple[str, str | None]:
@@ -98,7 +108,7 @@ def clamp_date(published: dt.datetime | None, seen: dt.datetime) -> tuple[str, s
 
 def parse_iso(value: str | None) -> dt.datetime | None:
     """A datetime from ISO 8601 text, None when empty or unparseable."""
-    if not value:
+    if not value or not isinstance(value, str):
         return None
     try:
         moment = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
@@ -109,7 +119,7 @@ def parse_iso(value: str | None) -> dt.datetime | None:
 
 def language_code(value: str | None) -> str | None:
     """ISO 639-1 from a feed's language tag: 'en-US' -> 'en', 'pl_PL' -> 'pl'."""
-    if not value:
+    if not value or not isinstance(value, str):
         return None
     code = re.split(r"[-_\s]", value.strip().lower(), maxsplit=1)[0]
     return code if code.isalpha() and 2 <= len(code) <= 3 else None

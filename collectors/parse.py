@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import feedparser
 
 from collectors import dates
-from collectors.normalize import clamp_date, html_to_text, language_code, normalize_link, resolve_link
+from collectors.normalize import clamp_date, html_to_text, identify, language_code, resolve_link
 from collectors.store import Article
 
 _XML_DECL_RE = re.compile(rb"^(\s*<\?xml[^>]*?encoding\s*=\s*)([\"'])([A-Za-z0-9._-]+)\2", re.I)
@@ -107,17 +107,18 @@ def parse_feed(body: bytes, seen: dt.datetime, content_type: str | None = None,
         parsed.warnings.append(warning)
     if result.get("bozo") and entries:
         exc = result.get("bozo_exception")
-        if not isinstance(exc, feedparser.CharacterEncodingOverride):
+        if not isinstance(exc, feedparser.CharacterEncodingOverride | feedparser.NonXMLContentType):
             parsed.warnings.append(f"malformed: {exc}; {len(entries)} items recovered")
     for entry in entries:
-        link = resolve_link(_entry_link(entry, base) or "", None)
-        if not link:
+        found = identify(_entry_link(entry, base))
+        if not found:
             parsed.skipped += 1
             continue
+        link, identity = found
         published, flag = clamp_date(_entry_date(entry), seen)
         title = html_to_text(entry.get("title"))
         description = html_to_text(entry.get("summary") or entry.get("description"))
         parsed.articles.append(Article(
-            normalize_link(link), link, title, description, published, flag,
+            identity, link, title, description, published, flag,
             language_code(entry.get("language")) or language, entry.get("id")))
     return parsed

@@ -24,6 +24,9 @@ INSERT INTO articles (norm_link, link, title, description, published, date_flag,
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (norm_link) DO NOTHING
 """
+# new rows get ids above the previous maximum (rowids are never reused below it)
+_INDEX_NEW = ("INSERT INTO articles_fts (rowid, title, description) "
+              "SELECT id, title, description FROM articles WHERE id > ?")
 _LINK_FEED = """
 INSERT INTO article_feeds (article_id, feed_id, guid, first_seen)
 SELECT id, ?, ?, ? FROM articles WHERE norm_link = ?
@@ -51,10 +54,12 @@ def store_articles(conn: sqlite3.Connection, feed_id: int, outlet_id: int | None
 
 def store_rows(conn: sqlite3.Connection, rows: list[tuple[int, int | None, str, Article]]) -> int:
     """Insert (feed_id, outlet_id, seen_at, article) rows from any feeds; return how many articles were new."""
-    # rowcount sums sqlite3_changes(), which leaves out the FTS trigger's rows
+    newest = conn.execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()[0]
     new = conn.executemany(_INSERT_ARTICLE, [
         (a.norm_link, a.link, a.title, a.description, a.published, a.date_flag, seen, a.language, outlet_id)
         for _, outlet_id, seen, a in rows]).rowcount
+    if new:
+        conn.execute(_INDEX_NEW, (newest,))
     conn.executemany(_LINK_FEED, [(feed_id, a.guid, seen, a.norm_link) for feed_id, _, seen, a in rows])
     return new
 

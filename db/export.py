@@ -25,8 +25,12 @@ def _iso(stamp: str | None) -> str:
 
 
 def export_rows(conn: sqlite3.Connection, filters: Filters) -> Iterator[list[str]]:
-    """The export's rows, newest first, without the header."""
+    """The export's rows, newest first, without the header; a bad query raises before any row."""
     check_query(conn, filters.q)
+    return _rows(conn, filters)
+
+
+def _rows(conn: sqlite3.Connection, filters: Filters) -> Iterator[list[str]]:
     where, params = filters.where()
     sql = ("SELECT a.published, o.name, o.country, a.language, a.title, a.link, a.description, a.date_flag, "
            f"a.first_seen FROM articles a LEFT JOIN outlets o ON o.id = a.outlet_id WHERE {where} "
@@ -39,9 +43,10 @@ def export_rows(conn: sqlite3.Connection, filters: Filters) -> Iterator[list[str
 
 def write_csv(conn: sqlite3.Connection, filters: Filters, out: TextIO) -> int:
     """Write the header and every matching row to `out`; return the number of rows."""
+    rows = export_rows(conn, filters)
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     count = 0
-    for count, row in enumerate(export_rows(conn, filters), 1):  # noqa: B007 - count is the result
+    for count, row in enumerate(rows, 1):  # noqa: B007 - count is the result
         writer.writerow(row)
     return count

@@ -25,9 +25,22 @@ def newsradar(db: Path, *args: str) -> subprocess.Popen:
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
-def kill_at_random(db: Path, args: list[str], rng: random.Random, low: float, high: float) -> bool:
+def stored(db: Path) -> int:
+    try:
+        with connect(db, readonly=True) as conn:
+            return conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+    except Exception:  # noqa: BLE001 - not yet created or mid-migration
+        return 0
+
+
+def kill_at_random(db: Path, args: list[str], rng: random.Random, low: float, high: float,
+                   after_first_commit: bool = False) -> bool:
     """Start the command and SIGKILL it after a random delay; True if it was still running."""
     proc = newsradar(db, *args)
+    if after_first_commit:
+        start = stored(db)
+        while stored(db) == start and proc.poll() is None:
+            time.sleep(0.02)
     time.sleep(rng.uniform(low, high))
     running = proc.poll() is None
     proc.kill()
@@ -73,9 +86,9 @@ def test_backfill_killed_and_restarted(tmp_path, seed):
         import_feeds(conn, read_feed_list(SAMPLE.with_name("sample-outlets.csv"))[0])
     with gzip.open(SAMPLE, "rt", encoding="utf-8") as fh:
         expected = {normalize_link(json.loads(line)["link"]) for line in fh}
-    assert kill_at_random(db, ["backfill", str(SAMPLE)], rng, 0.8, 2.2)
-    assert len(check_database(db)) < len(expected), "the kill must land before the import is complete"
-    kill_at_random(db, ["backfill", str(SAMPLE)], rng, 0.5, 2.0)
+    assert kill_at_random(db, ["backfill", str(SAMPLE)], rng, 0.0, 0.4, after_first_commit=True)
+    assert 0 < len(check_database(db)) < len(expected), "the kill must land in the middle of the import"
+    kill_at_random(db, ["backfill", str(SAMPLE)], rng, 0.3, 2.0)
     final = newsradar(db, "backfill", str(SAMPLE))
     assert final.wait(timeout=120) == 0, final.stderr.read().decode()
     articles = check_database(db)

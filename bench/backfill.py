@@ -1,0 +1,202 @@
+"""Benchmark: backfill the 2023 corpus into a fresh database, then compare with SQLite's own speed.
+
+    .venv/bin/python bench/backfill.py                 # the whole corpus (about a minute)
+    .venv/bin/python bench/backfill.py --limit 20000   # a quick run on the first 20,000 lines
+    .venv/bin/python bench/backfill.py --keep /tmp/2023.db
+
+Prints figures only; it never asserts a timing. Standard library and newsradar's own code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import itertools
+import platform
+import shutil
+import sqlite3
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from collectors.backfill import backfill
+from collectors.feedlists import import_feeds, read_feed_list
+from db import connect
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+CORPUS = "news-2023.jsonl.gz"
+OUTLETS = "outlets-2023.csv"
+FTS_TERM = "karabakh"
+FLOOR_COLUMNS = "norm_link, link, title, description, published, first_seen, language, outlet_id"
+
+
+def print_table(title: str, headers: list[str], rows: list[list[object]]) -> None:
+    """A plain aligned table: numbers right-aligned, text left-aligned."""
+    cells = [[_cell(v) for v in row] for row in rows]
+    widths = [max(len(str(h)), *(len(r[i]) for r in cells)) for i, h in enumerate(headers)]
+
+    def line(values: list[str], raw: list[object]) -> str:
+        return "  ".join(v.rjust(w) if isinstance(r, int | float) and not isinstance(r, bool) else v.ljust(w)
+                         for v, r, w in zip(values, raw, widths, strict=True)).rstrip()
+
+    print(f"\n{title}")
+    print(line([str(h) for h in headers], list(headers)))
+    print("  ".join("-" * w for w in widths))
+    for row, raw in zip(cells, rows, strict=True):
+        print(line(row, raw))
+
+
+def _cell(value: object) -> str:
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    return str(value)
+
+
+def data_dir(arg: str | None) -> Path:
+    """The directory holding the corpus: --data may name shared/ or shared/data/."""
+    base = Path(arg).resolve() if arg else SHARED
+    for candidate in (base, base / "data"):
+        if (candidate / CORPUS).is_file() and (candidate / OUTLETS).is_file():
+            return candidate
+    sys.exit(f"bench/backfill.py: no {CORPUS} and {OUTLETS} in {base} or {base / 'data'} (use --data DIR)")
+
+
+def limited_copy(corpus: Path, limit: int, dest: Path) -> Path:
+    """The first `limit` lines of the corpus as a plain .jsonl file (made before timing starts)."""
+    with gzip.open(corpus, "rt", encoding="utf-8", newline="") as src, open(dest, "w", encoding="utf-8",
+                                                                              newline="") as out:
+        out.writelines(itertools.islice(src, limit))
+    return dest
+
+
+def db_megabytes(conn: sqlite3.Connection, path: Path) -> float:
+    """Size of the database file after folding the WAL back into it."""
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    total = sum(p.stat().st_size for p in (path, path.with_name(path.name + "-wal")) if p.exists())
+    return total / 1e6
+
+
+def raw_floor(source: sqlite3.Connection, path: Path) -> tuple[int, float]:
+    """Seconds to load the stored article rows into a fresh db with one executemany in one transaction."""
+    cursor = source.cursor()
+    cursor.row_factory = None  # plain tuples, as a loader would hand them over
+    rows = cursor.execute(f"SELECT {FLOOR_COLUMNS} FROM articles ORDER BY id").fetchall()
+    outlets = cursor.execute("SELECT id, name, country, language FROM outlets").fetchall()
+    floor = connect(path)  # same schema, FTS triggers included, same pragmas
+    try:
+        floor.executemany("INSERT INTO outlets (id, name, country, language) VALUES (?, ?, ?, ?)", outlets)
+        marks = ", ".join("?" * len(FLOOR_COLUMNS.split(",")))
+        started = time.perf_counter()
+        floor.execute("BEGIN IMMEDIATE")
+        floor.executemany(f"INSERT INTO articles ({FLOOR_COLUMNS}) VALUES ({marks})", rows)
+        floor.execute("COMMIT")
+        seconds = time.perf_counter() - started
+        stored = floor.execute("SELECT count(*) FROM articles").fetchone()[0]
+    finally:
+        floor.close()
+    return stored, seconds
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", metavar="DIR", help=f"shared/ (or shared/data/) holding {CORPUS} and {OUTLETS} "
+                        f"(default: {SHARED})")
+    parser.add_argument("--limit", type=int, metavar="N", help="import only the first N lines of the corpus")
+    parser.add_argument("--keep", metavar="PATH", help="keep the database built by the first run at PATH")
+    args = parser.parse_args(argv)
+    if args.limit is not None and args.limit < 1:
+        parser.error("--limit must be at least 1")
+    keep = Path(args.keep).resolve() if args.keep else None
+    if keep and keep.exists():
+        parser.error(f"--keep {keep}: already exists; the benchmark only writes a new file")
+
+    data = data_dir(args.data)
+    corpus, outlets_csv = data / CORPUS, data / OUTLETS
+    print("newsradar backfill benchmark")
+    print(f"python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, {platform.machine()}")
+    print(f"corpus {corpus} ({corpus.stat().st_size / 1e6:,.1f} MB gzipped)"
+          + (f", first {args.limit:,} lines only" if args.limit else ", all lines"))
+
+    with tempfile.TemporaryDirectory(prefix="newsradar-bench-") as tmp_name:
+        tmp = Path(tmp_name)
+        source = limited_copy(corpus, args.limit, tmp / "corpus.jsonl") if args.limit else corpus
+        db_path = tmp / "backfill.db"
+        conn = connect(db_path)
+        specs, skipped_specs = read_feed_list(outlets_csv)
+        new_feeds = import_feeds(conn, specs)
+        print(f"feeds imported from {outlets_csv.name}: {new_feeds} new of {len(specs)} listed"
+              + (f", {skipped_specs} skipped" if skipped_specs else ""))
+
+        started = time.perf_counter()
+        first = backfill(conn, [source])
+        first_s = time.perf_counter() - started
+        articles = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+        links = conn.execute("SELECT count(*) FROM article_feeds").fetchone()[0]
+        size_mb = db_megabytes(conn, db_path)
+
+        started = time.perf_counter()
+        second = backfill(conn, [source])
+        second_s = time.perf_counter() - started
+
+        integrity = "; ".join(r[0] for r in conn.execute("PRAGMA integrity_check").fetchall())
+        fts_hits = conn.execute("SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?",
+                                (FTS_TERM,)).fetchone()[0]
+        like_hits = conn.execute("SELECT count(*) FROM articles WHERE title LIKE ? OR description LIKE ?",
+                                 (f"%{FTS_TERM}%", f"%{FTS_TERM}%")).fetchone()[0]
+
+        floor_rows, floor_s = raw_floor(conn, tmp / "floor.db")
+        conn.close()
+        if keep:
+            keep.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(db_path, keep)
+
+    print_table("first run: import into the empty database", ["measure", "value"], [
+        ["records read", first.read],
+        ["articles stored (new)", first.new],
+        ["already stored (duplicates in the corpus)", first.read - first.new - first.skipped - first.bad],
+        ["skipped (no usable link or feed)", first.skipped],
+        ["unreadable lines", first.bad],
+        ["articles in the db", articles],
+        ["article-feed links in the db", links],
+        ["seconds", round(first_s, 2)],
+        ["records read / s", round(first.read / first_s) if first_s else 0],
+        ["articles stored / s", round(first.new / first_s) if first_s else 0],
+        ["db size, MB (after WAL checkpoint)", round(size_mb, 1)],
+    ])
+    for problem in first.problems:
+        print(f"  problem: {problem}")
+
+    print_table("second run: the same import again (nothing new)", ["measure", "value"], [
+        ["records read", second.read],
+        ["articles stored (new)", second.new],
+        ["seconds", round(second_s, 2)],
+        ["records read / s", round(second.read / second_s) if second_s else 0],
+    ])
+
+    print_table("checks", ["check", "result"], [
+        ["PRAGMA integrity_check", integrity],
+        [f"FTS MATCH '{FTS_TERM}' (articles)", f"{fts_hits:,}"],
+        [f"LIKE '%{FTS_TERM}%' in title/description, for comparison", f"{like_hits:,}"],
+    ])
+
+    print_table("raw SQLite floor: stored rows into a fresh db, one executemany, one transaction, FTS triggers on",
+                ["measure", "value"], [
+                    ["rows loaded", floor_rows],
+                    ["seconds", round(floor_s, 2)],
+                    ["rows / s", round(floor_rows / floor_s) if floor_s else 0],
+                    ["backfill seconds / floor seconds", round(first_s / floor_s, 1) if floor_s else 0.0],
+                ])
+    print("  (the floor writes articles and their FTS rows only; backfill also reads and normalizes the archive,\n"
+          "   links every record to its feed in article_feeds and commits every 5,000 records)")
+    if keep:
+        print(f"\ndatabase kept at {keep}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
