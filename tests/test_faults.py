@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from collectors.collect import CollectorConfig, run_cycle
+from collectors.collect import CollectorConfig, due_feeds, next_due_in, run_cycle, utcnow
 from collectors.feedlists import import_feeds, read_feed_list, read_opml
 from collectors.fetch import fetch, make_client
 
@@ -106,8 +106,6 @@ def test_gone_feed_is_not_polled_again(fault_cycle):
     conn, *_ = fault_cycle
     status = conn.execute("SELECT status FROM feeds WHERE url LIKE '%/faults/gone.xml'").fetchone()[0]
     assert status == "gone"
-    from collectors.collect import due_feeds, utcnow
-
     assert not [f for f in due_feeds(conn, utcnow(), force=True) if f["url"].endswith("gone.xml")]
 
 
@@ -164,3 +162,29 @@ def test_streamed_body_is_cut_at_the_cap():
     finally:
         server.shutdown()
     assert result.error_kind == "too_large" and result.body == b""
+
+
+class _TooMany(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        self.send_response(429)
+        self.send_header("Retry-After", "7200")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+
+def test_retry_after_is_honoured(conn):
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _TooMany)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        import_feeds(conn, read_opml(f'<opml><body><outline text="T" xmlUrl="http://127.0.0.1:{server.server_port}'
+                                     f'/rss"/></body></opml>'.encode())[0])
+        report = asyncio.run(run_cycle(conn, CONFIG, force=True))
+    finally:
+        server.shutdown()
+    assert report.outcomes[0].error == "HTTP 429"
+    assert 7100 < next_due_in(conn, utcnow()) <= 7200
