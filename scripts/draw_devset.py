@@ -1,0 +1,119 @@
+"""Draw the unlabelled development set for scoring the country and topic tagger.
+
+Reads ``news-2023.jsonl.gz`` from the shared data folder (default ``<repo>/../shared/data``)
+and draws a reproducible random sample of 150 English and 110 Polish articles (``language``
+starting with ``en`` / ``pl``; records with an empty title are skipped). Sampling is one pass
+of reservoir sampling (Algorithm R) per language, driven by a single ``random.Random(2023)``,
+so the same archive always gives the same sample.
+
+Writes ``tests/data/devset-unlabelled.jsonl``: one JSON object per line with the fields
+``id`` (1..N), ``language`` (``en`` / ``pl``), ``title``, ``description`` and ``link``.
+English articles come first, then Polish; within a language, articles keep archive order.
+The articles are then labelled by hand into ``tests/data/devset.jsonl`` (see
+``tests/data/DEVSET.md``).
+
+Run from anywhere (standard library only):
+
+    python scripts/draw_devset.py [--data DIR] [--out FILE] [--seed N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import random
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+SEED = 2023
+QUOTAS = {"en": 150, "pl": 110}
+ARCHIVE_NAME = "news-2023.jsonl.gz"
+
+Candidate = tuple[int, dict[str, str]]  # (line number in the archive, record fields kept)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Parse the command line."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=REPO.parent / "shared" / "data",
+        help=f"folder holding {ARCHIVE_NAME}",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=REPO / "tests" / "data" / "devset-unlabelled.jsonl",
+        help="JSON Lines file to write",
+    )
+    parser.add_argument("--seed", type=int, default=SEED, help="random seed (default %(default)s)")
+    return parser.parse_args(argv)
+
+
+def language_of(record: dict[str, object]) -> str | None:
+    """Return 'en' or 'pl' for a record in one of the sampled languages, else None."""
+    code = str(record.get("language") or "").strip().lower()
+    for prefix in QUOTAS:
+        if code.startswith(prefix):
+            return prefix
+    return None
+
+
+def draw(path: Path, rng: random.Random) -> dict[str, list[Candidate]]:
+    """Reservoir-sample each language's quota from the archive in one pass."""
+    reservoirs: dict[str, list[Candidate]] = {lang: [] for lang in QUOTAS}
+    seen = dict.fromkeys(QUOTAS, 0)
+    with gzip.open(path, "rt", encoding="utf-8") as lines:
+        for number, line in enumerate(lines, 1):
+            record = json.loads(line)
+            lang = language_of(record)
+            title = str(record.get("title") or "").strip()
+            if lang is None or not title:
+                continue
+            kept = {
+                "title": title,
+                "description": str(record.get("description") or "").strip(),
+                "link": str(record.get("link") or "").strip(),
+            }
+            seen[lang] += 1
+            reservoir, quota = reservoirs[lang], QUOTAS[lang]
+            if len(reservoir) < quota:
+                reservoir.append((number, kept))
+            else:
+                slot = rng.randrange(seen[lang])
+                if slot < quota:
+                    reservoir[slot] = (number, kept)
+    for lang, quota in QUOTAS.items():
+        if len(reservoirs[lang]) < quota:
+            raise SystemExit(f"only {len(reservoirs[lang])} '{lang}' articles in {path}, need {quota}")
+    return reservoirs
+
+
+def write_devset(reservoirs: dict[str, list[Candidate]], target: Path) -> int:
+    """Write the sample (languages in QUOTAS order, archive order within) and return its size."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    count = 0
+    with target.open("w", encoding="utf-8") as out:
+        for lang in QUOTAS:
+            for _, kept in sorted(reservoirs[lang], key=lambda candidate: candidate[0]):
+                count += 1
+                row = {"id": count, "language": lang, **kept}
+                out.write(json.dumps(row, ensure_ascii=False) + "\n")
+    return count
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Draw the sample and print what was written."""
+    args = parse_args(argv)
+    reservoirs = draw(args.data / ARCHIVE_NAME, random.Random(args.seed))
+    count = write_devset(reservoirs, args.out)
+    sizes = ", ".join(f"{len(reservoirs[lang])} {lang}" for lang in QUOTAS)
+    print(f"{count} articles ({sizes}) -> {args.out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
