@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 run: install
-	$(BIN)/newsradar feeds seed
+	$(BIN)/newsradar seed
 	$(BIN)/newsradar collect
 
 demo: install

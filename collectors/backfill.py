@@ -115,7 +115,7 @@ class _Feeds:
 
 
 def backfill_file(conn: sqlite3.Connection, path: Path, report: BackfillReport, progress: bool = False,
-                  batch: int = BATCH) -> None:
+                  batch: int = BATCH, tag: bool = True) -> None:
     """Import one archive in transactions of `batch` records; a crash loses at most the batch in flight."""
     try:
         raw, stream = _open(path)
@@ -141,7 +141,7 @@ def backfill_file(conn: sqlite3.Connection, path: Path, report: BackfillReport, 
                     continue
                 pending.append((feed[0], feed[1], format_utc(seen), article))
                 if len(pending) >= batch:
-                    report.new += store_rows(conn, pending)
+                    report.new += store_rows(conn, pending, tag)
                     pending.clear()
                     conn.execute("COMMIT")
                     conn.execute("BEGIN IMMEDIATE")
@@ -149,7 +149,7 @@ def backfill_file(conn: sqlite3.Connection, path: Path, report: BackfillReport, 
                         pos = raw.tell()
                         bar.update(pos - last_pos)
                         last_pos = pos
-            report.new += store_rows(conn, pending)
+            report.new += store_rows(conn, pending, tag)
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
@@ -167,9 +167,9 @@ def _progress_bar(path: Path, progress: bool):
     return tqdm(total=path.stat().st_size, unit="B", unit_scale=True, desc=path.name, leave=False)
 
 
-def backfill(conn: sqlite3.Connection, paths: list[Path], progress: bool = False) -> BackfillReport:
+def backfill(conn: sqlite3.Connection, paths: list[Path], progress: bool = False, tag: bool = True) -> BackfillReport:
     report = BackfillReport()
     for path in paths:
-        backfill_file(conn, Path(path), report, progress)
+        backfill_file(conn, Path(path), report, progress, tag=tag)
     return report
 

@@ -15,7 +15,8 @@ from collectors import schedule
 from collectors.fetch import USER_AGENT, FetchResult, fetch, make_client
 from collectors.normalize import format_utc
 from collectors.parse import FeedError, ParsedFeed, parse_feed
-from collectors.store import ensure_outlet, store_articles, transaction
+from collectors.store import ensure_outlet, store_articles
+from db import transaction
 
 # Some servers answer 304 although the feed changed: fetch without validators twice a day.
 UNCONDITIONAL_EVERY = dt.timedelta(hours=12)

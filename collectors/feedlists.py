@@ -11,7 +11,8 @@ from pathlib import Path
 from xml.parsers import expat
 
 from collectors.normalize import resolve_link
-from collectors.store import ensure_feed, transaction
+from collectors.store import ensure_feed
+from db import transaction
 
 CSV_COLUMNS = ["feed_url", "outlet", "country", "language"]
 DEFAULT_FEEDS = Path(__file__).parent / "data" / "default-feeds.csv"

@@ -25,12 +25,19 @@ _TAG_RE = re.compile(r"</?[A-Za-z][A-Za-z0-9:-]*(?:\s[^<>]*)?/?>")
 _ENTITY_RE = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|[A-Za-z]{2,8});")
 
 
+# UTF-8 'ó'/'Ó' read as ISO-8859-2, as one Polish outlet's feed serves it; 'Ă' is not a Polish letter
+_MOJIBAKE = (("Ăł", "ó"), ("Ă“", "Ó"))
+
+
 def html_to_text(value: str | None) -> str:
     """Plain text from a feed field that may hold HTML, entities or doubly escaped entities."""
     if not value:
         return ""
     if not isinstance(value, str):
         value = str(value)
+    if "Ă" in value:
+        for broken, letter in _MOJIBAKE:
+            value = value.replace(broken, letter)
     if "<" not in value and "&" not in value:
         return " ".join(value.replace("\u00a0", " ").replace("\u200b", "").split())
     text = value

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from typing import NamedTuple
+
+from collectors import tagging
 
 
 class Article(NamedTuple):
@@ -26,24 +27,12 @@ ON CONFLICT (norm_link) DO NOTHING
 """
 # new rows get ids above the previous maximum (rowids are never reused below it)
 _INDEX_NEW = ("INSERT INTO articles_fts (rowid, title, description) "
-              "SELECT id, title, description FROM articles WHERE id > ?")
+              "SELECT id, fold(title), fold(description) FROM articles WHERE id > ?")
 _LINK_FEED = """
 INSERT INTO article_feeds (article_id, feed_id, guid, first_seen)
 SELECT id, ?, ?, ? FROM articles WHERE norm_link = ?
 ON CONFLICT DO NOTHING
 """
-
-
-@contextmanager
-def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """BEGIN IMMEDIATE … COMMIT, rolled back on any error (the connection is in autocommit mode)."""
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield conn
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
 
 
 def store_articles(conn: sqlite3.Connection, feed_id: int, outlet_id: int | None,
@@ -52,14 +41,17 @@ def store_articles(conn: sqlite3.Connection, feed_id: int, outlet_id: int | None
     return store_rows(conn, [(feed_id, outlet_id, seen_at, a) for a in articles])
 
 
-def store_rows(conn: sqlite3.Connection, rows: list[tuple[int, int | None, str, Article]]) -> int:
-    """Insert (feed_id, outlet_id, seen_at, article) rows from any feeds; return how many articles were new."""
+def store_rows(conn: sqlite3.Connection, rows: list[tuple[int, int | None, str, Article]], tag: bool = True) -> int:
+    """Insert (feed_id, outlet_id, seen_at, article) rows from any feeds, index and tag the new ones
+    (`tag=False` leaves that to `newsradar retag`); return how many articles were new."""
     newest = conn.execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()[0]
     new = conn.executemany(_INSERT_ARTICLE, [
         (a.norm_link, a.link, a.title, a.description, a.published, a.date_flag, seen, a.language, outlet_id)
         for _, outlet_id, seen, a in rows]).rowcount
     if new:
         conn.execute(_INDEX_NEW, (newest,))
+        if tag:
+            tagging.tag_new(conn, newest)
     conn.executemany(_LINK_FEED, [(feed_id, a.guid, seen, a.norm_link) for feed_id, _, seen, a in rows])
     return new
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
+
+from db.search import QuerySyntaxError, compile_query
 
 
 class QueryError(ValueError):
@@ -23,6 +24,14 @@ def parse_day(value: str | dt.date | None, name: str) -> dt.date | None:
         raise QueryError(f"{name}: {value!r} is not an ISO date (YYYY-MM-DD)") from None
 
 
+def _marks(values: Sequence) -> str:
+    return ", ".join("?" * len(values))
+
+
+def _names(values: Sequence[str]) -> tuple[str, ...]:
+    return tuple(sorted({v.strip() for v in values if v and v.strip()}))
+
+
 def _codes(values: Sequence[str], upper: bool) -> tuple[str, ...]:
     cleaned = (v.strip() for v in values if v and v.strip())
     return tuple(sorted({v.upper() if upper else v.lower() for v in cleaned}))
@@ -30,26 +39,36 @@ def _codes(values: Sequence[str], upper: bool) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class Filters:
-    q: str = ""                                  # full-text query (SQLite FTS5 syntax)
+    q: str = ""                                  # full-text query (db.search language)
     date_from: dt.date | None = None             # inclusive, UTC days
     date_to: dt.date | None = None               # inclusive
     outlets: tuple[str, ...] = ()
     langs: tuple[str, ...] = ()
-    source_countries: tuple[str, ...] = ()
+    source_countries: tuple[str, ...] = ()       # where the outlet is based
+    countries: tuple[str, ...] = ()              # countries in the story (any of them)
+    topics: tuple[str, ...] = ()                 # topic names (any of them)
+    categories: tuple[str, ...] = ()             # IPTC codes (any of them)
 
     @classmethod
     def make(cls, q: str | None = None, date_from: str | dt.date | None = None, date_to: str | dt.date | None = None,
-             outlets: Sequence[str] = (), langs: Sequence[str] = (), source_countries: Sequence[str] = ()) -> Filters:
+             outlets: Sequence[str] = (), langs: Sequence[str] = (), source_countries: Sequence[str] = (),
+             countries: Sequence[str] = (), topics: Sequence[str] = (), categories: Sequence[str] = ()) -> Filters:
         """Validated filters from loose values (strings from a URL, a form or a command line)."""
         start, end = parse_day(date_from, "from"), parse_day(date_to, "to")
         if start and end and start > end:
             raise QueryError(f"from ({start}) is after to ({end})")
-        return cls((q or "").strip(), start, end, tuple(sorted({o.strip() for o in outlets if o.strip()})),
-                   _codes(langs, upper=False), _codes(source_countries, upper=True))
+        q = (q or "").strip()
+        if q:
+            try:
+                compile_query(q)
+            except QuerySyntaxError as exc:
+                raise QueryError(f"bad full-text query: {exc.short}") from None
+        return cls(q, start, end, _names(outlets), _codes(langs, upper=False), _codes(source_countries, upper=True),
+                   _codes(countries, upper=True), _names(topics), _codes(categories, upper=False))
 
-    # URL contract: q, outlet, lang, source (repeatable), from, to
+    # URL contract: q, topic, category, country, source, outlet, lang (the lists repeatable), from, to
     _PARAMS = {"q": "q", "date_from": "from", "date_to": "to", "outlets": "outlet", "langs": "lang",
-               "source_countries": "source"}
+               "source_countries": "source", "countries": "country", "topics": "topic", "categories": "category"}
 
     @classmethod
     def from_params(cls, params: Mapping[str, str | Sequence[str]]) -> Filters:
@@ -61,7 +80,8 @@ class Filters:
             values = many(key)
             return values[0] if values else None
 
-        return cls.make(one("q"), one("from"), one("to"), many("outlet"), many("lang"), many("source"))
+        return cls.make(one("q"), one("from"), one("to"), many("outlet"), many("lang"), many("source"),
+                        many("country"), many("topic"), many("category"))
 
     def to_params(self) -> dict[str, str | list[str]]:
         out: dict[str, str | list[str]] = {}
@@ -77,7 +97,7 @@ class Filters:
         clauses, params = ["1"], []
         if self.q:
             clauses.append("a.id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)")
-            params.append(self.q)
+            params.append(compile_query(self.q))
         if self.date_from:
             clauses.append("a.published >= ?")
             params.append(self.date_from.isoformat())
@@ -85,18 +105,16 @@ class Filters:
             clauses.append("a.published < ?")
             params.append((self.date_to + dt.timedelta(days=1)).isoformat())
         for column, values in (("o.name", self.outlets), ("a.language", self.langs),
-                               ("o.country", self.source_countries)):
+                               ("o.country", self.source_countries), ("a.category", self.categories)):
             if values:
-                clauses.append(f"{column} IN ({', '.join('?' * len(values))})")
+                clauses.append(f"{column} IN ({_marks(values)})")
                 params.extend(values)
+        if self.countries:
+            clauses.append("a.id IN (SELECT article_id FROM article_countries WHERE country IN "
+                           f"({_marks(self.countries)}))")
+            params.extend(self.countries)
+        if self.topics:
+            clauses.append("a.id IN (SELECT article_id FROM article_topics WHERE topic_id IN "
+                           f"(SELECT id FROM topics WHERE name IN ({_marks(self.topics)})))")
+            params.extend(self.topics)
         return " AND ".join(clauses), params
-
-
-def check_query(conn: sqlite3.Connection, q: str) -> None:
-    """Raise QueryError with FTS5's own words when `q` is not a valid full-text query."""
-    if not q:
-        return
-    try:
-        conn.execute("SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? LIMIT 1", (q,)).fetchall()
-    except sqlite3.OperationalError as exc:
-        raise QueryError(f"bad full-text query {q!r}: {str(exc).removeprefix('fts5: ')}") from None

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import platformdirs
+
+from collectors.text import fold
 
 BUSY_TIMEOUT_S = 30.0
 
@@ -79,20 +83,148 @@ MIGRATIONS: list[str] = [
         new_items INTEGER
     );
     CREATE INDEX fetch_log_feed_started ON fetch_log(feed_id, started_at);
+    -- contentless: it indexes the folded text (collectors.text.fold: no case, no diacritics, l for ł),
+    -- written by collectors.store.store_rows in one statement per batch of new articles
     CREATE VIRTUAL TABLE articles_fts USING fts5(
-        title, description, content='articles', content_rowid='id',
-        tokenize='unicode61 remove_diacritics 2'
+        title, description, content='', tokenize='unicode61 remove_diacritics 2'
     );
-    -- no insert trigger: collectors.store.store_rows indexes each batch of new rows in one statement,
-    -- twice as fast as a per-row trigger on a bulk import
-    CREATE TRIGGER articles_fts_delete AFTER DELETE ON articles BEGIN
-        INSERT INTO articles_fts(articles_fts, rowid, title, description)
-        VALUES ('delete', old.id, old.title, old.description);
+    """,
+    # 2: tags — countries in the story, subject category, watch topics
+    """
+    ALTER TABLE articles ADD COLUMN category TEXT;          -- IPTC Media Topics top-level code
+    CREATE INDEX articles_category_published ON articles(category, published);
+    CREATE TABLE article_countries (
+        article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        country TEXT NOT NULL,                              -- ISO 3166-1 alpha-2
+        PRIMARY KEY (article_id, country)
+    ) WITHOUT ROWID;
+    CREATE INDEX article_countries_country ON article_countries(country, article_id);
+    CREATE TABLE topics (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        query TEXT NOT NULL,                                -- db.search query language
+        description TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%S', 'now')),
+        updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%S', 'now'))
+    );
+    CREATE TABLE article_topics (
+        topic_id INTEGER NOT NULL REFERENCES topics(id) ON DELETE CASCADE,
+        article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        PRIMARY KEY (topic_id, article_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX article_topics_article ON article_topics(article_id);
+    """,
+    # 3: daily rollups for the dashboard — articles per day × outlet × language, and the same per country in the
+    #    story and per topic — kept exact by triggers, so its charts need not scan every article (dashboard/queries.py)
+    """
+    CREATE TABLE daily_articles (
+        day TEXT NOT NULL,                  -- substr(published, 1, 10)
+        outlet_id INTEGER NOT NULL,         -- 0: no outlet
+        language TEXT NOT NULL,             -- '': unknown
+        n INTEGER NOT NULL,
+        PRIMARY KEY (day, outlet_id, language)
+    ) WITHOUT ROWID;
+    CREATE TABLE daily_countries (
+        day TEXT NOT NULL,
+        country TEXT NOT NULL,
+        outlet_id INTEGER NOT NULL,
+        language TEXT NOT NULL,
+        n INTEGER NOT NULL,
+        PRIMARY KEY (day, country, outlet_id, language)
+    ) WITHOUT ROWID;
+    CREATE TABLE daily_topics (
+        day TEXT NOT NULL,
+        topic_id INTEGER NOT NULL,
+        outlet_id INTEGER NOT NULL,
+        language TEXT NOT NULL,
+        n INTEGER NOT NULL,
+        PRIMARY KEY (day, topic_id, outlet_id, language)
+    ) WITHOUT ROWID;
+    INSERT INTO daily_articles (day, outlet_id, language, n)
+    SELECT substr(published, 1, 10), coalesce(outlet_id, 0), coalesce(language, ''), count(*)
+    FROM articles GROUP BY 1, 2, 3;
+    INSERT INTO daily_countries (day, country, outlet_id, language, n)
+    SELECT substr(a.published, 1, 10), ac.country, coalesce(a.outlet_id, 0), coalesce(a.language, ''), count(*)
+    FROM article_countries ac JOIN articles a ON a.id = ac.article_id GROUP BY 1, 2, 3, 4;
+    INSERT INTO daily_topics (day, topic_id, outlet_id, language, n)
+    SELECT substr(a.published, 1, 10), at.topic_id, coalesce(a.outlet_id, 0), coalesce(a.language, ''), count(*)
+    FROM article_topics at JOIN articles a ON a.id = at.article_id GROUP BY 1, 2, 3, 4;
+    CREATE TRIGGER daily_articles_insert AFTER INSERT ON articles BEGIN
+        INSERT INTO daily_articles (day, outlet_id, language, n)
+        VALUES (substr(new.published, 1, 10), coalesce(new.outlet_id, 0), coalesce(new.language, ''), 1)
+        ON CONFLICT DO UPDATE SET n = n + 1;
     END;
-    CREATE TRIGGER articles_fts_update AFTER UPDATE OF title, description ON articles BEGIN
-        INSERT INTO articles_fts(articles_fts, rowid, title, description)
-        VALUES ('delete', old.id, old.title, old.description);
-        INSERT INTO articles_fts(rowid, title, description) VALUES (new.id, new.title, new.description);
+    -- tags go first, while the article is still there to say which day, outlet and language they counted in
+    CREATE TRIGGER daily_articles_delete BEFORE DELETE ON articles BEGIN
+        DELETE FROM article_countries WHERE article_id = old.id;
+        DELETE FROM article_topics WHERE article_id = old.id;
+        UPDATE daily_articles SET n = n - 1 WHERE day = substr(old.published, 1, 10)
+            AND outlet_id = coalesce(old.outlet_id, 0) AND language = coalesce(old.language, '');
+    END;
+    CREATE TRIGGER daily_articles_update AFTER UPDATE OF published, outlet_id, language ON articles
+    WHEN substr(old.published, 1, 10) IS NOT substr(new.published, 1, 10)
+        OR coalesce(old.outlet_id, 0) != coalesce(new.outlet_id, 0)
+        OR coalesce(old.language, '') != coalesce(new.language, '')
+    BEGIN
+        UPDATE daily_articles SET n = n - 1 WHERE day = substr(old.published, 1, 10)
+            AND outlet_id = coalesce(old.outlet_id, 0) AND language = coalesce(old.language, '');
+        INSERT INTO daily_articles (day, outlet_id, language, n)
+        VALUES (substr(new.published, 1, 10), coalesce(new.outlet_id, 0), coalesce(new.language, ''), 1)
+        ON CONFLICT DO UPDATE SET n = n + 1;
+        UPDATE daily_countries SET n = n - 1 WHERE day = substr(old.published, 1, 10)
+            AND outlet_id = coalesce(old.outlet_id, 0) AND language = coalesce(old.language, '')
+            AND country IN (SELECT country FROM article_countries WHERE article_id = new.id);
+        INSERT INTO daily_countries (day, country, outlet_id, language, n)
+        SELECT substr(new.published, 1, 10), country, coalesce(new.outlet_id, 0), coalesce(new.language, ''), 1
+        FROM article_countries WHERE article_id = new.id
+        ON CONFLICT DO UPDATE SET n = n + 1;
+        UPDATE daily_topics SET n = n - 1 WHERE day = substr(old.published, 1, 10)
+            AND outlet_id = coalesce(old.outlet_id, 0) AND language = coalesce(old.language, '')
+            AND topic_id IN (SELECT topic_id FROM article_topics WHERE article_id = new.id);
+        INSERT INTO daily_topics (day, topic_id, outlet_id, language, n)
+        SELECT substr(new.published, 1, 10), topic_id, coalesce(new.outlet_id, 0), coalesce(new.language, ''), 1
+        FROM article_topics WHERE article_id = new.id
+        ON CONFLICT DO UPDATE SET n = n + 1;
+    END;
+    CREATE TRIGGER daily_countries_insert AFTER INSERT ON article_countries BEGIN
+        INSERT INTO daily_countries (day, country, outlet_id, language, n)
+        SELECT substr(published, 1, 10), new.country, coalesce(outlet_id, 0), coalesce(language, ''), 1
+        FROM articles WHERE id = new.article_id
+        ON CONFLICT DO UPDATE SET n = n + 1;
+    END;
+    CREATE TRIGGER daily_countries_delete AFTER DELETE ON article_countries BEGIN
+        UPDATE daily_countries SET n = n - 1 WHERE (day, country, outlet_id, language) =
+            (SELECT substr(published, 1, 10), old.country, coalesce(outlet_id, 0), coalesce(language, '')
+             FROM articles WHERE id = old.article_id);
+    END;
+    CREATE TRIGGER daily_countries_update AFTER UPDATE ON article_countries BEGIN
+        UPDATE daily_countries SET n = n - 1 WHERE (day, country, outlet_id, language) =
+            (SELECT substr(published, 1, 10), old.country, coalesce(outlet_id, 0), coalesce(language, '')
+             FROM articles WHERE id = old.article_id);
+        INSERT INTO daily_countries (day, country, outlet_id, language, n)
+        SELECT substr(published, 1, 10), new.country, coalesce(outlet_id, 0), coalesce(language, ''), 1
+        FROM articles WHERE id = new.article_id
+        ON CONFLICT DO UPDATE SET n = n + 1;
+    END;
+    CREATE TRIGGER daily_topics_insert AFTER INSERT ON article_topics BEGIN
+        INSERT INTO daily_topics (day, topic_id, outlet_id, language, n)
+        SELECT substr(published, 1, 10), new.topic_id, coalesce(outlet_id, 0), coalesce(language, ''), 1
+        FROM articles WHERE id = new.article_id
+        ON CONFLICT DO UPDATE SET n = n + 1;
+    END;
+    CREATE TRIGGER daily_topics_delete AFTER DELETE ON article_topics BEGIN
+        UPDATE daily_topics SET n = n - 1 WHERE (day, topic_id, outlet_id, language) =
+            (SELECT substr(published, 1, 10), old.topic_id, coalesce(outlet_id, 0), coalesce(language, '')
+             FROM articles WHERE id = old.article_id);
+    END;
+    CREATE TRIGGER daily_topics_update AFTER UPDATE ON article_topics BEGIN
+        UPDATE daily_topics SET n = n - 1 WHERE (day, topic_id, outlet_id, language) =
+            (SELECT substr(published, 1, 10), old.topic_id, coalesce(outlet_id, 0), coalesce(language, '')
+             FROM articles WHERE id = old.article_id);
+        INSERT INTO daily_topics (day, topic_id, outlet_id, language, n)
+        SELECT substr(published, 1, 10), new.topic_id, coalesce(outlet_id, 0), coalesce(language, ''), 1
+        FROM articles WHERE id = new.article_id
+        ON CONFLICT DO UPDATE SET n = n + 1;
     END;
     """,
 ]
@@ -122,6 +254,7 @@ def connect(path: str | os.PathLike, readonly: bool = False, migrate: bool = Tru
         path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
     conn.row_factory = sqlite3.Row
+    conn.create_function("fold", 1, _fold, deterministic=True)
     conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
     conn.execute("PRAGMA foreign_keys = ON")
     try:
@@ -140,6 +273,22 @@ def connect(path: str | os.PathLike, readonly: bool = False, migrate: bool = Tru
         if migrate and version < SCHEMA_VERSION:
             _migrate(conn, version)
     return conn
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """BEGIN IMMEDIATE … COMMIT, rolled back on any error (the connection is in autocommit mode)."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def _fold(value: str | None) -> str:
+    return fold(value) if value else ""
 
 
 def _migrate(conn: sqlite3.Connection, version: int) -> None:

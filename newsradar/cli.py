@@ -12,7 +12,8 @@ from pathlib import Path
 from collectors import feedlists
 from collectors.backfill import ArchiveError, backfill
 from collectors.collect import CollectorConfig, run_cycle, run_forever
-from db import SchemaError, connect, default_db_path
+from collectors.tagging import retag, tag_lines
+from db import SchemaError, connect, default_db_path, topics, transaction
 from db.export import write_csv
 from db.filters import Filters, QueryError
 
@@ -46,13 +47,96 @@ def cmd_feeds_import(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_feeds_seed(args: argparse.Namespace) -> int:
+def cmd_seed(args: argparse.Namespace) -> int:
     conn = _db(args)
-    if conn.execute("SELECT count(*) FROM feeds").fetchone()[0]:
-        return 0
-    specs, _ = feedlists.read_feed_list(feedlists.DEFAULT_FEEDS)
-    print(f"first start: added the {feedlists.import_feeds(conn, specs)} default feeds")
+    if not conn.execute("SELECT count(*) FROM feeds").fetchone()[0]:
+        specs, _ = feedlists.read_feed_list(feedlists.DEFAULT_FEEDS)
+        print(f"first start: added the {feedlists.import_feeds(conn, specs)} default feeds")
+    if not conn.execute("SELECT count(*) FROM topics").fetchone()[0]:
+        with transaction(conn):
+            created, _ = topics.import_topics(conn, topics.read_toml(topics.DEFAULT_TOPICS.read_text("utf-8")))
+        print(f"first start: added the {created} default topics")
     return 0
+
+
+# topics ------------------------------------------------------------------------------------------------------
+
+def cmd_topics_list(args: argparse.Namespace) -> int:
+    for row in topics.list_topics(_db(args)):
+        print(f"{row['articles']:>9,}  {row['name']}\n           {row['query']}")
+    return 0
+
+
+def cmd_topics_save(args: argparse.Namespace) -> int:
+    conn = _db(args)
+    old = args.name if args.topics_command == "edit" else None
+    if old:
+        row = conn.execute("SELECT * FROM topics WHERE name = ?", (old,)).fetchone()
+        if row is None:
+            raise CliError(f"no topic called {old!r} (see 'newsradar topics list')")
+        topic = topics.Topic(args.rename or old, args.query or row["query"],
+                             row["description"] if args.description is None else args.description)
+    else:
+        topic = topics.Topic(args.name, args.query, args.description or "")
+    with transaction(conn):
+        count = topics.save_topic(conn, topic, old_name=old)
+    print(f"{'saved' if old else 'added'} topic {topic.name!r}: {count:,} articles match")
+    return 0
+
+
+def cmd_topics_remove(args: argparse.Namespace) -> int:
+    conn = _db(args)
+    with transaction(conn):
+        topics.remove_topic(conn, args.name)
+    print(f"removed topic {args.name!r}")
+    return 0
+
+
+def cmd_topics_import(args: argparse.Namespace) -> int:
+    conn = _db(args)
+    path = Path(args.file) if args.file else topics.DEFAULT_TOPICS
+    parsed = topics.read_toml(path.read_text(encoding="utf-8"))
+    with transaction(conn):
+        created, updated = topics.import_topics(conn, parsed)
+    print(f"{path}: {created} topics added, {updated} updated")
+    return 0
+
+
+def cmd_topics_export(args: argparse.Namespace) -> int:
+    text = topics.write_toml(topics.all_topics(_db(args)))
+    if args.output and args.output != "-":
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+# tag, retag --------------------------------------------------------------------------------------------------
+
+def cmd_tag(args: argparse.Namespace) -> int:
+    watch = topics.all_topics(_db(args))
+    for line in tag_lines(sys.stdin, watch):
+        sys.stdout.write(line + "\n")
+    return 0
+
+
+def cmd_retag(args: argparse.Namespace) -> int:
+    conn = _db(args)
+    total = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+    bar = _bar(total, "retag")
+    done = retag(conn, progress=bar.update if bar else None)
+    if bar:
+        bar.close()
+    print(f"retagged {done:,} articles")
+    return 0
+
+
+def _bar(total: int, desc: str):
+    if not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="articles", desc=desc, leave=False)
 
 
 def cmd_feeds_export(args: argparse.Namespace) -> int:
@@ -125,7 +209,7 @@ async def _collect_forever(conn: sqlite3.Connection, config: CollectorConfig) ->
 
 
 def cmd_backfill(args: argparse.Namespace) -> int:
-    report = backfill(_db(args), [Path(p) for p in args.files], progress=True)
+    report = backfill(_db(args), [Path(p) for p in args.files], progress=True, tag=not args.no_tag)
     print(report.summary())
     for problem in report.problems:
         print(f"  {problem}")
@@ -137,6 +221,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     conn = connect(path)
     specs, _ = feedlists.read_feed_list(SAMPLE_OUTLETS)
     feedlists.import_feeds(conn, specs)
+    if not conn.execute("SELECT count(*) FROM topics").fetchone()[0]:
+        with transaction(conn):
+            topics.import_topics(conn, topics.read_toml(topics.DEFAULT_TOPICS.read_text("utf-8")))
     report = backfill(conn, [SAMPLE], progress=True)
     print(f"demo database {path}: {report.summary()}")
     print(f"try: newsradar --db {path} stats")
@@ -161,7 +248,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    filters = Filters.make(args.q, args.date_from, args.date_to, args.outlet, args.lang, args.source_country)
+    filters = Filters.make(args.q, args.date_from, args.date_to, args.outlet, args.lang, args.source_country,
+                           args.country, args.topic, args.category)
     conn = _db(args)
     if args.output == "-":
         count = write_csv(conn, filters, sys.stdout)
@@ -180,6 +268,23 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+# dashboard ---------------------------------------------------------------------------------------------------
+
+def cmd_dashboard(args: argparse.Namespace) -> int:
+    """Replace this process with `streamlit run dashboard/app.py` (production flags); --db goes as NEWSRADAR_DB."""
+    import os
+
+    from dashboard.serve import streamlit_command
+
+    env = dict(os.environ)
+    if args.db:
+        env["NEWSRADAR_DB"] = str(Path(args.db).resolve())
+    command = streamlit_command(args.port)
+    sys.stdout.flush()
+    os.execve(command[0], command, env)
+    return 0  # not reached
+
+
 # parser ------------------------------------------------------------------------------------------------------
 
 def build_parser() -> argparse.ArgumentParser:
@@ -192,8 +297,6 @@ def build_parser() -> argparse.ArgumentParser:
     p = feeds.add_parser("import", help="add feeds from OPML or CSV (feed_url,outlet,country,language)")
     p.add_argument("files", nargs="*", help="files to import (default: the bundled default list)")
     p.set_defaults(func=cmd_feeds_import)
-    p = feeds.add_parser("seed", help="add the default feeds if there are no feeds yet")
-    p.set_defaults(func=cmd_feeds_seed)
     p = feeds.add_parser("export", help="write the feeds as CSV or OPML")
     p.add_argument("-o", "--output", help="file (default: standard output); .opml selects OPML")
     p.add_argument("--format", choices=["csv", "opml"])
@@ -210,6 +313,39 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("feed", help="URL or id")
     p.set_defaults(func=cmd_feeds_remove)
 
+    p = sub.add_parser("seed", help="add the default feeds and topics where there are none yet")
+    p.set_defaults(func=cmd_seed)
+
+    tp = sub.add_parser("topics", help="manage the watch topics").add_subparsers(dest="topics_command", required=True,
+                                                                                metavar="ACTION")
+    p = tp.add_parser("list", help="every topic with its number of articles")
+    p.set_defaults(func=cmd_topics_list)
+    p = tp.add_parser("add", help="add a topic and apply it to every stored article")
+    p.add_argument("name")
+    p.add_argument("query", help='e.g. \'(azerbaijan* OR azerbejdzan*) AND (russia* OR rosj*)\'')
+    p.add_argument("--description")
+    p.set_defaults(func=cmd_topics_save)
+    p = tp.add_parser("edit", help="change a topic's query, name or description and reapply it")
+    p.add_argument("name")
+    p.add_argument("--query")
+    p.add_argument("--rename")
+    p.add_argument("--description")
+    p.set_defaults(func=cmd_topics_save)
+    p = tp.add_parser("remove", help="delete a topic")
+    p.add_argument("name")
+    p.set_defaults(func=cmd_topics_remove)
+    p = tp.add_parser("import", help="add or update topics from TOML ([[topic]] name, query, description)")
+    p.add_argument("file", nargs="?", help="TOML file (default: the bundled default topics)")
+    p.set_defaults(func=cmd_topics_import)
+    p = tp.add_parser("export", help="write the topics as TOML")
+    p.add_argument("-o", "--output")
+    p.set_defaults(func=cmd_topics_export)
+
+    p = sub.add_parser("tag", help="tag JSON lines (title, description, language) from stdin")
+    p.set_defaults(func=cmd_tag)
+    p = sub.add_parser("retag", help="recompute countries, category and topics of every stored article")
+    p.set_defaults(func=cmd_retag)
+
     p = sub.add_parser("collect", help="poll the feeds on their schedules until stopped")
     p.add_argument("--once", action="store_true", help="one cycle of the due feeds, then exit")
     p.add_argument("--force", action="store_true", help="with --once: poll every feed, due or not")
@@ -220,6 +356,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("backfill", help="import archives: JSON lines (.jsonl, .jsonl.gz) or CSV")
     p.add_argument("files", nargs="+")
+    p.add_argument("--no-tag", action="store_true", help="skip tagging (run 'newsradar retag' afterwards)")
     p.set_defaults(func=cmd_backfill)
 
     p = sub.add_parser("demo", help="load the bundled sample (Sept 2023) into its own database")
@@ -235,8 +372,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--outlet", action="append", default=[], help="outlet name (repeatable)")
     p.add_argument("--lang", action="append", default=[], help="language code (repeatable)")
     p.add_argument("--source-country", action="append", default=[], help="outlet's country (repeatable)")
+    p.add_argument("--country", action="append", default=[], help="country in the story (repeatable)")
+    p.add_argument("--topic", action="append", default=[], help="topic name (repeatable)")
+    p.add_argument("--category", action="append", default=[], help="IPTC category code (repeatable)")
     p.add_argument("--q", help='full-text query, e.g. \'karabakh AND (russia OR rosja)\'')
     p.set_defaults(func=cmd_export)
+    p = sub.add_parser("dashboard", help="serve the web dashboard (Streamlit) until Ctrl-C")
+    p.add_argument("--port", type=int, default=8501, help="TCP port (8501)")
+    p.set_defaults(func=cmd_dashboard)
     return parser
 
 
@@ -244,7 +387,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (CliError, SchemaError, QueryError, feedlists.FeedListError, ArchiveError) as exc:
+    except (CliError, SchemaError, QueryError, feedlists.FeedListError, ArchiveError, topics.TopicError) as exc:
         print(f"newsradar: error: {exc}", file=sys.stderr)
     except sqlite3.DatabaseError as exc:
         print(f"newsradar: database error: {exc}", file=sys.stderr)

@@ -17,7 +17,7 @@ from collectors.backfill import backfill
 from collectors.feedlists import FeedSpec, import_feeds
 from collectors.store import Article, ensure_feed, store_articles
 from db.export import COLUMNS, export_rows, neutralize, write_csv
-from db.filters import Filters, QueryError, check_query
+from db.filters import Filters, QueryError
 
 BBC = "http://feeds.bbci.co.uk/news/rss.xml"
 GAZETA = "https://rss.gazeta.pl/pub/rss/wiadomosci.xml"
@@ -213,7 +213,6 @@ def test_outlet_lang_country_filters(conn, kwargs, expected) -> None:
         ('"ceasefire agreed"', {"Karabakh ceasefire agreed"}),
         ("karabakh NOT offensive", {"Karabakh ceasefire agreed"}),
         ("title:stepanakert", set()),
-        ("description:stepanakert", {"Azerbaijan launches Karabakh offensive"}),
         ("nothingmatches", set()),
     ],
 )
@@ -234,8 +233,10 @@ def test_full_text(conn, q, expected) -> None:
         ("gorski", "Rosja a Górski Karabach"),
         ("zażółć", "Zażółć gęślą jaźń"),
         ("zazołc", "Zażółć gęślą jaźń"),
-        # ... but ł is a letter of its own to unicode61, not l with a diacritic: it must be typed as ł
+        # ł is folded to l by newsradar (unicode61 alone would keep it)
         ("łodz krakow", "Zażółć gęślą jaźń"),
+        ("lodz krakow", "Zażółć gęślą jaźń"),
+        ("zazolc", "Zażółć gęślą jaźń"),
     ],
 )
 def test_full_text_ignores_diacritics(conn, q, expected) -> None:
@@ -247,17 +248,15 @@ def test_full_text_combined_with_filters(conn) -> None:
     assert titles(conn, f) == {"Zażółć gęślą jaźń"}
 
 
-@pytest.mark.parametrize("q", ["karabakh AND (", '"unterminated', "a OR", "NOT x", "nosuchcolumn:x", "*"])
-def test_bad_full_text_query(conn, q) -> None:
-    with pytest.raises(QueryError, match="full-text query"):
-        check_query(conn, q)
-    with pytest.raises(QueryError):
-        list(export_rows(conn, Filters.make(q=q)))
+@pytest.mark.parametrize("q", ["karabakh AND (", '"unterminated', "a OR", "NOT x", "*"])
+def test_bad_full_text_query(q) -> None:
+    with pytest.raises(QueryError, match="bad full-text query"):
+        Filters.make(q=q)
 
 
-def test_bad_full_text_query_on_empty_db(tmp_path: Path) -> None:
-    with pytest.raises(QueryError):
-        check_query(db.connect(tmp_path / "empty.db"), "karabakh AND (")
+def test_query_syntax_of_sqlite_is_plain_text_to_us(conn) -> None:
+    # FTS5 column filters are not part of our language: 'title:x' is just the words title and x
+    assert titles(conn, Filters.make(q="nosuchcolumn:x")) == set()
 
 
 # export -------------------------------------------------------------------------------------------------------

@@ -294,3 +294,9 @@ def test_parse_iso_unparseable(value: str | None) -> None:
 )
 def test_language_code(value: str | None, expected: str | None) -> None:
     assert language_code(value) == expected
+
+
+def test_polish_mojibake_from_a_misdecoded_feed_is_repaired():
+    from collectors.normalize import html_to_text
+
+    assert html_to_text("Ciało spadło podczas rozbiĂłrki. Ă“smy dzień") == "Ciało spadło podczas rozbiórki. Ósmy dzień"

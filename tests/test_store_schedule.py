@@ -10,8 +10,8 @@ import pytest
 from collectors import schedule
 from collectors.fetch import parse_retry_after
 from collectors.normalize import normalize_link
-from collectors.store import Article, ensure_feed, store_articles, transaction
-from db import SCHEMA_VERSION, SchemaError, connect
+from collectors.store import Article, ensure_feed, store_articles
+from db import SCHEMA_VERSION, SchemaError, connect, transaction
 
 
 def article(link: str, title: str = "Title") -> Article:

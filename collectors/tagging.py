@@ -1,0 +1,123 @@
+"""Tag articles as they are stored, retag the whole database, and tag JSON lines on the side."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+
+from collectors import category
+from collectors.countries import countries
+from collectors.text import fold
+from db import topics as topic_store
+from db.search import compile_query
+
+RETAG_BATCH = 20_000
+
+
+def story_text(title: str, description: str) -> str:
+    return f"{title}. {description}" if description else title
+
+
+def tag_new(conn: sqlite3.Connection, after_id: int) -> None:
+    """Countries, category and topics for the articles with ids above `after_id` (in the caller's transaction)."""
+    rows = conn.execute("SELECT id, title, description, language FROM articles WHERE id > ?",
+                        (after_id,)).fetchall()
+    _tag_rows(conn, rows)
+    topic_store.apply_to_new(conn, after_id)
+
+
+def _tag_rows(conn: sqlite3.Connection, rows: list[sqlite3.Row]) -> None:
+    if not rows:
+        return
+    labels = category.classify_many([(r[1], r[2], r[3]) for r in rows])
+    conn.executemany("UPDATE articles SET category = ? WHERE id = ?", zip(labels, (r[0] for r in rows), strict=True))
+    conn.executemany("INSERT OR IGNORE INTO article_countries (article_id, country) VALUES (?, ?)",
+                     [(r[0], code) for r in rows for code in countries(story_text(r[1], r[2]), r[3])])
+
+
+def retag(conn: sqlite3.Connection, progress=None) -> int:
+    """Recompute every article's countries, category and topics; one transaction per batch."""
+    done, last = 0, 0
+    while True:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            rows = conn.execute("SELECT id, title, description, language FROM articles WHERE id > ? ORDER BY id "
+                                "LIMIT ?", (last, RETAG_BATCH)).fetchall()
+            if rows:
+                conn.execute("DELETE FROM article_countries WHERE article_id > ? AND article_id <= ?",
+                             (last, rows[-1][0]))
+                _tag_rows(conn, rows)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        if not rows:
+            break
+        done, last = done + len(rows), rows[-1][0]
+        if progress:
+            progress(len(rows))
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        topic_store.import_topics(conn, topic_store.all_topics(conn))
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return done
+
+
+def _topic_matches(texts: list[tuple[str, str]], queries: list[tuple[str, str]]) -> list[list[str]]:
+    """Names of the topics each (title, description) matches, through the same FTS5 engine as the database."""
+    memory = sqlite3.connect(":memory:")
+    memory.execute("CREATE VIRTUAL TABLE t USING fts5(title, description, content='', "
+                   "tokenize='unicode61 remove_diacritics 2')")
+    memory.executemany("INSERT INTO t (rowid, title, description) VALUES (?, ?, ?)",
+                       [(i, fold(title), fold(description)) for i, (title, description) in enumerate(texts)])
+    matched: list[list[str]] = [[] for _ in texts]
+    for name, fts in queries:
+        for (rowid,) in memory.execute("SELECT rowid FROM t WHERE t MATCH ?", (fts,)):
+            matched[rowid].append(name)
+    memory.close()
+    return matched
+
+
+def tag_lines(lines: Iterable[str], topics: list[topic_store.Topic], batch: int = 2000) -> Iterator[str]:
+    """For each JSON line with title, description and optional language: the same object with
+    countries, category and topics added. A line that is not a JSON object gets an "error" field."""
+    queries = [(t.name, compile_query(t.query)) for t in topics]
+    chunk: list[str] = []
+    for line in lines:
+        if line.strip():
+            chunk.append(line)
+        if len(chunk) >= batch:
+            yield from _tag_chunk(chunk, queries)
+            chunk = []
+    yield from _tag_chunk(chunk, queries)
+
+
+def _tag_chunk(lines: list[str], queries: list[tuple[str, str]]) -> Iterator[str]:
+    records: list[dict | None] = []
+    for line in lines:
+        try:
+            record = json.loads(line)
+        except ValueError:
+            record = None
+        records.append(record if isinstance(record, dict) else None)
+    good = [r for r in records if r is not None]
+    texts = [(_text(r.get("title")), _text(r.get("description"))) for r in good]
+    langs = [_text(r.get("language"))[:2].lower() or None for r in good]
+    labels = category.classify_many([(t, d, lang) for (t, d), lang in zip(texts, langs, strict=True)])
+    topic_names = _topic_matches(texts, queries)
+    for record, (title, description), lang, label, names in zip(good, texts, langs, labels, topic_names,
+                                                                strict=True):
+        record["countries"] = countries(story_text(title, description), lang)
+        record["category"] = label
+        record["topics"] = names
+    for line, record in zip(lines, records, strict=True):
+        yield json.dumps(record if record is not None else {"error": "not a JSON object", "input": line.strip()},
+                         ensure_ascii=False)
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else "" if value is None else str(value)

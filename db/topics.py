@@ -1,0 +1,132 @@
+"""Watch topics: named boolean queries shared by the team, applied to every stored article and every new one."""
+
+from __future__ import annotations
+
+import sqlite3
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from db.search import QuerySyntaxError, compile_query
+
+DEFAULT_TOPICS = Path(__file__).parent / "data" / "default-topics.toml"
+
+
+class TopicError(ValueError):
+    """A topic that cannot be saved; the message says why."""
+
+
+@dataclass(frozen=True)
+class Topic:
+    name: str
+    query: str
+    description: str = ""
+
+
+def validate(topic: Topic) -> str:
+    """The compiled FTS5 expression of a valid topic; TopicError pointing at the problem otherwise."""
+    if not topic.name.strip():
+        raise TopicError("a topic needs a name")
+    try:
+        return compile_query(topic.query)
+    except QuerySyntaxError as exc:
+        raise TopicError(f"topic {topic.name!r}: {exc}") from None
+
+
+def _apply(conn: sqlite3.Connection, topic_id: int, fts: str, after_id: int = 0) -> int:
+    return conn.execute("INSERT OR IGNORE INTO article_topics (topic_id, article_id) "
+                        "SELECT ?, rowid FROM articles_fts WHERE articles_fts MATCH ? AND rowid > ?",
+                        (topic_id, fts, after_id)).rowcount
+
+
+def save_topic(conn: sqlite3.Connection, topic: Topic, old_name: str | None = None) -> int:
+    """Create a topic, or replace the one called `old_name`, and (re)apply it to every stored article.
+
+    Returns the number of matching articles. Runs in the caller's transaction."""
+    fts = validate(topic)
+    if old_name is None:
+        try:
+            topic_id = conn.execute("INSERT INTO topics (name, query, description) VALUES (?, ?, ?)",
+                                    (topic.name, topic.query, topic.description)).lastrowid
+        except sqlite3.IntegrityError:
+            raise TopicError(f"a topic called {topic.name!r} exists already") from None
+    else:
+        row = conn.execute("SELECT id FROM topics WHERE name = ?", (old_name,)).fetchone()
+        if row is None:
+            raise TopicError(f"no topic called {old_name!r}")
+        topic_id = row[0]
+        try:
+            conn.execute("UPDATE topics SET name = ?, query = ?, description = ?, "
+                         "updated_at = strftime('%Y-%m-%d %H:%M:%S', 'now') WHERE id = ?",
+                         (topic.name, topic.query, topic.description, topic_id))
+        except sqlite3.IntegrityError:
+            raise TopicError(f"a topic called {topic.name!r} exists already") from None
+        conn.execute("DELETE FROM article_topics WHERE topic_id = ?", (topic_id,))
+    return _apply(conn, topic_id, fts)
+
+
+def remove_topic(conn: sqlite3.Connection, name: str) -> None:
+    if not conn.execute("DELETE FROM topics WHERE name = ?", (name,)).rowcount:
+        raise TopicError(f"no topic called {name!r}")
+
+
+def list_topics(conn: sqlite3.Connection) -> list[sqlite3.Row]:
+    """Every topic with its number of matching articles."""
+    return conn.execute(
+        "SELECT t.*, (SELECT count(*) FROM article_topics at WHERE at.topic_id = t.id) AS articles "
+        "FROM topics t ORDER BY t.name").fetchall()
+
+
+def apply_to_new(conn: sqlite3.Connection, after_id: int) -> int:
+    """Apply every topic to the articles with ids above `after_id` (a batch just stored)."""
+    return sum(_apply(conn, row[0], compile_query(row[1]), after_id)
+               for row in conn.execute("SELECT id, query FROM topics").fetchall())
+
+
+def read_toml(text: str) -> list[Topic]:
+    """Topics from TOML: [[topic]] tables with name, query and an optional description."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise TopicError(f"not valid TOML: {exc}") from None
+    entries = data.get("topic", [])
+    if not isinstance(entries, list):
+        raise TopicError("expected [[topic]] tables")
+    topics = []
+    for number, entry in enumerate(entries, 1):
+        if not isinstance(entry, dict) or not isinstance(entry.get("name"), str) or not isinstance(
+                entry.get("query"), str):
+            raise TopicError(f"topic {number}: needs a name and a query (strings)")
+        topic = Topic(entry["name"].strip(), entry["query"].strip(), str(entry.get("description", "")).strip())
+        validate(topic)
+        topics.append(topic)
+    return topics
+
+
+def _toml_string(value: str) -> str:
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
+    return f'"{escaped}"'
+
+
+def write_toml(topics: list[Topic]) -> str:
+    blocks = []
+    for topic in topics:
+        lines = ["[[topic]]", f"name = {_toml_string(topic.name)}", f"query = {_toml_string(topic.query)}"]
+        if topic.description:
+            lines.append(f"description = {_toml_string(topic.description)}")
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks) + "\n"
+
+
+def import_topics(conn: sqlite3.Connection, topics: list[Topic]) -> tuple[int, int]:
+    """Create new topics and update same-named ones; returns (created, updated). Caller's transaction."""
+    created = updated = 0
+    for topic in topics:
+        exists = conn.execute("SELECT 1 FROM topics WHERE name = ?", (topic.name,)).fetchone()
+        save_topic(conn, topic, old_name=topic.name if exists else None)
+        created, updated = created + (not exists), updated + bool(exists)
+    return created, updated
+
+
+def all_topics(conn: sqlite3.Connection) -> list[Topic]:
+    return [Topic(r["name"], r["query"], r["description"]) for r in list_topics(conn)]

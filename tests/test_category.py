@@ -1,0 +1,144 @@
+"""Subject category model (collectors/category.py): valid codes, obvious examples, determinism, batching."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+import pytest
+
+from collectors import category
+from collectors.category import CLASSES, MODEL_PATH, classify, classify_many
+
+EXAMPLES = [
+    ("sport", "Manchester United 2-1 Liverpool: Rashford scores late winner at Old Trafford",
+     "Marcus Rashford struck in the 88th minute as Manchester United came from behind to beat Liverpool in the "
+     "Premier League.", "en-GB"),
+    ("sport", "Chelsea complete £60m signing of Brighton midfielder Moises Caicedo",
+     "The Premier League club have agreed a British record transfer fee for the Ecuador international.", "en-GB"),
+    ("sport", "Mecz Legii Warszawa z Rakowem Częstochowa. Gol w doliczonym czasie",
+     "Legia pokonała Raków 2:1 w meczu Ekstraklasy. Decydującą bramkę zdobył Josue.", "pl-PL"),
+    ("politics", "Sejm uchwalił ustawę o asystencji osobistej. Teraz zajmie się nią Senat",
+     "Posłowie przyjęli projekt rządowy większością głosów. Opozycja zgłaszała poprawki.", "pl-PL"),
+    ("politics", "Senate passes bill to avert government shutdown",
+     "Lawmakers approved a stopgap spending measure hours before the deadline.", "en-US"),
+    ("weather", "Storm Ciarán: Met Office issues amber weather warning for wind and heavy rain",
+     "Gusts of up to 80mph are forecast along southern coasts on Thursday, with 40mm of rain possible in places.",
+     "en-GB"),
+    ("weather", "Heatwave to bring temperatures of 35C to parts of England this weekend, forecasters say",
+     "The Met Office says hot and humid weather will continue into next week.", "en-GB"),
+    ("weather", "Prognoza pogody na weekend. Burze i upał w całym kraju",
+     "IMGW ostrzega przed burzami z gradem. Temperatura może przekroczyć 30 stopni.", "pl-PL"),
+    ("weather", "Prognoza pogody na jutro. Deszczowo i chłodno",
+     "Synoptycy zapowiadają opady deszczu na północy kraju i temperaturę do 12 stopni.", "pl-PL"),
+    ("disaster_accident_emergency", "Turkey earthquake: Death toll rises above 20,000 as rescuers search rubble",
+     "Rescue teams continue to pull survivors from collapsed buildings days after the magnitude 7.8 quake.", "en-US"),
+    ("disaster_accident_emergency", "Trzęsienie ziemi w Maroku. Liczba ofiar przekroczyła dwa tysiące",
+     "Ratownicy przeszukują gruzy zawalonych budynków w górskich wioskach.", "pl-PL"),
+    ("economy_business_finance", "Bank of England raises interest rates to 5.25% to tackle inflation",
+     "The central bank increased its base rate for the 14th consecutive time as price rises remain stubbornly "
+     "high.", "en-GB"),
+    ("economy_business_finance", "RPP obniżyła stopy procentowe. Złoty traci na wartości",
+     "Rada Polityki Pieniężnej zdecydowała o obniżce stóp o 75 punktów bazowych.", "pl-PL"),
+    ("crime_law_justice", "Man found guilty of murdering teenager in Manchester knife attack",
+     "A jury at Manchester Crown Court convicted the 24-year-old after a three-week trial.", "en-GB"),
+    ("crime_law_justice", "Zabójstwo w Krakowie. Prokuratura postawiła zarzuty 25-latkowi",
+     "Mężczyzna usłyszał zarzut zabójstwa. Sąd zdecydował o areszcie na trzy miesiące.", "pl-PL"),
+    ("conflict_war_peace", "Russian missiles pound Kharkiv as shelling kills civilians",
+     "Ukrainian officials said Russian forces shelled residential areas of the city overnight, killing at least "
+     "five people.", "en-US"),
+    ("conflict_war_peace", "Rosjanie ostrzelali Charków. Nie żyją cywile",
+     "W wyniku ataku rakietowego na miasto zginęło co najmniej pięć osób, a kilkanaście zostało rannych.", "pl-PL"),
+    ("health", "New RSV vaccine for older adults approved by FDA",
+     "The shot was shown to reduce the risk of severe respiratory illness caused by the virus in people over 60.",
+     "en-US"),
+    ("health", "Szczepionka przeciw grypie już w aptekach. Lekarze apelują o szczepienia",
+     "Ministerstwo Zdrowia przypomina, że szczepienia są bezpłatne dla seniorów.", "pl-PL"),
+    ("science_technology", "Apple unveils iPhone 15 with USB-C port and faster chip",
+     "The new smartphones also get an upgraded camera and a titanium frame on the Pro models.", "en-US"),
+    ("religion", "Pope Francis celebrates Easter Mass in St Peter's Square",
+     "The pontiff called for peace in Ukraine during his Easter message to the faithful.", "en-US"),
+    ("labour", "Nurses strike over pay as union rejects government offer",
+     "Thousands of NHS nurses walked out after the Royal College of Nursing rejected a 5% pay rise.", "en-GB"),
+    ("education", "Teachers warn of school funding crisis as pupils return for new term",
+     "Head teachers say budgets are stretched and class sizes are growing.", "en-GB"),
+    ("environment", "Global carbon emissions hit record high, scientists warn",
+     "Emissions from fossil fuels rose 1.1% this year, putting climate targets out of reach.", "en-US"),
+    ("arts_culture_entertainment", "Oppenheimer wins best picture at the Oscars",
+     "Christopher Nolan's film took seven awards, including best director and best actor for Cillian Murphy.",
+     "en-US"),
+]
+ODD = [
+    ("", "", None),
+    ("", "", "de"),
+    ("   ", "<p><img src='x.jpg' /></p>", "en"),
+    ("Ăł Ă“ ĂĂł x`y", "«a» b–c … ’s ‘q’ Żółć — Ёлка naïve café 😀 \x1e \x00", "pl"),
+    ("A" * 5000, "b " * 3000, "en-US"),
+    ("Kyiv", "Київ", "uk"),
+]
+
+
+def test_model_file_is_small_and_has_the_17_codes() -> None:
+    assert len(CLASSES) == 17 and len(set(CLASSES)) == 17
+    assert MODEL_PATH.stat().st_size <= 3 * 1024 * 1024
+    model = category.load_model()
+    assert model.classes == CLASSES
+    meta = json.loads(MODEL_PATH.with_suffix(".json").read_text(encoding="utf-8"))
+    assert meta["classes"] == list(CLASSES)
+
+
+def test_every_output_is_an_iptc_code() -> None:
+    items = [(t, d, lang) for _, t, d, lang in EXAMPLES] + ODD
+    labels = classify_many(items)
+    assert len(labels) == len(items)
+    assert set(labels) <= set(CLASSES)
+
+
+@pytest.mark.parametrize(("expected", "title", "description", "language"), EXAMPLES,
+                         ids=[f"{e[0]}:{e[1][:30]}" for e in EXAMPLES])
+def test_obvious_examples(expected: str, title: str, description: str, language: str) -> None:
+    assert classify(title, description, language) == expected
+
+
+def test_same_input_same_output() -> None:
+    items = [(t, d, lang) for _, t, d, lang in EXAMPLES] + ODD
+    assert classify_many(items) == classify_many(items)
+    assert classify(*items[0]) == classify(*items[0])
+    assert (category.scores_many(items) == category.scores_many(items)).all()
+
+
+def test_classify_many_equals_classify_one_by_one() -> None:
+    items = [(t, d, lang) for _, t, d, lang in EXAMPLES] + ODD
+    assert classify_many(items) == [classify(*item) for item in items]
+    assert classify_many([]) == []
+
+
+def test_batches_do_not_change_results(monkeypatch: pytest.MonkeyPatch) -> None:
+    items = ([(t, d, lang) for _, t, d, lang in EXAMPLES] + ODD) * 3
+    whole = classify_many(items)
+    monkeypatch.setattr(category, "_BATCH", 7)
+    assert classify_many(items) == whole
+
+
+def test_vectorised_features_equal_the_shared_tokenizer() -> None:
+    """encode() (numpy tokenizer and hashing) finds exactly the features of collectors.text.words()."""
+    items = [(t, d, lang) for _, t, d, lang in EXAMPLES] + ODD + [
+        ("Don't stop -- well-known rock'n'roll co-op's 'quoted' -x- y-", "a_b 3-2 x'' ''y", "en"),
+        ("Łódź: Świątek–Sabalenka", "Gazeta: mĂłwi, że „tak”", "pl-PL"),
+    ]
+    words_per_item = category.article_words(items)
+    vocab = sorted({f for ws, it in zip(words_per_item, items, strict=True) for f in category.feature_strings(ws, it[2])
+                    if not f.startswith("lang=")}) + ["lang=en", "lang=pl"]
+    index = category.build_index(vocab)
+    rows, feats, lang = category.encode(index, items)
+    for r, (ws, item) in enumerate(zip(words_per_item, items, strict=True)):
+        got = Counter(feats[rows == r].tolist()) + Counter([int(lang[r])] if lang[r] != index.pad else [])
+        expected = Counter(vocab.index(f) for f in category.feature_strings(ws, item[2]))
+        assert got == expected, item
+
+
+def test_language_tag() -> None:
+    assert category.language_tag("pl-PL") == "pl"
+    assert category.language_tag("en-gb") == "en"
+    assert category.language_tag("de") is None
+    assert category.language_tag(None) is None

@@ -1,0 +1,114 @@
+"""Tags end to end: stored articles get countries, category and topics; `tag`, `retag` and export use them."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+
+from collectors.category import CLASSES
+from collectors.normalize import normalize_link
+from collectors.store import Article, ensure_feed, store_articles
+from collectors.tagging import tag_lines
+from db import transaction
+from db.export import write_csv
+from db.filters import Filters
+from db.topics import Topic, save_topic
+from newsradar.cli import main
+
+STORIES = [
+    ("Azerbaijan summons Russian ambassador over Yekaterinburg raids", "Baku protests to Moscow", "en"),
+    ("Rosja i Azerbejdżan: napięcia po zabójstwach w Jekaterynburgu", "Baku wzywa ambasadora", "pl"),
+    ("Liverpool beat Chelsea 3-1 in the Premier League", "A second-half brace settled the match", "en"),
+]
+
+
+def store(conn, stories=STORIES):
+    with transaction(conn):
+        feed = ensure_feed(conn, "https://x.example/rss", "X", "GB", "en")
+        outlet = conn.execute("SELECT outlet_id FROM feeds WHERE id = ?", (feed,)).fetchone()[0]
+        store_articles(conn, feed, outlet, [
+            Article(normalize_link(f"https://x.example/{title}"), f"https://x.example/{i}", title, description,
+                    "2023-09-20 10:00:00", None, lang) for i, (title, description, lang) in enumerate(stories)],
+            "2023-09-20 10:00:00")
+
+
+def test_stored_articles_are_tagged(conn):
+    store(conn)
+    rows = conn.execute("SELECT a.title, a.category, group_concat(c.country, ' ') AS countries FROM articles a "
+                        "LEFT JOIN article_countries c ON c.article_id = a.id GROUP BY a.id ORDER BY a.id").fetchall()
+    assert [r["countries"] for r in rows][:2] == ["AZ RU", "AZ RU"]
+    assert all(r["category"] in CLASSES for r in rows)
+    assert rows[2]["category"] == "sport"
+
+
+def test_country_and_topic_filters_and_export_columns(conn):
+    store(conn)
+    with transaction(conn):
+        save_topic(conn, Topic("AZ-RU", "(azerbaijan* OR azerbejdzan*) AND (russia* OR rosj*)"))
+    out = io.StringIO()
+    assert write_csv(conn, Filters.make(countries=["az"], topics=["AZ-RU"]), out) == 2
+    rows = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert {r["countries"] for r in rows} == {"AZ RU"}
+    assert {r["topics"] for r in rows} == {"AZ-RU"}
+    assert {"countries", "topics", "category"} <= set(rows[0])
+    assert write_csv(conn, Filters.make(categories=["sport"]), io.StringIO()) == 1
+    assert write_csv(conn, Filters.make(source_countries=["GB"], countries=["RU"]), io.StringIO()) == 2
+
+
+def test_tag_lines_adds_countries_category_and_topics():
+    lines = [json.dumps({"title": t, "description": d, "language": lang, "id": i})
+             for i, (t, d, lang) in enumerate(STORIES)]
+    lines += ["not json", json.dumps({"title": "Kreml milczy", "language": "pl"})]
+    out = [json.loads(line) for line in tag_lines(lines, [Topic("Football", "premier league OR football")])]
+    assert [o.get("countries") for o in out] == [["AZ", "RU"], ["AZ", "RU"], ["GB"], None, ["RU"]]
+    assert out[0]["id"] == 0 and out[2]["topics"] == ["Football"] and out[0]["topics"] == []
+    assert out[3]["error"] == "not a JSON object"
+    assert all(o["category"] in CLASSES for o in out if "error" not in o)
+
+
+def test_tag_command_reads_stdin_and_uses_the_databases_topics(tmp_path, monkeypatch, capsys):
+    db = str(tmp_path / "t.db")
+    assert main(["--db", db, "topics", "add", "Karabakh", "karabakh OR karabach*"]) == 0
+    monkeypatch.setattr("sys.stdin", io.StringIO(json.dumps({"title": "Exodus from Karabakh",
+                                                              "description": "Armenians flee"}) + "\n"))
+    capsys.readouterr()
+    assert main(["--db", db, "tag"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["topics"] == ["Karabakh"] and result["countries"] == ["AM", "AZ"]
+
+
+def test_retag_recomputes_everything(conn, db_path, capsys):
+    store(conn)
+    conn.execute("DELETE FROM article_countries")
+    conn.execute("UPDATE articles SET category = NULL")
+    assert main(["--db", str(db_path), "retag"]) == 0
+    assert conn.execute("SELECT count(*) FROM articles WHERE category IS NULL").fetchone()[0] == 0
+    assert conn.execute("SELECT count(*) FROM article_countries").fetchone()[0] == 5
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["topics", "add", "Bad", "karabakh AND ("], "ends where a term is expected"),
+    (["topics", "remove", "Nope"], "no topic called"),
+    (["topics", "edit", "Nope", "--query", "x"], "no topic called"),
+    (["export", "-o", "-", "--q", "NOT x"], "NOT needs a term"),
+])
+def test_topic_commands_fail_with_one_clear_line(tmp_path, capsys, argv, message):
+    assert main(["--db", str(tmp_path / "t.db"), *argv]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+def test_topics_import_export_round_trip(tmp_path, capsys):
+    db = str(tmp_path / "t.db")
+    assert main(["--db", db, "topics", "import"]) == 0          # the bundled defaults
+    assert main(["--db", db, "topics", "export", "-o", str(tmp_path / "topics.toml")]) == 0
+    other = str(tmp_path / "other.db")
+    assert main(["--db", other, "topics", "import", str(tmp_path / "topics.toml")]) == 0
+    capsys.readouterr()
+    main(["--db", db, "topics", "list"])
+    first = capsys.readouterr().out
+    main(["--db", other, "topics", "list"])
+    assert capsys.readouterr().out == first and "Nagorno-Karabakh" in first
