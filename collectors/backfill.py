@@ -8,18 +8,24 @@ import gzip
 import io
 import itertools
 import json
+import multiprocessing
 import sqlite3
 import sys
 from collections.abc import Iterator
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 from urllib.parse import urlsplit
 
+from collectors import tagging
 from collectors.normalize import clamp_date, format_utc, html_to_text, identify, language_code, parse_iso, resolve_link
 from collectors.store import Article, ensure_feed, store_rows
+from db import topics
 
 BATCH = 5000
+PARALLEL_FROM_BYTES = 16 * 1024 * 1024
 
 
 class ArchiveError(ValueError):
@@ -115,8 +121,11 @@ class _Feeds:
 
 
 def backfill_file(conn: sqlite3.Connection, path: Path, report: BackfillReport, progress: bool = False,
-                  batch: int = BATCH, tag: bool = True) -> None:
-    """Import one archive in transactions of `batch` records; a crash loses at most the batch in flight."""
+                  batch: int = BATCH, tag: bool = True, tagger: Executor | None = None) -> None:
+    """Import one archive in transactions of `batch` records; a crash loses at most the batch in flight.
+
+    With a `tagger` process pool, countries and categories of batch N are computed there while batch
+    N+1 is parsed and stored here, and written with the next commit."""
     try:
         raw, stream = _open(path)
     except OSError as exc:
@@ -125,9 +134,26 @@ def backfill_file(conn: sqlite3.Connection, path: Path, report: BackfillReport, 
     now = dt.datetime.now(dt.UTC)
     feeds = _Feeds(conn)
     pending: list[tuple[int, int | None, str, Article]] = []
+    tagging_jobs: list[Future] = []
     last_pos = 0
     # the identity index is written in random order: a large page cache saves most of the disk reads
     conn.execute("PRAGMA cache_size = -262144")
+
+    def flush(wait: bool) -> None:
+        newest = conn.execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()[0]
+        report.new += store_rows(conn, pending, tag=False)
+        pending.clear()
+        if tag:
+            topics.apply_to_new(conn, newest)
+            rows = tagging.rows_after(conn, newest)
+            if tagger is None:
+                tagging.write_tags(conn, tagging.compute_tags(rows))
+            elif rows:
+                tagging_jobs.append(tagger.submit(tagging.compute_tags, rows))
+            while tagging_jobs and (wait or tagging_jobs[0].done()):
+                tagging.write_tags(conn, tagging_jobs.pop(0).result())
+        conn.execute("COMMIT")
+
     with raw, stream:
         conn.execute("BEGIN IMMEDIATE")
         try:
@@ -141,18 +167,16 @@ def backfill_file(conn: sqlite3.Connection, path: Path, report: BackfillReport, 
                     continue
                 pending.append((feed[0], feed[1], format_utc(seen), article))
                 if len(pending) >= batch:
-                    report.new += store_rows(conn, pending, tag)
-                    pending.clear()
-                    conn.execute("COMMIT")
+                    flush(wait=len(tagging_jobs) > 1)   # at most one batch tagged ahead
                     conn.execute("BEGIN IMMEDIATE")
                     if bar is not None:
                         pos = raw.tell()
                         bar.update(pos - last_pos)
                         last_pos = pos
-            report.new += store_rows(conn, pending, tag)
-            conn.execute("COMMIT")
+            flush(wait=True)
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
             raise
         finally:
             if bar is not None:
@@ -168,8 +192,13 @@ def _progress_bar(path: Path, progress: bool):
 
 
 def backfill(conn: sqlite3.Connection, paths: list[Path], progress: bool = False, tag: bool = True) -> BackfillReport:
+    """Import archives; tags are computed in a second process (the machine's other core) alongside."""
     report = BackfillReport()
-    for path in paths:
-        backfill_file(conn, Path(path), report, progress, tag=tag)
+    if tag:
+        tagging.tag_untagged(conn)
+    # a second process costs a second or two to start: worth it for large archives only
+    parallel = tag and sum(Path(p).stat().st_size for p in paths if Path(p).exists()) > PARALLEL_FROM_BYTES
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) if parallel else nullcontext() as pool:
+        for path in paths:
+            backfill_file(conn, Path(path), report, progress, tag=tag, tagger=pool)
     return report
-

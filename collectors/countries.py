@@ -47,6 +47,8 @@ class Gazetteer:
     prefix_lengths: list[int] = field(default_factory=list)
     prefix_starts: set[str] = field(default_factory=set)
     first_words: set[str] = field(default_factory=set)
+    candidates: set[str] = field(default_factory=set)      # words that start an exact pattern
+    lengths: dict[str, tuple[int, ...]] = field(default_factory=dict)  # pattern lengths by first word, longest first
     longest: int = 1
 
     def add(self, words: tuple[str, ...], entry: Entry) -> None:
@@ -62,6 +64,11 @@ class Gazetteer:
 
     def finish(self) -> Gazetteer:
         self.prefix_lengths = sorted({len(stem) for _, stem in self.prefixes}, reverse=True)
+        self.candidates = self.first_words | {key[0] for key in self.exact if len(key) == 1}
+        lengths: dict[str, set[int]] = {}
+        for key in [*self.exact, *((*lead, stem) for lead, stem in self.prefixes)]:
+            lengths.setdefault(key[0], {1}).add(len(key))
+        self.lengths = {word: tuple(sorted(n, reverse=True)) for word, n in lengths.items()}
         return self
 
 
@@ -108,36 +115,52 @@ def gazetteer(language: str | None) -> Gazetteer:
     return result.finish()
 
 
-def _tokens(text: str) -> tuple[list[str], list[str]]:
-    """Original and folded words; hyphenated words also split ('russian-backed' -> 'russian', 'backed')."""
-    if not text.isascii():
-        text = unicodedata.normalize("NFC", text)
-    original, folded = [], []
-    for word in _WORD.findall(text):
-        low = fold(word)
-        if low.endswith(("'s", "’s")):
-            word, low = word[:-2], low[:-2]
-        if "-" in low:
-            parts = low.split("-")
-            original.append(word)
-            folded.append(low)
-            for part_original, part in zip(word.split("-"), parts, strict=False):
-                original.append(part_original)
-                folded.append(part)
-            folded[-len(parts) - 1] = "\0" + low     # the whole stays reachable for exact matches only
-            continue
-        original.append(word)
-        folded.append(low)
-    return original, folded
+def _expand(words: list[str]) -> list[str]:
+    """Possessives cut; a hyphenated word kept whole (marked \\0, for exact matches) and then as its parts."""
+    out = []
+    for word in words:
+        if word.endswith(("'s", "’s", "'S", "’S")):
+            word = word[:-2]
+        if "-" in word:
+            out.append("\0" + word)
+            out.extend(word.split("-"))
+        else:
+            out.append(word)
+    return out
 
 
-def _has_cue(folded: list[str], cues: tuple[Cue, ...]) -> bool:
-    text = " " + " ".join(folded) + " "
+class _Text:
+    """One article's words, folded for matching; the original spelling only when a trap asks for case."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.folded = _expand(_WORD.findall(fold(text)))
+        self._original: list[str] | None = None
+        self._joined: str | None = None
+
+    @property
+    def original(self) -> list[str]:
+        if self._original is None:
+            text = self.text if self.text.isascii() else unicodedata.normalize("NFC", self.text)
+            words = _expand(_WORD.findall(text))
+            # a fold that changed word boundaries (rare ligatures) leaves no case information: assume capitals
+            self._original = words if len(words) == len(self.folded) else [w.upper() for w in self.folded]
+        return self._original
+
+    @property
+    def joined(self) -> str:
+        if self._joined is None:
+            self._joined = " " + " ".join(w for w in self.folded if w[0] != "\0") + " "
+        return self._joined
+
+
+def _has_cue(text: _Text, cues: tuple[Cue, ...]) -> bool:
+    joined = text.joined
     for cue in cues:
         if cue[-1].endswith("*"):
-            if re.search(r"(?:^| )" + re.escape(" ".join(cue)[:-1]), text):
+            if " " + " ".join(cue)[:-1] in joined:
                 return True
-        elif " " + " ".join(cue) + " " in text:
+        elif " " + " ".join(cue) + " " in joined:
             return True
     return False
 
@@ -152,18 +175,18 @@ def _is_person(original: list[str], i: int) -> bool:
                 and before.lower() not in _COUNTRY_FOLLOWERS)
 
 
-def _resolve(entry: Entry, words: tuple[str, ...], original: list[str], folded: list[str], i: int) -> str:
+def _resolve(entry: Entry, words: tuple[str, ...], text: _Text, i: int) -> str:
     """The code an entry gives here: a plain code, or the first trap rule whose cues fit the text."""
     if isinstance(entry, str):
         return entry
     for rule in entry:
-        if rule.needs and not _has_cue(folded, rule.needs):
+        if rule.needs and not _has_cue(text, rule.needs):
             continue
-        if rule.blocked_by and _has_cue(folded, rule.blocked_by):
+        if rule.blocked_by and _has_cue(text, rule.blocked_by):
             continue
-        if rule.code == "TR" and not original[i][:1].isupper():
+        if rule.code == "TR" and not text.original[i][:1].isupper():
             return ""                                   # the bird
-        if rule.code in ("JO", "TD") and words[0] in ("jordan", "chad") and _is_person(original, i):
+        if rule.code in ("JO", "TD") and words[0] in ("jordan", "chad") and _is_person(text.original, i):
             return ""
         return rule.code
     return ""
@@ -184,34 +207,42 @@ def _lookup(g: Gazetteer, key: tuple[str, ...]) -> Entry | None:
     return None
 
 
-def _match_at(g: Gazetteer, original: list[str], folded: list[str], i: int) -> tuple[str | None, int]:
+def _match_at(g: Gazetteer, text: _Text, i: int) -> tuple[str | None, int]:
     """The code matched by the longest pattern starting at word i ('' for a trap meaning nothing), and its length."""
+    folded = text.folded
     word = folded[i]
-    longest = min(g.longest, len(folded) - i) if word in g.first_words else 1
-    for length in range(longest, 0, -1):
-        key = (word, *folded[i + 1:i + length])
+    room = len(folded) - i
+    for length in g.lengths.get(word, (1,)):
+        if length > room:
+            continue
+        key = (word, *folded[i + 1:i + length]) if length > 1 else (word,)
         entry = _lookup(g, key)
         if entry is not None:
-            return _resolve(entry, key, original, folded, i), length
+            return _resolve(entry, key, text, i), length
     return None, 1
 
 
 def countries(text: str, language: str | None = None) -> list[str]:
     """Sorted ISO codes of the countries `text` refers to."""
     g = gazetteer(language)
-    original, folded = _tokens(text)
+    words = _Text(text)
+    folded = words.folded
     found: set[str] = set()
     i = 0
     while i < len(folded):
-        if folded[i][0] == "\0":             # a hyphenated word: whole first, else its parts
-            whole = folded[i][1:]
+        word = folded[i]
+        if word[0] == "\0":                  # a hyphenated word: whole first, else its parts
+            whole = word[1:]
             entry = g.exact.get((whole,))
-            code = None if entry is None else _resolve(entry, (whole,), original, folded, i)
+            code = None if entry is None else _resolve(entry, (whole,), words, i)
             if code:
                 found.add(code)
             i += 2 + whole.count("-") if code is not None else 1
             continue
-        code, length = _match_at(g, original, folded, i)
+        if word not in g.candidates and word[:3] not in g.prefix_starts:
+            i += 1                             # most words: no pattern starts with them
+            continue
+        code, length = _match_at(g, words, i)
         if code:
             found.add(code)
         i += length

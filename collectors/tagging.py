@@ -10,6 +10,7 @@ from collectors import category
 from collectors.countries import countries
 from collectors.text import fold
 from db import topics as topic_store
+from db import transaction
 from db.search import compile_query
 
 RETAG_BATCH = 20_000
@@ -19,21 +20,42 @@ def story_text(title: str, description: str) -> str:
     return f"{title}. {description}" if description else title
 
 
+Row = tuple[int, str, str, str | None]                 # id, title, description, language
+Tags = tuple[list[tuple[str, int]], list[tuple[int, str]]]  # (category, id) and (id, country) pairs
+
+
 def tag_new(conn: sqlite3.Connection, after_id: int) -> None:
     """Countries, category and topics for the articles with ids above `after_id` (in the caller's transaction)."""
-    rows = conn.execute("SELECT id, title, description, language FROM articles WHERE id > ?",
-                        (after_id,)).fetchall()
-    _tag_rows(conn, rows)
+    write_tags(conn, compute_tags(rows_after(conn, after_id)))
     topic_store.apply_to_new(conn, after_id)
 
 
-def _tag_rows(conn: sqlite3.Connection, rows: list[sqlite3.Row]) -> None:
-    if not rows:
-        return
-    labels = category.classify_many([(r[1], r[2], r[3]) for r in rows])
-    conn.executemany("UPDATE articles SET category = ? WHERE id = ?", zip(labels, (r[0] for r in rows), strict=True))
-    conn.executemany("INSERT OR IGNORE INTO article_countries (article_id, country) VALUES (?, ?)",
-                     [(r[0], code) for r in rows for code in countries(story_text(r[1], r[2]), r[3])])
+def rows_after(conn: sqlite3.Connection, after_id: int, limit: int = -1) -> list[Row]:
+    return [tuple(r) for r in conn.execute("SELECT id, title, description, language FROM articles WHERE id > ? "
+                                           "ORDER BY id LIMIT ?", (after_id, limit))]
+
+
+def compute_tags(rows: list[Row]) -> Tags:
+    """Category and countries of each row; pure computation, so it can run in another process."""
+    labels = category.classify_many([(title, description, lang) for _, title, description, lang in rows])
+    return (list(zip(labels, (r[0] for r in rows), strict=True)),
+            [(r[0], code) for r in rows for code in countries(story_text(r[1], r[2]), r[3])])
+
+
+def write_tags(conn: sqlite3.Connection, tags: Tags) -> None:
+    categories, pairs = tags
+    conn.executemany("UPDATE articles SET category = ? WHERE id = ?", categories)
+    conn.executemany("INSERT OR IGNORE INTO article_countries (article_id, country) VALUES (?, ?)", pairs)
+
+
+def tag_untagged(conn: sqlite3.Connection) -> int:
+    """Tag the articles left without a category (an import stopped between storing and tagging)."""
+    rows = [tuple(r) for r in conn.execute(
+        "SELECT id, title, description, language FROM articles WHERE category IS NULL")]
+    if rows:
+        with transaction(conn):
+            write_tags(conn, compute_tags(rows))
+    return len(rows)
 
 
 def retag(conn: sqlite3.Connection, progress=None) -> int:
@@ -42,12 +64,11 @@ def retag(conn: sqlite3.Connection, progress=None) -> int:
     while True:
         conn.execute("BEGIN IMMEDIATE")
         try:
-            rows = conn.execute("SELECT id, title, description, language FROM articles WHERE id > ? ORDER BY id "
-                                "LIMIT ?", (last, RETAG_BATCH)).fetchall()
+            rows = rows_after(conn, last, RETAG_BATCH)
             if rows:
                 conn.execute("DELETE FROM article_countries WHERE article_id > ? AND article_id <= ?",
                              (last, rows[-1][0]))
-                _tag_rows(conn, rows)
+                write_tags(conn, compute_tags(rows))
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")

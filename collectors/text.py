@@ -13,14 +13,30 @@ _MARKS = re.compile(r"[\u0300-\u036f]")
 _WORD = re.compile(r"\w+(?:['-]\w+)*")
 
 
+def _fold_char(char: str) -> str:
+    if char in "йЙ":  # NFKD would make it и + breve; Russian spelling depends on it
+        return "й"
+    return _MARKS.sub("", unicodedata.normalize("NFKD", char.translate(_SPECIAL))).lower()
+
+
+class _FoldTable(dict):
+    """str.translate table for non-ASCII characters, filled on first sight of each character."""
+
+    def __missing__(self, code: int) -> str:
+        char = chr(code)
+        self[code] = folded = char if code < 128 else _fold_char(char)
+        return folded
+
+
+_TABLE = _FoldTable()
+
+
 def fold(text: str) -> str:
     """Lower-case, without diacritics: 'Azerbejdżan' -> 'azerbejdzan', 'Łódź' -> 'lodz', 'Ёлка' -> 'елка'."""
     if text.isascii():
         return text.lower()
-    decomposed = unicodedata.normalize("NFKD", text.translate(_SPECIAL))
-    # Cyrillic й decomposes to и + breve: keep it, Russian spelling depends on it
-    decomposed = decomposed.replace("\u0438\u0306", "й").replace("\u0418\u0306", "й")
-    return _MARKS.sub("", decomposed).lower()
+    # NFC first, so that a letter and a separate combining mark fold like the composed letter
+    return unicodedata.normalize("NFC", text).translate(_TABLE).lower()
 
 
 def words(text: str) -> list[str]:
