@@ -112,3 +112,49 @@ def test_topics_import_export_round_trip(tmp_path, capsys):
     first = capsys.readouterr().out
     main(["--db", other, "topics", "list"])
     assert capsys.readouterr().out == first and "Nagorno-Karabakh" in first
+
+
+def _jsonl(path, n: int):
+    """A slice of the bundled sample, as an archive file."""
+    import gzip
+
+    from newsradar.cli import SAMPLE
+
+    with gzip.open(SAMPLE, "rt", encoding="utf-8") as src:
+        path.write_text("".join(line for _, line in zip(range(n), src, strict=False)), encoding="utf-8")
+    return path
+
+
+def _tags(conn):
+    return (conn.execute("SELECT group_concat(id || category, ',') FROM (SELECT id, category FROM articles "
+                         "ORDER BY id)").fetchone()[0],
+            conn.execute("SELECT count(*), group_concat(country, '') FROM article_countries").fetchone()[:])
+
+
+def test_tagging_in_a_second_process_gives_the_same_tags(tmp_path):
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    from collectors.backfill import BackfillReport, backfill_file
+    from db import connect
+
+    archive = _jsonl(tmp_path / "slice.jsonl", 1500)
+    inline, parallel = connect(tmp_path / "inline.db"), connect(tmp_path / "parallel.db")
+    backfill_file(inline, archive, BackfillReport(), batch=200)
+    with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
+        backfill_file(parallel, archive, BackfillReport(), batch=200, tagger=pool)
+    assert _tags(parallel) == _tags(inline)
+    assert parallel.execute("SELECT count(*) FROM articles WHERE category IS NULL").fetchone()[0] == 0
+
+
+def test_articles_left_untagged_by_a_crash_are_tagged_on_the_next_import(tmp_path):
+    from collectors.backfill import backfill
+    from db import connect
+
+    archive = _jsonl(tmp_path / "slice.jsonl", 300)
+    conn = connect(tmp_path / "t.db")
+    backfill(conn, [archive])
+    conn.execute("UPDATE articles SET category = NULL WHERE id % 3 = 0")   # as if killed before the tags landed
+    conn.execute("DELETE FROM article_countries WHERE article_id % 3 = 0")
+    backfill(conn, [archive])
+    assert conn.execute("SELECT count(*) FROM articles WHERE category IS NULL").fetchone()[0] == 0
