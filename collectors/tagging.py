@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator
 
 from collectors import category
 from collectors.countries import countries
+from collectors.normalize import html_to_text
 from collectors.text import fold
 from db import topics as topic_store
 from db import transaction
@@ -126,7 +127,8 @@ def _tag_chunk(lines: list[str], queries: list[tuple[str, str]]) -> Iterator[str
             record = None
         records.append(record if isinstance(record, dict) else None)
     good = [r for r in records if r is not None]
-    texts = [(_text(r.get("title")), _text(r.get("description"))) for r in good]
+    # the same cleaning as storage: feeds put HTML and entities in titles and descriptions
+    texts = [(html_to_text(r.get("title")), html_to_text(r.get("description"))) for r in good]
     langs = [_text(r.get("language"))[:2].lower() or None for r in good]
     labels = category.classify_many([(t, d, lang) for (t, d), lang in zip(texts, langs, strict=True)])
     topic_names = _topic_matches(texts, queries)
