@@ -33,6 +33,7 @@ test: install lint
 bench: install
 	$(BIN)/python bench/backfill.py
 	$(BIN)/python bench/collect.py
+	$(BIN)/python bench/tagging.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info
