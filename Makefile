@@ -15,9 +15,11 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# the collector and the dashboard (http://localhost:$(PORT)) together; Ctrl-C stops both
+PORT ?= 8501
 run: install
 	$(BIN)/newsradar seed
-	$(BIN)/newsradar collect
+	$(BIN)/python -m dashboard.run --port $(PORT)
 
 demo: install
 	$(BIN)/newsradar demo
@@ -25,8 +27,10 @@ demo: install
 lint: install
 	$(BIN)/ruff check .
 
+# the browser tests drive Debian's chromium through Playwright (a pip package); never `playwright install`.
 # pytest exits 5 when it collects no tests; say so instead of failing obscurely
 test: install lint
+	@test -x /usr/bin/chromium || (apt-get update && apt-get install -y chromium)
 	$(BIN)/python -m pytest -q -p no:cacheprovider; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; exit 0; fi; exit $$rc
 
@@ -34,6 +38,7 @@ bench: install
 	$(BIN)/python bench/backfill.py
 	$(BIN)/python bench/collect.py
 	$(BIN)/python bench/tagging.py
+	$(BIN)/python bench/dashboard.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -92,8 +92,11 @@ class Filters:
                 out[key] = list(value) if isinstance(value, tuple) else str(value)
         return out
 
-    def where(self) -> tuple[str, list]:
-        """SQL condition over `articles a` joined to `outlets o`, and its parameters."""
+    def where(self, correlated: bool = False) -> tuple[str, list]:
+        """SQL condition over `articles a` joined to `outlets o`, and its parameters.
+
+        correlated: test the countries and topics of each article looked at (EXISTS) instead of collecting all
+        their articles first (IN); faster when dates or an ORDER BY ... LIMIT bound how many are looked at."""
         clauses, params = ["1"], []
         if self.q:
             clauses.append("a.id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)")
@@ -110,11 +113,15 @@ class Filters:
                 clauses.append(f"{column} IN ({_marks(values)})")
                 params.extend(values)
         if self.countries:
-            clauses.append("a.id IN (SELECT article_id FROM article_countries WHERE country IN "
+            clauses.append(f"EXISTS (SELECT 1 FROM article_countries fc WHERE fc.article_id = a.id AND fc.country IN "
+                           f"({_marks(self.countries)}))" if correlated else
+                           f"a.id IN (SELECT article_id FROM article_countries WHERE country IN "
                            f"({_marks(self.countries)}))")
             params.extend(self.countries)
         if self.topics:
-            clauses.append("a.id IN (SELECT article_id FROM article_topics WHERE topic_id IN "
+            clauses.append("EXISTS (SELECT 1 FROM article_topics ft JOIN topics tt ON tt.id = ft.topic_id WHERE "
+                           f"ft.article_id = a.id AND tt.name IN ({_marks(self.topics)}))" if correlated else
+                           "a.id IN (SELECT article_id FROM article_topics WHERE topic_id IN "
                            f"(SELECT id FROM topics WHERE name IN ({_marks(self.topics)})))")
             params.extend(self.topics)
         return " AND ".join(clauses), params

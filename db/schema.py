@@ -227,6 +227,16 @@ MIGRATIONS: list[str] = [
         ON CONFLICT DO UPDATE SET n = n + 1;
     END;
     """,
+    # 4: the article indexes also carry published, outlet, language and category, so that the dashboard's counts
+    #    over a date range, an outlet or a category read only the index, never the wide article rows
+    """
+    DROP INDEX articles_published;
+    CREATE INDEX articles_published ON articles(published, outlet_id, language, category);
+    DROP INDEX articles_outlet_published;
+    CREATE INDEX articles_outlet_published ON articles(outlet_id, published, language, category);
+    DROP INDEX articles_category_published;
+    CREATE INDEX articles_category_published ON articles(category, published, outlet_id, language);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,0 +1,187 @@
+"""Benchmark: the dashboard's queries per page, uncached, over typical filter combinations.
+
+    .venv/bin/python bench/dashboard.py                                   # builds the demo and the full 2023 database
+    .venv/bin/python bench/dashboard.py --demo /tmp/dash.db --full /tmp/full.db    # or reuses existing ones
+    .venv/bin/python bench/dashboard.py --runs 3 --skip-full
+
+Each page visit runs the same dashboard.queries calls as the page, each SQL query on a fresh read-only
+connection as the app does, with nothing cached beforehand (a first visit with these filters; within the
+visit each aggregate is computed once, as the app's cache does). Prints p50/p95 per page over
+every filter combination × run; it never asserts a timing. The goal is p95 ≤ 150 ms at 477k articles.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import importlib.util
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from contextlib import closing
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+# run as a script, this file would shadow the dashboard package it measures
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != BENCH]
+
+from collectors.backfill import backfill  # noqa: E402
+from collectors.feedlists import import_feeds, read_feed_list  # noqa: E402
+from dashboard import queries  # noqa: E402
+from db import connect, topics, transaction  # noqa: E402
+from db.filters import Filters  # noqa: E402
+
+_spec = importlib.util.spec_from_file_location("bench_backfill", BENCH / "backfill.py")
+_backfill_bench = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_backfill_bench)
+print_table = _backfill_bench.print_table  # the table printer bench/ shares
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+GOAL_MS = 150.0
+
+
+def filter_sets(last: dt.date) -> dict[str, Filters]:
+    """Typical views, dated relative to the newest article."""
+    two_weeks, month = (last - dt.timedelta(days=13)).isoformat(), (last - dt.timedelta(days=29)).isoformat()
+    return {
+        "everything": Filters(),
+        "last 2 weeks": Filters.make(date_from=two_weeks),
+        "country UA": Filters.make(countries=["UA"]),
+        "country AZ, 2 weeks": Filters.make(countries=["AZ"], date_from=two_weeks, date_to=last.isoformat()),
+        "countries US+CN, month": Filters.make(countries=["US", "CN"], date_from=month),
+        "topic Russia–Ukraine war": Filters.make(topics=["Russia–Ukraine war"]),
+        "topic Elections, source PL": Filters.make(topics=["Elections"], source_countries=["PL"]),
+        "q karabakh OR armenia*": Filters.make(q="karabakh OR armenia*"),
+        "q inflation, lang en": Filters.make(q="inflation", langs=["en"]),
+        "source GB, lang en": Filters.make(source_countries=["GB"], langs=["en"]),
+        "2 outlets, month": Filters.make(outlets=["BBC News", "The Guardian"], date_from=month),
+        "category politics, month": Filters.make(categories=["politics"], date_from=month),
+        "category sport": Filters.make(categories=["sport"]),
+    }
+
+
+def call(path: Path, function: Callable, *args, **kwargs) -> object:
+    """One query as the app runs it: a fresh read-only connection."""
+    with closing(queries.open_db(path)) as conn:
+        return function(conn, *args, **kwargs)
+
+
+def visit_fetch(path: Path) -> queries.Fetch:
+    """What the app's cache gives one first page visit: each aggregate computed once, on its own connection."""
+    memo: dict[tuple, object] = {}
+
+    def fetch(name: str, *args, **kwargs):
+        key = (name, args, tuple(sorted(kwargs.items())))
+        if key not in memo:
+            memo[key] = call(path, queries.BASE[name], *args, **kwargs)
+        return memo[key]
+    return fetch
+
+
+def page_visits(path: Path, f: Filters) -> dict[str, Callable[[], object]]:
+    """Each page's queries for the filters `f`, with the page's default controls (sidebar choices included)."""
+    def coverage(fetch=None, **controls):
+        fetch = fetch or visit_fetch(path)
+        return (call(path, queries.filter_choices), queries.headline(fetch, f), queries.coverage(fetch, f, **controls),
+                call(path, queries.outage_days, f))
+
+    def countries():
+        fetch = visit_fetch(path)
+        return (call(path, queries.filter_choices), queries.country_counts(fetch, f), queries.who_covers_whom(fetch, f))
+
+    def articles(page: int = 1):
+        total = queries.count_articles(visit_fetch(path), f)
+        return call(path, queries.filter_choices), call(path, queries.article_page, f, page, total=total)
+
+    return {
+        "coverage": coverage,
+        "coverage, week × country, share": lambda: coverage(bucket="week", split="country", normalized=True),
+        "coverage, outlet, share": lambda: coverage(split="outlet", normalized=True),
+        "countries": countries,
+        "articles": articles,
+        "articles, page 20": lambda: articles(20),
+        "topics": lambda: (call(path, queries.filter_choices), call(path, queries.topics_table),
+                           call(path, queries.query_preview, "karabakh OR armenia*")),
+        "sources": lambda: (call(path, queries.filter_choices), call(path, queries.sources_table)),
+    }
+
+
+def measure(path: Path, runs: int, detail: bool = False) -> list[list[object]]:
+    """Rows of the report for one database: page, p50, p95, max, slowest filter set."""
+    with closing(queries.open_db(path)) as conn:
+        last = queries.last_day(conn) or dt.date.today()
+        articles = queries.count_articles(conn, Filters())
+    samples: dict[str, list[tuple[float, str]]] = {}
+    for _ in range(runs):
+        for name, f in filter_sets(last).items():
+            for page, visit in page_visits(path, f).items():
+                start = time.perf_counter()
+                visit()
+                samples.setdefault(page, []).append(((time.perf_counter() - start) * 1000, name))
+    if detail:
+        names = list(filter_sets(last))
+        table = [[name, *(round(statistics.median(v for v, n in samples[page] if n == name), 1) for page in samples)]
+                 for name in names]
+        print_table(f"{path.name}: median ms per filter set and page", ["filter set", *samples], table)
+    rows = []
+    for page, values in samples.items():
+        ms = sorted(v for v, _ in values)
+        worst = max(values)
+        p95 = ms[min(len(ms) - 1, round(0.95 * (len(ms) - 1)))]
+        rows.append([page, round(statistics.median(ms), 1), round(p95, 1), round(worst[0], 1), worst[1],
+                     "yes" if p95 <= GOAL_MS else "NO"])
+    print(f"\n{path}: {articles:,} articles, rollups: {'yes' if _has_rollups(path) else 'no'}, "
+          f"{len(filter_sets(last))} filter sets × {runs} runs")
+    return rows
+
+
+def _has_rollups(path: Path) -> bool:
+    with closing(queries.open_db(path)) as conn:
+        return queries.has_rollups(conn)
+
+
+def build_demo(path: Path) -> Path:
+    """What `newsradar demo` builds."""
+    from newsradar.cli import main as cli
+
+    cli(["--db", str(path), "demo"])
+    return path
+
+
+def build_full(path: Path) -> Path:
+    """The 2023 corpus: its outlets, every article, the default topics."""
+    conn = connect(path)
+    import_feeds(conn, read_feed_list(SHARED / "outlets-2023.csv")[0])
+    with transaction(conn):
+        topics.import_topics(conn, topics.read_toml(topics.DEFAULT_TOPICS.read_text("utf-8")))
+    started = time.perf_counter()
+    print(backfill(conn, [SHARED / "news-2023.jsonl.gz"]).summary(), f"in {time.perf_counter() - started:.0f} s")
+    conn.close()
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--demo", type=Path, help="an existing demo database (default: build one)")
+    parser.add_argument("--full", type=Path, help="an existing full-corpus database (default: build one)")
+    parser.add_argument("--skip-full", action="store_true", help="only the demo database")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--detail", action="store_true", help="also the median of every filter set on every page")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="newsradar-bench-") as tmp_name:
+        tmp = Path(tmp_name)
+        targets = [args.demo or build_demo(tmp / "demo.db")]
+        if not args.skip_full:
+            targets.append(args.full or build_full(tmp / "full.db"))
+        for path in targets:
+            connect(path).close()  # bring an older database up to the current schema (migration 3: rollups)
+            rows = measure(path, args.runs, args.detail)
+            print_table(f"dashboard queries per page visit, ms (goal: p95 ≤ {GOAL_MS:.0f} ms)",
+                        ["page", "p50", "p95", "max", "slowest filter set", "p95 ok"], rows)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

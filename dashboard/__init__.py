@@ -1,0 +1,1 @@
+"""The newsradar dashboard: a Streamlit app (app.py, app_pages/) over plain, tested modules."""

@@ -1,0 +1,62 @@
+"""Articles: the matching articles, newest first, a page at a time; export all of them as CSV."""
+
+import datetime as dt
+
+import streamlit as st
+
+from dashboard import downloads, queries, state
+from dashboard.labels import category_label
+
+PER_PAGE = 50
+
+filters = state.filters_or_stop()
+total = queries.count_articles(state.fetch, filters)
+
+st.title("Articles")
+head, export = st.columns([3, 1], vertical_alignment="bottom")
+head.subheader(f"{total:,} matching articles")
+if total == 0:
+    st.info("No articles match these filters. Widen the date range or remove a filter in the sidebar.",
+            icon=":material/search_off:")
+    st.stop()
+
+export.download_button("Download CSV", data=state.csv_download(filters), mime="text/csv", on_click="ignore",
+                       file_name=downloads.export_file_name(filters, dt.datetime.now()), icon=":material/download:",
+                       width="stretch", help="Every matching article (not only this page), UTF-8 for Excel.")
+if total > downloads.EXPORT_CAP:
+    st.warning(f"The download holds the newest {downloads.EXPORT_CAP:,} of these {total:,} articles. "
+               "For all of them, narrow the filters or run:", icon=":material/warning:")
+    st.code(downloads.cli_export_command(filters), language="bash")
+
+if st.session_state.get("_articles_for", filters) != filters:  # other filters: back to the first page
+    st.session_state["page"] = 1
+st.session_state["_articles_for"] = filters
+table_slot = st.empty()
+show_descriptions = st.toggle("Show descriptions", key="descriptions")
+pages = queries.page_count(total, PER_PAGE)
+page = st.pagination(pages, key="page", bind="query-params")
+
+rows = state.query("article_page", filters, page=page, per_page=PER_PAGE, total=total)
+rows["category"] = rows["category"].map(category_label)
+columns = ["published", "outlet", "source", "title", "link", "countries", "topics", "category"]
+if show_descriptions:
+    columns.append("description")
+event = table_slot.dataframe(
+    rows[columns], hide_index=True, on_select="rerun", selection_mode="single-row", key="articles_table",
+    column_config={
+        "published": st.column_config.DatetimeColumn("Published (UTC)", format="YYYY-MM-DD HH:mm"),
+        "outlet": "Outlet", "source": "Source", "title": st.column_config.TextColumn("Title", width="large"),
+        "link": st.column_config.LinkColumn("Link", display_text=":material/open_in_new:", width="small"),
+        "countries": "Countries", "topics": "Topics", "category": "Category",
+        "description": st.column_config.TextColumn("Description", width="large")})
+st.caption(f"Page {page} of {pages:,}, {PER_PAGE} per page. Select a row for its description.")
+
+picked = event.selection.rows if event else []
+if picked:
+    article = rows.iloc[picked[0]]
+    with st.container(border=True):
+        st.text(article["title"])
+        st.text(f"{article['outlet'] or 'unknown outlet'} · {article['published']:%Y-%m-%d %H:%M} UTC")
+        st.text(article["description"] or "(no description)")
+        if article["link"]:
+            st.link_button("Open the original", article["link"], icon=":material/open_in_new:")

@@ -1,0 +1,39 @@
+"""Countries: where the stories are (world map) and who covers whom (source country × country in the story)."""
+
+import streamlit as st
+
+from dashboard import figures, queries, state
+from dashboard.labels import country_label
+
+filters = state.filters_or_stop()
+counts = queries.country_counts(state.fetch, filters)
+
+st.title("Countries")
+if counts.empty:
+    st.info("No article matching these filters names a country. Widen the date range or remove a filter.",
+            icon=":material/search_off:")
+    st.stop()
+
+st.subheader("Countries in the story")
+st.plotly_chart(figures.world_map(counts), key="world_map", on_select=lambda: state.country_from_map("world_map"),
+                selection_mode="points", config=figures.MAP_CONFIG)
+st.caption("Click a country to show only the stories that name it. With a country selected, the map shows "
+           "which other countries those stories name.")
+
+st.subheader("Who covers whom")
+normalized = st.toggle("Share of the source country's articles", key="who_share",
+                       help="Each row divided by all matching articles from outlets of that source country.")
+matrix = queries.who_covers_whom(state.fetch, filters, normalized)
+if matrix.empty:
+    st.info("No outlets with a known country among these articles.", icon=":material/search_off:")
+else:
+    st.plotly_chart(figures.who_covers_whom_figure(matrix, normalized), key="who_covers_whom",
+                    on_select=lambda: state.cell_from_heatmap("who_covers_whom"), selection_mode="points",
+                    config=figures.CHART_CONFIG)
+    st.caption("Rows: where the outlets are based. Columns: the countries their stories name (the most named). "
+               "Click a cell to filter by both.")
+
+with st.expander("Table: articles per country in the story"):
+    table = counts.assign(name=counts["country"].map(country_label))[["name", "n"]]
+    st.dataframe(table, hide_index=True, column_config={"name": "Country", "n": st.column_config.NumberColumn(
+        "Articles", format="localized")})

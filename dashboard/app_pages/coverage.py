@@ -1,0 +1,54 @@
+"""Coverage: headline figures and the coverage-over-time chart (drag a box across it to pick dates)."""
+
+import streamlit as st
+
+from dashboard import figures, queries, state
+from dashboard.labels import SPLITS
+from db.filters import Filters
+
+filters = state.filters_or_stop()
+head = queries.headline(state.fetch, filters)
+
+st.title("Coverage")
+if head.articles == 0:
+    if filters == Filters():
+        st.info("The database has no articles yet. Start the collector (`make run`, or `newsradar collect`), "
+                "import an archive (`newsradar backfill FILE`) or load the demo (`newsradar demo`).",
+                icon=":material/inbox:")
+    else:
+        st.info("No articles match these filters. Widen the date range or remove a filter in the sidebar.",
+                icon=":material/search_off:")
+    st.stop()
+
+articles, outlets, countries, busiest = st.columns(4)
+articles.metric("Articles", f"{head.articles:,}")
+outlets.metric("Outlets", f"{head.outlets:,}")
+countries.metric("Countries in the story", f"{head.countries:,}")
+busiest.metric("Busiest day", head.busiest_day or "–", f"{head.busiest_count:,} articles", delta_color="off")
+
+interval, measure, split, top = st.columns([3, 2, 3, 2])
+bucket = interval.segmented_control("Interval", ["day", "week", "month"], default="day", key="interval",
+                                    bind="query-params", required=True)
+# bound widgets write the option as shown to the URL: the options are short words, explained in the help
+share = measure.segmented_control(
+    "Measure", ["articles", "share"], default="articles", key="measure", bind="query-params", required=True,
+    help="Articles: how many match. Share: the percentage of all articles from the same outlets in that "
+         "interval (Media Cloud's normalization), so a prolific outlet does not look more interested.") == "share"
+by = split.selectbox("Split by", list(SPLITS), key="split", bind="query-params",
+                     help="; ".join(f"{key}: {label}" for key, label in SPLITS.items()))
+top_n = top.number_input("Lines (top N + other)", min_value=1, max_value=20, value=8, key="top",
+                         bind="query-params", disabled=by == "none")
+
+series = queries.coverage(state.fetch, filters, bucket, by, int(top_n), share)
+outages = state.query("outage_days", filters)
+figure = figures.coverage_figure(series, outages, split=by, normalized=share, bucket=bucket)
+st.plotly_chart(figure, key="coverage_chart", on_select=lambda: state.dates_from_box("coverage_chart"),
+                selection_mode="box", config=figures.CHART_CONFIG)
+notes = ["Drag a box across the chart to set the date range."]
+if by in ("country", "topic"):
+    notes.append(f"An article counts once in each of its {'countries' if by == 'country' else 'topics'}.")
+if not outages.empty:
+    days = "1 day" if len(outages) == 1 else f"{len(outages)} days"
+    notes.append(f"Shaded: {days} on which some of these outlets' feeds failed every fetch — "
+                 "a drop there may be an outage, not less coverage.")
+st.caption(" ".join(notes))

@@ -1,0 +1,64 @@
+"""The Articles page's CSV download: file name from the filters, capped CSV bytes (no Streamlit here)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import itertools
+import re
+import shlex
+import sqlite3
+from dataclasses import dataclass
+
+from db.export import COLUMNS, export_rows
+from db.filters import Filters
+
+EXPORT_CAP = 200_000  # rows; the whole file is held in memory, so a browser download stops here
+_UNSAFE = re.compile(r"[^A-Za-z0-9.]+")
+_CLI_FLAGS = {"q": "--q", "from": "--from", "to": "--to", "outlet": "--outlet", "lang": "--lang",
+              "source": "--source-country", "country": "--country", "topic": "--topic", "category": "--category"}
+
+
+def export_file_name(filters: Filters, now: dt.datetime, limit: int = 120) -> str:
+    """`newsradar_<filters>_<YYYYMMDD-HHMM>.csv` with only letters, digits, '.', '-' and '_'."""
+    parts = []
+    for key, value in filters.to_params().items():
+        values = value if isinstance(value, list) else [value]
+        parts.append(f"{key}-" + "+".join(_UNSAFE.sub("-", str(v)).strip("-") or "x" for v in values))
+    middle = "_".join(parts)[:limit].rstrip("-_+") or "all"
+    return f"newsradar_{middle}_{now:%Y%m%d-%H%M}.csv"
+
+
+@dataclass(frozen=True)
+class CsvExport:
+    data: bytes
+    rows: int
+    truncated: bool
+
+
+def csv_export(conn: sqlite3.Connection, filters: Filters, cap: int = EXPORT_CAP) -> CsvExport:
+    """The newest `cap` matching articles as CSV: UTF-8 with a BOM for Excel, formula-like cells neutralized."""
+    buffer = io.BytesIO()
+    text = io.TextIOWrapper(buffer, encoding="utf-8-sig", newline="")
+    writer = csv.writer(text, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    rows = 0
+    source = export_rows(conn, filters)
+    for row in itertools.islice(source, cap):
+        writer.writerow(row)
+        rows += 1
+    truncated = next(source, None) is not None
+    text.flush()
+    data = buffer.getvalue()
+    text.detach()
+    return CsvExport(data, rows, truncated)
+
+
+def cli_export_command(filters: Filters, output: str = "articles.csv") -> str:
+    """The `newsradar export` command line that writes every matching article (no cap)."""
+    words = ["newsradar", "export", "-o", output]
+    for key, value in filters.to_params().items():
+        for item in value if isinstance(value, list) else [value]:
+            words += [_CLI_FLAGS[key], str(item)]
+    return shlex.join(words)

@@ -1,0 +1,65 @@
+"""What the Topics and Sources pages change in the database: topics, feeds, feed lists (no Streamlit here)."""
+
+from __future__ import annotations
+
+import os
+from contextlib import closing
+from dataclasses import dataclass
+
+from collectors import feedlists
+from db import connect, transaction
+from db import topics as topic_store
+
+
+@dataclass(frozen=True)
+class Outcome:
+    ok: bool
+    text: str
+
+
+def save_topic(path: str | os.PathLike, topic: topic_store.Topic, old_name: str | None = None) -> Outcome:
+    """Create a topic (or replace `old_name`) and apply it to every stored article."""
+    try:
+        with closing(connect(path)) as conn, transaction(conn):
+            count = topic_store.save_topic(conn, topic, old_name=old_name)
+    except topic_store.TopicError as exc:
+        return Outcome(False, str(exc).split("\n")[0])
+    verb = "Created" if old_name is None else "Saved"
+    return Outcome(True, f"{verb} the topic “{topic.name}”: {count:,} articles match.")
+
+
+def delete_topic(path: str | os.PathLike, name: str) -> Outcome:
+    """Delete a topic (its articles stay)."""
+    try:
+        with closing(connect(path)) as conn, transaction(conn):
+            topic_store.remove_topic(conn, name)
+    except topic_store.TopicError as exc:
+        return Outcome(False, str(exc))
+    return Outcome(True, f"Deleted the topic “{name}”.")
+
+
+def add_feed(path: str | os.PathLike, url: str, outlet: str = "", country: str = "", language: str = "") -> Outcome:
+    """Add one feed (or fill in the outlet, country and language of a known one)."""
+    spec = feedlists._spec(url, outlet, country, language)
+    if spec is None:
+        return Outcome(False, f"{url.strip() or 'An empty URL'} is not an http(s) URL.")
+    with closing(connect(path)) as conn:
+        new = feedlists.import_feeds(conn, [spec])
+    return Outcome(True, f"{'Added' if new else 'Updated'} {spec.url}; the collector polls it on its next cycle.")
+
+
+def read_feed_list(data: bytes) -> tuple[list[feedlists.FeedSpec], int]:
+    """Feeds of an uploaded OPML (entity tricks refused) or CSV file, and how many entries were skipped."""
+    if data.lstrip()[:1] == b"<":
+        return feedlists.read_opml(data)
+    try:
+        return feedlists.read_csv(data.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise feedlists.FeedListError("the file is neither OPML nor UTF-8 CSV") from None
+
+
+def import_feed_list(path: str | os.PathLike, specs: list[feedlists.FeedSpec]) -> Outcome:
+    """Add the feeds of a parsed feed list."""
+    with closing(connect(path)) as conn:
+        new = feedlists.import_feeds(conn, specs)
+    return Outcome(True, f"Imported {len(specs):,} feeds: {new:,} new, {len(specs) - new:,} already known.")

@@ -1,0 +1,131 @@
+"""Plotly figures of the dashboard, built from the aggregates of dashboard.queries (no Streamlit here)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from dashboard.isocodes import alpha3, country_name
+
+PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22",
+           "#7f7f7f", "#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173", "#3182bd", "#e6550d", "#31a354",
+           "#756bb1", "#636363"]
+OTHER_COLOR = "#b0b0b0"
+OUTAGE_COLOR = "#d62728"
+# the map's TopoJSON is served by the app itself (dashboard/static), so it works without Plotly's CDN
+MAP_CONFIG = {"topojsonURL": "app/static/", "displaylogo": False}
+CHART_CONFIG = {"displaylogo": False}
+
+
+def _layout(fig: go.Figure, height: int) -> go.Figure:
+    fig.update_layout(height=height, margin={"l": 10, "r": 10, "t": 30, "b": 10}, template="plotly_white",
+                      legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0})
+    return fig
+
+
+def label_name(label: str, split: str) -> str:
+    """What a series is called in the legend: country codes get their names."""
+    if split in ("country", "source") and len(label) == 2:
+        return f"{country_name(label)} ({label})"
+    return label
+
+
+def coverage_figure(series: pd.DataFrame, outages: pd.DataFrame, *, split: str = "none", normalized: bool = False,
+                    bucket: str = "day") -> go.Figure:
+    """Lines of coverage over time (one per label), with the days of feed outages shaded."""
+    fig = go.Figure()
+    unit = "% of the same outlets' articles" if normalized else "articles"
+    labels = [lab for lab in series["label"].drop_duplicates() if lab != "other"]
+    if "other" in set(series["label"]):
+        labels.append("other")
+    for i, label in enumerate(labels):
+        rows = series[series["label"] == label].sort_values("bucket")
+        color = OTHER_COLOR if label == "other" else PALETTE[i % len(PALETTE)]
+        fig.add_trace(go.Scatter(
+            x=rows["bucket"], y=rows["value"], name=label_name(str(label), split), mode="lines+markers",
+            line={"color": color, "width": 2}, marker={"size": 4},
+            customdata=rows[["n"]].to_numpy(),
+            hovertemplate=("%{x|%Y-%m-%d}<br>%{y:.2f}% (%{customdata[0]:,} articles)<extra>%{fullData.name}</extra>"
+                           if normalized else "%{x|%Y-%m-%d}<br>%{y:,} articles<extra>%{fullData.name}</extra>")))
+    add_outages(fig, outages)
+    fig.update_layout(dragmode="select", selectdirection="h", hovermode="closest", showlegend=len(labels) > 1
+                      or not outages.empty, yaxis_title=unit, xaxis_title=None)
+    fig.update_yaxes(rangemode="tozero")
+    if bucket != "day":
+        fig.update_xaxes(title=f"{bucket} starting")
+    return _layout(fig, 420)
+
+
+def add_outages(fig: go.Figure, outages: pd.DataFrame) -> None:
+    """Shade each outage day (darker when more of the feeds failed) and add a hoverable marker row."""
+    if outages.empty:
+        return
+    for row in outages.itertuples():
+        start = dt.date.fromisoformat(row.day)
+        share = row.failing / max(row.polled, 1)
+        fig.add_vrect(x0=start.isoformat(), x1=(start + dt.timedelta(days=1)).isoformat(), fillcolor=OUTAGE_COLOR,
+                      opacity=0.08 + 0.25 * share, line_width=0, layer="below")
+    text = [f"{r.failing} of {r.polled} feeds failed all day" for r in outages.itertuples()]
+    fig.add_trace(go.Scatter(x=pd.to_datetime(outages["day"]) + pd.Timedelta(hours=12), y=[0] * len(outages),
+                             mode="markers", name="feed outage", marker={"symbol": "x", "color": OUTAGE_COLOR,
+                                                                          "size": 7},
+                             text=text, hovertemplate="%{x|%Y-%m-%d}: %{text}<extra>outage</extra>"))
+
+
+def world_map(counts: pd.DataFrame) -> go.Figure:
+    """Choropleth of articles per country in the story (ISO-3 locations; alpha-2 codes kept in customdata)."""
+    known = counts[counts["country"].map(lambda c: alpha3(c) is not None)]
+    top = int(known["n"].max()) if len(known) else 1
+    ticks = [10 ** k for k in range(len(str(top)))]  # the colour is log-scaled: one country must not wash out all
+    fig = go.Figure(go.Choropleth(
+        locations=known["country"].map(alpha3), z=np.log10(known["n"].clip(lower=1)), locationmode="ISO-3",
+        customdata=known[["country", "n"]].to_numpy(dtype=object), text=known["country"].map(country_name),
+        colorscale="Blues", zmin=0, zmax=max(np.log10(top), 1), marker_line_color="#888", marker_line_width=0.4,
+        colorbar={"title": {"text": "articles"}, "thickness": 12, "tickvals": np.log10(ticks).tolist(),
+                  "ticktext": [f"{t:,}" for t in ticks]},
+        hovertemplate="%{text}: %{customdata[1]:,} articles<extra></extra>"))
+    fig.update_geos(projection_type="natural earth", showframe=False, showcoastlines=False, showcountries=True,
+                    countrycolor="#ccc", showland=True, landcolor="#f4f4f4", lataxis_range=[-58, 85])
+    fig.update_layout(dragmode=False, clickmode="event+select")
+    return _layout(fig, 460)
+
+
+def who_covers_whom_figure(matrix: pd.DataFrame, normalized: bool = False) -> go.Figure:
+    """Heatmap of source country (rows) × country in the story (columns), with clickable cells.
+
+    Plotly heatmaps report no selection to Streamlit, so a square marker over every cell carries the click."""
+    sources = [str(s) for s in matrix.index]
+    countries = [str(c) for c in matrix.columns]
+    values = matrix.to_numpy(dtype=float)
+    unit = "% of its articles" if normalized else "articles"
+    fmt = ":.1f" if normalized else ":,.0f"
+    fig = go.Figure(go.Heatmap(z=values, x=countries, y=sources, colorscale="YlOrRd", hoverongaps=False,
+                               colorbar={"title": {"text": unit}, "thickness": 12}, hoverinfo="skip"))
+    xs, ys, zs, text = [], [], [], []
+    for i, src in enumerate(sources):
+        for j, country in enumerate(countries):
+            xs.append(country)
+            ys.append(src)
+            zs.append(values[i, j])
+            text.append(f"{country_name(src)} outlets → {country_name(country)}")
+    fig.add_trace(go.Scatter(x=xs, y=ys, mode="markers", text=text, customdata=list(zip(zs, strict=True)),
+                             marker={"symbol": "square", "size": 18, "opacity": 0.01, "color": "#000"},
+                             hovertemplate=f"%{{text}}: %{{customdata[0]{fmt}}} {unit}<extra></extra>",
+                             showlegend=False))
+    fig.update_xaxes(title="country in the story", side="top", type="category", tickangle=0)
+    fig.update_yaxes(title="source country", type="category", autorange="reversed")
+    fig.update_layout(clickmode="event+select", dragmode=False)
+    return _layout(fig, 120 + 26 * len(sources))
+
+
+def empty_figure(message: str) -> go.Figure:
+    """A blank chart area that says why it is blank."""
+    fig = go.Figure()
+    fig.add_annotation(text=message, showarrow=False, font={"size": 14, "color": "#666"}, x=0.5, y=0.5,
+                       xref="paper", yref="paper")
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return _layout(fig, 240)

@@ -1,0 +1,197 @@
+"""Streamlit glue shared by the pages: cached queries, the current filters, and callbacks that change them."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from contextlib import closing
+from typing import Any
+
+import streamlit as st
+
+from dashboard import downloads, editing, interact, queries
+from dashboard.isocodes import COUNTRIES
+from dashboard.labels import md_escape
+from db import default_db_path
+from db.filters import Filters, QueryError
+from db.topics import Topic
+
+CACHE_TTL_S = 60          # new articles show within a minute; cached results are shared by every session
+LIST_KEYS = ("topic", "category", "country", "source", "outlet", "lang")   # the URL contract's repeatable params
+FILTER_KEYS = ("q", *LIST_KEYS, "from", "to")
+
+
+def db_path() -> str:
+    """The database the app shows: $NEWSRADAR_DB or the default location."""
+    return str(default_db_path())
+
+
+@st.cache_resource(show_spinner=False)
+def ensure_db(path: str) -> str | None:
+    """Create or upgrade the database once per process; the error message if that is impossible."""
+    try:
+        queries.ensure_db(path)
+    except (OSError, sqlite3.Error) as exc:
+        return f"Cannot open the database {path}: {exc}"
+    return None
+
+
+# an expired result is shown at once while a fresh one is computed in the background
+@st.cache_data(ttl=CACHE_TTL_S, max_entries=1024, show_spinner=False, refresh_mode="background")
+def run(function_name: str, path: str, filters: Filters | None, /, **kwargs: Any) -> Any:
+    """dashboard.queries.<function_name>(conn, [filters,] **kwargs) on a fresh read-only connection, cached."""
+    function: Callable = getattr(queries, function_name)
+    with closing(queries.open_db(path)) as conn:
+        return function(conn, filters, **kwargs) if filters is not None else function(conn, **kwargs)
+
+
+def query(name: str, filters: Filters | None = None, /, **kwargs: Any) -> Any:
+    """A cached query on the app's database."""
+    return run(name, db_path(), filters, **kwargs)
+
+
+def fetch(name: str, filters: Filters | None = None, /, **kwargs: Any) -> Any:
+    """A queries.Fetch over the cache: the pages' figures share one SQL aggregate per filter set."""
+    return query(name, filters, **kwargs)
+
+
+def forget_cached() -> None:
+    """Drop every cached result (after the app itself changed the database)."""
+    run.clear()
+
+
+def csv_download(filters: Filters) -> Callable[[], bytes]:
+    """A callable that builds the capped CSV when the download button is clicked."""
+    def build() -> bytes:
+        with closing(queries.open_db(db_path())) as conn:
+            return downloads.csv_export(conn, filters).data
+    return build
+
+
+# the filters ---------------------------------------------------------------------------------------------------
+
+def read_filters() -> tuple[Filters | None, str | None]:
+    """The filters the sidebar widgets hold now, or the message saying why they cannot be used."""
+    ss = st.session_state
+    try:
+        filters = Filters.make(ss.get("q"), ss.get("from"), ss.get("to"), ss.get("outlet") or (), ss.get("lang") or (),
+                               ss.get("source") or (), ss.get("country") or (), ss.get("topic") or (),
+                               ss.get("category") or ())
+    except QueryError as exc:
+        return None, str(exc)
+    return filters, None
+
+
+def filters_or_stop() -> Filters:
+    """The current filters; if they are unusable, say why and stop the page there (no traceback)."""
+    filters, error = st.session_state.get("_filters"), st.session_state.get("_filter_error")
+    if error or filters is None:
+        reason = md_escape(error or "unknown problem")
+        st.warning(f"These filters cannot be applied: {reason}. Fix them in the sidebar.", icon=":material/search_off:")
+        st.stop()
+    return filters
+
+
+def clear_filters() -> None:
+    """Callback: every filter back to its default (which also clears them from the URL)."""
+    for key in LIST_KEYS:
+        st.session_state[key] = []
+    st.session_state["q"] = ""
+    st.session_state["from"] = None
+    st.session_state["to"] = None
+
+
+# chart clicks ------------------------------------------------------------------------------------------------
+
+def dates_from_box(chart_key: str) -> None:
+    """Callback: a box dragged across the coverage chart becomes the date range."""
+    span = interact.box_date_range(st.session_state.get(chart_key))
+    if span:
+        st.session_state["from"], st.session_state["to"] = span
+
+
+def country_from_map(chart_key: str) -> None:
+    """Callback: a country clicked on the map becomes the country filter."""
+    code = interact.clicked_country(st.session_state.get(chart_key))
+    if code:
+        st.session_state["country"] = [code]
+
+
+def cell_from_heatmap(chart_key: str) -> None:
+    """Callback: a clicked who-covers-whom cell filters by its source country and country in the story."""
+    cell = interact.clicked_cell(st.session_state.get(chart_key))
+    if cell:
+        source, country = cell
+        if country in COUNTRIES:
+            st.session_state["country"] = [country]
+        if source in COUNTRIES:
+            st.session_state["source"] = [source]
+
+
+# topics and feeds ----------------------------------------------------------------------------------------------
+
+NEW_TOPIC = ""  # the topic picker's "new topic" entry
+
+
+def _say(key: str, outcome: editing.Outcome) -> None:
+    st.session_state[key] = outcome
+
+
+def show_outcome(key: str) -> None:
+    """Show (once) the result a callback left under `key`."""
+    outcome = st.session_state.pop(key, None)
+    if outcome is not None:
+        (st.success if outcome.ok else st.error)(md_escape(outcome.text), icon=":material/check:" if outcome.ok
+                                                 else ":material/error:")
+
+
+def load_topic_draft() -> None:
+    """Callback: the picked topic's name, query and description into the form (empty for a new topic)."""
+    name = st.session_state.get("topic_pick", NEW_TOPIC)
+    table = query("topics_table")
+    row = table[table["name"] == name]
+    values = row.iloc[0] if len(row) else {"name": "", "query": "", "description": ""}
+    for field in ("name", "query", "description"):
+        st.session_state[f"draft_{field}"] = values[field]
+
+
+def save_topic_draft() -> None:
+    """Callback: save the form as a new topic or over the picked one."""
+    ss = st.session_state
+    topic = Topic(ss.get("draft_name", "").strip(), ss.get("draft_query", "").strip(),
+                  ss.get("draft_description", "").strip())
+    old = ss.get("topic_pick") or None
+    outcome = editing.save_topic(db_path(), topic, old_name=old)
+    if outcome.ok:
+        forget_cached()
+        ss["topic_pick"] = topic.name
+    _say("_topic_outcome", outcome)
+
+
+def delete_picked_topic() -> None:
+    """Callback: delete the picked topic and empty the form."""
+    outcome = editing.delete_topic(db_path(), st.session_state.get("topic_pick", NEW_TOPIC))
+    forget_cached()
+    st.session_state["topic_pick"] = NEW_TOPIC
+    for field in ("name", "query", "description"):
+        st.session_state[f"draft_{field}"] = ""
+    _say("_topic_outcome", outcome)
+
+
+def add_feed_from_form() -> None:
+    """Callback: add the feed typed into the Sources page's form."""
+    ss = st.session_state
+    outcome = editing.add_feed(db_path(), ss.get("feed_url", ""), ss.get("feed_outlet", ""),
+                               ss.get("feed_country", ""), ss.get("feed_language", ""))
+    if outcome.ok:
+        forget_cached()
+        for key in ("feed_url", "feed_outlet", "feed_country", "feed_language"):
+            ss[key] = ""
+    _say("_feed_outcome", outcome)
+
+
+def import_uploaded_feeds(specs: list) -> None:
+    """Callback: add the feeds of the uploaded feed list."""
+    outcome = editing.import_feed_list(db_path(), specs)
+    forget_cached()
+    _say("_feed_outcome", outcome)

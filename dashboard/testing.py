@@ -1,0 +1,66 @@
+"""Small real databases for the dashboard's tests, screenshots and benchmark, built through the collector's code."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import itertools
+import os
+import sqlite3
+from collections.abc import Iterable
+from pathlib import Path
+
+from collectors import feedlists
+from collectors.backfill import backfill
+from collectors.normalize import identify
+from collectors.store import Article, ensure_feed, store_articles
+from db import connect, topics, transaction
+
+DATA = Path(feedlists.__file__).parent / "data"
+SAMPLE = DATA / "sample-2023.jsonl.gz"             # 24,788 articles, 13 Sept – 2 Oct 2023 (what `newsradar demo` loads)
+SAMPLE_OUTLETS = DATA / "sample-outlets.csv"
+
+
+def build_sample_db(path: str | os.PathLike, every: int = 40) -> Path:
+    """A database of every `every`-th article of the bundled sample, its feeds and the default topics."""
+    path = Path(path)
+    conn = connect(path)
+    try:
+        feedlists.import_feeds(conn, feedlists.read_feed_list(SAMPLE_OUTLETS)[0])
+        with transaction(conn):
+            topics.import_topics(conn, topics.read_toml(topics.DEFAULT_TOPICS.read_text("utf-8")))
+        subset = path.with_name(path.name + ".jsonl")
+        with gzip.open(SAMPLE, "rt", encoding="utf-8") as lines, open(subset, "w", encoding="utf-8") as out:
+            out.writelines(itertools.islice(lines, 0, None, every))
+        backfill(conn, [subset])
+        subset.unlink()
+    finally:
+        conn.close()
+    return path
+
+
+def add_articles(conn: sqlite3.Connection, feed_url: str, items: Iterable[tuple[str, str, str]],
+                 outlet: str | None = None, country: str | None = None, language: str = "en") -> int:
+    """Store (title, link, published 'YYYY-MM-DD HH:MM:SS') articles of one feed as the collector would."""
+    feed_id = ensure_feed(conn, feed_url, outlet, country, language)
+    outlet_id = conn.execute("SELECT outlet_id FROM feeds WHERE id = ?", (feed_id,)).fetchone()[0]
+    articles = []
+    for title, link, published in items:
+        resolved = identify(link)
+        if resolved is None:
+            continue
+        articles.append(Article(resolved[1], resolved[0], title, "", published, None, language))
+    seen = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
+    with transaction(conn):
+        return store_articles(conn, feed_id, outlet_id, articles, seen)
+
+
+def log_fetches(conn: sqlite3.Connection, feed_url: str, day: str, outcomes: Iterable[str]) -> None:
+    """fetch_log rows of one feed on one day ('ok', 'not_modified' or 'error'), as a collection cycle writes them."""
+    feed_id = conn.execute("SELECT id FROM feeds WHERE url = ?", (feed_url,)).fetchone()[0]
+    with transaction(conn):
+        for hour, outcome in enumerate(outcomes):
+            conn.execute("INSERT INTO fetch_log (feed_id, started_at, duration_ms, http_status, outcome, error_kind, "
+                         "error) VALUES (?, ?, 100, ?, ?, ?, ?)",
+                         (feed_id, f"{day} {hour:02d}:00:00", 200 if outcome != "error" else None, outcome,
+                          "timeout" if outcome == "error" else None, "timed out" if outcome == "error" else None))

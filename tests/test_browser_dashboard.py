@@ -1,0 +1,258 @@
+"""End to end: the dashboard served by `streamlit run`, driven in headless Debian Chromium by Playwright.
+
+One Streamlit server for the module, on a free port, against a small database built by the collector's code
+(plus articles whose titles are HTML). Screenshots of every page go to docs/screenshots/.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import socket
+import subprocess
+import time
+import urllib.request
+from contextlib import closing, suppress
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from PIL import Image
+
+from dashboard import queries
+from dashboard.serve import streamlit_command
+from dashboard.testing import add_articles, build_sample_db, log_fetches
+from db import connect
+from db.filters import Filters
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+SCREENSHOTS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
+HOSTILE = ["<script>alert(1)</script> zqxmarker", "<img src=x onerror=alert(1)> zqxmarker"]
+
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian chromium (make test installs it)")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory) -> Path:
+    path = build_sample_db(tmp_path_factory.mktemp("browser") / "browser.db", every=10)
+    with closing(connect(path)) as conn:
+        add_articles(conn, "http://feeds.bbci.co.uk/news/rss.xml", [
+            (HOSTILE[0], "https://www.bbc.co.uk/news/hostile-1", "2023-09-20 10:00:00"),
+            (HOSTILE[1], "https://www.bbc.co.uk/news/hostile-2", "2023-09-20 09:00:00")])
+        log_fetches(conn, "http://feeds.bbci.co.uk/news/rss.xml", "2023-09-24", ["error"] * 4)
+    return path
+
+
+@pytest.fixture(scope="module")
+def server(db: Path, tmp_path_factory):
+    """`streamlit run dashboard/app.py` with the production flags; its base URL once /_stcore/health says ok."""
+    port = free_port()
+    log = tmp_path_factory.mktemp("server") / "streamlit.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(streamlit_command(port), env={**os.environ, "NEWSRADAR_DB": str(db)}, stdout=out,
+                                stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
+                    if response.read() == b"ok":
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"streamlit did not start: {log.read_text(errors='replace')}")
+            time.sleep(0.2)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    assert "Traceback" not in log.read_text(errors="replace")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright_api.sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh tab; any JavaScript dialog (alert, confirm) fails the test."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    tab = context.new_page()
+    dialogs: list[str] = []
+
+    def on_dialog(dialog):
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    tab.on("dialog", on_dialog)
+    yield tab
+    context.close()
+    assert dialogs == [], f"a dialog opened: {dialogs}"
+
+
+def settle(tab) -> None:
+    """Wait for the rerun an interaction started (if any) to finish, as Streamlit's own e2e tests do."""
+    with suppress(playwright_api.TimeoutError):
+        tab.wait_for_selector("[data-testid=stApp][data-test-script-state=running]", timeout=1000)
+    tab.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]", timeout=60_000)
+    tab.wait_for_timeout(300)
+
+
+def open_page(tab, base: str, path: str) -> None:
+    tab.goto(base + path)
+    tab.wait_for_selector("[data-testid=stApp][data-test-connection-state=CONNECTED]", timeout=60_000)
+    settle(tab)
+    assert tab.get_by_test_id("stException").count() == 0, tab.get_by_test_id("stException").all_inner_texts()
+
+
+def shown_count(tab) -> int:
+    heading = tab.get_by_role("heading", name=re.compile("matching articles")).inner_text()
+    return int(heading.split()[0].replace(",", ""))
+
+
+def url_params(tab) -> dict[str, list[str]]:
+    return parse_qs(urlsplit(tab.url).query)
+
+
+def download_csv(tab, tmp_path: Path) -> tuple[str, list[list[str]]]:
+    with tab.expect_download() as info:
+        tab.get_by_role("button", name="Download CSV").click()
+    download = info.value
+    target = tmp_path / download.suggested_filename
+    download.save_as(target)
+    data = target.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")
+    return download.suggested_filename, list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+
+
+def select_row(tab, row: int) -> None:
+    """Tick the selection box of a row of the first table (the grid is drawn on a canvas)."""
+    grid = tab.get_by_test_id("stDataFrame").first.bounding_box()
+    tab.mouse.click(grid["x"] + 15, grid["y"] + 35 * row + 17)
+    settle(tab)
+
+
+def shoot(tab, name: str) -> None:
+    """Save a screenshot of the page once its charts are drawn (for the README)."""
+    tab.wait_for_function("[...document.querySelectorAll('[data-testid=stPlotlyChart]')]"
+                          ".every(chart => chart.querySelector('.main-svg'))", timeout=30_000)
+    tab.wait_for_timeout(800)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    image = Image.open(io.BytesIO(tab.screenshot()))
+    image.convert("RGB").quantize(colors=128).save(SCREENSHOTS / f"{name}.png", optimize=True)  # small for the README
+
+
+def test_a_deep_link_shows_only_matching_articles(server, db, page, tmp_path):
+    open_page(page, server, "/articles?country=AZ&from=2023-09-15&to=2023-09-30")
+    with closing(queries.open_db(db)) as conn:
+        expected = queries.count_articles(conn, Filters.make(countries=["AZ"], date_from="2023-09-15",
+                                                             date_to="2023-09-30"))
+        everything = queries.count_articles(conn, Filters())
+    assert 0 < shown_count(page) == expected < everything
+    assert url_params(page) == {"country": ["AZ"], "from": ["2023-09-15"], "to": ["2023-09-30"]}
+    _, rows = download_csv(page, tmp_path)
+    header, body = rows[0], rows[1:]
+    assert len(body) == expected
+    assert all("AZ" in r[header.index("countries")].split() for r in body)
+    assert all("2023-09-15" <= r[header.index("published")][:10] <= "2023-09-30" for r in body)
+
+
+def test_dragging_across_the_chart_sets_the_date_range(server, page):
+    open_page(page, server, "/?split=country&top=5")
+    shoot(page, "coverage")
+    before = page.get_by_test_id("stMetricValue").first.inner_text()
+    area = page.locator(".js-plotly-plot .nsewdrag").first.bounding_box()
+    y = area["y"] + area["height"] / 2
+    page.mouse.move(area["x"] + area["width"] * 0.30, y)
+    page.mouse.down()
+    page.mouse.move(area["x"] + area["width"] * 0.45, y + 10, steps=8)
+    page.mouse.move(area["x"] + area["width"] * 0.60, y + 20, steps=8)
+    page.mouse.up()
+    settle(page)
+    params = url_params(page)
+    assert set(params) >= {"from", "to", "split"}
+    start, end = params["from"][0], params["to"][0]
+    assert "2023-09-13" <= start < end <= "2023-10-02"
+    assert page.get_by_test_id("stMetricValue").first.inner_text() != before
+    shown = page.get_by_role("group", name="From").inner_text()
+    assert re.sub(r"\D", "", shown) == start.replace("-", "")
+
+
+def test_the_export_downloads_every_row_the_page_counts(server, page, tmp_path):
+    open_page(page, server, "/articles?source=GB&lang=en")
+    shoot(page, "articles")
+    shown = shown_count(page)
+    assert shown > 50                                             # more than the one page on screen
+    name, rows = download_csv(page, tmp_path)
+    assert len(rows) - 1 == shown
+    assert re.fullmatch(r"newsradar_lang-en_source-GB_\d{8}-\d{4}\.csv", name)
+
+
+def test_html_in_titles_is_shown_as_text(server, page):
+    open_page(page, server, "/articles?q=zqxmarker")
+    assert shown_count(page) == 2
+    for row, title in enumerate(HOSTILE, 1):
+        select_row(page, row)
+        assert title in page.get_by_test_id("stText").all_inner_texts()
+    assert page.locator("img[src=x]").count() == 0
+    assert page.locator("script", has_text="alert(1)").count() == 0
+
+
+def test_a_bad_query_shows_a_message_not_a_traceback(server, page):
+    open_page(page, server, "/articles?q=(karabakh%20OR")
+    assert page.get_by_test_id("stMain").get_by_text("cannot be applied").is_visible()
+    assert "at character 13" in page.get_by_test_id("stSidebar").get_by_test_id("stAlert").inner_text()
+    assert page.get_by_test_id("stException").count() == 0
+
+
+def test_countries_map_and_who_covers_whom_filter_the_view(server, page):
+    open_page(page, server, "/countries")
+    page.wait_for_selector(".choroplethlocation", timeout=30_000)   # the map's TopoJSON came from the app itself
+    shoot(page, "countries")
+    heatmap = page.locator(".js-plotly-plot").nth(1)
+    heatmap.scroll_into_view_if_needed()
+    shoot(page, "who-covers-whom")
+    cells = heatmap.locator(".scatterlayer .point")
+    cells.nth(1).click(force=True)
+    settle(page)
+    params = url_params(page)
+    assert len(params.get("country", [])) == 1 and len(params.get("source", [])) == 1
+
+
+def test_topics_and_sources_pages(server, page):
+    open_page(page, server, "/topics")
+    query = page.get_by_role("textbox", name="Query")
+    query.fill("ukrain* OR (kyiv")
+    query.blur()
+    settle(page)
+    assert "Not a valid query" in page.get_by_test_id("stAlert").first.inner_text()
+    query.fill("ukrain* OR kyiv")
+    query.blur()
+    settle(page)
+    assert page.get_by_text(re.compile(r"^\d+ stored articles match")).is_visible()
+    shoot(page, "topics")
+    open_page(page, server, "/sources")
+    assert page.get_by_test_id("stMetricValue").first.inner_text() == "38"
+    shoot(page, "sources")

@@ -1,0 +1,107 @@
+"""dashboard.figures and dashboard.interact: the Plotly figures and what a click or a drag on them means."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from dashboard import figures, interact
+from dashboard.labels import category_label, country_label, md_escape
+
+
+def series(labels: dict[str, list[int]], start: str = "2023-09-18") -> pd.DataFrame:
+    rows = []
+    for label, values in labels.items():
+        for i, n in enumerate(values):
+            rows.append({"bucket": pd.Timestamp(start) + pd.Timedelta(days=i), "label": label, "n": n,
+                         "total": 10 * n or 1, "value": float(n)})
+    return pd.DataFrame(rows)
+
+
+NO_OUTAGES = pd.DataFrame(columns=["day", "failing", "polled"])
+
+
+def test_coverage_figure_draws_one_line_per_label_with_other_last_and_grey():
+    fig = figures.coverage_figure(series({"other": [5, 6], "US": [3, 4], "UA": [1, 2]}), NO_OUTAGES, split="country")
+    names = [trace.name for trace in fig.data]
+    assert names == ["United States (US)", "Ukraine (UA)", "other"]
+    assert fig.data[-1].line.color == figures.OTHER_COLOR
+    assert fig.layout.dragmode == "select" and fig.layout.selectdirection == "h"
+    assert not fig.layout.shapes
+
+
+def test_coverage_figure_shades_outage_days():
+    outages = pd.DataFrame({"day": ["2023-09-19", "2023-09-20"], "failing": [1, 4], "polled": [4, 4]})
+    fig = figures.coverage_figure(series({"all": [5, 6, 7]}), outages)
+    assert len(fig.layout.shapes) == 2
+    first, second = fig.layout.shapes
+    assert (first.x0, first.x1) == ("2023-09-19", "2023-09-20") and second.opacity > first.opacity
+    marker = fig.data[-1]
+    assert marker.name == "feed outage" and list(marker.text) == ["1 of 4 feeds failed all day",
+                                                                   "4 of 4 feeds failed all day"]
+
+
+def test_normalized_coverage_says_percent():
+    fig = figures.coverage_figure(series({"all": [5]}), NO_OUTAGES, normalized=True, bucket="week")
+    assert "%" in fig.data[0].hovertemplate and "same outlets" in fig.layout.yaxis.title.text
+    assert fig.layout.xaxis.title.text == "week starting"
+
+
+def test_world_map_uses_iso3_and_keeps_alpha2_for_clicks():
+    counts = pd.DataFrame({"country": ["US", "AZ", "XX"], "n": [1000, 10, 5]})
+    fig = figures.world_map(counts)
+    trace = fig.data[0]
+    assert isinstance(trace, go.Choropleth) and list(trace.locations) == ["USA", "AZE"]   # unknown codes dropped
+    assert [row[0] for row in trace.customdata] == ["US", "AZ"]
+    assert trace.z[0] == 3 and trace.z[1] == 1                                          # log10 colour scale
+    assert figures.MAP_CONFIG["topojsonURL"] == "app/static/"                            # served by the app itself
+
+
+def test_who_covers_whom_figure_has_a_clickable_marker_on_every_cell():
+    matrix = pd.DataFrame([[5, 1, 0], [2, 0, 7]], index=["GB", "PL"], columns=["US", "UA", "RU"])
+    fig = figures.who_covers_whom_figure(matrix, normalized=False)
+    heat, cells = fig.data
+    assert isinstance(heat, go.Heatmap) and list(heat.y) == ["GB", "PL"]
+    assert len(cells.x) == 6 and (cells.x[5], cells.y[5]) == ("RU", "PL") and cells.customdata[5][0] == 7
+    assert "United Kingdom outlets → Russia" in cells.text[2]
+
+
+def test_empty_figure_says_why():
+    assert figures.empty_figure("nothing here").layout.annotations[0].text == "nothing here"
+
+
+def test_a_box_drag_gives_the_days_it_covers():
+    event = {"selection": {"box": [{"x": ["2023-09-20 13:10:00.5", "2023-09-15 02:00"], "y": [0, 5]}],
+                           "points": []}}
+    assert interact.box_date_range(event) == (dt.date(2023, 9, 15), dt.date(2023, 9, 20))
+    epoch = {"selection": {"box": [{"x": [1694736000000, 1695168000000]}]}}
+    assert interact.box_date_range(epoch) == (dt.date(2023, 9, 15), dt.date(2023, 9, 20))
+    assert interact.box_date_range({"selection": {"box": []}}) is None
+    assert interact.box_date_range(None) is None
+    assert interact.box_date_range({"selection": {"box": [{"x": ["nonsense", "2023-09-15"]}]}}) is None
+
+
+class Event:
+    """Streamlit's plotly_chart state is an attribute dict."""
+
+    def __init__(self, selection):
+        self.selection = selection
+
+
+def test_map_and_heatmap_clicks():
+    assert interact.clicked_country(Event({"points": [{"customdata": ["AZ", 10], "location": "AZE"}]})) == "AZ"
+    assert interact.clicked_country({"selection": {"points": [{"location": "UKR"}]}}) == "UA"
+    assert interact.clicked_country({"selection": {"points": [{"location": "???"}]}}) is None
+    assert interact.clicked_cell({"selection": {"points": [{"x": "US", "y": "GB", "customdata": [3]}]}}) == ("GB", "US")
+    assert interact.clicked_cell({"selection": {"points": []}}) is None
+
+
+def test_labels_and_markdown_escaping():
+    assert country_label("AZ") == "Azerbaijan (AZ)" and country_label(None) == "" and country_label(float("nan")) == ""
+    assert category_label("conflict_war_peace") == "Conflict, war, peace" and category_label("sport") == "Sport"
+    hostile = "[click](javascript:alert(1)) <img src=x> :red[big] $x^2$ **bold**"
+    escaped = md_escape(hostile)
+    assert all(escaped[i - 1] == "\\" for i, c in enumerate(escaped) if c in "[]()<>:$*")
+    assert escaped.replace("\\", "") == hostile

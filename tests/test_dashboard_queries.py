@@ -1,0 +1,275 @@
+"""dashboard.queries on a small real database: every figure checked against plain SQL over the articles."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from dashboard import queries as q
+from dashboard.testing import add_articles, build_sample_db, log_fetches
+from db import connect
+from db.filters import Filters
+from db.search import QuerySyntaxError
+
+FEED = "http://feeds.bbci.co.uk/news/rss.xml"  # BBC News, GB, in the sample
+FILTER_SETS = [
+    Filters(),
+    Filters.make(date_from="2023-09-15", date_to="2023-09-30"),
+    Filters.make(countries=["US"]),
+    Filters.make(countries=["US", "UA"], date_from="2023-09-20"),
+    Filters.make(topics=["Russia–Ukraine war"]),
+    Filters.make(topics=["Elections", "Climate"], langs=["en"]),
+    Filters.make(q="ukrain* OR russia*"),
+    Filters.make(categories=["politics", "sport"]),
+    Filters.make(source_countries=["PL"], langs=["pl"]),
+    Filters.make(outlets=["BBC News", "The Guardian"], date_to="2023-09-25"),
+    Filters.make(countries=["GB"], source_countries=["GB"], date_from="2023-09-18", date_to="2023-09-28"),
+]
+
+
+def drop_rollups(path: Path) -> None:
+    """The same database as a pre-migration-3 one would answer: no rollup tables, raw SQL everywhere."""
+    conn = sqlite3.connect(path)
+    names = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'daily_%'").fetchall()
+    for (name,) in names:
+        conn.execute(f"DROP TABLE {name}")
+    conn.commit()
+    conn.close()
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory) -> Path:
+    path = build_sample_db(tmp_path_factory.mktemp("dash") / "sample.db")
+    with closing(connect(path)) as conn:
+        add_articles(conn, FEED, [("=HYPERLINK(\"http://evil.example\",\"click\")", "https://www.bbc.co.uk/news/x1",
+                                   "2023-09-20 10:00:00")])
+        log_fetches(conn, FEED, "2023-09-21", ["error", "error", "error"])        # down all day: an outage
+        log_fetches(conn, FEED, "2023-09-22", ["error", "ok"])                    # recovered: not an outage
+    return path
+
+
+@pytest.fixture(scope="module")
+def raw_db(db: Path, tmp_path_factory) -> Path:
+    copy = tmp_path_factory.mktemp("raw") / "raw.db"
+    with closing(sqlite3.connect(db)) as source, closing(sqlite3.connect(copy)) as target:
+        source.backup(target)
+    drop_rollups(copy)
+    return copy
+
+
+@pytest.fixture
+def conn(db: Path):
+    connection = q.open_db(db)
+    yield connection
+    connection.close()
+
+
+def plain(conn: sqlite3.Connection, filters: Filters, select: str, join: str = "", group: str = "") -> list[tuple]:
+    where, params = filters.where()
+    sql = f"SELECT {select} FROM articles a LEFT JOIN outlets o ON o.id = a.outlet_id {join} WHERE {where} {group}"
+    return [tuple(r) for r in conn.execute(sql, params).fetchall()]
+
+
+def test_the_sample_database_uses_rollups(conn):
+    assert q.has_rollups(conn)
+    assert q.count_articles(conn, Filters()) == conn.execute("SELECT count(*) FROM articles").fetchone()[0] > 600
+
+
+@pytest.mark.parametrize("filters", FILTER_SETS, ids=lambda f: str(f.to_params()) or "all")
+def test_headline_matches_plain_sql(conn, filters):
+    head = q.headline(conn, filters)
+    (articles, outlets), = plain(conn, filters, "count(*), count(DISTINCT a.outlet_id)")
+    assert (head.articles, head.outlets) == (articles, outlets)
+    countries = plain(conn, filters, "count(DISTINCT ac.country)", "JOIN article_countries ac ON ac.article_id = a.id")
+    assert head.countries == countries[0][0]
+    days = plain(conn, filters, "substr(a.published, 1, 10) AS d, count(*) AS n",
+                 group="GROUP BY d ORDER BY n DESC, d DESC")
+    assert (head.busiest_day, head.busiest_count) == (days[0] if days else (None, 0))
+
+
+@pytest.mark.parametrize("filters", FILTER_SETS, ids=lambda f: str(f.to_params()) or "all")
+def test_rollups_and_raw_sql_give_the_same_answers(db, raw_db, filters):
+    rolled, raw = q.open_db(db), q.open_db(raw_db)
+    assert not q.has_rollups(raw)
+    calls = [lambda c: q.headline(c, filters), lambda c: q.count_articles(c, filters),
+             lambda c: q.country_counts(c, filters), lambda c: q.who_covers_whom(c, filters, normalized=True)]
+    splits = ("none", "topic", "country", "source", "outlet")
+    calls += [lambda c, s=s, n=n, b=b: q.coverage(c, filters, b, s, 3, n)
+              for s in splits for n in (False, True) for b in ("day", "month")]
+    for call in calls:
+        a, b = call(rolled), call(raw)
+        if isinstance(a, pd.DataFrame):
+            pd.testing.assert_frame_equal(a, b, check_dtype=False)
+        else:
+            assert a == b
+
+
+@pytest.mark.parametrize("filters", FILTER_SETS, ids=lambda f: str(f.to_params()) or "all")
+def test_correlated_and_collected_tag_filters_select_the_same_articles(conn, filters):
+    ids = []
+    for correlated in (False, True):
+        where, params = filters.where(correlated=correlated)
+        ids.append(conn.execute(f"SELECT a.id FROM articles a LEFT JOIN outlets o ON o.id = a.outlet_id "
+                                f"WHERE {where} ORDER BY a.id", params).fetchall())
+    assert [tuple(r) for r in ids[0]] == [tuple(r) for r in ids[1]]
+
+
+def test_the_cheaper_tag_filter_is_chosen(conn):
+    assert not q.correlate(conn, Filters.make(source_countries=["GB"]))            # nothing to choose
+    rare = Filters.make(countries=["AZ"])
+    assert not q.correlate(conn, rare)                   # few tagged articles: collect them (IN)
+    narrow = Filters.make(countries=["US"], date_from="2023-10-02")
+    assert q.correlate(conn, narrow)                     # one day's articles: test each (EXISTS)
+    common = Filters.make(countries=["US"])
+    matches = q.count_articles(conn, common)
+    assert q.correlate(conn, common, first=20, matches=matches)   # newest first stops early
+    assert not q.correlate(conn, common, first=matches, matches=matches)
+    for page in (1, 3):
+        collected = q.article_page(conn, common, page, 20, total=1)          # as if rare: IN
+        tested = q.article_page(conn, common, page, 20, total=10**9)         # as if everywhere: EXISTS
+        pd.testing.assert_frame_equal(collected, tested)
+        pd.testing.assert_frame_equal(collected, q.article_page(conn, common, page, 20))
+
+
+def test_coverage_per_day_and_week(conn):
+    filters = Filters.make(date_from="2023-09-14", date_to="2023-09-27")
+    days = q.coverage(conn, filters, "day")
+    expected = dict(plain(conn, filters, "substr(a.published, 1, 10) AS d, count(*)", group="GROUP BY d"))
+    shown = {b.strftime("%Y-%m-%d"): n for b, n in zip(days["bucket"], days["n"], strict=True)}
+    assert {d: n for d, n in shown.items() if n} == expected
+    assert list(shown) == [(dt.date(2023, 9, 14) + dt.timedelta(days=i)).isoformat() for i in range(14)]  # no gaps
+    assert (days["value"] == days["n"]).all()
+    weeks = q.coverage(conn, filters, "week")
+    assert list(weeks["bucket"].dt.day_of_week.unique()) == [0]                   # weeks start on Monday
+    assert weeks["n"].sum() == days["n"].sum()
+    months = q.coverage(conn, Filters(), "month")
+    assert [b.strftime("%Y-%m-%d") for b in months["bucket"]] == ["2023-09-01", "2023-10-01"]
+
+
+def test_split_by_outlet_keeps_top_n_and_sums_the_rest_into_other(conn):
+    series = q.coverage(conn, Filters(), "day", "outlet", top_n=3)
+    labels = set(series["label"])
+    assert len(labels) == 4 and "other" in labels
+    by_outlet = plain(conn, Filters(), "o.name, count(*) AS n", group="GROUP BY o.name ORDER BY n DESC, o.name")
+    assert labels - {"other"} == {name for name, _ in by_outlet[:3]}
+    assert series["n"].sum() == q.count_articles(conn, Filters())              # one outlet per article: nothing lost
+
+
+def test_split_by_country_counts_an_article_in_each_of_its_countries(conn):
+    series = q.coverage(conn, Filters(), "day", "country", top_n=2)
+    pairs = plain(conn, Filters(), "count(*)", "JOIN article_countries ac ON ac.article_id = a.id")[0][0]
+    assert series["n"].sum() == pairs
+    assert len(set(series["label"])) == 3
+
+
+def test_split_by_selected_values_draws_exactly_those(conn):
+    filters = Filters.make(countries=["US", "UA"])
+    series = q.coverage(conn, filters, "day", "country")
+    assert set(series["label"]) == {"US", "UA"}
+    us = plain(conn, Filters(), "count(*)", "JOIN article_countries ac ON ac.article_id = a.id AND ac.country = 'US'")
+    assert series.loc[series["label"] == "US", "n"].sum() == us[0][0]
+
+
+def test_normalized_share_divides_by_all_articles_of_the_same_outlets(conn):
+    filters = Filters.make(q="ukrain*", source_countries=["GB"])
+    series = q.coverage(conn, filters, "day", normalized=True)
+    totals = dict(plain(conn, Filters.make(source_countries=["GB"]), "substr(a.published, 1, 10) AS d, count(*)",
+                        group="GROUP BY d"))
+    for row in series[series["n"] > 0].itertuples():
+        assert row.total == totals[row.bucket.strftime("%Y-%m-%d")]
+        assert row.value == pytest.approx(100 * row.n / row.total)
+    by_outlet = q.coverage(conn, Filters.make(q="ukrain*"), "week", "outlet", top_n=2, normalized=True)
+    assert (by_outlet["value"] <= 100).all() and (by_outlet["total"] >= by_outlet["n"]).all()
+
+
+def test_no_content_filter_share_is_everything(conn):
+    series = q.coverage(conn, Filters.make(langs=["pl"]), "day", normalized=True)
+    assert series["value"].dropna().round(6).eq(100).all()
+    assert series.loc[series["value"].isna(), "n"].eq(0).all()            # no articles that day: no share
+
+
+def test_outage_days_are_days_a_feed_failed_every_fetch(conn):
+    outages = q.outage_days(conn, Filters())
+    assert outages.to_dict("records") == [{"day": "2023-09-21", "failing": 1, "polled": 1}]
+    assert q.outage_days(conn, Filters.make(source_countries=["PL"])).empty   # not one of the filtered outlets
+    assert q.outage_days(conn, Filters.make(date_from="2023-09-22")).empty
+
+
+def test_country_counts_and_who_covers_whom(conn):
+    counts = q.country_counts(conn, Filters())
+    expected = plain(conn, Filters(), "ac.country, count(*) AS n", "JOIN article_countries ac ON ac.article_id = a.id",
+                     "GROUP BY ac.country ORDER BY n DESC, ac.country")
+    assert list(counts.itertuples(index=False, name=None)) == expected
+    matrix = q.who_covers_whom(conn, Filters(), top_sources=4, top_countries=5)
+    assert matrix.shape == (4, 5) and list(matrix.columns) == [c for c, _ in expected[:5]]
+    gb_us = plain(conn, Filters.make(source_countries=["GB"], countries=["US"]), "count(*)")[0][0]
+    assert matrix.loc["GB", "US"] == gb_us
+    shares = q.who_covers_whom(conn, Filters(), normalized=True, top_sources=4, top_countries=5)
+    gb_total = plain(conn, Filters.make(source_countries=["GB"]), "count(*)")[0][0]
+    assert shares.loc["GB", "US"] == pytest.approx(100 * gb_us / gb_total)
+    assert q.who_covers_whom(conn, Filters.make(q="zzzzqqq")).empty
+
+
+def test_article_page_is_newest_first_and_paged_in_sql(conn):
+    filters = Filters.make(source_countries=["GB"])
+    total = q.count_articles(conn, filters)
+    first, second = q.article_page(conn, filters, 1, 20), q.article_page(conn, filters, 2, 20)
+    assert len(first) == 20 and first["published"].is_monotonic_decreasing
+    assert first["published"].iloc[-1] >= second["published"].iloc[0]
+    assert len(q.article_page(conn, filters, q.page_count(total, 20), 20)) == total - 20 * (q.page_count(total, 20) - 1)
+    assert q.article_page(conn, filters, 10_000, 20).empty
+    assert set(first["source"]) == {"GB"} and first["link"].str.startswith("http").all()
+    assert q.page_count(0, 20) == 1 and q.page_count(41, 20) == 3
+
+
+def test_only_http_links_are_kept():
+    assert q.safe_link("https://example.com/a") == "https://example.com/a"
+    for bad in ("javascript:alert(1)", "data:text/html,x", " JAVASCRIPT:alert(1)", "", None, "//example.com"):
+        assert q.safe_link(bad) is None
+
+
+def test_topics_table_and_query_preview(conn):
+    table = q.topics_table(conn)
+    assert "Russia–Ukraine war" in set(table["name"]) and (table["articles"] >= 0).all()
+    preview = q.query_preview(conn, "ukrain*", limit=3)
+    assert preview.count == conn.execute("SELECT count(*) FROM articles_fts WHERE articles_fts MATCH '\"ukrain\"*'"
+                                         ).fetchone()[0] > 0
+    assert len(preview.headlines) == 3 and preview.headlines[0][0] >= preview.headlines[-1][0]
+    with pytest.raises(QuerySyntaxError) as caught:
+        q.query_preview(conn, "(ukraine OR russia")
+    assert "never closed" in caught.value.short
+
+
+def test_sources_table_has_a_sparkline_per_feed(conn):
+    feeds = q.sources_table(conn, days=30)
+    assert len(feeds) == conn.execute("SELECT count(*) FROM feeds").fetchone()[0]
+    assert all(len(s) == 30 for s in feeds["per_day"])
+    end = q.last_day(conn)
+    assert end == dt.date(2023, 10, 2)
+    linked = conn.execute("SELECT count(*) FROM article_feeds af JOIN articles a ON a.id = af.article_id "
+                          "WHERE a.published >= ?", ((end - dt.timedelta(days=29)).isoformat(),)).fetchone()[0]
+    assert sum(map(sum, feeds["per_day"])) == linked
+    bbc = feeds[feeds["url"] == FEED].iloc[0]
+    assert bbc["outlet"] == "BBC News" and bbc["country"] == "GB"
+
+
+def test_filter_choices(conn):
+    choices = q.filter_choices(conn)
+    assert "BBC News" in choices.outlets and "PL" in choices.source_countries and "pl" in choices.languages
+    assert "Nagorno-Karabakh" in choices.topics
+
+
+def test_an_empty_database_answers_with_zeros(tmp_path):
+    path = tmp_path / "empty.db"
+    q.ensure_db(path)
+    conn = q.open_db(path)
+    assert q.headline(conn, Filters()) == q.Headline(0, 0, 0, None, 0)
+    assert q.coverage(conn, Filters(), "week", "country", normalized=True).empty
+    assert q.country_counts(conn, Filters()).empty and q.who_covers_whom(conn, Filters()).empty
+    assert q.article_page(conn, Filters()).empty and q.sources_table(conn).empty
+    assert q.outage_days(conn, Filters()).empty and q.topics_table(conn).empty

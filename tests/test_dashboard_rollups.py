@@ -1,0 +1,94 @@
+"""Schema migration 3: the dashboard's daily rollups stay equal to the articles through every kind of write."""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import closing
+
+import pytest
+
+from collectors.tagging import retag
+from dashboard.testing import add_articles, build_sample_db
+from db import connect, topics, transaction
+
+ROLLUPS = {
+    "daily_articles": ("SELECT day, outlet_id, language, n FROM daily_articles WHERE n != 0",
+                       "SELECT substr(published, 1, 10), coalesce(outlet_id, 0), coalesce(language, ''), count(*) "
+                       "FROM articles GROUP BY 1, 2, 3"),
+    "daily_countries": ("SELECT day, country, outlet_id, language, n FROM daily_countries WHERE n != 0",
+                        "SELECT substr(a.published, 1, 10), ac.country, coalesce(a.outlet_id, 0), "
+                        "coalesce(a.language, ''), count(*) FROM article_countries ac "
+                        "JOIN articles a ON a.id = ac.article_id GROUP BY 1, 2, 3, 4"),
+    "daily_topics": ("SELECT day, topic_id, outlet_id, language, n FROM daily_topics WHERE n != 0",
+                     "SELECT substr(a.published, 1, 10), at.topic_id, coalesce(a.outlet_id, 0), "
+                     "coalesce(a.language, ''), count(*) FROM article_topics at "
+                     "JOIN articles a ON a.id = at.article_id GROUP BY 1, 2, 3, 4"),
+}
+
+
+def assert_rollups_exact(conn: sqlite3.Connection) -> None:
+    for table, (kept, recomputed) in ROLLUPS.items():
+        assert conn.execute(f"SELECT count(*) FROM {table} WHERE n < 0").fetchone()[0] == 0, table
+        assert sorted(map(tuple, conn.execute(kept))) == sorted(map(tuple, conn.execute(recomputed))), table
+
+
+@pytest.fixture
+def sample(tmp_path):
+    path = build_sample_db(tmp_path / "sample.db", every=80)
+    conn = connect(path)
+    yield conn
+    conn.close()
+
+
+def test_a_backfill_and_new_articles_are_counted(sample):
+    assert_rollups_exact(sample)
+    assert sample.execute("SELECT sum(n) FROM daily_articles").fetchone()[0] > 300
+    assert sample.execute("SELECT sum(n) FROM daily_countries").fetchone()[0] > 0
+    assert sample.execute("SELECT sum(n) FROM daily_topics").fetchone()[0] > 0
+    add_articles(sample, "https://new.example/rss", [
+        ("Russia and Ukraine talk about grain in Istanbul", "https://new.example/a1", "2023-09-20 08:00:00"),
+        ("Elections in Poland: the campaign ends", "https://new.example/a2", "2023-09-21 09:00:00"),
+        ("Elections in Poland: the campaign ends", "https://new.example/a2", "2023-09-21 09:00:00")],  # a duplicate
+        outlet="New Outlet", country="PL")
+    assert_rollups_exact(sample)
+
+
+def test_retag_and_topic_changes_keep_the_counts(sample):
+    retag(sample)
+    assert_rollups_exact(sample)
+    with transaction(sample):
+        topics.save_topic(sample, topics.Topic("Climate", "climate OR flood*"), old_name="Climate")
+        topics.save_topic(sample, topics.Topic("Poland", "poland OR polsk* OR warsaw"))
+    assert_rollups_exact(sample)
+    with transaction(sample):
+        topics.remove_topic(sample, "Poland")
+    assert_rollups_exact(sample)
+
+
+def test_edited_and_deleted_articles_move_their_counts(sample):
+    ids = [r[0] for r in sample.execute("SELECT article_id FROM article_countries GROUP BY article_id LIMIT 6")]
+    other_outlet = sample.execute("SELECT max(id) FROM outlets").fetchone()[0]
+    with transaction(sample):
+        sample.execute("UPDATE articles SET published = '2023-08-01 12:00:00' WHERE id = ?", (ids[0],))
+        sample.execute("UPDATE articles SET outlet_id = ?, language = 'de' WHERE id = ?", (other_outlet, ids[1]))
+        sample.execute("UPDATE articles SET outlet_id = NULL, language = NULL WHERE id = ?", (ids[2],))
+        sample.execute("UPDATE articles SET title = 'only the title changed' WHERE id = ?", (ids[3],))
+    assert_rollups_exact(sample)
+    with transaction(sample):
+        sample.execute(f"DELETE FROM articles WHERE id IN ({ids[4]}, {ids[5]}, {ids[0]})")
+        sample.execute("DELETE FROM article_countries WHERE article_id = ?", (ids[1],))
+    assert_rollups_exact(sample)
+    assert sample.execute("SELECT count(*) FROM article_countries WHERE article_id = ?", (ids[4],)).fetchone()[0] == 0
+
+
+def test_the_migration_counts_an_existing_database(tmp_path):
+    path = build_sample_db(tmp_path / "old.db", every=80)
+    with closing(sqlite3.connect(path)) as conn:  # back to what schema version 2 had
+        for kind, name in conn.execute("SELECT type, name FROM sqlite_master WHERE name LIKE 'daily_%' "
+                                       "AND type IN ('table', 'trigger')").fetchall():
+            conn.execute(f"DROP {kind} IF EXISTS {name}")
+        conn.execute("PRAGMA user_version = 2")
+        conn.commit()
+    with closing(connect(path)) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] >= 3
+        assert_rollups_exact(conn)
