@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 from collectors import tagging
 from collectors.normalize import clamp_date, format_utc, html_to_text, identify, language_code, parse_iso, resolve_link
 from collectors.store import Article, ensure_feed, store_rows
-from db import topics
+from db import rollups, topics
 
 BATCH = 5000
 PARALLEL_FROM_BYTES = 16 * 1024 * 1024
@@ -141,18 +141,27 @@ def backfill_file(conn: sqlite3.Connection, path: Path, report: BackfillReport, 
 
     def flush(wait: bool) -> None:
         newest = conn.execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()[0]
-        report.new += store_rows(conn, pending, tag=False)
-        pending.clear()
-        if tag:
-            topics.apply_to_new(conn, newest)
-            rows = tagging.rows_after(conn, newest)
-            if tagger is None:
-                tagging.write_tags(conn, tagging.compute_tags(rows))
-            elif rows:
-                tagging_jobs.append(tagger.submit(tagging.compute_tags, rows))
-            while tagging_jobs and (wait or tagging_jobs[0].done()):
-                tagging.write_tags(conn, tagging_jobs.pop(0).result())
+        with rollups.bulk_load(conn):
+            report.new += store_rows(conn, pending, tag=False)
+            pending.clear()
+            rollups.add_articles(conn, newest)
+            if tag:
+                topics.apply_to_new(conn, newest)
+                rollups.add_topics(conn, newest)
+                rows = tagging.rows_after(conn, newest)
+                if tagger is None:
+                    write_tags(tagging.compute_tags(rows))
+                elif rows:
+                    tagging_jobs.append(tagger.submit(tagging.compute_tags, rows))
+                while tagging_jobs and (wait or tagging_jobs[0].done()):
+                    write_tags(tagging_jobs.pop(0).result())
         conn.execute("COMMIT")
+
+    def write_tags(tags: tagging.Tags) -> None:
+        tagging.write_tags(conn, tags)
+        ids = [article_id for _, article_id in tags[0]]
+        if ids:
+            rollups.add_countries(conn, min(ids), max(ids))
 
     with raw, stream:
         conn.execute("BEGIN IMMEDIATE")

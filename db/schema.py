@@ -149,7 +149,11 @@ MIGRATIONS: list[str] = [
     INSERT INTO daily_topics (day, topic_id, outlet_id, language, n)
     SELECT substr(a.published, 1, 10), at.topic_id, coalesce(a.outlet_id, 0), coalesce(a.language, ''), count(*)
     FROM article_topics at JOIN articles a ON a.id = at.article_id GROUP BY 1, 2, 3, 4;
-    CREATE TRIGGER daily_articles_insert AFTER INSERT ON articles BEGIN
+    -- a bulk import puts a row here inside its own transaction (no one else ever sees it) and updates the
+    -- rollups once per batch (db/rollups.py) instead of once per row
+    CREATE TABLE bulk_load (flag INTEGER);
+    CREATE TRIGGER daily_articles_insert AFTER INSERT ON articles
+    WHEN NOT EXISTS (SELECT 1 FROM bulk_load) BEGIN
         INSERT INTO daily_articles (day, outlet_id, language, n)
         VALUES (substr(new.published, 1, 10), coalesce(new.outlet_id, 0), coalesce(new.language, ''), 1)
         ON CONFLICT DO UPDATE SET n = n + 1;
@@ -186,7 +190,8 @@ MIGRATIONS: list[str] = [
         FROM article_topics WHERE article_id = new.id
         ON CONFLICT DO UPDATE SET n = n + 1;
     END;
-    CREATE TRIGGER daily_countries_insert AFTER INSERT ON article_countries BEGIN
+    CREATE TRIGGER daily_countries_insert AFTER INSERT ON article_countries
+    WHEN NOT EXISTS (SELECT 1 FROM bulk_load) BEGIN
         INSERT INTO daily_countries (day, country, outlet_id, language, n)
         SELECT substr(published, 1, 10), new.country, coalesce(outlet_id, 0), coalesce(language, ''), 1
         FROM articles WHERE id = new.article_id
@@ -206,7 +211,8 @@ MIGRATIONS: list[str] = [
         FROM articles WHERE id = new.article_id
         ON CONFLICT DO UPDATE SET n = n + 1;
     END;
-    CREATE TRIGGER daily_topics_insert AFTER INSERT ON article_topics BEGIN
+    CREATE TRIGGER daily_topics_insert AFTER INSERT ON article_topics
+    WHEN NOT EXISTS (SELECT 1 FROM bulk_load) BEGIN
         INSERT INTO daily_topics (day, topic_id, outlet_id, language, n)
         SELECT substr(published, 1, 10), new.topic_id, coalesce(outlet_id, 0), coalesce(language, ''), 1
         FROM articles WHERE id = new.article_id

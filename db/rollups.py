@@ -1,0 +1,44 @@
+"""Daily rollups (schema migration 3) updated a batch at a time, for bulk imports.
+
+Outside a bulk load, triggers keep the rollups exact row by row. Inside `bulk_load`, the insert
+triggers stand aside and the importer calls the add_* functions once per batch instead."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+@contextmanager
+def bulk_load(conn: sqlite3.Connection) -> Iterator[None]:
+    """Within the caller's transaction: row triggers off for this connection only (the flag is never committed)."""
+    conn.execute("INSERT INTO bulk_load VALUES (1)")
+    try:
+        yield
+    finally:
+        conn.execute("DELETE FROM bulk_load")
+
+
+def add_articles(conn: sqlite3.Connection, after_id: int) -> None:
+    conn.execute("INSERT INTO daily_articles (day, outlet_id, language, n) "
+                 "SELECT substr(published, 1, 10), coalesce(outlet_id, 0), coalesce(language, ''), count(*) "
+                 "FROM articles WHERE id > ? GROUP BY 1, 2, 3 ON CONFLICT DO UPDATE SET n = n + excluded.n",
+                 (after_id,))
+
+
+def add_countries(conn: sqlite3.Connection, first_id: int, last_id: int) -> None:
+    """Count the article_countries rows of articles first_id..last_id (all written by this batch)."""
+    conn.execute("INSERT INTO daily_countries (day, country, outlet_id, language, n) "
+                 "SELECT substr(a.published, 1, 10), c.country, coalesce(a.outlet_id, 0), coalesce(a.language, ''), "
+                 "count(*) FROM article_countries c JOIN articles a ON a.id = c.article_id "
+                 "WHERE c.article_id BETWEEN ? AND ? GROUP BY 1, 2, 3, 4 ON CONFLICT DO UPDATE SET n = n + excluded.n",
+                 (first_id, last_id))
+
+
+def add_topics(conn: sqlite3.Connection, after_id: int) -> None:
+    conn.execute("INSERT INTO daily_topics (day, topic_id, outlet_id, language, n) "
+                 "SELECT substr(a.published, 1, 10), t.topic_id, coalesce(a.outlet_id, 0), coalesce(a.language, ''), "
+                 "count(*) FROM article_topics t JOIN articles a ON a.id = t.article_id "
+                 "WHERE t.article_id > ? GROUP BY 1, 2, 3, 4 ON CONFLICT DO UPDATE SET n = n + excluded.n",
+                 (after_id,))
