@@ -20,6 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from tables import print_table
+
 from collectors.backfill import backfill
 from collectors.feedlists import import_feeds, read_feed_list
 from db import connect
@@ -29,32 +31,6 @@ CORPUS = "news-2023.jsonl.gz"
 OUTLETS = "outlets-2023.csv"
 FTS_TERM = "karabakh"
 FLOOR_COLUMNS = "norm_link, link, title, description, published, first_seen, language, outlet_id"
-
-
-def print_table(title: str, headers: list[str], rows: list[list[object]]) -> None:
-    """A plain aligned table: numbers right-aligned, text left-aligned."""
-    cells = [[_cell(v) for v in row] for row in rows]
-    widths = [max(len(str(h)), *(len(r[i]) for r in cells)) for i, h in enumerate(headers)]
-
-    def line(values: list[str], raw: list[object]) -> str:
-        return "  ".join(v.rjust(w) if isinstance(r, int | float) and not isinstance(r, bool) else v.ljust(w)
-                         for v, r, w in zip(values, raw, widths, strict=True)).rstrip()
-
-    print(f"\n{title}")
-    print(line([str(h) for h in headers], list(headers)))
-    print("  ".join("-" * w for w in widths))
-    for row, raw in zip(cells, rows, strict=True):
-        print(line(row, raw))
-
-
-def _cell(value: object) -> str:
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, float):
-        return f"{value:,.2f}"
-    return str(value)
 
 
 def data_dir(arg: str | None) -> Path:

@@ -25,6 +25,8 @@ import urllib.request
 from collections import Counter
 from pathlib import Path
 
+from tables import print_table
+
 from collectors.collect import CollectorConfig, CycleReport, run_cycle
 from collectors.feedlists import import_feeds, read_feed_list
 from db import connect
@@ -33,34 +35,6 @@ SHARED = Path(__file__).resolve().parents[2] / "shared"
 SERVER = Path("tools") / "replay_server.py"
 START_TIMEOUT_S = 180.0
 HTTP = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback: never through a proxy
-
-
-def print_table(title: str, headers: list[str], rows: list[list[object]]) -> None:
-    """A plain aligned table: numbers right-aligned, text left-aligned."""
-    cells = [[_cell(v) for v in row] for row in rows]
-    widths = [max(len(str(h)), *(len(r[i]) for r in cells)) for i, h in enumerate(headers)]
-
-    def line(values: list[str], raw: list[object]) -> str:
-        return "  ".join(v.rjust(w) if isinstance(r, int | float) and not isinstance(r, bool) else v.ljust(w)
-                         for v, r, w in zip(values, raw, widths, strict=True)).rstrip()
-
-    print(f"\n{title}")
-    print(line([str(h) for h in headers], list(headers)))
-    print("  ".join("-" * w for w in widths))
-    for row, raw in zip(cells, rows, strict=True):
-        print(line(row, raw))
-
-
-def _cell(value: object) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, float):
-        return f"{value:,.2f}"
-    return str(value)
 
 
 def _clip(text: str, width: int) -> str:
