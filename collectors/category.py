@@ -1,12 +1,18 @@
 """Subject category of an article: one of the 17 IPTC Media Topics top-level codes.
 
-A linear model over the words of title + description (collectors.text.words unigrams and bigrams)
-plus a language tag, trained by scripts/train_category.py on weak labels taken from the article URLs
+A linear model over the words of the title and the start of the description (collectors.text.words,
+unigrams and bigrams), trained by scripts/train_category.py on weak labels taken from the article URLs
 and feeds (see collectors/data/category-model.json). Inference needs numpy only.
 
 Scoring: score[c] = bias[c] + sum(weight[f, c] for each feature occurrence f) / sqrt(number of
-occurrences), i.e. term counts scaled by 1/sqrt(length); training builds exactly these features
-through `encode()`, so the two cannot drift apart.
+occurrences). Training builds its features through `encode()` too, so the two cannot drift apart.
+A model may also carry language features ("lang=pl"); the shipped one does not, and then the
+`language` argument changes nothing.
+
+Speed: a batch is tokenized in numpy. Characters that fold() maps to ASCII (Polish letters,
+typographic quotes and dashes) are replaced first, then ASCII texts are split into words() tokens with
+a byte mask and hashed (64-bit); the few texts still not ASCII go through words() itself. A test checks
+that the features equal those of words().
 """
 
 from __future__ import annotations
@@ -28,22 +34,22 @@ CLASSES: tuple[str, ...] = (
 )
 MODEL_PATH = Path(__file__).parent / "data" / "category-model.npz"
 LANGUAGES = ("en", "pl")
-DESCRIPTION_CHARS = 400  # the lede is enough; long HTML descriptions would only cost time
-_BATCH = 20_000  # articles per vectorised chunk
+DESCRIPTION_CHARS = 400  # of the plain-text description: the lede is enough, the rest only costs time
+_BATCH = 5_000  # articles per vectorised chunk (bounds the temporary arrays to some tens of MB)
 _SEP = "\x1e"  # joins a batch into one string; never a word character
 _SEP_BYTE = 0x1E
 _TAG = re.compile(r"<[^<>]*>")
 _PRIME = np.uint64(1_099_511_628_211)  # odd, so invertible modulo 2 ** 64
 _PRIME_INVERSE = np.uint64(pow(int(_PRIME), -1, 1 << 64))
 _POWERS: tuple[np.ndarray, np.ndarray] = (np.ones(0, np.uint64), np.ones(0, np.uint64))
-# Done with str.replace over a whole batch before words(): what fold() would do to these characters
-# (Polish letters, typographic quotes and dashes), so most texts become ASCII and take fold()'s fast path.
-# The first two undo the gazeta.pl feed's mojibake ('ó' as UTF-8 read as ISO-8859-2 / cp1250).
+# Replaced in a whole batch before tokenizing: what fold() does to these characters (Polish letters,
+# typographic quotes and dashes), so that most texts become ASCII. The first two undo the gazeta.pl
+# feed's mojibake ('ó' as UTF-8 read as ISO-8859-2 / cp1250); tests/test_category.py checks the rest.
 _PREFOLD = (("Ăł", "o"), ("Ă“", "o"), ("ą", "a"), ("ć", "c"), ("ę", "e"), ("ł", "l"), ("ń", "n"), ("ó", "o"),
             ("ś", "s"), ("ź", "z"), ("ż", "z"), ("Ą", "a"), ("Ć", "c"), ("Ę", "e"), ("Ł", "l"), ("Ń", "n"),
             ("Ó", "o"), ("Ś", "s"), ("Ź", "z"), ("Ż", "z"), ("’", "'"), ("‘", "'"), ("“", " "), ("”", " "),
             ("„", " "), ("«", " "), ("»", " "), ("\xa0", " "), ("–", " "), ("—", " "), ("…", " "), ("£", " "),
-            ("€", " "), ("•", " "), ("`", "'"), ("´", "'"), ("ʼ", "'"))
+            ("€", " "), ("•", " "), ("´", "'"), ("ʼ", "'"))
 _PREFOLD2 = np.zeros(1 << 16, np.uint8)  # 2-byte UTF-8 sequence -> replacement ASCII byte (0: none)
 _PREFOLD3 = np.zeros(1 << 16, np.uint8)  # last two bytes of a 3-byte sequence starting 0xE2 -> same
 _PREFOLD_ASCII = tuple((b.encode(), g.encode()) for b, g in _PREFOLD if len(b.encode("utf-8")) == 1)
@@ -58,7 +64,7 @@ for _bad, _good in _PREFOLD[2:]:
         _PREFOLD3[(_enc[1] << 8) | _enc[2]] = ord(_good)
 _LOWER_BYTE = np.arange(256, dtype=np.uint8)
 _LOWER_BYTE[65:91] += 32
-_WORD_BYTE = np.zeros(256, bool)  # ASCII \\w after lower-casing: a-z, 0-9, _
+_WORD_BYTE = np.zeros(256, bool)  # the regex \w in ASCII text after lower-casing: a-z, 0-9, _
 _WORD_BYTE[[*range(97, 123), *range(48, 58), 95]] = True
 
 
@@ -217,8 +223,7 @@ def _token_hashes(items: list[tuple[str, str, str | None]]) -> tuple[np.ndarray,
     raw = _prefolded(_article_texts(items))
     buf = _LOWER_BYTE[np.frombuffer(raw, np.uint8)]
     bounds = np.concatenate(([-1], np.flatnonzero(buf == _SEP_BYTE), [len(buf)]))
-    high = np.add.reduceat(buf >= 128, bounds[:-1] + 1) if len(buf) else np.zeros(1, int)
-    high[bounds[1:] - bounds[:-1] <= 1] = 0  # reduceat of an empty row reads the next byte
+    high = np.add.reduceat(buf >= 128, bounds[:-1] + 1)  # rows are never empty: each has its "\n"
     inside = _ascii_tokens(buf)
     other = np.flatnonzero(high)
     for r in other:  # mask out the non-ASCII rows here, hash their words() below
@@ -285,6 +290,8 @@ def _lookup(index: Index, keys: np.ndarray) -> np.ndarray:
 
 def encode(index: Index, items: list[tuple[str, str, str | None]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Word features of a batch as (row, feature id) arrays grouped by row, and each row's language feature."""
+    if not items:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64)
     rows, hashes = _token_hashes(items)
     uni = _lookup(index, _mix(hashes))
     big = np.full_like(uni, index.pad)

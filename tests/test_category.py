@@ -9,6 +9,7 @@ import pytest
 
 from collectors import category
 from collectors.category import CLASSES, MODEL_PATH, classify, classify_many
+from collectors.text import words
 
 EXAMPLES = [
     ("sport", "Manchester United 2-1 Liverpool: Rashford scores late winner at Old Trafford",
@@ -135,6 +136,16 @@ def test_vectorised_features_equal_the_shared_tokenizer() -> None:
         got = Counter(feats[rows == r].tolist()) + Counter([int(lang[r])] if lang[r] != index.pad else [])
         expected = Counter(vocab.index(f) for f in category.feature_strings(ws, item[2]))
         assert got == expected, item
+
+
+def test_prefolding_does_not_change_the_shared_tokenizer() -> None:
+    """article_words() replaces some characters before words(); the words must be those of words() itself."""
+    items = [(t, d, lang) for _, t, d, lang in EXAMPLES] + ODD + [
+        ("Łódź: Świątek–Sabalenka ‘quoted’ “double” „polskie” «guillemets» x´y naïve", "a\xa0b … £5 €3 • x`y", "pl"),
+    ]
+    texts = category._article_texts(items)
+    expected = [words(t.replace("Ăł", "ó").replace("Ă“", "Ó")) for t in texts]
+    assert category.article_words(items) == expected
 
 
 def test_language_tag() -> None:

@@ -84,8 +84,8 @@ def test_edited_and_deleted_articles_move_their_counts(sample):
 def test_the_migration_counts_an_existing_database(tmp_path):
     path = build_sample_db(tmp_path / "old.db", every=80)
     with closing(sqlite3.connect(path)) as conn:  # back to what schema version 2 had
-        for kind, name in conn.execute("SELECT type, name FROM sqlite_master WHERE (name LIKE 'daily_%' OR name = 'bulk_load') "
-                                       "AND type IN ('table', 'trigger')").fetchall():
+        for kind, name in conn.execute("SELECT type, name FROM sqlite_master WHERE (name LIKE 'daily_%' OR "
+                                       "name = 'bulk_load') AND type IN ('table', 'trigger')").fetchall():
             conn.execute(f"DROP {kind} IF EXISTS {name}")
         conn.execute("PRAGMA user_version = 2")
         conn.commit()
