@@ -1,0 +1,170 @@
+"""Benchmark: the dashboard's page queries (bench/dashboard.py) on a 10× copy of the full 2023 corpus (~4.8M articles).
+
+    .venv/bin/python bench/dashboard_scale.py                         # copies /tmp/full.db to /tmp/x10.db, measures
+    .venv/bin/python bench/dashboard_scale.py --reuse                 # measures an existing /tmp/x10.db
+    .venv/bin/python bench/dashboard_scale.py --full /tmp/full.db --out /tmp/x10.db --runs 2
+
+The copy is built in SQL: for k in 1..9 every article again, published and first_seen shifted by k years (the
+time of day kept), norm_link + '#copyk', id + k × 10,000,000, with its countries, topics and feeds, folded FTS
+rows, and the daily rollups recomputed from scratch (the bulk_load flag keeps the row triggers out of the way).
+Prints the build time, the row counts and p50/p95 per page; it never asserts a timing. The goal is p95 ≤ 1 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import sqlite3
+import sys
+import time
+from contextlib import closing
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != BENCH]
+
+_spec = importlib.util.spec_from_file_location("bench_dashboard", BENCH / "dashboard.py")
+bench_dashboard = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(bench_dashboard)
+
+from db import connect, transaction  # noqa: E402
+from db.schema import MIGRATIONS, _split_sql  # noqa: E402
+
+GOAL_MS = 1000.0
+COPIES = 9
+OFFSET = 10_000_000
+ROLLUPS = ("daily_articles", "daily_countries", "daily_topics")
+
+
+def rollup_inserts() -> list[str]:
+    """The INSERT … SELECT … GROUP BY statements of migration 3 that fill the rollups from the article tables."""
+    return [s for s in _split_sql(MIGRATIONS[2]) if s.startswith("INSERT INTO daily_")]
+
+
+def current_triggers(conn: sqlite3.Connection) -> None:
+    """A database built before the bulk_load flag joined migration 3 gets today's table and triggers."""
+    if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'bulk_load'").fetchone():
+        return
+    print("  (no bulk_load table: an older migration 3; its daily_* triggers replaced by today's)")
+    statements = _split_sql(MIGRATIONS[2])
+    with transaction(conn):
+        for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'daily_%'"
+                                    ).fetchall():
+            conn.execute(f"DROP TRIGGER {name}")
+        for sql in statements:
+            code = "\n".join(line for line in sql.splitlines() if not line.lstrip().startswith("--")).strip()
+            if code.startswith(("CREATE TABLE bulk_load", "CREATE TRIGGER")):
+                conn.execute(code)
+
+
+def copy_db(source: Path, target: Path) -> None:
+    """A consistent copy of `source` (WAL included) through SQLite's backup API; `source` is only read."""
+    target.unlink(missing_ok=True)
+    for suffix in ("-wal", "-shm"):
+        Path(f"{target}{suffix}").unlink(missing_ok=True)
+    with closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True)) as src, closing(sqlite3.connect(target)) as dst:
+        src.backup(dst, pages=65536)
+
+
+def step(label: str, conn: sqlite3.Connection, sql: str, *params) -> None:
+    started = time.perf_counter()
+    cur = conn.execute(sql, params)
+    print(f"  {label:<44} {cur.rowcount:>11,} rows  {time.perf_counter() - started:6.1f} s", flush=True)
+
+
+def build_x10(source: Path, target: Path) -> float:
+    started = time.perf_counter()
+    copy_db(source, target)
+    print(f"copied {source} → {target} in {time.perf_counter() - started:.1f} s", flush=True)
+    conn = connect(target)  # brings the copy up to the current schema; registers fold()
+    current_triggers(conn)
+    conn.execute("PRAGMA synchronous = OFF")
+    conn.execute("PRAGMA cache_size = -3000000")  # 3 GB of page cache for the index inserts
+    conn.execute("PRAGMA temp_store = MEMORY")
+    (max_id,) = conn.execute("SELECT max(id) FROM articles").fetchone()
+    if max_id >= OFFSET:
+        raise SystemExit(f"{target}: ids reach {max_id:,}; already a copy?")
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.execute("INSERT INTO bulk_load VALUES (1)")
+        for k in range(1, COPIES + 1):
+            off = k * OFFSET
+            shift = f"+{k} years"
+            print(f"copy {k}:", flush=True)
+            step("articles", conn,
+                 "INSERT INTO articles (id, norm_link, link, title, description, published, date_flag, first_seen, "
+                 "language, outlet_id, category) "
+                 "SELECT id + ?, norm_link || ?, link, title, description, "
+                 "date(published, ?) || substr(published, 11), date_flag, "
+                 "date(first_seen, ?) || substr(first_seen, 11), "
+                 "language, outlet_id, category FROM articles WHERE id < ?",
+                 off, f"#copy{k}", shift, shift, OFFSET)
+            step("article_countries", conn,
+                 "INSERT INTO article_countries (article_id, country) "
+                 "SELECT article_id + ?, country FROM article_countries WHERE article_id < ?", off, OFFSET)
+            step("article_topics", conn,
+                 "INSERT INTO article_topics (topic_id, article_id) "
+                 "SELECT topic_id, article_id + ? FROM article_topics WHERE article_id < ?", off, OFFSET)
+            step("article_feeds", conn,
+                 "INSERT INTO article_feeds (article_id, feed_id, guid, first_seen) "
+                 "SELECT article_id + ?, feed_id, guid, date(first_seen, ?) || substr(first_seen, 11) "
+                 "FROM article_feeds WHERE article_id < ?", off, shift, OFFSET)
+            step("articles_fts (folded)", conn,
+                 "INSERT INTO articles_fts (rowid, title, description) "
+                 "SELECT id + ?, fold(title), fold(description) FROM articles WHERE id < ?", off, OFFSET)
+        print("rollups:", flush=True)
+        for table in ROLLUPS:
+            step(f"DELETE FROM {table}", conn, f"DELETE FROM {table}")
+        for sql in rollup_inserts():
+            step(sql.split("(")[0].replace("INSERT INTO ", "recompute "), conn, sql)
+        conn.execute("DELETE FROM bulk_load")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    started_opt = time.perf_counter()
+    conn.execute("INSERT INTO articles_fts (articles_fts) VALUES ('optimize')")
+    conn.execute("ANALYZE")
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    print(f"  fts optimize + ANALYZE + checkpoint              {time.perf_counter() - started_opt:6.1f} s")
+    conn.close()
+    return time.perf_counter() - started
+
+
+def print_counts(path: Path) -> None:
+    with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
+        rows = [[table, f"{conn.execute(f'SELECT count(*) FROM {table}').fetchone()[0]:,}"]
+                for table in ("articles", "article_countries", "article_topics", "article_feeds", *ROLLUPS)]
+        first, last = conn.execute("SELECT min(published), max(published) FROM articles").fetchone()
+    rows.append(["published", f"{first} … {last}"])
+    rows.append(["file size", f"{path.stat().st_size / 1e9:.2f} GB"])
+    bench_dashboard.print_table(f"{path.name}: row counts", ["table", "rows"], rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--full", type=Path, default=Path("/tmp/full.db"), help="the full 2023 database to copy")
+    parser.add_argument("--out", type=Path, default=Path("/tmp/x10.db"), help="where the 10× copy goes")
+    parser.add_argument("--reuse", action="store_true", help="measure an existing --out, do not rebuild it")
+    parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--detail", action="store_true", help="also the median of every filter set on every page")
+    args = parser.parse_args(argv)
+    if not args.reuse or not args.out.exists():
+        if not args.full.exists():
+            raise SystemExit(f"{args.full} is missing; build it with the newsradar CLI (see the brief in "
+                             "bench/dashboard.py) or bench/dashboard.py")
+        seconds = build_x10(args.full, args.out)
+        print(f"\nbuilt {args.out} in {seconds:.0f} s")
+    print_counts(args.out)
+    started = time.perf_counter()
+    rows = bench_dashboard.measure(args.out, args.runs, args.detail)
+    for row in rows:
+        row[-1] = "yes" if row[2] <= GOAL_MS else "NO"
+    bench_dashboard.print_table(f"dashboard queries per page visit at 10×, ms (goal: p95 ≤ {GOAL_MS:.0f} ms)",
+                                ["page", "p50", "p95", "max", "slowest filter set", "p95 ok"], rows)
+    print(f"measured in {time.perf_counter() - started:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
