@@ -33,10 +33,11 @@ from dashboard import queries  # noqa: E402
 from db import connect, topics, transaction  # noqa: E402
 from db.filters import Filters  # noqa: E402
 
-_spec = importlib.util.spec_from_file_location("bench_backfill", BENCH / "backfill.py")
-_backfill_bench = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_backfill_bench)
-print_table = _backfill_bench.print_table  # the table printer bench/ shares
+# bench/ is off sys.path (bench/dashboard.py would shadow the dashboard package): load the shared printer by path
+_spec = importlib.util.spec_from_file_location("bench_tables", BENCH / "tables.py")
+_tables = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_tables)
+print_table = _tables.print_table
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 GOAL_MS = 150.0
