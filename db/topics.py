@@ -7,6 +7,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from db.schema import transaction
 from db.search import QuerySyntaxError, compile_query
 
 DEFAULT_TOPICS = Path(__file__).parent / "data" / "default-topics.toml"
@@ -130,3 +131,11 @@ def import_topics(conn: sqlite3.Connection, topics: list[Topic]) -> tuple[int, i
 
 def all_topics(conn: sqlite3.Connection) -> list[Topic]:
     return [Topic(r["name"], r["query"], r["description"]) for r in list_topics(conn)]
+
+
+def seed_defaults(conn: sqlite3.Connection) -> int:
+    """Add the bundled default topics to a database that has none; returns how many were added."""
+    if conn.execute("SELECT count(*) FROM topics").fetchone()[0]:
+        return 0
+    with transaction(conn):
+        return import_topics(conn, read_toml(DEFAULT_TOPICS.read_text("utf-8")))[0]

@@ -52,9 +52,8 @@ def cmd_seed(args: argparse.Namespace) -> int:
     if not conn.execute("SELECT count(*) FROM feeds").fetchone()[0]:
         specs, _ = feedlists.read_feed_list(feedlists.DEFAULT_FEEDS)
         print(f"first start: added the {feedlists.import_feeds(conn, specs)} default feeds")
-    if not conn.execute("SELECT count(*) FROM topics").fetchone()[0]:
-        with transaction(conn):
-            created, _ = topics.import_topics(conn, topics.read_toml(topics.DEFAULT_TOPICS.read_text("utf-8")))
+    created = topics.seed_defaults(conn)
+    if created:
         print(f"first start: added the {created} default topics")
     return 0
 
@@ -221,9 +220,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     conn = connect(path)
     specs, _ = feedlists.read_feed_list(SAMPLE_OUTLETS)
     feedlists.import_feeds(conn, specs)
-    if not conn.execute("SELECT count(*) FROM topics").fetchone()[0]:
-        with transaction(conn):
-            topics.import_topics(conn, topics.read_toml(topics.DEFAULT_TOPICS.read_text("utf-8")))
+    topics.seed_defaults(conn)
     report = backfill(conn, [SAMPLE], progress=True)
     print(f"demo database {path}: {report.summary()}")
     print(f"try: newsradar --db {path} stats")
