@@ -243,6 +243,42 @@ MIGRATIONS: list[str] = [
     DROP INDEX articles_category_published;
     CREATE INDEX articles_category_published ON articles(category, published, outlet_id, language);
     """,
+    # v5: a hosted instance. Accounts (password sign-in), failed sign-ins (slowed down per name), the team's
+    # saved views, and the runs of `newsradar serve` with the collector's heartbeat for the health check.
+    """
+    CREATE TABLE users (
+        name TEXT PRIMARY KEY,
+        role TEXT NOT NULL CHECK (role IN ('admin', 'analyst')),
+        password_hash TEXT NOT NULL,
+        created TEXT NOT NULL,
+        updated TEXT NOT NULL
+    );
+    CREATE TABLE sign_in_failures (
+        name TEXT PRIMARY KEY,
+        failures INTEGER NOT NULL,
+        last_failure TEXT NOT NULL
+    );
+    CREATE TABLE saved_views (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        owner TEXT NOT NULL,
+        params TEXT NOT NULL,
+        created TEXT NOT NULL
+    );
+    CREATE TABLE service_runs (
+        id INTEGER PRIMARY KEY,
+        pid INTEGER NOT NULL,
+        started TEXT NOT NULL,
+        heartbeat TEXT NOT NULL,
+        collector_pid INTEGER,
+        collector_started TEXT,
+        collector_restarts INTEGER NOT NULL DEFAULT 0,
+        last_cycle TEXT,
+        last_error TEXT,
+        stopped TEXT,
+        stop_reason TEXT
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

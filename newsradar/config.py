@@ -1,0 +1,182 @@
+"""The instance's settings: one TOML file plus environment variables, with safe production defaults.
+
+    newsradar --config /etc/newsradar/newsradar.toml serve      (or NEWSRADAR_CONFIG=/etc/…)
+
+Every key is listed in KEYS with its default and meaning; docs/configuration.md is written from it
+(`newsradar config --docs`). A key `section.name` is set in the file as `name = …` under `[section]`
+and in the environment as NEWSRADAR_SECTION_NAME (top-level keys: NEWSRADAR_NAME); the environment wins.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+from db.schema import default_db_path
+
+AUTH_MODES = ("none", "password", "proxy", "oidc")
+
+
+class ConfigError(ValueError):
+    """The configuration file or an environment variable holds something unusable."""
+
+
+@dataclass(frozen=True)
+class Key:
+    name: str                 # dotted: "server.port"
+    default: Any
+    doc: str
+
+    @property
+    def env(self) -> str:
+        return "NEWSRADAR_" + self.name.replace(".", "_").upper()
+
+
+KEYS: tuple[Key, ...] = (
+    Key("db", "", "SQLite database file. Empty: newsradar.db in the user data directory."),
+    Key("allow_private_networks", False,
+        "Let feed URLs point at private, loopback or link-local addresses (also after redirects). Keep false on a "
+        "hosted instance; NEWSRADAR_ALLOW_PRIVATE=1 is an alias."),
+    Key("server.address", "127.0.0.1", "Address the dashboard listens on. Loopback: put nginx or Caddy in front."),
+    Key("server.port", 8501, "Dashboard port."),
+    Key("server.allowed_hosts", ["localhost", "127.0.0.1", "::1"],
+        "Host names the browser may use to reach the dashboard (WebSocket Host check against DNS rebinding). "
+        "Add the public name, e.g. news.example.org."),
+    Key("server.base_url_path", "", "Path prefix when served under a sub-path, e.g. newsradar."),
+    Key("server.health_port", 8502, "Port of the health endpoint (GET /health, JSON) run by `newsradar serve`; "
+        "0 turns it off."),
+    Key("auth.mode", "none", "Sign-in: none (local use), password (accounts in the database), proxy (identity "
+        "header from a reverse proxy) or oidc (Streamlit's st.login)."),
+    Key("auth.proxy_header", "X-Forwarded-Email", "proxy mode: the header holding the signed-in identity."),
+    Key("auth.trusted_proxies", ["127.0.0.1/32", "::1/128"],
+        "proxy mode: addresses (CIDR) the identity header is accepted from; from anywhere else it is ignored."),
+    Key("auth.admins", [], "proxy and oidc modes: identities (e-mail or user name) with the admin role; "
+        "everyone else who signs in is an analyst."),
+    Key("auth.oidc_provider_url", "", "oidc mode: the provider's server_metadata_url "
+        "(…/.well-known/openid-configuration)."),
+    Key("auth.oidc_client_id", "", "oidc mode: client id."),
+    Key("auth.oidc_client_secret", "", "oidc mode: client secret (prefer the environment variable)."),
+    Key("auth.oidc_redirect_uri", "", "oidc mode: https://<host>/oauth2callback."),
+    Key("auth.cookie_secret", "", "oidc mode: secret that signs the sign-in cookie (random, 32+ characters)."),
+    Key("collector.concurrency", 16, "Feeds fetched at once."),
+    Key("collector.per_host", 2, "Requests at once to one host."),
+    Key("collector.deadline_s", 20.0, "A cycle's fetches stop after this many seconds."),
+    Key("collector.restart_backoff_max_s", 300.0, "`serve`: longest wait before restarting a crashed collector."),
+)
+_BY_NAME = {key.name: key for key in KEYS}
+ENV_ALIASES = {"NEWSRADAR_ALLOW_PRIVATE": "allow_private_networks"}
+
+
+@dataclass(frozen=True)
+class Config:
+    values: dict[str, Any]
+    path: Path | None = None
+
+    def __getitem__(self, name: str) -> Any:
+        return self.values[name]
+
+    @property
+    def db_path(self) -> Path:
+        return Path(self.values["db"]) if self.values["db"] else default_db_path()
+
+
+def default_path() -> Path:
+    """$NEWSRADAR_CONFIG, else newsradar.toml in the user config directory (it need not exist)."""
+    env = os.environ.get("NEWSRADAR_CONFIG")
+    return Path(env) if env else Path(platformdirs.user_config_dir("newsradar")) / "newsradar.toml"
+
+
+def load(path: str | os.PathLike | None = None, environ: dict[str, str] | None = None) -> Config:
+    """Defaults, then the TOML file (if it exists), then the environment."""
+    environ = os.environ if environ is None else environ
+    file = Path(path) if path else default_path()
+    values = {key.name: key.default for key in KEYS}
+    if file.is_file():
+        values.update(_read_file(file))
+    elif path:
+        raise ConfigError(f"no configuration file {file}")
+    for key in KEYS:
+        if key.env in environ:
+            values[key.name] = _from_env(key, environ[key.env])
+    for alias, name in ENV_ALIASES.items():
+        if alias in environ and _BY_NAME[name].env not in environ:
+            values[name] = _from_env(_BY_NAME[name], environ[alias])
+    _check(values)
+    return Config(values, file if file.is_file() else None)
+
+
+def _read_file(file: Path) -> dict[str, Any]:
+    try:
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{file}: {exc}") from exc
+    flat: dict[str, Any] = {}
+    for name, value in data.items():
+        if isinstance(value, dict):
+            flat.update({f"{name}.{sub}": v for sub, v in value.items()})
+        else:
+            flat[name] = value
+    for name, value in flat.items():
+        key = _BY_NAME.get(name)
+        if key is None:
+            raise ConfigError(f"{file}: unknown key {name!r} (see docs/configuration.md)")
+        flat[name] = _coerce(key, value, f"{file}: {name}")
+    return flat
+
+
+def _from_env(key: Key, text: str) -> Any:
+    if isinstance(key.default, list):
+        value: Any = [part.strip() for part in text.split(",") if part.strip()]
+    elif isinstance(key.default, bool):
+        if text.strip().lower() not in ("1", "true", "yes", "on", "0", "false", "no", "off", ""):
+            raise ConfigError(f"{key.env}={text!r}: expected 1/0, true/false, yes/no or on/off")
+        value = text.strip().lower() in ("1", "true", "yes", "on")
+    else:
+        value = text
+    return _coerce(key, value, key.env)
+
+
+def _coerce(key: Key, value: Any, where: str) -> Any:
+    """The value as the key's type (int and float from text too), or a ConfigError that names `where`."""
+    kind = type(key.default)
+    try:
+        if kind is bool and isinstance(value, bool) or kind is str and isinstance(value, str):
+            return value
+        if kind is list and isinstance(value, list) and all(isinstance(v, str) for v in value):
+            return value
+        if kind in (int, float) and not isinstance(value, bool):
+            return kind(value)
+    except ValueError:
+        pass
+    raise ConfigError(f"{where}: expected {_type_name(key.default)}, got {value!r}")
+
+
+def _type_name(default: Any) -> str:
+    return {bool: "true or false", int: "a whole number", float: "a number", str: "text",
+            list: "a list of text"}[type(default)]
+
+
+def _check(values: dict[str, Any]) -> None:
+    if values["auth.mode"] not in AUTH_MODES:
+        raise ConfigError(f"auth.mode must be one of {', '.join(AUTH_MODES)}, not {values['auth.mode']!r}")
+    if values["auth.mode"] == "oidc":
+        missing = [n for n in ("auth.oidc_provider_url", "auth.oidc_client_id", "auth.oidc_client_secret",
+                               "auth.oidc_redirect_uri", "auth.cookie_secret") if not values[n]]
+        if missing:
+            raise ConfigError("auth.mode = oidc needs " + ", ".join(missing))
+
+
+def docs_markdown() -> str:
+    """docs/configuration.md: every key with its environment variable, default and meaning."""
+    lines = ["# Configuration", "", __doc__.split("\n\n", 1)[1].strip(), "",
+             "| key | environment | default | meaning |", "|---|---|---|---|"]
+    for key in KEYS:
+        default = json.dumps(key.default, ensure_ascii=False)
+        lines.append(f"| `{key.name}` | `{key.env}` | `{default}` | {key.doc} |")
+    return "\n".join(lines) + "\n"
