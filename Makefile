@@ -19,7 +19,7 @@ install: $(STAMP)
 PORT ?= 8501
 run: install
 	$(BIN)/newsradar seed
-	$(BIN)/python -m dashboard.run --port $(PORT)
+	$(BIN)/newsradar serve --port $(PORT)
 
 demo: install
 	$(BIN)/newsradar demo

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
+import os
 import signal
 import sqlite3
 import sys
+from contextlib import closing
 from pathlib import Path
 
 from collectors import feedlists
@@ -16,6 +19,7 @@ from collectors.tagging import retag, tag_lines
 from db import SchemaError, connect, default_db_path, topics, transaction
 from db.export import write_csv
 from db.filters import Filters, QueryError
+from newsradar import config
 
 SAMPLE = Path(feedlists.__file__).parent / "data" / "sample-2023.jsonl.gz"
 SAMPLE_OUTLETS = Path(feedlists.__file__).parent / "data" / "sample-outlets.csv"
@@ -29,8 +33,20 @@ def _db(args: argparse.Namespace) -> sqlite3.Connection:
     return connect(args.db or default_db_path())
 
 
+def _apply_config(args: argparse.Namespace) -> None:
+    """Load the settings into args.config; children started from here (serve) find the same file."""
+    if args.config:
+        os.environ["NEWSRADAR_CONFIG"] = str(Path(args.config).resolve())
+    args.config = config.load(args.config)
+    if not args.db and args.config["db"]:
+        args.db = args.config["db"]
+
+
 def _collector_config(args: argparse.Namespace) -> CollectorConfig:
-    return CollectorConfig(deadline_s=args.deadline, per_host=args.per_host, concurrency=args.concurrency)
+    settings = args.config
+    return CollectorConfig(deadline_s=args.deadline or settings["collector.deadline_s"],
+                           per_host=args.per_host or settings["collector.per_host"],
+                           concurrency=args.concurrency or settings["collector.concurrency"])
 
 
 # feeds ---------------------------------------------------------------------------------------------------------
@@ -269,24 +285,60 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_dashboard(args: argparse.Namespace) -> int:
     """Replace this process with `streamlit run dashboard/app.py` (production flags); --db goes as NEWSRADAR_DB."""
-    import os
-
     from dashboard.serve import streamlit_command
 
     env = dict(os.environ)
     if args.db:
         env["NEWSRADAR_DB"] = str(Path(args.db).resolve())
-    command = streamlit_command(args.port)
+    command = streamlit_command(args.port or args.config["server.port"], args.config)
     sys.stdout.flush()
     os.execve(command[0], command, env)
     return 0  # not reached
+
+
+# serve, health, config ---------------------------------------------------------------------------------------
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from newsradar.service import serve
+
+    db = Path(args.db).resolve() if args.db else default_db_path()
+    health_port = args.config["server.health_port"] if args.health_port is None else args.health_port
+    return serve(args.config, db, args.port or args.config["server.port"], health_port)
+
+
+def cmd_health(args: argparse.Namespace) -> int:
+    from newsradar import health
+
+    path = Path(args.db) if args.db else default_db_path()
+    if not path.exists():
+        raise CliError(f"no database at {path}")
+    with closing(connect(path)) as conn:  # not read-only: an older database gets the service tables first
+        report = health.report(conn)
+    print(json.dumps(report, indent=1))
+    return 0 if report["status"] == "ok" else 1
+
+
+def cmd_config(args: argparse.Namespace) -> int:
+    if args.docs:
+        print(config.docs_markdown(), end="")
+        return 0
+    where = args.config.path or f"{config.default_path()} (absent: defaults and environment only)"
+    print(f"# configuration file: {where}")
+    secret = ("auth.oidc_client_secret", "auth.cookie_secret")
+    for key in config.KEYS:
+        value = args.config[key.name]
+        print(f"{key.name} = {'********' if key.name in secret and value else json.dumps(value)}")
+    return 0
 
 
 # parser ------------------------------------------------------------------------------------------------------
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="newsradar", description="Self-hosted media monitoring.")
-    parser.add_argument("--db", help="SQLite database (default: $NEWSRADAR_DB or the user data directory)")
+    parser.add_argument("--db", help="SQLite database (default: the db setting, $NEWSRADAR_DB, or the user data "
+                        "directory)")
+    parser.add_argument("--config", help="settings file (default: $NEWSRADAR_CONFIG or newsradar.toml in the user "
+                        "config directory)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     feeds = sub.add_parser("feeds", help="manage the feeds").add_subparsers(dest="feeds_command", required=True,
@@ -346,9 +398,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("collect", help="poll the feeds on their schedules until stopped")
     p.add_argument("--once", action="store_true", help="one cycle of the due feeds, then exit")
     p.add_argument("--force", action="store_true", help="with --once: poll every feed, due or not")
-    p.add_argument("--deadline", type=float, default=20.0, help="seconds one fetch may take in all (20)")
-    p.add_argument("--per-host", type=int, default=2, help="requests in flight per host (2)")
-    p.add_argument("--concurrency", type=int, default=16, help="requests in flight in all (16)")
+    p.add_argument("--deadline", type=float, help="seconds one fetch may take in all (collector.deadline_s, 20)")
+    p.add_argument("--per-host", type=int, help="requests in flight per host (collector.per_host, 2)")
+    p.add_argument("--concurrency", type=int, help="requests in flight in all (collector.concurrency, 16)")
     p.set_defaults(func=cmd_collect)
 
     p = sub.add_parser("backfill", help="import archives: JSON lines (.jsonl, .jsonl.gz) or CSV")
@@ -375,16 +427,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--q", help='full-text query, e.g. \'karabakh AND (russia OR rosja)\'')
     p.set_defaults(func=cmd_export)
     p = sub.add_parser("dashboard", help="serve the web dashboard (Streamlit) until Ctrl-C")
-    p.add_argument("--port", type=int, default=8501, help="TCP port (8501)")
+    p.add_argument("--port", type=int, help="TCP port (server.port, 8501)")
     p.set_defaults(func=cmd_dashboard)
+    p = sub.add_parser("serve", help="the collector and the dashboard as one supervised unit, with a health endpoint")
+    p.add_argument("--port", type=int, help="dashboard port (server.port, 8501)")
+    p.add_argument("--health-port", type=int, help="health endpoint port, 0 for none (server.health_port, 8502)")
+    p.set_defaults(func=cmd_serve)
+    p = sub.add_parser("health", help="is the collector alive, when did it last store an article (JSON; exit 1 "
+                       "unless ok)")
+    p.set_defaults(func=cmd_health)
+    p = sub.add_parser("config", help="the settings in effect (file, then environment)")
+    p.add_argument("--docs", action="store_true", help="print every key with its meaning, as Markdown")
+    p.set_defaults(func=cmd_config)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        _apply_config(args)
         return args.func(args)
-    except (CliError, SchemaError, QueryError, feedlists.FeedListError, ArchiveError, topics.TopicError) as exc:
+    except (CliError, config.ConfigError, SchemaError, QueryError, feedlists.FeedListError, ArchiveError,
+            topics.TopicError) as exc:
         print(f"newsradar: error: {exc}", file=sys.stderr)
     except sqlite3.DatabaseError as exc:
         print(f"newsradar: database error: {exc}", file=sys.stderr)

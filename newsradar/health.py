@@ -1,0 +1,86 @@
+"""The record of `newsradar serve` runs (heartbeat, collector restarts, clean stops) and the health report built on it.
+
+The supervisor writes one service_runs row per start and beats every few seconds; the report reads that row and the
+newest article, so it also tells an operator about a run that died without stopping cleanly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from typing import Any
+
+from collectors.normalize import format_utc, parse_iso
+from db import transaction
+
+BEAT_S = 5.0
+STALE_AFTER_S = 30.0      # no beat for this long: the supervisor is gone
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def start_run(conn: sqlite3.Connection, pid: int, now: dt.datetime | None = None) -> int:
+    """A new run; a previous run still open (killed, never stopped) is closed as 'lost' at its last beat."""
+    stamp = format_utc(now or _now())
+    with transaction(conn):
+        conn.execute("UPDATE service_runs SET stopped = heartbeat, stop_reason = 'lost: no clean stop' "
+                     "WHERE stopped IS NULL")
+        return conn.execute("INSERT INTO service_runs (pid, started, heartbeat) VALUES (?, ?, ?)",
+                            (pid, stamp, stamp)).lastrowid
+
+
+def beat(conn: sqlite3.Connection, run_id: int, collector_pid: int | None, collector_started: dt.datetime | None,
+         restarts: int, last_error: str | None = None, now: dt.datetime | None = None) -> None:
+    """The supervisor is alive, and so is the collector when `collector_pid` is set."""
+    started = format_utc(collector_started) if collector_started else None
+    conn.execute("UPDATE service_runs SET heartbeat = ?, collector_pid = ?, collector_started = ?, "
+                 "collector_restarts = ?, last_error = coalesce(?, last_error) WHERE id = ?",
+                 (format_utc(now or _now()), collector_pid, started, restarts, last_error, run_id))
+
+
+def stop_run(conn: sqlite3.Connection, run_id: int, reason: str, now: dt.datetime | None = None) -> None:
+    stamp = format_utc(now or _now())
+    conn.execute("UPDATE service_runs SET heartbeat = ?, stopped = ?, stop_reason = ?, collector_pid = NULL "
+                 "WHERE id = ?", (stamp, stamp, reason, run_id))
+
+
+def report(conn: sqlite3.Connection, now: dt.datetime | None = None) -> dict[str, Any]:
+    """Health as JSON-ready data: status ok | degraded | down, with the facts behind it."""
+    now = now or _now()
+    runs = conn.execute("SELECT * FROM service_runs ORDER BY id DESC LIMIT 2").fetchall()
+    last = conn.execute("SELECT first_seen FROM articles ORDER BY id DESC LIMIT 1").fetchone()
+    fetch = conn.execute("SELECT started_at FROM fetch_log ORDER BY id DESC LIMIT 1").fetchone()
+    out: dict[str, Any] = {
+        "checked": format_utc(now),
+        "articles": conn.execute("SELECT count(*) FROM articles").fetchone()[0],
+        "last_article_stored": last["first_seen"] if last else None,
+        "last_fetch": fetch["started_at"] if fetch else None,
+    }
+    if not runs:
+        return {"status": "down", "reason": "newsradar serve has never run on this database", **out}
+    run = runs[0]
+    beat_age = (now - parse_iso(run["heartbeat"])).total_seconds()
+    alive = run["stopped"] is None and beat_age <= STALE_AFTER_S
+    collector_alive = alive and run["collector_pid"] is not None
+    out |= {
+        "service": {"pid": run["pid"], "started": run["started"], "last_heartbeat": run["heartbeat"],
+                    "alive": alive, "stopped": run["stopped"], "stop_reason": run["stop_reason"]},
+        "collector": {"alive": collector_alive, "pid": run["collector_pid"] if alive else None,
+                      "started": run["collector_started"], "restarts": run["collector_restarts"],
+                      "last_error": run["last_error"]},
+        "restarted": len(runs) > 1,
+        "previous_run": _previous(runs[1]) if len(runs) > 1 else None,
+    }
+    if not alive:
+        reason = f"stopped at {run['stopped']} ({run['stop_reason']})" if run["stopped"] else \
+            f"no heartbeat since {run['heartbeat']}"
+        return {"status": "down", "reason": "newsradar serve is not running: " + reason, **out}
+    if not collector_alive:
+        return {"status": "degraded", "reason": "the collector is not running (restarting)", **out}
+    return {"status": "ok", "reason": "serving; the collector is running", **out}
+
+
+def _previous(run: sqlite3.Row) -> dict[str, Any]:
+    return {"started": run["started"], "stopped": run["stopped"], "stop_reason": run["stop_reason"]}

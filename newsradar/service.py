@@ -1,0 +1,183 @@
+"""`newsradar serve`: the collector and the dashboard as one supervised unit, with a health endpoint.
+
+A child that dies is started again after a backoff (1 s, doubling up to collector.restart_backoff_max_s, back to
+1 s once it has run for a minute). SIGTERM or SIGINT is passed to both children, which stop cleanly (the collector
+between feeds, each feed being stored in its own transaction); whatever has not stopped after a grace period is
+killed. Every start, heartbeat, restart and stop is written to service_runs, which the health check reads.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from contextlib import closing
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from dashboard.serve import streamlit_command
+from db import connect
+from newsradar import health
+from newsradar.config import Config
+
+STOP_GRACE_S = 30.0
+HEALTHY_RUN_S = 60.0       # a child that ran this long before dying gets the shortest backoff again
+POLL_S = 0.2
+
+
+@dataclass
+class Child:
+    name: str
+    command: list[str]
+    proc: subprocess.Popen | None = None
+    started: dt.datetime | None = None
+    started_at: float = 0.0             # monotonic
+    restarts: int = 0
+    backoff_s: float = 1.0
+    next_start: float = 0.0             # monotonic; when a dead child may start again
+    last_error: str | None = None
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+
+@dataclass
+class Supervisor:
+    children: list[Child]
+    db: Path
+    backoff_max_s: float = 300.0
+    log: Callable[[str], None] = field(default=lambda line: print(f"newsradar: {line}", file=sys.stderr,
+                                                                  flush=True))
+    stop_signal: int | None = None
+
+    def run(self) -> int:
+        """Supervise until a stop signal; 0 when every child stopped cleanly."""
+        previous = {s: signal.signal(s, self._on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+        with closing(connect(self.db)) as conn:
+            run_id = health.start_run(conn, pid=os.getpid())
+            reason = "error in the supervisor"
+            try:
+                self._loop(conn, run_id)
+                reason = signal.Signals(self.stop_signal).name if self.stop_signal else "children ended"
+            finally:
+                clean = self._stop_children()
+                health.stop_run(conn, run_id, reason + ("" if clean else "; a child had to be killed"))
+                for signum, handler in previous.items():
+                    signal.signal(signum, handler)
+        return 0 if clean else 1
+
+    def _on_signal(self, signum: int, _frame: object) -> None:
+        self.stop_signal = signum
+        for child in self.children:
+            if child.alive():
+                child.proc.send_signal(signum)
+
+    def _loop(self, conn: sqlite3.Connection, run_id: int) -> None:
+        next_beat = 0.0
+        while self.stop_signal is None:
+            now = time.monotonic()
+            for child in self.children:
+                self._tend(child, now)
+            if now >= next_beat:
+                collector = self.children[0]
+                health.beat(conn, run_id, collector.proc.pid if collector.alive() else None, collector.started,
+                            collector.restarts, collector.last_error)
+                next_beat = now + health.BEAT_S
+            time.sleep(POLL_S)
+
+    def _tend(self, child: Child, now: float) -> None:
+        """Start a child that is due, or note one that died and schedule its restart."""
+        if child.proc is None:
+            if now >= child.next_start and self.stop_signal is None:
+                child.proc = subprocess.Popen(child.command)
+                child.started, child.started_at = dt.datetime.now(dt.UTC), now
+            return
+        status = child.proc.poll()
+        if status is None or self.stop_signal is not None:
+            return
+        if now - child.started_at >= HEALTHY_RUN_S:
+            child.backoff_s = 1.0
+        child.last_error = f"the {child.name} exited with status {status}"
+        self.log(f"{child.last_error}; restarting it in {child.backoff_s:.0f} s")
+        child.proc, child.restarts = None, child.restarts + 1
+        child.next_start = now + child.backoff_s
+        child.backoff_s = min(child.backoff_s * 2, self.backoff_max_s)
+
+    def _stop_children(self) -> bool:
+        """Wait for the children to stop (signalled already, or SIGTERM now); kill after the grace period."""
+        deadline = time.monotonic() + STOP_GRACE_S
+        clean = True
+        for child in self.children:
+            if child.alive() and self.stop_signal is None:
+                child.proc.terminate()
+        for child in self.children:
+            if child.proc is None:
+                continue
+            try:
+                child.proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                clean = False
+                child.proc.kill()
+                child.proc.wait()
+            if child.proc.returncode not in (0, -signal.SIGINT, -signal.SIGTERM):
+                clean = False
+        return clean
+
+
+def children(config: Config, db: Path, port: int) -> list[Child]:
+    """The collector (first: the health check follows it) and the dashboard, as configured."""
+    newsradar = [sys.executable, "-m", "newsradar", "--db", str(db)]
+    collector = [*newsradar, "collect", "--concurrency", str(config["collector.concurrency"]),
+                 "--per-host", str(config["collector.per_host"]), "--deadline", str(config["collector.deadline_s"])]
+    return [Child("collector", collector), Child("dashboard", streamlit_command(port, config))]
+
+
+# the health endpoint -----------------------------------------------------------------------------------------
+
+def health_server(db: Path, address: str, port: int) -> ThreadingHTTPServer:
+    """GET /health: the health report as JSON, 200 when ok and 503 otherwise; served from a daemon thread."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (the http.server protocol)
+            if self.path.split("?")[0].rstrip("/") not in ("", "/health"):
+                self.send_error(404)
+                return
+            with closing(connect(db, readonly=True)) as conn:
+                body = health.report(conn)
+            payload = json.dumps(body, indent=1).encode()
+            self.send_response(200 if body["status"] == "ok" else 503)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def log_message(self, *_args) -> None:  # a monitor polling every few seconds would flood the log
+            pass
+
+    server = ThreadingHTTPServer((address, port), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, name="health", daemon=True).start()
+    return server
+
+
+def serve(config: Config, db: Path, port: int, health_port: int) -> int:
+    """Run the supervised unit until SIGTERM/SIGINT."""
+    connect(db).close()  # create or migrate once, before the children race to
+    server = health_server(db, config["server.address"], health_port) if health_port else None
+    where = f"http://{config['server.address']}:{port}/"
+    print(f"newsradar: serving {db} at {where}" + (f"; health at http://{config['server.address']}:"
+                                                  f"{health_port}/health" if server else ""), flush=True)
+    try:
+        return Supervisor(children(config, db, port), db, config["collector.restart_backoff_max_s"]).run()
+    finally:
+        if server:
+            server.shutdown()
