@@ -39,6 +39,7 @@ bench: install
 	$(BIN)/python bench/collect.py
 	$(BIN)/python bench/tagging.py
 	$(BIN)/python bench/dashboard.py
+	$(BIN)/python bench/load.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,162 @@
+"""Load test: 8 dashboard sessions keep querying while the collector imports the whole 2023 corpus.
+
+    .venv/bin/python bench/load.py                         # full corpus into a fresh /tmp/load.db
+    .venv/bin/python bench/load.py --archive collectors/data/sample-2023.jsonl.gz --sessions 8
+
+`newsradar backfill` runs as its own process (the import the collector does); meanwhile each session, a thread,
+visits the dashboard's pages (bench/dashboard.py's page visits: every query on a fresh read-only connection, as
+the app runs them, nothing cached) with filter sets in turn, until the import ends. Prints the visits, the errors
+("database is locked" counted apart), p50/p95/max latency per page, and whether the stored articles are exactly
+the distinct links of the archive. tests/test_load.py runs the same on the bundled sample.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import gzip
+import importlib.util
+import json
+import sqlite3
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from contextlib import closing
+from dataclasses import dataclass, field
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != BENCH]
+
+_spec = importlib.util.spec_from_file_location("bench_dashboard", BENCH / "dashboard.py")
+bench_dashboard = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(bench_dashboard)
+
+from collectors.feedlists import import_feeds, read_feed_list  # noqa: E402
+from collectors.normalize import normalize_link  # noqa: E402
+from db import connect, topics, transaction  # noqa: E402
+
+SHARED = BENCH.parents[1] / "shared" / "data"
+FIRST_DAY = dt.date(2023, 1, 1)
+
+
+@dataclass
+class LoadReport:
+    visits: dict[str, list[float]] = field(default_factory=dict)      # page: latencies in ms
+    locked: int = 0
+    errors: Counter = field(default_factory=Counter)
+    import_s: float = 0.0
+    import_status: int | None = None
+    stored: Counter = field(default_factory=Counter)                  # norm_link: times stored
+    expected: set[str] = field(default_factory=set)
+
+    @property
+    def lost(self) -> int:
+        return len(self.expected - set(self.stored))
+
+    @property
+    def duplicated(self) -> int:
+        return sum(n - 1 for n in self.stored.values() if n > 1)
+
+    def rows(self) -> list[list[object]]:
+        """page, visits, p50, p95, max (ms); the last row for every page together."""
+        every = [v for values in self.visits.values() for v in values]
+        return [[page, len(v), *_percentiles(v)] for page, v in [*self.visits.items(), ("all pages", every)] if v]
+
+
+def _percentiles(values: list[float]) -> list[float]:
+    ms = sorted(values)
+    return [round(statistics.median(ms), 1), round(ms[min(len(ms) - 1, round(0.95 * (len(ms) - 1)))], 1),
+            round(ms[-1], 1)]
+
+
+def prepare(db: Path, outlets: Path) -> None:
+    """An empty database with the corpus's feeds and the default topics, as before a first import."""
+    with closing(connect(db)) as conn:
+        import_feeds(conn, read_feed_list(outlets)[0])
+        with transaction(conn):
+            topics.import_topics(conn, topics.read_toml(topics.DEFAULT_TOPICS.read_text("utf-8")))
+
+
+def session(db: Path, done: threading.Event, report: LoadReport, lock: threading.Lock, offset: int) -> None:
+    """One analyst: page after page, filter set after filter set, until the import is over."""
+    sets = list(bench_dashboard.filter_sets(dt.date(2023, 12, 31)).values())
+    step = offset
+    while not done.is_set():
+        visits = bench_dashboard.page_visits(db, sets[step % len(sets)])
+        for page, visit in visits.items():
+            start = time.perf_counter()
+            try:
+                visit()
+            except sqlite3.OperationalError as exc:
+                with lock:
+                    report.locked += "locked" in str(exc)
+                    report.errors[f"{type(exc).__name__}: {exc}"] += 1
+                continue
+            except Exception as exc:  # noqa: BLE001 - every failure is counted and printed, none stops the load
+                with lock:
+                    report.errors[f"{type(exc).__name__}: {exc}"] += 1
+                continue
+            with lock:
+                report.visits.setdefault(page, []).append((time.perf_counter() - start) * 1000)
+        step += 1
+
+
+def distinct_links(archive: Path) -> set[str]:
+    """What the import must store: the distinct normalized http(s) links of the archive."""
+    opener = gzip.open if archive.suffix == ".gz" else open
+    with opener(archive, "rt", encoding="utf-8") as lines:
+        links = (normalize_link(json.loads(line).get("link") or "") for line in lines if line.strip())
+        return {link for link in links if link}
+
+
+def run_load(db: Path, archive: Path, outlets: Path, sessions: int = 8) -> LoadReport:
+    """Import `archive` with `newsradar backfill` while `sessions` threads query; the report of both."""
+    prepare(db, outlets)
+    report, lock, done = LoadReport(), threading.Lock(), threading.Event()
+    threads = [threading.Thread(target=session, args=(db, done, report, lock, i), daemon=True)
+               for i in range(sessions)]
+    for thread in threads:
+        thread.start()
+    started = time.perf_counter()
+    importer = subprocess.run([sys.executable, "-m", "newsradar", "--db", str(db), "backfill", str(archive)],
+                              capture_output=True, text=True)
+    report.import_s, report.import_status = time.perf_counter() - started, importer.returncode
+    done.set()
+    for thread in threads:
+        thread.join()
+    if importer.returncode:
+        report.errors[f"backfill exited with {importer.returncode}: {importer.stderr.strip()[-500:]}"] += 1
+    with closing(connect(db, readonly=True)) as conn:
+        report.stored = Counter(r[0] for r in conn.execute("SELECT norm_link FROM articles"))
+    report.expected = distinct_links(archive)
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--archive", type=Path, default=SHARED / "news-2023.jsonl.gz")
+    parser.add_argument("--outlets", type=Path, default=SHARED / "outlets-2023.csv")
+    parser.add_argument("--db", type=Path, default=Path("/tmp/load.db"))
+    parser.add_argument("--sessions", type=int, default=8)
+    args = parser.parse_args(argv)
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{args.db}{suffix}").unlink(missing_ok=True)
+    report = run_load(args.db, args.archive, args.outlets, args.sessions)
+    print(f"\nimport of {args.archive.name}: {report.import_s:.1f} s (exit {report.import_status}) "
+          f"while {args.sessions} sessions queried")
+    bench_dashboard.print_table("page visits during the import (ms)", ["page", "visits", "p50", "p95", "max"],
+                                report.rows())
+    print(f"'database is locked' errors: {report.locked}; other errors: {sum(report.errors.values()) - report.locked}")
+    for message, count in report.errors.most_common(5):
+        print(f"  {count} × {message[:200]}")
+    print(f"articles: {sum(report.stored.values()):,} stored, {len(report.expected):,} expected, "
+          f"{report.lost:,} lost, {report.duplicated:,} duplicated")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
