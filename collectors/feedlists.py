@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.parsers import expat
 
+from collectors import netguard
 from collectors.normalize import resolve_link
 from collectors.store import ensure_feed
 from db import transaction
@@ -116,6 +117,12 @@ def read_feed_list(path: Path) -> tuple[list[FeedSpec], int]:
         return read_csv(data.decode("utf-8-sig"))
     except UnicodeDecodeError as exc:
         raise FeedListError(f"{path} is neither OPML nor UTF-8 CSV") from exc
+
+
+def screen_feeds(specs: list[FeedSpec], allow_private: bool | None = None) -> tuple[list[FeedSpec], list[str]]:
+    """The feeds newsradar may fetch, and `url: why` for each refused one (see collectors.netguard)."""
+    refused = netguard.screen([spec.url for spec in specs], allow_private)
+    return [spec for spec in specs if spec.url not in refused], [f"{url}: {why}" for url, why in refused.items()]
 
 
 def import_feeds(conn: sqlite3.Connection, specs: list[FeedSpec]) -> int:

@@ -9,7 +9,7 @@ import sqlite3
 import sys
 from pathlib import Path
 
-from collectors import feedlists
+from collectors import feedlists, netguard
 from collectors.backfill import ArchiveError, backfill
 from collectors.collect import CollectorConfig, run_cycle, run_forever
 from collectors.tagging import retag, tag_lines
@@ -30,20 +30,36 @@ def _db(args: argparse.Namespace) -> sqlite3.Connection:
 
 
 def _collector_config(args: argparse.Namespace) -> CollectorConfig:
-    return CollectorConfig(deadline_s=args.deadline, per_host=args.per_host, concurrency=args.concurrency)
+    return CollectorConfig(deadline_s=args.deadline, per_host=args.per_host, concurrency=args.concurrency,
+                           allow_private_networks=_allow_private(args))
+
+
+def _allow_private(args: argparse.Namespace) -> bool:
+    """The allow_private_networks setting (of --config, where the command line has one)."""
+    from newsradar.config import ConfigError
+
+    try:
+        return netguard.private_allowed(getattr(args, "config", None))
+    except ConfigError as exc:
+        raise CliError(str(exc)) from None
 
 
 # feeds ---------------------------------------------------------------------------------------------------------
 
 def cmd_feeds_import(args: argparse.Namespace) -> int:
     conn = _db(args)
+    allow_private = _allow_private(args)
     total_new = 0
     for path in args.files or [feedlists.DEFAULT_FEEDS]:
         specs, skipped = feedlists.read_feed_list(Path(path))
+        specs, refused = feedlists.screen_feeds(specs, allow_private)
         new = feedlists.import_feeds(conn, specs)
         total_new += new
         note = f", {skipped} entries without an http(s) feed URL skipped" if skipped else ""
+        note += f", {len(refused)} refused (not public addresses)" if refused else ""
         print(f"{path}: {len(specs)} feeds, {new} new{note}")
+        for line in refused:
+            print(f"  refused {line}", file=sys.stderr)
     return 0
 
 
@@ -163,6 +179,10 @@ def cmd_feeds_add(args: argparse.Namespace) -> int:
     specs = [feedlists._spec(args.url, args.outlet, args.country, args.language)]
     if specs[0] is None:
         raise CliError(f"{args.url!r} is not an http(s) URL")
+    try:
+        netguard.check_url(specs[0].url, _allow_private(args))
+    except netguard.Refused as exc:
+        raise CliError(f"refused {specs[0].url}: {exc}") from None
     new = feedlists.import_feeds(_db(args), specs)
     print(f"{'added' if new else 'updated'} {specs[0].url}")
     return 0
