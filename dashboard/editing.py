@@ -55,12 +55,7 @@ def add_feed(path: str | os.PathLike, url: str, outlet: str = "", country: str =
 
 def read_feed_list(data: bytes) -> tuple[list[feedlists.FeedSpec], int]:
     """Feeds of an uploaded OPML (entity tricks refused) or CSV file, and how many entries were skipped."""
-    if data.lstrip()[:1] == b"<":
-        return feedlists.read_opml(data)
-    try:
-        return feedlists.read_csv(data.decode("utf-8-sig"))
-    except UnicodeDecodeError:
-        raise feedlists.FeedListError("the file is neither OPML nor UTF-8 CSV") from None
+    return feedlists.parse_feed_list(data)
 
 
 def import_feed_list(path: str | os.PathLike, specs: list[feedlists.FeedSpec],

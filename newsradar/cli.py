@@ -50,8 +50,10 @@ def cmd_feeds_import(args: argparse.Namespace) -> int:
     conn = _db(args)
     allow_private = _allow_private(args)
     total_new = 0
-    for path in args.files or [feedlists.DEFAULT_FEEDS]:
-        specs, skipped = feedlists.read_feed_list(Path(path))
+    paths = args.files or [feedlists.DEFAULT_FEEDS]
+    # every file is read before any is imported: one hostile or broken file imports nothing
+    lists = [feedlists.read_feed_list(Path(path)) for path in paths]
+    for path, (specs, skipped) in zip(paths, lists, strict=True):
         specs, refused = feedlists.screen_feeds(specs, allow_private)
         new = feedlists.import_feeds(conn, specs)
         total_new += new
