@@ -287,6 +287,27 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+# backup ------------------------------------------------------------------------------------------------------
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from db.backup import BackupError, backup
+
+    database = Path(args.db) if args.db else default_db_path()
+    try:
+        report = backup(database, Path(args.file), force=args.force)
+    except BackupError as exc:
+        raise CliError(str(exc)) from None
+    print(report.summary())
+    return 0
+
+
+def _backup_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("backup", help="copy the database to FILE while the collector runs (checked, then renamed)")
+    p.add_argument("file", metavar="FILE", help="the copy (written as FILE.part first)")
+    p.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    p.set_defaults(func=cmd_backup)
+
+
 # dashboard ---------------------------------------------------------------------------------------------------
 
 def cmd_dashboard(args: argparse.Namespace) -> int:
@@ -399,6 +420,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("dashboard", help="serve the web dashboard (Streamlit) until Ctrl-C")
     p.add_argument("--port", type=int, default=8501, help="TCP port (8501)")
     p.set_defaults(func=cmd_dashboard)
+    _backup_parser(sub)
     return parser
 
 
