@@ -31,6 +31,9 @@ class CollectorConfig:
     concurrency: int = 16
     redirect_confirmations: int = 3      # permanent redirects seen in a row before the URL moves
     user_agent: str = USER_AGENT
+    # fetch private, loopback and link-local addresses too; None: the configuration's allow_private_networks,
+    # read when a cycle starts (a config built at import time must not freeze the environment of that moment)
+    allow_private_networks: bool | None = None
 
 
 @dataclass
@@ -208,7 +211,8 @@ async def run_cycle(conn: sqlite3.Connection, config: CollectorConfig | None = N
         async with gate:
             return feed, await _fetch_feed(client, feed, config, host_limits, now)
 
-    async with make_client(config.per_host, config.concurrency, config.user_agent) as client:
+    async with make_client(config.per_host, config.concurrency, config.user_agent,
+                           config.allow_private_networks) as client:
         for next_done in asyncio.as_completed([one(f) for f in feeds]):
             feed, result = await next_done
             report.outcomes.append(_apply(conn, feed, result, config, utcnow(), format_utc(now)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import sqlite3
@@ -10,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.parsers import expat
 
+from collectors import netguard
 from collectors.normalize import resolve_link
 from collectors.store import ensure_feed
 from db import transaction
@@ -104,18 +106,40 @@ def read_csv(text: str) -> tuple[list[FeedSpec], int]:
     return specs, skipped
 
 
+def _looks_like_xml(data: bytes) -> bool:
+    """XML in an encoding expat reads: UTF-8 (BOM or not) or UTF-16 (BOM, or '<' beside a NUL byte)."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return True
+    head = data.removeprefix(codecs.BOM_UTF8).lstrip()
+    return head[:1] == b"<" or head[:2] == b"\x00<"
+
+
+def parse_feed_list(data: bytes) -> tuple[list[FeedSpec], int]:
+    """OPML or UTF-8 CSV, told apart by content rather than by name (UTF-16 OPML goes to the same guard)."""
+    if _looks_like_xml(data):
+        return read_opml(data)
+    try:
+        return read_csv(data.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise FeedListError("neither OPML nor UTF-8 CSV") from None
+
+
 def read_feed_list(path: Path) -> tuple[list[FeedSpec], int]:
-    """OPML or CSV, told apart by content rather than by name."""
+    """The feeds of an OPML or CSV file; errors name the file."""
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise FeedListError(f"cannot read {path}: {exc.strerror}") from exc
-    if data.lstrip()[:1] == b"<":
-        return read_opml(data)
     try:
-        return read_csv(data.decode("utf-8-sig"))
-    except UnicodeDecodeError as exc:
-        raise FeedListError(f"{path} is neither OPML nor UTF-8 CSV") from exc
+        return parse_feed_list(data)
+    except FeedListError as exc:
+        raise FeedListError(f"{path}: {exc}") from None
+
+
+def screen_feeds(specs: list[FeedSpec], allow_private: bool | None = None) -> tuple[list[FeedSpec], list[str]]:
+    """The feeds newsradar may fetch, and `url: why` for each refused one (see collectors.netguard)."""
+    refused = netguard.screen([spec.url for spec in specs], allow_private)
+    return [spec for spec in specs if spec.url not in refused], [f"{url}: {why}" for url, why in refused.items()]
 
 
 def import_feeds(conn: sqlite3.Connection, specs: list[FeedSpec]) -> int:

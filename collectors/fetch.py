@@ -11,6 +11,8 @@ from urllib.parse import urljoin
 
 import httpx
 
+from collectors import netguard
+
 USER_AGENT = "newsradar/0.1 (self-hosted media monitoring; +https://github.com/newsradar/newsradar)"
 MAX_REDIRECTS = 5
 MAX_RETRY_AFTER_S = 24 * 3600
@@ -22,7 +24,7 @@ class FetchResult:
     status: int | None = None
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
-    error_kind: str | None = None              # timeout | connection | http | too_large | gone
+    error_kind: str | None = None              # timeout | connection | http | too_large | gone | refused
     error: str | None = None
     permanent_redirect: str | None = None      # target, when every hop was 301/308
     retry_after_s: float | None = None
@@ -91,6 +93,8 @@ async def _get(client: httpx.AsyncClient, result: FetchResult, headers: dict[str
     permanent = True
     original = result.url
     for _ in range(MAX_REDIRECTS + 1):
+        # every hop: a redirect may point anywhere; the client's transport checks the address it connects to
+        netguard.url_host(result.url)
         async with client.stream("GET", result.url, headers=headers) as response:
             result.status = response.status_code
             result.headers = {k.lower(): v for k, v in response.headers.items()}
@@ -125,6 +129,8 @@ async def fetch(client: httpx.AsyncClient, url: str, etag: str | None = None, la
     try:
         async with asyncio.timeout(deadline_s):
             await _get(client, result, _conditional_headers(etag, last_modified), max_bytes)
+    except netguard.Refused as exc:
+        result.error_kind, result.error = "refused", f"refused {result.url}: {exc}"
     except TimeoutError:
         result.error_kind, result.error = "timeout", f"no complete answer within {deadline_s:g} s"
     except httpx.TimeoutException as exc:
@@ -139,13 +145,19 @@ async def fetch(client: httpx.AsyncClient, url: str, etag: str | None = None, la
     return result
 
 
-def make_client(per_host: int = 2, total: int = 32, user_agent: str = USER_AGENT) -> httpx.AsyncClient:
-    """One shared client: HTTP keep-alive, honest User-Agent, per-read timeouts under the deadline."""
+def make_client(per_host: int = 2, total: int = 32, user_agent: str = USER_AGENT,
+                allow_private: bool | None = None) -> httpx.AsyncClient:
+    """One shared client: HTTP keep-alive, honest User-Agent, per-read timeouts under the deadline.
+
+    Its connections reach public addresses only unless `allow_private` (default: the configuration's)."""
+    if allow_private is None:
+        allow_private = netguard.private_allowed()
+    limits = httpx.Limits(max_connections=total, max_keepalive_connections=total)
     return httpx.AsyncClient(
+        transport=netguard.GuardedTransport(limits, allow_private),
         headers={"User-Agent": user_agent, "Accept": "application/rss+xml, application/atom+xml, "
                  "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"},
         timeout=httpx.Timeout(15.0, connect=10.0),
-        limits=httpx.Limits(max_connections=total, max_keepalive_connections=total),
         follow_redirects=False,
         trust_env=False,
     )

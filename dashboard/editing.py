@@ -6,7 +6,7 @@ import os
 from contextlib import closing
 from dataclasses import dataclass
 
-from collectors import feedlists
+from collectors import feedlists, netguard
 from db import connect, transaction
 from db import topics as topic_store
 
@@ -38,11 +38,16 @@ def delete_topic(path: str | os.PathLike, name: str) -> Outcome:
     return Outcome(True, f"Deleted the topic “{name}”.")
 
 
-def add_feed(path: str | os.PathLike, url: str, outlet: str = "", country: str = "", language: str = "") -> Outcome:
-    """Add one feed (or fill in the outlet, country and language of a known one)."""
+def add_feed(path: str | os.PathLike, url: str, outlet: str = "", country: str = "", language: str = "",
+             allow_private: bool | None = None) -> Outcome:
+    """Add one feed (or fill in the outlet, country and language of a known one); private addresses refused."""
     spec = feedlists._spec(url, outlet, country, language)
     if spec is None:
         return Outcome(False, f"{url.strip() or 'An empty URL'} is not an http(s) URL.")
+    try:
+        netguard.check_url(spec.url, allow_private)
+    except netguard.Refused as exc:
+        return Outcome(False, f"Refused {spec.url}: {exc}.")
     with closing(connect(path)) as conn:
         new = feedlists.import_feeds(conn, [spec])
     return Outcome(True, f"{'Added' if new else 'Updated'} {spec.url}; the collector polls it on its next cycle.")
@@ -50,16 +55,16 @@ def add_feed(path: str | os.PathLike, url: str, outlet: str = "", country: str =
 
 def read_feed_list(data: bytes) -> tuple[list[feedlists.FeedSpec], int]:
     """Feeds of an uploaded OPML (entity tricks refused) or CSV file, and how many entries were skipped."""
-    if data.lstrip()[:1] == b"<":
-        return feedlists.read_opml(data)
-    try:
-        return feedlists.read_csv(data.decode("utf-8-sig"))
-    except UnicodeDecodeError:
-        raise feedlists.FeedListError("the file is neither OPML nor UTF-8 CSV") from None
+    return feedlists.parse_feed_list(data)
 
 
-def import_feed_list(path: str | os.PathLike, specs: list[feedlists.FeedSpec]) -> Outcome:
-    """Add the feeds of a parsed feed list."""
+def import_feed_list(path: str | os.PathLike, specs: list[feedlists.FeedSpec],
+                     allow_private: bool | None = None) -> Outcome:
+    """Add the feeds of a parsed feed list, all but those at private addresses."""
+    specs, refused = feedlists.screen_feeds(specs, allow_private)
     with closing(connect(path)) as conn:
         new = feedlists.import_feeds(conn, specs)
-    return Outcome(True, f"Imported {len(specs):,} feeds: {new:,} new, {len(specs) - new:,} already known.")
+    text = f"Imported {len(specs):,} feeds: {new:,} new, {len(specs) - new:,} already known."
+    if refused:
+        text += f" Refused {len(refused):,}: " + " — ".join(refused[:5]) + (" — …" if len(refused) > 5 else "")
+    return Outcome(bool(specs) or not refused, text)

@@ -300,7 +300,8 @@ def connect(path: str | os.PathLike, readonly: bool = False, migrate: bool = Tru
     """Open the database in WAL mode with a busy timeout, creating or upgrading its schema."""
     path = Path(path)
     if readonly:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S,
+        # as_uri() percent-encodes: a '#', '?' or '%' in the file name must not cut or alter the URI
+        conn = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S,
                                isolation_level=None, check_same_thread=False)
     else:
         path.parent.mkdir(parents=True, exist_ok=True)

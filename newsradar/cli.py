@@ -12,7 +12,7 @@ import sys
 from contextlib import closing
 from pathlib import Path
 
-from collectors import feedlists
+from collectors import feedlists, netguard
 from collectors.backfill import ArchiveError, backfill
 from collectors.collect import CollectorConfig, run_cycle, run_forever
 from collectors.tagging import retag, tag_lines
@@ -46,20 +46,33 @@ def _collector_config(args: argparse.Namespace) -> CollectorConfig:
     settings = args.config
     return CollectorConfig(deadline_s=args.deadline or settings["collector.deadline_s"],
                            per_host=args.per_host or settings["collector.per_host"],
-                           concurrency=args.concurrency or settings["collector.concurrency"])
+                           concurrency=args.concurrency or settings["collector.concurrency"],
+                           allow_private_networks=_allow_private(args))
+
+
+def _allow_private(args: argparse.Namespace) -> bool:
+    """The allow_private_networks setting (file, then environment)."""
+    return bool(args.config["allow_private_networks"])
 
 
 # feeds ---------------------------------------------------------------------------------------------------------
 
 def cmd_feeds_import(args: argparse.Namespace) -> int:
     conn = _db(args)
+    allow_private = _allow_private(args)
     total_new = 0
-    for path in args.files or [feedlists.DEFAULT_FEEDS]:
-        specs, skipped = feedlists.read_feed_list(Path(path))
+    paths = args.files or [feedlists.DEFAULT_FEEDS]
+    # every file is read before any is imported: one hostile or broken file imports nothing
+    lists = [feedlists.read_feed_list(Path(path)) for path in paths]
+    for path, (specs, skipped) in zip(paths, lists, strict=True):
+        specs, refused = feedlists.screen_feeds(specs, allow_private)
         new = feedlists.import_feeds(conn, specs)
         total_new += new
         note = f", {skipped} entries without an http(s) feed URL skipped" if skipped else ""
+        note += f", {len(refused)} refused (not public addresses)" if refused else ""
         print(f"{path}: {len(specs)} feeds, {new} new{note}")
+        for line in refused:
+            print(f"  refused {line}", file=sys.stderr)
     return 0
 
 
@@ -179,6 +192,10 @@ def cmd_feeds_add(args: argparse.Namespace) -> int:
     specs = [feedlists._spec(args.url, args.outlet, args.country, args.language)]
     if specs[0] is None:
         raise CliError(f"{args.url!r} is not an http(s) URL")
+    try:
+        netguard.check_url(specs[0].url, _allow_private(args))
+    except netguard.Refused as exc:
+        raise CliError(f"refused {specs[0].url}: {exc}") from None
     new = feedlists.import_feeds(_db(args), specs)
     print(f"{'added' if new else 'updated'} {specs[0].url}")
     return 0
@@ -279,6 +296,27 @@ def cmd_export(args: argparse.Namespace) -> int:
             raise
     print(f"{count:,} articles exported to {args.output}", file=sys.stderr)
     return 0
+
+
+# backup ------------------------------------------------------------------------------------------------------
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from db.backup import BackupError, backup
+
+    database = Path(args.db) if args.db else default_db_path()
+    try:
+        report = backup(database, Path(args.file), force=args.force)
+    except BackupError as exc:
+        raise CliError(str(exc)) from None
+    print(report.summary())
+    return 0
+
+
+def _backup_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("backup", help="copy the database to FILE while the collector runs (checked, then renamed)")
+    p.add_argument("file", metavar="FILE", help="the copy (written as FILE.part first)")
+    p.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    p.set_defaults(func=cmd_backup)
 
 
 # dashboard ---------------------------------------------------------------------------------------------------
@@ -439,6 +477,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("config", help="the settings in effect (file, then environment)")
     p.add_argument("--docs", action="store_true", help="print every key with its meaning, as Markdown")
     p.set_defaults(func=cmd_config)
+    _backup_parser(sub)
     return parser
 
 

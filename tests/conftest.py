@@ -100,6 +100,15 @@ def conn(db_path: Path):
     connection.close()
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_allowed_for_shared_fixtures():
+    # module- and session-scoped fixtures (test_faults' collection cycle) are set up before the
+    # function-scoped _isolated_env below, and they poll loopback servers too
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("NEWSRADAR_ALLOW_PRIVATE", "1")
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch, tmp_path):
     # the tests' feed servers are on loopback, which a hosted instance refuses by default
