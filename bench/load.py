@@ -36,7 +36,7 @@ bench_dashboard = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(bench_dashboard)
 
 from collectors.feedlists import import_feeds, read_feed_list  # noqa: E402
-from collectors.normalize import normalize_link  # noqa: E402
+from collectors.normalize import identify  # noqa: E402
 from db import connect, topics, transaction  # noqa: E402
 
 SHARED = BENCH.parents[1] / "shared" / "data"
@@ -106,11 +106,12 @@ def session(db: Path, done: threading.Event, report: LoadReport, lock: threading
 
 
 def distinct_links(archive: Path) -> set[str]:
-    """What the import must store: the distinct normalized http(s) links of the archive."""
+    """What the import must store: the identities of the archive's absolute http(s) links (a record whose link
+    is "/" or javascript: is no article, and the import counts it as skipped)."""
     opener = gzip.open if archive.suffix == ".gz" else open
     with opener(archive, "rt", encoding="utf-8") as lines:
-        links = (normalize_link(json.loads(line).get("link") or "") for line in lines if line.strip())
-        return {link for link in links if link}
+        found = (identify(json.loads(line).get("link")) for line in lines if line.strip())
+        return {pair[1] for pair in found if pair}
 
 
 def run_load(db: Path, archive: Path, outlets: Path, sessions: int = 8) -> LoadReport:
