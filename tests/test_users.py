@@ -7,8 +7,7 @@ from contextlib import closing
 
 import pytest
 
-from db import connect
-from db import users
+from db import connect, users
 from newsradar.cli import main
 
 
