@@ -1,0 +1,39 @@
+"""Saved views: the team's named filter sets — save the current filters, open one, delete one's own."""
+
+import streamlit as st
+
+from dashboard import saved, state
+from dashboard.labels import md_escape
+
+st.title("Saved views")
+st.caption("A view is a named set of sidebar filters, shared with the whole team. Opening one sets the filters "
+           "and shows its articles.")
+state.show_outcome("_view_outcome")
+me = state.user()
+
+with st.form("save_view", border=True):
+    filters, error = st.session_state.get("_filters"), st.session_state.get("_filter_error")
+    if error or filters is None:
+        st.text("The current filters cannot be applied; fix them in the sidebar to save them.")
+    else:
+        st.text(f"Current filters: {saved.describe(filters)}")
+    st.text_input("Name", key="view_name", max_chars=120, placeholder="Karabakh, September")
+    st.form_submit_button("Save the current filters", type="primary", icon=":material/bookmark_add:",
+                          on_click=state.save_current_view)
+
+views = saved.rows(state.db_path(), me)
+if not views:
+    st.info("No saved views yet. Set the filters in the sidebar, then save them above.", icon=":material/bookmarks:")
+for view in views:
+    with st.container(border=True):
+        title, actions = st.columns([4, 1], vertical_alignment="center")
+        if view.usable:
+            # the label is user text: escaped, so that it stays a plain label (no links, HTML or icons)
+            title.page_link("app_pages/articles.py", label=md_escape(view.name), icon=":material/open_in_new:",
+                            query_params=view.params)
+        else:
+            title.text(view.name)
+        title.text(f"{view.words}\nsaved by {view.owner}, {view.created} UTC")
+        if view.deletable:
+            actions.button("Delete", key=f"delete_view_{view.id}", icon=":material/delete:",
+                           on_click=state.delete_saved_view, args=(view.id,))
