@@ -30,8 +30,18 @@ if problem:
     st.error(problem, icon=":material/error:")
     st.stop()
 
+pages = [
+    st.Page("app_pages/coverage.py", title="Coverage", icon=":material/show_chart:", default=True),
+    st.Page("app_pages/countries.py", title="Countries", icon=":material/public:", url_path="countries"),
+    st.Page("app_pages/articles.py", title="Articles", icon=":material/article:", url_path="articles"),
+    st.Page("app_pages/topics.py", title="Topics", icon=":material/label:", url_path="topics"),
+    st.Page("app_pages/sources.py", title="Sources", icon=":material/rss_feed:", url_path="sources"),
+    st.Page("app_pages/views.py", title="Saved views", icon=":material/bookmarks:", url_path="views"),
+]
+users_page = st.Page("app_pages/users.py", title="Users", icon=":material/group:", url_path="users")
 # before anything that reads the database for display: without a session, the sign-in screen is all there is
-user = signin.require_identity()
+# (the pages are only registered, not run, so that the page asked for is the one shown after signing in)
+user = signin.require_identity(keep_page=lambda: st.navigation([*pages, users_page], position="hidden"))
 st.session_state["_user"] = user   # for the pages to decide what to show; every change checks the role again
 mode = signin.load_config()["auth.mode"]
 
@@ -66,14 +76,6 @@ with st.sidebar:
         st.error(md_escape(error), icon=":material/error:")
     signin.account_box(user)
 
-pages = [
-    st.Page("app_pages/coverage.py", title="Coverage", icon=":material/show_chart:", default=True),
-    st.Page("app_pages/countries.py", title="Countries", icon=":material/public:", url_path="countries"),
-    st.Page("app_pages/articles.py", title="Articles", icon=":material/article:", url_path="articles"),
-    st.Page("app_pages/topics.py", title="Topics", icon=":material/label:", url_path="topics"),
-    st.Page("app_pages/sources.py", title="Sources", icon=":material/rss_feed:", url_path="sources"),
-    st.Page("app_pages/views.py", title="Saved views", icon=":material/bookmarks:", url_path="views"),
-]
 if user.is_admin and mode == "password":   # other modes keep their accounts elsewhere (the proxy, the provider)
-    pages.append(st.Page("app_pages/users.py", title="Users", icon=":material/group:", url_path="users"))
+    pages.append(users_page)
 st.navigation(pages, position="top").run()

@@ -54,7 +54,12 @@ def link_params(filters: Filters) -> list[tuple[str, str]]:
 
 def query_string(filters: Filters) -> str:
     """`country=AZ&q=karabakh+OR+%22lachin%22`: the URL-encoded link parameters."""
-    return urlencode(link_params(filters))
+    return query_string_of(link_params(filters))
+
+
+def query_string_of(params: list[tuple[str, str]]) -> str:
+    """link_params() URL-encoded: every character that means something in a URL is escaped."""
+    return urlencode(params)
 
 
 def save(path: str | os.PathLike, name: str, filters: Filters | None, *, actor: Identity | None) -> Outcome:

@@ -6,6 +6,7 @@ who is acting, so that a refused role cannot act through a widget the page did n
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
@@ -85,6 +86,9 @@ def _sign_in_screen(config: Config) -> None:
         message = st.session_state.pop(MESSAGE_KEY, None)
         if message:
             st.error(md_escape(message), icon=":material/lock:")
+        if not access.has_accounts(str(default_db_path())):
+            st.info("No accounts yet. On the server, create the first admin with "
+                    "`newsradar users add NAME --role admin`.", icon=":material/person_add:")
         with st.form("sign_in", border=True, width=420):
             st.text_input("Name", key="signin_name", autocomplete="username")
             st.text_input("Password", key="signin_password", type="password", autocomplete="current-password")
@@ -98,11 +102,13 @@ def _sign_in_screen(config: Config) -> None:
                    "public address.", icon=":material/lock:")
 
 
-def require_identity() -> Identity:
-    """The signed-in user; otherwise show only the sign-in screen and stop the run."""
+def require_identity(keep_page: Callable[[], object] = lambda: None) -> Identity:
+    """The signed-in user; otherwise call keep_page() (which must not show anything), show only the sign-in
+    screen and stop the run."""
     config = load_config()
     who = current(config)
     if who is None:
+        keep_page()
         _sign_in_screen(config)
         st.stop()
     return who

@@ -3,11 +3,13 @@
 import streamlit as st
 
 from dashboard import saved, state
-from dashboard.labels import md_escape
 
 st.title("Saved views")
-st.caption("A view is a named set of sidebar filters, shared with the whole team. Opening one sets the filters "
-           "and shows its articles.")
+st.caption("A view is a named set of sidebar filters, shared with the whole team. Open sets the filters and "
+           "shows its articles; the link under each view, after the dashboard's address, does the same.")
+if st.session_state.pop("_open_articles", False):   # set by the Open button's callback
+    # {} rather than None: the filter params are bound to the sidebar widgets, which write them back themselves
+    st.switch_page("app_pages/articles.py", query_params={})
 state.show_outcome("_view_outcome")
 me = state.user()
 
@@ -27,13 +29,12 @@ if not views:
 for view in views:
     with st.container(border=True):
         title, actions = st.columns([4, 1], vertical_alignment="center")
+        # user text, shown as text (markdown would turn a name like "see http://…" into a link)
+        title.text(f"{view.name}\n{view.words}\nsaved by {view.owner}, {view.created} UTC")
         if view.usable:
-            # the label is user text: escaped, so that it stays a plain label (no links, HTML or icons)
-            title.page_link("app_pages/articles.py", label=md_escape(view.name), icon=":material/open_in_new:",
-                            query_params=view.params)
-        else:
-            title.text(view.name)
-        title.text(f"{view.words}\nsaved by {view.owner}, {view.created} UTC")
+            title.code(f"articles?{saved.query_string_of(view.params)}", language=None, wrap_lines=True)
+            actions.button("Open", key=f"open_view_{view.id}", icon=":material/open_in_new:", type="primary",
+                           on_click=state.open_saved_view, args=(view.params,))
         if view.deletable:
             actions.button("Delete", key=f"delete_view_{view.id}", icon=":material/delete:",
                            on_click=state.delete_saved_view, args=(view.id,))
