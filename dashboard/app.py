@@ -3,7 +3,8 @@
     streamlit run dashboard/app.py            (or: newsradar dashboard [--port N])
 
 The filters live in the URL (q, topic, category, country, source, outlet, lang, from, to), so a link
-reproduces the view. The database is $NEWSRADAR_DB (or the default location).
+reproduces the view. The database is $NEWSRADAR_DB (or the default location). Unless auth.mode is none, a
+visitor who is not signed in sees the sign-in screen and nothing else (dashboard/signin.py).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import datetime as dt
 import streamlit as st
 
 from collectors.category import CLASSES
-from dashboard import state
+from dashboard import signin, state
 from dashboard.isocodes import COUNTRIES, LANGUAGES
 from dashboard.labels import country_label, language_label, md_escape
 
@@ -28,6 +29,21 @@ problem = state.ensure_db(state.db_path())
 if problem:
     st.error(problem, icon=":material/error:")
     st.stop()
+
+pages = [
+    st.Page("app_pages/coverage.py", title="Coverage", icon=":material/show_chart:", default=True),
+    st.Page("app_pages/countries.py", title="Countries", icon=":material/public:", url_path="countries"),
+    st.Page("app_pages/articles.py", title="Articles", icon=":material/article:", url_path="articles"),
+    st.Page("app_pages/topics.py", title="Topics", icon=":material/label:", url_path="topics"),
+    st.Page("app_pages/sources.py", title="Sources", icon=":material/rss_feed:", url_path="sources"),
+    st.Page("app_pages/views.py", title="Saved views", icon=":material/bookmarks:", url_path="views"),
+]
+users_page = st.Page("app_pages/users.py", title="Users", icon=":material/group:", url_path="users")
+# before anything that reads the database for display: without a session, the sign-in screen is all there is
+# (the pages are only registered, not run, so that the page asked for is the one shown after signing in)
+user = signin.require_identity(keep_page=lambda: st.navigation([*pages, users_page], position="hidden"))
+st.session_state["_user"] = user   # for the pages to decide what to show; every change checks the role again
+mode = signin.load_config()["auth.mode"]
 
 choices = state.query("filter_choices")
 first_languages = list(choices.languages)
@@ -58,12 +74,8 @@ with st.sidebar:
     st.session_state["_filters"], st.session_state["_filter_error"] = filters, error
     if error:
         st.error(md_escape(error), icon=":material/error:")
+    signin.account_box(user)
 
-pages = [
-    st.Page("app_pages/coverage.py", title="Coverage", icon=":material/show_chart:", default=True),
-    st.Page("app_pages/countries.py", title="Countries", icon=":material/public:", url_path="countries"),
-    st.Page("app_pages/articles.py", title="Articles", icon=":material/article:", url_path="articles"),
-    st.Page("app_pages/topics.py", title="Topics", icon=":material/label:", url_path="topics"),
-    st.Page("app_pages/sources.py", title="Sources", icon=":material/rss_feed:", url_path="sources"),
-]
+if user.is_admin and mode == "password":   # other modes keep their accounts elsewhere (the proxy, the provider)
+    pages.append(users_page)
 st.navigation(pages, position="top").run()

@@ -1,4 +1,7 @@
-"""What the Topics and Sources pages change in the database: topics, feeds, feed lists (no Streamlit here)."""
+"""What the Topics, Sources and Users pages change in the database (no Streamlit here).
+
+Every change takes the signed-in `actor` and refuses one who is not an admin, whatever the page showed.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +10,10 @@ from contextlib import closing
 from dataclasses import dataclass
 
 from collectors import feedlists, netguard
+from dashboard.access import Forbidden, Identity, require_admin
 from db import connect, transaction
 from db import topics as topic_store
+from db import users as user_store
 
 
 @dataclass(frozen=True)
@@ -17,8 +22,20 @@ class Outcome:
     text: str
 
 
-def save_topic(path: str | os.PathLike, topic: topic_store.Topic, old_name: str | None = None) -> Outcome:
+def _refused(actor: Identity | None, doing: str) -> Outcome | None:
+    """The refusal to show if `actor` is not an admin, else None."""
+    try:
+        require_admin(actor, doing)
+    except Forbidden as exc:
+        return Outcome(False, str(exc))
+    return None
+
+
+def save_topic(path: str | os.PathLike, topic: topic_store.Topic, old_name: str | None = None, *,
+               actor: Identity | None) -> Outcome:
     """Create a topic (or replace `old_name`) and apply it to every stored article."""
+    if refused := _refused(actor, "create or change topics"):
+        return refused
     try:
         with closing(connect(path)) as conn, transaction(conn):
             count = topic_store.save_topic(conn, topic, old_name=old_name)
@@ -28,8 +45,10 @@ def save_topic(path: str | os.PathLike, topic: topic_store.Topic, old_name: str 
     return Outcome(True, f"{verb} the topic “{topic.name}”: {count:,} articles match.")
 
 
-def delete_topic(path: str | os.PathLike, name: str) -> Outcome:
+def delete_topic(path: str | os.PathLike, name: str, *, actor: Identity | None) -> Outcome:
     """Delete a topic (its articles stay)."""
+    if refused := _refused(actor, "delete topics"):
+        return refused
     try:
         with closing(connect(path)) as conn, transaction(conn):
             topic_store.remove_topic(conn, name)
@@ -39,8 +58,10 @@ def delete_topic(path: str | os.PathLike, name: str) -> Outcome:
 
 
 def add_feed(path: str | os.PathLike, url: str, outlet: str = "", country: str = "", language: str = "",
-             allow_private: bool | None = None) -> Outcome:
+             allow_private: bool | None = None, *, actor: Identity | None) -> Outcome:
     """Add one feed (or fill in the outlet, country and language of a known one); private addresses refused."""
+    if refused := _refused(actor, "add feeds"):
+        return refused
     spec = feedlists._spec(url, outlet, country, language)
     if spec is None:
         return Outcome(False, f"{url.strip() or 'An empty URL'} is not an http(s) URL.")
@@ -58,9 +79,11 @@ def read_feed_list(data: bytes) -> tuple[list[feedlists.FeedSpec], int]:
     return feedlists.parse_feed_list(data)
 
 
-def import_feed_list(path: str | os.PathLike, specs: list[feedlists.FeedSpec],
-                     allow_private: bool | None = None) -> Outcome:
+def import_feed_list(path: str | os.PathLike, specs: list[feedlists.FeedSpec], allow_private: bool | None = None,
+                     *, actor: Identity | None) -> Outcome:
     """Add the feeds of a parsed feed list, all but those at private addresses."""
+    if refused_by_role := _refused(actor, "import feeds"):
+        return refused_by_role
     specs, refused = feedlists.screen_feeds(specs, allow_private)
     with closing(connect(path)) as conn:
         new = feedlists.import_feeds(conn, specs)
@@ -68,3 +91,55 @@ def import_feed_list(path: str | os.PathLike, specs: list[feedlists.FeedSpec],
     if refused:
         text += f" Refused {len(refused):,}: " + " — ".join(refused[:5]) + (" — …" if len(refused) > 5 else "")
     return Outcome(bool(specs) or not refused, text)
+
+
+# accounts (password mode) -------------------------------------------------------------------------------------
+
+def add_user(path: str | os.PathLike, name: str, password: str, role: str, *, actor: Identity | None) -> Outcome:
+    """Create an account."""
+    if refused := _refused(actor, "add users"):
+        return refused
+    try:
+        with closing(connect(path)) as conn:
+            user = user_store.add_user(conn, name, password, role)
+    except user_store.UserError as exc:
+        return Outcome(False, f"Cannot add the user: {exc}.")
+    return Outcome(True, f"Added {user.name} as {user.role}.")
+
+
+def remove_user(path: str | os.PathLike, name: str, *, actor: Identity | None) -> Outcome:
+    """Delete an account (not one's own: an admin would lock themselves out mid-session)."""
+    if refused := _refused(actor, "remove users"):
+        return refused
+    if actor is not None and name == actor.name:
+        return Outcome(False, "You cannot remove your own account; another admin can.")
+    try:
+        with closing(connect(path)) as conn:
+            user_store.remove_user(conn, name)
+    except user_store.UserError as exc:
+        return Outcome(False, f"Cannot remove the user: {exc}.")
+    return Outcome(True, f"Removed {name}.")
+
+
+def set_user_role(path: str | os.PathLike, name: str, role: str, *, actor: Identity | None) -> Outcome:
+    """Make an account admin or analyst."""
+    if refused := _refused(actor, "change roles"):
+        return refused
+    try:
+        with closing(connect(path)) as conn:
+            user_store.set_role(conn, name, role)
+    except user_store.UserError as exc:
+        return Outcome(False, f"Cannot change the role: {exc}.")
+    return Outcome(True, f"{name} is now {role}.")
+
+
+def reset_password(path: str | os.PathLike, name: str, password: str, *, actor: Identity | None) -> Outcome:
+    """Give an account a new password."""
+    if refused := _refused(actor, "reset passwords"):
+        return refused
+    try:
+        with closing(connect(path)) as conn:
+            user_store.set_password(conn, name, password)
+    except user_store.UserError as exc:
+        return Outcome(False, f"Cannot reset the password: {exc}.")
+    return Outcome(True, f"New password set for {name}.")

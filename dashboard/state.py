@@ -9,7 +9,8 @@ from typing import Any
 
 import streamlit as st
 
-from dashboard import downloads, editing, interact, queries
+from dashboard import downloads, editing, interact, queries, saved, signin
+from dashboard.access import Identity
 from dashboard.isocodes import COUNTRIES
 from dashboard.labels import md_escape
 from db import default_db_path
@@ -66,6 +67,11 @@ def csv_download(filters: Filters) -> Callable[[], bytes]:
         with closing(queries.open_db(db_path())) as conn:
             return downloads.csv_export(conn, filters).data
     return build
+
+
+def user() -> Identity:
+    """Who app.py let in on this run (what to show; the callbacks ask dashboard/signin.py again before acting)."""
+    return st.session_state["_user"]
 
 
 # the filters ---------------------------------------------------------------------------------------------------
@@ -161,7 +167,7 @@ def save_topic_draft() -> None:
     topic = Topic(ss.get("draft_name", "").strip(), ss.get("draft_query", "").strip(),
                   ss.get("draft_description", "").strip())
     old = ss.get("topic_pick") or None
-    outcome = editing.save_topic(db_path(), topic, old_name=old)
+    outcome = editing.save_topic(db_path(), topic, old_name=old, actor=signin.current())
     if outcome.ok:
         forget_cached()
         ss["topic_pick"] = topic.name
@@ -170,7 +176,7 @@ def save_topic_draft() -> None:
 
 def delete_picked_topic() -> None:
     """Callback: delete the picked topic and empty the form."""
-    outcome = editing.delete_topic(db_path(), st.session_state.get("topic_pick", NEW_TOPIC))
+    outcome = editing.delete_topic(db_path(), st.session_state.get("topic_pick", NEW_TOPIC), actor=signin.current())
     forget_cached()
     st.session_state["topic_pick"] = NEW_TOPIC
     for field in ("name", "query", "description"):
@@ -182,7 +188,7 @@ def add_feed_from_form() -> None:
     """Callback: add the feed typed into the Sources page's form."""
     ss = st.session_state
     outcome = editing.add_feed(db_path(), ss.get("feed_url", ""), ss.get("feed_outlet", ""),
-                               ss.get("feed_country", ""), ss.get("feed_language", ""))
+                               ss.get("feed_country", ""), ss.get("feed_language", ""), actor=signin.current())
     if outcome.ok:
         forget_cached()
         for key in ("feed_url", "feed_outlet", "feed_country", "feed_language"):
@@ -192,6 +198,72 @@ def add_feed_from_form() -> None:
 
 def import_uploaded_feeds(specs: list) -> None:
     """Callback: add the feeds of the uploaded feed list."""
-    outcome = editing.import_feed_list(db_path(), specs)
+    outcome = editing.import_feed_list(db_path(), specs, actor=signin.current())
     forget_cached()
     _say("_feed_outcome", outcome)
+
+
+# saved views and accounts --------------------------------------------------------------------------------------
+
+def save_current_view() -> None:
+    """Callback: save the sidebar's filters under the name typed."""
+    ss = st.session_state
+    filters, _ = read_filters()
+    outcome = saved.save(db_path(), ss.get("view_name", ""), filters, actor=signin.current())
+    if outcome.ok:
+        ss["view_name"] = ""
+    _say("_view_outcome", outcome)
+
+
+def open_saved_view(params: list[tuple[str, str]]) -> None:
+    """Callback: set the sidebar filters to a saved view's (the bound widgets then put them in the URL) and go to
+    the Articles page. A link would not do: inside a session the widgets' own values win over a link's params."""
+    grouped: dict[str, list[str]] = {}
+    for key, value in params:
+        grouped.setdefault(key, []).append(value)
+    try:
+        filters = Filters.from_params(grouped)
+    except QueryError as exc:
+        _say("_view_outcome", editing.Outcome(False, f"This view cannot be applied any more: {exc}"))
+        return
+    ss = st.session_state
+    ss["q"], ss["from"], ss["to"] = filters.q, filters.date_from, filters.date_to
+    for key, values in (("topic", filters.topics), ("category", filters.categories), ("country", filters.countries),
+                        ("source", filters.source_countries), ("outlet", filters.outlets), ("lang", filters.langs)):
+        ss[key] = list(values)
+    ss["_open_articles"] = True
+
+
+def delete_saved_view(view_id: int) -> None:
+    """Callback: delete a saved view (the owner's or, for an admin, anyone's)."""
+    _say("_view_outcome", saved.delete(db_path(), view_id, actor=signin.current()))
+
+
+def add_user_from_form() -> None:
+    """Callback: create the account typed into the Users page's form."""
+    ss = st.session_state
+    outcome = editing.add_user(db_path(), ss.get("new_user_name", ""), ss.get("new_user_password", ""),
+                               ss.get("new_user_role", "analyst"), actor=signin.current())
+    ss["new_user_password"] = ""
+    if outcome.ok:
+        ss["new_user_name"] = ""
+    _say("_user_outcome", outcome)
+
+
+def forget_user_role() -> None:
+    """Callback: another user picked, so the role control starts from that user's role."""
+    st.session_state.pop("user_role", None)
+
+
+def change_user(action: str) -> None:
+    """Callback: remove, change the role of, or reset the password of the account picked on the Users page."""
+    ss = st.session_state
+    name, actor = ss.get("user_pick", ""), signin.current()
+    if action == "remove":
+        outcome = editing.remove_user(db_path(), name, actor=actor)
+    elif action == "role":
+        outcome = editing.set_user_role(db_path(), name, ss.get("user_role") or "", actor=actor)
+    else:
+        outcome = editing.reset_password(db_path(), name, ss.get("user_password", ""), actor=actor)
+        ss["user_password"] = ""
+    _say("_user_outcome", outcome)

@@ -16,7 +16,7 @@ from collectors import feedlists, netguard
 from collectors.backfill import ArchiveError, backfill
 from collectors.collect import CollectorConfig, run_cycle, run_forever
 from collectors.tagging import retag, tag_lines
-from db import SchemaError, connect, default_db_path, topics, transaction
+from db import SchemaError, connect, default_db_path, topics, transaction, users
 from db.export import write_csv
 from db.filters import Filters, QueryError
 from newsradar import config
@@ -369,6 +369,62 @@ def cmd_config(args: argparse.Namespace) -> int:
     return 0
 
 
+
+# users (password sign-in) -----------------------------------------------------------------------------------
+
+def _new_password(args: argparse.Namespace) -> str:
+    """The password from one line of standard input (--password-stdin), or typed twice at a prompt."""
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    import getpass
+
+    first = getpass.getpass(f"password for {args.name}: ")
+    if getpass.getpass("again: ") != first:
+        raise CliError("the two passwords differ; nothing changed")
+    return first
+
+
+def cmd_users(args: argparse.Namespace) -> int:
+    conn = _db(args)
+    action = args.users_command
+    if action == "list":
+        for user in users.list_users(conn):
+            print(f"{user.role:<8} {user.name}  (created {user.created}, changed {user.updated})")
+    elif action == "add":
+        users.clean_name(args.name)   # a bad name or role is refused before the password is asked for
+        users.check_role(args.role)
+        user = users.add_user(conn, args.name, _new_password(args), args.role)
+        print(f"added {user.role} {user.name!r}")
+    elif action == "passwd":
+        if users.get_user(conn, args.name) is None:
+            raise CliError(f"no user called {args.name!r} (see 'newsradar users list')")
+        users.set_password(conn, args.name, _new_password(args))
+        print(f"new password set for {args.name!r}")
+    else:
+        users.remove_user(conn, args.name)
+        print(f"removed user {args.name!r}")
+    return 0
+
+
+def _add_users_parser(sub: argparse._SubParsersAction) -> None:
+    up = sub.add_parser("users", help="accounts for auth.mode = password").add_subparsers(
+        dest="users_command", required=True, metavar="ACTION")
+    p = up.add_parser("add", help="add an account (the password is asked for twice)")
+    p.add_argument("name")
+    p.add_argument("--role", default="analyst", help="admin or analyst (analyst)")
+    p.add_argument("--password-stdin", action="store_true", help="read the password from one line of stdin")
+    p.set_defaults(func=cmd_users)
+    p = up.add_parser("remove", help="delete an account (its saved views stay)")
+    p.add_argument("name")
+    p.set_defaults(func=cmd_users)
+    p = up.add_parser("list", help="every account with its role")
+    p.set_defaults(func=cmd_users)
+    p = up.add_parser("passwd", help="set a new password")
+    p.add_argument("name")
+    p.add_argument("--password-stdin", action="store_true", help="read the password from one line of stdin")
+    p.set_defaults(func=cmd_users)
+
+
 # parser ------------------------------------------------------------------------------------------------------
 
 def build_parser() -> argparse.ArgumentParser:
@@ -478,6 +534,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--docs", action="store_true", help="print every key with its meaning, as Markdown")
     p.set_defaults(func=cmd_config)
     _backup_parser(sub)
+    _add_users_parser(sub)
     return parser
 
 
@@ -487,7 +544,7 @@ def main(argv: list[str] | None = None) -> int:
         _apply_config(args)
         return args.func(args)
     except (CliError, config.ConfigError, SchemaError, QueryError, feedlists.FeedListError, ArchiveError,
-            topics.TopicError) as exc:
+            topics.TopicError, users.UserError) as exc:
         print(f"newsradar: error: {exc}", file=sys.stderr)
     except sqlite3.DatabaseError as exc:
         print(f"newsradar: database error: {exc}", file=sys.stderr)

@@ -21,6 +21,7 @@ from collectors.collect import CollectorConfig, run_cycle
 from collectors.feedlists import FeedSpec, import_feeds
 from collectors.fetch import fetch, make_client
 from dashboard import editing
+from dashboard.access import LOCAL
 from db import connect
 from newsradar.cli import main
 
@@ -161,7 +162,7 @@ def test_feeds_import_keeps_the_public_feeds_and_names_each_refused_one(capsys, 
 
 @pytest.mark.parametrize("url, says", REFUSED_FORMS[:14])
 def test_dashboard_add_feed_form_refuses_a_private_address(db_path, url, says):
-    outcome = editing.add_feed(db_path, url, "Intranet")
+    outcome = editing.add_feed(db_path, url, "Intranet", actor=LOCAL)
     assert not outcome.ok and outcome.text.startswith("Refused ") and says in outcome.text
     assert feeds(db_path) == []
 
@@ -169,16 +170,16 @@ def test_dashboard_add_feed_form_refuses_a_private_address(db_path, url, says):
 def test_dashboard_feed_list_upload_imports_only_public_feeds(db_path):
     specs = [FeedSpec("https://93.184.215.14/rss", "Public"), FeedSpec("http://10.1.1.1/rss", "Intranet"),
              FeedSpec("http://2130706433/rss", "Loopback")]
-    outcome = editing.import_feed_list(db_path, specs)
+    outcome = editing.import_feed_list(db_path, specs, actor=LOCAL)
     assert outcome.ok and outcome.text.startswith("Imported 1 feeds: 1 new")
     assert "Refused 2: http://10.1.1.1/rss: 10.1.1.1 is a private-network address" in outcome.text
     assert [row[0] for row in feeds(db_path)] == ["https://93.184.215.14/rss"]
-    assert not editing.import_feed_list(db_path, specs[1:]).ok
+    assert not editing.import_feed_list(db_path, specs[1:], actor=LOCAL).ok
 
 
 def test_dashboard_allows_private_feeds_when_configured(monkeypatch, db_path):
     monkeypatch.setenv("NEWSRADAR_ALLOW_PRIVATE", "1")
-    assert editing.add_feed(db_path, "http://192.168.1.1/rss").ok
+    assert editing.add_feed(db_path, "http://192.168.1.1/rss", actor=LOCAL).ok
     assert [row[0] for row in feeds(db_path)] == ["http://192.168.1.1/rss"]
 
 

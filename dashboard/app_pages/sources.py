@@ -35,6 +35,10 @@ else:
             "url": st.column_config.LinkColumn("Feed URL")})
     st.caption(f"The sparkline covers the {WINDOW_DAYS} days up to the newest stored article.")
 
+if not state.user().is_admin:
+    st.caption("Admins add feeds and import feed lists.")
+    st.stop()
+
 add, upload = st.columns(2)
 with add.form("add_feed", clear_on_submit=False, border=True):
     st.markdown("**Add a feed**")

@@ -21,6 +21,10 @@ else:
         "name": "Topic", "articles": st.column_config.NumberColumn("Articles", format="localized"),
         "query": st.column_config.TextColumn("Query", width="large"), "description": "Description"})
 
+if not state.user().is_admin:
+    st.caption("Admins create, edit and delete topics.")
+    st.stop()
+
 picked = st.selectbox("Create or edit", [state.NEW_TOPIC, *table["name"]], key="topic_pick",
                       on_change=state.load_topic_draft, format_func=lambda n: n or "(new topic)")
 with st.container(border=True):

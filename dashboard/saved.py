@@ -1,0 +1,104 @@
+"""The Saved views page's logic: save, list, describe in words, link, delete (no Streamlit here)."""
+
+from __future__ import annotations
+
+import os
+from contextlib import closing
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from dashboard.access import Identity
+from dashboard.editing import Outcome
+from dashboard.labels import category_label, country_label, language_label
+from db import connect
+from db import views as view_store
+from db.filters import Filters, QueryError
+
+
+@dataclass(frozen=True)
+class ViewRow:
+    id: int
+    name: str
+    owner: str
+    created: str
+    words: str                          # the filters in words
+    params: list[tuple[str, str]]       # the link's query parameters
+    usable: bool                        # False: the stored filters no longer parse (no link then)
+    deletable: bool                     # by the user looking at the list
+
+
+def describe(filters: Filters) -> str:
+    """'text “karabakh”; countries in the story: Azerbaijan (AZ); from 2023-09-15 to 2023-09-30', or 'everything'."""
+    parts = []
+    if filters.q:
+        parts.append(f"text “{filters.q}”")
+    for label, values, show in (("topics", filters.topics, str), ("category", filters.categories, category_label),
+                                ("countries in the story", filters.countries, country_label),
+                                ("source countries", filters.source_countries, country_label),
+                                ("outlets", filters.outlets, str), ("language", filters.langs, language_label)):
+        if values:
+            parts.append(f"{label}: " + ", ".join(show(v) for v in values))
+    if filters.date_from or filters.date_to:
+        parts.append(" ".join(p for p in (filters.date_from and f"from {filters.date_from}",
+                                          filters.date_to and f"to {filters.date_to}") if p))
+    return "; ".join(parts) or "everything (no filters)"
+
+
+def link_params(filters: Filters) -> list[tuple[str, str]]:
+    """The URL query parameters that reproduce `filters` (lists repeated: country=AZ&country=UA)."""
+    pairs = []
+    for key, value in filters.to_params().items():
+        pairs.extend((key, v) for v in (value if isinstance(value, list) else [value]))
+    return pairs
+
+
+def query_string(filters: Filters) -> str:
+    """`country=AZ&q=karabakh+OR+%22lachin%22`: the URL-encoded link parameters."""
+    return query_string_of(link_params(filters))
+
+
+def query_string_of(params: list[tuple[str, str]]) -> str:
+    """link_params() URL-encoded: every character that means something in a URL is escaped."""
+    return urlencode(params)
+
+
+def save(path: str | os.PathLike, name: str, filters: Filters | None, *, actor: Identity | None) -> Outcome:
+    """Save the current filters under `name` for the team."""
+    if actor is None:
+        return Outcome(False, "Sign in to save views.")
+    if filters is None:
+        return Outcome(False, "These filters cannot be applied, so they cannot be saved; fix them first.")
+    try:
+        with closing(connect(path)) as conn:
+            view = view_store.save_view(conn, name, actor.name, filters)
+    except view_store.ViewError as exc:
+        return Outcome(False, f"Cannot save the view: {exc}.")
+    return Outcome(True, f"Saved the view “{view.name}”.")
+
+
+def delete(path: str | os.PathLike, view_id: int, *, actor: Identity | None) -> Outcome:
+    """Delete a view: its owner or an admin."""
+    if actor is None:
+        return Outcome(False, "Sign in to delete views.")
+    try:
+        with closing(connect(path)) as conn:
+            view = view_store.delete_view(conn, view_id, actor.name, actor.is_admin)
+    except view_store.ViewError as exc:
+        return Outcome(False, f"Cannot delete the view: {exc}.")
+    return Outcome(True, f"Deleted the view “{view.name}”.")
+
+
+def rows(path: str | os.PathLike, viewer: Identity) -> list[ViewRow]:
+    """Every saved view as the list shows it to `viewer`."""
+    with closing(connect(path)) as conn:
+        views = view_store.list_views(conn)
+    out = []
+    for view in views:
+        try:
+            filters = view.filters
+            words, params, usable = describe(filters), link_params(filters), True
+        except QueryError as exc:   # e.g. a change to the query language made an old view invalid
+            words, params, usable = f"(cannot be applied any more: {exc})", [], False
+        out.append(ViewRow(view.id, view.name, view.owner, view.created, words, params, usable,
+                           viewer.is_admin or view.owner == viewer.name))
+    return out
