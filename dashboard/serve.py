@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import os
 import sys
+import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
+from dashboard.access import oidc_secrets
 from newsradar.config import Config
 
 APP = Path(__file__).with_name("app.py")
@@ -25,4 +30,26 @@ def streamlit_command(port: int = DEFAULT_PORT, config: Config | None = None) ->
             command += ["--server.allowedHosts", host]
         if config["server.base_url_path"]:
             command += ["--server.baseUrlPath", config["server.base_url_path"]]
+        if config["auth.mode"] == "oidc":
+            command += ["--secrets.files", str(write_oidc_secrets(config))]
     return command
+
+
+def streamlit_env(environ: Mapping[str, str]) -> dict[str, str]:
+    """The dashboard's environment: the peer address is the connection's own, never one from X-Forwarded-For.
+
+    The web server would otherwise take the client address a local nginx forwards, and proxy sign-in
+    (auth.trusted_proxies) must judge the proxy that actually connected.
+    """
+    return {**environ, "FORWARDED_ALLOW_IPS": ""}
+
+
+def write_oidc_secrets(config: Config) -> Path:
+    """Streamlit's secrets.toml with the [auth] table for st.login, readable by this user only."""
+    folder = Path(tempfile.mkdtemp(prefix="newsradar-secrets-"))   # mode 0700
+    path = folder / "secrets.toml"
+    lines = ["[auth]", *(f"{key} = {json.dumps(value)}" for key, value in oidc_secrets(config).items())]
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write("\n".join(lines) + "\n")
+    return path

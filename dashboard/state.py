@@ -16,6 +16,7 @@ from dashboard.labels import md_escape
 from db import default_db_path
 from db.filters import Filters, QueryError
 from db.topics import Topic
+from newsradar import health
 
 CACHE_TTL_S = 60          # new articles show within a minute; cached results are shared by every session
 LIST_KEYS = ("topic", "category", "country", "source", "outlet", "lang")   # the URL contract's repeatable params
@@ -44,6 +45,13 @@ def run(function_name: str, path: str, filters: Filters | None, /, **kwargs: Any
     function: Callable = getattr(queries, function_name)
     with closing(queries.open_db(path)) as conn:
         return function(conn, filters, **kwargs) if filters is not None else function(conn, **kwargs)
+
+
+@st.cache_data(ttl=10, show_spinner=False)
+def service_health(path: str) -> dict[str, Any]:
+    """newsradar.health.report on the app's database, refreshed every 10 s."""
+    with closing(queries.open_db(path)) as conn:
+        return health.report(conn)
 
 
 def query(name: str, filters: Filters | None = None, /, **kwargs: Any) -> Any:

@@ -323,9 +323,9 @@ def _backup_parser(sub: argparse._SubParsersAction) -> None:
 
 def cmd_dashboard(args: argparse.Namespace) -> int:
     """Replace this process with `streamlit run dashboard/app.py` (production flags); --db goes as NEWSRADAR_DB."""
-    from dashboard.serve import streamlit_command
+    from dashboard.serve import streamlit_command, streamlit_env
 
-    env = dict(os.environ)
+    env = streamlit_env(os.environ)
     if args.db:
         env["NEWSRADAR_DB"] = str(Path(args.db).resolve())
     command = streamlit_command(args.port or args.config["server.port"], args.config)

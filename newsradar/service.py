@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from dashboard.serve import streamlit_command
+from dashboard.serve import streamlit_command, streamlit_env
 from db import connect
 from newsradar import health
 from newsradar.config import Config
@@ -37,6 +37,7 @@ POLL_S = 0.2
 class Child:
     name: str
     command: list[str]
+    env: dict[str, str] | None = None
     proc: subprocess.Popen | None = None
     started: dt.datetime | None = None
     started_at: float = 0.0             # monotonic
@@ -97,7 +98,7 @@ class Supervisor:
         """Start a child that is due, or note one that died and schedule its restart."""
         if child.proc is None:
             if now >= child.next_start and self.stop_signal is None:
-                child.proc = subprocess.Popen(child.command)
+                child.proc = subprocess.Popen(child.command, env=child.env)
                 child.started, child.started_at = dt.datetime.now(dt.UTC), now
             return
         status = child.proc.poll()
@@ -137,7 +138,8 @@ def children(config: Config, db: Path, port: int) -> list[Child]:
     newsradar = [sys.executable, "-m", "newsradar", "--db", str(db)]
     collector = [*newsradar, "collect", "--concurrency", str(config["collector.concurrency"]),
                  "--per-host", str(config["collector.per_host"]), "--deadline", str(config["collector.deadline_s"])]
-    return [Child("collector", collector), Child("dashboard", streamlit_command(port, config))]
+    dashboard = Child("dashboard", streamlit_command(port, config), streamlit_env(os.environ))
+    return [Child("collector", collector), dashboard]
 
 
 # the health endpoint -----------------------------------------------------------------------------------------

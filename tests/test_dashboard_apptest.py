@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from contextlib import closing
 from pathlib import Path
@@ -9,10 +10,11 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard import queries
+from dashboard import queries, state
 from dashboard.testing import add_articles, build_sample_db
 from db import connect
 from db.filters import Filters
+from newsradar import health
 
 APP = Path(__file__).resolve().parents[1] / "dashboard" / "app.py"
 PAGES = ["coverage", "countries", "articles", "topics", "sources"]
@@ -201,3 +203,16 @@ def test_sources_import_an_opml_file(tmp_path, monkeypatch):
     at.button(key="import_feeds").click().run()
     assert "Imported 2 feeds: 2 new" in plain(no_errors(at).success[0])
     assert int(at.metric[0].value) == before + 2
+
+
+def test_sources_tells_whether_the_service_and_its_collector_are_running(tmp_path, monkeypatch):
+    db = build_sample_db(tmp_path / "service.db", every=400)
+    at = no_errors(app(db, monkeypatch, "sources"))
+    assert "Service: newsradar serve has never run" in plain(at.info[0])
+    with closing(connect(db)) as conn:
+        run = health.start_run(conn, pid=1)
+        health.beat(conn, run, collector_pid=2, collector_started=dt.datetime.now(dt.UTC), restarts=1)
+    state.service_health.clear()   # the page refreshes it every 10 s
+    at = no_errors(app(db, monkeypatch, "sources"))
+    shown = plain(at.success[0])
+    assert "the collector is running" in shown and "Last article stored: 20" in shown

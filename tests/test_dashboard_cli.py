@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import sys
+import tomllib
+from pathlib import Path
 
 from dashboard.serve import APP, streamlit_command
 from newsradar import cli, config
@@ -31,3 +33,25 @@ def test_dashboard_takes_the_server_settings_from_the_config_file(monkeypatch, t
     args = calls[0]
     assert args[args.index("--server.port") + 1] == "9100" and args[args.index("--server.address") + 1] == "0.0.0.0"
     assert [args[i + 1] for i, a in enumerate(args) if a == "--server.allowedHosts"] == ["news.example.org"]
+
+
+def test_oidc_mode_hands_streamlit_a_private_secrets_file(tmp_path):
+    settings = tmp_path / "newsradar.toml"
+    settings.write_text('[auth]\nmode = "oidc"\noidc_provider_url = "https://id.example.org/.well-known/openid-'
+                        'configuration"\noidc_client_id = "newsradar"\noidc_client_secret = "s3cr\\"et"\n'
+                        'oidc_redirect_uri = "https://news.example.org/oauth2callback"\ncookie_secret = "c" \n')
+    args = streamlit_command(8501, config.load(settings, environ={}))
+    secrets = Path(args[args.index("--secrets.files") + 1])
+    assert secrets.stat().st_mode & 0o077 == 0, "other users can read the secrets"
+    auth = tomllib.loads(secrets.read_text())["auth"]
+    assert auth == {"redirect_uri": "https://news.example.org/oauth2callback", "cookie_secret": "c",
+                    "client_id": "newsradar", "client_secret": 's3cr"et',
+                    "server_metadata_url": "https://id.example.org/.well-known/openid-configuration"}
+
+
+def test_the_dashboard_judges_the_peer_that_connected_not_x_forwarded_for(monkeypatch, tmp_path):
+    calls = []
+    monkeypatch.setattr(os, "execve", lambda path, args, env: calls.append(env))
+    monkeypatch.setenv("FORWARDED_ALLOW_IPS", "*")
+    assert cli.main(["--db", str(tmp_path / "x.db"), "dashboard"]) == 0
+    assert calls[0]["FORWARDED_ALLOW_IPS"] == ""

@@ -6,7 +6,8 @@ from dashboard import saved, state
 
 st.title("Saved views")
 st.caption("A view is a named set of sidebar filters, shared with the whole team. Open sets the filters and "
-           "shows its articles; the link under each view, after the dashboard's address, does the same.")
+           "shows its articles here; Link opens it in a new tab, and the address under each view, after the "
+           "dashboard's, is the view to share.")
 if st.session_state.pop("_open_articles", False):   # set by the Open button's callback
     # {} rather than None: the filter params are bound to the sidebar widgets, which write them back themselves
     st.switch_page("app_pages/articles.py", query_params={})
@@ -32,7 +33,10 @@ for view in views:
         # user text, shown as text (markdown would turn a name like "see http://…" into a link)
         title.text(f"{view.name}\n{view.words}\nsaved by {view.owner}, {view.created} UTC")
         if view.usable:
-            title.code(f"articles?{saved.query_string_of(view.params)}", language=None, wrap_lines=True)
+            link = f"articles?{saved.query_string_of(view.params)}"
+            title.code(link, language=None, wrap_lines=True)
+            # a new tab is a new session, where the link's params set the sidebar (they lose to it in this one)
+            actions.link_button("Link", link, icon=":material/link:", help="Open the view in a new tab")
             actions.button("Open", key=f"open_view_{view.id}", icon=":material/open_in_new:", type="primary",
                            on_click=state.open_saved_view, args=(view.params,))
         if view.deletable:
