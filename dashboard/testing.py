@@ -6,8 +6,13 @@ import datetime as dt
 import gzip
 import itertools
 import os
+import socket
 import sqlite3
-from collections.abc import Iterable
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from collectors import feedlists
@@ -64,3 +69,42 @@ def log_fetches(conn: sqlite3.Connection, feed_url: str, day: str, outcomes: Ite
                          "error) VALUES (?, ?, 100, ?, ?, ?, ?)",
                          (feed_id, f"{day} {hour:02d}:00:00", 200 if outcome != "error" else None, outcome,
                           "timeout" if outcome == "error" else None, "timed out" if outcome == "error" else None))
+
+
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_up(url: str, proc: subprocess.Popen, log: Path, timeout: float = 60) -> None:
+    """Poll `url` until it answers 200; RuntimeError with the log if the process ends or time runs out."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"{url} did not come up: {log.read_text(errors='replace')[-3000:]}")
+        time.sleep(0.2)
+
+
+@contextmanager
+def running(command: list[str], env: dict[str, str], log: Path, ready_url: str) -> Iterator[subprocess.Popen]:
+    """`command` running with its output in `log` until the block ends (SIGTERM, then SIGKILL after 15 s)."""
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        wait_until_up(ready_url, proc, log)
+        yield proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -15,18 +15,13 @@ from pathlib import Path
 import pytest
 
 from collectors.feedlists import read_opml
+from dashboard.testing import free_port
 from db import connect
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 DATA = SHARED / "data"
 REPLAY = SHARED / "tools" / "replay_server.py"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Replay:
@@ -115,3 +110,55 @@ def _isolated_env(monkeypatch, tmp_path):
     monkeypatch.setenv("NEWSRADAR_ALLOW_PRIVATE", "1")
     # a test that forgets --db must not touch the user's real database
     monkeypatch.setenv("NEWSRADAR_DB", str(tmp_path / "default.db"))
+
+
+# the browser: Debian's chromium driven by Playwright (make test installs both) ---------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh tab; any JavaScript dialog (alert, confirm) fails the test."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    tab = context.new_page()
+    dialogs: list[str] = []
+
+    def on_dialog(dialog):
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    tab.on("dialog", on_dialog)
+    yield tab
+    context.close()
+    assert dialogs == [], f"a dialog opened: {dialogs}"
+
+
+def settle(tab) -> None:
+    """Wait for the rerun an interaction started (if any) to finish, as Streamlit's own e2e tests do."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    with contextlib.suppress(PlaywrightTimeout):
+        tab.wait_for_selector("[data-testid=stApp][data-test-script-state=running]", timeout=1000)
+    tab.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]", timeout=60_000)
+    tab.wait_for_timeout(300)
+
+
+def open_page(tab, base: str, path: str) -> None:
+    """Load a page of the app, wait for its script to finish, and fail on any exception box."""
+    tab.goto(base + path)
+    tab.wait_for_selector("[data-testid=stApp][data-test-connection-state=CONNECTED]", timeout=60_000)
+    settle(tab)
+    assert tab.get_by_test_id("stException").count() == 0, tab.get_by_test_id("stException").all_inner_texts()

@@ -10,38 +10,22 @@ import csv
 import io
 import os
 import re
-import socket
-import subprocess
-import time
-import urllib.request
-from contextlib import closing, suppress
+from contextlib import closing
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from conftest import open_page, settle
 from PIL import Image
 
 from dashboard import queries
 from dashboard.serve import streamlit_command
-from dashboard.testing import add_articles, build_sample_db, log_fetches
+from dashboard.testing import add_articles, build_sample_db, free_port, log_fetches, running
 from db import connect
 from db.filters import Filters
 
-playwright_api = pytest.importorskip("playwright.sync_api")
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
 HOSTILE = ["<script>alert(1)</script> zqxmarker", "<img src=x onerror=alert(1)> zqxmarker"]
-
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian chromium (make test installs it)")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -60,71 +44,10 @@ def server(db: Path, tmp_path_factory):
     """`streamlit run dashboard/app.py` with the production flags; its base URL once /_stcore/health says ok."""
     port = free_port()
     log = tmp_path_factory.mktemp("server") / "streamlit.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(streamlit_command(port), env={**os.environ, "NEWSRADAR_DB": str(db)}, stdout=out,
-                                stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
-                    if response.read() == b"ok":
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"streamlit did not start: {log.read_text(errors='replace')}")
-            time.sleep(0.2)
+    with running(streamlit_command(port), {**os.environ, "NEWSRADAR_DB": str(db)}, log, f"{base}/_stcore/health"):
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
     assert "Traceback" not in log.read_text(errors="replace")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with playwright_api.sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page(browser):
-    """A fresh tab; any JavaScript dialog (alert, confirm) fails the test."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
-    tab = context.new_page()
-    dialogs: list[str] = []
-
-    def on_dialog(dialog):
-        dialogs.append(dialog.message)
-        dialog.dismiss()
-
-    tab.on("dialog", on_dialog)
-    yield tab
-    context.close()
-    assert dialogs == [], f"a dialog opened: {dialogs}"
-
-
-def settle(tab) -> None:
-    """Wait for the rerun an interaction started (if any) to finish, as Streamlit's own e2e tests do."""
-    with suppress(playwright_api.TimeoutError):
-        tab.wait_for_selector("[data-testid=stApp][data-test-script-state=running]", timeout=1000)
-    tab.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]", timeout=60_000)
-    tab.wait_for_timeout(300)
-
-
-def open_page(tab, base: str, path: str) -> None:
-    tab.goto(base + path)
-    tab.wait_for_selector("[data-testid=stApp][data-test-connection-state=CONNECTED]", timeout=60_000)
-    settle(tab)
-    assert tab.get_by_test_id("stException").count() == 0, tab.get_by_test_id("stException").all_inner_texts()
 
 
 def shown_count(tab) -> int:
