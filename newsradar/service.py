@@ -138,7 +138,8 @@ def children(config: Config, db: Path, port: int) -> list[Child]:
     newsradar = [sys.executable, "-m", "newsradar", "--db", str(db)]
     collector = [*newsradar, "collect", "--concurrency", str(config["collector.concurrency"]),
                  "--per-host", str(config["collector.per_host"]), "--deadline", str(config["collector.deadline_s"])]
-    dashboard = Child("dashboard", streamlit_command(port, config), streamlit_env(os.environ))
+    dashboard = Child("dashboard", streamlit_command(port, config),
+                      streamlit_env({**os.environ, "NEWSRADAR_DB": str(db)}))
     return [Child("collector", collector), dashboard]
 
 
