@@ -110,6 +110,8 @@ def _isolated_env(monkeypatch, tmp_path):
     monkeypatch.setenv("NEWSRADAR_ALLOW_PRIVATE", "1")
     # a test that forgets --db must not touch the user's real database
     monkeypatch.setenv("NEWSRADAR_DB", str(tmp_path / "default.db"))
+    # no settings file but the test's own (the CLI's --config also sets this variable for the children it starts)
+    monkeypatch.setenv("NEWSRADAR_CONFIG", str(tmp_path / "absent-newsradar.toml"))
 
 
 # the browser: Debian's chromium driven by Playwright (make test installs both) ---------------------------------
