@@ -121,7 +121,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-backg
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")   # not longer: Playwright's event loop would stop asyncio.run in later tests
 def browser():
     from playwright.sync_api import sync_playwright
 
