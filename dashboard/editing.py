@@ -6,6 +6,8 @@ Every change takes the signed-in `actor` and refuses one who is not an admin, wh
 from __future__ import annotations
 
 import os
+import sqlite3
+from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass
 
@@ -95,51 +97,42 @@ def import_feed_list(path: str | os.PathLike, specs: list[feedlists.FeedSpec], a
 
 # accounts (password mode) -------------------------------------------------------------------------------------
 
-def add_user(path: str | os.PathLike, name: str, password: str, role: str, *, actor: Identity | None) -> Outcome:
-    """Create an account."""
-    if refused := _refused(actor, "add users"):
+def _change_accounts(path: str | os.PathLike, actor: Identity | None, doing: str, failed: str,
+                     change: Callable[[sqlite3.Connection], object], done: str) -> Outcome:
+    """Run `change` as `actor` (admins only): the refusal, the failure as "`failed`: why.", or `done`."""
+    if refused := _refused(actor, doing):
         return refused
     try:
         with closing(connect(path)) as conn:
-            user = user_store.add_user(conn, name, password, role)
+            change(conn)
     except user_store.UserError as exc:
-        return Outcome(False, f"Cannot add the user: {exc}.")
-    return Outcome(True, f"Added {user.name} as {user.role}.")
+        return Outcome(False, f"{failed}: {exc}.")
+    return Outcome(True, done)
+
+
+def add_user(path: str | os.PathLike, name: str, password: str, role: str, *, actor: Identity | None) -> Outcome:
+    """Create an account."""
+    return _change_accounts(path, actor, "add users", "Cannot add the user",
+                            lambda conn: user_store.add_user(conn, name, password, role),
+                            f"Added {name.strip()} as {role}.")
 
 
 def remove_user(path: str | os.PathLike, name: str, *, actor: Identity | None) -> Outcome:
     """Delete an account (not one's own: an admin would lock themselves out mid-session)."""
-    if refused := _refused(actor, "remove users"):
-        return refused
-    if actor is not None and name == actor.name:
+    if actor is not None and actor.role == "admin" and name == actor.name:
         return Outcome(False, "You cannot remove your own account; another admin can.")
-    try:
-        with closing(connect(path)) as conn:
-            user_store.remove_user(conn, name)
-    except user_store.UserError as exc:
-        return Outcome(False, f"Cannot remove the user: {exc}.")
-    return Outcome(True, f"Removed {name}.")
+    return _change_accounts(path, actor, "remove users", "Cannot remove the user",
+                            lambda conn: user_store.remove_user(conn, name), f"Removed {name}.")
 
 
 def set_user_role(path: str | os.PathLike, name: str, role: str, *, actor: Identity | None) -> Outcome:
     """Make an account admin or analyst."""
-    if refused := _refused(actor, "change roles"):
-        return refused
-    try:
-        with closing(connect(path)) as conn:
-            user_store.set_role(conn, name, role)
-    except user_store.UserError as exc:
-        return Outcome(False, f"Cannot change the role: {exc}.")
-    return Outcome(True, f"{name} is now {role}.")
+    return _change_accounts(path, actor, "change roles", "Cannot change the role",
+                            lambda conn: user_store.set_role(conn, name, role), f"{name} is now {role}.")
 
 
 def reset_password(path: str | os.PathLike, name: str, password: str, *, actor: Identity | None) -> Outcome:
     """Give an account a new password."""
-    if refused := _refused(actor, "reset passwords"):
-        return refused
-    try:
-        with closing(connect(path)) as conn:
-            user_store.set_password(conn, name, password)
-    except user_store.UserError as exc:
-        return Outcome(False, f"Cannot reset the password: {exc}.")
-    return Outcome(True, f"New password set for {name}.")
+    return _change_accounts(path, actor, "reset passwords", "Cannot reset the password",
+                            lambda conn: user_store.set_password(conn, name, password),
+                            f"New password set for {name}.")

@@ -9,19 +9,23 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import closing
 from html import unescape
 from pathlib import Path
 
 import pytest
 
 from collectors.feedlists import read_opml
-from dashboard.testing import free_port
-from db import connect
+from dashboard.testing import add_articles, build_sample_db, free_port
+from db import connect, users
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 DATA = SHARED / "data"
 REPLAY = SHARED / "tools" / "replay_server.py"
+APP = REPO / "dashboard" / "app.py"
+SECRET_TITLE = "Zqxsecret headline about Azerbaijan"
+TEAM = (("ada", "admin"), ("ann", "analyst"), ("otto", "analyst"))   # passwords: "<name>-password"
 
 
 class Replay:
@@ -164,3 +168,41 @@ def open_page(tab, base: str, path: str) -> None:
     tab.wait_for_selector("[data-testid=stApp][data-test-connection-state=CONNECTED]", timeout=60_000)
     settle(tab)
     assert tab.get_by_test_id("stException").count() == 0, tab.get_by_test_id("stException").all_inner_texts()
+
+
+# the app: streamlit.testing.v1.AppTest on real databases -------------------------------------------------------
+
+def run_app(db: Path, monkeypatch, page: str = "coverage", params: dict | None = None, **settings: str):
+    """The app on `page` against `db`, with settings as NEWSRADAR_<KEY> variables (auth_mode="password"), run once."""
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("NEWSRADAR_DB", str(db))
+    for key, value in settings.items():
+        monkeypatch.setenv(f"NEWSRADAR_{key.upper()}", value)
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    for key, value in (params or {}).items():
+        at.query_params[key] = value
+    at.switch_page(f"app_pages/{page}.py")
+    return at.run()
+
+
+def no_errors(at):
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def plain(element) -> str:
+    """An alert's text as shown: the markdown escapes that keep feed and user text inert removed."""
+    return re.sub(r"\\(.)", r"\1", element.value)
+
+
+@pytest.fixture(scope="module")
+def team_sample(tmp_path_factory) -> Path:
+    """A small database with a secret headline and the TEAM's accounts."""
+    path = build_sample_db(tmp_path_factory.mktemp("team") / "team.db", every=200)
+    with closing(connect(path)) as conn:
+        add_articles(conn, "http://feeds.bbci.co.uk/news/rss.xml",
+                     [(SECRET_TITLE, "https://www.bbc.co.uk/news/zqx1", "2023-09-20 10:00:00")])
+        for name, role in TEAM:
+            users.add_user(conn, name, f"{name}-password", role)
+    return path

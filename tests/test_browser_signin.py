@@ -7,34 +7,18 @@ from __future__ import annotations
 
 import os
 import sys
-from contextlib import closing
 from pathlib import Path
 
-import pytest
-from conftest import open_page, settle
+from conftest import SECRET_TITLE, open_page, settle
 
-from dashboard.testing import add_articles, build_sample_db, free_port, running
-from db import connect, users
-
-TITLE = "Zqxsecret headline about Azerbaijan"
-
-
-@pytest.fixture(scope="module")
-def team_db(tmp_path_factory) -> Path:
-    path = build_sample_db(tmp_path_factory.mktemp("team") / "team.db", every=200)
-    with closing(connect(path)) as conn:
-        add_articles(conn, "http://feeds.bbci.co.uk/news/rss.xml",
-                     [(TITLE, "https://www.bbc.co.uk/news/secret-1", "2023-09-20 10:00:00")])
-        users.add_user(conn, "ann", "correct horse battery", "admin")
-        users.add_user(conn, "bo", "analyst password 1", "analyst")
-    return path
+from dashboard.testing import free_port, running
 
 
 def serve(db: Path, tmp_path: Path, mode: str):
     """`newsradar serve` with auth.mode = `mode`, until the block ends; yields the dashboard's base URL."""
     port, health_port = free_port(), free_port()
     settings = tmp_path / f"{mode}.toml"
-    settings.write_text(f'db = "{db}"\n[auth]\nmode = "{mode}"\nadmins = ["ann@example.org"]\n')
+    settings.write_text(f'db = "{db}"\n[auth]\nmode = "{mode}"\nadmins = ["ada@example.org"]\n')
     command = [sys.executable, "-m", "newsradar", "--config", str(settings), "serve", "--port", str(port),
                "--health-port", str(health_port)]
     base = f"http://127.0.0.1:{port}"
@@ -49,8 +33,8 @@ def sign_in(tab, name: str, password: str) -> None:
     settle(tab)
 
 
-def test_password_sign_in_in_a_real_browser(team_db, tmp_path, page):
-    server, base = serve(team_db, tmp_path, "password")
+def test_password_sign_in_in_a_real_browser(team_sample, tmp_path, page):
+    server, base = serve(team_sample, tmp_path, "password")
     with server:
         open_page(page, base, "/articles?q=zqxsecret")
         body = page.locator("body").inner_text()
@@ -58,24 +42,24 @@ def test_password_sign_in_in_a_real_browser(team_db, tmp_path, page):
         assert page.get_by_text("Zqxsecret").count() == 0
         assert page.get_by_text("Search titles and descriptions").count() == 0, "the sidebar shows before sign-in"
 
-        sign_in(page, "bo", "wrong password")
+        sign_in(page, "ann", "wrong password")
         assert page.get_by_text("Wrong name or password").count() == 1
         assert page.get_by_text("Zqxsecret").count() == 0
 
         page.wait_for_timeout(2500)   # the slow-down after one failure
-        sign_in(page, "bo", "analyst password 1")
+        sign_in(page, "ann", "ann-password")
         page.get_by_role("heading", name="1 matching articles").wait_for(timeout=30_000)
-        page.get_by_text(TITLE).wait_for(state="attached", timeout=30_000)   # a cell of the articles table
-        assert page.get_by_text("Signed in as bo (analyst)").is_visible()
+        page.get_by_text(SECRET_TITLE).wait_for(state="attached", timeout=30_000)   # a cell of the articles table
+        assert page.get_by_text("Signed in as ann (analyst)").is_visible()
 
         open_page(page, base, "/sources")   # a new page load is a new session: signed out again
-        sign_in(page, "bo", "analyst password 1")
+        sign_in(page, "ann", "ann-password")
         page.get_by_role("heading", name="Sources").wait_for(timeout=30_000)
         assert page.get_by_text("Add a feed").count() == 0, "an analyst sees the admin form"
 
 
-def test_proxy_sign_in_takes_the_header_from_the_proxy(team_db, tmp_path, browser):
-    server, base = serve(team_db, tmp_path, "proxy")
+def test_proxy_sign_in_takes_the_header_from_the_proxy(team_sample, tmp_path, browser):
+    server, base = serve(team_sample, tmp_path, "proxy")
     with server:
         anonymous = browser.new_context().new_page()
         open_page(anonymous, base, "/articles?q=zqxsecret")
@@ -83,9 +67,9 @@ def test_proxy_sign_in_takes_the_header_from_the_proxy(team_db, tmp_path, browse
         assert anonymous.get_by_text("Zqxsecret").count() == 0
 
         # what oauth2-proxy in front of the dashboard adds to every request, the WebSocket's included
-        admin = browser.new_context(extra_http_headers={"X-Forwarded-Email": "ann@example.org"}).new_page()
+        admin = browser.new_context(extra_http_headers={"X-Forwarded-Email": "ada@example.org"}).new_page()
         open_page(admin, base, "/articles?q=zqxsecret")
         admin.get_by_role("heading", name="1 matching articles").wait_for(timeout=30_000)
-        assert admin.get_by_text("Signed in as ann@example.org (admin)").is_visible()
+        assert admin.get_by_text("Signed in as ada@example.org (admin)").is_visible()
         open_page(admin, base, "/sources")
         assert admin.get_by_text("Add a feed").count() == 1, "the admin named in auth.admins gets the admin form"

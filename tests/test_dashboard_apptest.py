@@ -8,6 +8,7 @@ from contextlib import closing
 from pathlib import Path
 
 import pytest
+from conftest import no_errors, plain, run_app
 from streamlit.testing.v1 import AppTest
 
 from dashboard import queries, state
@@ -16,7 +17,6 @@ from db import connect
 from db.filters import Filters
 from newsradar import health
 
-APP = Path(__file__).resolve().parents[1] / "dashboard" / "app.py"
 PAGES = ["coverage", "countries", "articles", "topics", "sources"]
 
 
@@ -30,23 +30,8 @@ def sample_db(tmp_path_factory) -> Path:
 
 
 def app(db: Path, monkeypatch, page: str = "coverage", params: dict | None = None) -> AppTest:
-    """The app on `page` against `db`, run once."""
-    monkeypatch.setenv("NEWSRADAR_DB", str(db))
-    at = AppTest.from_file(str(APP), default_timeout=60)
-    for key, value in (params or {}).items():
-        at.query_params[key] = value
-    at.switch_page(f"app_pages/{page}.py")
-    return at.run()
-
-
-def no_errors(at: AppTest) -> AppTest:
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def plain(element) -> str:
-    """An alert's text as shown: the markdown escapes that keep feed and user text inert removed."""
-    return re.sub(r"\\(.)", r"\1", element.value)
+    """The app on `page` against `db` (no sign-in), run once."""
+    return run_app(db, monkeypatch, page, params)
 
 
 def shown_count(at: AppTest) -> int:

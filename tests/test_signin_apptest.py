@@ -8,62 +8,26 @@ from pathlib import Path
 from urllib.parse import parse_qs
 
 import pytest
+from conftest import SECRET_TITLE, no_errors, plain, run_app
 from streamlit.testing.v1 import AppTest
 
 from dashboard import queries, signin
-from dashboard.testing import add_articles, build_sample_db
 from db import connect, users
 from db.filters import Filters
 
-APP = Path(__file__).resolve().parents[1] / "dashboard" / "app.py"
-SECRET_TITLE = "Zqxsecret headline about Azerbaijan"
-
-
-@pytest.fixture(scope="module")
-def sample_db(tmp_path_factory) -> Path:
-    path = build_sample_db(tmp_path_factory.mktemp("signin") / "sample.db", every=200)
-    with closing(connect(path)) as conn:
-        add_articles(conn, "http://feeds.bbci.co.uk/news/rss.xml",
-                     [(SECRET_TITLE, "https://www.bbc.co.uk/news/zqx1", "2023-09-20 10:00:00")])
-        for name, role in (("ada", "admin"), ("ann", "analyst"), ("otto", "analyst")):
-            if users.get_user(conn, name) is None:
-                users.add_user(conn, name, f"{name}-password", role)
-    return path
-
 
 @pytest.fixture
-def team_db(sample_db, tmp_path) -> Path:
+def team_db(team_sample, tmp_path) -> Path:
     """A copy of the sample per test: sign-in failures and saved views do not leak between tests."""
     copy = tmp_path / "team.db"
-    with closing(connect(sample_db)) as source, closing(connect(copy)) as target:
+    with closing(connect(team_sample)) as source, closing(connect(copy)) as target:
         source.backup(target)
     return copy
 
 
-@pytest.fixture(autouse=True)
-def _no_config_file(monkeypatch, tmp_path):
-    monkeypatch.setenv("NEWSRADAR_CONFIG", str(tmp_path / "absent.toml"))
-
-
 def app(db: Path, monkeypatch, mode: str, page: str = "coverage", params: dict | None = None, **auth) -> AppTest:
-    monkeypatch.setenv("NEWSRADAR_DB", str(db))
-    monkeypatch.setenv("NEWSRADAR_AUTH_MODE", mode)
-    for key, value in auth.items():
-        monkeypatch.setenv(f"NEWSRADAR_AUTH_{key.upper()}", value)
-    at = AppTest.from_file(str(APP), default_timeout=60)
-    for key, value in (params or {}).items():
-        at.query_params[key] = value
-    at.switch_page(f"app_pages/{page}.py")
-    return at.run()
-
-
-def no_errors(at: AppTest) -> AppTest:
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def plain(element) -> str:
-    return re.sub(r"\\(.)", r"\1", element.value)
+    """The app in auth.mode `mode` (other auth.* settings as keywords) on `page`, run once."""
+    return run_app(db, monkeypatch, page, params, auth_mode=mode, **{f"auth_{k}": v for k, v in auth.items()})
 
 
 def everything_shown(at: AppTest) -> str:
