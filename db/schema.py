@@ -243,6 +243,12 @@ MIGRATIONS: list[str] = [
     DROP INDEX articles_category_published;
     CREATE INDEX articles_category_published ON articles(category, published, outlet_id, language);
     """,
+    # 5: the country rollup also by country first, so that "which countries" (and one country's days) is a probe
+    #    per country, not a read of every row of the period (dashboard/queries.py label_count). An index only:
+    #    the triggers and the bulk updates of db/rollups.py keep it as they keep the table.
+    """
+    CREATE INDEX daily_countries_country ON daily_countries(country, day, outlet_id, language, n);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
