@@ -85,7 +85,8 @@ def page_visits(path: Path, f: Filters) -> dict[str, Callable[[], object]]:
     """Each page's queries for the filters `f`, with the page's default controls (sidebar choices included)."""
     def coverage(fetch=None, **controls):
         fetch = fetch or visit_fetch(path)
-        return (call(path, queries.filter_choices), queries.headline(fetch, f), queries.coverage(fetch, f, **controls),
+        return (call(path, queries.filter_choices), queries.headline(fetch, f, controls.get("split", "none")),
+                queries.coverage(fetch, f, **controls),
                 call(path, queries.outage_days, f))
 
     def countries():
