@@ -229,23 +229,27 @@ def outlet_totals(conn: sqlite3.Connection, filters: Filters) -> pd.DataFrame:
 def top_label_days(conn: sqlite3.Connection, filters: Filters, kind: str = "country", top_n: int = 8) -> pd.DataFrame:
     """top_and_other(label_days(...), top_n) without fetching every label's days (the filters: no content filter).
 
-    From the country rollup: the totals per country walk its country-first index, the top N countries' days are
-    read through that index, and "other" is every country mention of the day minus theirs."""
+    From the country rollup (summed over outlets and languages when no source is filtered): the totals per country
+    along its country-first index, the top N countries' days through that index, and "other" as all the country
+    mentions of a day minus theirs."""
     if kind != "country" or not has_rollups(conn) or has_content_filter(filters):
         return top_and_other(label_days(conn, filters, kind), top_n)
     clauses, params = _rollup_where(filters)
+    table, index = "daily_countries", "daily_countries_country"
+    if not (filters.outlets or filters.source_countries or filters.langs):
+        table, index = "daily_country_totals", "daily_country_totals_country"
     where = " AND ".join(clauses) or "1"
-    totals = _rows(conn, f"SELECT country, sum(n) FROM daily_countries r INDEXED BY daily_countries_country "
-                         f"WHERE {where} GROUP BY 1 HAVING sum(n) > 0", params, ["label", "n"])
+    totals = _rows(conn, f"SELECT country, sum(n) FROM {table} r INDEXED BY {index} WHERE {where} GROUP BY 1 "
+                         "HAVING sum(n) > 0", params, ["label", "n"])
     top = top_labels(totals, top_n)
     if not top:
         return pd.DataFrame({"day": pd.Series(dtype=str), "label": pd.Series(dtype=str), "n": pd.Series(dtype="int64")})
-    kept = _rows(conn, f"SELECT day, country, sum(n) FROM daily_countries r INDEXED BY daily_countries_country "
+    kept = _rows(conn, f"SELECT day, country, sum(n) FROM {table} r INDEXED BY {index} "
                        f"WHERE country IN ({_marks(top)}) AND {where} GROUP BY 2, 1 HAVING sum(n) > 0",
                  [*top, *params], ["day", "label", "n"]).sort_values(["day", "label"], ignore_index=True)
     if len(totals) <= len(top):
         return kept
-    mentions = _rows(conn, f"SELECT day, sum(n) FROM daily_countries r WHERE {where} GROUP BY 1", params, ["day", "n"])
+    mentions = _rows(conn, f"SELECT day, sum(n) FROM {table} r WHERE {where} GROUP BY 1", params, ["day", "n"])
     other = mentions.set_index("day")["n"].sub(kept.groupby("day")["n"].sum(), fill_value=0)
     other = other[other > 0].astype("int64").rename_axis("day").reset_index().assign(label=OTHER)
     return pd.concat([kept, other[["day", "label", "n"]]], ignore_index=True)
