@@ -227,29 +227,33 @@ def outlet_totals(conn: sqlite3.Connection, filters: Filters) -> pd.DataFrame:
 
 
 def top_label_days(conn: sqlite3.Connection, filters: Filters, kind: str = "country", top_n: int = 8) -> pd.DataFrame:
-    """top_and_other(label_days(...), top_n) without fetching every label's days (the filters: no content filter).
+    """top_and_other(label_days(...), top_n) without fetching every label's days (for filters without content).
 
-    From the country rollup (summed over outlets and languages when no source is filtered): the totals per country
-    along its country-first index, the top N countries' days through that index, and "other" as all the country
-    mentions of a day minus theirs."""
-    if kind != "country" or not has_rollups(conn) or has_content_filter(filters):
+    Without a source filter (outlets, source countries, languages) it reads the country rollup summed over outlets
+    and languages (migration 5): the totals per country (along its country-first index, or the days' range), the
+    top N countries' days through that index, and "other" as all the country mentions of a day minus theirs.
+    With a source filter the day × country rows come from daily_countries in one pass, as before."""
+    if (kind != "country" or not has_rollups(conn) or has_content_filter(filters) or filters.outlets
+            or filters.source_countries or filters.langs):
         return top_and_other(label_days(conn, filters, kind), top_n)
     clauses, params = _rollup_where(filters)
-    table, index = "daily_countries", "daily_countries_country"
-    if not (filters.outlets or filters.source_countries or filters.langs):
-        table, index = "daily_country_totals", "daily_country_totals_country"
     where = " AND ".join(clauses) or "1"
-    totals = _rows(conn, f"SELECT country, sum(n) FROM {table} r INDEXED BY {index} WHERE {where} GROUP BY 1 "
+    # a range of days is read along the primary key (day first: +country keeps SQLite off the country index, which
+    # it would walk whole to group without sorting); all days stream along the country index
+    country, scan = (("+country", "") if filters.date_from or filters.date_to else
+                     ("country", "INDEXED BY daily_country_totals_country"))
+    totals = _rows(conn, f"SELECT {country}, sum(n) FROM daily_country_totals r {scan} WHERE {where} GROUP BY 1 "
                          "HAVING sum(n) > 0", params, ["label", "n"])
     top = top_labels(totals, top_n)
     if not top:
         return pd.DataFrame({"day": pd.Series(dtype=str), "label": pd.Series(dtype=str), "n": pd.Series(dtype="int64")})
-    kept = _rows(conn, f"SELECT day, country, sum(n) FROM {table} r INDEXED BY {index} "
-                       f"WHERE country IN ({_marks(top)}) AND {where} GROUP BY 2, 1 HAVING sum(n) > 0",
-                 [*top, *params], ["day", "label", "n"]).sort_values(["day", "label"], ignore_index=True)
+    kept = _rows(conn, "SELECT day, country, n FROM daily_country_totals r INDEXED BY daily_country_totals_country "
+                       f"WHERE country IN ({_marks(top)}) AND {where} AND n > 0", [*top, *params],
+                 ["day", "label", "n"]).sort_values(["day", "label"], ignore_index=True)
     if len(totals) <= len(top):
         return kept
-    mentions = _rows(conn, f"SELECT day, sum(n) FROM {table} r WHERE {where} GROUP BY 1", params, ["day", "n"])
+    mentions = _rows(conn, f"SELECT day, sum(n) FROM daily_country_totals r WHERE {where} GROUP BY 1",
+                     params, ["day", "n"])
     other = mentions.set_index("day")["n"].sub(kept.groupby("day")["n"].sum(), fill_value=0)
     other = other[other > 0].astype("int64").rename_axis("day").reset_index().assign(label=OTHER)
     return pd.concat([kept, other[["day", "label", "n"]]], ignore_index=True)
