@@ -188,21 +188,25 @@ def label_days(conn: sqlite3.Connection, filters: Filters, kind: str = "country"
 def outlet_labels(conn: sqlite3.Connection, filters: Filters, kind: str = "country") -> pd.DataFrame:
     """Matching articles per outlet and country in the story (or topic): columns outlet_id, label, n."""
     facts, params = label_facts(conn, filters, kind)
-    return _rows(conn, f"SELECT coalesce(outlet_id, 0), label, sum(n) FROM ({facts}) GROUP BY 1, 2 "
+    # all days: grouped by the columns themselves (no outlet is 0), the rollup is summed along its country index
+    # without a sort; a range of days is read along its key instead (+label: not grouped along the index)
+    label = "+label" if filters.date_from or filters.date_to else "label"
+    return _rows(conn, f"SELECT coalesce(outlet_id, 0), label, sum(n) FROM ({facts}) GROUP BY outlet_id, {label} "
                        "HAVING sum(n) > 0", params, ["outlet_id", "label", "n"])
 
 
 def label_count(conn: sqlite3.Connection, filters: Filters, kind: str = "country") -> int:
     """How many different countries in the story (or topics) the matching articles have."""
     if kind == "country" and has_rollups(conn) and not has_content_filter(filters):
-        # one probe per country (migration 5's country-first index) instead of reading every rollup row:
-        # walk the distinct countries, and ask for each whether any row of the filtered sources and dates has it
+        # one probe per country (migration 5's country-first indexes) instead of reading every rollup row: walk the
+        # distinct countries, and ask for each whether a row of the filtered dates (and sources) names it
         clauses, params = _rollup_where(filters)
+        table = ("daily_countries" if filters.outlets or filters.source_countries or filters.langs else
+                 "daily_country_totals")
         exists = " AND ".join(["r.country = c.x", "r.n > 0", *clauses])
-        sql = ("WITH RECURSIVE c(x) AS (SELECT (SELECT min(country) FROM daily_countries) UNION ALL "
-               "SELECT (SELECT min(country) FROM daily_countries WHERE country > c.x) FROM c WHERE c.x IS NOT NULL) "
-               f"SELECT count(*) FROM c WHERE c.x IS NOT NULL AND EXISTS (SELECT 1 FROM daily_countries r "
-               f"WHERE {exists})")
+        sql = (f"WITH RECURSIVE c(x) AS (SELECT (SELECT min(country) FROM {table}) UNION ALL "
+               f"SELECT (SELECT min(country) FROM {table} WHERE country > c.x) FROM c WHERE c.x IS NOT NULL) "
+               f"SELECT count(*) FROM c WHERE c.x IS NOT NULL AND EXISTS (SELECT 1 FROM {table} r WHERE {exists})")
         return conn.execute(sql, params).fetchone()[0]
     if kind == "country" and filters.countries and dataclasses.replace(filters, countries=()) == Filters():
         # only countries filter: the countries named beside them, from the tags alone (no article row is read)

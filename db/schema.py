@@ -244,12 +244,13 @@ MIGRATIONS: list[str] = [
     CREATE INDEX articles_category_published ON articles(category, published, outlet_id, language);
     """,
     # 5: for the dashboard's split by country in the story (dashboard/queries.py top_label_days, label_count):
-    #    the country rollup also by country first, so that "which countries" is a probe per country and one
-    #    country's days a range; and its sum over outlets and languages (a fifth of its rows), for the views
-    #    without a source filter. That sum is kept by triggers on daily_countries itself, so whatever keeps
-    #    daily_countries (migration 3's triggers, the batch updates of db/rollups.py) keeps it too.
+    #    the country rollup also by country and outlet first, so that "which countries" is a probe per country and
+    #    the articles per outlet and country (who covers whom) are summed without a sort; and its sum over outlets
+    #    and languages (a fifth of its rows), for the views without a source filter. That sum is kept by triggers
+    #    on daily_countries itself, so whatever keeps daily_countries (migration 3's triggers, the batch updates of
+    #    db/rollups.py) keeps it too.
     """
-    CREATE INDEX daily_countries_country ON daily_countries(country, day, outlet_id, language, n);
+    CREATE INDEX daily_countries_country ON daily_countries(country, outlet_id, day, language, n);
     CREATE TABLE daily_country_totals (
         day TEXT NOT NULL,
         country TEXT NOT NULL,
