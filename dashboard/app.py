@@ -25,6 +25,7 @@ def _names(codes: list[str]) -> str:
     return ", ".join(country_label(c) for c in codes)
 
 
+state.freeze_long_lived_objects()
 problem = state.ensure_db(state.db_path())
 if problem:
     st.error(problem, icon=":material/error:")

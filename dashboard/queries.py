@@ -182,20 +182,85 @@ def label_days(conn: sqlite3.Connection, filters: Filters, kind: str = "country"
     if labels is not None:
         sql += f" WHERE label IN ({_marks(labels)})"
         params = [*params, *labels]
-    return _rows(conn, sql + " GROUP BY 1, 2 HAVING sum(n) > 0", params, ["day", "label", "n"])
+    return _rows(conn, sql + " GROUP BY 1, 2 HAVING sum(n) > 0 ORDER BY 1, 2", params, ["day", "label", "n"])
 
 
 def outlet_labels(conn: sqlite3.Connection, filters: Filters, kind: str = "country") -> pd.DataFrame:
     """Matching articles per outlet and country in the story (or topic): columns outlet_id, label, n."""
     facts, params = label_facts(conn, filters, kind)
-    return _rows(conn, f"SELECT coalesce(outlet_id, 0), label, sum(n) FROM ({facts}) GROUP BY 1, 2 "
+    # all days: grouped by the columns themselves (no outlet is 0), the rollup is summed along its country index
+    # without a sort; a range of days is read along its key instead (+label: not grouped along the index)
+    label = "+label" if filters.date_from or filters.date_to else "label"
+    return _rows(conn, f"SELECT coalesce(outlet_id, 0), label, sum(n) FROM ({facts}) GROUP BY outlet_id, {label} "
                        "HAVING sum(n) > 0", params, ["outlet_id", "label", "n"])
 
 
 def label_count(conn: sqlite3.Connection, filters: Filters, kind: str = "country") -> int:
     """How many different countries in the story (or topics) the matching articles have."""
+    if kind == "country" and has_rollups(conn) and not has_content_filter(filters):
+        # one probe per country (migration 5's country-first indexes) instead of reading every rollup row: walk the
+        # distinct countries, and ask for each whether a row of the filtered dates (and sources) names it
+        clauses, params = _rollup_where(filters)
+        table = ("daily_countries" if filters.outlets or filters.source_countries or filters.langs else
+                 "daily_country_totals")
+        exists = " AND ".join(["r.country = c.x", "r.n > 0", *clauses])
+        sql = (f"WITH RECURSIVE c(x) AS (SELECT (SELECT min(country) FROM {table}) UNION ALL "
+               f"SELECT (SELECT min(country) FROM {table} WHERE country > c.x) FROM c WHERE c.x IS NOT NULL) "
+               f"SELECT count(*) FROM c WHERE c.x IS NOT NULL AND EXISTS (SELECT 1 FROM {table} r WHERE {exists})")
+        return conn.execute(sql, params).fetchone()[0]
+    if kind == "country" and filters.countries and dataclasses.replace(filters, countries=()) == Filters():
+        # only countries filter: the countries named beside them, from the tags alone (no article row is read)
+        return conn.execute(f"SELECT count(DISTINCT ac.country) FROM article_countries f JOIN article_countries ac "
+                            f"ON ac.article_id = f.article_id WHERE f.country IN ({_marks(filters.countries)})",
+                            filters.countries).fetchone()[0]
     facts, params = label_facts(conn, filters, kind)
     return conn.execute(f"SELECT count(DISTINCT label) FROM ({facts}) WHERE n > 0", params).fetchone()[0]
+
+
+def day_totals(conn: sqlite3.Connection, filters: Filters) -> pd.DataFrame:
+    """Matching articles per day: columns day (ISO text), n."""
+    facts, params = article_facts(conn, filters)
+    return _rows(conn, f"SELECT day, sum(n) FROM ({facts}) GROUP BY 1 HAVING sum(n) > 0", params, ["day", "n"])
+
+
+def outlet_totals(conn: sqlite3.Connection, filters: Filters) -> pd.DataFrame:
+    """Matching articles per outlet: columns outlet_id (0: none), n."""
+    facts, params = article_facts(conn, filters)
+    return _rows(conn, f"SELECT coalesce(outlet_id, 0), sum(n) FROM ({facts}) GROUP BY 1 HAVING sum(n) > 0", params,
+                 ["outlet_id", "n"])
+
+
+def top_label_days(conn: sqlite3.Connection, filters: Filters, kind: str = "country", top_n: int = 8) -> pd.DataFrame:
+    """top_and_other(label_days(...), top_n) without fetching every label's days (for filters without content).
+
+    Without a source filter (outlets, source countries, languages) it reads the country rollup summed over outlets
+    and languages (migration 5): the totals per country (along its country-first index, or the days' range), the
+    top N countries' days through that index, and "other" as all the country mentions of a day minus theirs.
+    With a source filter the day × country rows come from daily_countries in one pass, as before."""
+    if (kind != "country" or not has_rollups(conn) or has_content_filter(filters) or filters.outlets
+            or filters.source_countries or filters.langs):
+        return top_and_other(label_days(conn, filters, kind), top_n)
+    clauses, params = _rollup_where(filters)
+    where = " AND ".join(clauses) or "1"
+    # a range of days is read along the primary key (day first: +country keeps SQLite off the country index, which
+    # it would walk whole to group without sorting); all days stream along the country index
+    country, scan = (("+country", "") if filters.date_from or filters.date_to else
+                     ("country", "INDEXED BY daily_country_totals_country"))
+    totals = _rows(conn, f"SELECT {country}, sum(n) FROM daily_country_totals r {scan} WHERE {where} GROUP BY 1 "
+                         "HAVING sum(n) > 0", params, ["label", "n"])
+    top = top_labels(totals, top_n)
+    if not top:
+        return pd.DataFrame({"day": pd.Series(dtype=str), "label": pd.Series(dtype=str), "n": pd.Series(dtype="int64")})
+    kept = _rows(conn, "SELECT day, country, n FROM daily_country_totals r INDEXED BY daily_country_totals_country "
+                       f"WHERE country IN ({_marks(top)}) AND {where} AND n > 0", [*top, *params],
+                 ["day", "label", "n"]).sort_values(["day", "label"], ignore_index=True)
+    if len(totals) <= len(top):
+        return kept
+    mentions = _rows(conn, f"SELECT day, sum(n) FROM daily_country_totals r WHERE {where} GROUP BY 1",
+                     params, ["day", "n"])
+    other = mentions.set_index("day")["n"].sub(kept.groupby("day")["n"].sum(), fill_value=0)
+    other = other[other > 0].astype("int64").rename_axis("day").reset_index().assign(label=OTHER)
+    return pd.concat([kept, other[["day", "label", "n"]]], ignore_index=True)
 
 
 def outlets(conn: sqlite3.Connection) -> pd.DataFrame:
@@ -206,6 +271,7 @@ def outlets(conn: sqlite3.Connection) -> pd.DataFrame:
 
 BASE: dict[str, Callable[..., pd.DataFrame | int]] = {
     "outlet_days": outlet_days, "label_days": label_days, "outlet_labels": outlet_labels, "label_count": label_count,
+    "day_totals": day_totals, "outlet_totals": outlet_totals, "top_label_days": top_label_days,
     "outlets": outlets}
 
 
@@ -214,6 +280,42 @@ def fetcher(source: sqlite3.Connection | Fetch) -> Fetch:
     if isinstance(source, sqlite3.Connection):
         return lambda name, *args, **kwargs: BASE[name](source, *args, **kwargs)
     return source
+
+
+def rolled_up(filters: Filters) -> bool:
+    """Whether article_facts reads the matching articles from a rollup (if the database has them): then the totals
+    per day or per outlet are cheap queries of their own; else one scan per query, so both come from outlet_days."""
+    if filters.q or filters.categories:
+        return False
+    return len(filters.countries) + len(filters.topics) <= 1
+
+
+def totals_per_day(fetch: Fetch, filters: Filters) -> pd.DataFrame:
+    """Matching articles per day (columns day, n), with the fewest scans of the articles."""
+    if rolled_up(filters):
+        return fetch("day_totals", filters)
+    days = fetch("outlet_days", filters)
+    return days.groupby("day", as_index=False)["n"].sum()[["day", "n"]]
+
+
+def totals_per_outlet(fetch: Fetch, filters: Filters) -> pd.DataFrame:
+    """Matching articles per outlet (columns outlet_id, n), with the fewest scans of the articles."""
+    if rolled_up(filters):
+        return fetch("outlet_totals", filters)
+    days = fetch("outlet_days", filters)
+    return days.groupby("outlet_id", as_index=False)["n"].sum()[["outlet_id", "n"]]
+
+
+def countries_named(fetch: Fetch, filters: Filters, split: Split = "none") -> int:
+    """How many different countries in the story the matching articles have.
+
+    Without a content filter that is one probe per country in the rollup. With one it is a pass over the matching
+    articles and their countries; if the page also splits its chart by country (`split`), that pass fetches the
+    articles per day and country the chart needs anyway, and the count comes from them."""
+    if split == "country" and has_content_filter(filters) and not filters.countries:
+        # the same arguments as daily_counts passes, so that a cache keyed on them shares the result
+        return int(fetch("label_days", filters, kind="country", labels=None)["label"].nunique())
+    return int(fetch("label_count", filters, kind="country"))
 
 
 def _with_outlets(frame: pd.DataFrame, fetch: Fetch) -> pd.DataFrame:
@@ -235,19 +337,22 @@ class Headline:
 
 def count_articles(source: sqlite3.Connection | Fetch, filters: Filters) -> int:
     """How many articles match."""
-    return int(fetcher(source)("outlet_days", filters)["n"].sum())
+    return int(totals_per_day(fetcher(source), filters)["n"].sum())
 
 
-def headline(source: sqlite3.Connection | Fetch, filters: Filters) -> Headline:
-    """Articles, outlets, countries in the story and the busiest day of the matching articles."""
+def headline(source: sqlite3.Connection | Fetch, filters: Filters, split: Split = "none") -> Headline:
+    """Articles, outlets, countries in the story and the busiest day of the matching articles.
+
+    `split`: how the page splits its coverage chart (the headline may share an aggregate with it)."""
     fetch = fetcher(source)
-    days = fetch("outlet_days", filters)
-    if days.empty:
+    per_day = totals_per_day(fetch, filters)
+    if per_day.empty:
         return Headline(0, 0, 0, None, 0)
-    per_day = days.groupby("day")["n"].sum().reset_index().sort_values(["n", "day"], ascending=False)
-    countries = fetch("label_count", filters, kind="country")
-    return Headline(int(days["n"].sum()), int(days.loc[days["outlet_id"] != 0, "outlet_id"].nunique()),
-                    int(countries), per_day["day"].iloc[0], int(per_day["n"].iloc[0]))
+    busiest = per_day.sort_values(["n", "day"], ascending=False).iloc[0]
+    per_outlet = totals_per_outlet(fetch, filters)
+    return Headline(int(per_day["n"].sum()), int((per_outlet["outlet_id"] != 0).sum()),
+                    countries_named(fetch, filters, split),
+                    busiest["day"], int(busiest["n"]))
 
 
 # coverage over time ------------------------------------------------------------------------------------------
@@ -260,11 +365,11 @@ def daily_counts(source: sqlite3.Connection | Fetch, filters: Filters, split: Sp
     fetch = fetcher(source)
     if split in _RAW_LABEL:
         return fetch("label_days", filters, kind=split, labels=labels)
-    days = fetch("outlet_days", filters)
     if split in SOURCE_SPLITS:
+        days = fetch("outlet_days", filters)
         days = _with_outlets(days, fetch).assign(label=lambda d: d["name" if split == "outlet" else "source"])
     else:
-        days = days.assign(label="all")
+        days = totals_per_day(fetch, filters).assign(label="all")
     if labels is not None:
         days = days[days["label"].isin(labels)]
     return days.groupby(["day", "label"], as_index=False)["n"].sum()[["day", "label", "n"]]
@@ -284,7 +389,13 @@ def split_daily(source: sqlite3.Connection | Fetch, filters: Filters, split: Spl
     if chosen:  # the filter names the lines to draw; as a split it needs no "any of" filter (nor its cost)
         unfiltered = dataclasses.replace(filters, **{_FILTER_FIELD[split]: ()})
         return daily_counts(source, unfiltered, split, labels=chosen)
-    counts = daily_counts(source, filters, split)
+    if split == "country" and not has_content_filter(filters):
+        return fetcher(source)("top_label_days", filters, kind=split, top_n=top_n)
+    return top_and_other(daily_counts(source, filters, split), top_n)
+
+
+def top_and_other(counts: pd.DataFrame, top_n: int) -> pd.DataFrame:
+    """Daily (day, label, n) counts of the top N labels, in day and label order, then the rest per day as "other"."""
     top = top_labels(counts, top_n)
     kept = counts[counts["label"].isin(top)]
     rest = counts[~counts["label"].isin(top)]
@@ -395,7 +506,7 @@ def who_covers_whom(source: sqlite3.Connection | Fetch, filters: Filters, normal
     pairs = _with_outlets(fetch("outlet_labels", filters, kind="country"), fetch)
     if pairs.empty:
         return pd.DataFrame()
-    totals = _with_outlets(fetch("outlet_days", filters), fetch).groupby("source")["n"].sum()
+    totals = _with_outlets(totals_per_outlet(fetch, filters), fetch).groupby("source")["n"].sum()
     sources = totals.sort_values(ascending=False, kind="stable").head(top_sources).index
     countries = pairs.groupby("label")["n"].sum().sort_values(ascending=False, kind="stable").head(top_countries)
     matrix = pairs.pivot_table(index="source", columns="label", values="n", fill_value=0, aggfunc="sum")

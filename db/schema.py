@@ -279,6 +279,36 @@ MIGRATIONS: list[str] = [
         stop_reason TEXT
     );
     """,
+    # v6: for the dashboard's split by country in the story (dashboard/queries.py top_label_days, label_count):
+    #    the country rollup also by country and outlet first, so that "which countries" is a probe per country and
+    #    the articles per outlet and country (who covers whom) are summed without a sort; and its sum over outlets
+    #    and languages (a fifth of its rows), for the views without a source filter. That sum is kept by triggers
+    #    on daily_countries itself, so whatever keeps daily_countries (migration 3's triggers, the batch updates of
+    #    db/rollups.py) keeps it too.
+    """
+    CREATE INDEX daily_countries_country ON daily_countries(country, outlet_id, day, language, n);
+    CREATE TABLE daily_country_totals (
+        day TEXT NOT NULL,
+        country TEXT NOT NULL,
+        n INTEGER NOT NULL,                 -- sum of daily_countries.n over outlets and languages
+        PRIMARY KEY (day, country)
+    ) WITHOUT ROWID;
+    CREATE INDEX daily_country_totals_country ON daily_country_totals(country, day, n);
+    INSERT INTO daily_country_totals (day, country, n)
+    SELECT day, country, sum(n) FROM daily_countries GROUP BY 1, 2;
+    CREATE TRIGGER daily_country_totals_insert AFTER INSERT ON daily_countries BEGIN
+        INSERT INTO daily_country_totals (day, country, n) VALUES (new.day, new.country, new.n)
+        ON CONFLICT DO UPDATE SET n = n + excluded.n;
+    END;
+    CREATE TRIGGER daily_country_totals_update AFTER UPDATE ON daily_countries BEGIN
+        UPDATE daily_country_totals SET n = n - old.n WHERE day = old.day AND country = old.country;
+        INSERT INTO daily_country_totals (day, country, n) VALUES (new.day, new.country, new.n)
+        ON CONFLICT DO UPDATE SET n = n + excluded.n;
+    END;
+    CREATE TRIGGER daily_country_totals_delete AFTER DELETE ON daily_countries BEGIN
+        UPDATE daily_country_totals SET n = n - old.n WHERE day = old.day AND country = old.country;
+    END;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

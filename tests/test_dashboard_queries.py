@@ -93,6 +93,24 @@ def test_headline_matches_plain_sql(conn, filters):
 
 
 @pytest.mark.parametrize("filters", FILTER_SETS, ids=lambda f: str(f.to_params()) or "all")
+def test_the_headline_is_the_same_whatever_the_chart_splits_by(conn, filters):
+    assert {q.headline(conn, filters, split) for split in ("none", "country", "topic", "outlet")} == {
+        q.headline(conn, filters)}
+
+
+@pytest.mark.parametrize("filters", [f for f in FILTER_SETS if not q.has_content_filter(f)] +
+                         [Filters.make(date_from="2023-10-01"), Filters.make(outlets=["no such outlet"])],
+                         ids=lambda f: str(f.to_params()) or "all")
+def test_the_top_countries_and_other_from_the_rollup_match_every_country_counted(conn, filters):
+    every = q.label_days(conn, filters, "country")
+    for top_n in (1, 3, 8, 500):
+        got = q.top_label_days(conn, filters, "country", top_n)
+        pd.testing.assert_frame_equal(got, q.top_and_other(every, top_n), check_dtype=False)
+        assert got["n"].sum() == every["n"].sum()                   # nothing lost, nothing counted twice
+        assert ("other" in set(got["label"])) == (every["label"].nunique() > top_n)
+
+
+@pytest.mark.parametrize("filters", FILTER_SETS, ids=lambda f: str(f.to_params()) or "all")
 def test_rollups_and_raw_sql_give_the_same_answers(db, raw_db, filters):
     rolled, raw = q.open_db(db), q.open_db(raw_db)
     assert not q.has_rollups(raw)

@@ -1,4 +1,4 @@
-"""Schema migration 3: the dashboard's daily rollups stay equal to the articles through every kind of write."""
+"""Schema migrations 3 and 5: the dashboard's daily rollups stay equal to the articles through every kind of write."""
 
 from __future__ import annotations
 
@@ -21,6 +21,9 @@ ROLLUPS = {
                         "SELECT substr(a.published, 1, 10), ac.country, coalesce(a.outlet_id, 0), "
                         "coalesce(a.language, ''), count(*) FROM article_countries ac "
                         "JOIN articles a ON a.id = ac.article_id GROUP BY 1, 2, 3, 4"),
+    "daily_country_totals": ("SELECT day, country, n FROM daily_country_totals WHERE n != 0",
+                             "SELECT substr(a.published, 1, 10), ac.country, count(*) FROM article_countries ac "
+                             "JOIN articles a ON a.id = ac.article_id GROUP BY 1, 2"),
     "daily_topics": ("SELECT day, topic_id, outlet_id, language, n FROM daily_topics WHERE n != 0",
                      "SELECT substr(a.published, 1, 10), at.topic_id, coalesce(a.outlet_id, 0), "
                      "coalesce(a.language, ''), count(*) FROM article_topics at "

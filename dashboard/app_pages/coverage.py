@@ -7,7 +7,8 @@ from dashboard.labels import SPLITS
 from db.filters import Filters
 
 filters = state.filters_or_stop()
-head = queries.headline(state.fetch, filters)
+# the chart's split as last chosen: with a content filter, a split by country shares its query with the headline
+head = queries.headline(state.fetch, filters, st.session_state.get("split", "none"))
 
 st.title("Coverage")
 if head.articles == 0:
