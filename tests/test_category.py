@@ -153,3 +153,14 @@ def test_language_tag() -> None:
     assert category.language_tag("en-gb") == "en"
     assert category.language_tag("de") is None
     assert category.language_tag(None) is None
+
+
+@pytest.mark.parametrize(("word", "prefix"), [
+    ("zamordowac", "zamord*"), ("zamordowal", "zamord*"), ("elections", "electi*"), ("sejmu", None),
+    ("abcdef", None), ("żółwiowy", None), ("abcdefż", "abcdef*"), ("київська", None),
+])
+def test_word_prefix_features(word: str, prefix: str | None) -> None:
+    """Words longer than STEM_BYTES pool their inflected forms under one prefix feature (ASCII prefixes only)."""
+    assert category.stem(word) == prefix
+    if prefix:
+        assert prefix in category.tokens(word, "")
