@@ -541,7 +541,12 @@ SEED_RULES: dict[str, str] = {
               r"|blaze|house fire|fire kills|trzesieni\w* ziemi|powodz\w*|pozar\w*|plonie|wypad(ek|ku|ki|kow|kiem)"
               r"|katastrof\w*|zderzeni\w*|zderzyl\w*|lawin\w*|huragan\w*|tajfun\w*|cyklon\w*|tornad\w*|wulkan\w*"
               r"|erupcj\w*|wykolei\w*|osuwisk\w*|wybuch gazu|utonal\w*|utoneli|utopil\w*|strazac\w*|straz pozarn\w*"
-              r"|rozbil\w* sie|dachowal\w*|potracon\w*|potracil\w*",
+              r"|rozbil\w* sie|dachowal\w*|potracon\w*|potracil\w*"
+              r"|explosions?|collapsed|rescuers|rescue (teams?|operation|workers)|search and rescue|evacuat\w*"
+              r"|emergency services|coastguard|lifeboat|drown\w*|stranded|power outages?|blackout|gas leak"
+              r"|chemical spill|oil spill|derailment|firefighters?|sank|eksplozj\w*|ewakuow\w*|ewakuacj\w*"
+              r"|ratownic\w*|ratownik\w*|gopr|topr|wopr|zawalil\w*|zawaleni\w*|wyciek\w*|bez pradu"
+              r"|zatonal\w*|zatonel\w*|zaton\w*",
     WEATHER: r"weather|forecasters?|met office|national weather service|heatwaves?|heat wave|heat dome|snowfall"
              r"|snowstorms?|blizzard|heavy rain|rainfall|thunderstorms?|hailstorm|temperatures?|hottest|coldest"
              r"|pogod\w*|imgw|upal\w*|przymrozk\w*|snieg\w*|sniezyc\w*|burze|burzami|burzow\w*|ulew\w*|opady"
