@@ -1,8 +1,9 @@
 """Subject category of an article: one of the 17 IPTC Media Topics top-level codes.
 
 A linear model over the words of the title and the start of the description (collectors.text.words,
-unigrams and bigrams), trained by scripts/train_category.py on weak labels taken from the article URLs
-and feeds (see collectors/data/category-model.json). Inference needs numpy only.
+unigrams, bigrams and word prefixes of STEM_BYTES bytes), trained by scripts/train_category.py on weak
+labels taken from the article URLs and feeds (see collectors/data/category-model.json). Inference needs
+numpy only.
 
 Scoring: score[c] = bias[c] + sum(weight[f, c] for each feature occurrence f) / sqrt(number of
 occurrences). Training builds its features through `encode()` too, so the two cannot drift apart.
@@ -35,6 +36,8 @@ CLASSES: tuple[str, ...] = (
 MODEL_PATH = Path(__file__).parent / "data" / "category-model.npz"
 LANGUAGES = ("en", "pl")
 DESCRIPTION_CHARS = 400  # of the plain-text description: the lede is enough, the rest only costs time
+STEM_BYTES = 6  # words longer than this also give a prefix feature ("zamordowac" -> "zamord*"): Polish inflects
+STEM_MARK = "*"  # ends a prefix feature; never inside a words() token
 _BATCH = 5_000  # articles per vectorised chunk (bounds the temporary arrays to some tens of MB)
 _SEP = "\x1e"  # joins a batch into one string; never a word character
 _SEP_BYTE = 0x1E
@@ -75,6 +78,7 @@ class Index(NamedTuple):
     ids: np.ndarray
     lang: dict[str, int]
     pad: int  # id of the all-zero padding feature == number of real features
+    stems: bool  # whether any feature is a word prefix (else encode() skips their lookup)
 
 
 class Model(NamedTuple):
@@ -145,10 +149,18 @@ def article_words(items: list[tuple[str, str, str | None]]) -> list[list[str]]:
     return [words(t) for t in _prefolded(_article_texts(items)).decode("utf-8").split(_SEP)]
 
 
+def stem(word: str) -> str | None:
+    """Prefix feature of a word longer than STEM_BYTES (UTF-8) whose first STEM_BYTES bytes are ASCII, else None."""
+    raw = word.encode("utf-8")
+    return raw[:STEM_BYTES].decode() + STEM_MARK if len(raw) > STEM_BYTES and raw[:STEM_BYTES].isascii() else None
+
+
 def feature_strings(ws: list[str], language: str | None) -> list[str]:
-    """Unigrams, bigrams ('a b') and 'lang=xx' of one article's words, with repeats."""
+    """Unigrams, bigrams ('a b'), word prefixes ('abcdef*') and 'lang=xx' of one article's words, with repeats."""
     lang = language_tag(language)
-    return ws + [f"{a} {b}" for a, b in zip(ws, ws[1:], strict=False)] + ([f"lang={lang}"] if lang else [])
+    stems = [s for s in map(stem, ws) if s]
+    return (ws + [f"{a} {b}" for a, b in zip(ws, ws[1:], strict=False)] + stems
+            + ([f"lang={lang}"] if lang else []))
 
 
 def tokens(title: str, description: str, language: str | None = None) -> list[str]:
@@ -177,10 +189,11 @@ def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
     return _POWERS
 
 
-def _hash_runs(buf: np.ndarray, inside: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Start offsets and 64-bit hashes of the runs of bytes where `inside` is true (the tokens).
+def _hash_runs(buf: np.ndarray, inside: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Start offsets, 64-bit hashes and prefix hashes of the runs of bytes where `inside` is true (the tokens).
 
     The hash of bytes b[s:e] is mix(sum(b[k] * P ** (k - s)) xor (e - s)), from prefix sums of b[k] * P ** k.
+    The prefix hash is that of b[s:s + STEM_BYTES] for runs longer than STEM_BYTES, else 0 (no prefix feature).
     """
     edges = np.diff(inside.view(np.int8), prepend=np.int8(0), append=np.int8(0))
     starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
@@ -188,7 +201,15 @@ def _hash_runs(buf: np.ndarray, inside: np.ndarray) -> tuple[np.ndarray, np.ndar
     prefix = np.zeros(len(buf) + 1, np.uint64)
     np.cumsum(buf * up[:len(buf)], out=prefix[1:])
     sums = (prefix[ends] - prefix[starts]) * down[starts]
-    return starts, _mix(sums ^ (ends - starts).astype(np.uint64))
+    long = ends - starts > STEM_BYTES
+    cut = np.where(long, starts + STEM_BYTES, starts)
+    stems = _mix(((prefix[cut] - prefix[starts]) * down[starts]) ^ np.uint64(STEM_BYTES))
+    return starts, _mix(sums ^ (ends - starts).astype(np.uint64)), np.where(long, stems, np.uint64(0))
+
+
+def _stem_key(h: np.ndarray) -> np.ndarray:
+    """Table key of a word-prefix feature from the prefix's hash (distinct from the key of the same word)."""
+    return _mix(h + np.uint64(0x632BE59BD9B4E019))
 
 
 def _bigram(first: np.ndarray, second: np.ndarray) -> np.ndarray:
@@ -210,13 +231,13 @@ def _ascii_tokens(buf: np.ndarray) -> np.ndarray:
 
 
 def _row_hashes(buf: np.ndarray, inside: np.ndarray, row_starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Row number and hash of every token of a buffer whose rows start at row_starts."""
-    starts, hashes = _hash_runs(buf, inside)
-    return np.searchsorted(row_starts, starts, side="right") - 1, hashes
+    """Row number and (hash, prefix hash) pairs of every token of a buffer whose rows start at row_starts."""
+    starts, hashes, stems = _hash_runs(buf, inside)
+    return np.searchsorted(row_starts, starts, side="right") - 1, np.stack([hashes, stems], axis=1)
 
 
 def _token_hashes(items: list[tuple[str, str, str | None]]) -> tuple[np.ndarray, np.ndarray]:
-    """(row, word hash) of every words() token of the items, in reading order within each row.
+    """(row, [word hash, prefix hash]) of every words() token of the items, in reading order within each row.
 
     ASCII texts (most, once _PREFOLD is done) are tokenized in numpy; others go through words().
     """
@@ -246,16 +267,17 @@ def build_index(vocab: list[str]) -> Index:
     grams = [f.split(" ") for f in vocab]
     lang = {g[0][5:]: f for f, g in enumerate(grams) if g[0].startswith("lang=")}
     feats = [f for f, g in enumerate(grams) if not g[0].startswith("lang=")]
-    word_list = sorted({w for f in feats for w in grams[f]})
+    word_list = sorted({w.removesuffix(STEM_MARK) for f in feats for w in grams[f]})
     buf = np.frombuffer(" ".join(word_list).encode("utf-8"), np.uint8)
     hashes = _hash_runs(buf, buf != 32)[1]
     at = {w: i for i, w in enumerate(word_list)}
-    first = hashes[np.array([at[grams[f][0]] for f in feats], np.int64)]
-    second = hashes[np.array([at[grams[f][-1]] for f in feats], np.int64)]
+    first = hashes[np.array([at[grams[f][0].removesuffix(STEM_MARK)] for f in feats], np.int64)]
+    second = hashes[np.array([at[grams[f][-1].removesuffix(STEM_MARK)] for f in feats], np.int64)]
     single = np.array([len(grams[f]) == 1 for f in feats], bool)
-    keys = np.where(single, _mix(first), _bigram(first, second))
+    prefix = np.array([grams[f][0].endswith(STEM_MARK) for f in feats], bool)
+    keys = np.where(prefix, _stem_key(first), np.where(single, _mix(first), _bigram(first, second)))
     table_keys, table_ids = _hash_table(keys, np.array(feats, np.int64))
-    return Index(table_keys, table_ids, lang, len(vocab))
+    return Index(table_keys, table_ids, lang, len(vocab), bool(prefix.any()))
 
 
 def _hash_table(keys: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -292,16 +314,20 @@ def encode(index: Index, items: list[tuple[str, str, str | None]]) -> tuple[np.n
     """Word features of a batch as (row, feature id) arrays grouped by row, and each row's language feature."""
     if not items:
         return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64)
-    rows, hashes = _token_hashes(items)
+    rows, pairs = _token_hashes(items)
+    hashes, stems = pairs[:, 0], pairs[:, 1]
     uni = _lookup(index, _mix(hashes))
-    big = np.full_like(uni, index.pad)
+    big, pre = np.full_like(uni, index.pad), np.full_like(uni, index.pad)
     same = np.flatnonzero(rows[:-1] == rows[1:])
     big[same] = _lookup(index, _bigram(hashes[same], hashes[same + 1]))
-    feats = np.stack([uni, big], axis=1).ravel()
+    if index.stems:
+        long = np.flatnonzero(stems)
+        pre[long] = _lookup(index, _stem_key(stems[long]))
+    feats = np.stack([uni, big, pre], axis=1).ravel()
     keep = feats != index.pad
     tag = {lg: index.lang.get(language_tag(lg) or "", index.pad) for lg in {it[2] for it in items}}
     lang = np.fromiter((tag[it[2]] for it in items), np.int64, len(items))
-    return np.repeat(rows, 2)[keep], feats[keep], lang
+    return np.repeat(rows, 3)[keep], feats[keep], lang
 
 
 @lru_cache(maxsize=2)

@@ -68,6 +68,21 @@ EXAMPLES = [
     ("arts_culture_entertainment", "Oppenheimer wins best picture at the Oscars",
      "Christopher Nolan's film took seven awards, including best director and best actor for Cillian Murphy.",
      "en-US"),
+    # the IPTC scopes the seeds follow: diplomacy and local government are politics, lawsuits are justice
+    ("sport", "Świątek awansowała do finału turnieju w Paryżu",
+     "Polska tenisistka pokonała w półfinale rywalkę w dwóch setach.", "pl-PL"),
+    ("crime_law_justice", "Policja zatrzymała mężczyznę podejrzanego o zamordowanie sąsiadki",
+     "Prokuratura postawiła mu zarzut zabójstwa. Grozi mu dożywocie.", "pl-PL"),
+    ("crime_law_justice", "Former mayor sues newspaper for defamation",
+     "The lawsuit filed in federal court claims the paper published false allegations.", "en-US"),
+    ("politics", "Szef MSZ spotkał się z sekretarzem generalnym NATO w Brukseli",
+     "Rozmowy dotyczyły współpracy sojuszników i wsparcia dla państw regionu.", "pl-PL"),
+    ("politics", "Foreign ministers meet in Brussels to discuss EU enlargement",
+     "Diplomats said talks on the accession of new members would continue next month.", "en-GB"),
+    ("politics", "Governor signs bill expanding voting access",
+     "The new law, passed by the state legislature last week, takes effect in January.", "en-US"),
+    ("labour", "Pracownicy fabryki domagają się podwyżek wynagrodzeń",
+     "Związkowcy zapowiadają protest, jeśli pracodawca nie zgodzi się na rozmowy.", "pl-PL"),
 ]
 ODD = [
     ("", "", None),
@@ -153,3 +168,14 @@ def test_language_tag() -> None:
     assert category.language_tag("en-gb") == "en"
     assert category.language_tag("de") is None
     assert category.language_tag(None) is None
+
+
+@pytest.mark.parametrize(("word", "prefix"), [
+    ("zamordowac", "zamord*"), ("zamordowal", "zamord*"), ("elections", "electi*"), ("sejmu", None),
+    ("abcdef", None), ("żółwiowy", None), ("abcdefż", "abcdef*"), ("київська", None),
+])
+def test_word_prefix_features(word: str, prefix: str | None) -> None:
+    """Words longer than STEM_BYTES pool their inflected forms under one prefix feature (ASCII prefixes only)."""
+    assert category.stem(word) == prefix
+    if prefix:
+        assert prefix in category.tokens(word, "")
