@@ -39,7 +39,10 @@ _RAW_LABEL = {"country": ("+ac.country", " JOIN article_countries ac ON ac.artic
 _ROLLUP = {"article": "SELECT r.day, r.outlet_id, r.language, r.n FROM daily_articles r",
            "country": "SELECT r.day, r.outlet_id, r.language, r.country AS label, r.n FROM daily_countries r",
            "topic": "SELECT r.day, r.outlet_id, r.language, t.name AS label, r.n FROM daily_topics r "
-                    "JOIN topics t ON t.id = r.topic_id"}
+                    "JOIN topics t ON t.id = r.topic_id",
+           # the countries of one topic's articles (migration 7)
+           "topic country": "SELECT r.day, r.outlet_id, r.language, r.country AS label, r.n "
+                            "FROM daily_topic_countries r"}
 
 
 def open_db(path: str | os.PathLike) -> sqlite3.Connection:
@@ -73,9 +76,14 @@ def has_content_filter(filters: Filters) -> bool:
     return filters != sources_only(filters)
 
 
-def has_rollups(conn: sqlite3.Connection) -> bool:
-    """Whether the database keeps the daily rollup tables (schema migration 3)."""
-    return conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'daily_articles'").fetchone() is not None
+def has_rollups(conn: sqlite3.Connection, table: str = "daily_articles") -> bool:
+    """Whether the database keeps the daily rollup tables (schema migration 3), or the rollup `table`."""
+    return conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (table,)).fetchone() is not None
+
+
+def one_topic(filters: Filters) -> bool:
+    """Whether the only content filter is a single topic (its countries are rolled up: migration 7)."""
+    return len(filters.topics) == 1 and not (filters.q or filters.countries or filters.categories)
 
 
 # facts: what every count below is summed from ------------------------------------------------------------------
@@ -155,6 +163,9 @@ def label_facts(conn: sqlite3.Connection, filters: Filters, kind: str) -> tuple[
     """SQL of (day, outlet_id, language, label, n) rows: matching articles per country in the story or topic."""
     if has_rollups(conn) and not has_content_filter(filters):
         return _rollup(_ROLLUP[kind], filters)
+    if kind == "country" and one_topic(filters) and has_rollups(conn, "daily_topic_countries"):
+        return _rollup(_ROLLUP["topic country"], filters, "r.topic_id = (SELECT id FROM topics WHERE name = ?)",
+                       filters.topics)
     where, params = filters.where(correlated=correlate(conn, filters))
     label, join = _RAW_LABEL[kind]
     return f"SELECT {_RAW_COLUMNS}, {label} AS label, 1 AS n {FROM}{join} WHERE {where}", params
@@ -168,8 +179,9 @@ Fetch = Callable[..., Any]  # fetch(name, [filters,] **kwargs): one of BASE's ag
 def outlet_days(conn: sqlite3.Connection, filters: Filters) -> pd.DataFrame:
     """Matching articles per day and outlet: columns day (ISO text), outlet_id (0: none), n."""
     facts, params = article_facts(conn, filters)
-    return _rows(conn, f"SELECT day, coalesce(outlet_id, 0), sum(n) FROM ({facts}) GROUP BY 1, 2 HAVING sum(n) > 0",
-                 params, ["day", "outlet_id", "n"])
+    # grouped by the columns themselves (no outlet is 0): a rollup is summed along its key or index, without a sort
+    return _rows(conn, f"SELECT day, coalesce(outlet_id, 0), sum(n) FROM ({facts}) GROUP BY day, outlet_id "
+                       "HAVING sum(n) > 0", params, ["day", "outlet_id", "n"])
 
 
 def label_days(conn: sqlite3.Connection, filters: Filters, kind: str = "country",
@@ -189,9 +201,11 @@ def outlet_labels(conn: sqlite3.Connection, filters: Filters, kind: str = "count
     """Matching articles per outlet and country in the story (or topic): columns outlet_id, label, n."""
     facts, params = label_facts(conn, filters, kind)
     # all days: grouped by the columns themselves (no outlet is 0), the rollup is summed along its country index
-    # without a sort; a range of days is read along its key instead (+label: not grouped along the index)
+    # without a sort; a range of days is read along its key instead (+label: not grouped along the index). The
+    # articles themselves are read along the filter's own index (+outlet_id), not along the outlet index whole.
     label = "+label" if filters.date_from or filters.date_to else "label"
-    return _rows(conn, f"SELECT coalesce(outlet_id, 0), label, sum(n) FROM ({facts}) GROUP BY outlet_id, {label} "
+    outlet = "outlet_id" if facts.startswith("SELECT r.") else "+outlet_id"  # _ROLLUP's rows, or the articles'
+    return _rows(conn, f"SELECT coalesce(outlet_id, 0), label, sum(n) FROM ({facts}) GROUP BY {outlet}, {label} "
                        "HAVING sum(n) > 0", params, ["outlet_id", "label", "n"])
 
 

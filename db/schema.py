@@ -309,6 +309,93 @@ MIGRATIONS: list[str] = [
         UPDATE daily_country_totals SET n = n - old.n WHERE day = old.day AND country = old.country;
     END;
     """,
+    # v7: the countries in the story of each topic's articles, per day, outlet and language, so that the Countries
+    #    page and the headline of a single topic filter read this rollup instead of every article of the topic and
+    #    its countries (dashboard/queries.py label_facts). One row counts the (topic, country) pairs of articles: a
+    #    pair is counted when the second of its two tags is written (a topic of an article that has countries, or a
+    #    country of an article that has topics), by these triggers or, inside a bulk load, by db/rollups.py.
+    """
+    CREATE TABLE daily_topic_countries (
+        topic_id INTEGER NOT NULL,
+        day TEXT NOT NULL,
+        country TEXT NOT NULL,
+        outlet_id INTEGER NOT NULL,
+        language TEXT NOT NULL,
+        n INTEGER NOT NULL,
+        PRIMARY KEY (topic_id, day, country, outlet_id, language)
+    ) WITHOUT ROWID;
+    INSERT INTO daily_topic_countries (topic_id, day, country, outlet_id, language, n)
+    SELECT at.topic_id, substr(a.published, 1, 10), ac.country, coalesce(a.outlet_id, 0), coalesce(a.language, ''),
+        count(*)
+    FROM article_topics at JOIN article_countries ac ON ac.article_id = at.article_id
+    JOIN articles a ON a.id = at.article_id GROUP BY 1, 2, 3, 4, 5;
+    CREATE TRIGGER daily_topic_countries_topic_insert AFTER INSERT ON article_topics
+    WHEN NOT EXISTS (SELECT 1 FROM bulk_load) BEGIN
+        INSERT INTO daily_topic_countries (topic_id, day, country, outlet_id, language, n)
+        SELECT new.topic_id, substr(a.published, 1, 10), ac.country, coalesce(a.outlet_id, 0),
+            coalesce(a.language, ''), 1
+        FROM articles a JOIN article_countries ac ON ac.article_id = a.id WHERE a.id = new.article_id
+        ON CONFLICT DO UPDATE SET n = n + 1;
+    END;
+    CREATE TRIGGER daily_topic_countries_country_insert AFTER INSERT ON article_countries
+    WHEN NOT EXISTS (SELECT 1 FROM bulk_load) BEGIN
+        INSERT INTO daily_topic_countries (topic_id, day, country, outlet_id, language, n)
+        SELECT at.topic_id, substr(a.published, 1, 10), new.country, coalesce(a.outlet_id, 0),
+            coalesce(a.language, ''), 1
+        FROM articles a JOIN article_topics at ON at.article_id = a.id WHERE a.id = new.article_id
+        ON CONFLICT DO UPDATE SET n = n + 1;
+    END;
+    CREATE TRIGGER daily_topic_countries_topic_delete AFTER DELETE ON article_topics BEGIN
+        UPDATE daily_topic_countries SET n = n - 1 WHERE (topic_id, day, country, outlet_id, language) IN
+            (SELECT old.topic_id, substr(a.published, 1, 10), ac.country, coalesce(a.outlet_id, 0),
+                coalesce(a.language, '')
+             FROM articles a JOIN article_countries ac ON ac.article_id = a.id WHERE a.id = old.article_id);
+    END;
+    CREATE TRIGGER daily_topic_countries_country_delete AFTER DELETE ON article_countries BEGIN
+        UPDATE daily_topic_countries SET n = n - 1 WHERE (topic_id, day, country, outlet_id, language) IN
+            (SELECT at.topic_id, substr(a.published, 1, 10), old.country, coalesce(a.outlet_id, 0),
+                coalesce(a.language, '')
+             FROM articles a JOIN article_topics at ON at.article_id = a.id WHERE a.id = old.article_id);
+    END;
+    CREATE TRIGGER daily_topic_countries_topic_update AFTER UPDATE ON article_topics BEGIN
+        UPDATE daily_topic_countries SET n = n - 1 WHERE (topic_id, day, country, outlet_id, language) IN
+            (SELECT old.topic_id, substr(a.published, 1, 10), ac.country, coalesce(a.outlet_id, 0),
+                coalesce(a.language, '')
+             FROM articles a JOIN article_countries ac ON ac.article_id = a.id WHERE a.id = old.article_id);
+        INSERT INTO daily_topic_countries (topic_id, day, country, outlet_id, language, n)
+        SELECT new.topic_id, substr(a.published, 1, 10), ac.country, coalesce(a.outlet_id, 0),
+            coalesce(a.language, ''), 1
+        FROM articles a JOIN article_countries ac ON ac.article_id = a.id WHERE a.id = new.article_id
+        ON CONFLICT DO UPDATE SET n = n + 1;
+    END;
+    CREATE TRIGGER daily_topic_countries_country_update AFTER UPDATE ON article_countries BEGIN
+        UPDATE daily_topic_countries SET n = n - 1 WHERE (topic_id, day, country, outlet_id, language) IN
+            (SELECT at.topic_id, substr(a.published, 1, 10), old.country, coalesce(a.outlet_id, 0),
+                coalesce(a.language, '')
+             FROM articles a JOIN article_topics at ON at.article_id = a.id WHERE a.id = old.article_id);
+        INSERT INTO daily_topic_countries (topic_id, day, country, outlet_id, language, n)
+        SELECT at.topic_id, substr(a.published, 1, 10), new.country, coalesce(a.outlet_id, 0),
+            coalesce(a.language, ''), 1
+        FROM articles a JOIN article_topics at ON at.article_id = a.id WHERE a.id = new.article_id
+        ON CONFLICT DO UPDATE SET n = n + 1;
+    END;
+    CREATE TRIGGER daily_topic_countries_article_update AFTER UPDATE OF published, outlet_id, language ON articles
+    WHEN substr(old.published, 1, 10) IS NOT substr(new.published, 1, 10)
+        OR coalesce(old.outlet_id, 0) != coalesce(new.outlet_id, 0)
+        OR coalesce(old.language, '') != coalesce(new.language, '')
+    BEGIN
+        UPDATE daily_topic_countries SET n = n - 1 WHERE day = substr(old.published, 1, 10)
+            AND outlet_id = coalesce(old.outlet_id, 0) AND language = coalesce(old.language, '')
+            AND (topic_id, country) IN (SELECT at.topic_id, ac.country FROM article_topics at
+                                        JOIN article_countries ac ON ac.article_id = at.article_id
+                                        WHERE at.article_id = new.id);
+        INSERT INTO daily_topic_countries (topic_id, day, country, outlet_id, language, n)
+        SELECT at.topic_id, substr(new.published, 1, 10), ac.country, coalesce(new.outlet_id, 0),
+            coalesce(new.language, ''), 1
+        FROM article_topics at JOIN article_countries ac ON ac.article_id = at.article_id WHERE at.article_id = new.id
+        ON CONFLICT DO UPDATE SET n = n + 1;
+    END;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
