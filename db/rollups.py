@@ -36,7 +36,7 @@ def add_countries(conn: sqlite3.Connection, first_id: int, last_id: int) -> None
                  "count(*) FROM article_countries c JOIN articles a ON a.id = c.article_id "
                  "WHERE c.article_id BETWEEN ? AND ? GROUP BY 1, 2, 3, 4 ON CONFLICT DO UPDATE SET n = n + excluded.n",
                  (first_id, last_id))
-    _add_topic_countries(conn, "ac.article_id BETWEEN ? AND ?", (first_id, last_id))
+    _add_topic_countries(conn, "article_id BETWEEN ? AND ?", (first_id, last_id))
 
 
 def add_topics(conn: sqlite3.Connection, after_id: int) -> None:
@@ -45,14 +45,12 @@ def add_topics(conn: sqlite3.Connection, after_id: int) -> None:
                  "count(*) FROM article_topics t JOIN articles a ON a.id = t.article_id "
                  "WHERE t.article_id > ? GROUP BY 1, 2, 3, 4 ON CONFLICT DO UPDATE SET n = n + excluded.n",
                  (after_id,))
-    _add_topic_countries(conn, "at.article_id > ?", (after_id,))
+    _add_topic_countries(conn, "article_id > ?", (after_id,))
 
 
 def _add_topic_countries(conn: sqlite3.Connection, articles: str, params: tuple) -> None:
-    """Count the (topic, country) pairs of the articles matching `articles`, whose topics or countries were just
-    written (the other tags of each pair were written before, or are not there yet and will count it later)."""
+    """Count the (topic, country) pairs of the articles matching `articles` (on their countries), whose topics or
+    countries were just written (the other tag of each pair was written before, or is not there yet and counts it)."""
     conn.execute("INSERT INTO daily_topic_countries (topic_id, day, country, outlet_id, language, n) "
-                 "SELECT at.topic_id, substr(a.published, 1, 10), ac.country, coalesce(a.outlet_id, 0), "
-                 "coalesce(a.language, ''), count(*) FROM article_topics at "
-                 "JOIN article_countries ac ON ac.article_id = at.article_id JOIN articles a ON a.id = at.article_id "
+                 "SELECT topic_id, day, country, outlet_id, language, count(*) FROM topic_country_pairs "
                  f"WHERE {articles} GROUP BY 1, 2, 3, 4, 5 ON CONFLICT DO UPDATE SET n = n + excluded.n", params)

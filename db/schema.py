@@ -311,9 +311,10 @@ MIGRATIONS: list[str] = [
     """,
     # v7: the countries in the story of each topic's articles, per day, outlet and language, so that the Countries
     #    page and the headline of a single topic filter read this rollup instead of every article of the topic and
-    #    its countries (dashboard/queries.py label_facts). One row counts the (topic, country) pairs of articles: a
-    #    pair is counted when the second of its two tags is written (a topic of an article that has countries, or a
-    #    country of an article that has topics), by these triggers or, inside a bulk load, by db/rollups.py.
+    #    its countries (dashboard/queries.py label_facts). It counts the (topic, country) pairs of an article (the
+    #    view): a pair is counted when the second of its two tags is written, by these triggers or, inside a bulk
+    #    load, by db/rollups.py; a tag takes its pairs with it when it goes. Tags are only inserted and deleted
+    #    (collectors/tagging.py, db/topics.py): an UPDATE of one is refused rather than miscounted.
     """
     CREATE TABLE daily_topic_countries (
         topic_id INTEGER NOT NULL,
@@ -324,76 +325,47 @@ MIGRATIONS: list[str] = [
         n INTEGER NOT NULL,
         PRIMARY KEY (topic_id, day, country, outlet_id, language)
     ) WITHOUT ROWID;
-    INSERT INTO daily_topic_countries (topic_id, day, country, outlet_id, language, n)
-    SELECT at.topic_id, substr(a.published, 1, 10), ac.country, coalesce(a.outlet_id, 0), coalesce(a.language, ''),
-        count(*)
+    CREATE VIEW topic_country_pairs AS
+    SELECT at.topic_id, substr(a.published, 1, 10) AS day, ac.country, coalesce(a.outlet_id, 0) AS outlet_id,
+        coalesce(a.language, '') AS language, ac.article_id
     FROM article_topics at JOIN article_countries ac ON ac.article_id = at.article_id
-    JOIN articles a ON a.id = at.article_id GROUP BY 1, 2, 3, 4, 5;
+    JOIN articles a ON a.id = ac.article_id;
+    INSERT INTO daily_topic_countries (topic_id, day, country, outlet_id, language, n)
+    SELECT topic_id, day, country, outlet_id, language, count(*) FROM topic_country_pairs GROUP BY 1, 2, 3, 4, 5;
     CREATE TRIGGER daily_topic_countries_topic_insert AFTER INSERT ON article_topics
     WHEN NOT EXISTS (SELECT 1 FROM bulk_load) BEGIN
-        INSERT INTO daily_topic_countries (topic_id, day, country, outlet_id, language, n)
-        SELECT new.topic_id, substr(a.published, 1, 10), ac.country, coalesce(a.outlet_id, 0),
-            coalesce(a.language, ''), 1
-        FROM articles a JOIN article_countries ac ON ac.article_id = a.id WHERE a.id = new.article_id
-        ON CONFLICT DO UPDATE SET n = n + 1;
+        INSERT INTO daily_topic_countries SELECT topic_id, day, country, outlet_id, language, 1 FROM topic_country_pairs
+        WHERE article_id = new.article_id AND topic_id = new.topic_id ON CONFLICT DO UPDATE SET n = n + 1;
     END;
     CREATE TRIGGER daily_topic_countries_country_insert AFTER INSERT ON article_countries
     WHEN NOT EXISTS (SELECT 1 FROM bulk_load) BEGIN
-        INSERT INTO daily_topic_countries (topic_id, day, country, outlet_id, language, n)
-        SELECT at.topic_id, substr(a.published, 1, 10), new.country, coalesce(a.outlet_id, 0),
-            coalesce(a.language, ''), 1
-        FROM articles a JOIN article_topics at ON at.article_id = a.id WHERE a.id = new.article_id
-        ON CONFLICT DO UPDATE SET n = n + 1;
+        INSERT INTO daily_topic_countries SELECT topic_id, day, country, outlet_id, language, 1 FROM topic_country_pairs
+        WHERE article_id = new.article_id AND country = new.country ON CONFLICT DO UPDATE SET n = n + 1;
     END;
-    CREATE TRIGGER daily_topic_countries_topic_delete AFTER DELETE ON article_topics BEGIN
-        UPDATE daily_topic_countries SET n = n - 1 WHERE (topic_id, day, country, outlet_id, language) IN
-            (SELECT old.topic_id, substr(a.published, 1, 10), ac.country, coalesce(a.outlet_id, 0),
-                coalesce(a.language, '')
-             FROM articles a JOIN article_countries ac ON ac.article_id = a.id WHERE a.id = old.article_id);
+    CREATE TRIGGER daily_topic_countries_topic_delete BEFORE DELETE ON article_topics BEGIN
+        UPDATE daily_topic_countries SET n = n - 1 WHERE (topic_id, day, country, outlet_id, language) IN (SELECT
+            topic_id, day, country, outlet_id, language FROM topic_country_pairs
+            WHERE article_id = old.article_id AND topic_id = old.topic_id);
     END;
-    CREATE TRIGGER daily_topic_countries_country_delete AFTER DELETE ON article_countries BEGIN
-        UPDATE daily_topic_countries SET n = n - 1 WHERE (topic_id, day, country, outlet_id, language) IN
-            (SELECT at.topic_id, substr(a.published, 1, 10), old.country, coalesce(a.outlet_id, 0),
-                coalesce(a.language, '')
-             FROM articles a JOIN article_topics at ON at.article_id = a.id WHERE a.id = old.article_id);
+    CREATE TRIGGER daily_topic_countries_country_delete BEFORE DELETE ON article_countries BEGIN
+        UPDATE daily_topic_countries SET n = n - 1 WHERE (topic_id, day, country, outlet_id, language) IN (SELECT
+            topic_id, day, country, outlet_id, language FROM topic_country_pairs
+            WHERE article_id = old.article_id AND country = old.country);
     END;
-    CREATE TRIGGER daily_topic_countries_topic_update AFTER UPDATE ON article_topics BEGIN
-        UPDATE daily_topic_countries SET n = n - 1 WHERE (topic_id, day, country, outlet_id, language) IN
-            (SELECT old.topic_id, substr(a.published, 1, 10), ac.country, coalesce(a.outlet_id, 0),
-                coalesce(a.language, '')
-             FROM articles a JOIN article_countries ac ON ac.article_id = a.id WHERE a.id = old.article_id);
-        INSERT INTO daily_topic_countries (topic_id, day, country, outlet_id, language, n)
-        SELECT new.topic_id, substr(a.published, 1, 10), ac.country, coalesce(a.outlet_id, 0),
-            coalesce(a.language, ''), 1
-        FROM articles a JOIN article_countries ac ON ac.article_id = a.id WHERE a.id = new.article_id
-        ON CONFLICT DO UPDATE SET n = n + 1;
+    CREATE TRIGGER article_topics_no_update BEFORE UPDATE ON article_topics BEGIN
+        SELECT RAISE(ABORT, 'a topic of an article is deleted and inserted, not updated');
     END;
-    CREATE TRIGGER daily_topic_countries_country_update AFTER UPDATE ON article_countries BEGIN
-        UPDATE daily_topic_countries SET n = n - 1 WHERE (topic_id, day, country, outlet_id, language) IN
-            (SELECT at.topic_id, substr(a.published, 1, 10), old.country, coalesce(a.outlet_id, 0),
-                coalesce(a.language, '')
-             FROM articles a JOIN article_topics at ON at.article_id = a.id WHERE a.id = old.article_id);
-        INSERT INTO daily_topic_countries (topic_id, day, country, outlet_id, language, n)
-        SELECT at.topic_id, substr(a.published, 1, 10), new.country, coalesce(a.outlet_id, 0),
-            coalesce(a.language, ''), 1
-        FROM articles a JOIN article_topics at ON at.article_id = a.id WHERE a.id = new.article_id
-        ON CONFLICT DO UPDATE SET n = n + 1;
+    CREATE TRIGGER article_countries_no_update BEFORE UPDATE ON article_countries BEGIN
+        SELECT RAISE(ABORT, 'a country of an article is deleted and inserted, not updated');
     END;
+    -- (an update that keeps the day, outlet and language takes its pairs away and puts them back)
     CREATE TRIGGER daily_topic_countries_article_update AFTER UPDATE OF published, outlet_id, language ON articles
-    WHEN substr(old.published, 1, 10) IS NOT substr(new.published, 1, 10)
-        OR coalesce(old.outlet_id, 0) != coalesce(new.outlet_id, 0)
-        OR coalesce(old.language, '') != coalesce(new.language, '')
     BEGIN
         UPDATE daily_topic_countries SET n = n - 1 WHERE day = substr(old.published, 1, 10)
             AND outlet_id = coalesce(old.outlet_id, 0) AND language = coalesce(old.language, '')
-            AND (topic_id, country) IN (SELECT at.topic_id, ac.country FROM article_topics at
-                                        JOIN article_countries ac ON ac.article_id = at.article_id
-                                        WHERE at.article_id = new.id);
-        INSERT INTO daily_topic_countries (topic_id, day, country, outlet_id, language, n)
-        SELECT at.topic_id, substr(new.published, 1, 10), ac.country, coalesce(new.outlet_id, 0),
-            coalesce(new.language, ''), 1
-        FROM article_topics at JOIN article_countries ac ON ac.article_id = at.article_id WHERE at.article_id = new.id
-        ON CONFLICT DO UPDATE SET n = n + 1;
+            AND (topic_id, country) IN (SELECT topic_id, country FROM topic_country_pairs WHERE article_id = new.id);
+        INSERT INTO daily_topic_countries SELECT topic_id, day, country, outlet_id, language, 1 FROM topic_country_pairs
+        WHERE article_id = new.id ON CONFLICT DO UPDATE SET n = n + 1;
     END;
     """,
 ]

@@ -102,8 +102,11 @@ def test_articles_with_topics_and_countries_move_their_pairs(sample):
     with transaction(sample):
         sample.execute("UPDATE articles SET published = '2023-08-02 12:00:00' WHERE id = ?", (ids[0],))
         sample.execute("UPDATE articles SET outlet_id = ?, language = 'de' WHERE id = ?", (other_outlet, ids[1]))
-        sample.execute("UPDATE article_countries SET country = 'ZZ' WHERE article_id = ?", (ids[2],))
-        sample.execute("UPDATE OR IGNORE article_topics SET topic_id = ? WHERE article_id = ?", (other_topic, ids[3]))
+        sample.execute("UPDATE articles SET published = substr(published, 1, 10) || ' 23:59' WHERE id = ?", (ids[4],))
+        sample.execute("DELETE FROM article_countries WHERE article_id = ? AND country = (SELECT min(country) "
+                       "FROM article_countries WHERE article_id = ?)", (ids[2], ids[2]))
+        sample.execute("INSERT OR IGNORE INTO article_topics (topic_id, article_id) VALUES (?, ?)",
+                       (other_topic, ids[3]))
         sample.execute("DELETE FROM article_countries WHERE article_id = ?", (ids[4],))
         sample.execute("DELETE FROM article_topics WHERE article_id = ?", (ids[5],))
         sample.execute("DELETE FROM articles WHERE id = ?", (ids[6],))
@@ -111,11 +114,16 @@ def test_articles_with_topics_and_countries_move_their_pairs(sample):
         sample.execute("INSERT INTO article_topics (topic_id, article_id) VALUES (?, ?)", (other_topic, ids[4]))
         sample.execute("INSERT INTO article_countries (article_id, country) VALUES (?, 'XX')", (ids[4],))
     assert_rollups_exact(sample)
+    for sql in ("UPDATE article_countries SET country = 'ZZ' WHERE article_id = ?",
+                "UPDATE article_topics SET topic_id = topic_id + 100 WHERE article_id = ?"):
+        with pytest.raises(sqlite3.IntegrityError, match="deleted and inserted, not updated"):
+            sample.execute(sql, (ids[0],))
+    assert_rollups_exact(sample)
 
 
 def test_the_migration_counts_an_existing_database(tmp_path):
     path = build_sample_db(tmp_path / "old.db", every=80)
-    later = re.findall(r"CREATE (TABLE|TRIGGER) (\w+)", "\n".join(MIGRATIONS[2:]))
+    later = re.findall(r"CREATE (TABLE|TRIGGER|VIEW) (\w+)", "\n".join(MIGRATIONS[2:]))
     with closing(sqlite3.connect(path)) as conn:  # back to what schema version 2 had
         for kind, name in later:
             conn.execute(f"DROP {kind} IF EXISTS {name}")
