@@ -33,7 +33,7 @@ from db.schema import MIGRATIONS, _split_sql  # noqa: E402
 GOAL_MS = 1000.0
 COPIES = 9
 OFFSET = 10_000_000
-ROLLUPS = ("daily_articles", "daily_countries", "daily_topics", "daily_topic_countries")
+ROLLUPS = ("daily_articles", "daily_countries", "daily_topics", "daily_topic_countries", "daily_country_pairs")
 
 
 def rollup_inserts() -> list[str]:

@@ -40,9 +40,11 @@ _ROLLUP = {"article": "SELECT r.day, r.outlet_id, r.language, r.n FROM daily_art
            "country": "SELECT r.day, r.outlet_id, r.language, r.country AS label, r.n FROM daily_countries r",
            "topic": "SELECT r.day, r.outlet_id, r.language, t.name AS label, r.n FROM daily_topics r "
                     "JOIN topics t ON t.id = r.topic_id",
-           # the countries of one topic's articles (migration 7)
+           # the countries of one topic's articles, and the countries named beside one country (migration 7)
            "topic country": "SELECT r.day, r.outlet_id, r.language, r.country AS label, r.n "
-                            "FROM daily_topic_countries r"}
+                            "FROM daily_topic_countries r",
+           "country country": "SELECT r.day, r.outlet_id, r.language, r.mentioned AS label, r.n "
+                              "FROM daily_country_pairs r"}
 
 
 def open_db(path: str | os.PathLike) -> sqlite3.Connection:
@@ -81,9 +83,12 @@ def has_rollups(conn: sqlite3.Connection, table: str = "daily_articles") -> bool
     return conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (table,)).fetchone() is not None
 
 
-def one_topic(filters: Filters) -> bool:
-    """Whether the only content filter is a single topic (its countries are rolled up: migration 7)."""
-    return len(filters.topics) == 1 and not (filters.q or filters.countries or filters.categories)
+def one_tag(filters: Filters) -> Literal["topic", "country", None]:
+    """Which kind of tag, if the only content filter is a single topic or country (its countries are rolled up:
+    migration 7)."""
+    if filters.q or filters.categories or len(filters.topics) + len(filters.countries) != 1:
+        return None
+    return "topic" if filters.topics else "country"
 
 
 # facts: what every count below is summed from ------------------------------------------------------------------
@@ -163,9 +168,12 @@ def label_facts(conn: sqlite3.Connection, filters: Filters, kind: str) -> tuple[
     """SQL of (day, outlet_id, language, label, n) rows: matching articles per country in the story or topic."""
     if has_rollups(conn) and not has_content_filter(filters):
         return _rollup(_ROLLUP[kind], filters)
-    if kind == "country" and one_topic(filters) and has_rollups(conn, "daily_topic_countries"):
-        return _rollup(_ROLLUP["topic country"], filters, "r.topic_id = (SELECT id FROM topics WHERE name = ?)",
-                       filters.topics)
+    tag = one_tag(filters)
+    if kind == "country" and tag and has_rollups(conn, "daily_country_pairs"):
+        if tag == "topic":
+            return _rollup(_ROLLUP["topic country"], filters, "r.topic_id = (SELECT id FROM topics WHERE name = ?)",
+                           filters.topics)
+        return _rollup(_ROLLUP["country country"], filters, "r.country = ?", filters.countries)
     where, params = filters.where(correlated=correlate(conn, filters))
     label, join = _RAW_LABEL[kind]
     return f"SELECT {_RAW_COLUMNS}, {label} AS label, 1 AS n {FROM}{join} WHERE {where}", params
@@ -222,12 +230,13 @@ def label_count(conn: sqlite3.Connection, filters: Filters, kind: str = "country
                f"SELECT (SELECT min(country) FROM {table} WHERE country > c.x) FROM c WHERE c.x IS NOT NULL) "
                f"SELECT count(*) FROM c WHERE c.x IS NOT NULL AND EXISTS (SELECT 1 FROM {table} r WHERE {exists})")
         return conn.execute(sql, params).fetchone()[0]
-    if kind == "country" and filters.countries and dataclasses.replace(filters, countries=()) == Filters():
+    facts, params = label_facts(conn, filters, kind)
+    if (kind == "country" and not facts.startswith("SELECT r.") and filters.countries
+            and dataclasses.replace(filters, countries=()) == Filters()):
         # only countries filter: the countries named beside them, from the tags alone (no article row is read)
         return conn.execute(f"SELECT count(DISTINCT ac.country) FROM article_countries f JOIN article_countries ac "
                             f"ON ac.article_id = f.article_id WHERE f.country IN ({_marks(filters.countries)})",
                             filters.countries).fetchone()[0]
-    facts, params = label_facts(conn, filters, kind)
     return conn.execute(f"SELECT count(DISTINCT label) FROM ({facts}) WHERE n > 0", params).fetchone()[0]
 
 

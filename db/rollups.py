@@ -37,6 +37,10 @@ def add_countries(conn: sqlite3.Connection, first_id: int, last_id: int) -> None
                  "WHERE c.article_id BETWEEN ? AND ? GROUP BY 1, 2, 3, 4 ON CONFLICT DO UPDATE SET n = n + excluded.n",
                  (first_id, last_id))
     _add_topic_countries(conn, "article_id BETWEEN ? AND ?", (first_id, last_id))
+    conn.execute("INSERT INTO daily_country_pairs (country, day, mentioned, outlet_id, language, n) "
+                 "SELECT country, day, mentioned, outlet_id, language, count(*) FROM country_pairs "
+                 "WHERE article_id BETWEEN ? AND ? GROUP BY 1, 2, 3, 4, 5 ON CONFLICT DO UPDATE SET n = n + excluded.n",
+                 (first_id, last_id))
 
 
 def add_topics(conn: sqlite3.Connection, after_id: int) -> None:

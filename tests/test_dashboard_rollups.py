@@ -34,6 +34,12 @@ ROLLUPS = {
                               "coalesce(a.language, ''), count(*) FROM article_topics at "
                               "JOIN article_countries ac ON ac.article_id = at.article_id "
                               "JOIN articles a ON a.id = at.article_id GROUP BY 1, 2, 3, 4, 5"),
+    "daily_country_pairs": ("SELECT country, day, mentioned, outlet_id, language, n FROM daily_country_pairs "
+                            "WHERE n != 0",
+                            "SELECT f.country, substr(a.published, 1, 10), ac.country, coalesce(a.outlet_id, 0), "
+                            "coalesce(a.language, ''), count(*) FROM article_countries f "
+                            "JOIN article_countries ac ON ac.article_id = f.article_id "
+                            "JOIN articles a ON a.id = f.article_id GROUP BY 1, 2, 3, 4, 5"),
 }
 
 
@@ -57,6 +63,7 @@ def test_a_backfill_and_new_articles_are_counted(sample):
     assert sample.execute("SELECT sum(n) FROM daily_countries").fetchone()[0] > 0
     assert sample.execute("SELECT sum(n) FROM daily_topics").fetchone()[0] > 0
     assert sample.execute("SELECT sum(n) FROM daily_topic_countries").fetchone()[0] > 0
+    assert sample.execute("SELECT sum(n) FROM daily_country_pairs WHERE country != mentioned").fetchone()[0] > 0
     add_articles(sample, "https://new.example/rss", [
         ("Russia and Ukraine talk about grain in Istanbul", "https://new.example/a1", "2023-09-20 08:00:00"),
         ("Elections in Poland: the campaign ends", "https://new.example/a2", "2023-09-21 09:00:00"),
