@@ -212,9 +212,15 @@ def outlet_labels(conn: sqlite3.Connection, filters: Filters, kind: str = "count
     # without a sort; a range of days is read along its key instead (+label: not grouped along the index). The
     # articles themselves are read along the filter's own index (+outlet_id), not along the outlet index whole.
     label = "+label" if filters.date_from or filters.date_to else "label"
-    outlet = "outlet_id" if facts.startswith("SELECT r.") else "+outlet_id"  # _ROLLUP's rows, or the articles'
-    return _rows(conn, f"SELECT coalesce(outlet_id, 0), label, sum(n) FROM ({facts}) GROUP BY {outlet}, {label} "
-                       "HAVING sum(n) > 0", params, ["outlet_id", "label", "n"])
+    return _rows(conn, f"SELECT coalesce(outlet_id, 0), label, sum(n) FROM ({facts}) GROUP BY {_by_outlet(facts)}, "
+                       f"{label} HAVING sum(n) > 0", params, ["outlet_id", "label", "n"])
+
+
+def _by_outlet(facts: str) -> str:
+    """GROUP BY term for the outlet of `facts`: a rollup's (_ROLLUP) rows are grouped by the column itself (along its
+    index where it has one); articles by +outlet_id, so that SQLite reads them along the filter's own index, not
+    along the outlet index whole (every article) to save a sort."""
+    return "outlet_id" if facts.startswith("SELECT r.") else "+outlet_id"
 
 
 def label_count(conn: sqlite3.Connection, filters: Filters, kind: str = "country") -> int:
@@ -249,8 +255,8 @@ def day_totals(conn: sqlite3.Connection, filters: Filters) -> pd.DataFrame:
 def outlet_totals(conn: sqlite3.Connection, filters: Filters) -> pd.DataFrame:
     """Matching articles per outlet: columns outlet_id (0: none), n."""
     facts, params = article_facts(conn, filters)
-    return _rows(conn, f"SELECT coalesce(outlet_id, 0), sum(n) FROM ({facts}) GROUP BY 1 HAVING sum(n) > 0", params,
-                 ["outlet_id", "n"])
+    return _rows(conn, f"SELECT coalesce(outlet_id, 0), sum(n) FROM ({facts}) GROUP BY {_by_outlet(facts)} "
+                       "HAVING sum(n) > 0", params, ["outlet_id", "n"])
 
 
 def top_label_days(conn: sqlite3.Connection, filters: Filters, kind: str = "country", top_n: int = 8) -> pd.DataFrame:
@@ -529,7 +535,8 @@ def who_covers_whom(source: sqlite3.Connection | Fetch, filters: Filters, normal
     pairs = _with_outlets(fetch("outlet_labels", filters, kind="country"), fetch)
     if pairs.empty:
         return pd.DataFrame()
-    totals = _with_outlets(totals_per_outlet(fetch, filters), fetch).groupby("source")["n"].sum()
+    # per outlet only (not per day and outlet, as a Coverage page shares with its headline): fewer rows to sort
+    totals = _with_outlets(fetch("outlet_totals", filters), fetch).groupby("source")["n"].sum()
     sources = totals.sort_values(ascending=False, kind="stable").head(top_sources).index
     countries = pairs.groupby("label")["n"].sum().sort_values(ascending=False, kind="stable").head(top_countries)
     matrix = pairs.pivot_table(index="source", columns="label", values="n", fill_value=0, aggfunc="sum")
