@@ -17,12 +17,10 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from contextlib import suppress
 from pathlib import Path
 from urllib.parse import urlencode
@@ -34,6 +32,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 from dashboard.serve import streamlit_command  # noqa: E402
+from dashboard.testing import free_port, running, settle  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
@@ -52,39 +51,8 @@ SESSIONS = [
     {"outlet": "BBC News"},
     {"lang": "de", "from": "2023-06-01", "to": "2023-06-30"},
 ]
-RUNNING = "[data-testid=stApp][data-test-script-state=running]"
+SETTLE_MS = 120_000  # a first visit at 10× may take long
 IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_server(db: Path, log: Path) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(streamlit_command(port), env={**os.environ, "NEWSRADAR_DB": str(db)}, stdout=out,
-                                stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        with suppress(OSError), urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
-            if response.read() == b"ok":
-                return proc, base
-        if proc.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError(f"streamlit did not start: {log.read_text(errors='replace')}")
-        time.sleep(0.2)
-
-
-def stop_server(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
 
 
 def rss_mb(pid: int) -> tuple[float, int]:
@@ -103,18 +71,11 @@ def rss_mb(pid: int) -> tuple[float, int]:
     return total_kb / 1024, seen
 
 
-def settle(tab) -> None:
-    with suppress(PlaywrightTimeout):
-        tab.wait_for_selector(RUNNING, timeout=1000)
-    tab.wait_for_selector(IDLE, timeout=120_000)
-    tab.wait_for_timeout(300)
-
-
 def open_page(tab, url: str) -> float:
     started = time.perf_counter()
     tab.goto(url)
     tab.wait_for_selector("[data-testid=stApp][data-test-connection-state=CONNECTED]", timeout=60_000)
-    settle(tab)
+    settle(tab, SETTLE_MS)
     seconds = time.perf_counter() - started - 0.3
     errors = tab.get_by_test_id("stException")
     if errors.count():
@@ -155,7 +116,7 @@ def time_search_box(tab, base: str) -> list[tuple[str, float, str]]:
         except PlaywrightTimeout:
             seconds = float("nan")
         results.append((f"q={value}", seconds, text_of(tab, ARTICLES_HEADING)))
-        settle(tab)
+        settle(tab, SETTLE_MS)
     return results
 
 
@@ -178,7 +139,7 @@ def time_country_pick(tab, base: str) -> list[tuple[str, float, str]]:
             seconds = float("nan")
         results.append((f"country={'+'.join(chosen)}", seconds, f"Articles {text_of(tab, METRIC)}"))
         tab.keyboard.press("Escape")
-        settle(tab)
+        settle(tab, SETTLE_MS)
     return results
 
 
@@ -199,6 +160,35 @@ def run_sessions(browser, base: str, n: int) -> list:
     return contexts
 
 
+def measure(proc: subprocess.Popen, base: str, sessions: int, db: Path) -> None:
+    """The filter changes, then `sessions` sessions, with the server's memory after each."""
+    mb, procs = rss_mb(proc.pid)
+    print(f"server {base} on {db}: RSS at start {mb:.0f} MB ({procs} process(es))")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(viewport={"width": 1280, "height": 900})
+            tab = context.new_page()
+            timings = time_search_box(tab, base) + time_country_pick(tab, base)
+            context.close()
+            print(f"\nfilter change, end to end (goal ≤ {GOAL_S} s):")
+            for label, seconds, shown in timings:
+                print(f"  {label:<28} {seconds:6.2f} s   {shown}")
+            worst = max(s for _, s, _ in timings)
+            print(f"  max {worst:.2f} s: {'ok' if worst <= GOAL_S else 'OVER the goal'}")
+            mb, procs = rss_mb(proc.pid)
+            print(f"\nRSS after the filter changes: {mb:.0f} MB ({procs} process(es))")
+            print(f"\n{sessions} sessions (Coverage, then Articles and Countries, each its own filters):")
+            contexts = run_sessions(browser, base, sessions)
+            mb, procs = rss_mb(proc.pid)
+            print(f"RSS with {sessions} sessions open: {mb:.0f} MB ({procs} process(es)) "
+                  f"(goal < {GOAL_MB} MB: {'ok' if mb < GOAL_MB else 'OVER'})")
+            for context in contexts:
+                context.close()
+        finally:
+            browser.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--db", type=Path, default=Path("/tmp/full.db"))
@@ -208,36 +198,14 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit(f"{args.db} is missing (build it as bench/dashboard.py does)")
     with tempfile.TemporaryDirectory(prefix="newsradar-browser-") as tmp:
         log = Path(tmp) / "streamlit.log"
-        proc, base = start_server(args.db, log)
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
         try:
-            mb, procs = rss_mb(proc.pid)
-            print(f"server {base} on {args.db}: RSS at start {mb:.0f} MB ({procs} process(es))")
-            with sync_playwright() as pw:
-                browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-                try:
-                    context = browser.new_context(viewport={"width": 1280, "height": 900})
-                    tab = context.new_page()
-                    timings = time_search_box(tab, base) + time_country_pick(tab, base)
-                    context.close()
-                    print(f"\nfilter change, end to end (goal ≤ {GOAL_S} s):")
-                    for label, seconds, shown in timings:
-                        print(f"  {label:<28} {seconds:6.2f} s   {shown}")
-                    worst = max(s for _, s, _ in timings)
-                    print(f"  max {worst:.2f} s: {'ok' if worst <= GOAL_S else 'OVER the goal'}")
-                    mb, procs = rss_mb(proc.pid)
-                    print(f"\nRSS after the filter changes: {mb:.0f} MB ({procs} process(es))")
-                    print(f"\n{args.sessions} sessions (Coverage, then Articles and Countries, each its own filters):")
-                    contexts = run_sessions(browser, base, args.sessions)
-                    mb, procs = rss_mb(proc.pid)
-                    print(f"RSS with {args.sessions} sessions open: {mb:.0f} MB ({procs} process(es)) "
-                          f"(goal < {GOAL_MB} MB: {'ok' if mb < GOAL_MB else 'OVER'})")
-                    for context in contexts:
-                        context.close()
-                finally:
-                    browser.close()
+            with running(streamlit_command(port), {**os.environ, "NEWSRADAR_DB": str(args.db)}, log,
+                         f"{base}/_stcore/health") as proc:
+                measure(proc, base, args.sessions, args.db)
         finally:
-            stop_server(proc)
-            if "Traceback" in log.read_text(errors="replace"):
+            if log.exists() and "Traceback" in log.read_text(errors="replace"):
                 print("\nthe server logged a traceback:\n" + log.read_text(errors="replace")[-3000:])
     return 0
 

@@ -33,12 +33,13 @@ from db.schema import MIGRATIONS, _split_sql  # noqa: E402
 GOAL_MS = 1000.0
 COPIES = 9
 OFFSET = 10_000_000
-ROLLUPS = ("daily_articles", "daily_countries", "daily_topics")
+ROLLUPS = ("daily_articles", "daily_countries", "daily_topics", "daily_topic_countries", "daily_country_pairs")
 
 
 def rollup_inserts() -> list[str]:
-    """The INSERT … SELECT … GROUP BY statements of migration 3 that fill the rollups from the article tables."""
-    return [s for s in _split_sql(MIGRATIONS[2]) if s.startswith("INSERT INTO daily_")]
+    """The INSERT … SELECT … GROUP BY statements of migrations 3 and 7 that fill the rollups from the article tables
+    (migration 6's daily_country_totals follows daily_countries through its own triggers)."""
+    return [s for m in (MIGRATIONS[2], MIGRATIONS[6]) for s in _split_sql(m) if s.startswith("INSERT INTO daily_")]
 
 
 def current_triggers(conn: sqlite3.Connection) -> None:

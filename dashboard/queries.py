@@ -39,7 +39,12 @@ _RAW_LABEL = {"country": ("+ac.country", " JOIN article_countries ac ON ac.artic
 _ROLLUP = {"article": "SELECT r.day, r.outlet_id, r.language, r.n FROM daily_articles r",
            "country": "SELECT r.day, r.outlet_id, r.language, r.country AS label, r.n FROM daily_countries r",
            "topic": "SELECT r.day, r.outlet_id, r.language, t.name AS label, r.n FROM daily_topics r "
-                    "JOIN topics t ON t.id = r.topic_id"}
+                    "JOIN topics t ON t.id = r.topic_id",
+           # the countries of one topic's articles, and the countries named beside one country (migration 7)
+           "topic country": "SELECT r.day, r.outlet_id, r.language, r.country AS label, r.n "
+                            "FROM daily_topic_countries r",
+           "country country": "SELECT r.day, r.outlet_id, r.language, r.mentioned AS label, r.n "
+                              "FROM daily_country_pairs r"}
 
 
 def open_db(path: str | os.PathLike) -> sqlite3.Connection:
@@ -73,9 +78,17 @@ def has_content_filter(filters: Filters) -> bool:
     return filters != sources_only(filters)
 
 
-def has_rollups(conn: sqlite3.Connection) -> bool:
-    """Whether the database keeps the daily rollup tables (schema migration 3)."""
-    return conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'daily_articles'").fetchone() is not None
+def has_rollups(conn: sqlite3.Connection, table: str = "daily_articles") -> bool:
+    """Whether the database keeps the daily rollup tables (schema migration 3), or the rollup `table`."""
+    return conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (table,)).fetchone() is not None
+
+
+def one_tag(filters: Filters) -> Literal["topic", "country", None]:
+    """Which kind of tag, if the only content filter is a single topic or country (its countries are rolled up:
+    migration 7)."""
+    if filters.q or filters.categories or len(filters.topics) + len(filters.countries) != 1:
+        return None
+    return "topic" if filters.topics else "country"
 
 
 # facts: what every count below is summed from ------------------------------------------------------------------
@@ -155,6 +168,12 @@ def label_facts(conn: sqlite3.Connection, filters: Filters, kind: str) -> tuple[
     """SQL of (day, outlet_id, language, label, n) rows: matching articles per country in the story or topic."""
     if has_rollups(conn) and not has_content_filter(filters):
         return _rollup(_ROLLUP[kind], filters)
+    tag = one_tag(filters)
+    if kind == "country" and tag and has_rollups(conn, "daily_country_pairs"):
+        if tag == "topic":
+            return _rollup(_ROLLUP["topic country"], filters, "r.topic_id = (SELECT id FROM topics WHERE name = ?)",
+                           filters.topics)
+        return _rollup(_ROLLUP["country country"], filters, "r.country = ?", filters.countries)
     where, params = filters.where(correlated=correlate(conn, filters))
     label, join = _RAW_LABEL[kind]
     return f"SELECT {_RAW_COLUMNS}, {label} AS label, 1 AS n {FROM}{join} WHERE {where}", params
@@ -168,8 +187,9 @@ Fetch = Callable[..., Any]  # fetch(name, [filters,] **kwargs): one of BASE's ag
 def outlet_days(conn: sqlite3.Connection, filters: Filters) -> pd.DataFrame:
     """Matching articles per day and outlet: columns day (ISO text), outlet_id (0: none), n."""
     facts, params = article_facts(conn, filters)
-    return _rows(conn, f"SELECT day, coalesce(outlet_id, 0), sum(n) FROM ({facts}) GROUP BY 1, 2 HAVING sum(n) > 0",
-                 params, ["day", "outlet_id", "n"])
+    # grouped by the columns themselves (no outlet is 0): a rollup is summed along its key or index, without a sort
+    return _rows(conn, f"SELECT day, coalesce(outlet_id, 0), sum(n) FROM ({facts}) GROUP BY day, outlet_id "
+                       "HAVING sum(n) > 0", params, ["day", "outlet_id", "n"])
 
 
 def label_days(conn: sqlite3.Connection, filters: Filters, kind: str = "country",
@@ -189,10 +209,18 @@ def outlet_labels(conn: sqlite3.Connection, filters: Filters, kind: str = "count
     """Matching articles per outlet and country in the story (or topic): columns outlet_id, label, n."""
     facts, params = label_facts(conn, filters, kind)
     # all days: grouped by the columns themselves (no outlet is 0), the rollup is summed along its country index
-    # without a sort; a range of days is read along its key instead (+label: not grouped along the index)
+    # without a sort; a range of days is read along its key instead (+label: not grouped along the index). The
+    # articles themselves are read along the filter's own index (+outlet_id), not along the outlet index whole.
     label = "+label" if filters.date_from or filters.date_to else "label"
-    return _rows(conn, f"SELECT coalesce(outlet_id, 0), label, sum(n) FROM ({facts}) GROUP BY outlet_id, {label} "
-                       "HAVING sum(n) > 0", params, ["outlet_id", "label", "n"])
+    return _rows(conn, f"SELECT coalesce(outlet_id, 0), label, sum(n) FROM ({facts}) GROUP BY {_by_outlet(facts)}, "
+                       f"{label} HAVING sum(n) > 0", params, ["outlet_id", "label", "n"])
+
+
+def _by_outlet(facts: str) -> str:
+    """GROUP BY term for the outlet of `facts`: a rollup's (_ROLLUP) rows are grouped by the column itself (along its
+    index where it has one); articles by +outlet_id, so that SQLite reads them along the filter's own index, not
+    along the outlet index whole (every article) to save a sort."""
+    return "outlet_id" if facts.startswith("SELECT r.") else "+outlet_id"
 
 
 def label_count(conn: sqlite3.Connection, filters: Filters, kind: str = "country") -> int:
@@ -208,12 +236,13 @@ def label_count(conn: sqlite3.Connection, filters: Filters, kind: str = "country
                f"SELECT (SELECT min(country) FROM {table} WHERE country > c.x) FROM c WHERE c.x IS NOT NULL) "
                f"SELECT count(*) FROM c WHERE c.x IS NOT NULL AND EXISTS (SELECT 1 FROM {table} r WHERE {exists})")
         return conn.execute(sql, params).fetchone()[0]
-    if kind == "country" and filters.countries and dataclasses.replace(filters, countries=()) == Filters():
+    facts, params = label_facts(conn, filters, kind)
+    if (kind == "country" and not facts.startswith("SELECT r.") and filters.countries
+            and dataclasses.replace(filters, countries=()) == Filters()):
         # only countries filter: the countries named beside them, from the tags alone (no article row is read)
         return conn.execute(f"SELECT count(DISTINCT ac.country) FROM article_countries f JOIN article_countries ac "
                             f"ON ac.article_id = f.article_id WHERE f.country IN ({_marks(filters.countries)})",
                             filters.countries).fetchone()[0]
-    facts, params = label_facts(conn, filters, kind)
     return conn.execute(f"SELECT count(DISTINCT label) FROM ({facts}) WHERE n > 0", params).fetchone()[0]
 
 
@@ -226,8 +255,8 @@ def day_totals(conn: sqlite3.Connection, filters: Filters) -> pd.DataFrame:
 def outlet_totals(conn: sqlite3.Connection, filters: Filters) -> pd.DataFrame:
     """Matching articles per outlet: columns outlet_id (0: none), n."""
     facts, params = article_facts(conn, filters)
-    return _rows(conn, f"SELECT coalesce(outlet_id, 0), sum(n) FROM ({facts}) GROUP BY 1 HAVING sum(n) > 0", params,
-                 ["outlet_id", "n"])
+    return _rows(conn, f"SELECT coalesce(outlet_id, 0), sum(n) FROM ({facts}) GROUP BY {_by_outlet(facts)} "
+                       "HAVING sum(n) > 0", params, ["outlet_id", "n"])
 
 
 def top_label_days(conn: sqlite3.Connection, filters: Filters, kind: str = "country", top_n: int = 8) -> pd.DataFrame:
@@ -506,7 +535,8 @@ def who_covers_whom(source: sqlite3.Connection | Fetch, filters: Filters, normal
     pairs = _with_outlets(fetch("outlet_labels", filters, kind="country"), fetch)
     if pairs.empty:
         return pd.DataFrame()
-    totals = _with_outlets(totals_per_outlet(fetch, filters), fetch).groupby("source")["n"].sum()
+    # per outlet only (not per day and outlet, as a Coverage page shares with its headline): fewer rows to sort
+    totals = _with_outlets(fetch("outlet_totals", filters), fetch).groupby("source")["n"].sum()
     sources = totals.sort_values(ascending=False, kind="stable").head(top_sources).index
     countries = pairs.groupby("label")["n"].sum().sort_values(ascending=False, kind="stable").head(top_countries)
     matrix = pairs.pivot_table(index="source", columns="label", values="n", fill_value=0, aggfunc="sum")

@@ -12,7 +12,7 @@ import subprocess
 import time
 import urllib.request
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from collectors import feedlists
@@ -108,3 +108,13 @@ def running(command: list[str], env: dict[str, str], log: Path, ready_url: str) 
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def settle(tab, timeout_ms: int = 60_000) -> None:
+    """Wait for the rerun an interaction started in a Playwright tab (if any) to finish, as Streamlit's e2e tests do."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    with suppress(PlaywrightTimeout):
+        tab.wait_for_selector("[data-testid=stApp][data-test-script-state=running]", timeout=1000)
+    tab.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]", timeout=timeout_ms)
+    tab.wait_for_timeout(300)

@@ -1,7 +1,9 @@
-"""Daily rollups (schema migration 3) updated a batch at a time, for bulk imports.
+"""Daily rollups (schema migrations 3 and 7) updated a batch at a time, for bulk imports.
 
 Outside a bulk load, triggers keep the rollups exact row by row. Inside `bulk_load`, the insert
-triggers stand aside and the importer calls the add_* functions once per batch instead."""
+triggers stand aside and the importer calls the add_* functions once per batch instead (after writing
+the batch's topics, add_topics; after its countries, add_countries). The topic × country rollup counts a
+pair of tags of one article with whichever of the two is written second, as its triggers do."""
 
 from __future__ import annotations
 
@@ -34,6 +36,11 @@ def add_countries(conn: sqlite3.Connection, first_id: int, last_id: int) -> None
                  "count(*) FROM article_countries c JOIN articles a ON a.id = c.article_id "
                  "WHERE c.article_id BETWEEN ? AND ? GROUP BY 1, 2, 3, 4 ON CONFLICT DO UPDATE SET n = n + excluded.n",
                  (first_id, last_id))
+    _add_topic_countries(conn, "article_id BETWEEN ? AND ?", (first_id, last_id))
+    conn.execute("INSERT INTO daily_country_pairs (country, day, mentioned, outlet_id, language, n) "
+                 "SELECT country, day, mentioned, outlet_id, language, count(*) FROM country_pairs "
+                 "WHERE article_id BETWEEN ? AND ? GROUP BY 1, 2, 3, 4, 5 ON CONFLICT DO UPDATE SET n = n + excluded.n",
+                 (first_id, last_id))
 
 
 def add_topics(conn: sqlite3.Connection, after_id: int) -> None:
@@ -42,3 +49,12 @@ def add_topics(conn: sqlite3.Connection, after_id: int) -> None:
                  "count(*) FROM article_topics t JOIN articles a ON a.id = t.article_id "
                  "WHERE t.article_id > ? GROUP BY 1, 2, 3, 4 ON CONFLICT DO UPDATE SET n = n + excluded.n",
                  (after_id,))
+    _add_topic_countries(conn, "article_id > ?", (after_id,))
+
+
+def _add_topic_countries(conn: sqlite3.Connection, articles: str, params: tuple) -> None:
+    """Count the (topic, country) pairs of the articles matching `articles` (on their countries), whose topics or
+    countries were just written (the other tag of each pair was written before, or is not there yet and counts it)."""
+    conn.execute("INSERT INTO daily_topic_countries (topic_id, day, country, outlet_id, language, n) "
+                 "SELECT topic_id, day, country, outlet_id, language, count(*) FROM topic_country_pairs "
+                 f"WHERE {articles} GROUP BY 1, 2, 3, 4, 5 ON CONFLICT DO UPDATE SET n = n + excluded.n", params)

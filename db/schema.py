@@ -309,6 +309,92 @@ MIGRATIONS: list[str] = [
         UPDATE daily_country_totals SET n = n - old.n WHERE day = old.day AND country = old.country;
     END;
     """,
+    # v7: the countries in the story of each topic's articles, per day, outlet and language, so that the Countries
+    #    page and the headline of a single topic filter read this rollup instead of every article of the topic and
+    #    its countries (dashboard/queries.py label_facts). It counts the (topic, country) pairs of an article (the
+    #    view): a pair is counted when the second of its two tags is written, by these triggers or, inside a bulk
+    #    load, by db/rollups.py; a tag takes its pairs with it when it goes. Tags are only inserted and deleted
+    #    (collectors/tagging.py, db/topics.py): an UPDATE of one is refused rather than miscounted.
+    #    daily_country_pairs does the same for the countries named beside each country (itself included), for a
+    #    single country filter; an article's countries are written together, and each pair counted with the later.
+    """
+    CREATE TABLE daily_topic_countries (
+        topic_id INTEGER NOT NULL,
+        day TEXT NOT NULL,
+        country TEXT NOT NULL,
+        outlet_id INTEGER NOT NULL,
+        language TEXT NOT NULL,
+        n INTEGER NOT NULL,
+        PRIMARY KEY (topic_id, day, country, outlet_id, language)
+    ) WITHOUT ROWID;
+    CREATE VIEW topic_country_pairs AS
+    SELECT at.topic_id, substr(a.published, 1, 10) AS day, ac.country, coalesce(a.outlet_id, 0) AS outlet_id,
+        coalesce(a.language, '') AS language, ac.article_id
+    FROM article_topics at JOIN article_countries ac ON ac.article_id = at.article_id
+    JOIN articles a ON a.id = ac.article_id;
+    INSERT INTO daily_topic_countries (topic_id, day, country, outlet_id, language, n)
+    SELECT topic_id, day, country, outlet_id, language, count(*) FROM topic_country_pairs GROUP BY 1, 2, 3, 4, 5;
+    CREATE TABLE daily_country_pairs (
+        country TEXT NOT NULL,
+        day TEXT NOT NULL,
+        mentioned TEXT NOT NULL,            -- a country of the same articles, `country` itself included
+        outlet_id INTEGER NOT NULL,
+        language TEXT NOT NULL,
+        n INTEGER NOT NULL,
+        PRIMARY KEY (country, day, mentioned, outlet_id, language)
+    ) WITHOUT ROWID;
+    CREATE VIEW country_pairs AS
+    SELECT f.country, substr(a.published, 1, 10) AS day, ac.country AS mentioned, coalesce(a.outlet_id, 0) AS outlet_id,
+        coalesce(a.language, '') AS language, ac.article_id
+    FROM article_countries f JOIN article_countries ac ON ac.article_id = f.article_id
+    JOIN articles a ON a.id = ac.article_id;
+    INSERT INTO daily_country_pairs (country, day, mentioned, outlet_id, language, n)
+    SELECT country, day, mentioned, outlet_id, language, count(*) FROM country_pairs GROUP BY 1, 2, 3, 4, 5;
+    CREATE TRIGGER tag_pairs_topic_insert AFTER INSERT ON article_topics
+    WHEN NOT EXISTS (SELECT 1 FROM bulk_load) BEGIN
+        INSERT INTO daily_topic_countries SELECT topic_id, day, country, outlet_id, language, 1 FROM topic_country_pairs
+        WHERE article_id = new.article_id AND topic_id = new.topic_id ON CONFLICT DO UPDATE SET n = n + 1;
+    END;
+    CREATE TRIGGER tag_pairs_country_insert AFTER INSERT ON article_countries
+    WHEN NOT EXISTS (SELECT 1 FROM bulk_load) BEGIN
+        INSERT INTO daily_topic_countries SELECT topic_id, day, country, outlet_id, language, 1 FROM topic_country_pairs
+        WHERE article_id = new.article_id AND country = new.country ON CONFLICT DO UPDATE SET n = n + 1;
+        INSERT INTO daily_country_pairs SELECT country, day, mentioned, outlet_id, language, 1 FROM country_pairs
+        WHERE article_id = new.article_id AND new.country IN (country, mentioned) ON CONFLICT DO UPDATE SET n = n + 1;
+    END;
+    CREATE TRIGGER tag_pairs_topic_delete BEFORE DELETE ON article_topics BEGIN
+        UPDATE daily_topic_countries SET n = n - 1 WHERE (topic_id, day, country, outlet_id, language) IN (SELECT
+            topic_id, day, country, outlet_id, language FROM topic_country_pairs
+            WHERE article_id = old.article_id AND topic_id = old.topic_id);
+    END;
+    CREATE TRIGGER tag_pairs_country_delete BEFORE DELETE ON article_countries BEGIN
+        UPDATE daily_topic_countries SET n = n - 1 WHERE (topic_id, day, country, outlet_id, language) IN (SELECT
+            topic_id, day, country, outlet_id, language FROM topic_country_pairs
+            WHERE article_id = old.article_id AND country = old.country);
+        UPDATE daily_country_pairs SET n = n - 1 WHERE (country, day, mentioned, outlet_id, language) IN (SELECT
+            country, day, mentioned, outlet_id, language FROM country_pairs
+            WHERE article_id = old.article_id AND old.country IN (country, mentioned));
+    END;
+    CREATE TRIGGER article_topics_no_update BEFORE UPDATE ON article_topics BEGIN
+        SELECT RAISE(ABORT, 'a topic of an article is deleted and inserted, not updated');
+    END;
+    CREATE TRIGGER article_countries_no_update BEFORE UPDATE ON article_countries BEGIN
+        SELECT RAISE(ABORT, 'a country of an article is deleted and inserted, not updated');
+    END;
+    -- (an update that keeps the day, outlet and language takes its pairs away and puts them back)
+    CREATE TRIGGER tag_pairs_article_update AFTER UPDATE OF published, outlet_id, language ON articles BEGIN
+        UPDATE daily_topic_countries SET n = n - 1 WHERE day = substr(old.published, 1, 10)
+            AND outlet_id = coalesce(old.outlet_id, 0) AND language = coalesce(old.language, '')
+            AND (topic_id, country) IN (SELECT topic_id, country FROM topic_country_pairs WHERE article_id = new.id);
+        UPDATE daily_country_pairs SET n = n - 1 WHERE day = substr(old.published, 1, 10)
+            AND outlet_id = coalesce(old.outlet_id, 0) AND language = coalesce(old.language, '')
+            AND (country, mentioned) IN (SELECT country, mentioned FROM country_pairs WHERE article_id = new.id);
+        INSERT INTO daily_topic_countries SELECT topic_id, day, country, outlet_id, language, 1 FROM topic_country_pairs
+        WHERE article_id = new.id ON CONFLICT DO UPDATE SET n = n + 1;
+        INSERT INTO daily_country_pairs SELECT country, day, mentioned, outlet_id, language, 1 FROM country_pairs
+        WHERE article_id = new.id ON CONFLICT DO UPDATE SET n = n + 1;
+    END;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
 import subprocess
@@ -16,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from collectors.feedlists import read_opml
-from dashboard.testing import add_articles, build_sample_db, free_port
+from dashboard.testing import add_articles, build_sample_db, free_port, settle
 from db import connect, users
 
 REPO = Path(__file__).resolve().parents[1]
@@ -150,16 +149,6 @@ def page(browser):
     yield tab
     context.close()
     assert dialogs == [], f"a dialog opened: {dialogs}"
-
-
-def settle(tab) -> None:
-    """Wait for the rerun an interaction started (if any) to finish, as Streamlit's own e2e tests do."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-    with contextlib.suppress(PlaywrightTimeout):
-        tab.wait_for_selector("[data-testid=stApp][data-test-script-state=running]", timeout=1000)
-    tab.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]", timeout=60_000)
-    tab.wait_for_timeout(300)
 
 
 def open_page(tab, base: str, path: str) -> None:

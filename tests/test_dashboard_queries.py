@@ -22,7 +22,9 @@ FILTER_SETS = [
     Filters.make(date_from="2023-09-15", date_to="2023-09-30"),
     Filters.make(countries=["US"]),
     Filters.make(countries=["US", "UA"], date_from="2023-09-20"),
+    Filters.make(countries=["UA"], langs=["en"], date_to="2023-09-25"),
     Filters.make(topics=["Russia–Ukraine war"]),
+    Filters.make(topics=["Elections"], source_countries=["PL"], date_from="2023-09-10"),
     Filters.make(topics=["Elections", "Climate"], langs=["en"]),
     Filters.make(q="ukrain* OR russia*"),
     Filters.make(categories=["politics", "sport"]),
@@ -125,6 +127,17 @@ def test_rollups_and_raw_sql_give_the_same_answers(db, raw_db, filters):
             pd.testing.assert_frame_equal(a, b, check_dtype=False)
         else:
             assert a == b
+
+
+@pytest.mark.parametrize("filters", [f for f in FILTER_SETS if q.one_tag(f)], ids=lambda f: str(f.to_params()))
+def test_the_countries_of_one_topic_or_country_come_from_their_rollup(conn, filters):
+    rollup = {"topic": "daily_topic_countries", "country": "daily_country_pairs"}[q.one_tag(filters)]
+    assert rollup in q.label_facts(conn, filters, "country")[0]
+    pairs = q.outlet_labels(conn, filters, "country").sort_values(["outlet_id", "label"], ignore_index=True)
+    expected = plain(conn, filters, "coalesce(a.outlet_id, 0) AS o, ac.country, count(*)",
+                     "JOIN article_countries ac ON ac.article_id = a.id", "GROUP BY o, ac.country ORDER BY 1, 2")
+    assert list(pairs.itertuples(index=False, name=None)) == expected and expected
+    assert q.label_count(conn, filters, "country") == len({country for _, country, _ in expected})
 
 
 @pytest.mark.parametrize("filters", FILTER_SETS, ids=lambda f: str(f.to_params()) or "all")
