@@ -362,18 +362,35 @@ MIGRATIONS: list[str] = [
         INSERT INTO daily_country_pairs SELECT country, day, mentioned, outlet_id, language, 1 FROM country_pairs
         WHERE article_id = new.article_id AND new.country IN (country, mentioned) ON CONFLICT DO UPDATE SET n = n + 1;
     END;
+    -- the deletes name every key column, so that each is a primary-key lookup (re-applying a topic deletes
+    -- thousands of rows; a lookup by topic alone made that minutes)
     CREATE TRIGGER tag_pairs_topic_delete BEFORE DELETE ON article_topics BEGIN
-        UPDATE daily_topic_countries SET n = n - 1 WHERE (topic_id, day, country, outlet_id, language) IN (SELECT
-            topic_id, day, country, outlet_id, language FROM topic_country_pairs
-            WHERE article_id = old.article_id AND topic_id = old.topic_id);
+        UPDATE daily_topic_countries SET n = n - 1 WHERE topic_id = old.topic_id
+            AND day = (SELECT substr(published, 1, 10) FROM articles WHERE id = old.article_id)
+            AND country IN (SELECT country FROM article_countries WHERE article_id = old.article_id)
+            AND outlet_id = (SELECT coalesce(outlet_id, 0) FROM articles WHERE id = old.article_id)
+            AND language = (SELECT coalesce(language, '') FROM articles WHERE id = old.article_id);
     END;
     CREATE TRIGGER tag_pairs_country_delete BEFORE DELETE ON article_countries BEGIN
-        UPDATE daily_topic_countries SET n = n - 1 WHERE (topic_id, day, country, outlet_id, language) IN (SELECT
-            topic_id, day, country, outlet_id, language FROM topic_country_pairs
-            WHERE article_id = old.article_id AND country = old.country);
-        UPDATE daily_country_pairs SET n = n - 1 WHERE (country, day, mentioned, outlet_id, language) IN (SELECT
-            country, day, mentioned, outlet_id, language FROM country_pairs
-            WHERE article_id = old.article_id AND old.country IN (country, mentioned));
+        UPDATE daily_topic_countries SET n = n - 1
+        WHERE topic_id IN (SELECT topic_id FROM article_topics WHERE article_id = old.article_id)
+            AND day = (SELECT substr(published, 1, 10) FROM articles WHERE id = old.article_id)
+            AND country = old.country
+            AND outlet_id = (SELECT coalesce(outlet_id, 0) FROM articles WHERE id = old.article_id)
+            AND language = (SELECT coalesce(language, '') FROM articles WHERE id = old.article_id);
+        UPDATE daily_country_pairs SET n = n - 1
+        WHERE country = old.country
+            AND day = (SELECT substr(published, 1, 10) FROM articles WHERE id = old.article_id)
+            AND mentioned IN (SELECT country FROM article_countries WHERE article_id = old.article_id)
+            AND outlet_id = (SELECT coalesce(outlet_id, 0) FROM articles WHERE id = old.article_id)
+            AND language = (SELECT coalesce(language, '') FROM articles WHERE id = old.article_id);
+        UPDATE daily_country_pairs SET n = n - 1
+        WHERE country IN (SELECT country FROM article_countries WHERE article_id = old.article_id
+                          AND country != old.country)
+            AND day = (SELECT substr(published, 1, 10) FROM articles WHERE id = old.article_id)
+            AND mentioned = old.country
+            AND outlet_id = (SELECT coalesce(outlet_id, 0) FROM articles WHERE id = old.article_id)
+            AND language = (SELECT coalesce(language, '') FROM articles WHERE id = old.article_id);
     END;
     CREATE TRIGGER article_topics_no_update BEFORE UPDATE ON article_topics BEGIN
         SELECT RAISE(ABORT, 'a topic of an article is deleted and inserted, not updated');
