@@ -15,6 +15,7 @@ PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e
            "#756bb1", "#636363"]
 OTHER_COLOR = "#b0b0b0"
 OUTAGE_COLOR = "#d62728"
+SPIKE_COLOR = "#e6a700"
 # the map's TopoJSON is served by the app itself (dashboard/static), so it works without Plotly's CDN
 MAP_CONFIG = {"topojsonURL": "app/static/", "displaylogo": False}
 CHART_CONFIG = {"displaylogo": False}
@@ -34,8 +35,8 @@ def label_name(label: str, split: str) -> str:
 
 
 def coverage_figure(series: pd.DataFrame, outages: pd.DataFrame, *, split: str = "none", normalized: bool = False,
-                    bucket: str = "day") -> go.Figure:
-    """Lines of coverage over time (one per label), with the days of feed outages shaded."""
+                    bucket: str = "day", peaks: pd.DataFrame | None = None) -> go.Figure:
+    """Lines of coverage over time (one per label), with the days of feed outages shaded and spikes marked."""
     fig = go.Figure()
     unit = "% of the same outlets' articles" if normalized else "articles"
     labels = [lab for lab in series["label"].drop_duplicates() if lab != "other"]
@@ -51,12 +52,24 @@ def coverage_figure(series: pd.DataFrame, outages: pd.DataFrame, *, split: str =
             hovertemplate=("%{x|%Y-%m-%d}<br>%{y:.2f}% (%{customdata[0]:,} articles)<extra>%{fullData.name}</extra>"
                            if normalized else "%{x|%Y-%m-%d}<br>%{y:,} articles<extra>%{fullData.name}</extra>")))
     add_outages(fig, outages)
-    fig.update_layout(dragmode="select", selectdirection="h", hovermode="closest", showlegend=len(labels) > 1
-                      or not outages.empty, yaxis_title=unit, xaxis_title=None)
+    if peaks is not None and not peaks.empty:
+        add_spikes(fig, peaks, bucket)
+    marked = not outages.empty or (peaks is not None and not peaks.empty)
+    fig.update_layout(dragmode="select", selectdirection="h", hovermode="closest",
+                      showlegend=len(labels) > 1 or marked, yaxis_title=unit, xaxis_title=None)
     fig.update_yaxes(rangemode="tozero")
     if bucket != "day":
         fig.update_xaxes(title=f"{bucket} starting")
     return _layout(fig, 420)
+
+
+def add_spikes(fig: go.Figure, peaks: pd.DataFrame, bucket: str) -> None:
+    """A star on each spike, saying how far above its recent baseline it is."""
+    text = [f"{r.ratio:.1f}× the mean of the previous 14 {bucket}s" for r in peaks.itertuples()]
+    fig.add_trace(go.Scatter(x=peaks["bucket"], y=peaks["value"], mode="markers", name="spike",
+                             marker={"symbol": "star", "size": 14, "color": SPIKE_COLOR,
+                                     "line": {"width": 1, "color": "white"}},
+                             text=text, hovertemplate="%{x|%Y-%m-%d}: %{text}<extra>spike</extra>"))
 
 
 def add_outages(fig: go.Figure, outages: pd.DataFrame) -> None:

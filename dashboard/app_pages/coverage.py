@@ -4,6 +4,7 @@ import streamlit as st
 
 from dashboard import figures, queries, state
 from dashboard.labels import SPLITS
+from dashboard.spikes import spike_note, spikes
 from db.filters import Filters
 
 filters = state.filters_or_stop()
@@ -42,12 +43,15 @@ top_n = top.number_input("Lines (top N + other)", min_value=1, max_value=20, val
 
 series = queries.coverage(state.fetch, filters, bucket, by, int(top_n), share)
 outages = state.query("outage_days", filters)
-figure = figures.coverage_figure(series, outages, split=by, normalized=share, bucket=bucket)
+peaks = spikes(series)
+figure = figures.coverage_figure(series, outages, split=by, normalized=share, bucket=bucket, peaks=peaks)
 st.plotly_chart(figure, key="coverage_chart", on_select=lambda: state.dates_from_box("coverage_chart"),
                 selection_mode="box", config=figures.CHART_CONFIG)
 notes = ["Drag a box across the chart to set the date range."]
 if by in ("country", "topic"):
     notes.append(f"An article counts once in each of its {'countries' if by == 'country' else 'topics'}.")
+if not peaks.empty:
+    notes.append(spike_note(peaks, by, bucket))
 if not outages.empty:
     days = "1 day" if len(outages) == 1 else f"{len(outages)} days"
     notes.append(f"Shaded: {days} on which some of these outlets' feeds failed every fetch — "

@@ -1,0 +1,58 @@
+"""Spikes on the coverage chart: a bucket far above its own previous 14, per line, marked and explained."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from dashboard import figures
+from dashboard.spikes import spike_note, spikes
+
+DAYS = pd.date_range("2023-09-01", periods=30)
+
+
+def series(values: list[int], label: str = "all") -> pd.DataFrame:
+    return pd.DataFrame({"bucket": DAYS[:len(values)], "label": label, "n": values,
+                         "value": [float(v) for v in values]})
+
+
+def test_a_day_far_above_the_previous_two_weeks_is_a_spike():
+    found = spikes(series([10, 12, 9, 11, 10] * 4 + [60] + [10] * 9))
+    assert list(found["bucket"].dt.strftime("%Y-%m-%d")) == ["2023-09-21"]
+    assert found["baseline"][0] == pytest.approx(146 / 14) and found["ratio"][0] == pytest.approx(60 / (146 / 14))
+
+
+@pytest.mark.parametrize(("values", "why"), [
+    ([10] * 20 + [15] * 10, "half as much again is news, not a spike"),
+    (list(range(10, 40)), "a steady rise is a trend"),
+    ([10, 60, 10], "too little history for a baseline"),
+    ([1] * 20 + [4] + [1] * 9, "four articles are too few to call"),
+    ([0] * 20 + [30] + [0] * 9, "nothing before: no baseline to compare with"),
+    ([10, 40] * 15, "a day that is always high is its own baseline"),
+])
+def test_what_is_not_a_spike(values, why):
+    assert spikes(series(values)).empty, why
+
+
+def test_each_line_of_a_split_is_judged_against_its_own_past():
+    quiet = series([2] * 20 + [12] + [2] * 9, "AZ")          # 6× its own mean, though small
+    loud = series([100] * 20 + [110] + [100] * 9, "US")      # more articles, no spike
+    found = spikes(pd.concat([quiet, loud]))
+    assert list(found["label"]) == ["AZ"]
+
+
+def test_spikes_are_starred_on_the_chart_and_named_in_the_note():
+    data = series([10] * 20 + [60] + [10] * 9)
+    found = spikes(data)
+    fig = figures.coverage_figure(data, pd.DataFrame(columns=["day", "failing", "polled"]), peaks=found)
+    [star] = [trace for trace in fig.data if trace.name == "spike"]
+    assert list(star.y) == [60.0] and "6.0× the mean of the previous 14 days" in star.text[0]
+    assert fig.layout.showlegend
+    note = spike_note(found, "none", "day")
+    assert "2023-09-21, 6.0×" in note and "previous 14 days" in note
+
+
+def test_the_note_names_the_line_and_counts_the_rest():
+    data = pd.concat([series([2] * 20 + [12 + i] + [2] * 9, label) for i, label in enumerate("ABCDE")])
+    note = spike_note(spikes(data), "country", "day")
+    assert "(E)" in note and "and 2 more" in note
