@@ -91,13 +91,9 @@ def session(db: Path, done: threading.Event, report: LoadReport, lock: threading
             start = time.perf_counter()
             try:
                 visit()
-            except sqlite3.OperationalError as exc:
-                with lock:
-                    report.locked += "locked" in str(exc)
-                    report.errors[f"{type(exc).__name__}: {exc}"] += 1
-                continue
             except Exception as exc:  # noqa: BLE001 - every failure is counted and printed, none stops the load
                 with lock:
+                    report.locked += isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc)
                     report.errors[f"{type(exc).__name__}: {exc}"] += 1
                 continue
             with lock:

@@ -29,11 +29,11 @@ class Refused(ValueError):
     """A URL or address newsradar will not fetch; the message says why in one line (without the URL)."""
 
 
-def private_allowed(config_path: str | None = None) -> bool:
+def private_allowed() -> bool:
     """The operator's allow_private_networks setting (config file or environment)."""
     from newsradar import config  # here, not at the top: the config module imports db, which imports collectors
 
-    return bool(config.load(config_path)["allow_private_networks"])
+    return bool(config.load()["allow_private_networks"])
 
 
 def _ipv4_number(text: str) -> int | None:

@@ -273,7 +273,6 @@ MIGRATIONS: list[str] = [
         collector_pid INTEGER,
         collector_started TEXT,
         collector_restarts INTEGER NOT NULL DEFAULT 0,
-        last_cycle TEXT,
         last_error TEXT,
         stopped TEXT,
         stop_reason TEXT

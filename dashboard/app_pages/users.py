@@ -1,5 +1,7 @@
 """Users (admins, password sign-in): add accounts, change roles, reset passwords, remove accounts."""
 
+from contextlib import closing
+
 import pandas as pd
 import streamlit as st
 
@@ -16,11 +18,8 @@ if not state.user().is_admin:   # app.py lists this page for admins only; a stal
     st.error("Only an admin can manage users.", icon=":material/lock:")
     st.stop()
 
-conn = connect(state.db_path())
-try:
+with closing(connect(state.db_path())) as conn:
     accounts = list_users(conn)
-finally:
-    conn.close()
 st.dataframe(pd.DataFrame([vars(a) for a in accounts], columns=["name", "role", "created", "updated"]),
              hide_index=True, column_config={"name": "Name", "role": "Role", "created": "Created (UTC)",
                                              "updated": "Changed (UTC)"})
