@@ -50,7 +50,22 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="JSON Lines file to write",
     )
     parser.add_argument("--seed", type=int, default=SEED, help="random seed (default %(default)s)")
+    for lang, quota in QUOTAS.items():
+        parser.add_argument(f"--{lang}", type=int, default=quota, help=f"{lang} articles (default %(default)s)")
+    parser.add_argument("--exclude", type=Path, action="append", default=[],
+                        help="JSON Lines file whose articles (same link or same title) are never drawn; repeatable")
     return parser.parse_args(argv)
+
+
+def drawn_keys(paths: list[Path]) -> set[str]:
+    """Links and lower-cased titles of articles already drawn into other files."""
+    keys: set[str] = set()
+    for path in paths:
+        for line in path.open(encoding="utf-8"):
+            if line.strip():
+                row = json.loads(line)
+                keys.update({str(row.get("link") or "").strip(), str(row.get("title") or "").strip().lower()} - {""})
+    return keys
 
 
 def language_of(record: dict[str, object]) -> str | None:
@@ -62,8 +77,10 @@ def language_of(record: dict[str, object]) -> str | None:
     return None
 
 
-def draw(path: Path, rng: random.Random) -> dict[str, list[Candidate]]:
-    """Reservoir-sample each language's quota from the archive in one pass."""
+def draw(path: Path, rng: random.Random, quotas: dict[str, int] | None = None,
+         exclude: set[str] | frozenset[str] = frozenset()) -> dict[str, list[Candidate]]:
+    """Reservoir-sample each language's quota from the archive in one pass, skipping `exclude`d links."""
+    quotas = quotas or QUOTAS
     reservoirs: dict[str, list[Candidate]] = {lang: [] for lang in QUOTAS}
     seen = dict.fromkeys(QUOTAS, 0)
     with gzip.open(path, "rt", encoding="utf-8") as lines:
@@ -71,7 +88,7 @@ def draw(path: Path, rng: random.Random) -> dict[str, list[Candidate]]:
             record = json.loads(line)
             lang = language_of(record)
             title = str(record.get("title") or "").strip()
-            if lang is None or not title:
+            if lang is None or not title or {str(record.get("link") or "").strip(), title.lower()} & exclude:
                 continue
             kept = {
                 "title": title,
@@ -79,14 +96,14 @@ def draw(path: Path, rng: random.Random) -> dict[str, list[Candidate]]:
                 "link": str(record.get("link") or "").strip(),
             }
             seen[lang] += 1
-            reservoir, quota = reservoirs[lang], QUOTAS[lang]
+            reservoir, quota = reservoirs[lang], quotas[lang]
             if len(reservoir) < quota:
                 reservoir.append((number, kept))
             else:
                 slot = rng.randrange(seen[lang])
                 if slot < quota:
                     reservoir[slot] = (number, kept)
-    for lang, quota in QUOTAS.items():
+    for lang, quota in quotas.items():
         if len(reservoirs[lang]) < quota:
             raise SystemExit(f"only {len(reservoirs[lang])} '{lang}' articles in {path}, need {quota}")
     return reservoirs
@@ -108,7 +125,8 @@ def write_devset(reservoirs: dict[str, list[Candidate]], target: Path) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Draw the sample and print what was written."""
     args = parse_args(argv)
-    reservoirs = draw(args.data / ARCHIVE_NAME, random.Random(args.seed))
+    quotas = {lang: getattr(args, lang) for lang in QUOTAS}
+    reservoirs = draw(args.data / ARCHIVE_NAME, random.Random(args.seed), quotas, drawn_keys(args.exclude))
     count = write_devset(reservoirs, args.out)
     sizes = ", ".join(f"{len(reservoirs[lang])} {lang}" for lang in QUOTAS)
     print(f"{count} articles ({sizes}) -> {args.out}", file=sys.stderr)
