@@ -2,8 +2,8 @@
 
 A linear model over the words of the title and the start of the description (collectors.text.words,
 unigrams, bigrams and word prefixes of STEM_BYTES bytes), trained by scripts/train_category.py on weak
-labels taken from the article URLs and feeds (see collectors/data/category-model.json). Inference needs
-numpy only.
+labels taken from the article URLs and feeds, then adapted to hand-labelled articles (see
+collectors/data/category-model.json). Inference needs numpy only.
 
 Scoring: score[c] = bias[c] + sum(weight[f, c] for each feature occurrence f) / sqrt(number of
 occurrences). Training builds its features through `encode()` too, so the two cannot drift apart.

@@ -52,6 +52,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=SEED, help="random seed (default %(default)s)")
     for lang, quota in QUOTAS.items():
         parser.add_argument(f"--{lang}", type=int, default=quota, help=f"{lang} articles (default %(default)s)")
+    parser.add_argument("--first-id", type=int, default=1, help="id of the first article written")
     parser.add_argument("--exclude", type=Path, action="append", default=[],
                         help="JSON Lines file whose articles (same link or same title) are never drawn; repeatable")
     return parser.parse_args(argv)
@@ -109,7 +110,7 @@ def draw(path: Path, rng: random.Random, quotas: dict[str, int] | None = None,
     return reservoirs
 
 
-def write_devset(reservoirs: dict[str, list[Candidate]], target: Path) -> int:
+def write_devset(reservoirs: dict[str, list[Candidate]], target: Path, first_id: int = 1) -> int:
     """Write the sample (languages in QUOTAS order, archive order within) and return its size."""
     target.parent.mkdir(parents=True, exist_ok=True)
     count = 0
@@ -117,7 +118,7 @@ def write_devset(reservoirs: dict[str, list[Candidate]], target: Path) -> int:
         for lang in QUOTAS:
             for _, kept in sorted(reservoirs[lang], key=lambda candidate: candidate[0]):
                 count += 1
-                row = {"id": count, "language": lang, **kept}
+                row = {"id": first_id + count - 1, "language": lang, **kept}
                 out.write(json.dumps(row, ensure_ascii=False) + "\n")
     return count
 
@@ -127,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     quotas = {lang: getattr(args, lang) for lang in QUOTAS}
     reservoirs = draw(args.data / ARCHIVE_NAME, random.Random(args.seed), quotas, drawn_keys(args.exclude))
-    count = write_devset(reservoirs, args.out)
+    count = write_devset(reservoirs, args.out, args.first_id)
     sizes = ", ".join(f"{len(reservoirs[lang])} {lang}" for lang in QUOTAS)
     print(f"{count} articles ({sizes}) -> {args.out}", file=sys.stderr)
     return 0
