@@ -64,8 +64,8 @@ into category-model.npz; rules, label counts and held-out accuracy into category
 Reproducibility: all sampling uses SEED; lbfgs is deterministic for a given numpy/scipy/BLAS build,
 so a re-run gives the same npz on the same machine (on another BLAS the last bits of a few weights
 may differ before quantization; classifications are then the same for practically all articles).
-Checked again for model version 2 (word prefixes, 120k features): two runs wrote byte-identical npz
-and json files. The features come from collectors.text, so a
+Checked again for model version 2 (word prefixes, 120k features) and again with the hand-label adaptation: two runs
+wrote byte-identical npz and json files. The features come from collectors.text, so a
 change to fold() or words() there calls for a re-run (tests/test_category.py checks that inference still
 tokenizes exactly like words()).
 """
