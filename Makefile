@@ -31,8 +31,7 @@ lint: install
 # pytest exits 5 when it collects no tests; say so instead of failing obscurely
 test: install lint
 	@test -x /usr/bin/chromium || (apt-get update && apt-get install -y chromium)
-	$(BIN)/python -m pytest -q -p no:cacheprovider; rc=$$?; \
-	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; exit 0; fi; exit $$rc
+	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 bench: install
 	$(BIN)/python bench/backfill.py

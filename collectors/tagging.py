@@ -1,10 +1,20 @@
-"""Tag articles as they are stored, retag the whole database, and tag JSON lines on the side."""
+"""Tag articles as they are stored, retag the whole database, and tag JSON lines on the side.
+
+The database remembers which tagger made its tags (table `tagger`, a fingerprint of the category model,
+the gazetteer and their code), so that after an upgrade an operator is told to run `newsradar retag`
+instead of charting old and new tags side by side without knowing.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
 
 from collectors import category
 from collectors.countries import countries
@@ -15,6 +25,37 @@ from db import transaction
 from db.search import compile_query
 
 RETAG_BATCH = 20_000
+_HERE = Path(__file__).parent
+
+
+@lru_cache(maxsize=1)
+def fingerprint() -> str:
+    """Short hash of everything that decides the tags: the model, the gazetteer and the code that reads them."""
+    files = [_HERE / name for name in ("category.py", "countries.py", "text.py")]
+    files += [category.MODEL_PATH, *sorted((_HERE / "data" / "gazetteer").glob("*.tsv"))]
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def note_tagger(conn: sqlite3.Connection, retagged_all: bool = False) -> None:
+    """Record this tagger: when an empty database gets its first tags, or after every article was retagged."""
+    since = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    action = "UPDATE SET fingerprint = excluded.fingerprint, since = excluded.since" if retagged_all else "NOTHING"
+    conn.execute(f"INSERT INTO tagger (id, fingerprint, since) VALUES (1, ?, ?) ON CONFLICT DO {action}",
+                 (fingerprint(), since))
+
+
+def tagger_status(conn: sqlite3.Connection) -> dict[str, Any]:
+    """Whether the stored tags come from this version's tagger, with what an operator should do if not."""
+    row = conn.execute("SELECT fingerprint, since FROM tagger").fetchone()
+    if row is None or row[0] == fingerprint():
+        return {"current": True, "tagger": fingerprint(), "message": "the stored tags come from this tagger"}
+    made = "an unknown earlier tagger" if row[0] == "unknown" else f"another tagger ({row[0]}, since {row[1]})"
+    return {"current": False, "tagger": fingerprint(), "stored_tagger": row[0],
+            "message": f"the stored tags were made by {made}; newer articles are tagged by this one: "
+                       "run `newsradar retag` so that countries, categories and topics agree"}
 
 
 def story_text(title: str, description: str) -> str:
@@ -47,6 +88,8 @@ def write_tags(conn: sqlite3.Connection, tags: Tags) -> None:
     categories, pairs = tags
     conn.executemany("UPDATE articles SET category = ? WHERE id = ?", categories)
     conn.executemany("INSERT OR IGNORE INTO article_countries (article_id, country) VALUES (?, ?)", pairs)
+    if categories:
+        note_tagger(conn)
 
 
 def tag_untagged(conn: sqlite3.Connection) -> int:
@@ -82,6 +125,7 @@ def retag(conn: sqlite3.Connection, progress=None) -> int:
     conn.execute("BEGIN IMMEDIATE")
     try:
         topic_store.import_topics(conn, topic_store.all_topics(conn))
+        note_tagger(conn, retagged_all=True)
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")

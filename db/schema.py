@@ -411,6 +411,16 @@ MIGRATIONS: list[str] = [
         WHERE article_id = new.id ON CONFLICT DO UPDATE SET n = n + 1;
     END;
     """,
+    # 8: which tagger (category model, gazetteer, their code) made the stored tags; see collectors.tagging
+    """
+    CREATE TABLE tagger (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        fingerprint TEXT NOT NULL,
+        since TEXT NOT NULL
+    );
+    INSERT INTO tagger SELECT 1, 'unknown', strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
+    WHERE EXISTS (SELECT 1 FROM articles);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

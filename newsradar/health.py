@@ -11,6 +11,7 @@ import sqlite3
 from typing import Any
 
 from collectors.normalize import format_utc, parse_iso
+from collectors.tagging import tagger_status
 from db import transaction
 
 BEAT_S = 5.0
@@ -59,6 +60,7 @@ def report(conn: sqlite3.Connection, now: dt.datetime | None = None) -> dict[str
         "articles": conn.execute("SELECT count(*) FROM articles").fetchone()[0],
         "last_article_stored": last["first_seen"] if last else None,
         "last_fetch": fetch["started_at"] if fetch else None,
+        "tags": tagger_status(conn),
     }
     if not runs:
         return {"status": "down", "reason": "newsradar serve has never run on this database", **out}

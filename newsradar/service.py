@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from collectors.tagging import tagger_status
 from dashboard.serve import streamlit_command, streamlit_env
 from db import connect
 from newsradar import health
@@ -174,7 +175,10 @@ def health_server(db: Path, address: str, port: int) -> ThreadingHTTPServer:
 
 def serve(config: Config, db: Path, port: int, health_port: int) -> int:
     """Run the supervised unit until SIGTERM/SIGINT."""
-    connect(db).close()  # create or migrate once, before the children race to
+    with closing(connect(db)) as conn:  # create or migrate once, before the children race to
+        tags = tagger_status(conn)
+    if not tags["current"]:
+        print(f"newsradar: warning: {tags['message']}", file=sys.stderr, flush=True)
     server = health_server(db, config["server.address"], health_port) if health_port else None
     where = f"http://{config['server.address']}:{port}/"
     print(f"newsradar: serving {db} at {where}" + (f"; health at http://{config['server.address']}:"

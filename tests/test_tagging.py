@@ -5,17 +5,22 @@ from __future__ import annotations
 import csv
 import io
 import json
+from contextlib import closing
 
 import pytest
+from conftest import no_errors, plain, run_app
 
+from collectors import category
 from collectors.category import CLASSES
 from collectors.normalize import normalize_link
 from collectors.store import Article, ensure_feed, store_articles
-from collectors.tagging import tag_lines
-from db import transaction
+from collectors.tagging import fingerprint, tag_lines, tagger_status
+from dashboard.testing import build_sample_db
+from db import connect, transaction
 from db.export import write_csv
 from db.filters import Filters
 from db.topics import Topic, save_topic
+from newsradar import health
 from newsradar.cli import main
 
 STORIES = [
@@ -160,3 +165,56 @@ def test_articles_left_untagged_by_a_crash_are_tagged_on_the_next_import(tmp_pat
     conn.execute("DELETE FROM article_countries WHERE article_id % 3 = 0")
     backfill(conn, [archive])
     assert conn.execute("SELECT count(*) FROM articles WHERE category IS NULL").fetchone()[0] == 0
+
+
+# which tagger made the stored tags -------------------------------------------------------------------------------
+
+def test_a_new_database_records_the_tagger_of_its_first_tags(conn):
+    assert tagger_status(conn)["current"]
+    assert conn.execute("SELECT count(*) FROM tagger").fetchone()[0] == 0
+    store(conn)
+    assert conn.execute("SELECT fingerprint FROM tagger").fetchone()[0] == fingerprint()
+    assert tagger_status(conn)["current"]
+
+
+def test_tags_of_another_tagger_call_for_a_retag_and_retag_clears_it(conn, db_path):
+    store(conn)
+    conn.execute("UPDATE tagger SET fingerprint = '0123456789abcdef'")
+    store(conn, [("Sejm uchwalił ustawę", "Posłowie przyjęli projekt", "pl")])  # new tags do not hide old ones
+    status = tagger_status(conn)
+    assert not status["current"] and "newsradar retag" in status["message"] and "0123456789abcdef" in status["message"]
+    assert health.report(conn)["tags"] == status
+    assert main(["--db", str(db_path), "retag"]) == 0
+    assert tagger_status(conn)["current"]
+
+
+def test_a_database_tagged_before_the_record_existed_is_marked_unknown(db_path):
+    with closing(connect(db_path)) as conn:
+        store(conn)
+        conn.execute("DROP TABLE tagger")
+        conn.execute("PRAGMA user_version = 7")
+    with closing(connect(db_path)) as conn:
+        status = tagger_status(conn)
+    assert not status["current"] and "unknown earlier tagger" in status["message"]
+
+
+def test_the_fingerprint_follows_the_model_file(tmp_path, monkeypatch):
+    before = fingerprint()
+    model = tmp_path / "model.npz"
+    model.write_bytes(category.MODEL_PATH.read_bytes() + b"\0")
+    monkeypatch.setattr(category, "MODEL_PATH", model)
+    fingerprint.cache_clear()
+    try:
+        assert fingerprint() != before
+    finally:
+        fingerprint.cache_clear()
+
+
+def test_the_sources_page_warns_about_tags_of_another_tagger(tmp_path, monkeypatch):
+    current, old = (build_sample_db(tmp_path / name, every=400) for name in ("current.db", "old-tags.db"))
+    with closing(connect(old)) as conn:
+        conn.execute("UPDATE tagger SET fingerprint = 'unknown'")
+    at = no_errors(run_app(current, monkeypatch, "sources"))
+    assert not [w for w in at.warning if "retag" in w.value]
+    at = no_errors(run_app(old, monkeypatch, "sources"))
+    assert any("newsradar retag" in plain(w) for w in at.warning)
