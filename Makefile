@@ -28,7 +28,6 @@ lint: install
 	$(BIN)/ruff check .
 
 # the browser tests drive Debian's chromium through Playwright (a pip package); never `playwright install`.
-# pytest exits 5 when it collects no tests; say so instead of failing obscurely
 test: install lint
 	@test -x /usr/bin/chromium || (apt-get update && apt-get install -y chromium)
 	$(BIN)/python -m pytest -q -p no:cacheprovider
