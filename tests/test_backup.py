@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 import threading
 import time
@@ -28,14 +29,23 @@ def add_story(conn: sqlite3.Connection, n: int) -> None:
                      (cursor.lastrowid, "2023-09-30 00:00:00"))
 
 
-@pytest.fixture
-def filled(db_path: Path) -> Path:
-    conn = connect(db_path)
+@pytest.fixture(scope="module")
+def filled_template(tmp_path_factory) -> Path:
+    """The 1,500-article database, built once for the module (closed, so its WAL is folded into the file)."""
+    path = tmp_path_factory.mktemp("filled") / "newsradar.db"
+    conn = connect(path)
     conn.execute("INSERT INTO outlets (id, name) VALUES (1, 'Example')")
     conn.execute("INSERT INTO feeds (id, url, outlet_id) VALUES (1, 'https://example.org/rss', 1)")
     for n in range(1500):
         add_story(conn, n)
     conn.close()
+    return path
+
+
+@pytest.fixture
+def filled(filled_template: Path, db_path: Path) -> Path:
+    """A fresh copy of the template at db_path (a test relies on its name)."""
+    shutil.copyfile(filled_template, db_path)
     return db_path
 
 
