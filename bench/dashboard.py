@@ -31,7 +31,7 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != BENCH]
 from collectors.backfill import backfill  # noqa: E402
 from collectors.feedlists import import_feeds, read_feed_list  # noqa: E402
 from dashboard import queries  # noqa: E402
-from db import connect, topics, transaction  # noqa: E402
+from db import connect, topics  # noqa: E402
 from db.filters import Filters  # noqa: E402
 
 # bench/ is off sys.path (bench/dashboard.py would shadow the dashboard package): load the shared printer by path
@@ -164,8 +164,7 @@ def build_full(path: Path) -> Path:
     """The 2023 corpus: its outlets, every article, the default topics."""
     conn = connect(path)
     import_feeds(conn, read_feed_list(SHARED / "outlets-2023.csv")[0])
-    with transaction(conn):
-        topics.import_topics(conn, topics.read_toml(topics.DEFAULT_TOPICS.read_text("utf-8")))
+    topics.seed_defaults(conn)
     started = time.perf_counter()
     print(backfill(conn, [SHARED / "news-2023.jsonl.gz"]).summary(), f"in {time.perf_counter() - started:.0f} s")
     conn.close()

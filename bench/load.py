@@ -37,7 +37,7 @@ _spec.loader.exec_module(bench_dashboard)
 
 from collectors.feedlists import import_feeds, read_feed_list  # noqa: E402
 from collectors.normalize import identify  # noqa: E402
-from db import connect, topics, transaction  # noqa: E402
+from db import connect, topics  # noqa: E402
 
 SHARED = BENCH.parents[1] / "shared" / "data"
 FIRST_DAY = dt.date(2023, 1, 1)
@@ -77,8 +77,7 @@ def prepare(db: Path, outlets: Path) -> None:
     """An empty database with the corpus's feeds and the default topics, as before a first import."""
     with closing(connect(db)) as conn:
         import_feeds(conn, read_feed_list(outlets)[0])
-        with transaction(conn):
-            topics.import_topics(conn, topics.read_toml(topics.DEFAULT_TOPICS.read_text("utf-8")))
+        topics.seed_defaults(conn)
 
 
 def session(db: Path, done: threading.Event, report: LoadReport, lock: threading.Lock, offset: int) -> None:

@@ -28,8 +28,7 @@ REPO = Path(__file__).resolve().parents[1]
 def fresh_db(tmp: Path, name: str, data: Path):
     conn = connect(tmp / name)
     import_feeds(conn, read_feed_list(data / "outlets-2023.csv")[0])
-    with transaction(conn):
-        topics.import_topics(conn, topics.read_toml(topics.DEFAULT_TOPICS.read_text("utf-8")))
+    topics.seed_defaults(conn)
     return conn
 
 

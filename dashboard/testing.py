@@ -32,8 +32,7 @@ def build_sample_db(path: str | os.PathLike, every: int = 40) -> Path:
     conn = connect(path)
     try:
         feedlists.import_feeds(conn, feedlists.read_feed_list(SAMPLE_OUTLETS)[0])
-        with transaction(conn):
-            topics.import_topics(conn, topics.read_toml(topics.DEFAULT_TOPICS.read_text("utf-8")))
+        topics.seed_defaults(conn)
         subset = path.with_name(path.name + ".jsonl")
         with gzip.open(SAMPLE, "rt", encoding="utf-8") as lines, open(subset, "w", encoding="utf-8") as out:
             out.writelines(itertools.islice(lines, 0, None, every))
