@@ -36,7 +36,7 @@ bench: install
 	$(BIN)/python bench/backfill.py
 	$(BIN)/python bench/collect.py
 	$(BIN)/python bench/tagging.py
-	$(BIN)/python bench/dashboard.py
+	$(BIN)/python bench/dashboard_queries.py
 	$(BIN)/python bench/load.py
 
 clean:

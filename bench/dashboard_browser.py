@@ -25,14 +25,11 @@ from contextlib import suppress
 from pathlib import Path
 from urllib.parse import urlencode
 
-BENCH = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != BENCH]
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import sync_playwright
 
-from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: E402
-from playwright.sync_api import sync_playwright  # noqa: E402
-
-from dashboard.serve import streamlit_command  # noqa: E402
-from dashboard.testing import free_port, running, settle  # noqa: E402
+from dashboard.serve import streamlit_command
+from dashboard.testing import free_port, running, settle
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
@@ -195,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sessions", type=int, default=5)
     args = parser.parse_args(argv)
     if not args.db.exists():
-        raise SystemExit(f"{args.db} is missing (build it as bench/dashboard.py does)")
+        raise SystemExit(f"{args.db} is missing (build it as bench/dashboard_queries.py does)")
     with tempfile.TemporaryDirectory(prefix="newsradar-browser-") as tmp:
         log = Path(tmp) / "streamlit.log"
         port = free_port()

@@ -1,4 +1,4 @@
-"""Benchmark: the dashboard's page queries (bench/dashboard.py) on a 10× copy of the full 2023 corpus (~4.8M articles).
+"""Benchmark: bench/dashboard_queries.py's page queries on a 10× copy of the full 2023 corpus (~4.8M articles).
 
     .venv/bin/python bench/dashboard_scale.py                         # copies /tmp/full.db to /tmp/x10.db, measures
     .venv/bin/python bench/dashboard_scale.py --reuse                 # measures an existing /tmp/x10.db
@@ -13,22 +13,17 @@ Prints the build time, the row counts and p50/p95 per page; it never asserts a t
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import sqlite3
 import sys
 import time
 from contextlib import closing
 from pathlib import Path
 
-BENCH = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != BENCH]
+import dashboard_queries
+from tables import print_table
 
-_spec = importlib.util.spec_from_file_location("bench_dashboard", BENCH / "dashboard.py")
-bench_dashboard = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(bench_dashboard)
-
-from db import connect, transaction  # noqa: E402
-from db.schema import MIGRATIONS, _split_sql  # noqa: E402
+from db import connect, transaction
+from db.schema import MIGRATIONS, _split_sql
 
 GOAL_MS = 1000.0
 COPIES = 9
@@ -139,7 +134,7 @@ def print_counts(path: Path) -> None:
         first, last = conn.execute("SELECT min(published), max(published) FROM articles").fetchone()
     rows.append(["published", f"{first} … {last}"])
     rows.append(["file size", f"{path.stat().st_size / 1e9:.2f} GB"])
-    bench_dashboard.print_table(f"{path.name}: row counts", ["table", "rows"], rows)
+    print_table(f"{path.name}: row counts", ["table", "rows"], rows)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -149,21 +144,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reuse", action="store_true", help="measure an existing --out, do not rebuild it")
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--detail", action="store_true", help="also the median of every filter set on every page")
-    parser.add_argument("--clock", choices=list(bench_dashboard.CLOCKS), default="wall",
+    parser.add_argument("--clock", choices=list(dashboard_queries.CLOCKS), default="wall",
                         help="wall time, or CPU time (steadier when other work shares the machine)")
     args = parser.parse_args(argv)
     if not args.reuse or not args.out.exists():
         if not args.full.exists():
             raise SystemExit(f"{args.full} is missing; build it with the newsradar CLI (see the brief in "
-                             "bench/dashboard.py) or bench/dashboard.py")
+                             "bench/dashboard_queries.py) or bench/dashboard_queries.py")
         seconds = build_x10(args.full, args.out)
         print(f"\nbuilt {args.out} in {seconds:.0f} s")
     print_counts(args.out)
     started = time.perf_counter()
-    rows = bench_dashboard.measure(args.out, args.runs, args.detail, args.clock)
+    rows = dashboard_queries.measure(args.out, args.runs, args.detail, args.clock)
     for row in rows:
         row[-1] = "yes" if row[2] <= GOAL_MS else "NO"
-    bench_dashboard.print_table(f"dashboard queries per page visit at 10×, ms (goal: p95 ≤ {GOAL_MS:.0f} ms)",
+    print_table(f"dashboard queries per page visit at 10×, ms (goal: p95 ≤ {GOAL_MS:.0f} ms)",
                                 ["page", "p50", "p95", "max", "slowest filter set", "p95 ok"], rows)
     print(f"measured in {time.perf_counter() - started:.0f} s")
     return 0

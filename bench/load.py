@@ -4,7 +4,7 @@
     .venv/bin/python bench/load.py --archive collectors/data/sample-2023.jsonl.gz --sessions 8
 
 `newsradar backfill` runs as its own process (the import the collector does); meanwhile each session, a thread,
-visits the dashboard's pages (bench/dashboard.py's page visits: every query on a fresh read-only connection, as
+visits the dashboard's pages (bench/dashboard_queries.py's page visits: every query on a fresh read-only connection, as
 the app runs them, nothing cached) with filter sets in turn, until the import ends. Prints the visits, the errors
 ("database is locked" counted apart), p50/p95/max latency per page, and whether the stored articles are exactly
 the distinct links of the archive. tests/test_load.py runs the same on the bundled sample.
@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import gzip
-import importlib.util
 import json
 import sqlite3
 import statistics
@@ -28,18 +27,14 @@ from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
-BENCH = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != BENCH]
+import dashboard_queries
+from tables import print_table
 
-_spec = importlib.util.spec_from_file_location("bench_dashboard", BENCH / "dashboard.py")
-bench_dashboard = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(bench_dashboard)
+from collectors.feedlists import import_feeds, read_feed_list
+from collectors.normalize import identify
+from db import connect, topics
 
-from collectors.feedlists import import_feeds, read_feed_list  # noqa: E402
-from collectors.normalize import identify  # noqa: E402
-from db import connect, topics  # noqa: E402
-
-SHARED = BENCH.parents[1] / "shared" / "data"
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 FIRST_DAY = dt.date(2023, 1, 1)
 
 
@@ -82,10 +77,10 @@ def prepare(db: Path, outlets: Path) -> None:
 
 def session(db: Path, done: threading.Event, report: LoadReport, lock: threading.Lock, offset: int) -> None:
     """One analyst: page after page, filter set after filter set, until the import is over."""
-    sets = list(bench_dashboard.filter_sets(dt.date(2023, 12, 31)).values())
+    sets = list(dashboard_queries.filter_sets(dt.date(2023, 12, 31)).values())
     step = offset
     while not done.is_set():
-        visits = bench_dashboard.page_visits(db, sets[step % len(sets)])
+        visits = dashboard_queries.page_visits(db, sets[step % len(sets)])
         for page, visit in visits.items():
             start = time.perf_counter()
             try:
@@ -144,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     report = run_load(args.db, args.archive, args.outlets, args.sessions)
     print(f"\nimport of {args.archive.name}: {report.import_s:.1f} s (exit {report.import_status}) "
           f"while {args.sessions} sessions queried")
-    bench_dashboard.print_table("page visits during the import (ms)", ["page", "visits", "p50", "p95", "max"],
+    print_table("page visits during the import (ms)", ["page", "visits", "p50", "p95", "max"],
                                 report.rows())
     print(f"'database is locked' errors: {report.locked}; other errors: {sum(report.errors.values()) - report.locked}")
     for message, count in report.errors.most_common(5):

@@ -1,9 +1,9 @@
 """Benchmark: the dashboard's queries per page, uncached, over typical filter combinations.
 
-    .venv/bin/python bench/dashboard.py                                   # builds the demo and the full 2023 database
-    .venv/bin/python bench/dashboard.py --demo /tmp/dash.db --full /tmp/full.db    # or reuses existing ones
-    .venv/bin/python bench/dashboard.py --runs 3 --skip-full
-    .venv/bin/python bench/dashboard.py --skip-full --demo /tmp/full.db --clock cpu          # CPU time: a busy machine
+    .venv/bin/python bench/dashboard_queries.py                           # builds the demo and the full 2023 database
+    .venv/bin/python bench/dashboard_queries.py --demo /tmp/dash.db --full /tmp/full.db    # or reuses existing ones
+    .venv/bin/python bench/dashboard_queries.py --runs 3 --skip-full
+    .venv/bin/python bench/dashboard_queries.py --skip-full --demo /tmp/full.db --clock cpu  # CPU time: a busy machine
 
 Each page visit runs the same dashboard.queries calls as the page, each SQL query on a fresh read-only
 connection as the app does, with nothing cached beforehand (a first visit with these filters; within the
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import importlib.util
 import statistics
 import sys
 import tempfile
@@ -24,21 +23,13 @@ from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
 
-BENCH = Path(__file__).resolve().parent
-# run as a script, this file would shadow the dashboard package it measures
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != BENCH]
+from tables import print_table
 
-from collectors.backfill import backfill  # noqa: E402
-from collectors.feedlists import import_feeds, read_feed_list  # noqa: E402
-from dashboard import queries  # noqa: E402
-from db import connect, topics  # noqa: E402
-from db.filters import Filters  # noqa: E402
-
-# bench/ is off sys.path (bench/dashboard.py would shadow the dashboard package): load the shared printer by path
-_spec = importlib.util.spec_from_file_location("bench_tables", BENCH / "tables.py")
-_tables = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_tables)
-print_table = _tables.print_table
+from collectors.backfill import backfill
+from collectors.feedlists import import_feeds, read_feed_list
+from dashboard import queries
+from db import connect, topics
+from db.filters import Filters
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 GOAL_MS = 150.0
