@@ -29,11 +29,8 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import sync_playwright
 
 from dashboard.serve import streamlit_command
-from dashboard.testing import free_port, running, settle
+from dashboard.testing import free_port, launch_chromium, load_page, running, settle
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 GOAL_S = 1.5
 GOAL_MB = 600
 QUERIES = ["karabakh", "inflation", "wildfire*", "ceasefire", "earthquake"]          # Articles: the search box
@@ -70,9 +67,7 @@ def rss_mb(pid: int) -> tuple[float, int]:
 
 def open_page(tab, url: str) -> float:
     started = time.perf_counter()
-    tab.goto(url)
-    tab.wait_for_selector("[data-testid=stApp][data-test-connection-state=CONNECTED]", timeout=60_000)
-    settle(tab, SETTLE_MS)
+    load_page(tab, url, SETTLE_MS)
     seconds = time.perf_counter() - started - 0.3
     errors = tab.get_by_test_id("stException")
     if errors.count():
@@ -162,7 +157,7 @@ def measure(proc: subprocess.Popen, base: str, sessions: int, db: Path) -> None:
     mb, procs = rss_mb(proc.pid)
     print(f"server {base} on {db}: RSS at start {mb:.0f} MB ({procs} process(es))")
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = launch_chromium(pw)
         try:
             context = browser.new_context(viewport={"width": 1280, "height": 900})
             tab = context.new_page()

@@ -109,6 +109,17 @@ def running(command: list[str], env: dict[str, str], log: Path, ready_url: str) 
             proc.wait()
 
 
+# the browser: Debian's chromium driven by Playwright (the browser tests and bench/dashboard_browser.py)
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def launch_chromium(pw):
+    """CHROMIUM, headless, from a running sync_playwright() `pw`."""
+    return pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+
+
 def settle(tab, timeout_ms: int = 60_000) -> None:
     """Wait for the rerun an interaction started in a Playwright tab (if any) to finish, as Streamlit's e2e tests do."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
@@ -117,3 +128,11 @@ def settle(tab, timeout_ms: int = 60_000) -> None:
         tab.wait_for_selector("[data-testid=stApp][data-test-script-state=running]", timeout=1000)
     tab.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]", timeout=timeout_ms)
     tab.wait_for_timeout(300)
+
+
+def load_page(tab, url: str, timeout_ms: int = 60_000) -> None:
+    """Open `url` in a Playwright tab, wait until the app has connected (up to 60 s) and its script has finished
+    (up to `timeout_ms`)."""
+    tab.goto(url)
+    tab.wait_for_selector("[data-testid=stApp][data-test-connection-state=CONNECTED]", timeout=60_000)
+    settle(tab, timeout_ms)

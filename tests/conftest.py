@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from collectors.feedlists import read_opml
-from dashboard.testing import add_articles, build_sample_db, free_port, settle
+from dashboard.testing import add_articles, build_sample_db, free_port, launch_chromium, load_page
 from db import connect, users
 
 REPO = Path(__file__).resolve().parents[1]
@@ -119,17 +119,12 @@ def _isolated_env(monkeypatch, tmp_path):
 
 # the browser: Debian's chromium driven by Playwright (make test installs both) ---------------------------------
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-
 @pytest.fixture(scope="module")   # not longer: Playwright's event loop would stop asyncio.run in later tests
 def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        chromium = launch_chromium(pw)
         yield chromium
         chromium.close()
 
@@ -153,9 +148,7 @@ def page(browser):
 
 def open_page(tab, base: str, path: str) -> None:
     """Load a page of the app, wait for its script to finish, and fail on any exception box."""
-    tab.goto(base + path)
-    tab.wait_for_selector("[data-testid=stApp][data-test-connection-state=CONNECTED]", timeout=60_000)
-    settle(tab)
+    load_page(tab, base + path)
     assert tab.get_by_test_id("stException").count() == 0, tab.get_by_test_id("stException").all_inner_texts()
 
 

@@ -15,12 +15,12 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from conftest import open_page, settle
+from conftest import open_page
 from PIL import Image
 
 from dashboard import queries
 from dashboard.serve import streamlit_command
-from dashboard.testing import add_articles, build_sample_db, free_port, log_fetches, running
+from dashboard.testing import add_articles, build_sample_db, free_port, log_fetches, running, settle
 from db import connect
 from db.filters import Filters
 

@@ -9,9 +9,9 @@ import os
 import sys
 from pathlib import Path
 
-from conftest import SECRET_TITLE, open_page, settle
+from conftest import SECRET_TITLE, open_page
 
-from dashboard.testing import free_port, running
+from dashboard.testing import free_port, running, settle
 
 
 def serve(db: Path, tmp_path: Path, mode: str):
