@@ -23,7 +23,7 @@ from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
 
-from tables import print_table
+from tables import percentiles, print_table
 
 from collectors.backfill import backfill
 from collectors.feedlists import import_feeds, read_feed_list
@@ -128,11 +128,9 @@ def measure(path: Path, runs: int, detail: bool = False, clock: str = "wall") ->
         print_table(f"{path.name}: median ms per filter set and page", ["filter set", *samples], table)
     rows = []
     for page, values in samples.items():
-        ms = sorted(v for v, _ in values)
-        worst = max(values)
-        p95 = ms[min(len(ms) - 1, round(0.95 * (len(ms) - 1)))]
-        rows.append([page, round(statistics.median(ms), 1), round(p95, 1), round(worst[0], 1), worst[1],
-                     "yes" if p95 <= GOAL_MS else "NO"])
+        p50, p95, top = percentiles(v for v, _ in values)
+        slowest = max(values)[1]
+        rows.append([page, round(p50, 1), round(p95, 1), round(top, 1), slowest, "yes" if p95 <= GOAL_MS else "NO"])
     print(f"\n{path}: {articles:,} articles, rollups: {'yes' if _has_rollups(path) else 'no'}, "
           f"{len(filter_sets(last))} filter sets × {runs} runs, {clock} clock")
     return rows

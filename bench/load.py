@@ -17,7 +17,6 @@ import datetime as dt
 import gzip
 import json
 import sqlite3
-import statistics
 import subprocess
 import sys
 import threading
@@ -28,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import dashboard_queries
-from tables import print_table
+from tables import percentiles, print_table
 
 from collectors.feedlists import import_feeds, read_feed_list
 from collectors.normalize import identify
@@ -59,13 +58,8 @@ class LoadReport:
     def rows(self) -> list[list[object]]:
         """page, visits, p50, p95, max (ms); the last row for every page together."""
         every = [v for values in self.visits.values() for v in values]
-        return [[page, len(v), *_percentiles(v)] for page, v in [*self.visits.items(), ("all pages", every)] if v]
-
-
-def _percentiles(values: list[float]) -> list[float]:
-    ms = sorted(values)
-    return [round(statistics.median(ms), 1), round(ms[min(len(ms) - 1, round(0.95 * (len(ms) - 1)))], 1),
-            round(ms[-1], 1)]
+        return [[page, len(v), *(round(ms, 1) for ms in percentiles(v))]
+                for page, v in [*self.visits.items(), ("all pages", every)] if v]
 
 
 def prepare(db: Path, outlets: Path) -> None:

@@ -1,6 +1,15 @@
-"""Plain aligned tables for the benchmarks' printed figures."""
+"""Plain aligned tables for the benchmarks' printed figures, and the latency statistics they show."""
 
 from __future__ import annotations
+
+import statistics
+from collections.abc import Iterable
+
+
+def percentiles(values: Iterable[float]) -> tuple[float, float, float]:
+    """p50 (the median), p95 (the nearest rank) and max of `values`, unrounded."""
+    ms = sorted(values)
+    return statistics.median(ms), ms[min(len(ms) - 1, round(0.95 * (len(ms) - 1)))], ms[-1]
 
 
 def print_table(title: str, headers: list[str], rows: list[list[object]]) -> None:
