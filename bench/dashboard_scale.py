@@ -22,7 +22,7 @@ from pathlib import Path
 import dashboard_queries
 from tables import print_table
 
-from db import connect, transaction
+from db import connect, rollups, transaction
 from db.schema import MIGRATIONS, _split_sql
 
 GOAL_MS = 1000.0
@@ -82,38 +82,37 @@ def build_x10(source: Path, target: Path) -> float:
         raise SystemExit(f"{target}: ids reach {max_id:,}; already a copy?")
     conn.execute("BEGIN IMMEDIATE")
     try:
-        conn.execute("INSERT INTO bulk_load VALUES (1)")
-        for k in range(1, COPIES + 1):
-            off = k * OFFSET
-            shift = f"+{k} years"
-            print(f"copy {k}:", flush=True)
-            step("articles", conn,
-                 "INSERT INTO articles (id, norm_link, link, title, description, published, date_flag, first_seen, "
-                 "language, outlet_id, category) "
-                 "SELECT id + ?, norm_link || ?, link, title, description, "
-                 "date(published, ?) || substr(published, 11), date_flag, "
-                 "date(first_seen, ?) || substr(first_seen, 11), "
-                 "language, outlet_id, category FROM articles WHERE id < ?",
-                 off, f"#copy{k}", shift, shift, OFFSET)
-            step("article_countries", conn,
-                 "INSERT INTO article_countries (article_id, country) "
-                 "SELECT article_id + ?, country FROM article_countries WHERE article_id < ?", off, OFFSET)
-            step("article_topics", conn,
-                 "INSERT INTO article_topics (topic_id, article_id) "
-                 "SELECT topic_id, article_id + ? FROM article_topics WHERE article_id < ?", off, OFFSET)
-            step("article_feeds", conn,
-                 "INSERT INTO article_feeds (article_id, feed_id, guid, first_seen) "
-                 "SELECT article_id + ?, feed_id, guid, date(first_seen, ?) || substr(first_seen, 11) "
-                 "FROM article_feeds WHERE article_id < ?", off, shift, OFFSET)
-            step("articles_fts (folded)", conn,
-                 "INSERT INTO articles_fts (rowid, title, description) "
-                 "SELECT id + ?, fold(title), fold(description) FROM articles WHERE id < ?", off, OFFSET)
-        print("rollups:", flush=True)
-        for table in ROLLUPS:
-            step(f"DELETE FROM {table}", conn, f"DELETE FROM {table}")
-        for sql in rollup_inserts():
-            step(sql.split("(")[0].replace("INSERT INTO ", "recompute "), conn, sql)
-        conn.execute("DELETE FROM bulk_load")
+        with rollups.bulk_load(conn):   # the row triggers off until the rollups are recomputed
+            for k in range(1, COPIES + 1):
+                off = k * OFFSET
+                shift = f"+{k} years"
+                print(f"copy {k}:", flush=True)
+                step("articles", conn,
+                     "INSERT INTO articles (id, norm_link, link, title, description, published, date_flag, first_seen, "
+                     "language, outlet_id, category) "
+                     "SELECT id + ?, norm_link || ?, link, title, description, "
+                     "date(published, ?) || substr(published, 11), date_flag, "
+                     "date(first_seen, ?) || substr(first_seen, 11), "
+                     "language, outlet_id, category FROM articles WHERE id < ?",
+                     off, f"#copy{k}", shift, shift, OFFSET)
+                step("article_countries", conn,
+                     "INSERT INTO article_countries (article_id, country) "
+                     "SELECT article_id + ?, country FROM article_countries WHERE article_id < ?", off, OFFSET)
+                step("article_topics", conn,
+                     "INSERT INTO article_topics (topic_id, article_id) "
+                     "SELECT topic_id, article_id + ? FROM article_topics WHERE article_id < ?", off, OFFSET)
+                step("article_feeds", conn,
+                     "INSERT INTO article_feeds (article_id, feed_id, guid, first_seen) "
+                     "SELECT article_id + ?, feed_id, guid, date(first_seen, ?) || substr(first_seen, 11) "
+                     "FROM article_feeds WHERE article_id < ?", off, shift, OFFSET)
+                step("articles_fts (folded)", conn,
+                     "INSERT INTO articles_fts (rowid, title, description) "
+                     "SELECT id + ?, fold(title), fold(description) FROM articles WHERE id < ?", off, OFFSET)
+            print("rollups:", flush=True)
+            for table in ROLLUPS:
+                step(f"DELETE FROM {table}", conn, f"DELETE FROM {table}")
+            for sql in rollup_inserts():
+                step(sql.split("(")[0].replace("INSERT INTO ", "recompute "), conn, sql)
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
