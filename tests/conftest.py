@@ -100,8 +100,9 @@ def conn(db_path: Path):
 
 @pytest.fixture(autouse=True, scope="session")
 def _private_allowed_for_shared_fixtures():
-    # module- and session-scoped fixtures (test_faults' collection cycle) are set up before the
-    # function-scoped _isolated_env below, and they poll loopback servers too
+    # the tests' feed servers are on loopback, which a hosted instance refuses by default; set for the whole
+    # session, as module- and session-scoped fixtures (test_faults' collection cycle) poll loopback servers too
+    # (a test's own monkeypatch.delenv is undone back to this value)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("NEWSRADAR_ALLOW_PRIVATE", "1")
         yield
@@ -109,8 +110,6 @@ def _private_allowed_for_shared_fixtures():
 
 @pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch, tmp_path):
-    # the tests' feed servers are on loopback, which a hosted instance refuses by default
-    monkeypatch.setenv("NEWSRADAR_ALLOW_PRIVATE", "1")
     # a test that forgets --db must not touch the user's real database
     monkeypatch.setenv("NEWSRADAR_DB", str(tmp_path / "default.db"))
     # no settings file but the test's own (the CLI's --config also sets this variable for the children it starts)

@@ -59,10 +59,9 @@ REFUSED_FORMS = [
 
 
 @pytest.fixture(autouse=True)
-def _private_not_allowed(monkeypatch, tmp_path):
+def _private_not_allowed(monkeypatch):
     monkeypatch.delenv("NEWSRADAR_ALLOW_PRIVATE", raising=False)
     monkeypatch.delenv("NEWSRADAR_ALLOW_PRIVATE_NETWORKS", raising=False)
-    monkeypatch.setenv("NEWSRADAR_CONFIG", str(tmp_path / "absent.toml"))  # not the user's own settings
 
 
 @pytest.fixture
