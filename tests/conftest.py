@@ -98,6 +98,14 @@ def conn(db_path: Path):
     connection.close()
 
 
+@pytest.fixture
+def clock(monkeypatch):
+    """The clock of sign-in failures (db.users), moved by hand: now[0] seconds."""
+    now = [1_700_000_000.0]
+    monkeypatch.setattr(users, "_now", lambda: now[0])
+    return now
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _private_allowed_for_shared_fixtures():
     # the tests' feed servers are on loopback, which a hosted instance refuses by default; set for the whole

@@ -73,9 +73,7 @@ def test_password_anonymous_sees_only_the_form(team_db, monkeypatch):
         assert "zqxsecret" not in shown.lower() and not re.search(r"\d", shown), shown
 
 
-def test_password_wrong_then_slowed_then_right(team_db, monkeypatch):
-    now = [1_800_000_000.0]
-    monkeypatch.setattr(users, "_now", lambda: now[0])
+def test_password_wrong_then_slowed_then_right(team_db, monkeypatch, clock):
     at = app(team_db, monkeypatch, "password")
     sign_in(at, "ann", "wrong-password")
     assert plain(at.error[0]) == "Wrong name or password." and not shows_data(at)
@@ -84,7 +82,7 @@ def test_password_wrong_then_slowed_then_right(team_db, monkeypatch):
     assert "Too many failed attempts" in plain(at.error[0]) and not shows_data(at)
     sign_in(at, "nobody", "whatever")                             # an unknown name: the same message
     assert plain(at.error[0]) == "Wrong name or password."
-    now[0] += 1.5
+    clock[0] += 1.5
     sign_in(at, "ann", "ann-password")
     assert shows_data(at) and not at.error
     assert "Signed in as **ann** (analyst)" in at.sidebar.caption[0].value

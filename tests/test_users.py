@@ -11,14 +11,6 @@ from db import connect, users
 from newsradar.cli import main
 
 
-@pytest.fixture
-def clock(monkeypatch):
-    """A clock the test moves by hand: now[0] seconds."""
-    now = [1_700_000_000.0]
-    monkeypatch.setattr(users, "_now", lambda: now[0])
-    return now
-
-
 def test_hash_is_salted_self_describing_and_checked():
     one, two = users.hash_password("correct horse"), users.hash_password("correct horse")
     assert one != two and one.startswith(f"scrypt${users.SCRYPT_N}$")
