@@ -29,11 +29,6 @@ def sample_db(tmp_path_factory) -> Path:
     return path
 
 
-def app(db: Path, monkeypatch, page: str = "coverage", params: dict | None = None) -> AppTest:
-    """The app on `page` against `db` (no sign-in), run once."""
-    return run_app(db, monkeypatch, page, params)
-
-
 def shown_count(at: AppTest) -> int:
     """The number in the Articles page's 'N matching articles'."""
     return int(re.match(r"([\d,]+) matching articles", at.subheader[0].value).group(1).replace(",", ""))
@@ -41,13 +36,13 @@ def shown_count(at: AppTest) -> int:
 
 @pytest.mark.parametrize("page", PAGES)
 def test_every_page_runs_on_the_sample(sample_db, monkeypatch, page):
-    at = no_errors(app(sample_db, monkeypatch, page))
+    at = no_errors(run_app(sample_db, monkeypatch, page))
     assert at.title[0].value == page.capitalize()
     assert not at.warning
 
 
 def test_coverage_headline_and_chart_controls(sample_db, monkeypatch):
-    at = no_errors(app(sample_db, monkeypatch))
+    at = no_errors(run_app(sample_db, monkeypatch))
     with closing(queries.open_db(sample_db)) as conn:
         head = queries.headline(conn, Filters())
     assert [m.value for m in at.metric] == [f"{head.articles:,}", f"{head.outlets:,}", f"{head.countries:,}",
@@ -61,7 +56,7 @@ def test_coverage_headline_and_chart_controls(sample_db, monkeypatch):
 
 @pytest.mark.parametrize("page", PAGES)
 def test_every_page_runs_on_an_empty_database(tmp_path, monkeypatch, page):
-    at = no_errors(app(tmp_path / "new" / "empty.db", monkeypatch, page))
+    at = no_errors(run_app(tmp_path / "new" / "empty.db", monkeypatch, page))
     messages = " ".join(i.value for i in at.info)
     expected = {"coverage": "no articles yet", "countries": "names a country", "articles": "No articles match",
                 "topics": "No topics yet", "sources": "No feeds yet"}[page]
@@ -70,7 +65,7 @@ def test_every_page_runs_on_an_empty_database(tmp_path, monkeypatch, page):
 
 def test_a_link_reproduces_the_view(sample_db, monkeypatch):
     params = {"country": "AZ", "from": "2023-09-15", "to": "2023-09-30"}
-    at = no_errors(app(sample_db, monkeypatch, "articles", params))
+    at = no_errors(run_app(sample_db, monkeypatch, "articles", params))
     assert at.multiselect(key="country").value == ["AZ"]
     with closing(queries.open_db(sample_db)) as conn:
         expected = queries.count_articles(conn, Filters.from_params(params))
@@ -81,7 +76,7 @@ def test_a_link_reproduces_the_view(sample_db, monkeypatch):
 
 
 def test_articles_are_paged(sample_db, monkeypatch):
-    at = no_errors(app(sample_db, monkeypatch, "articles"))
+    at = no_errors(run_app(sample_db, monkeypatch, "articles"))
     first = at.dataframe[0].value
     assert len(first) == 50 and shown_count(at) > 50
     at.pagination(key="page").select(2).run()
@@ -92,13 +87,13 @@ def test_articles_are_paged(sample_db, monkeypatch):
 
 
 def test_titles_stay_text(sample_db, monkeypatch):
-    at = no_errors(app(sample_db, monkeypatch, "articles", {"q": "azerbaijan"}))
+    at = no_errors(run_app(sample_db, monkeypatch, "articles", {"q": "azerbaijan"}))
     assert "<script>alert(1)</script> in Azerbaijan" in set(at.dataframe[0].value["title"])
 
 
 @pytest.mark.parametrize("page", ["coverage", "countries", "articles"])
 def test_a_bad_query_gets_a_message_not_a_traceback(sample_db, monkeypatch, page):
-    at = no_errors(app(sample_db, monkeypatch, page, {"q": "(karabakh OR"}))
+    at = no_errors(run_app(sample_db, monkeypatch, page, {"q": "(karabakh OR"}))
     assert "query" in plain(at.sidebar.error[0]) and "at character 13" in plain(at.sidebar.error[0])
     assert "cannot be applied" in plain(at.warning[0])
     at.text_input(key="q").input("karabakh").run()
@@ -106,12 +101,12 @@ def test_a_bad_query_gets_a_message_not_a_traceback(sample_db, monkeypatch, page
 
 
 def test_from_after_to_is_explained(sample_db, monkeypatch):
-    at = no_errors(app(sample_db, monkeypatch, "articles", {"from": "2023-09-30", "to": "2023-09-15"}))
+    at = no_errors(run_app(sample_db, monkeypatch, "articles", {"from": "2023-09-30", "to": "2023-09-15"}))
     assert "is after" in plain(at.warning[0])
 
 
 def test_clear_filters(sample_db, monkeypatch):
-    at = no_errors(app(sample_db, monkeypatch, "articles", {"country": "AZ", "q": "karabakh"}))
+    at = no_errors(run_app(sample_db, monkeypatch, "articles", {"country": "AZ", "q": "karabakh"}))
     narrowed = shown_count(at)
     at.sidebar.button[0].click().run()
     assert at.multiselect(key="country").value == [] and at.text_input(key="q").value == ""
@@ -120,7 +115,7 @@ def test_clear_filters(sample_db, monkeypatch):
 
 def test_topics_create_preview_edit_and_delete(tmp_path, monkeypatch):
     db = build_sample_db(tmp_path / "topics.db", every=80)
-    at = no_errors(app(db, monkeypatch, "topics"))
+    at = no_errors(run_app(db, monkeypatch, "topics"))
     at.text_input(key="draft_name").input("Grain deal")
     at.text_area(key="draft_query").input("(grain OR zboz*) AND (ukrain* OR black sea").run()
     assert "Not a valid query" in plain(no_errors(at).error[0]) and "never closed" in plain(at.error[0])
@@ -142,7 +137,7 @@ def test_topics_create_preview_edit_and_delete(tmp_path, monkeypatch):
 
 def test_a_duplicate_topic_name_is_refused(tmp_path, monkeypatch):
     db = build_sample_db(tmp_path / "dup.db", every=200)
-    at = no_errors(app(db, monkeypatch, "topics"))
+    at = no_errors(run_app(db, monkeypatch, "topics"))
     at.text_input(key="draft_name").input("Climate")
     at.text_area(key="draft_query").input("climate").run()
     at.button[0].click().run()
@@ -151,7 +146,7 @@ def test_a_duplicate_topic_name_is_refused(tmp_path, monkeypatch):
 
 def test_sources_add_a_feed(tmp_path, monkeypatch):
     db = build_sample_db(tmp_path / "feeds.db", every=200)
-    at = no_errors(app(db, monkeypatch, "sources"))
+    at = no_errors(run_app(db, monkeypatch, "sources"))
     before = int(at.metric[0].value)
     at.text_input(key="feed_url").input("javascript:alert(1)")
     at.button[0].click().run()
@@ -179,7 +174,7 @@ BILLION_LAUGHS = b"""<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!E
 
 def test_sources_import_an_opml_file(tmp_path, monkeypatch):
     db = build_sample_db(tmp_path / "opml.db", every=200)
-    at = no_errors(app(db, monkeypatch, "sources"))
+    at = no_errors(run_app(db, monkeypatch, "sources"))
     before = int(at.metric[0].value)
     at.file_uploader(key="feed_file").upload("evil.opml", BILLION_LAUGHS, "text/x-opml").run()
     assert "refused" in plain(no_errors(at).error[0])
@@ -192,12 +187,12 @@ def test_sources_import_an_opml_file(tmp_path, monkeypatch):
 
 def test_sources_tells_whether_the_service_and_its_collector_are_running(tmp_path, monkeypatch):
     db = build_sample_db(tmp_path / "service.db", every=400)
-    at = no_errors(app(db, monkeypatch, "sources"))
+    at = no_errors(run_app(db, monkeypatch, "sources"))
     assert "Service: newsradar serve has never run" in plain(at.info[0])
     with closing(connect(db)) as conn:
         run = health.start_run(conn, pid=1)
         health.beat(conn, run, collector_pid=2, collector_started=dt.datetime.now(dt.UTC), restarts=1)
     state.service_health.clear()   # the page refreshes it every 10 s
-    at = no_errors(app(db, monkeypatch, "sources"))
+    at = no_errors(run_app(db, monkeypatch, "sources"))
     shown = plain(at.success[0])
     assert "the collector is running" in shown and "Last article stored: 20" in shown
