@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from dashboard.testing import SAMPLE, SAMPLE_OUTLETS
+
 REPO = Path(__file__).resolve().parents[1]
-DATA = REPO / "collectors" / "data"
 
 
 @pytest.fixture
@@ -22,8 +23,7 @@ def bench_load(monkeypatch):
 
 
 def test_eight_sessions_querying_during_an_import_see_no_lock_and_lose_nothing(bench_load, tmp_path):
-    report = bench_load.run_load(tmp_path / "load.db", DATA / "sample-2023.jsonl.gz", DATA / "sample-outlets.csv",
-                                 sessions=8)
+    report = bench_load.run_load(tmp_path / "load.db", SAMPLE, SAMPLE_OUTLETS, sessions=8)
     assert report.import_status == 0
     assert report.locked == 0 and not report.errors, report.errors.most_common(3)
     assert len(report.visits) == 8 and min(len(v) for v in report.visits.values()) >= 8, "the sessions stalled"
