@@ -7,15 +7,23 @@ import sys
 import tomllib
 from pathlib import Path
 
+import pytest
+
 from dashboard.serve import APP, streamlit_command
 from newsradar import cli, config
 
 
-def test_dashboard_command_execs_streamlit_with_the_database(monkeypatch, tmp_path):
+@pytest.fixture
+def execs(monkeypatch) -> list[tuple[str, list[str], dict[str, str]]]:
+    """(path, args, env) of every os.execve call, which returns instead of replacing the process."""
     calls = []
     monkeypatch.setattr(os, "execve", lambda path, args, env: calls.append((path, args, env)))
+    return calls
+
+
+def test_dashboard_command_execs_streamlit_with_the_database(execs, tmp_path):
     assert cli.main(["--db", str(tmp_path / "x.db"), "dashboard", "--port", "8642"]) == 0
-    (path, args, env), = calls
+    (path, args, env), = execs
     assert path == sys.executable and args == streamlit_command(8642, config.load())
     assert args[3:5] == ["run", str(APP)] and "--server.headless" in args and "--server.fileWatcherType" in args
     assert args[args.index("--browser.gatherUsageStats") + 1] == "false"
@@ -24,13 +32,11 @@ def test_dashboard_command_execs_streamlit_with_the_database(monkeypatch, tmp_pa
     assert args[args.index("--server.address") + 1] == "127.0.0.1"
 
 
-def test_dashboard_takes_the_server_settings_from_the_config_file(monkeypatch, tmp_path):
-    calls = []
-    monkeypatch.setattr(os, "execve", lambda path, args, env: calls.append(args))
+def test_dashboard_takes_the_server_settings_from_the_config_file(execs, tmp_path):
     settings = tmp_path / "newsradar.toml"
     settings.write_text('[server]\naddress = "0.0.0.0"\nport = 9100\nallowed_hosts = ["news.example.org"]\n')
     assert cli.main(["--config", str(settings), "dashboard"]) == 0
-    args = calls[0]
+    args = execs[0][1]
     assert args[args.index("--server.port") + 1] == "9100" and args[args.index("--server.address") + 1] == "0.0.0.0"
     assert [args[i + 1] for i, a in enumerate(args) if a == "--server.allowedHosts"] == ["news.example.org"]
 
@@ -49,9 +55,7 @@ def test_oidc_mode_hands_streamlit_a_private_secrets_file(tmp_path):
                     "server_metadata_url": "https://id.example.org/.well-known/openid-configuration"}
 
 
-def test_the_dashboard_judges_the_peer_that_connected_not_x_forwarded_for(monkeypatch, tmp_path):
-    calls = []
-    monkeypatch.setattr(os, "execve", lambda path, args, env: calls.append(env))
+def test_the_dashboard_judges_the_peer_that_connected_not_x_forwarded_for(execs, monkeypatch, tmp_path):
     monkeypatch.setenv("FORWARDED_ALLOW_IPS", "*")
     assert cli.main(["--db", str(tmp_path / "x.db"), "dashboard"]) == 0
-    assert calls[0]["FORWARDED_ALLOW_IPS"] == ""
+    assert execs[0][2]["FORWARDED_ALLOW_IPS"] == ""
