@@ -15,7 +15,6 @@ import asyncio
 import json
 import os
 import platform
-import socket
 import subprocess
 import sys
 import tempfile
@@ -29,6 +28,7 @@ from tables import print_table
 
 from collectors.collect import CollectorConfig, CycleReport, run_cycle
 from collectors.feedlists import import_feeds, read_feed_list
+from dashboard.testing import free_port
 from db import connect
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -48,12 +48,6 @@ def shared_dir(arg: str | None) -> Path:
         if (candidate / SERVER).is_file():
             return candidate
     sys.exit(f"bench/collect.py: no {SERVER} under {base} (use --data DIR)")
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class ReplayServer:
