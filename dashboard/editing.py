@@ -64,15 +64,13 @@ def add_feed(path: str | os.PathLike, url: str, outlet: str = "", country: str =
     """Add one feed (or fill in the outlet, country and language of a known one); private addresses refused."""
     if refused := _refused(actor, "add feeds"):
         return refused
-    spec = feedlists._spec(url, outlet, country, language)
-    if spec is None:
-        return Outcome(False, f"{url.strip() or 'An empty URL'} is not an http(s) URL.")
     try:
-        netguard.check_url(spec.url, allow_private)
-    except netguard.Refused as exc:
-        return Outcome(False, f"Refused {spec.url}: {exc}.")
-    with closing(connect(path)) as conn:
-        new = feedlists.import_feeds(conn, [spec])
+        with closing(connect(path)) as conn:
+            spec, new = feedlists.add_feed(conn, url, outlet, country, language, allow_private)
+    except feedlists.FeedListError:
+        return Outcome(False, f"{url.strip() or 'An empty URL'} is not an http(s) URL.")
+    except netguard.Refused as exc:  # "url: why"
+        return Outcome(False, f"Refused {exc}.")
     return Outcome(True, f"{'Added' if new else 'Updated'} {spec.url}; the collector polls it on its next cycle.")
 
 

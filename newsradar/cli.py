@@ -189,15 +189,14 @@ def cmd_feeds_list(args: argparse.Namespace) -> int:
 
 
 def cmd_feeds_add(args: argparse.Namespace) -> int:
-    specs = [feedlists._spec(args.url, args.outlet, args.country, args.language)]
-    if specs[0] is None:
-        raise CliError(f"{args.url!r} is not an http(s) URL")
     try:
-        netguard.check_url(specs[0].url, _allow_private(args))
-    except netguard.Refused as exc:
-        raise CliError(f"refused {specs[0].url}: {exc}") from None
-    new = feedlists.import_feeds(_db(args), specs)
-    print(f"{'added' if new else 'updated'} {specs[0].url}")
+        spec, new = feedlists.add_feed(_db(args), args.url, args.outlet, args.country, args.language,
+                                       _allow_private(args))
+    except feedlists.FeedListError:
+        raise CliError(f"{args.url!r} is not an http(s) URL") from None
+    except netguard.Refused as exc:  # "url: why"
+        raise CliError(f"refused {exc}") from None
+    print(f"{'added' if new else 'updated'} {spec.url}")
     return 0
 
 
