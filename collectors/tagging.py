@@ -16,7 +16,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from collectors import category
+from collectors import category, text
+from collectors import countries as gazetteer  # the module; `countries` is its tagging function, used here
 from collectors.countries import countries
 from collectors.normalize import html_to_text
 from collectors.text import fold
@@ -25,14 +26,13 @@ from db import transaction
 from db.search import compile_query
 
 RETAG_BATCH = 20_000
-_HERE = Path(__file__).parent
 
 
 @lru_cache(maxsize=1)
 def fingerprint() -> str:
     """Short hash of everything that decides the tags: the model, the gazetteer and the code that reads them."""
-    files = [_HERE / name for name in ("category.py", "countries.py", "text.py")]
-    files += [category.MODEL_PATH, *sorted((_HERE / "data" / "gazetteer").glob("*.tsv"))]
+    files = [Path(module.__file__) for module in (category, gazetteer, text)]
+    files += [category.MODEL_PATH, *sorted(gazetteer.GAZETTEER.glob("*.tsv"))]
     digest = hashlib.sha256()
     for path in files:
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
