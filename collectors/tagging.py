@@ -7,7 +7,6 @@ instead of charting old and new tags side by side without knowing.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import sqlite3
@@ -41,10 +40,9 @@ def fingerprint() -> str:
 
 def note_tagger(conn: sqlite3.Connection, retagged_all: bool = False) -> None:
     """Record this tagger: when an empty database gets its first tags, or after every article was retagged."""
-    since = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # `since` takes the column's default, the current UTC time (excluded.since too, on a retag)
     action = "UPDATE SET fingerprint = excluded.fingerprint, since = excluded.since" if retagged_all else "NOTHING"
-    conn.execute(f"INSERT INTO tagger (id, fingerprint, since) VALUES (1, ?, ?) ON CONFLICT DO {action}",
-                 (fingerprint(), since))
+    conn.execute(f"INSERT INTO tagger (id, fingerprint) VALUES (1, ?) ON CONFLICT DO {action}", (fingerprint(),))
 
 
 def tagger_status(conn: sqlite3.Connection) -> dict[str, Any]:
