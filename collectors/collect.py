@@ -211,8 +211,7 @@ async def run_cycle(conn: sqlite3.Connection, config: CollectorConfig | None = N
         async with gate:
             return feed, await _fetch_feed(client, feed, config, host_limits, now)
 
-    async with make_client(config.per_host, config.concurrency, config.user_agent,
-                           config.allow_private_networks) as client:
+    async with make_client(config.concurrency, config.user_agent, config.allow_private_networks) as client:
         for next_done in asyncio.as_completed([one(f) for f in feeds]):
             feed, result = await next_done
             report.outcomes.append(_apply(conn, feed, result, config, utcnow(), format_utc(now)))

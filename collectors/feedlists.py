@@ -151,6 +151,22 @@ def import_feeds(conn: sqlite3.Connection, specs: list[FeedSpec]) -> int:
         return conn.execute("SELECT count(*) FROM feeds").fetchone()[0] - before
 
 
+def add_feed(conn: sqlite3.Connection, url: str | None, outlet: str | None = None, country: str | None = None,
+             language: str | None = None, allow_private: bool | None = None) -> tuple[FeedSpec, bool]:
+    """Add one feed (or fill in the outlet, country and language of a known one): its spec and whether it is new.
+
+    Raises FeedListError for a URL that is not http(s), netguard.Refused ("url: why") for one newsradar may not
+    fetch (private addresses unless `allow_private`, default: the configuration's)."""
+    spec = _spec(url, outlet, country, language)
+    if spec is None:
+        raise FeedListError(f"{url!r} is not an http(s) URL")
+    try:
+        netguard.check_url(spec.url, allow_private)
+    except netguard.Refused as exc:
+        raise netguard.Refused(f"{spec.url}: {exc}") from None
+    return spec, import_feeds(conn, [spec]) > 0
+
+
 def list_feeds(conn: sqlite3.Connection) -> list[sqlite3.Row]:
     return conn.execute(
         "SELECT f.*, o.name AS outlet, o.country AS country, coalesce(f.language, o.language) AS lang "

@@ -145,8 +145,7 @@ async def fetch(client: httpx.AsyncClient, url: str, etag: str | None = None, la
     return result
 
 
-def make_client(per_host: int = 2, total: int = 32, user_agent: str = USER_AGENT,
-                allow_private: bool | None = None) -> httpx.AsyncClient:
+def make_client(total: int = 32, user_agent: str = USER_AGENT, allow_private: bool | None = None) -> httpx.AsyncClient:
     """One shared client: HTTP keep-alive, honest User-Agent, per-read timeouts under the deadline.
 
     Its connections reach public addresses only unless `allow_private` (default: the configuration's)."""

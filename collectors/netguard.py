@@ -228,10 +228,12 @@ class GuardedTransport(httpx.AsyncHTTPTransport):
     """httpx's transport, with every TCP connection made through GuardedBackend."""
 
     def __init__(self, limits: httpx.Limits, allow_private: bool) -> None:
-        super().__init__(limits=limits, trust_env=False)
+        # one TLS context (building one loads the CA bundle), used by the pool httpx builds and by its replacement
+        ssl_context = httpx.create_ssl_context(trust_env=False)
+        super().__init__(verify=ssl_context, limits=limits, trust_env=False)
         # httpx has no parameter for httpcore's network backend: replace the pool it built by the same pool
         # with the guarded backend (tests/test_netguard.py fails loudly should httpx rename _pool)
         self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=httpx.create_ssl_context(trust_env=False),
+            ssl_context=ssl_context,
             max_connections=limits.max_connections, max_keepalive_connections=limits.max_keepalive_connections,
             keepalive_expiry=limits.keepalive_expiry, network_backend=GuardedBackend(allow_private))

@@ -7,7 +7,6 @@ instead of charting old and new tags side by side without knowing.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import sqlite3
@@ -16,7 +15,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from collectors import category
+from collectors import category, text
+from collectors import countries as gazetteer  # the module; `countries` is its tagging function, used here
 from collectors.countries import countries
 from collectors.normalize import html_to_text
 from collectors.text import fold
@@ -25,14 +25,13 @@ from db import transaction
 from db.search import compile_query
 
 RETAG_BATCH = 20_000
-_HERE = Path(__file__).parent
 
 
 @lru_cache(maxsize=1)
 def fingerprint() -> str:
     """Short hash of everything that decides the tags: the model, the gazetteer and the code that reads them."""
-    files = [_HERE / name for name in ("category.py", "countries.py", "text.py")]
-    files += [category.MODEL_PATH, *sorted((_HERE / "data" / "gazetteer").glob("*.tsv"))]
+    files = [Path(module.__file__) for module in (category, gazetteer, text)]
+    files += [category.MODEL_PATH, *sorted(gazetteer.GAZETTEER.glob("*.tsv"))]
     digest = hashlib.sha256()
     for path in files:
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
@@ -41,10 +40,9 @@ def fingerprint() -> str:
 
 def note_tagger(conn: sqlite3.Connection, retagged_all: bool = False) -> None:
     """Record this tagger: when an empty database gets its first tags, or after every article was retagged."""
-    since = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # `since` takes the column's default, the current UTC time (excluded.since too, on a retag)
     action = "UPDATE SET fingerprint = excluded.fingerprint, since = excluded.since" if retagged_all else "NOTHING"
-    conn.execute(f"INSERT INTO tagger (id, fingerprint, since) VALUES (1, ?, ?) ON CONFLICT DO {action}",
-                 (fingerprint(), since))
+    conn.execute(f"INSERT INTO tagger (id, fingerprint) VALUES (1, ?) ON CONFLICT DO {action}", (fingerprint(),))
 
 
 def tagger_status(conn: sqlite3.Connection) -> dict[str, Any]:

@@ -59,20 +59,18 @@ def delete_topic(path: str | os.PathLike, name: str, *, actor: Identity | None) 
     return Outcome(True, f"Deleted the topic “{name}”.")
 
 
-def add_feed(path: str | os.PathLike, url: str, outlet: str = "", country: str = "", language: str = "",
-             allow_private: bool | None = None, *, actor: Identity | None) -> Outcome:
+def add_feed(path: str | os.PathLike, url: str, outlet: str = "", country: str = "", language: str = "", *,
+             actor: Identity | None) -> Outcome:
     """Add one feed (or fill in the outlet, country and language of a known one); private addresses refused."""
     if refused := _refused(actor, "add feeds"):
         return refused
-    spec = feedlists._spec(url, outlet, country, language)
-    if spec is None:
-        return Outcome(False, f"{url.strip() or 'An empty URL'} is not an http(s) URL.")
     try:
-        netguard.check_url(spec.url, allow_private)
-    except netguard.Refused as exc:
-        return Outcome(False, f"Refused {spec.url}: {exc}.")
-    with closing(connect(path)) as conn:
-        new = feedlists.import_feeds(conn, [spec])
+        with closing(connect(path)) as conn:
+            spec, new = feedlists.add_feed(conn, url, outlet, country, language)
+    except feedlists.FeedListError:
+        return Outcome(False, f"{url.strip() or 'An empty URL'} is not an http(s) URL.")
+    except netguard.Refused as exc:  # "url: why"
+        return Outcome(False, f"Refused {exc}.")
     return Outcome(True, f"{'Added' if new else 'Updated'} {spec.url}; the collector polls it on its next cycle.")
 
 
@@ -81,12 +79,11 @@ def read_feed_list(data: bytes) -> tuple[list[feedlists.FeedSpec], int]:
     return feedlists.parse_feed_list(data)
 
 
-def import_feed_list(path: str | os.PathLike, specs: list[feedlists.FeedSpec], allow_private: bool | None = None,
-                     *, actor: Identity | None) -> Outcome:
+def import_feed_list(path: str | os.PathLike, specs: list[feedlists.FeedSpec], *, actor: Identity | None) -> Outcome:
     """Add the feeds of a parsed feed list, all but those at private addresses."""
     if refused_by_role := _refused(actor, "import feeds"):
         return refused_by_role
-    specs, refused = feedlists.screen_feeds(specs, allow_private)
+    specs, refused = feedlists.screen_feeds(specs)
     with closing(connect(path)) as conn:
         new = feedlists.import_feeds(conn, specs)
     text = f"Imported {len(specs):,} feeds: {new:,} new, {len(specs) - new:,} already known."

@@ -14,7 +14,7 @@ from dashboard import downloads, editing, figures, interact, queries, saved, sig
 from dashboard.access import Identity
 from dashboard.isocodes import COUNTRIES
 from dashboard.labels import md_escape
-from db import default_db_path
+from db import connect, default_db_path
 from db.filters import Filters, QueryError
 from db.topics import Topic
 from newsradar import health
@@ -64,7 +64,7 @@ def run(function_name: str, path: str, filters: Filters | None, /, **kwargs: Any
 @st.cache_data(ttl=10, show_spinner=False)
 def service_health(path: str) -> dict[str, Any]:
     """newsradar.health.report on the app's database, refreshed every 10 s."""
-    with closing(queries.open_db(path)) as conn:
+    with closing(connect(path, readonly=True)) as conn:
         return health.report(conn)
 
 

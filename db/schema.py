@@ -416,10 +416,9 @@ MIGRATIONS: list[str] = [
     CREATE TABLE tagger (
         id INTEGER PRIMARY KEY CHECK (id = 1),
         fingerprint TEXT NOT NULL,
-        since TEXT NOT NULL
+        since TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%S', 'now'))
     );
-    INSERT INTO tagger SELECT 1, 'unknown', strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
-    WHERE EXISTS (SELECT 1 FROM articles);
+    INSERT INTO tagger (id, fingerprint) SELECT 1, 'unknown' WHERE EXISTS (SELECT 1 FROM articles);
     """,
 ]
 

@@ -189,9 +189,8 @@ def remove_user(conn: sqlite3.Connection, name: str) -> None:
 
 
 def _is_last_admin(conn: sqlite3.Connection, name: str) -> bool:
-    role = conn.execute("SELECT role FROM users WHERE name = ?", (name,)).fetchone()
-    admins = conn.execute("SELECT count(*) FROM users WHERE role = 'admin'").fetchone()[0]
-    return role is not None and role[0] == "admin" and admins == 1
+    admins = conn.execute("SELECT name FROM users WHERE role = 'admin' LIMIT 2").fetchall()
+    return [row[0] for row in admins] == [name]
 
 
 # sign-in -----------------------------------------------------------------------------------------------------
@@ -217,9 +216,11 @@ def verify(conn: sqlite3.Connection, name: str, password: str) -> SignIn:
         conn.execute("INSERT INTO sign_in_failures (name, failures, last_failure) VALUES (?, 1, ?) "
                      "ON CONFLICT (name) DO UPDATE SET failures = failures + 1, last_failure = excluded.last_failure",
                      (key, _stamp(now)))
-        stored = conn.execute("SELECT password_hash FROM users WHERE name = ?", (key,)).fetchone()
-    ok = check_password(password[:MAX_PASSWORD], stored[0] if stored else _dummy_hash()) and stored is not None
-    if not ok:
+        stored = conn.execute("SELECT name, role, created, updated, password_hash FROM users WHERE name = ?",
+                              (key,)).fetchone()
+    # an unknown name is checked against a dummy hash: it takes as long as a known one
+    ok = check_password(password[:MAX_PASSWORD], stored["password_hash"] if stored else _dummy_hash())
+    if not ok or stored is None:
         return SignIn(None)
     conn.execute("DELETE FROM sign_in_failures WHERE name = ?", (key,))
-    return SignIn(get_user(conn, key))
+    return SignIn(_user(stored))

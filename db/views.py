@@ -7,6 +7,7 @@ import json
 import sqlite3
 from dataclasses import dataclass
 
+from collectors.normalize import format_utc
 from db.filters import Filters
 
 MAX_NAME = 120
@@ -38,7 +39,7 @@ def save_view(conn: sqlite3.Connection, name: str, owner: str, filters: Filters)
     if len(name) > MAX_NAME:
         raise ViewError(f"a view name has at most {MAX_NAME} characters")
     params = filters.to_params()
-    created = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
+    created = format_utc(dt.datetime.now(dt.UTC))
     try:
         cursor = conn.execute("INSERT INTO saved_views (name, owner, params, created) VALUES (?, ?, ?, ?)",
                               (name, owner, json.dumps(params, ensure_ascii=False, sort_keys=True), created))

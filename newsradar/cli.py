@@ -29,8 +29,13 @@ class CliError(Exception):
     """A problem to report in one line, with exit status 2."""
 
 
+def _db_path(args: argparse.Namespace) -> Path:
+    """--db (or the configuration's db), else the default database."""
+    return Path(args.db) if args.db else default_db_path()
+
+
 def _db(args: argparse.Namespace) -> sqlite3.Connection:
-    return connect(args.db or default_db_path())
+    return connect(_db_path(args))
 
 
 def _apply_config(args: argparse.Namespace) -> None:
@@ -189,15 +194,14 @@ def cmd_feeds_list(args: argparse.Namespace) -> int:
 
 
 def cmd_feeds_add(args: argparse.Namespace) -> int:
-    specs = [feedlists._spec(args.url, args.outlet, args.country, args.language)]
-    if specs[0] is None:
-        raise CliError(f"{args.url!r} is not an http(s) URL")
     try:
-        netguard.check_url(specs[0].url, _allow_private(args))
-    except netguard.Refused as exc:
-        raise CliError(f"refused {specs[0].url}: {exc}") from None
-    new = feedlists.import_feeds(_db(args), specs)
-    print(f"{'added' if new else 'updated'} {specs[0].url}")
+        spec, new = feedlists.add_feed(_db(args), args.url, args.outlet, args.country, args.language,
+                                       _allow_private(args))
+    except feedlists.FeedListError:
+        raise CliError(f"{args.url!r} is not an http(s) URL") from None
+    except netguard.Refused as exc:  # "url: why"
+        raise CliError(f"refused {exc}") from None
+    print(f"{'added' if new else 'updated'} {spec.url}")
     return 0
 
 
@@ -303,7 +307,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_backup(args: argparse.Namespace) -> int:
     from db.backup import BackupError, backup
 
-    database = Path(args.db) if args.db else default_db_path()
+    database = _db_path(args)
     try:
         report = backup(database, Path(args.file), force=args.force)
     except BackupError as exc:
@@ -339,7 +343,7 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from newsradar.service import serve
 
-    db = Path(args.db).resolve() if args.db else default_db_path()
+    db = _db_path(args).resolve()
     health_port = args.config["server.health_port"] if args.health_port is None else args.health_port
     return serve(args.config, db, args.port or args.config["server.port"], health_port)
 
@@ -347,7 +351,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_health(args: argparse.Namespace) -> int:
     from newsradar import health
 
-    path = Path(args.db) if args.db else default_db_path()
+    path = _db_path(args)
     if not path.exists():
         raise CliError(f"no database at {path}")
     with closing(connect(path)) as conn:  # not read-only: an older database gets the service tables first

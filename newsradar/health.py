@@ -48,16 +48,15 @@ def stop_run(conn: sqlite3.Connection, run_id: int, reason: str, now: dt.datetim
 
 
 def report(conn: sqlite3.Connection, now: dt.datetime | None = None) -> dict[str, Any]:
-    """Health as JSON-ready data: status ok | degraded | down, with the facts behind it."""
+    """Health as JSON-ready data: status ok | degraded | down, with the facts behind it (`conn` from db.connect)."""
     now = now or _now()
-    cursor = conn.cursor()
-    cursor.row_factory = sqlite3.Row   # whatever the connection's own row factory
-    runs = cursor.execute("SELECT * FROM service_runs ORDER BY id DESC LIMIT 2").fetchall()
-    last = cursor.execute("SELECT first_seen FROM articles ORDER BY id DESC LIMIT 1").fetchone()
-    fetch = cursor.execute("SELECT started_at FROM fetch_log ORDER BY id DESC LIMIT 1").fetchone()
+    runs = conn.execute("SELECT * FROM service_runs ORDER BY id DESC LIMIT 2").fetchall()
+    last = conn.execute("SELECT first_seen FROM articles ORDER BY id DESC LIMIT 1").fetchone()
+    fetch = conn.execute("SELECT started_at FROM fetch_log ORDER BY id DESC LIMIT 1").fetchone()
     out: dict[str, Any] = {
         "checked": format_utc(now),
-        "articles": conn.execute("SELECT count(*) FROM articles").fetchone()[0],
+        # the daily rollup holds the same number as count(*) without reading every article
+        "articles": conn.execute("SELECT coalesce(sum(n), 0) FROM daily_articles").fetchone()[0],
         "last_article_stored": last["first_seen"] if last else None,
         "last_fetch": fetch["started_at"] if fetch else None,
         "tags": tagger_status(conn),

@@ -58,14 +58,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def _keys(record: dict[str, object]) -> set[str]:
+    """An article's link and lower-cased title (the empty ones left out): either marks it as drawn."""
+    return {str(record.get("link") or "").strip(), str(record.get("title") or "").strip().lower()} - {""}
+
+
 def drawn_keys(paths: list[Path]) -> set[str]:
     """Links and lower-cased titles of articles already drawn into other files."""
     keys: set[str] = set()
     for path in paths:
         for line in path.open(encoding="utf-8"):
             if line.strip():
-                row = json.loads(line)
-                keys.update({str(row.get("link") or "").strip(), str(row.get("title") or "").strip().lower()} - {""})
+                keys.update(_keys(json.loads(line)))
     return keys
 
 
@@ -78,10 +82,9 @@ def language_of(record: dict[str, object]) -> str | None:
     return None
 
 
-def draw(path: Path, rng: random.Random, quotas: dict[str, int] | None = None,
+def draw(path: Path, rng: random.Random, quotas: dict[str, int],
          exclude: set[str] | frozenset[str] = frozenset()) -> dict[str, list[Candidate]]:
-    """Reservoir-sample each language's quota from the archive in one pass, skipping `exclude`d links."""
-    quotas = quotas or QUOTAS
+    """Reservoir-sample each language's quota from the archive in one pass, skipping `exclude`d articles."""
     reservoirs: dict[str, list[Candidate]] = {lang: [] for lang in QUOTAS}
     seen = dict.fromkeys(QUOTAS, 0)
     with gzip.open(path, "rt", encoding="utf-8") as lines:
@@ -89,7 +92,7 @@ def draw(path: Path, rng: random.Random, quotas: dict[str, int] | None = None,
             record = json.loads(line)
             lang = language_of(record)
             title = str(record.get("title") or "").strip()
-            if lang is None or not title or {str(record.get("link") or "").strip(), title.lower()} & exclude:
+            if lang is None or not title or _keys(record) & exclude:
                 continue
             kept = {
                 "title": title,
