@@ -535,8 +535,8 @@ def who_covers_whom(source: sqlite3.Connection | Fetch, filters: Filters, normal
     pairs = _with_outlets(fetch("outlet_labels", filters, kind="country"), fetch)
     if pairs.empty:
         return pd.DataFrame()
-    # per outlet only (not per day and outlet, as a Coverage page shares with its headline): fewer rows to sort
-    totals = _with_outlets(fetch("outlet_totals", filters), fetch).groupby("source")["n"].sum()
+    # from a rollup when the filters allow one, else from the outlet_days the Coverage headline already fetched
+    totals = _with_outlets(totals_per_outlet(fetch, filters), fetch).groupby("source")["n"].sum()
     sources = totals.sort_values(ascending=False, kind="stable").head(top_sources).index
     countries = pairs.groupby("label")["n"].sum().sort_values(ascending=False, kind="stable").head(top_countries)
     matrix = pairs.pivot_table(index="source", columns="label", values="n", fill_value=0, aggfunc="sum")
