@@ -24,10 +24,6 @@ ADMIN, ANALYST = "admin", "analyst"
 MAX_IDENTITY = 254           # the longest e-mail address
 
 
-class Forbidden(PermissionError):
-    """The signed-in user's role does not allow this."""
-
-
 @dataclass(frozen=True)
 class Identity:
     name: str
@@ -39,12 +35,6 @@ class Identity:
 
 
 LOCAL = Identity("local", ADMIN)
-
-
-def require_admin(actor: Identity | None, doing: str) -> None:
-    """Raise Forbidden unless `actor` is an admin; `doing` completes "Only an admin can …"."""
-    if actor is None or not actor.is_admin:
-        raise Forbidden(f"Only an admin can {doing}.")
 
 
 def role_of(identity: str, admins: Sequence[str]) -> str:
