@@ -74,11 +74,6 @@ def add_feed(path: str | os.PathLike, url: str, outlet: str = "", country: str =
     return Outcome(True, f"{'Added' if new else 'Updated'} {spec.url}; the collector polls it on its next cycle.")
 
 
-def read_feed_list(data: bytes) -> tuple[list[feedlists.FeedSpec], int]:
-    """Feeds of an uploaded OPML (entity tricks refused) or CSV file, and how many entries were skipped."""
-    return feedlists.parse_feed_list(data)
-
-
 def import_feed_list(path: str | os.PathLike, specs: list[feedlists.FeedSpec], allow_private: bool | None = None,
                      *, actor: Identity | None) -> Outcome:
     """Add the feeds of a parsed feed list, all but those at private addresses."""
