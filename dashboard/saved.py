@@ -90,7 +90,7 @@ def delete(path: str | os.PathLike, view_id: int, *, actor: Identity | None) -> 
 
 def rows(path: str | os.PathLike, viewer: Identity) -> list[ViewRow]:
     """Every saved view as the list shows it to `viewer`."""
-    with closing(connect(path)) as conn:
+    with closing(connect(path, readonly=True)) as conn:
         views = view_store.list_views(conn)
     out = []
     for view in views:
