@@ -24,10 +24,6 @@ ADMIN, ANALYST = "admin", "analyst"
 MAX_IDENTITY = 254           # the longest e-mail address
 
 
-class Forbidden(PermissionError):
-    """The signed-in user's role does not allow this."""
-
-
 @dataclass(frozen=True)
 class Identity:
     name: str
@@ -39,12 +35,6 @@ class Identity:
 
 
 LOCAL = Identity("local", ADMIN)
-
-
-def require_admin(actor: Identity | None, doing: str) -> None:
-    """Raise Forbidden unless `actor` is an admin; `doing` completes "Only an admin can …"."""
-    if actor is None or not actor.is_admin:
-        raise Forbidden(f"Only an admin can {doing}.")
 
 
 def role_of(identity: str, admins: Sequence[str]) -> str:
@@ -128,12 +118,12 @@ def password_sign_in(path: str | os.PathLike, name: str, password: str) -> tuple
 
 def has_accounts(path: str | os.PathLike) -> bool:
     """Whether any account exists (the sign-in screen tells the operator how to create the first one)."""
-    with closing(connect(path)) as conn:
+    with closing(connect(path, readonly=True)) as conn:
         return conn.execute("SELECT 1 FROM users LIMIT 1").fetchone() is not None
 
 
 def password_identity(path: str | os.PathLike, name: str) -> Identity | None:
     """A signed-in account as it is now: its current role, or None once it has been removed."""
-    with closing(connect(path)) as conn:
+    with closing(connect(path, readonly=True)) as conn:
         user = user_store.get_user(conn, name)
     return Identity(user.name, user.role) if user else None

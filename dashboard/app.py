@@ -42,9 +42,10 @@ pages = [
 users_page = st.Page("app_pages/users.py", title="Users", icon=":material/group:", url_path="users")
 # before anything that reads the database for display: without a session, the sign-in screen is all there is
 # (the pages are only registered, not run, so that the page asked for is the one shown after signing in)
-user = signin.require_identity(keep_page=lambda: st.navigation([*pages, users_page], position="hidden"))
+config = signin.load_config()   # once per run; a broken configuration stops here with its message
+user = signin.require_identity(config, keep_page=lambda: st.navigation([*pages, users_page], position="hidden"))
 st.session_state["_user"] = user   # for the pages to decide what to show; every change checks the role again
-mode = signin.load_config()["auth.mode"]
+mode = config["auth.mode"]
 
 choices = state.query("filter_choices")
 first_languages = list(choices.languages)
@@ -75,7 +76,7 @@ with st.sidebar:
     st.session_state["_filters"], st.session_state["_filter_error"] = filters, error
     if error:
         st.error(md_escape(error), icon=":material/error:")
-    signin.account_box(user)
+    signin.account_box(user, mode)
 
 if user.is_admin and mode == "password":   # other modes keep their accounts elsewhere (the proxy, the provider)
     pages.append(users_page)

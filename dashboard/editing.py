@@ -12,7 +12,7 @@ from contextlib import closing
 from dataclasses import dataclass
 
 from collectors import feedlists, netguard
-from dashboard.access import Forbidden, Identity, require_admin
+from dashboard.access import Identity
 from db import connect, transaction
 from db import topics as topic_store
 from db import users as user_store
@@ -25,11 +25,9 @@ class Outcome:
 
 
 def _refused(actor: Identity | None, doing: str) -> Outcome | None:
-    """The refusal to show if `actor` is not an admin, else None."""
-    try:
-        require_admin(actor, doing)
-    except Forbidden as exc:
-        return Outcome(False, str(exc))
+    """The refusal to show if `actor` is not an admin, else None; `doing` completes "Only an admin can …"."""
+    if actor is None or not actor.is_admin:
+        return Outcome(False, f"Only an admin can {doing}.")
     return None
 
 
@@ -74,11 +72,6 @@ def add_feed(path: str | os.PathLike, url: str, outlet: str = "", country: str =
     return Outcome(True, f"{'Added' if new else 'Updated'} {spec.url}; the collector polls it on its next cycle.")
 
 
-def read_feed_list(data: bytes) -> tuple[list[feedlists.FeedSpec], int]:
-    """Feeds of an uploaded OPML (entity tricks refused) or CSV file, and how many entries were skipped."""
-    return feedlists.parse_feed_list(data)
-
-
 def import_feed_list(path: str | os.PathLike, specs: list[feedlists.FeedSpec], *, actor: Identity | None) -> Outcome:
     """Add the feeds of a parsed feed list, all but those at private addresses."""
     if refused_by_role := _refused(actor, "import feeds"):
@@ -116,7 +109,7 @@ def add_user(path: str | os.PathLike, name: str, password: str, role: str, *, ac
 
 def remove_user(path: str | os.PathLike, name: str, *, actor: Identity | None) -> Outcome:
     """Delete an account (not one's own: an admin would lock themselves out mid-session)."""
-    if actor is not None and actor.role == "admin" and name == actor.name:
+    if actor is not None and actor.is_admin and name == actor.name:
         return Outcome(False, "You cannot remove your own account; another admin can.")
     return _change_accounts(path, actor, "remove users", "Cannot remove the user",
                             lambda conn: user_store.remove_user(conn, name), f"Removed {name}.")

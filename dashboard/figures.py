@@ -9,6 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.isocodes import alpha3, country_name
+from dashboard.spikes import WINDOW
 
 PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22",
            "#7f7f7f", "#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173", "#3182bd", "#e6550d", "#31a354",
@@ -65,7 +66,7 @@ def coverage_figure(series: pd.DataFrame, outages: pd.DataFrame, *, split: str =
 
 def add_spikes(fig: go.Figure, peaks: pd.DataFrame, bucket: str) -> None:
     """A star on each spike, saying how far above its recent baseline it is."""
-    text = [f"{r.ratio:.1f}× the mean of the previous 14 {bucket}s" for r in peaks.itertuples()]
+    text = [f"{r.ratio:.1f}× the mean of the previous {WINDOW} {bucket}s" for r in peaks.itertuples()]
     fig.add_trace(go.Scatter(x=peaks["bucket"], y=peaks["value"], mode="markers", name="spike",
                              marker={"symbol": "star", "size": 14, "color": SPIKE_COLOR,
                                      "line": {"width": 1, "color": "white"}},

@@ -91,6 +91,12 @@ def one_tag(filters: Filters) -> Literal["topic", "country", None]:
     return "topic" if filters.topics else "country"
 
 
+def rolled_up(filters: Filters) -> bool:
+    """Whether article_facts reads the matching articles from a rollup (if the database has them): then the totals
+    per day or per outlet are cheap queries of their own; else one scan per query, so both come from outlet_days."""
+    return not has_content_filter(filters) or one_tag(filters) is not None
+
+
 # facts: what every count below is summed from ------------------------------------------------------------------
 
 def _rollup_where(filters: Filters) -> tuple[list[str], list]:
@@ -153,13 +159,13 @@ def correlate(conn: sqlite3.Connection, filters: Filters, first: int | None = No
 
 def article_facts(conn: sqlite3.Connection, filters: Filters) -> tuple[str, list]:
     """SQL of (day, outlet_id, language, n) rows summing to the matching articles, from a rollup when possible."""
-    if has_rollups(conn) and not (filters.q or filters.categories):
-        if not (filters.countries or filters.topics):
-            return _rollup(_ROLLUP["article"], filters)
-        if len(filters.countries) == 1 and not filters.topics:
+    if has_rollups(conn) and rolled_up(filters):
+        tag = one_tag(filters)
+        if tag == "country":
             return _rollup(_ROLLUP["country"], filters, "r.country = ?", filters.countries)
-        if len(filters.topics) == 1 and not filters.countries:
+        if tag == "topic":
             return _rollup(_ROLLUP["topic"], filters, "t.name = ?", filters.topics)
+        return _rollup(_ROLLUP["article"], filters)
     where, params = filters.where(correlated=correlate(conn, filters))
     return f"SELECT {_RAW_COLUMNS}, 1 AS n {FROM} WHERE {where}", params
 
@@ -311,28 +317,11 @@ def fetcher(source: sqlite3.Connection | Fetch) -> Fetch:
     return source
 
 
-def rolled_up(filters: Filters) -> bool:
-    """Whether article_facts reads the matching articles from a rollup (if the database has them): then the totals
-    per day or per outlet are cheap queries of their own; else one scan per query, so both come from outlet_days."""
-    if filters.q or filters.categories:
-        return False
-    return len(filters.countries) + len(filters.topics) <= 1
-
-
-def totals_per_day(fetch: Fetch, filters: Filters) -> pd.DataFrame:
-    """Matching articles per day (columns day, n), with the fewest scans of the articles."""
+def _totals(fetch: Fetch, filters: Filters, by: Literal["day", "outlet_id"]) -> pd.DataFrame:
+    """Matching articles per day or per outlet (columns `by`, n), with the fewest scans of the articles."""
     if rolled_up(filters):
-        return fetch("day_totals", filters)
-    days = fetch("outlet_days", filters)
-    return days.groupby("day", as_index=False)["n"].sum()[["day", "n"]]
-
-
-def totals_per_outlet(fetch: Fetch, filters: Filters) -> pd.DataFrame:
-    """Matching articles per outlet (columns outlet_id, n), with the fewest scans of the articles."""
-    if rolled_up(filters):
-        return fetch("outlet_totals", filters)
-    days = fetch("outlet_days", filters)
-    return days.groupby("outlet_id", as_index=False)["n"].sum()[["outlet_id", "n"]]
+        return fetch("day_totals" if by == "day" else "outlet_totals", filters)
+    return fetch("outlet_days", filters).groupby(by, as_index=False)["n"].sum()[[by, "n"]]
 
 
 def countries_named(fetch: Fetch, filters: Filters, split: Split = "none") -> int:
@@ -366,7 +355,7 @@ class Headline:
 
 def count_articles(source: sqlite3.Connection | Fetch, filters: Filters) -> int:
     """How many articles match."""
-    return int(totals_per_day(fetcher(source), filters)["n"].sum())
+    return int(_totals(fetcher(source), filters, "day")["n"].sum())
 
 
 def headline(source: sqlite3.Connection | Fetch, filters: Filters, split: Split = "none") -> Headline:
@@ -374,11 +363,11 @@ def headline(source: sqlite3.Connection | Fetch, filters: Filters, split: Split 
 
     `split`: how the page splits its coverage chart (the headline may share an aggregate with it)."""
     fetch = fetcher(source)
-    per_day = totals_per_day(fetch, filters)
+    per_day = _totals(fetch, filters, "day")
     if per_day.empty:
         return Headline(0, 0, 0, None, 0)
     busiest = per_day.sort_values(["n", "day"], ascending=False).iloc[0]
-    per_outlet = totals_per_outlet(fetch, filters)
+    per_outlet = _totals(fetch, filters, "outlet_id")
     return Headline(int(per_day["n"].sum()), int((per_outlet["outlet_id"] != 0).sum()),
                     countries_named(fetch, filters, split),
                     busiest["day"], int(busiest["n"]))
@@ -398,7 +387,7 @@ def daily_counts(source: sqlite3.Connection | Fetch, filters: Filters, split: Sp
         days = fetch("outlet_days", filters)
         days = _with_outlets(days, fetch).assign(label=lambda d: d["name" if split == "outlet" else "source"])
     else:
-        days = totals_per_day(fetch, filters).assign(label="all")
+        days = _totals(fetch, filters, "day").assign(label="all")
     if labels is not None:
         days = days[days["label"].isin(labels)]
     return days.groupby(["day", "label"], as_index=False)["n"].sum()[["day", "label", "n"]]
@@ -535,8 +524,8 @@ def who_covers_whom(source: sqlite3.Connection | Fetch, filters: Filters, normal
     pairs = _with_outlets(fetch("outlet_labels", filters, kind="country"), fetch)
     if pairs.empty:
         return pd.DataFrame()
-    # per outlet only (not per day and outlet, as a Coverage page shares with its headline): fewer rows to sort
-    totals = _with_outlets(fetch("outlet_totals", filters), fetch).groupby("source")["n"].sum()
+    # from a rollup when the filters allow one, else from the outlet_days the Coverage headline already fetched
+    totals = _with_outlets(_totals(fetch, filters, "outlet_id"), fetch).groupby("source")["n"].sum()
     sources = totals.sort_values(ascending=False, kind="stable").head(top_sources).index
     countries = pairs.groupby("label")["n"].sum().sort_values(ascending=False, kind="stable").head(top_countries)
     matrix = pairs.pivot_table(index="source", columns="label", values="n", fill_value=0, aggfunc="sum")

@@ -23,8 +23,12 @@ class ViewRow:
     created: str
     words: str                          # the filters in words
     params: list[tuple[str, str]]       # the link's query parameters
-    usable: bool                        # False: the stored filters no longer parse (no link then)
+    filters: Filters | None             # None: the stored filters no longer parse (no link then)
     deletable: bool                     # by the user looking at the list
+
+    @property
+    def usable(self) -> bool:
+        return self.filters is not None
 
 
 def describe(filters: Filters) -> str:
@@ -90,15 +94,15 @@ def delete(path: str | os.PathLike, view_id: int, *, actor: Identity | None) -> 
 
 def rows(path: str | os.PathLike, viewer: Identity) -> list[ViewRow]:
     """Every saved view as the list shows it to `viewer`."""
-    with closing(connect(path)) as conn:
+    with closing(connect(path, readonly=True)) as conn:
         views = view_store.list_views(conn)
     out = []
     for view in views:
         try:
             filters = view.filters
-            words, params, usable = describe(filters), link_params(filters), True
+            words, params = describe(filters), link_params(filters)
         except QueryError as exc:   # e.g. a change to the query language made an old view invalid
-            words, params, usable = f"(cannot be applied any more: {exc})", [], False
-        out.append(ViewRow(view.id, view.name, view.owner, view.created, words, params, usable,
+            filters, words, params = None, f"(cannot be applied any more: {exc})", []
+        out.append(ViewRow(view.id, view.name, view.owner, view.created, words, params, filters,
                            viewer.is_admin or view.owner == viewer.name))
     return out

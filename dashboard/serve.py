@@ -44,6 +44,15 @@ def streamlit_env(environ: Mapping[str, str]) -> dict[str, str]:
     return {**environ, "FORWARDED_ALLOW_IPS": ""}
 
 
+def streamlit_process(port: int, config: Config | None, environ: Mapping[str, str],
+                      db: str | os.PathLike | None = None) -> tuple[list[str], dict[str, str]]:
+    """streamlit_command() and streamlit_env() of `environ`, with `db` (if given) as NEWSRADAR_DB."""
+    env = streamlit_env(environ)
+    if db is not None:
+        env["NEWSRADAR_DB"] = str(db)
+    return streamlit_command(port, config), env
+
+
 def write_oidc_secrets(config: Config) -> Path:
     """Streamlit's secrets.toml with the [auth] table for st.login, readable by this user only."""
     folder = Path(tempfile.mkdtemp(prefix="newsradar-secrets-"))   # mode 0700

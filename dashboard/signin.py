@@ -102,10 +102,9 @@ def _sign_in_screen(config: Config) -> None:
                    "public address.", icon=":material/lock:")
 
 
-def require_identity(keep_page: Callable[[], object] = lambda: None) -> Identity:
-    """The signed-in user; otherwise call keep_page() (which must not show anything), show only the sign-in
-    screen and stop the run."""
-    config = load_config()
+def require_identity(config: Config, keep_page: Callable[[], object] = lambda: None) -> Identity:
+    """The signed-in user under `config` (load_config()); otherwise call keep_page() (which must not show anything),
+    show only the sign-in screen and stop the run."""
     who = current(config)
     if who is None:
         keep_page()
@@ -114,9 +113,8 @@ def require_identity(keep_page: Callable[[], object] = lambda: None) -> Identity
     return who
 
 
-def account_box(who: Identity) -> None:
-    """Sidebar: who is signed in, and the way out."""
-    mode = load_config()["auth.mode"]
+def account_box(who: Identity, mode: str) -> None:
+    """Sidebar: who is signed in, and the way out (`mode`: the configured auth.mode)."""
     if mode == "none":
         return   # a local instance has no accounts to show
     st.divider()

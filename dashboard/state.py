@@ -237,17 +237,9 @@ def save_current_view() -> None:
     _say("_view_outcome", outcome)
 
 
-def open_saved_view(params: list[tuple[str, str]]) -> None:
+def open_saved_view(filters: Filters) -> None:
     """Callback: set the sidebar filters to a saved view's (the bound widgets then put them in the URL) and go to
     the Articles page. A link would not do: inside a session the widgets' own values win over a link's params."""
-    grouped: dict[str, list[str]] = {}
-    for key, value in params:
-        grouped.setdefault(key, []).append(value)
-    try:
-        filters = Filters.from_params(grouped)
-    except QueryError as exc:
-        _say("_view_outcome", editing.Outcome(False, f"This view cannot be applied any more: {exc}"))
-        return
     ss = st.session_state
     ss["q"], ss["from"], ss["to"] = filters.q, filters.date_from, filters.date_to
     for key, values in (("topic", filters.topics), ("category", filters.categories), ("country", filters.countries),

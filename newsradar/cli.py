@@ -327,12 +327,10 @@ def _backup_parser(sub: argparse._SubParsersAction) -> None:
 
 def cmd_dashboard(args: argparse.Namespace) -> int:
     """Replace this process with `streamlit run dashboard/app.py` (production flags); --db goes as NEWSRADAR_DB."""
-    from dashboard.serve import streamlit_command, streamlit_env
+    from dashboard.serve import streamlit_process
 
-    env = streamlit_env(os.environ)
-    if args.db:
-        env["NEWSRADAR_DB"] = str(Path(args.db).resolve())
-    command = streamlit_command(args.port or args.config["server.port"], args.config)
+    command, env = streamlit_process(args.port or args.config["server.port"], args.config, os.environ,
+                                     Path(args.db).resolve() if args.db else None)
     sys.stdout.flush()
     os.execve(command[0], command, env)
     return 0  # not reached

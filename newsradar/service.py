@@ -24,7 +24,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from collectors.tagging import tagger_status
-from dashboard.serve import streamlit_command, streamlit_env
+from dashboard.serve import streamlit_process
 from db import connect
 from newsradar import health
 from newsradar.config import Config
@@ -139,8 +139,8 @@ def children(config: Config, db: Path, port: int) -> list[Child]:
     newsradar = [sys.executable, "-m", "newsradar", "--db", str(db)]
     collector = [*newsradar, "collect", "--concurrency", str(config["collector.concurrency"]),
                  "--per-host", str(config["collector.per_host"]), "--deadline", str(config["collector.deadline_s"])]
-    dashboard = Child("dashboard", streamlit_command(port, config),
-                      streamlit_env({**os.environ, "NEWSRADAR_DB": str(db)}))
+    command, env = streamlit_process(port, config, os.environ, db)
+    dashboard = Child("dashboard", command, env)
     return [Child("collector", collector), dashboard]
 
 

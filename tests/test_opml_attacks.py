@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from collectors.feedlists import FeedListError
-from dashboard import editing
+from collectors.feedlists import FeedListError, parse_feed_list
 from db import connect
 from newsradar.cli import main
 
@@ -63,14 +62,14 @@ def test_feeds_import_refuses_the_file_and_imports_nothing(capsys, tmp_path, db_
 @pytest.mark.parametrize("attack", ATTACKS)
 def test_dashboard_upload_refuses_the_file(attack, encoding):
     with pytest.raises(FeedListError, match="DOCTYPE or entity declarations is refused"):
-        editing.read_feed_list(document(ATTACKS[attack], encoding))
+        parse_feed_list(document(ATTACKS[attack], encoding))
 
 
 @pytest.mark.parametrize("encoding", ENCODINGS)
 def test_plain_opml_is_read_in_every_encoding(capsys, tmp_path, db_path, encoding):
     path = tmp_path / "feeds.opml"
     path.write_bytes(document(BODY.format(text="Zażółć News"), encoding))
-    specs, skipped = editing.read_feed_list(path.read_bytes())
+    specs, skipped = parse_feed_list(path.read_bytes())
     assert [(s.url, s.outlet) for s in specs] == [("https://news.example.org/rss", "Zażółć News")] and not skipped
     assert main(["--db", str(db_path), "feeds", "import", str(path)]) == 0
     assert stored_feeds(db_path) == ["https://news.example.org/rss"]

@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from collectors.feedlists import FeedListError
-from dashboard import editing, state
+from collectors.feedlists import FeedListError, parse_feed_list
+from dashboard import state
 from dashboard.labels import country_label, language_label, md_escape
 
 WINDOW_DAYS = 30
@@ -61,7 +61,7 @@ with upload.container(border=True):
                             key="feed_file")
     if file is not None:
         try:
-            specs, skipped = editing.read_feed_list(file.getvalue())
+            specs, skipped = parse_feed_list(file.getvalue())
         except FeedListError as exc:
             st.error(f"Cannot import this file: {md_escape(exc)}", icon=":material/error:")
         else:

@@ -18,7 +18,7 @@ if not state.user().is_admin:   # app.py lists this page for admins only; a stal
     st.error("Only an admin can manage users.", icon=":material/lock:")
     st.stop()
 
-with closing(connect(state.db_path())) as conn:
+with closing(connect(state.db_path(), readonly=True)) as conn:
     accounts = list_users(conn)
 st.dataframe(pd.DataFrame([vars(a) for a in accounts], columns=["name", "role", "created", "updated"]),
              hide_index=True, column_config={"name": "Name", "role": "Role", "created": "Created (UTC)",
