@@ -151,9 +151,9 @@ def import_feeds(conn: sqlite3.Connection, specs: list[FeedSpec]) -> int:
         return conn.execute("SELECT count(*) FROM feeds").fetchone()[0] - before
 
 
-def add_feed(conn: sqlite3.Connection, url: str | None, outlet: str | None = None, country: str | None = None,
-             language: str | None = None, allow_private: bool | None = None) -> tuple[FeedSpec, bool]:
-    """Add one feed (or fill in the outlet, country and language of a known one): its spec and whether it is new.
+def checked_feed(url: str | None, outlet: str | None = None, country: str | None = None,
+                 language: str | None = None, allow_private: bool | None = None) -> FeedSpec:
+    """The spec of one feed to add, checked before any database is opened.
 
     Raises FeedListError for a URL that is not http(s), netguard.Refused ("url: why") for one newsradar may not
     fetch (private addresses unless `allow_private`, default: the configuration's)."""
@@ -164,7 +164,7 @@ def add_feed(conn: sqlite3.Connection, url: str | None, outlet: str | None = Non
         netguard.check_url(spec.url, allow_private)
     except netguard.Refused as exc:
         raise netguard.Refused(f"{spec.url}: {exc}") from None
-    return spec, import_feeds(conn, [spec]) > 0
+    return spec
 
 
 def list_feeds(conn: sqlite3.Connection) -> list[sqlite3.Row]:

@@ -63,12 +63,13 @@ def add_feed(path: str | os.PathLike, url: str, outlet: str = "", country: str =
     if refused := _refused(actor, "add feeds"):
         return refused
     try:
-        with closing(connect(path)) as conn:
-            spec, new = feedlists.add_feed(conn, url, outlet, country, language)
+        spec = feedlists.checked_feed(url, outlet, country, language)
     except feedlists.FeedListError:
         return Outcome(False, f"{url.strip() or 'An empty URL'} is not an http(s) URL.")
     except netguard.Refused as exc:  # "url: why"
         return Outcome(False, f"Refused {exc}.")
+    with closing(connect(path)) as conn:
+        new = feedlists.import_feeds(conn, [spec]) > 0
     return Outcome(True, f"{'Added' if new else 'Updated'} {spec.url}; the collector polls it on its next cycle.")
 
 

@@ -195,12 +195,12 @@ def cmd_feeds_list(args: argparse.Namespace) -> int:
 
 def cmd_feeds_add(args: argparse.Namespace) -> int:
     try:
-        spec, new = feedlists.add_feed(_db(args), args.url, args.outlet, args.country, args.language,
-                                       _allow_private(args))
+        spec = feedlists.checked_feed(args.url, args.outlet, args.country, args.language, _allow_private(args))
     except feedlists.FeedListError:
         raise CliError(f"{args.url!r} is not an http(s) URL") from None
     except netguard.Refused as exc:  # "url: why"
         raise CliError(f"refused {exc}") from None
+    new = feedlists.import_feeds(_db(args), [spec]) > 0
     print(f"{'added' if new else 'updated'} {spec.url}")
     return 0
 
