@@ -76,7 +76,9 @@ KEYS: tuple[Key, ...] = (
         "header from a reverse proxy) or oidc (Streamlit's st.login)."),
     Key("auth.proxy_header", "X-Forwarded-Email", "proxy mode: the header holding the signed-in identity."),
     Key("auth.trusted_proxies", ["127.0.0.1/32", "::1/128"],
-        "proxy mode: addresses (CIDR) the identity header is accepted from; from anywhere else it is ignored."),
+        "Addresses (CIDR) of the reverse proxies in front. proxy mode: the identity header is accepted only from "
+        "them. password mode: sign-in failures are counted against the X-Forwarded-For client of a request from "
+        "them, against the connecting address otherwise."),
     Key("auth.admins", [], "proxy and oidc modes: identities (e-mail or user name) with the admin role; "
         "everyone else who signs in is an analyst."),
     Key("auth.oidc_provider_url", "", "oidc mode: the provider's server_metadata_url "
