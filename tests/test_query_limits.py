@@ -110,8 +110,9 @@ STRUCTURED = st.recursive(
         st.tuples(inner, st.sampled_from([" OR ", " AND ", " NOT ", " "]), inner).map("".join),
         inner.map(lambda q: f"({q})"), inner.map(lambda q: f"NOT {q}")),
     max_leaves=40)
-FUZZ = settings(max_examples=800, deadline=2000, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                         HealthCheck.too_slow])
+# the module's database is only read, so sharing it between examples is sound; deadline: 2 s per query
+FUZZ = settings(max_examples=800, deadline=2000, database=None,
+                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 
 def parses_or_refuses_then_runs(conn, query: str) -> None:
