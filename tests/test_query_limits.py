@@ -3,6 +3,8 @@ ones run in SQLite's FTS5; and fuzzing: any string either compiles or is a Query
 
 from __future__ import annotations
 
+import functools
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -108,8 +110,10 @@ STRUCTURED = st.recursive(
     WORDS,
     lambda inner: st.one_of(
         st.tuples(inner, st.sampled_from([" OR ", " AND ", " NOT ", " "]), inner).map("".join),
-        inner.map(lambda q: f"({q})"), inner.map(lambda q: f"NOT {q}")),
+        inner.map(lambda q: f"({q})"), inner.map(lambda q: f"karabakh NOT ({q})")),
     max_leaves=40)
+DEEP = st.lists(st.sampled_from(TEMPLATES), max_size=MAX_DEPTH + 3).map(
+    lambda chain: functools.reduce(lambda query, template: template.format(query), chain, "karabakh"))
 # the module's database is only read, so sharing it between examples is sound; deadline: 2 s per query
 FUZZ = settings(max_examples=800, deadline=2000, database=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
@@ -132,6 +136,6 @@ def test_fuzz_random_strings(small_db, query):
 
 
 @FUZZ
-@given(STRUCTURED)
+@given(st.one_of(STRUCTURED, DEEP))
 def test_fuzz_structured_nested_queries(small_db, query):
     parses_or_refuses_then_runs(small_db, query)
