@@ -66,6 +66,33 @@ def is_trusted(remote: str | None, networks: Sequence[str]) -> bool:
     return False
 
 
+def client_address(headers: Mapping[str, Sequence[str]], remote: str | None, networks: Sequence[str]) -> str:
+    """The address a sign-in counts against: the peer's, or behind trusted proxies (auth.trusted_proxies) the last
+    X-Forwarded-For hop that is not one of them (earlier hops are whatever the client chose to send). An IPv6
+    address stands for its /64, which one client usually holds whole."""
+    address = "127.0.0.1" if remote is None else remote
+    if is_trusted(remote, networks):
+        hops = [hop.strip() for value in headers.get("x-forwarded-for", []) for hop in value.split(",")]
+        for hop in reversed([hop for hop in hops if hop]):
+            address = hop
+            if not is_trusted(hop, networks):
+                break
+    return _address_key(address)
+
+
+def _address_key(text: str) -> str:
+    try:
+        address = ipaddress.ip_address(text.strip().split("%")[0])
+    except ValueError:
+        return "unparsable"   # one count for every garbled address, so that inventing them gains nothing
+    mapped = getattr(address, "ipv4_mapped", None)
+    if mapped is not None:
+        return str(mapped)
+    if address.version == 6:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
+
+
 def clean_identity(value: str | None) -> str | None:
     """A header's or provider's identity as a name, or None if it is empty, too long or holds control characters."""
     value = (value or "").strip()
@@ -107,10 +134,12 @@ def oidc_secrets(config: Config) -> dict[str, str]:
 
 # password ---------------------------------------------------------------------------------------------------
 
-def password_sign_in(path: str | os.PathLike, name: str, password: str) -> tuple[Identity | None, str]:
-    """Check a sign-in form: the identity, or None and the message to show."""
+def password_sign_in(path: str | os.PathLike, name: str, password: str,
+                     address: str | None = None) -> tuple[Identity | None, str]:
+    """Check a sign-in form sent from the client `address` (client_address): the identity, or None and the message
+    to show."""
     with closing(connect(path)) as conn:
-        result = user_store.verify(conn, name, password)
+        result = user_store.verify(conn, name, password, address)
     if result.user is None:
         return None, result.message
     return Identity(result.user.name, result.user.role), result.message

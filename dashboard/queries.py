@@ -17,7 +17,7 @@ from typing import Any, Literal
 import pandas as pd
 
 from db import connect
-from db.filters import Filters
+from db.filters import Filters, day_after
 from db.search import compile_query
 
 Bucket = Literal["day", "week", "month"]
@@ -498,7 +498,7 @@ def outage_days(conn: sqlite3.Connection, filters: Filters) -> pd.DataFrame:
             clauses.append(f"{column} IN ({_marks(values)})")
             params.extend(values)
     start = filters.date_from.isoformat() if filters.date_from else "0000"
-    end = (filters.date_to + dt.timedelta(days=1)).isoformat() if filters.date_to else "9999"
+    end = day_after(filters.date_to) if filters.date_to else "9999"
     sql = ("SELECT day, sum(failed) AS failing, count(*) AS polled FROM ("
            " SELECT fl.feed_id, substr(fl.started_at, 1, 10) AS day,"
            " sum(fl.outcome = 'error') > 0 AND sum(fl.outcome != 'error') = 0 AS failed"

@@ -65,7 +65,9 @@ def _sign_in() -> None:
     """Callback of the sign-in form."""
     ss = st.session_state
     path = str(default_db_path())
-    who, message = access.password_sign_in(path, ss.get("signin_name", ""), ss.get("signin_password", ""))
+    headers, remote = request_context()
+    address = access.client_address(headers, remote, load_config()["auth.trusted_proxies"])
+    who, message = access.password_sign_in(path, ss.get("signin_name", ""), ss.get("signin_password", ""), address)
     ss["signin_password"] = ""
     if who is None:
         ss[MESSAGE_KEY] = message

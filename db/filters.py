@@ -24,6 +24,12 @@ def parse_day(value: str | dt.date | None, name: str) -> dt.date | None:
         raise QueryError(f"{name}: {value!r} is not an ISO date (YYYY-MM-DD)") from None
 
 
+def day_after(day: dt.date) -> str:
+    """The exclusive upper bound of `published` for the inclusive last day `day`, as stored text. The last day
+    Python knows has no next day; '9999-12-31 ~' still sorts after every time stored on it."""
+    return (day + dt.timedelta(days=1)).isoformat() if day < dt.date.max else f"{day.isoformat()} ~"
+
+
 def _marks(values: Sequence) -> str:
     return ", ".join("?" * len(values))
 
@@ -106,7 +112,7 @@ class Filters:
             params.append(self.date_from.isoformat())
         if self.date_to:
             clauses.append("a.published < ?")
-            params.append((self.date_to + dt.timedelta(days=1)).isoformat())
+            params.append(day_after(self.date_to))
         for column, values in (("o.name", self.outlets), ("a.language", self.langs),
                                ("o.country", self.source_countries), ("a.category", self.categories)):
             if values:

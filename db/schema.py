@@ -420,6 +420,23 @@ MIGRATIONS: list[str] = [
     );
     INSERT INTO tagger (id, fingerprint) SELECT 1, 'unknown' WHERE EXISTS (SELECT 1 FROM articles);
     """,
+    # 9: failed sign-ins counted per (name, client address) and per client address over all names (db/users.py):
+    #    an attacker's failures slow the attacker's address, not the account's owner signing in from elsewhere
+    """
+    DROP TABLE sign_in_failures;
+    CREATE TABLE sign_in_failures (
+        name TEXT NOT NULL,
+        address TEXT NOT NULL,
+        failures INTEGER NOT NULL,
+        last_failure TEXT NOT NULL,
+        PRIMARY KEY (name, address)
+    );
+    CREATE TABLE sign_in_address_failures (
+        address TEXT PRIMARY KEY,
+        failures INTEGER NOT NULL,
+        last_failure TEXT NOT NULL
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -5,6 +5,11 @@
 
 AND, OR and NOT are operators only in capitals; words side by side mean AND. "Quoted phrases",
 prefix* wildcards, parentheses. Matching ignores case and diacritics (Azerbejdżan = azerbejdzan).
+
+Limits (a query past them is refused with a message, never passed on): MAX_LENGTH characters, MAX_TERMS words
+and phrases, and MAX_DEPTH levels of parentheses inside one another. SQLite's FTS5 parser overflows its
+stack at about 32 nested groups of the compiled expression, and one level of the query can compile to two
+(`a NOT b NOT (…)` subtracts `(b OR (…))`), so MAX_DEPTH keeps every accepted query well inside that.
 """
 
 from __future__ import annotations
@@ -17,13 +22,21 @@ from collectors.text import fold
 _TOKEN = re.compile(r'\s*(?:(?P<lp>\()|(?P<rp>\))|(?P<quote>")|(?P<word>[^\s()"]+))')
 _FTS_WORD = re.compile(r"[^\W_]+")          # unicode61 splits on everything but letters and digits
 OPERATORS = ("AND", "OR", "NOT")
+MAX_LENGTH = 10_000          # characters; the longest default topic has under 300
+MAX_TERMS = 1_000            # words and quoted phrases
+MAX_DEPTH = 12               # parentheses inside one another
+_SHOWN = 100                 # characters of a query shown either side of a problem
+_MAX_FTS_DEPTH = 2 * MAX_DEPTH + 2   # nested groups of the compiled expression (FTS5 fails past about 32)
 
 
 class QuerySyntaxError(ValueError):
     """An invalid query; `position` is the 0-based character offset of the problem."""
 
     def __init__(self, message: str, query: str, position: int):
-        pointer = f"\n  {query}\n  {' ' * position}^"
+        start = max(0, position - _SHOWN)   # a long query is shown around the problem only
+        end = position + _SHOWN
+        shown = ("…" if start else "") + query[start:end] + ("…" if len(query) > end else "")
+        pointer = f"\n  {shown}\n  {' ' * (position - start + (1 if start else 0))}^"
         super().__init__(f"{message} (at character {position + 1}){pointer}")
         self.position = position
         self.short = f"{message} (at character {position + 1})"
@@ -37,7 +50,10 @@ class _Tok:
 
 
 def _lex(query: str) -> list[_Tok]:
-    tokens, pos = [], 0
+    if len(query) > MAX_LENGTH:
+        raise QuerySyntaxError(f"the query is too long ({len(query):,} characters; at most {MAX_LENGTH:,})",
+                               query, MAX_LENGTH)
+    tokens, pos, terms = [], 0, 0
     while pos < len(query):
         if query[pos].isspace():
             pos += 1
@@ -50,20 +66,39 @@ def _lex(query: str) -> list[_Tok]:
                 raise QuerySyntaxError("unterminated quoted phrase", query, start)
             tokens.append(_Tok("phrase", query[start + 1:end], start))
             pos = end + 1
+            terms += 1
+            _check_terms(terms, query, start)
             continue
         text = match.group(match.lastgroup)
         kind = text.lower() if text in OPERATORS else match.lastgroup
+        if kind == "word":
+            terms += 1
+            _check_terms(terms, query, start)
         tokens.append(_Tok(kind, text, start))
         pos = match.end()
     tokens.append(_Tok("end", "", len(query)))
     return tokens
 
 
+def _check_terms(terms: int, query: str, position: int) -> None:
+    if terms > MAX_TERMS:
+        raise QuerySyntaxError(f"the query has too many terms (at most {MAX_TERMS:,} words and phrases)", query,
+                               position)
+
+
 class _Parser:
-    """Recursive descent: or := and (OR and)*; and := unary (AND? unary)*; unary := NOT unary | atom."""
+    """Recursive descent: or := and (OR and)*; and := unary (AND? unary)*; unary := NOT unary | atom.
+
+    `depth` counts the open parentheses, so that the recursion (and FTS5's parser) stays bounded."""
 
     def __init__(self, query: str):
-        self.query, self.tokens, self.i = query, _lex(query), 0
+        self.query, self.tokens, self.i, self.depth = query, _lex(query), 0, 0
+
+    def deeper(self, tok: _Tok) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise self.fail(f"the query is nested too deeply (at most {MAX_DEPTH} levels of parentheses)",
+                            tok)
 
     def peek(self) -> _Tok:
         return self.tokens[self.i]
@@ -106,6 +141,8 @@ class _Parser:
         tok = self.peek()
         if tok.kind == "not":
             self.take()
+            if self.peek().kind == "not":   # refused anyway (NOT needs a term); here before it can recurse deeply
+                raise self.fail("NOT cannot follow NOT", self.peek())
             return ("not", self.parse_unary())
         return self.parse_atom()
 
@@ -114,10 +151,12 @@ class _Parser:
         if tok.kind == "lp":
             if self.peek().kind == "rp":
                 raise self.fail("empty parentheses", self.peek())
+            self.deeper(tok)
             node = self.parse_or()
             if self.peek().kind != "rp":
                 raise self.fail("'(' is never closed", tok)
             self.take()
+            self.depth -= 1
             return node
         if tok.kind == "word":
             return self.term(tok)
@@ -182,7 +221,23 @@ def compile_query(query: str) -> str:
     """An FTS5 MATCH expression for `query` over the folded articles_fts index."""
     tree = parse(query)
     _check_not(tree, query)
-    return _fts(tree if tree[0] != "phrase" else ("and", tree))
+    fts = _fts(tree if tree[0] != "phrase" else ("and", tree))
+    if _nesting(fts) > _MAX_FTS_DEPTH:   # not reached while MAX_DEPTH holds; a guard should the compiler change
+        raise QuerySyntaxError("the query is nested too deeply", query, 0)
+    return fts
+
+
+def _nesting(fts: str) -> int:
+    """The deepest nesting of parentheses outside quoted phrases (compiled phrases hold no quotes)."""
+    depth = deepest = 0
+    for part in fts.split('"')[::2]:
+        for char in part:
+            if char == "(":
+                depth += 1
+                deepest = max(deepest, depth)
+            elif char == ")":
+                depth -= 1
+    return deepest
 
 
 def fts_text(text: str) -> str:

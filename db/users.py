@@ -1,4 +1,10 @@
-"""Accounts for password sign-in: scrypt hashes, roles, and failed sign-ins slowed down per name."""
+"""Accounts for password sign-in: scrypt hashes, roles, and failed sign-ins slowed down per name and address.
+
+Two counts slow an attacker without letting one lock an account out: the failures of one name from one client
+address (each doubles that pair's delay), and the names that failed from one address (past ADDRESS_FREE of them
+the address waits too, so spraying one password over many names is slowed). The owner of an account
+signing in from another address is not delayed by an attacker's failures.
+"""
 
 from __future__ import annotations
 
@@ -24,6 +30,9 @@ SCRYPT_N, SCRYPT_R, SCRYPT_P, KEY_BYTES = 2**15, 8, 1, 32
 FIRST_DELAY_S = 1.0          # after one failure the next attempt waits this long, doubling after each one more
 MAX_DELAY_S = 30.0
 FORGET_FAILURES_S = 86_400   # failure rows this old are dropped (unknown names would otherwise pile up)
+ADDRESS_FREE = 10            # names failing from one address before that address is slowed down too
+FORGET_ADDRESS_S = 3_600     # an address's count starts again after an hour without failures
+UNKNOWN_ADDRESS = "unknown"  # callers that cannot tell the client's address share one count
 
 
 class UserError(ValueError):
@@ -42,6 +51,7 @@ class User:
 class SignIn:
     user: User | None       # None: refused
     wait_s: float = 0.0     # > 0: refused without looking at the password; try again after this many seconds
+    per_address: bool = False   # the wait is the address's (failures over many names), not the name's
 
     @property
     def message(self) -> str:
@@ -49,7 +59,8 @@ class SignIn:
         if self.user:
             return f"Signed in as {self.user.name}."
         if self.wait_s > 0:
-            return f"Too many failed attempts for this name: try again in {max(1, round(self.wait_s))} seconds."
+            who = "from your address" if self.per_address else "for this name"
+            return f"Too many failed attempts {who}: try again in {max(1, round(self.wait_s))} seconds."
         return "Wrong name or password."
 
 
@@ -200,27 +211,49 @@ def delay_after(failures: int) -> float:
     return 0.0 if failures <= 0 else min(MAX_DELAY_S, FIRST_DELAY_S * 2 ** (failures - 1))
 
 
-def verify(conn: sqlite3.Connection, name: str, password: str) -> SignIn:
-    """Check a sign-in. Every name (known or not) has a failure count; while its delay runs, refuse unchecked."""
+def address_delay_after(failures: int) -> float:
+    """Seconds an address waits after `failures` names failed from it: none for the first ADDRESS_FREE."""
+    return delay_after(failures - ADDRESS_FREE)
+
+
+def _wait(row: sqlite3.Row | None, delay: float, now: float) -> float:
+    return _seconds(row["last_failure"]) + delay - now if row else 0.0
+
+
+def verify(conn: sqlite3.Connection, name: str, password: str, address: str | None = None) -> SignIn:
+    """Check a sign-in from the client `address` (None: unknown). Every name (known or not) has a failure count per
+    address, and every address one over all names; while either delay runs, refuse without checking."""
     key = unicodedata.normalize("NFC", name or "").strip()[:MAX_NAME]
+    address = (address or UNKNOWN_ADDRESS)[:64]
     now = _now()
     # the failure is counted before the password is checked, in one transaction with the delay check, so that
     # parallel attempts cannot all slip through the same window; a success takes it back
     with transaction(conn):
-        row = conn.execute("SELECT failures, last_failure FROM sign_in_failures WHERE name = ?", (key,)).fetchone()
-        if row:
-            wait = _seconds(row["last_failure"]) + delay_after(row["failures"]) - now
-            if wait > 0:
-                return SignIn(None, wait)
         conn.execute("DELETE FROM sign_in_failures WHERE last_failure < ?", (_stamp(now - FORGET_FAILURES_S),))
-        conn.execute("INSERT INTO sign_in_failures (name, failures, last_failure) VALUES (?, 1, ?) "
-                     "ON CONFLICT (name) DO UPDATE SET failures = failures + 1, last_failure = excluded.last_failure",
-                     (key, _stamp(now)))
+        conn.execute("DELETE FROM sign_in_address_failures WHERE last_failure < ?", (_stamp(now - FORGET_ADDRESS_S),))
+        pair = conn.execute("SELECT failures, last_failure FROM sign_in_failures WHERE name = ? AND address = ?",
+                            (key, address)).fetchone()
+        spread = conn.execute("SELECT failures, last_failure FROM sign_in_address_failures WHERE address = ?",
+                              (address,)).fetchone()
+        by_pair = _wait(pair, delay_after(pair["failures"]) if pair else 0, now)
+        by_address = _wait(spread, address_delay_after(spread["failures"]) if spread else 0, now)
+        if max(by_pair, by_address) > 0:
+            return SignIn(None, max(by_pair, by_address), per_address=by_address > by_pair)
+        conn.execute("INSERT INTO sign_in_failures (name, address, failures, last_failure) VALUES (?, ?, 1, ?) "
+                     "ON CONFLICT DO UPDATE SET failures = failures + 1, last_failure = excluded.last_failure",
+                     (key, address, _stamp(now)))
+        if pair is None:   # the address's count is of names tried; one name's repeats are the pair's delay
+            conn.execute("INSERT INTO sign_in_address_failures (address, failures, last_failure) VALUES (?, 1, ?) "
+                         "ON CONFLICT DO UPDATE SET failures = failures + 1, last_failure = excluded.last_failure",
+                         (address, _stamp(now)))
         stored = conn.execute("SELECT name, role, created, updated, password_hash FROM users WHERE name = ?",
                               (key,)).fetchone()
     # an unknown name is checked against a dummy hash: it takes as long as a known one
     ok = check_password(password[:MAX_PASSWORD], stored["password_hash"] if stored else _dummy_hash())
     if not ok or stored is None:
         return SignIn(None)
-    conn.execute("DELETE FROM sign_in_failures WHERE name = ?", (key,))
+    with transaction(conn):   # only this address's count: an attacker's failures elsewhere keep their delay
+        conn.execute("DELETE FROM sign_in_failures WHERE name = ? AND address = ?", (key, address))
+        conn.execute("UPDATE sign_in_address_failures SET failures = max(0, failures - 1) WHERE address = ?",
+                     (address,))
     return SignIn(_user(stored))

@@ -9,8 +9,10 @@ import os
 import signal
 import sqlite3
 import sys
+from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
+from typing import Any, NoReturn
 
 from collectors import feedlists, netguard
 from collectors.backfill import ArchiveError, backfill
@@ -49,9 +51,10 @@ def _apply_config(args: argparse.Namespace) -> None:
 
 def _collector_config(args: argparse.Namespace) -> CollectorConfig:
     settings = args.config
-    return CollectorConfig(deadline_s=args.deadline or settings["collector.deadline_s"],
-                           per_host=args.per_host or settings["collector.per_host"],
-                           concurrency=args.concurrency or settings["collector.concurrency"],
+    pick = lambda flag, key: settings[key] if flag is None else flag  # noqa: E731
+    return CollectorConfig(deadline_s=pick(args.deadline, "collector.deadline_s"),
+                           per_host=pick(args.per_host, "collector.per_host"),
+                           concurrency=pick(args.concurrency, "collector.concurrency"),
                            allow_private_networks=_allow_private(args))
 
 
@@ -329,7 +332,7 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     """Replace this process with `streamlit run dashboard/app.py` (production flags); --db goes as NEWSRADAR_DB."""
     from dashboard.serve import streamlit_process
 
-    command, env = streamlit_process(args.port or args.config["server.port"], args.config, os.environ,
+    command, env = streamlit_process(args.port or args.config["server.port"], args.config, os.environ,  # port >= 1
                                      Path(args.db).resolve() if args.db else None)
     sys.stdout.flush()
     os.execve(command[0], command, env)
@@ -429,8 +432,29 @@ def _add_users_parser(sub: argparse._SubParsersAction) -> None:
 
 # parser ------------------------------------------------------------------------------------------------------
 
+class _Parser(argparse.ArgumentParser):
+    """Bad arguments are reported like every other error: one line, exit status 2 (`--help` shows the usage)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"newsradar: error: {message}\n")
+
+
+def _setting(name: str) -> Callable[[str], Any]:
+    """An argparse type for a flag that overrides the setting `name`: the same type and range as in the file."""
+    key = config.KEYS_BY_NAME[name]
+
+    def parse(text: str) -> Any:
+        try:
+            return key.parse(text.strip())
+        except config.ConfigError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    parse.__name__ = name
+    return parse
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="newsradar", description="Self-hosted media monitoring.")
+    parser = _Parser(prog="newsradar", description="Self-hosted media monitoring.")
     parser.add_argument("--db", help="SQLite database (default: the db setting, $NEWSRADAR_DB, or the user data "
                         "directory)")
     parser.add_argument("--config", help="settings file (default: $NEWSRADAR_CONFIG or newsradar.toml in the user "
@@ -494,9 +518,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("collect", help="poll the feeds on their schedules until stopped")
     p.add_argument("--once", action="store_true", help="one cycle of the due feeds, then exit")
     p.add_argument("--force", action="store_true", help="with --once: poll every feed, due or not")
-    p.add_argument("--deadline", type=float, help="seconds one fetch may take in all (collector.deadline_s, 20)")
-    p.add_argument("--per-host", type=int, help="requests in flight per host (collector.per_host, 2)")
-    p.add_argument("--concurrency", type=int, help="requests in flight in all (collector.concurrency, 16)")
+    p.add_argument("--deadline", type=_setting("collector.deadline_s"),
+                   help="seconds one fetch may take in all (collector.deadline_s, 20)")
+    p.add_argument("--per-host", type=_setting("collector.per_host"),
+                   help="requests in flight per host (collector.per_host, 2)")
+    p.add_argument("--concurrency", type=_setting("collector.concurrency"),
+                   help="requests in flight in all (collector.concurrency, 16)")
     p.set_defaults(func=cmd_collect)
 
     p = sub.add_parser("backfill", help="import archives: JSON lines (.jsonl, .jsonl.gz) or CSV")
@@ -523,11 +550,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--q", help='full-text query, e.g. \'karabakh AND (russia OR rosja)\'')
     p.set_defaults(func=cmd_export)
     p = sub.add_parser("dashboard", help="serve the web dashboard (Streamlit) until Ctrl-C")
-    p.add_argument("--port", type=int, help="TCP port (server.port, 8501)")
+    p.add_argument("--port", type=_setting("server.port"), help="TCP port (server.port, 8501)")
     p.set_defaults(func=cmd_dashboard)
     p = sub.add_parser("serve", help="the collector and the dashboard as one supervised unit, with a health endpoint")
-    p.add_argument("--port", type=int, help="dashboard port (server.port, 8501)")
-    p.add_argument("--health-port", type=int, help="health endpoint port, 0 for none (server.health_port, 8502)")
+    p.add_argument("--port", type=_setting("server.port"), help="dashboard port (server.port, 8501)")
+    p.add_argument("--health-port", type=_setting("server.health_port"),
+                   help="health endpoint port, 0 for none (server.health_port, 8502)")
     p.set_defaults(func=cmd_serve)
     p = sub.add_parser("health", help="is the collector alive, when did it last store an article (JSON; exit 1 "
                        "unless ok)")

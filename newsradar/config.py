@@ -32,10 +32,31 @@ class Key:
     name: str                 # dotted: "server.port"
     default: Any
     doc: str
+    low: float | None = None  # numbers: the allowed range, both ends included (NaN and infinity never pass)
+    high: float | None = None
 
     @property
     def env(self) -> str:
         return "NEWSRADAR_" + self.name.replace(".", "_").upper()
+
+    @property
+    def allowed(self) -> str:
+        """What the key accepts, for messages and the docs: 'a whole number from 1 to 1024'."""
+        kind = _type_name(self.default)
+        return kind if self.low is None else f"{kind} from {_number(self.low)} to {_number(self.high)}"
+
+    def parse(self, value: Any, where: str = "") -> Any:
+        """`value` (from TOML, or text from the environment or a command line) as this key's type, in its range;
+        otherwise ConfigError naming `where` (the file or variable), the key, the value and what is allowed."""
+        value = _coerce(self, value, where)
+        if self.low is not None and not self.low <= value <= self.high:   # also false for NaN
+            named = where if where.endswith(self.name) else _at(where) + self.name   # the file's "path: key"
+            raise ConfigError(f"{named} must be {self.allowed}, not {_number(value)}")
+        return value
+
+
+def _number(value: float) -> str:
+    return repr(value) if isinstance(value, float) and not value.is_integer() else f"{value:g}"
 
 
 KEYS: tuple[Key, ...] = (
@@ -44,18 +65,20 @@ KEYS: tuple[Key, ...] = (
         "Let feed URLs point at private, loopback or link-local addresses (also after redirects). Keep false on a "
         "hosted instance; NEWSRADAR_ALLOW_PRIVATE=1 is an alias."),
     Key("server.address", "127.0.0.1", "Address the dashboard listens on. Loopback: put nginx or Caddy in front."),
-    Key("server.port", 8501, "Dashboard port."),
+    Key("server.port", 8501, "Dashboard port.", 1, 65535),
     Key("server.allowed_hosts", ["localhost", "127.0.0.1", "::1"],
         "Host names the browser may use to reach the dashboard (WebSocket Host check against DNS rebinding). "
         "Add the public name, e.g. news.example.org."),
     Key("server.base_url_path", "", "Path prefix when served under a sub-path, e.g. newsradar."),
     Key("server.health_port", 8502, "Port of the health endpoint (GET /health, JSON) run by `newsradar serve`; "
-        "0 turns it off."),
+        "0 turns it off.", 0, 65535),
     Key("auth.mode", "none", "Sign-in: none (local use), password (accounts in the database), proxy (identity "
         "header from a reverse proxy) or oidc (Streamlit's st.login)."),
     Key("auth.proxy_header", "X-Forwarded-Email", "proxy mode: the header holding the signed-in identity."),
     Key("auth.trusted_proxies", ["127.0.0.1/32", "::1/128"],
-        "proxy mode: addresses (CIDR) the identity header is accepted from; from anywhere else it is ignored."),
+        "Addresses (CIDR) of the reverse proxies in front. proxy mode: the identity header is accepted only from "
+        "them. password mode: sign-in failures are counted against the X-Forwarded-For client of a request from "
+        "them, against the connecting address otherwise."),
     Key("auth.admins", [], "proxy and oidc modes: identities (e-mail or user name) with the admin role; "
         "everyone else who signs in is an analyst."),
     Key("auth.oidc_provider_url", "", "oidc mode: the provider's server_metadata_url "
@@ -64,12 +87,13 @@ KEYS: tuple[Key, ...] = (
     Key("auth.oidc_client_secret", "", "oidc mode: client secret (prefer the environment variable)."),
     Key("auth.oidc_redirect_uri", "", "oidc mode: https://<host>/oauth2callback."),
     Key("auth.cookie_secret", "", "oidc mode: secret that signs the sign-in cookie (random, 32+ characters)."),
-    Key("collector.concurrency", 16, "Feeds fetched at once."),
-    Key("collector.per_host", 2, "Requests at once to one host."),
-    Key("collector.deadline_s", 20.0, "A cycle's fetches stop after this many seconds."),
-    Key("collector.restart_backoff_max_s", 300.0, "`serve`: longest wait before restarting a crashed collector."),
+    Key("collector.concurrency", 16, "Feeds fetched at once.", 1, 1024),
+    Key("collector.per_host", 2, "Requests at once to one host.", 1, 64),
+    Key("collector.deadline_s", 20.0, "Seconds one feed's fetch may take in all.", 0.5, 3600),
+    Key("collector.restart_backoff_max_s", 300.0, "`serve`: longest wait before restarting a crashed collector.",
+        1, 86_400),
 )
-_BY_NAME = {key.name: key for key in KEYS}
+KEYS_BY_NAME = {key.name: key for key in KEYS}
 ENV_ALIASES = {"NEWSRADAR_ALLOW_PRIVATE": "allow_private_networks"}
 
 
@@ -105,8 +129,8 @@ def load(path: str | os.PathLike | None = None, environ: dict[str, str] | None =
         if key.env in environ:
             values[key.name] = _from_env(key, environ[key.env])
     for alias, name in ENV_ALIASES.items():
-        if alias in environ and _BY_NAME[name].env not in environ:
-            values[name] = _from_env(_BY_NAME[name], environ[alias])
+        if alias in environ and KEYS_BY_NAME[name].env not in environ:
+            values[name] = _from_env(KEYS_BY_NAME[name], environ[alias])
     _check(values)
     return Config(values, file if file.is_file() else None)
 
@@ -123,10 +147,10 @@ def _read_file(file: Path) -> dict[str, Any]:
         else:
             flat[name] = value
     for name, value in flat.items():
-        key = _BY_NAME.get(name)
+        key = KEYS_BY_NAME.get(name)
         if key is None:
             raise ConfigError(f"{file}: unknown key {name!r} (see docs/configuration.md)")
-        flat[name] = _coerce(key, value, f"{file}: {name}")
+        flat[name] = key.parse(value, f"{file}: {name}")
     return flat
 
 
@@ -139,7 +163,7 @@ def _from_env(key: Key, text: str) -> Any:
         value = text.strip().lower() in ("1", "true", "yes", "on")
     else:
         value = text
-    return _coerce(key, value, key.env)
+    return key.parse(value, key.env)
 
 
 def _coerce(key: Key, value: Any, where: str) -> Any:
@@ -150,11 +174,19 @@ def _coerce(key: Key, value: Any, where: str) -> Any:
             return value
         if kind is list and isinstance(value, list) and all(isinstance(v, str) for v in value):
             return value
-        if kind in (int, float) and not isinstance(value, bool):
-            return kind(value)
+        if kind is float and isinstance(value, int | float | str) and not isinstance(value, bool):
+            return float(value)
+        if kind is int and isinstance(value, float) and value.is_integer():
+            return int(value)
+        if kind is int and isinstance(value, int | str) and not isinstance(value, bool):
+            return int(value)
     except ValueError:
         pass
-    raise ConfigError(f"{where}: expected {_type_name(key.default)}, got {value!r}")
+    raise ConfigError(f"{_at(where)}expected {key.allowed}, got {value!r}")
+
+
+def _at(where: str) -> str:
+    return f"{where}: " if where else ""
 
 
 def _type_name(default: Any) -> str:
@@ -175,8 +207,8 @@ def _check(values: dict[str, Any]) -> None:
 def docs_markdown() -> str:
     """docs/configuration.md: every key with its environment variable, default and meaning."""
     lines = ["# Configuration", "", __doc__.split("\n\n", 1)[1].strip(), "",
-             "| key | environment | default | meaning |", "|---|---|---|---|"]
+             "| key | environment | default | allowed | meaning |", "|---|---|---|---|---|"]
     for key in KEYS:
         default = json.dumps(key.default, ensure_ascii=False)
-        lines.append(f"| `{key.name}` | `{key.env}` | `{default}` | {key.doc} |")
+        lines.append(f"| `{key.name}` | `{key.env}` | `{default}` | {key.allowed} | {key.doc} |")
     return "\n".join(lines) + "\n"
