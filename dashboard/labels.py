@@ -1,4 +1,5 @@
-"""How codes are shown in the pickers and tables: countries, languages, IPTC categories, split options."""
+"""How codes and names are shown: countries, languages, IPTC categories, split options, and text from feeds or users
+made inert for Streamlit's markdown (md_escape) and for Plotly's labels (plot_text)."""
 
 from __future__ import annotations
 
@@ -30,10 +31,19 @@ def category_label(code: object) -> str:
     return _CATEGORY_WORDS.get(code, code.replace("_", " ").capitalize())
 
 
-
 _MARKDOWN_SPECIAL = {ord(c): "\\" + c for c in "\\`*_{}[]()<>#+-.!|:~$=\"'&"}
 
 
 def md_escape(text: object) -> str:
     """Text from feeds, files or users made inert inside Streamlit markdown (links, HTML, :icons:, $math$)."""
     return str(text).translate(_MARKDOWN_SPECIAL)
+
+
+# Plotly reads a subset of HTML (<a href>, <b>, <br>, <span style>…) and entities in legend entries, hover text, tick
+# labels and titles, and LaTeX between $…$ when MathJax is on the page; these entities show the characters themselves
+_PLOTLY_SPECIAL = {ord("&"): "&amp;", ord("<"): "&lt;", ord(">"): "&gt;", ord("$"): "&#36;"}
+
+
+def plot_text(text: object) -> str:
+    """Text from feeds, files or users made inert inside a Plotly label (legend, hover, tick, title)."""
+    return str(text).translate(_PLOTLY_SPECIAL)

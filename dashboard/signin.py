@@ -11,7 +11,7 @@ from typing import Any
 
 import streamlit as st
 
-from dashboard import access
+from dashboard import access, failures
 from dashboard.access import Identity
 from dashboard.labels import md_escape
 from db import default_db_path
@@ -65,7 +65,10 @@ def _sign_in() -> None:
     """Callback of the sign-in form."""
     ss = st.session_state
     path = str(default_db_path())
-    who, message = access.password_sign_in(path, ss.get("signin_name", ""), ss.get("signin_password", ""))
+    try:   # a wrong password is recorded, so signing in writes to the database
+        who, message = access.password_sign_in(path, ss.get("signin_name", ""), ss.get("signin_password", ""))
+    except Exception as exc:   # a callback's exception would reach the sign-in screen as a traceback
+        who, message = None, failures.explain(exc, "Cannot sign in now")
     ss["signin_password"] = ""
     if who is None:
         ss[MESSAGE_KEY] = message
