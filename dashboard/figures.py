@@ -1,4 +1,7 @@
-"""Plotly figures of the dashboard, built from the aggregates of dashboard.queries (no Streamlit here)."""
+"""Plotly figures of the dashboard, built from the aggregates of dashboard.queries (no Streamlit here).
+
+Every name that comes from the data (outlets, topics, country codes) passes through labels.plot_text before it
+reaches a legend, hover text or tick label: Plotly would otherwise render the HTML in it."""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.isocodes import alpha3, country_name
+from dashboard.labels import plot_text
 from dashboard.spikes import WINDOW
 
 PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22",
@@ -29,7 +33,7 @@ def _layout(fig: go.Figure, height: int) -> go.Figure:
 
 
 def label_name(label: str, split: str) -> str:
-    """What a series is called in the legend: country codes get their names."""
+    """What a series is called in the legend (as text, not yet made safe for Plotly): country codes get their names."""
     if split in ("country", "source") and len(label) == 2:
         return f"{country_name(label)} ({label})"
     return label
@@ -47,7 +51,7 @@ def coverage_figure(series: pd.DataFrame, outages: pd.DataFrame, *, split: str =
         rows = series[series["label"] == label].sort_values("bucket")
         color = OTHER_COLOR if label == "other" else PALETTE[i % len(PALETTE)]
         fig.add_trace(go.Scatter(
-            x=rows["bucket"], y=rows["value"], name=label_name(str(label), split), mode="lines+markers",
+            x=rows["bucket"], y=rows["value"], name=plot_text(label_name(str(label), split)), mode="lines+markers",
             line={"color": color, "width": 2}, marker={"size": 4},
             customdata=rows[["n"]].to_numpy(),
             hovertemplate=("%{x|%Y-%m-%d}<br>%{y:.2f}% (%{customdata[0]:,} articles)<extra>%{fullData.name}</extra>"
@@ -96,7 +100,8 @@ def world_map(counts: pd.DataFrame) -> go.Figure:
     ticks = [10 ** k for k in range(len(str(top)))]  # the colour is log-scaled: one country must not wash out all
     fig = go.Figure(go.Choropleth(
         locations=known["country"].map(alpha3), z=np.log10(known["n"].clip(lower=1)), locationmode="ISO-3",
-        customdata=known[["country", "n"]].to_numpy(dtype=object), text=known["country"].map(country_name),
+        customdata=known[["country", "n"]].to_numpy(dtype=object),
+        text=known["country"].map(lambda code: plot_text(country_name(code))),
         colorscale="Blues", zmin=0, zmax=max(np.log10(top), 1), marker_line_color="#888", marker_line_width=0.4,
         colorbar={"title": {"text": "articles"}, "thickness": 12, "tickvals": np.log10(ticks).tolist(),
                   "ticktext": [f"{t:,}" for t in ticks]},
@@ -111,20 +116,21 @@ def who_covers_whom_figure(matrix: pd.DataFrame, normalized: bool = False) -> go
     """Heatmap of source country (rows) × country in the story (columns), with clickable cells.
 
     Plotly heatmaps report no selection to Streamlit, so a square marker over every cell carries the click."""
-    sources = [str(s) for s in matrix.index]
-    countries = [str(c) for c in matrix.columns]
+    # the categories are also the tick labels; escaping leaves real ISO codes as they are, so a click still reports them
+    sources = [plot_text(s) for s in matrix.index]
+    countries = [plot_text(c) for c in matrix.columns]
     values = matrix.to_numpy(dtype=float)
     unit = "% of its articles" if normalized else "articles"
     fmt = ":.1f" if normalized else ":,.0f"
     fig = go.Figure(go.Heatmap(z=values, x=countries, y=sources, colorscale="YlOrRd", hoverongaps=False,
                                colorbar={"title": {"text": unit}, "thickness": 12}, hoverinfo="skip"))
     xs, ys, zs, text = [], [], [], []
-    for i, src in enumerate(sources):
-        for j, country in enumerate(countries):
+    for i, (src, src_code) in enumerate(zip(sources, matrix.index, strict=True)):
+        for j, (country, country_code) in enumerate(zip(countries, matrix.columns, strict=True)):
             xs.append(country)
             ys.append(src)
             zs.append(values[i, j])
-            text.append(f"{country_name(src)} outlets → {country_name(country)}")
+            text.append(plot_text(f"{country_name(str(src_code))} outlets → {country_name(str(country_code))}"))
     fig.add_trace(go.Scatter(x=xs, y=ys, mode="markers", text=text, customdata=list(zip(zs, strict=True)),
                              marker={"symbol": "square", "size": 18, "opacity": 0.01, "color": "#000"},
                              hovertemplate=f"%{{text}}: %{{customdata[0]{fmt}}} {unit}<extra></extra>",

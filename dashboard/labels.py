@@ -1,6 +1,9 @@
-"""How codes are shown in the pickers and tables: countries, languages, IPTC categories, split options."""
+"""How codes and names are shown: countries, languages, IPTC categories, split options, and text from feeds or users
+made inert for Streamlit's markdown (md_escape) and for Plotly's labels (plot_text)."""
 
 from __future__ import annotations
+
+import re
 
 from dashboard.isocodes import country_name, language_name
 
@@ -30,10 +33,24 @@ def category_label(code: object) -> str:
     return _CATEGORY_WORDS.get(code, code.replace("_", " ").capitalize())
 
 
-
 _MARKDOWN_SPECIAL = {ord(c): "\\" + c for c in "\\`*_{}[]()<>#+-.!|:~$=\"'&"}
+# GFM turns URLs, www. names and e-mail addresses in the text into links after escapes are undone; an invisible
+# WORD JOINER where those patterns need a letter or a dot keeps them plain text that reads the same
+_AUTOLINK = re.compile(r"(?<=://)|(?<=www)(?=\.)|(?<=@)", re.IGNORECASE)
+WORD_JOINER = "\u2060"
 
 
 def md_escape(text: object) -> str:
-    """Text from feeds, files or users made inert inside Streamlit markdown (links, HTML, :icons:, $math$)."""
-    return str(text).translate(_MARKDOWN_SPECIAL)
+    """Text from feeds, files or users made inert inside Streamlit markdown (links, autolinks, HTML, :icons:,
+    $math$): it reads the same, with an invisible word joiner inside what would otherwise become a link."""
+    return _AUTOLINK.sub(WORD_JOINER, str(text)).translate(_MARKDOWN_SPECIAL)
+
+
+# Plotly reads a subset of HTML (<a href>, <b>, <br>, <span style>…) and entities in legend entries, hover text, tick
+# labels and titles, and LaTeX between $…$ when MathJax is on the page; these entities show the characters themselves
+_PLOTLY_SPECIAL = {ord("&"): "&amp;", ord("<"): "&lt;", ord(">"): "&gt;", ord("$"): "&#36;"}
+
+
+def plot_text(text: object) -> str:
+    """Text from feeds, files or users made inert inside a Plotly label (legend, hover, tick, title)."""
+    return str(text).translate(_PLOTLY_SPECIAL)

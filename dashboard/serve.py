@@ -15,10 +15,12 @@ from newsradar.config import Config
 APP = Path(__file__).with_name("app.py")
 DEFAULT_PORT = 8501
 # headless, no telemetry, no file watching (a deployed app does not edit itself), XSRF and CORS protection on,
-# static serving for the map
+# static serving for the map, and an error the app did not catch shown without its message or traceback (which
+# name the server's files; the log keeps them)
 FLAGS = ["--server.headless", "true", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
          "--server.enableXsrfProtection", "true", "--server.enableCORS", "true",
-         "--server.enableStaticServing", "true", "--server.maxUploadSize", "20", "--client.toolbarMode", "viewer"]
+         "--server.enableStaticServing", "true", "--server.maxUploadSize", "20", "--client.toolbarMode", "viewer",
+         "--client.showErrorDetails", "none"]
 
 
 def streamlit_command(port: int = DEFAULT_PORT, config: Config | None = None) -> list[str]:

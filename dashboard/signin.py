@@ -11,7 +11,7 @@ from typing import Any
 
 import streamlit as st
 
-from dashboard import access
+from dashboard import access, failures
 from dashboard.access import Identity
 from dashboard.labels import md_escape
 from db import default_db_path
@@ -65,9 +65,13 @@ def _sign_in() -> None:
     """Callback of the sign-in form."""
     ss = st.session_state
     path = str(default_db_path())
-    headers, remote = request_context()
-    address = access.client_address(headers, remote, load_config()["auth.trusted_proxies"])
-    who, message = access.password_sign_in(path, ss.get("signin_name", ""), ss.get("signin_password", ""), address)
+    try:   # a wrong password is recorded, so signing in writes to the database
+        headers, remote = request_context()
+        address = access.client_address(headers, remote, load_config()["auth.trusted_proxies"])
+        who, message = access.password_sign_in(path, ss.get("signin_name", ""), ss.get("signin_password", ""),
+                                                address)
+    except Exception as exc:   # a callback's exception would reach the sign-in screen as a traceback
+        who, message = None, failures.explain(exc, "Cannot sign in now")
     ss["signin_password"] = ""
     if who is None:
         ss[MESSAGE_KEY] = message

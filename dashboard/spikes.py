@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from dashboard.labels import md_escape
+
 WINDOW = 14          # Meltwater compares a day with the previous 14
 MIN_HISTORY = 7      # fewer earlier buckets than this: no baseline yet, no verdict
 Z = 3.0
@@ -31,11 +33,11 @@ def spikes(series: pd.DataFrame) -> pd.DataFrame:
 
 
 def spike_note(peaks: pd.DataFrame, split: str, bucket: str, most: int = 3) -> str:
-    """The caption under the chart: the biggest spikes, with how far above their baseline they are."""
+    """The caption under the chart (markdown): the biggest spikes, with how far above their baseline they are."""
     shown = []
     for row in peaks.head(most).itertuples():
         when = row.bucket.strftime("%Y-%m-%d")
-        line = "" if split == "none" else f" ({row.label})"
+        line = "" if split == "none" else f" ({md_escape(row.label)})"
         shown.append(f"{when}{line}, {row.ratio:.1f}×")
     more = f" and {len(peaks) - most} more" if len(peaks) > most else ""
     return (f"Stars: spikes, {bucket}s at least {RATIO:.0f}× the mean of the previous {WINDOW} {bucket}s and "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import gc
 import sqlite3
 from collections.abc import Callable
@@ -10,7 +11,7 @@ from typing import Any
 
 import streamlit as st
 
-from dashboard import downloads, editing, figures, interact, queries, saved, signin
+from dashboard import downloads, editing, failures, figures, interact, queries, saved, signin
 from dashboard.access import Identity
 from dashboard.isocodes import COUNTRIES
 from dashboard.labels import md_escape
@@ -165,6 +166,20 @@ def _say(key: str, outcome: editing.Outcome) -> None:
     st.session_state[key] = outcome
 
 
+def reports_to(key: str, doing: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Decorator of a callback: a failure (a read-only database, anything unexpected) becomes the outcome under
+    `key`, said in one sentence ("`doing`: why."), instead of a traceback on the page."""
+    def wrap(callback: Callable[..., None]) -> Callable[..., None]:
+        @functools.wraps(callback)
+        def guarded(*args: Any, **kwargs: Any) -> None:
+            try:
+                callback(*args, **kwargs)
+            except Exception as exc:   # a callback's exception would reach the page as a traceback
+                _say(key, editing.Outcome(False, failures.explain(exc, doing)))
+        return guarded
+    return wrap
+
+
 def show_outcome(key: str) -> None:
     """Show (once) the result a callback left under `key`."""
     outcome = st.session_state.pop(key, None)
@@ -173,6 +188,7 @@ def show_outcome(key: str) -> None:
                                                  else ":material/error:")
 
 
+@reports_to("_topic_outcome", "Cannot load the topic")
 def load_topic_draft() -> None:
     """Callback: the picked topic's name, query and description into the form (empty for a new topic)."""
     name = st.session_state.get("topic_pick", NEW_TOPIC)
@@ -183,6 +199,7 @@ def load_topic_draft() -> None:
         st.session_state[f"draft_{field}"] = values[field]
 
 
+@reports_to("_topic_outcome", "Cannot save the topic")
 def save_topic_draft() -> None:
     """Callback: save the form as a new topic or over the picked one."""
     ss = st.session_state
@@ -196,6 +213,7 @@ def save_topic_draft() -> None:
     _say("_topic_outcome", outcome)
 
 
+@reports_to("_topic_outcome", "Cannot delete the topic")
 def delete_picked_topic() -> None:
     """Callback: delete the picked topic and empty the form."""
     outcome = editing.delete_topic(db_path(), st.session_state.get("topic_pick", NEW_TOPIC), actor=signin.current())
@@ -206,6 +224,7 @@ def delete_picked_topic() -> None:
     _say("_topic_outcome", outcome)
 
 
+@reports_to("_feed_outcome", "Cannot add the feed")
 def add_feed_from_form() -> None:
     """Callback: add the feed typed into the Sources page's form."""
     ss = st.session_state
@@ -218,6 +237,7 @@ def add_feed_from_form() -> None:
     _say("_feed_outcome", outcome)
 
 
+@reports_to("_feed_outcome", "Cannot import the feeds")
 def import_uploaded_feeds(specs: list) -> None:
     """Callback: add the feeds of the uploaded feed list."""
     outcome = editing.import_feed_list(db_path(), specs, actor=signin.current())
@@ -227,6 +247,7 @@ def import_uploaded_feeds(specs: list) -> None:
 
 # saved views and accounts --------------------------------------------------------------------------------------
 
+@reports_to("_view_outcome", "Cannot save the view")
 def save_current_view() -> None:
     """Callback: save the sidebar's filters under the name typed."""
     ss = st.session_state
@@ -248,11 +269,13 @@ def open_saved_view(filters: Filters) -> None:
     ss["_open_articles"] = True
 
 
+@reports_to("_view_outcome", "Cannot delete the view")
 def delete_saved_view(view_id: int) -> None:
     """Callback: delete a saved view (the owner's or, for an admin, anyone's)."""
     _say("_view_outcome", saved.delete(db_path(), view_id, actor=signin.current()))
 
 
+@reports_to("_user_outcome", "Cannot add the user")
 def add_user_from_form() -> None:
     """Callback: create the account typed into the Users page's form."""
     ss = st.session_state
@@ -269,6 +292,7 @@ def forget_user_role() -> None:
     st.session_state.pop("user_role", None)
 
 
+@reports_to("_user_outcome", "Cannot change the user")
 def change_user(action: str) -> None:
     """Callback: remove, change the role of, or reset the password of the account picked on the Users page."""
     ss = st.session_state

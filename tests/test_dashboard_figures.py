@@ -6,9 +6,10 @@ import datetime as dt
 
 import pandas as pd
 import plotly.graph_objects as go
+import pytest
 
 from dashboard import figures, interact
-from dashboard.labels import category_label, country_label, md_escape
+from dashboard.labels import WORD_JOINER, category_label, country_label, md_escape, plot_text
 
 
 def series(labels: dict[str, list[int]], start: str = "2023-09-18") -> pd.DataFrame:
@@ -105,3 +106,44 @@ def test_labels_and_markdown_escaping():
     escaped = md_escape(hostile)
     assert all(escaped[i - 1] == "\\" for i, c in enumerate(escaped) if c in "[]()<>:$*")
     assert escaped.replace("\\", "") == hostile
+
+
+HOSTILE = ['<a href="http://example.invalid">link</a>', "<b>bold</b>", "<img src=x onerror=alert(1)>", "$x$",
+           "&lt;b&gt;entity", "![x](http://127.0.0.1:9/img.png)"]
+
+
+def plotly_strings(fig: go.Figure) -> list[str]:
+    """Every string of the figure's traces that Plotly shows as a label: names, texts and category values."""
+    out = []
+    for trace in fig.to_plotly_json()["data"]:
+        out.append(trace.get("name") or "")
+        for key in ("text", "x", "y"):
+            value = trace.get(key)
+            if value is not None:
+                out.extend(v for v in (value if isinstance(value, list | tuple) else list(value)) if isinstance(v, str))
+    return out
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_names_reach_plotly_as_text(name):
+    """Plotly renders <a>, <b>, entities and $math$ in labels: every name from the data arrives escaped."""
+    line = figures.coverage_figure(series({name: [1, 2], "other": [1, 1]}), NO_OUTAGES, split="outlet")
+    matrix = figures.who_covers_whom_figure(pd.DataFrame([[3]], index=[name], columns=["AZ"]))
+    for text in plotly_strings(line) + plotly_strings(matrix):
+        assert "<" not in text.replace("<br>", "").replace("<extra>", "") and not text.startswith("$"), text
+    assert plot_text(name) in plotly_strings(line) and plot_text(name) in plotly_strings(matrix)
+    assert plot_text(name).replace("&lt;", "<").replace("&gt;", ">").replace("&#36;", "$").replace(
+        "&amp;", "&") == name
+
+
+def test_a_heatmap_click_still_reports_real_codes():
+    fig = figures.who_covers_whom_figure(pd.DataFrame([[3]], index=["GB"], columns=["AZ"]))
+    assert list(fig.data[0].x) == ["AZ"] and list(fig.data[0].y) == ["GB"]
+
+
+@pytest.mark.parametrize("text", ["see http://example.invalid/x", "HTTPS://a.b", "www.example.com", "ann@example.org"])
+def test_markdown_escaping_stops_autolinks(text):
+    """GFM links bare URLs, www. names and addresses after escapes are undone: a joiner breaks each pattern."""
+    escaped = md_escape(text)
+    assert WORD_JOINER in escaped
+    assert escaped.replace("\\", "").replace(WORD_JOINER, "") == text

@@ -56,3 +56,10 @@ def test_the_note_names_the_line_and_counts_the_rest():
     data = pd.concat([series([2] * 20 + [12 + i] + [2] * 9, label) for i, label in enumerate("ABCDE")])
     note = spike_note(spikes(data), "country", "day")
     assert "(E)" in note and "and 2 more" in note
+
+
+def test_the_note_shows_a_name_as_text():
+    name = "![x](http://127.0.0.1:9/img.png) <b>bold</b>"
+    note = spike_note(spikes(series([2] * 20 + [12] + [2] * 9, name)), "outlet", "day")
+    assert "![" not in note and "<b>" not in note and "http://" not in note
+    assert name in note.replace("\\", "").replace("\u2060", "")
