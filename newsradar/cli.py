@@ -9,11 +9,11 @@ import os
 import signal
 import sqlite3
 import sys
-from contextlib import closing
+from contextlib import closing, nullcontext
 from pathlib import Path
 
 from collectors import feedlists, netguard
-from collectors.backfill import ArchiveError, backfill
+from collectors.backfill import ArchiveError, BackfillReport, backfill
 from collectors.collect import CollectorConfig, run_cycle, run_forever
 from collectors.tagging import retag, tag_lines
 from db import SchemaError, connect, default_db_path, topics, transaction, users
@@ -245,11 +245,27 @@ async def _collect_forever(conn: sqlite3.Connection, config: CollectorConfig) ->
 
 
 def cmd_backfill(args: argparse.Namespace) -> int:
-    report = backfill(_db(args), [Path(p) for p in args.files], progress=True, tag=not args.no_tag)
+    conn = _db(args)
+    # the report file is opened (or refused) before anything is imported; it is written in place
+    with open(args.report, "w", encoding="utf-8") if args.report else nullcontext() as sink:
+        report = backfill(conn, [Path(p) for p in args.files], progress=True, tag=not args.no_tag,
+                          allow_private=_allow_private(args), sink=sink)
     print(report.summary())
-    for problem in report.problems:
-        print(f"  {problem}")
+    _print_problems(report, args.report)
     return 0
+
+
+def _print_problems(report: BackfillReport, report_path: str | None) -> None:
+    """The first unreadable records and every refused feed, and where to find the rest."""
+    for problem in report.problems:
+        print(f"  unreadable {problem}")
+    more = report.bad - len(report.problems)
+    if report_path:
+        print(f"  every unreadable and skipped record is listed in {report_path}")
+    elif more:
+        print(f"  … and {more:,} more unreadable (--report FILE lists every one)")
+    for line in report.feeds_refused:
+        print(f"  feed not polled (created disabled): {line}")
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -502,6 +518,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("backfill", help="import archives: JSON lines (.jsonl, .jsonl.gz) or CSV")
     p.add_argument("files", nargs="+")
     p.add_argument("--no-tag", action="store_true", help="skip tagging (run 'newsradar retag' afterwards)")
+    p.add_argument("--report", metavar="FILE", help="write every unreadable or skipped record (file:line: reason) "
+                   "to FILE")
     p.set_defaults(func=cmd_backfill)
 
     p = sub.add_parser("demo", help="load the bundled sample (Sept 2023) into its own database")
