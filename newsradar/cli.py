@@ -128,7 +128,12 @@ def cmd_topics_remove(args: argparse.Namespace) -> int:
 def cmd_topics_import(args: argparse.Namespace) -> int:
     conn = _db(args)
     path = Path(args.file) if args.file else topics.DEFAULT_TOPICS
-    parsed = topics.read_toml(path.read_text(encoding="utf-8"))
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CliError(f"{path}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start}); "
+                       "nothing imported") from None
+    parsed = topics.read_toml(text)
     with transaction(conn):
         created, updated = topics.import_topics(conn, parsed)
     print(f"{path}: {created} topics added, {updated} updated")
