@@ -114,9 +114,10 @@ def _decode_problem(exc: UnicodeDecodeError) -> str:
     return f"not UTF-8 (byte 0x{exc.object[exc.start]:02x} at column {exc.start + 1})"
 
 
-def _records(stream: IO[bytes], name: str, report: BackfillReport) -> Iterator[tuple[int, dict]]:
+def _records(stream: IO[bytes], name: str, report: BackfillReport,
+             max_line: int = MAX_LINE) -> Iterator[tuple[int, dict]]:
     """(line number, record) for each readable record; unreadable ones are counted in `report`."""
-    lines = _lines(stream)
+    lines = _lines(stream, max_line)
     for number, first, reason in lines:
         if first is None:
             report.unreadable(name, number, reason)
@@ -257,7 +258,7 @@ class _Feeds:
 
 def backfill_file(conn: sqlite3.Connection, path: Path, report: BackfillReport, progress: bool = False,
                   batch: int = BATCH, tag: bool = True, tagger: Executor | None = None,
-                  allow_private: bool = False) -> None:
+                  allow_private: bool = False, max_line: int = MAX_LINE) -> None:
     """Import one archive in transactions of `batch` records; a crash loses at most the batch in flight.
 
     With a `tagger` process pool, countries and categories of batch N are computed there while batch
@@ -302,7 +303,7 @@ def backfill_file(conn: sqlite3.Connection, path: Path, report: BackfillReport, 
     with raw, stream:
         conn.execute("BEGIN IMMEDIATE")
         try:
-            for number, record in _records(stream, path.name, report):
+            for number, record in _records(stream, path.name, report, max_line):
                 report.read += 1
                 feed = feeds.get(record.get("feed_url"))
                 if feed is None:
