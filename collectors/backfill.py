@@ -50,7 +50,8 @@ class BackfillReport:
     skipped: int = 0                     # records without a usable http(s) link or feed
     bad: int = 0                         # unreadable records: not UTF-8, not JSON, overlong, broken CSV…
     problems: list[str] = field(default_factory=list)    # the first SHOWN_PROBLEMS unreadable ones
-    feeds_refused: list[str] = field(default_factory=list)
+    feeds_refused: int = 0               # new feeds at private addresses, created disabled
+    refused_shown: list[str] = field(default_factory=list)   # the first SHOWN_PROBLEMS of them
     sink: TextIO | None = None
 
     def unreadable(self, name: str, line: int, reason: str) -> None:
@@ -66,7 +67,9 @@ class BackfillReport:
         self._write(f"{name}:{line}: skipped: {reason}\n")
 
     def refuse_feed(self, url: str, reason: str) -> None:
-        self.feeds_refused.append(f"{url}: {reason}")
+        self.feeds_refused += 1
+        if len(self.refused_shown) < SHOWN_PROBLEMS:
+            self.refused_shown.append(f"{url}: {reason}")
         self._write(f"feed not polled: {url}: {reason}\n")
 
     def _write(self, line: str) -> None:

@@ -269,8 +269,10 @@ def _print_problems(report: BackfillReport, report_path: str | None) -> None:
         print(f"  every unreadable and skipped record is listed in {report_path}")
     elif more:
         print(f"  … and {more:,} more unreadable (--report FILE lists every one)")
-    for line in report.feeds_refused:
+    for line in report.refused_shown:
         print(f"  feed not polled (created disabled): {line}")
+    if report.feeds_refused > len(report.refused_shown):
+        print(f"  … and {report.feeds_refused - len(report.refused_shown):,} more feeds not polled")
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

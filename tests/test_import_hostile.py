@@ -317,3 +317,14 @@ def test_nothing_is_left_behind_by_the_error_paths(tmp_path, capsys):
                                  "link columns\n")
     assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("x.db")) == ["a.jsonl"]
     assert sqlite3.connect(tmp_path / "x.db").execute("SELECT count(*) FROM articles").fetchone()[0] == 0
+
+
+def test_many_private_feed_urls_are_summed_up_not_listed(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("NEWSRADAR_ALLOW_PRIVATE")
+    archive = tmp_path / "a.jsonl"
+    archive.write_bytes(b"".join(line(n, feed_url=f"http://10.0.0.{n}/rss") for n in range(1, SHOWN_PROBLEMS + 4)))
+    code, out, _ = run(capsys, "--db", str(tmp_path / "x.db"), "backfill", str(archive))
+    assert code == 0 and f"{SHOWN_PROBLEMS + 3} new articles" in out
+    assert out.count("feed not polled (created disabled): http://10.0.0.") == SHOWN_PROBLEMS
+    assert "… and 3 more feeds not polled" in out
+    assert {status for status, _ in feed_status(tmp_path / "x.db").values()} == {"disabled"}
