@@ -12,7 +12,6 @@ import multiprocessing
 import re
 import sqlite3
 import sys
-import typing
 import zlib
 from collections.abc import Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
@@ -34,6 +33,7 @@ MAX_LINE = 1024 * 1024
 SHOWN_PROBLEMS = 10
 _BOM = codecs.BOM_UTF8
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_BARE_CR = re.compile("(?<=\r)(?!\n)")
 
 
 class ArchiveError(ValueError):
@@ -171,16 +171,10 @@ def _valid_text(value: object) -> object:
 def _csv_records(head: Line, lines: Iterator[Line], name: str,
                  report: BackfillReport) -> Iterator[tuple[int, dict]]:
     """Rows of a CSV archive as dicts keyed by its header; rows with oversized fields are counted unreadable."""
-    try:
-        header = next(csv.reader([typing.cast(bytes, head[1]).decode("utf-8")]))
-    except (UnicodeDecodeError, csv.Error):
-        header = []
-    if "link" not in header or "feed_url" not in header:
-        raise ArchiveError(f"{name}: neither JSON lines nor a UTF-8 CSV with feed_url and link columns")
     first_line: list[int] = []
 
     def texts() -> Iterator[str]:
-        for number, line, reason in lines:
+        for number, line, reason in itertools.chain([head], lines):
             if line is None:
                 report.unreadable(name, number, reason)
                 continue
@@ -189,11 +183,19 @@ def _csv_records(head: Line, lines: Iterator[Line], name: str,
             except UnicodeDecodeError as exc:
                 report.unreadable(name, number, _decode_problem(exc))
                 continue
-            if not first_line:
-                first_line.append(number)
-            yield text
+            # old Mac line ends: the csv module takes a bare CR for a line end, as it comes, one at a time
+            for piece in filter(None, _BARE_CR.split(text)) if "\r" in text.rstrip("\r\n") else [text]:
+                if not first_line:
+                    first_line.append(number)
+                yield piece
 
     reader = csv.reader(texts())
+    try:
+        header = next(reader)
+    except (StopIteration, csv.Error):
+        header = []
+    if "link" not in header or "feed_url" not in header:
+        raise ArchiveError(f"{name}: neither JSON lines nor a UTF-8 CSV with feed_url and link columns")
     while True:
         first_line.clear()
         try:

@@ -328,3 +328,14 @@ def test_many_private_feed_urls_are_summed_up_not_listed(tmp_path, capsys, monke
     assert out.count("feed not polled (created disabled): http://10.0.0.") == SHOWN_PROBLEMS
     assert "… and 3 more feeds not polled" in out
     assert {status for status, _ in feed_status(tmp_path / "x.db").values()} == {"disabled"}
+
+
+@pytest.mark.parametrize("ending", ["\n", "\r\n", "\r"])
+def test_csv_archive_with_any_line_ending_is_imported(tmp_path, capsys, ending):
+    rows = ["feed_url,title,link"] + [f"{FEED},\"Story {n},\rwith a CR\",https://abcnews.go.com/International/story-{n}"
+                                      for n in range(1, 4)]
+    archive = tmp_path / "archive.csv"
+    archive.write_bytes(ending.join(rows).encode() + ending.encode())
+    code, out, _ = run(capsys, "--db", str(tmp_path / "x.db"), "backfill", str(archive))
+    assert code == 0 and "3 records read, 3 new articles, 0 already stored, 0 skipped, 0 unreadable" in out
+    assert {title for title, *_ in stored(tmp_path / "x.db").values()} == {f"Story {n}, with a CR" for n in (1, 2, 3)}
