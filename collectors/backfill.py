@@ -2,30 +2,38 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import gzip
-import io
 import itertools
 import json
 import multiprocessing
+import re
 import sqlite3
 import sys
+import zlib
 from collections.abc import Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, TextIO
 from urllib.parse import urlsplit
 
-from collectors import tagging
+from collectors import netguard, tagging
 from collectors.normalize import clamp_date, format_utc, html_to_text, identify, language_code, parse_iso, resolve_link
 from collectors.store import Article, ensure_feed, store_rows
 from db import rollups, topics
 
 BATCH = 5000
 PARALLEL_FROM_BYTES = 16 * 1024 * 1024
+# A news record is a few kilobytes; a longer line is skipped without being held in memory.
+MAX_LINE = 1024 * 1024
+SHOWN_PROBLEMS = 10
+_BOM = codecs.BOM_UTF8
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_BARE_CR = re.compile("(?<=\r)(?!\n)")
 
 
 class ArchiveError(ValueError):
@@ -34,15 +42,39 @@ class ArchiveError(ValueError):
 
 @dataclass
 class BackfillReport:
+    """Counts of one import; every unreadable or skipped record as `file:line: reason`, the first few kept and
+    all of them written to `sink` when there is one (the CLI's --report FILE)."""
+
     read: int = 0
     new: int = 0
     skipped: int = 0                     # records without a usable http(s) link or feed
-    bad: int = 0                         # lines that are not JSON objects
-    problems: list[str] = field(default_factory=list)
+    bad: int = 0                         # unreadable records: not UTF-8, not JSON, overlong, broken CSV…
+    problems: list[str] = field(default_factory=list)    # the first SHOWN_PROBLEMS unreadable ones
+    feeds_refused: int = 0               # new feeds at private addresses, created disabled
+    refused_shown: list[str] = field(default_factory=list)   # the first SHOWN_PROBLEMS of them
+    sink: TextIO | None = None
 
-    def note(self, message: str) -> None:
-        if len(self.problems) < 20:
+    def unreadable(self, name: str, line: int, reason: str) -> None:
+        self.read += 1
+        self.bad += 1
+        message = f"{name}:{line}: {reason}"
+        if len(self.problems) < SHOWN_PROBLEMS:
             self.problems.append(message)
+        self._write(f"{message}\n")
+
+    def skip(self, name: str, line: int, reason: str) -> None:
+        self.skipped += 1
+        self._write(f"{name}:{line}: skipped: {reason}\n")
+
+    def refuse_feed(self, url: str, reason: str) -> None:
+        self.feeds_refused += 1
+        if len(self.refused_shown) < SHOWN_PROBLEMS:
+            self.refused_shown.append(f"{url}: {reason}")
+        self._write(f"feed not polled: {url}: {reason}\n")
+
+    def _write(self, line: str) -> None:
+        if self.sink is not None:
+            self.sink.write(line)
 
     def summary(self) -> str:
         known = self.read - self.new - self.skipped - self.bad
@@ -50,44 +82,137 @@ class BackfillReport:
                 f"{self.skipped:,} skipped, {self.bad:,} unreadable")
 
 
-def _open(path: Path) -> tuple[IO[bytes], IO[str]]:
-    """The raw file (for progress) and a text stream over its possibly gzipped content."""
+def _open(path: Path) -> tuple[IO[bytes], IO[bytes]]:
+    """The raw file (for progress) and a byte stream over its possibly gzipped content."""
     raw = open(path, "rb")  # noqa: SIM115 - the caller closes it
     magic = raw.read(2)
     raw.seek(0)
     if magic == b"\x1f\x8b":
-        return raw, gzip.open(raw, "rt", encoding="utf-8", newline="")  # noqa: SIM115
-    return raw, io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
+        return raw, gzip.GzipFile(fileobj=raw, mode="rb")
+    return raw, raw
 
 
-def _records(stream: IO[str], name: str, report: BackfillReport) -> Iterator[dict]:
-    first = stream.readline()
-    if not first:
+# (line number, the line's bytes or None, why it was not read); lines end at b"\n" only, as JSON lines do
+Line = tuple[int, bytes | None, str]
+
+
+def _lines(stream: IO[bytes], limit: int = MAX_LINE) -> Iterator[Line]:
+    """The lines of `stream`, none held longer than `limit` bytes; a truncated or corrupt gzip ends the lines
+    with one last entry saying so."""
+    number = 0
+    try:
+        while line := stream.readline(limit):
+            number += 1
+            if len(line) == limit and not line.endswith(b"\n"):
+                while (rest := stream.readline(limit)) and not rest.endswith(b"\n"):
+                    pass
+                yield number, None, f"longer than {limit // 1024:,} KB"
+                continue
+            yield number, line, ""
+    except (EOFError, OSError, zlib.error) as exc:  # gzip.BadGzipFile is an OSError
+        yield number + 1, None, f"the archive ends early or is corrupt here ({exc}); nothing after it was read"
+
+
+def _decode_problem(exc: UnicodeDecodeError) -> str:
+    return f"not UTF-8 (byte 0x{exc.object[exc.start]:02x} at column {exc.start + 1})"
+
+
+def _records(stream: IO[bytes], name: str, report: BackfillReport,
+             max_line: int = MAX_LINE) -> Iterator[tuple[int, dict]]:
+    """(line number, record) for each readable record; unreadable ones are counted in `report`."""
+    lines = _lines(stream, max_line)
+    for number, first, reason in lines:
+        if first is None:
+            report.unreadable(name, number, reason)
+            continue
+        if number == 1:
+            first = first.removeprefix(_BOM)
+        if not first.strip():
+            continue
+        head = (number, first, reason)
+        if first.lstrip().startswith(b"{"):
+            yield from _json_records(itertools.chain([head], lines), name, report)
+        else:
+            yield from _csv_records(head, lines, name, report)
         return
-    if first.lstrip().startswith("{"):
-        for number, line in itertools.chain([(1, first)], enumerate(stream, 2)):
-            if not line.strip():
+
+
+def _json_records(lines: Iterator[Line], name: str, report: BackfillReport) -> Iterator[tuple[int, dict]]:
+    for number, line, reason in lines:
+        if line is None:
+            report.unreadable(name, number, reason)
+            continue
+        try:
+            text = line.decode("utf-8")
+            record = json.loads(text)
+        except UnicodeDecodeError as exc:
+            report.unreadable(name, number, _decode_problem(exc))
+            continue
+        except ValueError as exc:
+            if line.strip():
+                report.unreadable(name, number, f"not JSON ({exc})")
+            continue
+        except RecursionError:
+            report.unreadable(name, number, "JSON nested too deeply")
+            continue
+        if not isinstance(record, dict):
+            report.unreadable(name, number, "not a JSON object")
+            continue
+        if "\\u" in text:  # an escaped lone surrogate (\ud800) decodes to text SQLite cannot store
+            record = {key: _valid_text(value) for key, value in record.items()}
+        yield number, record
+
+
+def _valid_text(value: object) -> object:
+    """Text with lone surrogates replaced by U+FFFD; other values as they are."""
+    return _SURROGATE.sub("\ufffd", value) if isinstance(value, str) else value
+
+
+def _csv_records(head: Line, lines: Iterator[Line], name: str,
+                 report: BackfillReport) -> Iterator[tuple[int, dict]]:
+    """Rows of a CSV archive as dicts keyed by its header; rows with oversized fields are counted unreadable."""
+    first_line: list[int] = []
+
+    def texts() -> Iterator[str]:
+        for number, line, reason in itertools.chain([head], lines):
+            if line is None:
+                report.unreadable(name, number, reason)
                 continue
             try:
-                record = json.loads(line)
-            except ValueError:
-                record = None
-            if not isinstance(record, dict):
-                report.bad += 1
-                report.read += 1
-                report.note(f"{name}:{number}: not a JSON object")
+                text = line.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                report.unreadable(name, number, _decode_problem(exc))
                 continue
-            yield record
-        return
-    header = next(csv.reader([first]))
+            # old Mac line ends: the csv module takes a bare CR for a line end, as it comes, one at a time
+            for piece in filter(None, _BARE_CR.split(text)) if "\r" in text.rstrip("\r\n") else [text]:
+                if not first_line:
+                    first_line.append(number)
+                yield piece
+
+    reader = csv.reader(texts())
+    try:
+        header = next(reader)
+    except (StopIteration, csv.Error):
+        header = []
     if "link" not in header or "feed_url" not in header:
-        raise ArchiveError(f"{name}: neither JSON lines nor a CSV with feed_url and link columns")
-    yield from csv.DictReader(stream, fieldnames=header)
+        raise ArchiveError(f"{name}: neither JSON lines nor a UTF-8 CSV with feed_url and link columns")
+    while True:
+        first_line.clear()
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            report.unreadable(name, first_line[0] if first_line else 0, f"not a CSV row ({exc})")
+            continue
+        if row:
+            yield first_line[0], dict(zip(header, row, strict=False))
 
 
-def _seen_time(value: str | None, fallback: dt.datetime) -> dt.datetime:
+def _seen_time(value: str | None, now: dt.datetime) -> dt.datetime:
+    """When the record was first seen; `now` for a missing, implausible or future time."""
     moment = parse_iso(value)
-    return moment if moment else fallback
+    return moment if moment and moment <= now else now
 
 
 def _article(record: dict, feed_language: str | None, seen: dt.datetime) -> Article | None:
@@ -97,31 +222,48 @@ def _article(record: dict, feed_language: str | None, seen: dt.datetime) -> Arti
     link, identity = found
     published, flag = clamp_date(parse_iso(record.get("published")), seen)
     language = language_code(record.get("language")) or feed_language
-    return Article(identity, link, html_to_text(record.get("title")),
-                   html_to_text(record.get("description")), published, flag, language, None)
+    return Article(identity, link, html_to_text(_scalar(record.get("title"))),
+                   html_to_text(_scalar(record.get("description"))), published, flag, language, None)
+
+
+def _scalar(value: object) -> str | None:
+    """Text of a string or number; None for lists, objects and the like (not text a record's field holds)."""
+    return str(value) if isinstance(value, str | int | float) else None
 
 
 class _Feeds:
-    """Feed ids by URL, creating unknown feeds with their host as outlet."""
+    """Feed ids by URL, creating unknown feeds with their host as outlet.
 
-    def __init__(self, conn: sqlite3.Connection):
+    A new feed at an address newsradar may not fetch (judged without DNS, see netguard.offline_refusal) is
+    created disabled, so it is never polled; its articles are still imported."""
+
+    def __init__(self, conn: sqlite3.Connection, report: BackfillReport, allow_private: bool):
         self.conn = conn
+        self.report = report
+        self.allow_private = allow_private
         self.known: dict[str, tuple[int, int | None, str | None]] = {}
         for row in conn.execute("SELECT f.id, f.url, f.outlet_id, coalesce(f.language, o.language) "
                                 "FROM feeds f LEFT JOIN outlets o ON o.id = f.outlet_id"):
             self.known[row[1]] = (row[0], row[2], row[3])
 
-    def get(self, url: str) -> tuple[int, int | None, str | None] | None:
+    def get(self, url: object) -> tuple[int, int | None, str | None] | None:
+        if not isinstance(url, str):
+            return None
         found = self.known.get(url)
         if found is None and resolve_link(url):
-            feed_id = ensure_feed(self.conn, url, urlsplit(url).hostname)
-            row = self.conn.execute("SELECT outlet_id, language FROM feeds WHERE id = ?", (feed_id,)).fetchone()
+            refused = None if self.allow_private else netguard.offline_refusal(url)
+            feed_id = ensure_feed(self.conn, url, urlsplit(url).hostname, refused=refused)
+            row = self.conn.execute("SELECT outlet_id, language, status FROM feeds WHERE id = ?",
+                                    (feed_id,)).fetchone()
+            if refused and row[2] == "disabled":
+                self.report.refuse_feed(url, refused)
             found = self.known[url] = (feed_id, row[0], row[1])
         return found
 
 
 def backfill_file(conn: sqlite3.Connection, path: Path, report: BackfillReport, progress: bool = False,
-                  batch: int = BATCH, tag: bool = True, tagger: Executor | None = None) -> None:
+                  batch: int = BATCH, tag: bool = True, tagger: Executor | None = None,
+                  allow_private: bool = False, max_line: int = MAX_LINE) -> None:
     """Import one archive in transactions of `batch` records; a crash loses at most the batch in flight.
 
     With a `tagger` process pool, countries and categories of batch N are computed there while batch
@@ -132,7 +274,7 @@ def backfill_file(conn: sqlite3.Connection, path: Path, report: BackfillReport, 
         raise ArchiveError(f"cannot read {path}: {exc.strerror}") from exc
     bar = _progress_bar(path, progress)
     now = dt.datetime.now(dt.UTC)
-    feeds = _Feeds(conn)
+    feeds = _Feeds(conn, report, allow_private)
     pending: list[tuple[int, int | None, str, Article]] = []
     tagging_jobs: list[Future] = []
     last_pos = 0
@@ -166,13 +308,16 @@ def backfill_file(conn: sqlite3.Connection, path: Path, report: BackfillReport, 
     with raw, stream:
         conn.execute("BEGIN IMMEDIATE")
         try:
-            for record in _records(stream, path.name, report):
+            for number, record in _records(stream, path.name, report, max_line):
                 report.read += 1
-                feed = feeds.get(str(record.get("feed_url") or ""))
+                feed = feeds.get(record.get("feed_url"))
+                if feed is None:
+                    report.skip(path.name, number, "no http(s) feed_url")
+                    continue
                 seen = _seen_time(record.get("first_seen"), now)
-                article = _article(record, feed[2] if feed else None, seen) if feed else None
+                article = _article(record, feed[2], seen)
                 if article is None:
-                    report.skipped += 1
+                    report.skip(path.name, number, "no http(s) link")
                     continue
                 pending.append((feed[0], feed[1], format_utc(seen), article))
                 if len(pending) >= batch:
@@ -200,14 +345,20 @@ def _progress_bar(path: Path, progress: bool):
     return tqdm(total=path.stat().st_size, unit="B", unit_scale=True, desc=path.name, leave=False)
 
 
-def backfill(conn: sqlite3.Connection, paths: list[Path], progress: bool = False, tag: bool = True) -> BackfillReport:
-    """Import archives; tags are computed in a second process (the machine's other core) alongside."""
-    report = BackfillReport()
+def backfill(conn: sqlite3.Connection, paths: list[Path], progress: bool = False, tag: bool = True,
+             allow_private: bool | None = None, sink: TextIO | None = None) -> BackfillReport:
+    """Import archives; tags are computed in a second process (the machine's other core) alongside.
+
+    Feeds at private addresses are created disabled unless `allow_private` (default: the configuration's);
+    `sink` receives every unreadable or skipped record as a `file:line: reason` line."""
+    report = BackfillReport(sink=sink)
+    if allow_private is None:
+        allow_private = netguard.private_allowed()
     if tag:
         tagging.tag_untagged(conn)
     # a second process costs a second or two to start: worth it for large archives only
     parallel = tag and sum(Path(p).stat().st_size for p in paths if Path(p).exists()) > PARALLEL_FROM_BYTES
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) if parallel else nullcontext() as pool:
         for path in paths:
-            backfill_file(conn, Path(path), report, progress, tag=tag, tagger=pool)
+            backfill_file(conn, Path(path), report, progress, tag=tag, tagger=pool, allow_private=allow_private)
     return report

@@ -7,6 +7,7 @@ import csv
 import io
 import sqlite3
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from xml.parsers import expat
@@ -15,6 +16,7 @@ from collectors import netguard
 from collectors.normalize import resolve_link
 from collectors.store import ensure_feed
 from db import transaction
+from db.export import neutralize
 
 CSV_COLUMNS = ["feed_url", "outlet", "country", "language"]
 DEFAULT_FEEDS = Path(__file__).parent / "data" / "default-feeds.csv"
@@ -90,7 +92,20 @@ def _parse_without_dtd(data: bytes) -> ET.Element:
 
 def read_csv(text: str) -> tuple[list[FeedSpec], int]:
     """Feeds of a CSV with the columns feed_url,outlet,country,language (url/xmlUrl accepted for feed_url)."""
-    reader = csv.DictReader(io.StringIO(text))
+    lines_read = 0
+
+    def lines() -> Iterator[str]:
+        nonlocal lines_read
+        for lines_read, line in enumerate(io.StringIO(text), 1):  # noqa: B007 - counted for the message
+            yield line
+
+    try:
+        return _read_rows(csv.DictReader(lines()))
+    except csv.Error as exc:  # a field over the csv module's limit (128 KB), a stray carriage return…
+        raise FeedListError(f"not a readable CSV: line {lines_read}: {exc}") from None
+
+
+def _read_rows(reader: csv.DictReader) -> tuple[list[FeedSpec], int]:
     fields = {f.strip().lower(): f for f in (reader.fieldnames or [])}
     url_key = next((fields[k] for k in ("feed_url", "url", "xmlurl") if k in fields), None)
     if url_key is None:
@@ -175,10 +190,11 @@ def list_feeds(conn: sqlite3.Connection) -> list[sqlite3.Row]:
 
 def write_csv(rows: list[sqlite3.Row]) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    # CRLF as RFC 4180 and `newsradar export`: the csv module then quotes a field holding a bare CR
+    writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
-    for row in rows:
-        writer.writerow([row["url"], row["outlet"] or "", row["country"] or "", row["lang"] or ""])
+    for row in rows:  # outlet names come from feeds and users: made safe to open in a spreadsheet
+        writer.writerow([neutralize(row[key]) for key in ("url", "outlet", "country", "lang")])
     return out.getvalue()
 
 

@@ -162,6 +162,31 @@ def check_url(url: str, allow_private: bool | None = None) -> None:
         check_addresses(host, resolve(host, port))
 
 
+# Names that only ever mean a machine on the local network: RFC 6761 (.localhost), RFC 6762 (.local, mDNS),
+# RFC 8375 (home.arpa), ICANN's .internal, and the suffixes home routers hand out.
+_LOCAL_SUFFIXES = (".localhost", ".local", ".home.arpa", ".internal", ".localdomain", ".lan")
+
+
+def offline_refusal(url: str) -> str | None:
+    """Why `url` is refused judging by its text alone, or None; no DNS lookup (for bulk imports).
+
+    Refused: IP literals in any spelling that are not public, localhost and names that are local by definition
+    (the suffixes above, and single-label names, which only a local search domain or hosts file resolves).
+    Other names pass: the collector resolves and checks them on every connection."""
+    try:
+        host, _ = url_host(url)
+        literal = ip_literal(host)
+        if literal is not None:
+            check_addresses(host, [literal])
+            return None
+        name = host.rstrip(".").lower()
+        if name == "localhost" or "." not in name or ("." + name).endswith(_LOCAL_SUFFIXES):
+            raise Refused(f"{host} is a local network name; {HINT}")
+    except Refused as exc:
+        return str(exc)
+    return None
+
+
 def screen(urls: list[str], allow_private: bool | None = None) -> dict[str, str]:
     """{url: why it is refused} for a whole feed list; the names are resolved concurrently."""
     if allow_private is None:

@@ -102,26 +102,41 @@ def format_utc(moment: dt.datetime) -> str:
     return moment.astimezone(UTC).replace(microsecond=0, tzinfo=None).isoformat(" ")
 
 
+# Dates outside these years are a publisher's or an archive's error (year 1, 9999, epoch zero in odd forms):
+# treated as no date at all. The window also keeps every date and date + FUTURE_SLACK clear of datetime's limits.
+EARLIEST = dt.datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = dt.datetime(3000, 1, 1, tzinfo=UTC)
+
+
+def plausible(moment: dt.datetime | None) -> dt.datetime | None:
+    """`moment` (naive ones read as UTC) when it lies in [EARLIEST, LATEST), else None."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment if EARLIEST <= moment < LATEST else None
+
+
 def clamp_date(published: dt.datetime | None, seen: dt.datetime) -> tuple[str, str | None]:
-    """The stored publication time and its flag: missing dates take `seen`, future ones are clamped."""
+    """The stored publication time and its flag: missing (or implausible) dates take `seen`, future ones are
+    clamped."""
+    published = plausible(published)
     if published is None:
         return format_utc(seen), "missing"
-    if published.tzinfo is None:
-        published = published.replace(tzinfo=UTC)
     if published > seen + FUTURE_SLACK:
         return format_utc(seen), "future"
     return format_utc(published), None
 
 
 def parse_iso(value: str | None) -> dt.datetime | None:
-    """A datetime from ISO 8601 text, None when empty or unparseable."""
+    """A datetime from ISO 8601 text, None when empty, unparseable or outside the plausible years."""
     if not value or not isinstance(value, str):
         return None
     try:
         moment = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
         return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return plausible(moment)
 
 
 def language_code(value: str | None) -> str | None:

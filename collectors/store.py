@@ -68,12 +68,16 @@ def ensure_outlet(conn: sqlite3.Connection, name: str, country: str | None = Non
 
 
 def ensure_feed(conn: sqlite3.Connection, url: str, outlet: str | None = None, country: str | None = None,
-                language: str | None = None) -> int:
-    """The id of the feed at `url`, created if new; outlet, country and language fill in what is known."""
+                language: str | None = None, refused: str | None = None) -> int:
+    """The id of the feed at `url`, created if new; outlet, country and language fill in what is known.
+
+    A new feed with a `refused` reason is created disabled (never polled), the reason as its last error."""
     outlet_id = ensure_outlet(conn, outlet, country, language) if outlet else None
     conn.execute(
-        "INSERT INTO feeds (url, outlet_id, language) VALUES (?, ?, ?) ON CONFLICT (url) DO UPDATE SET "
+        "INSERT INTO feeds (url, outlet_id, language, status, last_error_kind, last_error) VALUES (?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (url) DO UPDATE SET "
         "outlet_id = coalesce(excluded.outlet_id, feeds.outlet_id), "
         "language = coalesce(excluded.language, feeds.language)",
-        (url, outlet_id, language or None))
+        (url, outlet_id, language or None, "disabled" if refused else "active", "refused" if refused else None,
+         refused))
     return conn.execute("SELECT id FROM feeds WHERE url = ?", (url,)).fetchone()[0]

@@ -10,12 +10,12 @@ import signal
 import sqlite3
 import sys
 from collections.abc import Callable
-from contextlib import closing
+from contextlib import closing, nullcontext
 from pathlib import Path
 from typing import Any, NoReturn
 
 from collectors import feedlists, netguard
-from collectors.backfill import ArchiveError, backfill
+from collectors.backfill import ArchiveError, BackfillReport, backfill
 from collectors.collect import CollectorConfig, run_cycle, run_forever
 from collectors.tagging import retag, tag_lines
 from db import SchemaError, connect, default_db_path, topics, transaction, users
@@ -131,7 +131,12 @@ def cmd_topics_remove(args: argparse.Namespace) -> int:
 def cmd_topics_import(args: argparse.Namespace) -> int:
     conn = _db(args)
     path = Path(args.file) if args.file else topics.DEFAULT_TOPICS
-    parsed = topics.read_toml(path.read_text(encoding="utf-8"))
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CliError(f"{path}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start}); "
+                       "nothing imported") from None
+    parsed = topics.read_toml(text)
     with transaction(conn):
         created, updated = topics.import_topics(conn, parsed)
     print(f"{path}: {created} topics added, {updated} updated")
@@ -248,11 +253,29 @@ async def _collect_forever(conn: sqlite3.Connection, config: CollectorConfig) ->
 
 
 def cmd_backfill(args: argparse.Namespace) -> int:
-    report = backfill(_db(args), [Path(p) for p in args.files], progress=True, tag=not args.no_tag)
+    conn = _db(args)
+    # the report file is opened (or refused) before anything is imported; it is written in place
+    with open(args.report, "w", encoding="utf-8") if args.report else nullcontext() as sink:
+        report = backfill(conn, [Path(p) for p in args.files], progress=True, tag=not args.no_tag,
+                          allow_private=_allow_private(args), sink=sink)
     print(report.summary())
-    for problem in report.problems:
-        print(f"  {problem}")
+    _print_problems(report, args.report)
     return 0
+
+
+def _print_problems(report: BackfillReport, report_path: str | None) -> None:
+    """The first unreadable records and every refused feed, and where to find the rest."""
+    for problem in report.problems:
+        print(f"  unreadable {problem}")
+    more = report.bad - len(report.problems)
+    if report_path:
+        print(f"  every unreadable and skipped record is listed in {report_path}")
+    elif more:
+        print(f"  … and {more:,} more unreadable (--report FILE lists every one)")
+    for line in report.refused_shown:
+        print(f"  feed not polled (created disabled): {line}")
+    if report.feeds_refused > len(report.refused_shown):
+        print(f"  … and {report.feeds_refused - len(report.refused_shown):,} more feeds not polled")
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -529,6 +552,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("backfill", help="import archives: JSON lines (.jsonl, .jsonl.gz) or CSV")
     p.add_argument("files", nargs="+")
     p.add_argument("--no-tag", action="store_true", help="skip tagging (run 'newsradar retag' afterwards)")
+    p.add_argument("--report", metavar="FILE", help="write every unreadable or skipped record (file:line: reason) "
+                   "to FILE")
     p.set_defaults(func=cmd_backfill)
 
     p = sub.add_parser("demo", help="load the bundled sample (Sept 2023) into its own database")
