@@ -14,13 +14,16 @@ from urllib.parse import urlsplit
 from collectors import schedule
 from collectors.fetch import USER_AGENT, FetchResult, fetch, make_client
 from collectors.normalize import format_utc
-from collectors.parse import FeedError, ParsedFeed, parse_feed
+from collectors.parse import FeedError, ParsedFeed
+from collectors.parsepool import parse_in_worker
 from collectors.store import ensure_outlet, store_articles
 from db import transaction
 
 # Some servers answer 304 although the feed changed: fetch without validators twice a day.
 UNCONDITIONAL_EVERY = dt.timedelta(hours=12)
 POLLED_STATUSES = ("active", "failing")
+# a body that arrives at the very end of the deadline still gets this long to be parsed
+MIN_PARSE_S = 0.5
 
 
 @dataclass
@@ -98,6 +101,36 @@ async def _fetch_feed(client, feed: sqlite3.Row, config: CollectorConfig, host_l
                            deadline_s=config.deadline_s, max_bytes=config.max_bytes)
 
 
+@dataclass
+class Fetched:
+    """One feed's fetch and parse, done off the event loop; stored afterwards by _apply."""
+    feed: sqlite3.Row
+    result: FetchResult
+    parsed: ParsedFeed | None = None
+    failure: FeedError | None = None
+    body_hash: str | None = None
+
+
+async def _fetch_and_parse(client, feed: sqlite3.Row, config: CollectorConfig,
+                           host_limits: dict[str, asyncio.Semaphore], now: dt.datetime) -> Fetched:
+    """Fetch and parse one feed within its deadline; whatever goes wrong is the feed's failure, not the cycle's."""
+    got = Fetched(feed, FetchResult(url=feed["url"]))
+    try:
+        got.result = result = await _fetch_feed(client, feed, config, host_limits, now)
+        if not (result.ok and result.status == 200):
+            return got
+        got.body_hash = hashlib.sha256(result.body).hexdigest()
+        if got.body_hash != feed["body_hash"]:
+            left = max(MIN_PARSE_S, config.deadline_s - result.elapsed_ms / 1000)
+            got.parsed = await parse_in_worker(result.body, utcnow(), result.headers.get("content-type"),
+                                               result.url, feed["language"], left)
+    except FeedError as exc:
+        got.failure = exc
+    except Exception as exc:  # noqa: BLE001 (one feed must never stop the cycle)
+        got.failure = FeedError("malformed", f"{type(exc).__name__}: {str(exc)[:200]}")
+    return got
+
+
 def _outlet_for(conn: sqlite3.Connection, feed: sqlite3.Row, parsed: ParsedFeed) -> int:
     """The feed's outlet; a feed added by URL alone takes its channel title (or host) as outlet."""
     if feed["outlet_id"]:
@@ -130,24 +163,21 @@ def _record_redirect(conn: sqlite3.Connection, feed: sqlite3.Row, result: FetchR
     return f"moved to {target}"
 
 
-def _apply(conn: sqlite3.Connection, feed: sqlite3.Row, result: FetchResult, config: CollectorConfig,
-           now: dt.datetime, started: str) -> FeedOutcome:
+def _apply(conn: sqlite3.Connection, got: Fetched, config: CollectorConfig, now: dt.datetime,
+           started: str) -> FeedOutcome:
     """Store what one fetch brought and the feed's new state, all in one transaction."""
+    feed, result, parsed, body_hash = got.feed, got.result, got.parsed, got.body_hash
     outcome = FeedOutcome(feed["id"], feed["url"], "ok")
     stamp = format_utc(now)
-    parsed: ParsedFeed | None = None
-    body_hash = hashlib.sha256(result.body).hexdigest() if result.status == 200 else None
-    if result.ok and result.status == 200 and body_hash != feed["body_hash"]:
-        try:
-            parsed = parse_feed(result.body, now, result.headers.get("content-type"), result.url, feed["language"])
-        except FeedError as exc:
-            outcome.error_kind, outcome.error = exc.kind, str(exc)
-    elif result.ok:
-        outcome.outcome = "not_modified"
-    else:
+    if got.failure is not None:
+        outcome.error_kind, outcome.error = got.failure.kind, str(got.failure)
+    elif not result.ok:
         outcome.error_kind, outcome.error = result.error_kind, result.error
+    elif parsed is None:
+        outcome.outcome = "not_modified"
     if outcome.error_kind:
         outcome.outcome = "error"
+        parsed = None
     with transaction(conn):
         if parsed is not None:
             outlet_id = _outlet_for(conn, feed, parsed)
@@ -167,6 +197,18 @@ def _apply(conn: sqlite3.Connection, feed: sqlite3.Row, result: FetchResult, con
              "; ".join(filter(None, [outcome.error, *outcome.warnings])) or None, len(result.body),
              outcome.items, outcome.new_items))
     return outcome
+
+
+def _store(conn: sqlite3.Connection, got: Fetched, config: CollectorConfig, started: str) -> FeedOutcome:
+    """_apply, and when storing what the feed brought fails (a value the database refuses), the feed's failure."""
+    try:
+        return _apply(conn, got, config, utcnow(), started)
+    except sqlite3.OperationalError:  # a locked, read-only or full database is no fault of the feed
+        raise
+    except Exception as exc:  # noqa: BLE001 (the transaction rolled back; record why, and go on)
+        got.parsed = None
+        got.failure = FeedError("malformed", f"could not store the items: {type(exc).__name__}: {str(exc)[:200]}")
+        return _apply(conn, got, config, utcnow(), started)
 
 
 def _update_feed(conn: sqlite3.Connection, feed: sqlite3.Row, result: FetchResult, outcome: FeedOutcome,
@@ -207,14 +249,13 @@ async def run_cycle(conn: sqlite3.Connection, config: CollectorConfig | None = N
     host_limits: dict[str, asyncio.Semaphore] = {}
     gate = asyncio.Semaphore(config.concurrency)
 
-    async def one(feed: sqlite3.Row) -> tuple[sqlite3.Row, FetchResult]:
+    async def one(feed: sqlite3.Row) -> Fetched:
         async with gate:
-            return feed, await _fetch_feed(client, feed, config, host_limits, now)
+            return await _fetch_and_parse(client, feed, config, host_limits, now)
 
     async with make_client(config.concurrency, config.user_agent, config.allow_private_networks) as client:
         for next_done in asyncio.as_completed([one(f) for f in feeds]):
-            feed, result = await next_done
-            report.outcomes.append(_apply(conn, feed, result, config, utcnow(), format_utc(now)))
+            report.outcomes.append(_store(conn, await next_done, config, format_utc(now)))
     report.seconds = loop.time() - started
     return report
 

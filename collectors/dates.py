@@ -8,6 +8,8 @@ import time
 
 import feedparser.datetimes
 
+from collectors.normalize import DATE_MAX
+
 _MONTHS = {
     # en, pt, es, fr, it, de, pl (nominative and genitive), nl, ru (genitive)
     1: "jan january janeiro enero ene janvier janv gennaio gen januar jänner styczeń stycznia sty januari "
@@ -28,13 +30,16 @@ _MONTHS = {
         "декабря дек",
 }
 MONTH_NUMBER = {name: number for number, names in _MONTHS.items() for name in names.split()}
+# month words are bounded (the longest is 12 letters): an unbounded run of letters made the search quadratic
+_WORD = rf"[^\W\d_]{{2,{max(map(len, MONTH_NUMBER))}}}"
 
 _DAY_FIRST = re.compile(
-    r"(?P<day>\d{1,2})\.?\s+(?P<month>[^\W\d_]+)\.?,?\s+(?P<year>\d{4}),?\s+"
-    r"(?P<h>\d{1,2}):(?P<m>\d{2})(?::(?P<s>\d{2}))?\s*(?P<tz>[+-]\d{2}:?\d{2}|[A-Za-z]{1,5})?")
+    r"(?P<day>\d{1,2})\.?\s+(?P<month>WORD)\.?,?\s+(?P<year>\d{4}),?\s+"
+    r"(?P<h>\d{1,2}):(?P<m>\d{2})(?::(?P<s>\d{2}))?\s*(?P<tz>[+-]\d{2}:?\d{2}|[A-Za-z]{1,5})?".replace("WORD", _WORD))
 _MONTH_FIRST = re.compile(
-    r"(?P<month>[^\W\d_]+)\.?\s+(?P<day>\d{1,2}),?\s+(?P<year>\d{4}),?\s+"
-    r"(?P<h>\d{1,2}):(?P<m>\d{2})(?::(?P<s>\d{2}))?\s*(?P<ampm>[AaPp][Mm])?\s*(?P<tz>[+-]\d{2}:?\d{2}|[A-Za-z]{1,5})?")
+    r"(?P<month>WORD)\.?\s+(?P<day>\d{1,2}),?\s+(?P<year>\d{4}),?\s+"
+    r"(?P<h>\d{1,2}):(?P<m>\d{2})(?::(?P<s>\d{2}))?\s*(?P<ampm>[AaPp][Mm])?\s*"
+    r"(?P<tz>[+-]\d{2}:?\d{2}|[A-Za-z]{1,5})?".replace("WORD", _WORD))
 _ZONES = {"gmt": 0, "utc": 0, "z": 0, "ut": 0, "est": -5, "edt": -4, "cst": -6, "cdt": -5, "mst": -7,
           "mdt": -6, "pst": -8, "pdt": -7, "cet": 1, "cest": 2, "bst": 1, "msk": 3}
 
@@ -53,6 +58,8 @@ def _offset(tz: str | None) -> dt.timedelta | None:
 def parse_loose_date(value: str) -> dt.datetime | None:
     """A UTC datetime from dates like 'Seg, 24 Set 2018 19:42:40 -0300' or 'Friday, January 29, 2021 04:42 PM'."""
     text = value.strip()
+    if len(text) > DATE_MAX:  # no date is that long; a long one would only cost time
+        return None
     for pattern in (_DAY_FIRST, _MONTH_FIRST):
         match = pattern.search(text)
         if not match:

@@ -19,9 +19,19 @@ _TRACKING_EXACT = {
 _TRACKING_PREFIXES = ("utm_", "ns_", "at_", "pk_", "mtm_", "ga_", "hsa_", "oly_")
 _FEEDISH_VALUES = {"rss", "feed", "rss2", "atom", "feeds", "rssfeed"}
 
-_BLOCK_RE = re.compile(r"<(script|style|iframe|object|template)\b[^>]*>.*?</\1\s*>", re.I | re.S)
-_COMMENT_RE = re.compile(r"<!--.*?-->|<!\[CDATA\[|\]\]>", re.S)
-_TAG_RE = re.compile(r"</?[A-Za-z][A-Za-z0-9:-]*(?:\s[^<>]*)?/?>")
+# Caps on what a feed (or an archive) may put in one field, applied before any costly step. The real corpus
+# (477,000 articles of 2023) peaks at titles of 337 characters, descriptions of 5,613, links of 317 and dates of 32:
+# the caps keep several times that, and bound the work and memory a hostile field can cost.
+TITLE_MAX = 1_000
+TEXT_MAX = 10_000
+LINK_MAX = 2_048
+DATE_MAX = 100
+RAW_FACTOR = 8                      # markup allowed around the text: raw input past limit * RAW_FACTOR is dropped
+
+# where markup starts: a comment, CDATA markers, or a tag (`<a`, `</a`, `<!DOCTYPE`, `<?xml`)
+_MARKUP_RE = re.compile(r"<!--|<!\[CDATA\[|\]\]>|<[/!?]?[A-Za-z]")
+_BLOCK_OPEN_RE = re.compile(r"<(script|style|iframe|object|template)\b", re.I)
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 _ENTITY_RE = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|[A-Za-z]{2,8});")
 
 
@@ -29,26 +39,74 @@ _ENTITY_RE = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|[A-Za-z]{2,8});")
 _MOJIBAKE = (("Ăł", "ó"), ("Ă“", "Ó"))
 
 
-def html_to_text(value: str | None) -> str:
-    """Plain text from a feed field that may hold HTML, entities or doubly escaped entities."""
+def _strip_markup(text: str) -> str:
+    """Text without comments, tags and script-like blocks, in one linear pass (str.find never looks back).
+
+    A tag runs to the next '>' (as a browser reads it); an unclosed comment or block hides the rest. What is left holds
+    no '<' followed by a letter, '/', '!' or '?' and later by a '>'."""
+    out, pos, lowered = [], 0, None
+    while (match := _MARKUP_RE.search(text, pos)) is not None:
+        out.append(text[pos:match.start()])
+        token, pos = match.group(), match.end()
+        if token == "<!--":
+            end = text.find("-->", pos)
+            pos = len(text) if end < 0 else end + 3
+        elif token.startswith("<") and not token.endswith(("[", ">")):
+            end = text.find(">", pos)
+            if end < 0:                  # no '>' anywhere after: a lone '<' in text, kept as text
+                out.append(text[match.start():])
+                pos = len(text)
+                break
+            block = _BLOCK_OPEN_RE.match(text, match.start())
+            pos = end + 1
+            if block and not text.endswith("/>", 0, pos):
+                lowered = lowered or text.translate(_ASCII_LOWER)   # same length: ASCII letters only
+                close = lowered.find("</" + block.group(1).lower(), pos)
+                close_end = lowered.find(">", close) if close >= 0 else -1
+                pos = len(text) if close_end < 0 else close_end + 1
+        out.append(" ")
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.replace("\u00a0", " ").replace("\u200b", "").split())
+
+
+def _cut(text: str, limit: int) -> str:
+    """`text` within `limit` characters, cut at a word boundary with an ellipsis when it was longer."""
+    if len(text) <= limit:
+        return text
+    head = text[: limit - 1]
+    space = head.rfind(" ")
+    return (head[:space] if space > limit // 2 else head).rstrip() + "…"
+
+
+def html_to_text(value: str | None, limit: int = TEXT_MAX) -> str:
+    """Plain text from a feed field that may hold HTML, entities or doubly escaped entities, in linear time.
+
+    At most `limit` characters come out (TITLE_MAX for titles); input past limit * RAW_FACTOR is never looked at.
+    Nothing tag-shaped is left after the last unescape: '<b>' escaped three times comes out as ' ', 'a < b' stays."""
     if not value:
         return ""
     if not isinstance(value, str):
         value = str(value)
+    value = value[: limit * RAW_FACTOR]
     if "Ă" in value:
         for broken, letter in _MOJIBAKE:
             value = value.replace(broken, letter)
     if "<" not in value and "&" not in value:
-        return " ".join(value.replace("\u00a0", " ").replace("\u200b", "").split())
+        return _cut(_squash(value), limit)
     text = value
     for _ in range(3):  # some feeds escape twice: &amp;quot; -> &quot; -> "
         if "<" in text:
-            text = _COMMENT_RE.sub(" ", _BLOCK_RE.sub(" ", text))
-            text = _TAG_RE.sub(" ", text)
+            text = _strip_markup(text)
         if "&" not in text or not _ENTITY_RE.search(text):
             break
         text = html.unescape(text)
-    return " ".join(text.replace("\u00a0", " ").replace("\u200b", "").split())
+    if "<" in text:  # the last unescape may have made markup
+        text = _strip_markup(text)
+    return _cut(_squash(text), limit)
 
 
 def _is_tracking(key: str, value: str) -> bool:
@@ -60,7 +118,7 @@ def _is_tracking(key: str, value: str) -> bool:
 
 def identify(link: str | None, base: str | None = None) -> tuple[str, str] | None:
     """(absolute link, identity) for an http(s) link, None for anything else (javascript:, data:, mailto:…)."""
-    if not link or not isinstance(link, str):
+    if not link or not isinstance(link, str) or len(link) > LINK_MAX:
         return None
     link = link.strip()
     try:
