@@ -14,7 +14,7 @@ from contextlib import closing, nullcontext
 from pathlib import Path
 from typing import Any, NoReturn
 
-from collectors import feedlists, netguard
+from collectors import feedlists, netguard, parsepool
 from collectors.backfill import ArchiveError, BackfillReport, backfill
 from collectors.collect import CollectorConfig, run_cycle, run_forever
 from collectors.tagging import retag, tag_lines
@@ -228,6 +228,7 @@ def cmd_feeds_remove(args: argparse.Namespace) -> int:
 # collect, backfill, demo -------------------------------------------------------------------------------------
 
 def cmd_collect(args: argparse.Namespace) -> int:
+    parsepool.preload(__name__)
     conn = _db(args)
     config = _collector_config(args)
     if args.once:
