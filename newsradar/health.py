@@ -123,7 +123,7 @@ def _exits(conn: sqlite3.Connection, run_id: int, child: str, now: dt.datetime) 
 
 def _exit_text(last: dict[str, Any]) -> str:
     stderr = f" (stderr: {last['stderr']})" if last["stderr"] else ""
-    return f"{last['reason']} at {last['exited']} after {last['ran_s']:.0f} s{stderr}"
+    return f"{last['reason']} at {last['exited']} after {last['ran_s']:.1f} s{stderr}"
 
 
 def _previous(run: sqlite3.Row) -> dict[str, Any]:

@@ -122,26 +122,27 @@ class Supervisor:
         next_beat = 0.0
         while self.stop_signal is None:
             now = time.monotonic()
-            for child in self.children:
-                self._tend(child, now, conn, run_id)
-            if now >= next_beat:
+            changed = [self._tend(child, now, conn, run_id) for child in self.children]
+            if now >= next_beat or any(changed):  # a start or exit is in the record at once, not up to BEAT_S later
                 collector = self.children[0]
                 health.beat(conn, run_id, collector.proc.pid if collector.alive() else None, collector.started,
                             collector.restarts, collector.last_error)
                 next_beat = now + health.BEAT_S
             time.sleep(POLL_S)
 
-    def _tend(self, child: Child, now: float, conn: sqlite3.Connection, run_id: int) -> None:
-        """Start a child that is due, or note one that died (in service_exits) and schedule its restart."""
+    def _tend(self, child: Child, now: float, conn: sqlite3.Connection, run_id: int) -> bool:
+        """Start a child that is due, or note one that died (in service_exits) and schedule its restart; True when
+        it started or died."""
         if child.proc is None:
             if now >= child.next_start and self.stop_signal is None:
                 child.proc = subprocess.Popen(child.command, env=child.env, stderr=subprocess.PIPE)
                 child.stderr = StderrTail(child.proc.stderr)
                 child.started, child.started_at = dt.datetime.now(dt.UTC), now
-            return
+                return True
+            return False
         status = child.proc.poll()
         if status is None or self.stop_signal is not None:
-            return
+            return False
         if now - child.started_at >= HEALTHY_RUN_S:
             child.backoff_s = 1.0
         reason = exit_reason(status)
@@ -152,6 +153,7 @@ class Supervisor:
         child.proc, child.restarts = None, child.restarts + 1
         child.next_start = now + child.backoff_s
         child.backoff_s = min(child.backoff_s * 2, self.backoff_max_s)
+        return True
 
     def _stop_children(self) -> bool:
         """Wait for the children to stop (signalled already, or SIGTERM now); kill after the grace period."""
