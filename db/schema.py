@@ -437,6 +437,20 @@ MIGRATIONS: list[str] = [
         last_failure TEXT NOT NULL
     );
     """,
+    # 10: every exit of a child of `newsradar serve` (db/service.py), so that the health report can tell a crash loop
+    #     (3 exits within 10 minutes) from a single restart, and say how the child ended
+    """
+    CREATE TABLE service_exits (
+        id INTEGER PRIMARY KEY,
+        run_id INTEGER NOT NULL REFERENCES service_runs(id),
+        child TEXT NOT NULL,     -- 'collector' or 'dashboard'
+        exited TEXT NOT NULL,    -- UTC, when the supervisor saw the exit
+        ran_s REAL NOT NULL,
+        reason TEXT NOT NULL,    -- 'exit status 1', 'killed by SIGSEGV'
+        stderr TEXT              -- the last line the child wrote to stderr, if any
+    );
+    CREATE INDEX service_exits_run ON service_exits(run_id, child, exited);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

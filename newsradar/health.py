@@ -1,21 +1,26 @@
 """The record of `newsradar serve` runs (heartbeat, collector restarts, clean stops) and the health report built on it.
 
-The supervisor writes one service_runs row per start and beats every few seconds; the report reads that row and the
-newest article, so it also tells an operator about a run that died without stopping cleanly.
+The supervisor writes one service_runs row per start and beats every few seconds, and one service_exits row per
+child exit; the report reads them and the newest article, so it also tells an operator about a run that died without
+stopping cleanly and about a child that keeps crashing (a crash loop) although it is up between crashes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+from collections.abc import Sequence
 from typing import Any
 
 from collectors.normalize import format_utc, parse_iso
 from collectors.tagging import tagger_status
-from db import transaction
+from db import service, transaction
 
 BEAT_S = 5.0
 STALE_AFTER_S = 30.0      # no beat for this long: the supervisor is gone
+RESTART_WINDOW_S = 600.0  # a child that exits CRASH_LOOP_EXITS times within this window is in a crash loop
+CRASH_LOOP_EXITS = 3
+CHILDREN = ("collector", "dashboard")
 
 
 def _now() -> dt.datetime:
@@ -76,13 +81,49 @@ def report(conn: sqlite3.Connection, now: dt.datetime | None = None) -> dict[str
         "restarted": len(runs) > 1,
         "previous_run": _previous(runs[1]) if len(runs) > 1 else None,
     }
+    loops = []
+    for child in CHILDREN:
+        exits, looping = _exits(conn, run["id"], child, now)
+        out.setdefault(child, {}).update(exits)
+        if looping:
+            loops.append(f"the {child} is in a crash loop: {exits['recent_restarts']} restarts in the last "
+                         f"{RESTART_WINDOW_S / 60:.0f} minutes; last exit: {_exit_text(exits['last_exit'])}")
     if not alive:
         reason = f"stopped at {run['stopped']} ({run['stop_reason']})" if run["stopped"] else \
             f"no heartbeat since {run['heartbeat']}"
         return {"status": "down", "reason": "newsradar serve is not running: " + reason, **out}
+    if loops:
+        return {"status": "failing", "reason": "; ".join(loops), **out}
     if not collector_alive:
-        return {"status": "degraded", "reason": "the collector is not running (restarting)", **out}
+        last = out["collector"]["last_exit"]
+        after = f" after {_exit_text(last)}" if last else ""
+        return {"status": "degraded", "reason": f"the collector is not running (restarting{after})", **out}
     return {"status": "ok", "reason": "serving; the collector is running", **out}
+
+
+def crash_loop(exits: Sequence[dt.datetime], now: dt.datetime) -> bool:
+    """CRASH_LOOP_EXITS exits within one window, the last of them less than a window ago.
+
+    So a child is failing from its third quick exit until it has run a whole window without exiting; a slow loop
+    (an exit every 4 minutes) stays failing rather than flapping as its exits enter and leave the window.
+    """
+    window = dt.timedelta(seconds=RESTART_WINDOW_S)
+    return any(now - end < window and sum(end - window < e <= end for e in exits) >= CRASH_LOOP_EXITS
+               for end in exits)
+
+
+def _exits(conn: sqlite3.Connection, run_id: int, child: str, now: dt.datetime) -> tuple[dict[str, Any], bool]:
+    """The child's restarts in the window and its last exit, and whether it is in a crash loop."""
+    window = dt.timedelta(seconds=RESTART_WINDOW_S)
+    times = [parse_iso(row["exited"]) for row in service.exits_since(conn, run_id, child, now - 2 * window)]
+    last = service.last_exit(conn, run_id, child)
+    return ({"recent_restarts": sum(now - t < window for t in times), "restart_window_s": RESTART_WINDOW_S,
+             "last_exit": dict(last) if last else None}, crash_loop(times, now))
+
+
+def _exit_text(last: dict[str, Any]) -> str:
+    stderr = f" (stderr: {last['stderr']})" if last["stderr"] else ""
+    return f"{last['reason']} at {last['exited']} after {last['ran_s']:.1f} s{stderr}"
 
 
 def _previous(run: sqlite3.Row) -> dict[str, Any]:

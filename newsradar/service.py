@@ -3,7 +3,9 @@
 A child that dies is started again after a backoff (1 s, doubling up to collector.restart_backoff_max_s, back to
 1 s once it has run for a minute). SIGTERM or SIGINT is passed to both children, which stop cleanly (the collector
 between feeds, each feed being stored in its own transaction); whatever has not stopped after a grace period is
-killed. Every start, heartbeat, restart and stop is written to service_runs, which the health check reads.
+killed. Every start, heartbeat, restart and stop is written to service_runs, and every exit of a child (with its
+status and the last line it wrote to stderr, which is passed through to ours) to service_exits; the health check
+reads both.
 """
 
 from __future__ import annotations
@@ -22,16 +24,49 @@ from contextlib import closing
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import IO
 
 from collectors.tagging import tagger_status
 from dashboard.serve import streamlit_process
-from db import connect
+from db import connect, service
 from newsradar import health
 from newsradar.config import Config
 
 STOP_GRACE_S = 30.0
 HEALTHY_RUN_S = 60.0       # a child that ran this long before dying gets the shortest backoff again
 POLL_S = 0.2
+STDERR_DRAIN_S = 1.0       # how long to wait for the rest of a dead child's stderr (a grandchild may hold the pipe)
+STDERR_CHUNK = 65_536
+
+
+class StderrTail:
+    """Passes one child process's stderr through to ours and keeps the last non-empty line it wrote."""
+
+    def __init__(self, pipe: IO[bytes]) -> None:
+        self.last: str | None = None
+        self._thread = threading.Thread(target=self._forward, args=(pipe,), name="stderr", daemon=True)
+        self._thread.start()
+
+    def _forward(self, pipe: IO[bytes]) -> None:
+        ours = getattr(sys.stderr, "buffer", None)
+        with pipe:
+            for chunk in iter(lambda: pipe.readline(STDERR_CHUNK), b""):
+                text = chunk.decode(errors="replace")
+                try:
+                    if ours is not None:
+                        ours.write(chunk)
+                        ours.flush()
+                    else:
+                        sys.stderr.write(text)
+                except (OSError, ValueError):  # our stderr closed: keep reading, or the child would block
+                    ours = None
+                if text.strip():
+                    self.last = text.strip()
+
+    def drained(self) -> str | None:
+        """The last line, once the pipe is at its end (or after a short wait)."""
+        self._thread.join(STDERR_DRAIN_S)
+        return self.last
 
 
 @dataclass
@@ -46,6 +81,7 @@ class Child:
     backoff_s: float = 1.0
     next_start: float = 0.0             # monotonic; when a dead child may start again
     last_error: str | None = None
+    stderr: StderrTail | None = None
 
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
@@ -86,32 +122,38 @@ class Supervisor:
         next_beat = 0.0
         while self.stop_signal is None:
             now = time.monotonic()
-            for child in self.children:
-                self._tend(child, now)
-            if now >= next_beat:
+            changed = [self._tend(child, now, conn, run_id) for child in self.children]
+            if now >= next_beat or any(changed):  # a start or exit is in the record at once, not up to BEAT_S later
                 collector = self.children[0]
                 health.beat(conn, run_id, collector.proc.pid if collector.alive() else None, collector.started,
                             collector.restarts, collector.last_error)
                 next_beat = now + health.BEAT_S
             time.sleep(POLL_S)
 
-    def _tend(self, child: Child, now: float) -> None:
-        """Start a child that is due, or note one that died and schedule its restart."""
+    def _tend(self, child: Child, now: float, conn: sqlite3.Connection, run_id: int) -> bool:
+        """Start a child that is due, or note one that died (in service_exits) and schedule its restart; True when
+        it started or died."""
         if child.proc is None:
             if now >= child.next_start and self.stop_signal is None:
-                child.proc = subprocess.Popen(child.command, env=child.env)
+                child.proc = subprocess.Popen(child.command, env=child.env, stderr=subprocess.PIPE)
+                child.stderr = StderrTail(child.proc.stderr)
                 child.started, child.started_at = dt.datetime.now(dt.UTC), now
-            return
+                return True
+            return False
         status = child.proc.poll()
         if status is None or self.stop_signal is not None:
-            return
+            return False
         if now - child.started_at >= HEALTHY_RUN_S:
             child.backoff_s = 1.0
-        child.last_error = f"the {child.name} exited with status {status}"
+        reason = exit_reason(status)
+        child.last_error = f"the {child.name} " + (f"exited with status {status}" if status >= 0 else f"was {reason}")
+        service.record_exit(conn, run_id, child.name, dt.datetime.now(dt.UTC), now - child.started_at, reason,
+                            child.stderr.drained() if child.stderr else None)
         self.log(f"{child.last_error}; restarting it in {child.backoff_s:.0f} s")
         child.proc, child.restarts = None, child.restarts + 1
         child.next_start = now + child.backoff_s
         child.backoff_s = min(child.backoff_s * 2, self.backoff_max_s)
+        return True
 
     def _stop_children(self) -> bool:
         """Wait for the children to stop (signalled already, or SIGTERM now); kill after the grace period."""
@@ -132,6 +174,16 @@ class Supervisor:
             if child.proc.returncode not in (0, -signal.SIGINT, -signal.SIGTERM):
                 clean = False
         return clean
+
+
+def exit_reason(status: int) -> str:
+    """'exit status 3', or 'killed by SIGSEGV' for a Popen returncode of -11."""
+    if status >= 0:
+        return f"exit status {status}"
+    try:
+        return f"killed by {signal.Signals(-status).name}"
+    except ValueError:
+        return f"killed by signal {-status}"
 
 
 def children(config: Config, db: Path, port: int) -> list[Child]:

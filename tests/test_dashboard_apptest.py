@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard import queries, state
 from dashboard.testing import add_articles, build_sample_db
-from db import connect
+from db import connect, service
 from db.filters import Filters
 from newsradar import health
 
@@ -196,3 +196,19 @@ def test_sources_tells_whether_the_service_and_its_collector_are_running(tmp_pat
     at = no_errors(run_app(db, monkeypatch, "sources"))
     shown = plain(at.success[0])
     assert "the collector is running" in shown and "Last article stored: 20" in shown
+
+
+def test_sources_shows_a_collector_in_a_crash_loop_as_an_error(tmp_path, monkeypatch):
+    db = build_sample_db(tmp_path / "service.db", every=400)
+    now = dt.datetime.now(dt.UTC)
+    with closing(connect(db)) as conn:
+        run = health.start_run(conn, pid=1)
+        health.beat(conn, run, collector_pid=2, collector_started=now, restarts=3)
+        for seconds in (30, 20, 10):
+            service.record_exit(conn, run, "collector", now - dt.timedelta(seconds=seconds), 0.3, "exit status 1",
+                                "OverflowError: [*x*](http://host/)")
+    state.service_health.clear()
+    at = no_errors(run_app(db, monkeypatch, "sources"))
+    shown = plain(at.error[0])
+    assert "the collector is in a crash loop: 3 restarts in the last 10 minutes" in shown
+    assert "exit status 1" in shown and "OverflowError: [*x*](http://host/)" in shown   # as text, not a link

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -34,6 +35,8 @@ CHILD = textwrap.dedent(r"""
     say("running")
     time.sleep(lifetime)
     say("ended by itself")
+    if status:
+        sys.stderr.write(f"{name} failed: boom\n")
     sys.exit(status)
 """)
 T0 = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
@@ -90,6 +93,56 @@ def test_a_crashed_collector_is_restarted_with_growing_backoff(tmp_path):
     assert out.count("collector running") >= 3 and out.count("dashboard running") == 1, out
     assert "the collector exited with status 3" in out
     assert run["collector_restarts"] >= 3 and run["last_error"] == "the collector exited with status 3"
+
+
+def poll_health(port: int, done, timeout: float = 60) -> tuple[int, dict]:
+    """GET /health until done(status, body) or the timeout; the last answer."""
+    deadline, answer = time.monotonic() + timeout, (0, {})
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError):  # an answer cut off while the supervisor migrates the database
+            answer = get_health(port)
+        if answer[0] and done(*answer):
+            break
+        time.sleep(0.5)
+    return answer
+
+
+@pytest.mark.parametrize(("lifetime", "status"), [(0, 3), (0.5, 1)])
+def test_a_collector_in_a_crash_loop_makes_health_fail_with_its_restarts_and_last_exit(tmp_path, lifetime, status):
+    proc = start_supervisor(tmp_path, {"collector": (lifetime, status), "dashboard": (60, 0)})
+    port = free_port()
+    server = health_server(tmp_path / "s.db", "127.0.0.1", port)
+    try:
+        out = wait_for(proc, ["collector running"])
+        code, body = poll_health(port, lambda _code, body: body.get("status") == "failing")
+        proc.send_signal(signal.SIGTERM)
+        out += proc.communicate(timeout=40)[0]
+    finally:
+        server.shutdown()
+        proc.kill()
+    assert code == 503 and body["status"] == "failing", body
+    assert body["collector"]["recent_restarts"] >= health.CRASH_LOOP_EXITS
+    assert f"{body['collector']['recent_restarts']} restarts in the last 10 minutes" in body["reason"]
+    assert body["collector"]["last_exit"]["reason"] == f"exit status {status}"
+    assert body["collector"]["last_exit"]["stderr"] == "collector failed: boom"
+    assert "collector failed: boom" in out   # still passed through to the service's log
+    assert body["dashboard"]["recent_restarts"] == 0
+
+
+def test_a_healthy_run_answers_200_with_no_restarts(tmp_path):
+    proc = start_supervisor(tmp_path, {"collector": (60, 0), "dashboard": (60, 0)})
+    port = free_port()
+    server = health_server(tmp_path / "s.db", "127.0.0.1", port)
+    try:
+        wait_for(proc, ["collector running", "dashboard running"])
+        code, body = poll_health(port, lambda code, _body: code == 200)
+    finally:
+        server.shutdown()
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=40)
+        proc.kill()
+    assert code == 200 and body["status"] == "ok", body
+    assert body["collector"]["recent_restarts"] == 0 and body["collector"]["last_exit"] is None
 
 
 def beat_at(conn, when: dt.datetime, collector: bool = True) -> int:

@@ -11,7 +11,7 @@ WINDOW_DAYS = 30
 st.title("Sources")
 state.show_outcome("_feed_outcome")
 service = state.service_health(state.db_path())
-say = {"ok": st.success, "degraded": st.warning}.get(service["status"], st.info)
+say = {"ok": st.success, "degraded": st.warning, "failing": st.error}.get(service["status"], st.info)
 say(md_escape(f"Service: {service['reason']}. Last article stored: {service['last_article_stored'] or 'never'} UTC; "
               f"last feed fetched: {service['last_fetch'] or 'never'} UTC."), icon=":material/monitor_heart:")
 if not service["tags"]["current"]:
