@@ -8,15 +8,38 @@ import unicodedata
 # letters that Unicode does not decompose into a base letter and a mark
 _SPECIAL = str.maketrans({"ł": "l", "Ł": "l", "ø": "o", "Ø": "o", "ß": "ss", "æ": "ae", "Æ": "ae", "đ": "d",
                           "Đ": "d", "ı": "i", "ё": "е", "Ё": "е", "œ": "oe", "ŋ": "n", "ħ": "h", "ŧ": "t",
-                          "’": "'", "‘": "'", "ʼ": "'", "`": "'", "´": "'"})
-_MARKS = re.compile(r"[\u0300-\u036f]")
-_WORD = re.compile(r"\w+(?:['-]\w+)*")
+                          "’": "'", "‘": "'", "ʼ": "'", "`": "'", "´": "'", "ς": "σ",
+                          # Arabic and Persian spell these letters differently; writers mix them freely
+                          "ي": "ی", "ى": "ی", "ئ": "ی", "ك": "ک", "أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا",
+                          "ة": "ه", "ۀ": "ه", "ؤ": "و"})
+# Latin, Greek and Cyrillic accents; Arabic vowel marks and tatweel; Hebrew points. Not Indic vowel signs:
+# in Devanagari they are letters, not decoration.
+_MARKS = re.compile(r"[\u0300-\u036f\u064b-\u065f\u0670\u0640\u0591-\u05c7]")
+
+
+def _mark_class() -> str:
+    """A regex class of every combining mark in the Basic Multilingual Plane (\\w leaves them out)."""
+    ranges: list[list[int]] = []
+    for code in range(0x300, 0x10000):
+        if unicodedata.category(chr(code)).startswith("M"):
+            if ranges and ranges[-1][1] == code - 1:
+                ranges[-1][1] = code
+            else:
+                ranges.append([code, code])
+    return "[" + "".join(f"\\u{a:04x}-\\u{b:04x}" for a, b in ranges) + "]"
+
+
+# A letter with its marks: Devanagari vowel signs and Japanese voicing marks belong inside a word.
+LETTER = rf"(?:[^\W_]|{_mark_class()})"
+_WORD = re.compile(rf"(?:\w|{LETTER})+(?:['-](?:\w|{LETTER})+)*")
 
 
 def _fold_char(char: str) -> str:
     if char in "йЙ":  # NFKD would make it и + breve; Russian spelling depends on it
         return "й"
-    return _MARKS.sub("", unicodedata.normalize("NFKD", char.translate(_SPECIAL))).lower()
+    # composed again afterwards: Hangul and kana decompose too, and their parts are not accents
+    bare = _MARKS.sub("", unicodedata.normalize("NFKD", char.translate(_SPECIAL)))
+    return unicodedata.normalize("NFC", bare).lower()
 
 
 class _FoldTable(dict):
@@ -32,7 +55,9 @@ _TABLE = _FoldTable()
 
 
 def fold(text: str) -> str:
-    """Lower-case, without diacritics: 'Azerbejdżan' -> 'azerbejdzan', 'Łódź' -> 'lodz', 'Ёлка' -> 'елка'."""
+    """Lower-case, without diacritics: 'Azerbejdżan' -> 'azerbejdzan', 'Łódź' -> 'lodz', 'Ёлка' -> 'елка',
+    'İstanbul' -> 'istanbul', 'Ρωσία' -> 'ρωσια'; Arabic and Persian letter variants are one letter
+    ('روسيا' and 'روسیا' fold alike), without vowel marks or tatweel."""
     if text.isascii():
         return text.lower()
     # NFC first, so that a letter and a separate combining mark fold like the composed letter
