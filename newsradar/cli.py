@@ -531,7 +531,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_stats)
 
     p = sub.add_parser("export", help="write the matching articles as CSV")
-    p.add_argument("-o", "--output", required=True, help="CSV file, or - for standard output")
+    p.add_argument("-o", "--output", required=True, help="CSV file (renamed onto FILE once complete), a device or "
+                   "FIFO (written into), or - for standard output")
     p.add_argument("--from", dest="date_from", help="first day, YYYY-MM-DD (UTC)")
     p.add_argument("--to", dest="date_to", help="last day, YYYY-MM-DD (UTC), inclusive")
     p.add_argument("--outlet", action="append", default=[], help="outlet name (repeatable)")
