@@ -9,10 +9,10 @@ import os
 import signal
 import sqlite3
 import sys
-from collections.abc import Callable
-from contextlib import closing, nullcontext
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager, nullcontext
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TextIO
 
 from collectors import feedlists, netguard, parsepool
 from collectors.backfill import ArchiveError, BackfillReport, backfill
@@ -21,6 +21,7 @@ from collectors.tagging import retag, tag_lines
 from db import SchemaError, connect, default_db_path, topics, transaction, users
 from db.export import write_csv
 from db.filters import Filters, QueryError
+from db.outfile import OutputError, in_place, open_output
 from newsradar import config
 
 SAMPLE = Path(feedlists.__file__).parent / "data" / "sample-2023.jsonl.gz"
@@ -61,6 +62,33 @@ def _collector_config(args: argparse.Namespace) -> CollectorConfig:
 def _allow_private(args: argparse.Namespace) -> bool:
     """The allow_private_networks setting (file, then environment)."""
     return bool(args.config["allow_private_networks"])
+
+
+# output files ----------------------------------------------------------------------------------------------
+
+@contextmanager
+def _output(name: str | None, encoding: str = "utf-8", newline: str | None = None) -> Iterator[TextIO]:
+    """Standard output for no name or "-", else the named file as db.outfile writes it (never replaced unless
+    it is a regular file, and then only once it is complete)."""
+    if not name or name == "-":
+        yield sys.stdout
+        return
+    try:
+        with open_output(name, encoding, newline) as out:
+            yield out
+    except OutputError as exc:
+        raise CliError(str(exc)) from None
+
+
+def _to_a_file(name: str | None) -> bool:
+    """The output is (or will be) a regular file, not standard output, a pipe or a device: notes may go to stdout
+    and a CSV gets Excel's byte-order mark."""
+    if not name or name == "-":
+        return False
+    try:
+        return not in_place(Path(name)) or Path(name).is_file()
+    except OutputError:  # a folder or a planted link: the write itself says so
+        return False
 
 
 # feeds ---------------------------------------------------------------------------------------------------------
@@ -145,10 +173,8 @@ def cmd_topics_import(args: argparse.Namespace) -> int:
 
 def cmd_topics_export(args: argparse.Namespace) -> int:
     text = topics.write_toml(topics.all_topics(_db(args)))
-    if args.output and args.output != "-":
-        Path(args.output).write_text(text, encoding="utf-8")
-    else:
-        sys.stdout.write(text)
+    with _output(args.output) as out:
+        out.write(text)
     return 0
 
 
@@ -184,11 +210,10 @@ def cmd_feeds_export(args: argparse.Namespace) -> int:
     rows = feedlists.list_feeds(_db(args))
     fmt = args.format or ("opml" if args.output and args.output.endswith(".opml") else "csv")
     text = feedlists.write_opml(rows) if fmt == "opml" else feedlists.write_csv(rows)
+    with _output(args.output) as out:
+        out.write(text)
     if args.output and args.output != "-":
-        Path(args.output).write_text(text, encoding="utf-8")
-        print(f"{len(rows)} feeds written to {args.output}")
-    else:
-        sys.stdout.write(text)
+        print(f"{len(rows)} feeds written to {args.output}", file=sys.stdout if _to_a_file(args.output) else sys.stderr)
     return 0
 
 
@@ -312,19 +337,10 @@ def cmd_export(args: argparse.Namespace) -> int:
     filters = Filters.make(args.q, args.date_from, args.date_to, args.outlet, args.lang, args.source_country,
                            args.country, args.topic, args.category)
     conn = _db(args)
-    if args.output == "-":
-        count = write_csv(conn, filters, sys.stdout)
-    else:
-        out_path = Path(args.output)
-        tmp = out_path.with_name(out_path.name + ".part")
-        try:
-            # utf-8-sig: Excel reads the BOM as "this is UTF-8"
-            with open(tmp, "w", encoding="utf-8-sig", newline="") as out:
-                count = write_csv(conn, filters, out)
-            tmp.replace(out_path)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
+    # utf-8-sig: Excel reads the BOM as "this is UTF-8"; a pipe or a device gets the CSV alone
+    with _output(args.output, "utf-8-sig" if _to_a_file(args.output) else "utf-8", newline="") as out:
+        count = write_csv(conn, filters, out)
+    # on stderr: with -o - or -o /dev/stdout the CSV stays clean
     print(f"{count:,} articles exported to {args.output}", file=sys.stderr)
     return 0
 
@@ -335,17 +351,19 @@ def cmd_backup(args: argparse.Namespace) -> int:
     from db.backup import BackupError, backup
 
     database = _db_path(args)
+    to_a_file = _to_a_file(args.file)  # before the copy exists
     try:
         report = backup(database, Path(args.file), force=args.force)
-    except BackupError as exc:
+    except (BackupError, OutputError) as exc:
         raise CliError(str(exc)) from None
-    print(report.summary())
+    print(report.summary(), file=sys.stdout if to_a_file else sys.stderr)  # `backup /dev/stdout | gzip` stays clean
     return 0
 
 
 def _backup_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("backup", help="copy the database to FILE while the collector runs (checked, then renamed)")
-    p.add_argument("file", metavar="FILE", help="the copy (written as FILE.part first)")
+    p.add_argument("file", metavar="FILE", help="the copy (built under a private temporary name beside FILE, "
+                   "then renamed onto it; a device or FIFO is written into)")
     p.add_argument("--force", action="store_true", help="replace FILE if it exists")
     p.set_defaults(func=cmd_backup)
 
@@ -564,7 +582,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_stats)
 
     p = sub.add_parser("export", help="write the matching articles as CSV")
-    p.add_argument("-o", "--output", required=True, help="CSV file, or - for standard output")
+    p.add_argument("-o", "--output", required=True, help="CSV file (renamed onto FILE once complete), a device or "
+                   "FIFO (written into), or - for standard output")
     p.add_argument("--from", dest="date_from", help="first day, YYYY-MM-DD (UTC)")
     p.add_argument("--to", dest="date_to", help="last day, YYYY-MM-DD (UTC), inclusive")
     p.add_argument("--outlet", action="append", default=[], help="outlet name (repeatable)")
