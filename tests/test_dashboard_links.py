@@ -12,7 +12,7 @@ from conftest import no_errors, plain, run_app
 
 from dashboard import queries
 from dashboard.testing import build_sample_db
-from db import connect
+from db import connect, topics, views
 from db.filters import Filters
 
 
@@ -127,3 +127,18 @@ def test_the_language_filter_offers_the_languages_of_the_data(sample_db, monkeyp
         stored = {r[0] for r in conn.execute("SELECT DISTINCT language FROM articles")}
     assert set(at.multiselect(key="lang").options) >= {"English", "Polish"}
     assert len(at.multiselect(key="lang").options) < 20 and stored <= {"en", "pl", "ru", "de", "fr", "uk", None}
+
+
+def test_a_saved_view_of_a_deleted_topic_opens_refused_naming_it(tmp_path, monkeypatch):
+    db = build_sample_db(tmp_path / "s.db", every=200)
+    with closing(connect(db)) as conn:
+        views.save_view(conn, "Votes", "ana", Filters.make(topics=["Elections"], countries=["PL"]))
+        topics.remove_topic(conn, "Elections")
+    at = no_errors(run_app(db, monkeypatch, "views", auth_mode="none"))
+    assert "no longer exists: the topic “Elections”" in " ".join(t.value for t in at.text)
+    next(b for b in at.button if b.key and b.key.startswith("open_view_")).click().run()
+    at = no_errors(at)
+    assert "cannot be applied" in plain(at.warning[0]) and at.multiselect(key="topic").value == ["Elections"]
+    gone = "the saved view “Votes” refers to the topic “Elections”, which no longer exists"
+    assert gone in plain(at.sidebar.error[0])
+    assert not at.dataframe and not at.get("download_button")
