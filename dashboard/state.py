@@ -194,6 +194,7 @@ def dates_from_box(chart_key: str) -> None:
     span = interact.box_date_range(st.session_state.get(chart_key))
     if span:
         st.session_state["from"], st.session_state["to"] = span
+        filters_changed()
 
 
 def country_from_map(chart_key: str) -> None:
@@ -201,6 +202,7 @@ def country_from_map(chart_key: str) -> None:
     code = interact.clicked_country(st.session_state.get(chart_key))
     if code:
         st.session_state["country"] = [code]
+        filters_changed()
 
 
 def cell_from_heatmap(chart_key: str) -> None:
@@ -212,6 +214,7 @@ def cell_from_heatmap(chart_key: str) -> None:
             st.session_state["country"] = [country]
         if source in COUNTRIES:
             st.session_state["source"] = [source]
+        filters_changed()
 
 
 # topics and feeds ----------------------------------------------------------------------------------------------

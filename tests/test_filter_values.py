@@ -132,3 +132,28 @@ def test_migration_11_turns_topic_names_into_references(tmp_path):
     assert "topic" not in stored and [r["id"] for r in stored["topic_ref"]] == [elections, None]
     (row,) = saved.rows(db, ME)
     assert row.filters.topics == ("Never existed", "Votes") and row.gone == ("the topic “Never existed”",)
+
+
+# several countries: any or all ---------------------------------------------------------------------------------
+
+def test_one_country_is_the_same_filter_in_either_mode_and_stays_rolled_up():
+    from dashboard import queries
+
+    one_all = Filters.make(countries=["AZ"], countries_mode="all")
+    assert one_all == Filters.make(countries=["az"]) and queries.rolled_up(one_all)
+    two_all = Filters.make(countries=["AZ", "AM"], countries_mode="ALL")
+    assert two_all.countries_all and not queries.rolled_up(two_all)   # the articles answer, not a rollup
+    assert Filters.from_params(two_all.to_params()) == two_all and two_all.to_params()["countries_mode"] == "all"
+
+
+@pytest.mark.parametrize("correlated", [False, True])
+def test_all_countries_where_clause_needs_every_country(sample_db, correlated):
+    with closing(connect(sample_db)) as conn:
+        def count(filters: Filters) -> int:
+            where, params = filters.where(correlated=correlated)
+            return conn.execute(f"SELECT count(*) FROM articles a LEFT JOIN outlets o ON o.id = a.outlet_id "
+                                f"WHERE {where}", params).fetchone()[0]
+        both = conn.execute("SELECT count(*) FROM (SELECT article_id FROM article_countries WHERE country IN "
+                            "('AM', 'AZ') GROUP BY article_id HAVING count(*) = 2)").fetchone()[0]
+        assert count(Filters.make(countries=["AM", "AZ"], countries_mode="all")) == both > 0
+        assert count(Filters.make(countries=["AM", "AZ"])) > both
