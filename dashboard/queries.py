@@ -70,7 +70,7 @@ def _rows(conn: sqlite3.Connection, sql: str, params: list, columns: list[str]) 
 
 def sources_only(filters: Filters) -> Filters:
     """The same outlets, languages, source countries and dates, without the content filters (the denominator)."""
-    return dataclasses.replace(filters, q="", countries=(), topics=(), categories=())
+    return dataclasses.replace(filters, q="", countries=(), topics=(), categories=(), countries_all=False)
 
 
 def has_content_filter(filters: Filters) -> bool:

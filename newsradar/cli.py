@@ -41,6 +41,16 @@ def _db(args: argparse.Namespace) -> sqlite3.Connection:
     return connect(_db_path(args))
 
 
+def _existing_db(args: argparse.Namespace) -> Path:
+    """The database of a command that only reads it: a path that does not exist is refused, never created (a
+    mistyped --db would otherwise answer from a new empty database)."""
+    path = _db_path(args)
+    if not path.is_file():
+        raise CliError(f"no database at {path}" + (" (it is a directory)" if path.is_dir() else "") +
+                       "; check --db (or run 'newsradar seed' or 'newsradar backfill' to create one)")
+    return path
+
+
 def _apply_config(args: argparse.Namespace) -> None:
     """Load the settings into args.config; children started from here (serve) find the same file."""
     if args.config:
@@ -319,7 +329,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 # stats, export -----------------------------------------------------------------------------------------------
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    conn = _db(args)
+    conn = connect(_existing_db(args))
     one = lambda sql: conn.execute(sql).fetchone()  # noqa: E731
     articles, first, last = one("SELECT count(*), min(published), max(published) FROM articles")
     print(f"articles   {articles:,}")
@@ -334,9 +344,12 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from dashboard.labels import filter_vocabulary  # the names of countries, languages and categories
+
     filters = Filters.make(args.q, args.date_from, args.date_to, args.outlet, args.lang, args.source_country,
-                           args.country, args.topic, args.category)
-    conn = _db(args)
+                           args.country, args.topic, args.category, args.countries_mode)
+    conn = connect(_existing_db(args))
+    filters = filters.checked(filter_vocabulary(conn))
     # utf-8-sig: Excel reads the BOM as "this is UTF-8"; a pipe or a device gets the CSV alone
     with _output(args.output, "utf-8-sig" if _to_a_file(args.output) else "utf-8", newline="") as out:
         count = write_csv(conn, filters, out)
@@ -374,6 +387,7 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     """Replace this process with `streamlit run dashboard/app.py` (production flags); --db goes as NEWSRADAR_DB."""
     from dashboard.serve import streamlit_process
 
+    _existing_db(args)
     command, env = streamlit_process(args.port or args.config["server.port"], args.config, os.environ,  # port >= 1
                                      Path(args.db).resolve() if args.db else None)
     sys.stdout.flush()
@@ -394,9 +408,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_health(args: argparse.Namespace) -> int:
     from newsradar import health
 
-    path = _db_path(args)
-    if not path.exists():
-        raise CliError(f"no database at {path}")
+    path = _existing_db(args)
     with closing(connect(path)) as conn:  # not read-only: an older database gets the service tables first
         report = health.report(conn)
     print(json.dumps(report, indent=1))
@@ -586,11 +598,15 @@ def build_parser() -> argparse.ArgumentParser:
                    "FIFO (written into), or - for standard output")
     p.add_argument("--from", dest="date_from", help="first day, YYYY-MM-DD (UTC)")
     p.add_argument("--to", dest="date_to", help="last day, YYYY-MM-DD (UTC), inclusive")
-    p.add_argument("--outlet", action="append", default=[], help="outlet name (repeatable)")
-    p.add_argument("--lang", action="append", default=[], help="language code (repeatable)")
-    p.add_argument("--source-country", action="append", default=[], help="outlet's country (repeatable)")
-    p.add_argument("--country", action="append", default=[], help="country in the story (repeatable)")
-    p.add_argument("--topic", action="append", default=[], help="topic name (repeatable)")
+    p.add_argument("--outlet", action="append", default=[], help="outlet name, any case (repeatable)")
+    p.add_argument("--lang", action="append", default=[], help="language: ISO 639-1 code or English name (repeatable)")
+    p.add_argument("--source-country", action="append", default=[],
+                   help="outlet's country: ISO code or English name (repeatable)")
+    p.add_argument("--country", action="append", default=[],
+                   help="country in the story: ISO code or English name (repeatable)")
+    p.add_argument("--countries-mode", help="any (default): stories naming any of the --country values; all: "
+                   "stories naming every one of them")
+    p.add_argument("--topic", action="append", default=[], help="topic name, any case (repeatable)")
     p.add_argument("--category", action="append", default=[], help="IPTC category code (repeatable)")
     p.add_argument("--q", help='full-text query, e.g. \'karabakh AND (russia OR rosja)\'')
     p.set_defaults(func=cmd_export)

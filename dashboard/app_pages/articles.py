@@ -26,7 +26,7 @@ export.download_button("Download CSV", data=state.csv_download(filters), mime="t
 if total > downloads.EXPORT_CAP:
     st.warning(f"The download holds the newest {downloads.EXPORT_CAP:,} of these {total:,} articles. "
                "For all of them, narrow the filters or run:", icon=":material/warning:")
-    st.code(downloads.cli_export_command(filters), language="bash")
+    st.code(downloads.cli_export_command(filters, state.db_path()), language="bash")
 
 if st.session_state.get("_articles_for", filters) != filters:  # other filters: back to the first page
     st.session_state["page"] = 1
