@@ -202,6 +202,27 @@ class Completeness:
         return [r for r in self.ranges if (r.started and inside(r.first)) or
                 (r.stopped and inside(r.last + dt.timedelta(days=1)))]
 
+    def calendar(self, start: dt.date, end: dt.date) -> list[tuple[int, dt.date, str, int]]:
+        """(outlet_id, day, state, articles) for every outlet and day start..end; state is collected, incomplete
+        (failed fetches or far below usual), none (no article where some were usual) or inactive (outside its range)."""
+        gaps = {(g.outlet_id, g.day): g for g in self.gaps}
+        rows = []
+        for rng in self.ranges:
+            days = self.counts.get(rng.outlet_id, {})
+            day = start
+            while day <= end:
+                n = days.get(day, 0)
+                gap = gaps.get((rng.outlet_id, day))
+                if not rng.first <= day <= rng.last:
+                    state = INACTIVE
+                elif gap is None:
+                    state = COLLECTED
+                else:
+                    state = NONE if n == 0 else INCOMPLETE
+                rows.append((rng.outlet_id, day, state, n))
+                day += dt.timedelta(days=1)
+        return rows
+
 
 def completeness(conn: sqlite3.Connection, scope: Scope = Scope()) -> Completeness:
     """The active ranges and incomplete days of the outlets (and languages) of `scope`, over all time."""
@@ -209,25 +230,3 @@ def completeness(conn: sqlite3.Connection, scope: Scope = Scope()) -> Completene
     ranges = active_ranges(conn, scope, counts)
     polled, failed = _failed_days(conn, scope)
     return Completeness(ranges, outlet_gaps(counts, ranges, polled, failed), counts)
-
-
-def calendar(result: Completeness, start: dt.date, end: dt.date) -> list[tuple[int, dt.date, str, int]]:
-    """(outlet_id, day, state, articles) for every outlet and day start..end; state is collected, incomplete
-    (failed fetches or far below usual), none (no article where some were usual) or inactive (outside its range)."""
-    gaps = {(g.outlet_id, g.day): g for g in result.gaps}
-    rows = []
-    for rng in result.ranges:
-        days = result.counts.get(rng.outlet_id, {})
-        day = start
-        while day <= end:
-            n = days.get(day, 0)
-            gap = gaps.get((rng.outlet_id, day))
-            if not rng.first <= day <= rng.last:
-                state = INACTIVE
-            elif gap is None:
-                state = COLLECTED
-            else:
-                state = NONE if n == 0 else INCOMPLETE
-            rows.append((rng.outlet_id, day, state, n))
-            day += dt.timedelta(days=1)
-    return rows
