@@ -22,10 +22,10 @@ OTHER_COLOR = "#b0b0b0"
 OUTAGE_COLOR = "#d62728"
 GAP_COLOR = "#6b6b6b"
 # the Sources page's collection calendar: state → (position on its colour scale, colour, what a hover says)
-CALENDAR_STATES = {"inactive": (0, "#f2f2f2", "not collected (outside its range)"),
-                   "none": (1, "#d62728", "no articles, where some were usual"),
-                   "incomplete": (2, "#ffb000", "far fewer articles than usual"),
-                   "collected": (3, "#4c9f70", "collected")}
+CALENDAR_STATES = {"inactive": (0, "#f2f2f2", "before its first or after its last article"),
+                   "none": (1, "#d62728", "no articles"),
+                   "incomplete": (2, "#ffb000", "far below its usual output"),
+                   "collected": (3, "#4c9f70", "articles stored")}
 SPIKE_COLOR = "#e6a700"
 # the map's TopoJSON is served by the app itself (dashboard/static), so it works without Plotly's CDN
 MAP_CONFIG = {"topojsonURL": "app/static/", "displaylogo": False}
@@ -138,8 +138,8 @@ def calendar_figure(frame: pd.DataFrame) -> go.Figure:
     fig = go.Figure(go.Heatmap(z=z, x=pd.to_datetime(days), y=[plot_text(o) for o in outlets], zmin=0, zmax=4,
                                colorscale=scale, showscale=False, xgap=1, ygap=1, customdata=hover,
                                hovertemplate="%{y} · %{x|%Y-%m-%d}: %{customdata}<extra></extra>"))
-    for state, (_, color, meaning) in CALENDAR_STATES.items():  # a legend: the heatmap itself has none
-        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=f"{state}: {meaning}",
+    for _, color, meaning in CALENDAR_STATES.values():  # a legend: the heatmap itself has none
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=meaning,
                                  marker={"symbol": "square", "size": 10, "color": color}))
     fig.update_yaxes(autorange="reversed", type="category")
     fig.update_layout(dragmode=False, showlegend=True, hovermode="closest")

@@ -204,7 +204,7 @@ class Completeness:
 
     def calendar(self, start: dt.date, end: dt.date) -> list[tuple[int, dt.date, str, int]]:
         """(outlet_id, day, state, articles) for every outlet and day start..end; state is collected, incomplete
-        (failed fetches or far below usual), none (no article where some were usual) or inactive (outside its range)."""
+        (failed fetches or far below usual), none (no article) or inactive (outside its range)."""
         gaps = {(g.outlet_id, g.day): g for g in self.gaps}
         rows = []
         for rng in self.ranges:
@@ -215,10 +215,10 @@ class Completeness:
                 gap = gaps.get((rng.outlet_id, day))
                 if not rng.first <= day <= rng.last:
                     state = INACTIVE
-                elif gap is None:
-                    state = COLLECTED
+                elif n == 0:  # shown even where an empty day is ordinary for the outlet: the cell says what is stored
+                    state = NONE
                 else:
-                    state = NONE if n == 0 else INCOMPLETE
+                    state = COLLECTED if gap is None else INCOMPLETE
                 rows.append((rng.outlet_id, day, state, n))
                 day += dt.timedelta(days=1)
         return rows

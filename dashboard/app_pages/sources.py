@@ -44,7 +44,8 @@ else:
         column_config={
             "outlet": "Outlet", "country": "Country", "language": "Language", "status": "Status",
             "collection": st.column_config.TextColumn(
-                "Collected", help="active, or when the outlet's articles started or stopped (first and last day)"),
+                "Collected", width="medium",
+                help="active, or when the outlet's articles started or stopped (first and last day)"),
             "last_success_at": "Last success (UTC)", "last_error_kind": "Last error", "last_error": "Error detail",
             "last_error_at": "Error at (UTC)",
             "per_day": st.column_config.LineChartColumn(f"Articles per day, last {WINDOW_DAYS} days", y_min=0),
@@ -61,8 +62,8 @@ else:
         tally = collection.calendar_summary(calendar)
         st.caption(f"Each outlet's days from {start} to {end} (the sidebar's dates, else every day with articles): "
                    f"{tally.get('collected', 0):,} outlet-days collected, {tally.get('incomplete', 0):,} far below "
-                   f"the outlet's usual output for that weekday, {tally.get('none', 0):,} with no article where "
-                   "some were usual. Days before an outlet's first or after its last article are left blank.")
+                   f"the outlet's usual output for that weekday, {tally.get('none', 0):,} with no article. Days before "
+                   "an outlet's first or after its last article are left blank.")
 
 if not state.user().is_admin:
     st.caption("Admins add feeds and import feed lists.")
