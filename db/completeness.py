@@ -96,9 +96,10 @@ def daily_counts(conn: sqlite3.Connection, scope: Scope = Scope()) -> dict[int, 
         where += f" AND language IN ({_marks(scope.langs)})"
         params.extend(scope.langs)
     counts: dict[int, dict[dt.date, int]] = defaultdict(dict)
+    dates: dict[str, dt.date] = {}  # each day parsed once, not once per outlet
     for outlet_id, day, n in conn.execute(f"SELECT outlet_id, day, sum(n) FROM daily_articles WHERE outlet_id != 0 "
                                           f"AND {where} GROUP BY day, outlet_id HAVING sum(n) > 0", params):
-        counts[outlet_id][dt.date.fromisoformat(day)] = n
+        counts[outlet_id][dates.get(day) or dates.setdefault(day, dt.date.fromisoformat(day))] = n
     return dict(counts)
 
 
@@ -133,10 +134,10 @@ def active_ranges(conn: sqlite3.Connection, scope: Scope = Scope(),
     return sorted(ranges, key=lambda r: r.name.casefold())
 
 
-def _expected(days: dict[dt.date, int], first: dt.date, last: dt.date) -> np.ndarray:
-    """Per day first..last, the median of the same weekday over WEEKS_AROUND weeks either side (inside the range)."""
-    span = (last - first).days + 1
-    counts = _as_array(days, first, span)
+def _expected(counts: np.ndarray) -> np.ndarray:
+    """Per day of `counts` (an outlet's active range), the median of the same weekday over WEEKS_AROUND weeks
+    either side (inside the range)."""
+    span = len(counts)
     # day i's window: days i + 7k for |k| <= WEEKS_AROUND that fall inside the range (NaN outside, sorted last)
     reach = 7 * WEEKS_AROUND
     padded = np.pad(counts, reach, constant_values=np.nan)
@@ -167,8 +168,9 @@ def outlet_gaps(counts: dict[int, dict[dt.date, int]], ranges: Iterable[OutletRa
     gaps = []
     for rng in ranges:
         days = counts.get(rng.outlet_id, {})
-        usual = _expected(days, rng.first, rng.last)
-        low = np.flatnonzero((usual >= MIN_EXPECTED) & (_as_array(days, rng.first, len(usual)) < LOW_SHARE * usual))
+        stored = _as_array(days, rng.first, (rng.last - rng.first).days + 1)
+        usual = _expected(stored)
+        low = np.flatnonzero((usual >= MIN_EXPECTED) & (stored < LOW_SHARE * usual))
         flagged = {rng.first + dt.timedelta(days=int(i)) for i in low} - polled.get(rng.outlet_id, set())
         flagged |= {d for d in failed.get(rng.outlet_id, ()) if rng.first <= d <= rng.last}
         for day in flagged:
