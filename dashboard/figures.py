@@ -127,17 +127,18 @@ def calendar_figure(frame: pd.DataFrame) -> go.Figure:
     """Each outlet's collection calendar (dashboard.collection.calendar_frame): a row per outlet, a cell per day."""
     outlets = list(dict.fromkeys(frame["outlet"]))
     days = sorted(frame["day"].unique())
-    grid = frame.pivot(index="outlet", columns="day", values="state").reindex(index=outlets, columns=days)
+    coded = frame.assign(code=frame["state"].map({state: spec[0] for state, spec in CALENDAR_STATES.items()}))
+    z = coded.pivot(index="outlet", columns="day", values="code").reindex(index=outlets, columns=days).to_numpy(int)
     counts = frame.pivot(index="outlet", columns="day", values="n").reindex(index=outlets, columns=days)
-    z = grid.map(lambda state: CALENDAR_STATES[state][0]).to_numpy()
-    hover = [[f"{CALENDAR_STATES[s][2]}, {n:,} articles" for s, n in zip(states, ns, strict=True)]
-             for states, ns in zip(grid.to_numpy(), counts.to_numpy(), strict=True)]
+    meanings = np.array([spec[2] for spec in CALENDAR_STATES.values()], dtype=object)
+    hover = np.stack([meanings[z], counts.to_numpy(dtype=object)], axis=-1)  # (what, articles) per cell, no loop
     scale = []
     for position, color, _ in CALENDAR_STATES.values():
         scale += [[position / 4, color], [(position + 1) / 4, color]]
     fig = go.Figure(go.Heatmap(z=z, x=pd.to_datetime(days), y=[plot_text(o) for o in outlets], zmin=0, zmax=4,
                                colorscale=scale, showscale=False, xgap=1, ygap=1, customdata=hover,
-                               hovertemplate="%{y} · %{x|%Y-%m-%d}: %{customdata}<extra></extra>"))
+                               hovertemplate="%{y} · %{x|%Y-%m-%d}: %{customdata[0]}, %{customdata[1]:,} "
+                                             "articles<extra></extra>"))
     for _, color, meaning in CALENDAR_STATES.values():  # a legend: the heatmap itself has none
         fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=meaning,
                                  marker={"symbol": "square", "size": 10, "color": color}))
