@@ -87,8 +87,9 @@ def _range_text(rng: OutletRange) -> str:
 
 
 def changed_ranges(result: Completeness, filters: Filters) -> list[OutletRange]:
-    """The view's outlets that started or stopped inside its period."""
-    return result.changed_within(*period(result, filters))
+    """The view's outlets that started or stopped inside its period, the biggest first (they move a line most)."""
+    changed = result.changed_within(*period(result, filters))
+    return sorted(changed, key=lambda r: -sum(result.counts.get(r.outlet_id, {}).values()))
 
 
 def range_note(result: Completeness, filters: Filters, split: str) -> str:

@@ -23,6 +23,8 @@ LOW_SHARE = 0.15
 MIN_EXPECTED = 4.0
 # the usual output: the median of the same weekday over this many weeks either side, inside the active range
 WEEKS_AROUND = 4
+# ... and for an empty day at least this share of the same weekday's median over the outlet's whole active range
+FLOOR_SHARE = 0.5
 # an outlet whose first (last) article is this many days after the first (before the last) of the whole
 # database started (stopped) inside the period; a shorter lead is ordinary quiet, not a feed that came or went
 STARTED_STOPPED_DAYS = 14
@@ -145,7 +147,11 @@ def _expected(counts: np.ndarray) -> np.ndarray:
                                 for k in range(-WEEKS_AROUND, WEEKS_AROUND + 1)], axis=1), axis=1)
     valid = np.count_nonzero(~np.isnan(windows), axis=1)
     rows = np.arange(span)
-    return (windows[rows, (valid - 1) // 2] + windows[rows, valid // 2]) / 2
+    local = (windows[rows, (valid - 1) // 2] + windows[rows, valid // 2]) / 2
+    # an outage of weeks empties the local window: an empty day where half the weekday's median over the whole
+    # range is still usual output is a gap too (only an empty one: a feed whose level changed is not low)
+    whole = np.array([np.median(counts[weekday::7]) for weekday in range(min(7, span))])[rows % 7]
+    return np.where(counts == 0, np.maximum(local, FLOOR_SHARE * whole), local)
 
 
 def _failed_days(conn: sqlite3.Connection, scope: Scope) -> tuple[dict[int, set[dt.date]], dict[int, set[dt.date]]]:

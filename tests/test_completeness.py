@@ -173,3 +173,15 @@ def test_export_without_incomplete_days_says_nothing_of_them(sample_db, tmp_path
     assert main(["--db", str(sample_db), "export", "-o", str(tmp_path / "a.csv"), "--from", "2023-09-26",
                  "--to", "2023-09-27"]) == 0
     assert "collection was incomplete" not in capsys.readouterr().err
+
+
+def test_an_outage_of_weeks_is_incomplete_throughout():
+    counts = {1: _days("2023-01-01", 120, 20, {f"2023-02-{d:02d}": 0 for d in range(1, 29)})}
+    gaps = outlet_gaps(counts, [_range("2023-01-01", "2023-04-30")], {}, {})
+    assert [g.day for g in gaps] == [D("2023-02-01") + dt.timedelta(days=i) for i in range(28)]
+
+
+def test_an_outlet_that_publishes_less_for_months_is_not_low():
+    counts = {1: _days("2023-01-01", 120, 20, {f"2023-0{m}-{d:02d}": 2 for m in (1, 2) for d in range(1, 29)})}
+    gaps = outlet_gaps(counts, [_range("2023-01-01", "2023-04-30")], {}, {})
+    assert len(gaps) <= 7 and all(g.day >= D("2023-02-20") for g in gaps)   # at most the week where its level rose
