@@ -12,7 +12,8 @@ import shlex
 import sqlite3
 from dataclasses import dataclass
 
-from db.export import COLUMNS, export_rows
+from db.completeness import Gap
+from db.export import COLUMNS, export_rows, write_incomplete_days
 from db.filters import Filters
 
 EXPORT_CAP = 200_000  # rows; the whole file is held in memory, so a browser download stops here
@@ -55,6 +56,13 @@ def csv_export(conn: sqlite3.Connection, filters: Filters, cap: int = EXPORT_CAP
     data = buffer.getvalue()
     text.detach()
     return CsvExport(data, rows, truncated)
+
+
+def incomplete_csv(gaps: list[Gap]) -> bytes:
+    """The outlets' days of incomplete collection as CSV (what `newsradar export --incomplete-days FILE` writes)."""
+    text = io.StringIO()
+    write_incomplete_days(gaps, text)
+    return text.getvalue().encode("utf-8-sig")
 
 
 def cli_export_command(filters: Filters, db: str, output: str = "articles.csv") -> str:

@@ -17,6 +17,7 @@ from typing import Any, Literal
 import pandas as pd
 
 from db import connect
+from db.completeness import Completeness, Scope, completeness
 from db.filters import Filters, day_after
 from db.search import compile_query
 
@@ -506,6 +507,12 @@ def outage_days(conn: sqlite3.Connection, filters: Filters) -> pd.DataFrame:
            f" WHERE {' AND '.join(clauses)}) AND fl.started_at >= ? AND fl.started_at < ?"
            " GROUP BY fl.feed_id, day) GROUP BY day HAVING failing > 0 ORDER BY day")
     return _rows(conn, sql, [*params, start, end], ["day", "failing", "polled"])
+
+
+def collection(conn: sqlite3.Connection, outlets: tuple[str, ...] = (), source_countries: tuple[str, ...] = (),
+               langs: tuple[str, ...] = ()) -> Completeness:
+    """The active ranges and incomplete days of these outlets (all: empty), over all time (db.completeness)."""
+    return completeness(conn, Scope(outlets, source_countries, langs))
 
 
 # countries ---------------------------------------------------------------------------------------------------

@@ -78,6 +78,12 @@ def query(name: str, filters: Filters | None = None, /, **kwargs: Any) -> Any:
     return run(name, db_path(), filters, **kwargs)
 
 
+def collection(filters: Filters) -> Any:
+    """db.completeness for the outlets and languages of `filters` (cached per outlets and languages, not per dates)."""
+    return query("collection", None, outlets=filters.outlets, source_countries=filters.source_countries,
+                 langs=filters.langs)
+
+
 def fetch(name: str, filters: Filters | None = None, /, **kwargs: Any) -> Any:
     """A queries.Fetch over the cache: the pages' figures share one SQL aggregate per filter set."""
     return query(name, filters, **kwargs)

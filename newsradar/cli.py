@@ -19,7 +19,7 @@ from collectors.backfill import ArchiveError, BackfillReport, backfill
 from collectors.collect import CollectorConfig, run_cycle, run_forever
 from collectors.tagging import retag, tag_lines
 from db import SchemaError, connect, default_db_path, topics, transaction, users
-from db.export import write_csv
+from db.export import incomplete_days, incomplete_summary, write_csv, write_incomplete_days
 from db.filters import Filters, QueryError
 from db.outfile import OutputError, in_place, open_output
 from newsradar import config
@@ -355,7 +355,21 @@ def cmd_export(args: argparse.Namespace) -> int:
         count = write_csv(conn, filters, out)
     # on stderr: with -o - or -o /dev/stdout the CSV stays clean
     print(f"{count:,} articles exported to {args.output}", file=sys.stderr)
+    _report_incomplete(conn, filters, args.incomplete_days)
     return 0
+
+
+def _report_incomplete(conn: sqlite3.Connection, filters: Filters, path: str | None) -> None:
+    """A line on stderr naming the export's incomplete days; with --incomplete-days FILE, their list as CSV."""
+    gaps = incomplete_days(conn, filters)
+    summary = incomplete_summary(gaps)
+    if summary:
+        hint = "" if path else " (list them with --incomplete-days FILE)"
+        print(f"note: {summary}{hint}", file=sys.stderr)
+    if path:
+        with _output(path, newline="") as out:
+            write_incomplete_days(gaps, out)
+        print(f"{len(gaps):,} incomplete outlet-days written to {path}", file=sys.stderr)
 
 
 # backup ------------------------------------------------------------------------------------------------------
@@ -609,6 +623,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--topic", action="append", default=[], help="topic name, any case (repeatable)")
     p.add_argument("--category", action="append", default=[], help="IPTC category code (repeatable)")
     p.add_argument("--q", help='full-text query, e.g. \'karabakh AND (russia OR rosja)\'')
+    p.add_argument("--incomplete-days", metavar="FILE",
+                   help="also write the outlets' days of incomplete collection in the export's range as CSV")
     p.set_defaults(func=cmd_export)
     p = sub.add_parser("dashboard", help="serve the web dashboard (Streamlit) until Ctrl-C")
     p.add_argument("--port", type=_setting("server.port"), help="TCP port (server.port, 8501)")
