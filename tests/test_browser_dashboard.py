@@ -1,7 +1,9 @@
 """End to end: the dashboard served by `streamlit run`, driven in headless Debian Chromium by Playwright.
 
 One Streamlit server for the module, on a free port, against a small database built by the collector's code
-(plus articles whose titles are HTML). Screenshots of every page go to docs/screenshots/.
+(plus articles whose titles are HTML). Screenshots of every page go to a temporary folder, or to the folder
+NEWSRADAR_SCREENSHOTS names (`NEWSRADAR_SCREENSHOTS=docs/screenshots` renews the README's pictures): a test
+run never writes over tracked files.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import csv
 import io
 import os
 import re
+import tempfile
 from contextlib import closing
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -24,7 +27,7 @@ from dashboard.testing import add_articles, build_sample_db, free_port, log_fetc
 from db import connect
 from db.filters import Filters
 
-SCREENSHOTS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
+SCREENSHOTS = Path(os.environ.get("NEWSRADAR_SCREENSHOTS") or tempfile.mkdtemp(prefix="newsradar-screenshots-"))
 HOSTILE = ["<script>alert(1)</script> zqxmarker", "<img src=x onerror=alert(1)> zqxmarker"]
 
 
