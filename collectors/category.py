@@ -10,9 +10,10 @@ occurrences). Training builds its features through `encode()` too, so the two ca
 A model may also carry language features ("lang=pl"); the shipped one does not, and then the
 `language` argument changes nothing.
 
-Abstention: the model gives a category only when its probability (softmax of the scores) reaches
-ABSTAIN_BELOW, a threshold chosen by cross-validation on the hand labels (scripts/train_category.py,
-stored in the npz); below it the article is UNCLASSIFIED, never a default class. The model reads only
+Abstention: the model gives a category only when its probability (softmax of the scores) reaches a
+threshold: the npz's "abstain_below", which scripts/train_category.py --cv chooses by cross-validation on
+the hand labels, or for a model trained before that (the shipped one) the provisional ABSTAIN_BELOW;
+below it the article is UNCLASSIFIED, never a default class. The model reads only
 the languages it was trained on (LANGUAGES) and texts of unknown language. Other languages are
 classified by keyword seeds, `collectors/data/category-seeds/<language>.tsv` (terms per class, written
 by reading each language's news vocabulary): the class whose terms occur most (title twice) wins, and a
@@ -46,7 +47,7 @@ UNCLASSIFIED = "unclassified"  # stored, filtered, charted and exported like a c
 MODEL_PATH = Path(__file__).parent / "data" / "category-model.npz"
 SEEDS_DIR = Path(__file__).parent / "data" / "category-seeds"
 LANGUAGES = ("en", "pl")  # the model's languages; a text of unknown language goes to the model too
-ABSTAIN_BELOW = 0.5  # default for a model whose npz carries no "abstain_below" (probability of the top class)
+ABSTAIN_BELOW = 0.35  # provisional, for a model whose npz has no "abstain_below" (see train_category.py --cv)
 SEED_TITLE_WEIGHT = 2  # a seed term in the title counts twice: titles name the subject
 DESCRIPTION_CHARS = 400  # of the plain-text description: the lede is enough, the rest only costs time
 STEM_BYTES = 6  # words longer than this also give a prefix feature ("zamordowac" -> "zamord*"): Polish inflects

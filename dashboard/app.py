@@ -14,7 +14,7 @@ import datetime as dt
 
 import streamlit as st
 
-from collectors.category import CLASSES
+from collectors.category import CLASSES, UNCLASSIFIED
 from dashboard import failures, signin, state
 from dashboard.isocodes import COUNTRIES, LANGUAGES
 from dashboard.labels import country_label, language_label, md_escape
@@ -37,8 +37,9 @@ def _sidebar(choices: Choices) -> None:
     st.multiselect("Topics", choices.topics, key="topic", bind="query-params", placeholder="any topic")
     # the options are the codes themselves: a bound widget writes its displayed option to the URL, and the URL
     # contract (db.filters.Filters.from_params) is country=AZ, not a display name
-    st.multiselect("Category", list(CLASSES), key="category", bind="query-params", placeholder="any category",
-                   help="IPTC Media Topics, top level.")
+    st.multiselect("Category", [*CLASSES, UNCLASSIFIED], key="category", bind="query-params",
+                   placeholder="any category", help="IPTC Media Topics, top level; 'unclassified': the tagger was not "
+                   "sure enough to give one.")
     st.multiselect("Countries in the story", sorted(COUNTRIES), key="country", bind="query-params",
                    placeholder="any (ISO codes: AZ, UA, …)", help="Countries the story refers to, as ISO 3166 codes.")
     st.multiselect("Source countries", sorted(set(choices.source_countries) | set(COUNTRIES)), key="source",

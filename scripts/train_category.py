@@ -935,7 +935,9 @@ def train(corpus: Path, out_dir: Path, cv: bool = False) -> dict[str, object]:
     out_dir.mkdir(parents=True, exist_ok=True)
     npz_path = out_dir / "category-model.npz"
     np.savez_compressed(npz_path, vocab=np.frombuffer("\n".join(vocab).encode("utf-8"), np.uint8),
-                        weights=fitted.q, scale=fitted.scale, bias=fitted.model.bias, classes=np.array(CLASSES))
+                        weights=fitted.q, scale=fitted.scale, bias=fitted.model.bias, classes=np.array(CLASSES),
+                        **({"abstain_below": np.float32(fitted.hand_cv["abstain_threshold"])}
+                           if "abstain_threshold" in fitted.hand_cv else {}))
     dates = sorted(d for d in stats["dates"] if d)
     meta: dict[str, object] = {
         "version": MODEL_VERSION,
