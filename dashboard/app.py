@@ -14,10 +14,10 @@ import datetime as dt
 
 import streamlit as st
 
-from collectors.category import CLASSES
+from collectors.category import CLASSES, UNCLASSIFIED
 from dashboard import failures, saved, signin, state
 from dashboard.isocodes import COUNTRIES, language_name
-from dashboard.labels import country_label, md_escape
+from dashboard.labels import category_label, country_label, md_escape
 from dashboard.queries import Choices
 from db.filters import COUNTRIES_MODES
 
@@ -47,8 +47,10 @@ def _sidebar(choices: Choices, languages: tuple[str, ...]) -> None:
                   help='AND, OR, NOT (in capitals), "phrases", prefix*, (parentheses). Case and accents are ignored.',
                   **changed)
     st.multiselect("Topics", choices.topics, key="topic", placeholder="any topic", **lists)
-    st.multiselect("Category", list(CLASSES), key="category", placeholder="any category",
-                   help="IPTC Media Topics, top level.", **lists)
+    st.multiselect("Category", [*CLASSES, UNCLASSIFIED], key="category", format_func=category_label,
+                   placeholder="any category",
+                   help="IPTC Media Topics, top level; 'unclassified': the tagger was not sure enough to give one.",
+                   **lists)
     # the pickers show names; a link may give codes or names (country=AZ, country=Azerbaijan), any case
     st.multiselect("Countries in the story", countries, key="country", format_func=_country_name,
                    placeholder="any (name or ISO code)", help="Countries the story refers to.", **lists)

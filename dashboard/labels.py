@@ -15,7 +15,8 @@ _CATEGORY_WORDS = {"arts_culture_entertainment": "Arts, culture, entertainment",
                    "conflict_war_peace": "Conflict, war, peace", "crime_law_justice": "Crime, law, justice",
                    "disaster_accident_emergency": "Disaster, accident, emergency",
                    "economy_business_finance": "Economy, business, finance", "lifestyle_leisure": "Lifestyle, leisure",
-                   "science_technology": "Science, technology", "human_interest": "Human interest"}
+                   "science_technology": "Science, technology", "human_interest": "Human interest",
+                   "unclassified": "Unclassified (no confident category)"}
 
 
 def country_label(code: object) -> str:
