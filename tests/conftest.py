@@ -117,6 +117,15 @@ def _private_allowed_for_shared_fixtures():
 
 
 @pytest.fixture(autouse=True)
+def _main_module_restored():
+    # Streamlit's AppTest installs the app script as __main__ and leaves it there; the collector's parse workers
+    # re-run __main__ (multiprocessing's rule), so every later parse would import Streamlit and run the app
+    main = sys.modules["__main__"]
+    yield
+    sys.modules["__main__"] = main
+
+
+@pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch, tmp_path):
     # a test that forgets --db must not touch the user's real database
     monkeypatch.setenv("NEWSRADAR_DB", str(tmp_path / "default.db"))
