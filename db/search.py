@@ -26,6 +26,7 @@ stack at about 32 nested groups of the compiled expression, and one level of the
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from collectors.text import LETTER, fold
@@ -367,7 +368,10 @@ def fts_text(text: str) -> str:
     """What the index holds for a field: folded, so that queries ignore case and diacritics, with each letter of
     a script written without spaces (Chinese, Japanese, Thai) set apart as a word of its own."""
     folded = fold(text)
-    return folded if folded.isascii() else _CLUSTER.sub(r" \g<0> ", folded)
+    if folded.isascii():
+        return folded
+    # composed again: fold takes half-width ｾﾞ apart into セ and a combining voicing mark, where ゼ is one letter
+    return _CLUSTER.sub(r" \g<0> ", unicodedata.normalize("NFC", folded))
 
 
 def fts_table(name: str) -> str:
