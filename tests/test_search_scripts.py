@@ -210,7 +210,8 @@ def old_database(path) -> None:
                          (i, f"x.example/{i}", f"https://x.example/{i}", title))
             conn.execute("INSERT INTO articles_fts (rowid, title, description) VALUES (?, ?, '')", (i, indexed))
         conn.executemany("INSERT INTO topics (id, name, query) VALUES (?, ?, ?)",
-                         [(1, "Russia", "روسیا"), (2, "Azerbaijan", "阿塞拜疆"), (3, "Old words", "karabakh or exodus")])
+                         [(1, "Russia", "روسیا"), (2, "Azerbaijan", "阿塞拜疆"),
+                          (3, "Old words", "karabakh or exodus")])
         # what the old index found: nothing for 1 and 2; 3 searched the word 'or' and found nothing either, but
         # keep a row for it to see that a topic that no longer compiles keeps its articles
         conn.execute("INSERT INTO article_topics (topic_id, article_id) VALUES (3, 4)")
@@ -228,3 +229,11 @@ def test_the_migration_rebuilds_an_old_index_and_reapplies_the_topics(db_path):
         assert topic_titles(conn, "Azerbaijan") == {OLD_ROWS[1][0]}
         # the day's topic rollup counts what the topics now hold
         assert conn.execute("SELECT sum(n) FROM daily_topics").fetchone()[0] == 3
+
+
+def test_a_stored_topic_that_no_longer_compiles_does_not_stop_collecting(conn):
+    with transaction(conn):
+        save_topic(conn, Topic("Karabakh", "karabakh"))
+        conn.execute("INSERT INTO topics (name, query) VALUES ('Old words', 'karabakh or exodus')")
+    store(conn, ENGLISH)
+    assert topic_titles(conn, "Karabakh") == english(0, 1, 2) and topic_titles(conn, "Old words") == set()
