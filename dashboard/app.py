@@ -33,7 +33,8 @@ def _sidebar(choices: Choices) -> None:
     first_languages = list(choices.languages)
     st.text_input("Search titles and descriptions", key="q", bind="query-params",
                   placeholder='karabakh OR "lachin corridor"',
-                  help='AND, OR, NOT (in capitals), "phrases", prefix*, (parentheses). Case and accents are ignored.')
+                  help='AND, OR, NOT (in capitals), -term, "phrases", prefix*, (parentheses), title: and '
+                       'description:. Case and accents are ignored.')
     st.multiselect("Topics", choices.topics, key="topic", bind="query-params", placeholder="any topic")
     # the options are the codes themselves: a bound widget writes its displayed option to the URL, and the URL
     # contract (db.filters.Filters.from_params) is country=AZ, not a display name
