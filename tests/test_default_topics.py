@@ -72,6 +72,10 @@ HEADLINES = [
     ("fa", "آذربایجان شرقی میزبان جشنواره است", set()),
     ("es", "Un asilo de ancianos en Madrid", set()),
     ("zh", "新疆棉花出口增长", set()),
+    ("it", "La Gazzetta dello Sport", set()),                      # Turkish Gazze is not a prefix
+    ("pl", "Polsat News: wywiad z Łukaszenką", set()),             # Azerbaijani Polşa is not a prefix
+    ("en", "It's time to bring back asylums", set()),
+    ("de", "Seckinger gewinnt das Rennen", set()),                 # Azerbaijani seçki is not a prefix
 ]
 
 
