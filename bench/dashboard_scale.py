@@ -72,7 +72,7 @@ def build_x10(source: Path, target: Path) -> float:
     started = time.perf_counter()
     copy_db(source, target)
     print(f"copied {source} → {target} in {time.perf_counter() - started:.1f} s", flush=True)
-    conn = connect(target)  # brings the copy up to the current schema; registers fold()
+    conn = connect(target)  # brings the copy up to the current schema; registers fts_text()
     current_triggers(conn)
     conn.execute("PRAGMA synchronous = OFF")
     conn.execute("PRAGMA cache_size = -3000000")  # 3 GB of page cache for the index inserts
@@ -107,7 +107,7 @@ def build_x10(source: Path, target: Path) -> float:
                      "FROM article_feeds WHERE article_id < ?", off, shift, OFFSET)
                 step("articles_fts (folded)", conn,
                      "INSERT INTO articles_fts (rowid, title, description) "
-                     "SELECT id + ?, fold(title), fold(description) FROM articles WHERE id < ?", off, OFFSET)
+                     "SELECT id + ?, fts_text(title), fts_text(description) FROM articles WHERE id < ?", off, OFFSET)
             print("rollups:", flush=True)
             for table in ROLLUPS:
                 step(f"DELETE FROM {table}", conn, f"DELETE FROM {table}")

@@ -27,7 +27,7 @@ ON CONFLICT (norm_link) DO NOTHING
 """
 # new rows get ids above the previous maximum (rowids are never reused below it)
 _INDEX_NEW = ("INSERT INTO articles_fts (rowid, title, description) "
-              "SELECT id, fold(title), fold(description) FROM articles WHERE id > ?")
+              "SELECT id, fts_text(title), fts_text(description) FROM articles WHERE id > ?")
 _LINK_FEED = """
 INSERT INTO article_feeds (article_id, feed_id, guid, first_seen)
 SELECT id, ?, ?, ? FROM articles WHERE norm_link = ?

@@ -19,10 +19,9 @@ from collectors import category, language, text
 from collectors import countries as gazetteer  # the module; `countries` is its tagging function, used here
 from collectors.countries import countries
 from collectors.normalize import html_to_text
-from collectors.text import fold
 from db import topics as topic_store
 from db import transaction
-from db.search import compile_query
+from db.search import compile_query, fts_table, fts_text
 
 RETAG_BATCH = 20_000
 
@@ -141,10 +140,9 @@ def retag(conn: sqlite3.Connection, progress=None) -> int:
 def _topic_matches(texts: list[tuple[str, str]], queries: list[tuple[str, str]]) -> list[list[str]]:
     """Names of the topics each (title, description) matches, through the same FTS5 engine as the database."""
     memory = sqlite3.connect(":memory:")
-    memory.execute("CREATE VIRTUAL TABLE t USING fts5(title, description, content='', "
-                   "tokenize='unicode61 remove_diacritics 2')")
+    memory.execute(fts_table("t"))
     memory.executemany("INSERT INTO t (rowid, title, description) VALUES (?, ?, ?)",
-                       [(i, fold(title), fold(description)) for i, (title, description) in enumerate(texts)])
+                       [(i, fts_text(title), fts_text(description)) for i, (title, description) in enumerate(texts)])
     matched: list[list[str]] = [[] for _ in texts]
     for name, fts in queries:
         for (rowid,) in memory.execute("SELECT rowid FROM t WHERE t MATCH ?", (fts,)):

@@ -44,7 +44,8 @@ def _sidebar(choices: Choices, languages: tuple[str, ...]) -> None:
     lists = {**changed, "accept_new_options": True}
     countries = sorted(COUNTRIES, key=_country_name)
     st.text_input("Search titles and descriptions", key="q", placeholder='karabakh OR "lachin corridor"',
-                  help='AND, OR, NOT (in capitals), "phrases", prefix*, (parentheses). Case and accents are ignored.',
+                  help='AND, OR, NOT (in capitals), -term, "phrases", prefix*, (parentheses), title: and '
+                       'description:. Case and accents are ignored.',
                   **changed)
     st.multiselect("Topics", choices.topics, key="topic", placeholder="any topic", **lists)
     st.multiselect("Category", [*CLASSES, UNCLASSIFIED], key="category", format_func=category_label,

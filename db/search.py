@@ -2,9 +2,20 @@
 
     karabakh OR karabach OR "nagorno karabakh"
     (azerbaijan OR azerbejdzan* OR азербайджан*) AND (russia* OR rosj* OR росси*) NOT football
+    karabakh -russia                   title:karabakh   title:"nagorno karabakh"   description:(gas OR oil)
 
-AND, OR and NOT are operators only in capitals; words side by side mean AND. "Quoted phrases",
-prefix* wildcards, parentheses. Matching ignores case and diacritics (Azerbejdżan = azerbejdzan).
+AND, OR and NOT are operators in capitals; words side by side mean AND; -term leaves a term out (= NOT term; a
+hyphen inside a word stays part of it: nagorno-karabakh). Lowercase `and` between two terms means AND (the word
+itself would add nothing); lowercase `or` and `not` between two terms are refused with a hint, since the word and
+the operator mean different searches ("or" in quotes searches the word). "Quoted phrases", prefix* wildcards,
+parentheses; title: and description: search one field. Matching ignores case and diacritics (Azerbejdżan =
+azerbejdzan) and the letter variants that collectors.text.fold unifies (Arabic ي/ی, Turkish İ/ı, Greek accents).
+
+Scripts written without spaces (Chinese, Japanese kana and kanji, Thai, Lao, Khmer, Myanmar) are indexed one
+letter to a token, and a query word in them is the phrase of its letters: 阿塞拜疆 matches inside any run of
+characters, without a `*`. Combining marks are part of a word (Devanagari vowel signs: भारत is one word).
+Arabic-script and Hebrew words also match with their one-letter proclitics (و ب ل ف ك, ال and its combinations;
+Hebrew ו ה ב ל מ ש כ): روسيا finds وروسيا, بروسيا and الروسيا; suffixes need a prefix* as in other languages.
 
 Limits (a query past them is refused with a message, never passed on): MAX_LENGTH characters, MAX_TERMS words
 and phrases, and MAX_DEPTH levels of parentheses inside one another. SQLite's FTS5 parser overflows its
@@ -15,18 +26,60 @@ stack at about 32 nested groups of the compiled expression, and one level of the
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
-from collectors.text import fold
+from collectors.text import LETTER, fold
 
 _TOKEN = re.compile(r'\s*(?:(?P<lp>\()|(?P<rp>\))|(?P<quote>")|(?P<word>[^\s()"]+))')
-_FTS_WORD = re.compile(r"[^\W_]+")          # unicode61 splits on everything but letters and digits
+_FIELD = re.compile(r"(title|description):", re.IGNORECASE)
+# the index's tokenizer: letters, digits, private-use characters and combining marks make words (without M*,
+# unicode61 cut भारत after भ); the rest separates them. _FTS_WORD is the same rule in Python.
+TOKENIZE = "unicode61 remove_diacritics 2 categories 'L* N* Co M*'"
+_FTS_WORD = re.compile(rf"(?:{LETTER}|[\ue000-\uf8ff])+")
+# Thai, Lao, Myanmar, Khmer, kanji's iteration mark, kana, CJK ideographs (and their extensions): written without
+# spaces between words. Each letter (and each Thai vowel or tone mark) becomes a token of its own in the index.
+_UNSPACED = ("\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3005\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff"
+             "\uf900-\ufaff\U00020000-\U0003134f")
+_UNSPACED_WORD = re.compile(rf"[{_UNSPACED}]")
+
+
+class _SpacingTable(dict):
+    """str.translate table that sets each letter (or mark) of those scripts apart with spaces, filled on first
+    sight of each character (a regex substitution took three times as long as folding)."""
+
+    def __missing__(self, code: int) -> str:
+        char = chr(code)
+        self[code] = spaced = f" {char} " if _UNSPACED_WORD.match(char) else char
+        return spaced
+
+
+_SPACING = _SpacingTable()
+# one-letter proclitics written as part of the next word, and the article ال: روسيا is also وروسيا, بروسيا, الروسيا
+_ARABIC_WORD = re.compile(r"[\u0620-\u064a\u066e-\u06d3\u06fa-\u06ff]")
+_ARABIC_ARTICLE = "ال"
+_ARABIC_PROCLITICS = ("", "و", "ف", "ب", "ل", "ك", "وب", "ول", "فب", "فل", "وك")
+_ARABIC_LIL = ("لل", "ولل", "فلل")      # ل + ال drops the alef: للعراق
+_HEBREW_WORD = re.compile(r"[\u05d0-\u05ea]")
+_HEBREW_PROCLITICS = ("", "ו", "ה", "ב", "ל", "מ", "ש", "כ", "וה", "וב", "ול", "ומ", "וש", "וכ", "שה", "שב", "של",
+                      "שמ", "מה", "כש", "וכש")
 OPERATORS = ("AND", "OR", "NOT")
+FIELDS = ("title", "description")
 MAX_LENGTH = 10_000          # characters; the longest default topic has under 300
 MAX_TERMS = 1_000            # words and quoted phrases
 MAX_DEPTH = 12               # parentheses inside one another
 _SHOWN = 100                 # characters of a query shown either side of a problem
-_MAX_FTS_DEPTH = 2 * MAX_DEPTH + 2   # nested groups of the compiled expression (FTS5 fails past about 32)
+# nested groups of the compiled expression (FTS5 fails past about 32): two per level, two around the whole, one
+# for the proclitic variants of an Arabic or Hebrew word
+_MAX_FTS_DEPTH = 2 * MAX_DEPTH + 3
+_TERM_END = ("word", "phrase", "rp")
+_TERM_START = ("word", "phrase", "lp", "not", "field", "lower")
+_LOWER_HINTS = {
+    "or": "lowercase 'or' between two terms: write OR to match either term, or \"or\" in quotes to search for the "
+          "word",
+    "not": "lowercase 'not' between two terms: write NOT (or -term) to leave a term out, or \"not\" in quotes to "
+           "search for the word",
+}
 
 
 class QuerySyntaxError(ValueError):
@@ -44,7 +97,7 @@ class QuerySyntaxError(ValueError):
 
 @dataclass(frozen=True)
 class _Tok:
-    kind: str          # lp rp word phrase and or not end
+    kind: str          # lp rp word phrase and or not field lower end
     text: str
     pos: int
 
@@ -53,7 +106,8 @@ def _lex(query: str) -> list[_Tok]:
     if len(query) > MAX_LENGTH:
         raise QuerySyntaxError(f"the query is too long ({len(query):,} characters; at most {MAX_LENGTH:,})",
                                query, MAX_LENGTH)
-    tokens, pos, terms = [], 0, 0
+    tokens: list[_Tok] = []
+    pos, terms = 0, 0
     while pos < len(query):
         if query[pos].isspace():
             pos += 1
@@ -70,13 +124,53 @@ def _lex(query: str) -> list[_Tok]:
             _check_terms(terms, query, start)
             continue
         text = match.group(match.lastgroup)
+        special = _special(query, text, start)
+        if special is not None:
+            tokens.append(special)
+            pos = start + len(special.text)
+            continue
         kind = text.lower() if text in OPERATORS else match.lastgroup
-        if kind == "word":
+        if kind == "word" and text.lower() in ("and", "or", "not"):
+            kind = "lower"
+        if kind in ("word", "lower"):
             terms += 1
             _check_terms(terms, query, start)
         tokens.append(_Tok(kind, text, start))
         pos = match.end()
     tokens.append(_Tok("end", "", len(query)))
+    return _resolve_lowercase(tokens, query)
+
+
+def _special(query: str, text: str, start: int) -> _Tok | None:
+    """A leading '-' (NOT) or a 'title:' / 'description:' field prefix at the start of a word, else None."""
+    after = query[start + len(text):start + len(text) + 1]
+    if text.startswith("-"):
+        if len(text) > 1 or after in ('"', "("):
+            return _Tok("not", "-", start)
+        raise QuerySyntaxError("'-' leaves out the term right after it: write -russia, without a space", query,
+                               start)
+    field = _FIELD.match(text)
+    if field is None:
+        return None
+    if len(text) == len(field.group(0)) and after not in ('"', "("):
+        raise QuerySyntaxError(f"{field.group(0)} needs a term right after it, e.g. {field.group(0)}karabakh",
+                               query, start)
+    return _Tok("field", field.group(0), start)
+
+
+def _resolve_lowercase(tokens: list[_Tok], query: str) -> list[_Tok]:
+    """A lowercase and/or/not between two terms is AND, or refused with a hint; anywhere else it is a word."""
+    for i, tok in enumerate(tokens):
+        if tok.kind != "lower":
+            continue
+        between = i > 0 and tokens[i - 1].kind in _TERM_END and tokens[i + 1].kind in _TERM_START
+        word = tok.text.lower()
+        if not between:
+            tokens[i] = _Tok("word", tok.text, tok.pos)
+        elif word == "and":
+            tokens[i] = _Tok("and", tok.text, tok.pos)
+        else:
+            raise QuerySyntaxError(_LOWER_HINTS[word], query, tok.pos)
     return tokens
 
 
@@ -87,12 +181,13 @@ def _check_terms(terms: int, query: str, position: int) -> None:
 
 
 class _Parser:
-    """Recursive descent: or := and (OR and)*; and := unary (AND? unary)*; unary := NOT unary | atom.
+    """Recursive descent: or := and (OR and)*; and := unary (AND? unary)*; unary := NOT unary | field? atom.
 
-    `depth` counts the open parentheses, so that the recursion (and FTS5's parser) stays bounded."""
+    `depth` counts the open parentheses, so that the recursion (and FTS5's parser) stays bounded; `field` is
+    the field prefix being parsed, if any (a field inside another is refused)."""
 
     def __init__(self, query: str):
-        self.query, self.tokens, self.i, self.depth = query, _lex(query), 0, 0
+        self.query, self.tokens, self.i, self.depth, self.field = query, _lex(query), 0, 0, None
 
     def deeper(self, tok: _Tok) -> None:
         self.depth += 1
@@ -131,7 +226,7 @@ class _Parser:
 
     def parse_and(self) -> tuple:
         items = [self.parse_unary()]
-        while self.peek().kind in ("and", "not", "word", "phrase", "lp"):
+        while self.peek().kind in ("and", "not", "word", "phrase", "lp", "field"):
             if self.peek().kind == "and":
                 self.take()
             items.append(self.parse_unary())
@@ -144,7 +239,19 @@ class _Parser:
             if self.peek().kind == "not":   # refused anyway (NOT needs a term); here before it can recurse deeply
                 raise self.fail("NOT cannot follow NOT", self.peek())
             return ("not", self.parse_unary())
+        if tok.kind == "field":
+            return self.parse_field(self.take())
         return self.parse_atom()
+
+    def parse_field(self, tok: _Tok) -> tuple:
+        if self.field is not None:
+            raise self.fail(f"{tok.text} inside {self.field}(…): a term is searched in one field at a time", tok)
+        if self.peek().kind not in ("word", "phrase", "lp"):
+            raise self.fail(f"{tok.text} needs a term, a \"phrase\" or (parentheses) right after it", tok)
+        self.field = tok.text
+        node = self.parse_atom()
+        self.field = None
+        return ("field", tok.text[:-1].lower(), node)
 
     def parse_atom(self) -> tuple:
         tok = self.take()
@@ -161,10 +268,10 @@ class _Parser:
         if tok.kind == "word":
             return self.term(tok)
         if tok.kind == "phrase":
-            words = _FTS_WORD.findall(fold(tok.text))
+            words = _words(tok.text)
             if not words:
                 raise self.fail("empty quoted phrase", tok)
-            return ("phrase", tuple(words), False)
+            return _with_proclitics(words, False)
         if tok.kind == "end":
             raise self.fail("the query ends where a term is expected", tok)
         if tok.kind == "rp":
@@ -174,14 +281,35 @@ class _Parser:
     def term(self, tok: _Tok) -> tuple:
         text = tok.text
         prefix = text.endswith("*")
-        words = _FTS_WORD.findall(fold(text.rstrip("*")))
+        words = _words(text.rstrip("*"))
         if not words:
             raise self.fail(f"{text!r} has no letters or digits to search for", tok)
         if "*" in text.rstrip("*"):
             raise self.fail("'*' is only allowed at the end of a word", tok)
+        if prefix and _UNSPACED_WORD.match(words[-1]):
+            prefix = False      # a word in Chinese or Thai matches inside longer runs anyway
         if prefix and len(words[-1]) < 2:
             raise self.fail("a prefix* needs at least 2 letters", tok)
+        return _with_proclitics(words, prefix)
+
+
+def _words(text: str) -> list[str]:
+    """The index's tokens of `text`, as the tokenizer cuts them."""
+    return _FTS_WORD.findall(fts_text(text))
+
+
+def _with_proclitics(words: list[str], prefix: bool) -> tuple:
+    """The phrase `words`, or, when it starts with an Arabic-script or Hebrew word, any of its proclitic forms."""
+    first, rest = words[0], tuple(words[1:])
+    if _ARABIC_WORD.match(first):
+        base = first[len(_ARABIC_ARTICLE):] if first.startswith(_ARABIC_ARTICLE) and len(first) > 3 else first
+        forms = [p + a + base for p in _ARABIC_PROCLITICS for a in ("", _ARABIC_ARTICLE)
+                 if not (a and p.endswith("ل"))] + [lil + base for lil in _ARABIC_LIL]
+    elif _HEBREW_WORD.match(first):
+        forms = [p + first for p in _HEBREW_PROCLITICS]
+    else:
         return ("phrase", tuple(words), prefix)
+    return ("or", *(("phrase", (fold(form), *rest), prefix) for form in forms))
 
 
 def parse(query: str) -> tuple:
@@ -193,8 +321,11 @@ def _fts(node: tuple) -> str:
     kind = node[0]
     if kind == "phrase":
         return '"' + " ".join(node[1]) + '"' + ("*" if node[2] else "")
+    if kind == "field":
+        return f"{node[1]} : " + _fts(node[2])
     if kind == "or":
-        return "(" + " OR ".join(_fts(n) for n in node[1:]) + ")"
+        flat = [c for n in node[1:] for c in (n[1:] if n[0] == "or" else (n,))]
+        return "(" + " OR ".join(_fts(n) for n in flat) + ")"
     if kind == "not":
         raise ValueError("a bare NOT is compiled by its AND")
     positives = [n for n in node[1:] if n[0] != "not"]
@@ -205,14 +336,19 @@ def _fts(node: tuple) -> str:
     return text
 
 
+_NOT_ALONE = "NOT needs a term to subtract from, e.g. 'karabakh NOT football' or 'karabakh -football'"
+
+
 def _check_not(node: tuple, query: str) -> None:
     """NOT subtracts from what it stands beside; alone it would match almost everything."""
     if node[0] == "not":
-        raise QuerySyntaxError("NOT needs a term to subtract from, e.g. 'karabakh NOT football'", query, 0)
+        raise QuerySyntaxError(_NOT_ALONE, query, 0)
+    if node[0] == "field":
+        _check_not(node[2], query)
     if node[0] in ("or", "and"):
         children = node[1:]
         if node[0] == "and" and all(c[0] == "not" for c in children):
-            raise QuerySyntaxError("NOT needs a term to subtract from, e.g. 'karabakh NOT football'", query, 0)
+            raise QuerySyntaxError(_NOT_ALONE, query, 0)
         for child in children:
             _check_not(child[1] if child[0] == "not" and node[0] == "and" else child, query)
 
@@ -221,7 +357,7 @@ def compile_query(query: str) -> str:
     """An FTS5 MATCH expression for `query` over the folded articles_fts index."""
     tree = parse(query)
     _check_not(tree, query)
-    fts = _fts(tree if tree[0] != "phrase" else ("and", tree))
+    fts = _fts(tree if tree[0] not in ("phrase", "field") else ("and", tree))
     if _nesting(fts) > _MAX_FTS_DEPTH:   # not reached while MAX_DEPTH holds; a guard should the compiler change
         raise QuerySyntaxError("the query is nested too deeply", query, 0)
     return fts
@@ -241,5 +377,18 @@ def _nesting(fts: str) -> int:
 
 
 def fts_text(text: str) -> str:
-    """What the index holds for a field: folded, so that queries ignore case and diacritics."""
-    return fold(text)
+    """What the index holds for a field: folded, so that queries ignore case and diacritics, with each letter of
+    a script written without spaces (Chinese, Japanese, Thai) set apart as a word of its own."""
+    folded = fold(text)
+    if folded.isascii():
+        return folded
+    if not _UNSPACED_WORD.search(folded):
+        return folded
+    # composed again: fold takes half-width ｾﾞ apart into セ and a combining voicing mark, where ゼ is one letter
+    return unicodedata.normalize("NFC", folded).translate(_SPACING)
+
+
+def fts_table(name: str) -> str:
+    """The CREATE statement of a full-text index of folded titles and descriptions (fill it with fts_text)."""
+    return (f"CREATE VIRTUAL TABLE {name} USING fts5(title, description, content='', "
+            f"tokenize=\"{TOKENIZE}\")")

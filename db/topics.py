@@ -79,9 +79,18 @@ def list_topics(conn: sqlite3.Connection) -> list[sqlite3.Row]:
 
 
 def apply_to_new(conn: sqlite3.Connection, after_id: int) -> int:
-    """Apply every topic to the articles with ids above `after_id` (a batch just stored)."""
-    return sum(_apply(conn, row[0], compile_query(row[1]), after_id)
-               for row in conn.execute("SELECT id, query FROM topics").fetchall())
+    """Apply every topic to the articles with ids above `after_id` (a batch just stored).
+
+    A topic saved under an older query language that no longer compiles (lowercase `or` between terms) is
+    skipped, so that collecting goes on; editing the topic shows why."""
+    count = 0
+    for topic_id, query in conn.execute("SELECT id, query FROM topics").fetchall():
+        try:
+            fts = compile_query(query)
+        except QuerySyntaxError:
+            continue
+        count += _apply(conn, topic_id, fts, after_id)
+    return count
 
 
 def read_toml(text: str) -> list[Topic]:

@@ -48,7 +48,8 @@ def nested(depth: int, template: str) -> str:
 
 
 TEMPLATES = ["({})", "russia OR ({})", "russia AND ({})", "russia NOT ({})", "russia NOT rosja NOT ({})",
-             "({}) NOT football", "NOT russia AND ({})", "azerbaijan* \"nagorno karabakh\" ({}) OR x2"]
+             "({}) NOT football", "NOT russia AND ({})", "azerbaijan* \"nagorno karabakh\" ({}) OR x2",
+             "روسيا ({}) -רוסיה", "({}) -description:(a OR روسيا)"]
 
 
 @pytest.mark.parametrize("template", TEMPLATES)
@@ -125,7 +126,7 @@ def parses_or_refuses_then_runs(conn, query: str) -> None:
     except QuerySyntaxError as exc:
         assert 0 <= exc.position <= len(query)
         return
-    assert search._nesting(compiled) <= 2 * MAX_DEPTH + 2
+    assert search._nesting(compiled) <= search._MAX_FTS_DEPTH
     assert 0 <= run(conn, query) <= len(TITLES)
 
 

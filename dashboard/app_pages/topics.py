@@ -8,8 +8,10 @@ from db.search import QuerySyntaxError
 
 st.title("Topics")
 st.caption("A topic is a saved search applied to every article, old and new, and shared by the team. Query "
-           'language: AND, OR, NOT (in capitals), "quoted phrases", prefix*, (parentheses); case and accents '
-           "are ignored.")
+           'language: AND, OR, NOT in capitals (words side by side mean AND; lowercase "and" too), -term to '
+           'leave a word out, "quoted phrases", prefix*, (parentheses), title: and description: for one field '
+           "(title:karabakh). Case, accents and letter variants are ignored; Chinese and Japanese words match "
+           "inside longer text; other languages' endings need a prefix*.")
 state.show_outcome("_topic_outcome")
 
 table = state.query("topics_table")
