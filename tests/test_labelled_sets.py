@@ -101,7 +101,7 @@ def test_multilingual_extra_has_enough_items_in_each_language() -> None:
     counts: dict[str, int] = {}
     for row in load("multilingual-extra.jsonl"):
         counts[row["language"]] = counts.get(row["language"], 0) + 1
-    assert counts and min(counts.values()) >= 15, counts
+    assert counts.keys() == EXTRA_LANGUAGES and min(counts.values()) >= 20, counts
 
 
 def test_multilingual_extra_has_no_duplicates_and_no_overlap_with_the_shared_set() -> None:
