@@ -74,3 +74,40 @@ def test_sampler_refuses_a_quota_the_archive_cannot_fill(tmp_path: Path) -> None
     write_archive(data / "news-2023.jsonl.gz", [{"title": "Only one", "link": "https://x.test/1", "language": "en"}])
     with pytest.raises(SystemExit, match="only 1 'en' articles"):
         sampler().main(["--data", str(data), "--out", str(tmp_path / "o.jsonl"), "--en", "2", "--pl", "0"])
+
+
+EXTRA_LANGUAGES = {"az", "ka", "hy", "kk", "fa", "he", "hi", "nl", "cs", "el"}
+EXTRA_FIELDS = {"link", "outlet", "language", "title", "description", "countries", "category", "note"}
+SHARED_DEVSET = Path(__file__).parents[2] / "shared" / "data" / "multilingual-devset.jsonl"
+
+
+def country_codes() -> set[str]:
+    from babel import Locale  # CLDR's two-letter territories: ISO 3166-1 alpha-2 (and XK) plus a few groupings
+    groupings = {"EU", "EZ", "QO", "UN", "ZZ"}
+    return {code for code in Locale("en").territories if len(code) == 2 and code.isalpha()} - groupings
+
+
+def test_multilingual_extra_records_are_well_formed() -> None:
+    rows, codes = load("multilingual-extra.jsonl"), country_codes()
+    for row in rows:
+        assert row.keys() >= EXTRA_FIELDS and ("feed_url" in row or "source" in row), row["link"]
+        assert row["language"] in EXTRA_LANGUAGES and row["category"] in CLASSES, row["link"]
+        assert row["title"].strip() and row["link"].startswith(("http://", "https://")), row["link"]
+        assert row["countries"] == sorted(set(row["countries"])) and set(row["countries"]) <= codes, row["link"]
+        assert "[src: " in row["note"], row["link"]
+
+
+def test_multilingual_extra_has_enough_items_in_each_language() -> None:
+    counts: dict[str, int] = {}
+    for row in load("multilingual-extra.jsonl"):
+        counts[row["language"]] = counts.get(row["language"], 0) + 1
+    assert counts.keys() == EXTRA_LANGUAGES and min(counts.values()) >= 20, counts
+
+
+def test_multilingual_extra_has_no_duplicates_and_no_overlap_with_the_shared_set() -> None:
+    rows = load("multilingual-extra.jsonl")
+    links, titles = [r["link"] for r in rows], [r["title"].strip().lower() for r in rows]
+    assert len(set(links)) == len(links) and len(set(titles)) == len(titles)
+    shared = [json.loads(line) for line in SHARED_DEVSET.open(encoding="utf-8") if line.strip()]
+    assert not set(links) & {r["link"] for r in shared}
+    assert not set(titles) & {r["title"].strip().lower() for r in shared}
