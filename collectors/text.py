@@ -32,6 +32,9 @@ def _mark_ranges() -> str:
 # Marks belong inside a word: Devanagari vowel signs, Japanese voicing marks. One class, not an alternation: fast.
 _WORD_CHAR = rf"[\w{_mark_ranges()}]"
 _WORD = re.compile(rf"{_WORD_CHAR}+(?:['-]{_WORD_CHAR}+)*")
+WORD_CHAR = _WORD_CHAR  # the country tagger tokenizes unfolded text (for letter case) with the same class
+# a letter or mark, not a digit's neighbour "_": what the full-text index counts as part of a word
+LETTER = rf"(?:[^\W_]|[{_mark_ranges()}])"
 
 
 def _fold_char(char: str) -> str:
