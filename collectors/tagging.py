@@ -31,7 +31,9 @@ RETAG_BATCH = 20_000
 def fingerprint() -> str:
     """Short hash of everything that decides the tags: the model, the gazetteer and the code that reads them."""
     files = [Path(module.__file__) for module in (category, gazetteer, text)]
-    files += [category.MODEL_PATH, *sorted(gazetteer.GAZETTEER.glob("*.tsv"))]
+    # every data file of the gazetteer: hand-written, generated (generated/*.tsv) and languages.toml
+    files += [category.MODEL_PATH, *sorted(p for p in gazetteer.GAZETTEER.rglob("*")
+                                           if p.is_file() and p.suffix in (".tsv", ".toml"))]
     digest = hashlib.sha256()
     for path in files:
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
