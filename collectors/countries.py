@@ -138,7 +138,7 @@ def _rows(path: Path) -> list[dict[str, str]]:
 
 def _pattern(text: str) -> tuple[str, ...]:
     """Folded words of a pattern, keeping a final '*'."""
-    words = tuple(fold(text.rstrip("*")).split())
+    words = tuple(_WORD.findall(fold(text.rstrip("*"))))
     return words[:-1] + (words[-1] + "*",) if words and text.endswith("*") else words
 
 
