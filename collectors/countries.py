@@ -16,11 +16,16 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from collectors.text import LETTER, fold
+from collectors.text import MARKS, fold
 
 GAZETTEER = Path(__file__).parent / "data" / "gazetteer"
-# the words of collectors.text.words(), also on text that is not folded (’ is folded to ')
-_WORD = re.compile(rf"(?:\w|{LETTER})+(?:['’-](?:\w|{LETTER})+)*")
+# the words of collectors.text.words() (letters with their combining marks), also on text that is not
+# folded (’ is folded to '); one character class, which the regex engine scans much faster than an alternation
+_CHARS = rf"[\w{MARKS[1:-1]}]"
+_WORD = re.compile(rf"{_CHARS}+(?:['’-]{_CHARS}+)*")
+_CACHE_SIZE = 200_000
+_OUTLET = re.compile(r"\s+[-–—|]\s+((?:\S+\s+){1,5}\S+)\s*$")
+_POSSESSIVE = frozenset(("'s", "’s", "'S", "’S"))
 # a capitalised word after "Jordan" or "Chad" that still means the country
 _COUNTRY_FOLLOWERS = {"king", "queen", "government", "valley", "river", "army", "border", "foreign", "prime",
                       "president", "minister", "ministry", "authorities", "refugee", "camp", "camps", "rift",
@@ -99,6 +104,7 @@ class Gazetteer:
     morph: Morphology | None = None
     stems: dict[str, str] = field(default_factory=dict)        # a name word without its final -> the word
     stem_starts: set[str] = field(default_factory=set)
+    canonical: dict[str, str] = field(default_factory=dict)   # words seen before: news repeats its words
     substrings: dict[str, list[tuple[str, Entry]]] = field(default_factory=dict)  # by first letter, longest first
 
     def add(self, words: tuple[str, ...], entry: Entry) -> None:
@@ -162,18 +168,23 @@ def _files(language: str | None) -> list[Path]:
 
 
 @functools.cache
+def _entries(path: Path) -> tuple[tuple[tuple[str, ...], str], ...]:
+    """A gazetteer file's patterns as folded words, with their codes ('' for text that names no country)."""
+    rows = ((_pattern(row["pattern"].strip()), (row["code"] or "").strip().upper()) for row in _rows(path))
+    return tuple((words, code) for words, code in rows if words)
+
+
+@functools.cache
 def gazetteer(language: str | None) -> Gazetteer:
     """The English gazetteer merged with the files of `language` (when there are any), then the traps.
     A language written without spaces gets its own names as substrings instead."""
     result = Gazetteer(morph=languages().get(language or ""))
     substring = result.morph is not None and result.morph.mode == "substring"
     for path in [GAZETTEER / "en.tsv", *_files(language)]:
-        for row in _rows(path):
-            words = _pattern(row["pattern"].strip())
-            code = (row["code"] or "").strip().upper()
-            if substring and path.name != "en.tsv" and words:
+        for words, code in _entries(path):
+            if substring and path.name != "en.tsv":
                 result.add_substring("".join(words), code)
-            elif words:
+            else:
                 result.add(words, code)
     rules: dict[tuple[str, ...], list[Rule]] = {}
     for row in _rows(GAZETTEER / "traps.tsv"):
@@ -190,7 +201,7 @@ def _expand(words: list[str]) -> list[str]:
     """Possessives cut; a hyphenated word kept whole (marked \\0, for exact matches) and then as its parts."""
     out = []
     for word in words:
-        if word.endswith(("'s", "’s", "'S", "’S")):
+        if word[-2:] in _POSSESSIVE:
             word = word[:-2]
         if "-" in word:
             out.append("\0" + word)
@@ -293,6 +304,19 @@ def _match_at(g: Gazetteer, text: _Text, i: int) -> tuple[str | None, int]:
     return None, 1
 
 
+def without_outlet(title: str) -> str:
+    """A title without the outlet's name that aggregators append ("… - Infobae America", "… | Forbes JAPAN"):
+    a last segment after a spaced dash or bar, of two to six words none of which starts in lower case
+    ("- Ukraine president", "- and Brazil" and a lone "- China" are the story). The outlet's name is not."""
+    match = _OUTLET.search(title)
+    if not match or match.start() == 0:
+        return title
+    names = match.group(1).split()
+    if all(not next((c for c in word if c.isalpha()), "A").islower() for word in names):
+        return title[:match.start()]
+    return title
+
+
 def _canonical(g: Gazetteer, morph: Morphology, word: str) -> str:
     """The gazetteer word that an inflected word stands for (Rusiyaya -> rusiya, وروسيا -> روسیا), else itself."""
     if morph.mode == "prefix":                     # Korean: a name and any particles, 러시아에서 -> 러시아
@@ -312,11 +336,16 @@ def _canonical(g: Gazetteer, morph: Morphology, word: str) -> str:
 
 
 def _canonicalize(g: Gazetteer, folded: list[str]) -> None:
-    morph = g.morph
+    morph, cache = g.morph, g.canonical
     assert morph is not None
+    if len(cache) > _CACHE_SIZE:
+        cache.clear()
     for i, word in enumerate(folded):
         if word[0] != "\0" and word not in g.candidates:
-            folded[i] = _canonical(g, morph, word)
+            canonical = cache.get(word)
+            if canonical is None:
+                canonical = cache[word] = _canonical(g, morph, word)
+            folded[i] = canonical
 
 
 def _katakana(char: str) -> bool:

@@ -59,6 +59,8 @@ def tagger_status(conn: sqlite3.Connection) -> dict[str, Any]:
 
 
 def story_text(title: str, description: str) -> str:
+    """The text the country tagger reads: the title, without an appended outlet name, and the description."""
+    title = gazetteer.without_outlet(title)
     return f"{title}. {description}" if description else title
 
 

@@ -30,7 +30,8 @@ def _mark_class() -> str:
 
 
 # A letter with its marks: Devanagari vowel signs and Japanese voicing marks belong inside a word.
-LETTER = rf"(?:[^\W_]|{_mark_class()})"
+MARKS = _mark_class()
+LETTER = rf"(?:[^\W_]|{MARKS})"
 _WORD = re.compile(rf"(?:\w|{LETTER})+(?:['-](?:\w|{LETTER})+)*")
 
 
