@@ -74,7 +74,7 @@ class Morphology:
             if "ال" in self.proclitics and word.startswith("ال") and len(word) > 4:
                 bases.append(word[2:])
             for base in bases:
-                if len(base) >= 3:
+                if len(base) >= (2 if self.mode == "prefix" else 3):      # 미국 is two syllables
                     stems.setdefault(base, word)
                 for final in self.finals:
                     if base.endswith(final) and len(base) - len(final) >= self.min_stem:
@@ -85,7 +85,7 @@ class Morphology:
         """The word, its parts around an apostrophe (Rusya'ya, l'Iran), each also without a proclitic."""
         forms = [word]
         if "'" in word:
-            forms += [word.rsplit("'", 1)[1], word.split("'", 1)[0]]
+            forms += [word.split("'", 1)[0], word.rsplit("'", 1)[1]]
         for form in list(forms):
             forms += [form[len(p):] for p in self.proclitics if form.startswith(p) and len(form) - len(p) >= 2]
         return forms
@@ -327,7 +327,7 @@ def _canonical(g: Gazetteer, morph: Morphology, word: str) -> str:
     for base in morph.bases(word):
         if base[:2] not in g.stem_starts:
             continue
-        if base in g.stems:
+        if base in g.stems and g.stems[base] != word:
             return g.stems[base]
         for ending in morph.endings:
             if len(base) > len(ending) and base.endswith(ending) and base[:-len(ending)] in g.stems:
@@ -342,9 +342,12 @@ def _canonicalize(g: Gazetteer, folded: list[str]) -> None:
         cache.clear()
     for i, word in enumerate(folded):
         if word[0] != "\0" and word not in g.candidates:
+            if i and folded[i - 1] in g.first_words and g.stems.get(word) == word:
+                continue                   # the second word of a phrase (الدولار الأمريكي) as the phrase has it
             canonical = cache.get(word)
-            if canonical is None:
-                canonical = cache[word] = _canonical(g, morph, word)
+            if canonical is None:      # a word that a pattern matches as it is stays as it is
+                canonical = word if _lookup(g, (word,)) is not None else _canonical(g, morph, word)
+                cache[word] = canonical
             folded[i] = canonical
 
 
