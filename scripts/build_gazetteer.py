@@ -30,7 +30,8 @@ from collectors.text import words
 GAZETTEER = Path(__file__).resolve().parents[1] / "collectors" / "data" / "gazetteer"
 MAJOR_CITY = 1_000_000      # GeoNames cities at least this big, besides capitals
 TZ_CITY = 200_000           # a time-zone exemplar city is kept only if GeoNames knows it at least this big
-NOT_COUNTRIES = {"EU", "EZ", "UN", "ZZ", "QO", "XA", "XB", "AQ"}
+NOT_COUNTRIES = {"EU", "EZ", "UN", "ZZ", "QO", "XA", "XB", "AQ", "DG", "CP", "TA"}
+PART_OF = {"IC": "ES", "EA": "ES"}   # CLDR's Canary Islands and Ceuta & Melilla are Spain in ISO 3166-1
 
 
 def languages() -> dict[str, dict]:
@@ -55,8 +56,8 @@ def script_of(name: str) -> str | None:
 
 def country_names(lang: str) -> list[tuple[str, str, str]]:
     territories = babel.Locale.parse(lang).territories
-    return [(name, code, "name") for code, name in territories.items()
-            if len(code) == 2 and code.isalpha() and code not in NOT_COUNTRIES]
+    return [(name, PART_OF.get(code, code), "region" if code in PART_OF else "name")
+            for code, name in territories.items() if len(code) == 2 and code.isalpha() and code not in NOT_COUNTRIES]
 
 
 @functools.cache
@@ -87,11 +88,14 @@ def geonames_cities() -> list[dict]:
 
 
 def city_names(lang: str, scripts: set[str], cities: list[dict]) -> list[tuple[str, str, str]]:
-    """Names of the chosen cities written in this language's script(s) (Latin: the main name only)."""
+    """Names of the chosen cities written in this language's script(s). None for Latin script: GeoNames does
+    not say which language a Latin name is in, and the English spellings are en.tsv's, chosen by hand
+    (it leaves out Male, Sofia, Rabat, Georgetown: common words); see zone_cities for the localised ones."""
+    if "Latin" in scripts:
+        return []
     rows = []
     for city in cities:
-        names = [city["name"]] if "Latin" in scripts else [n for n in city["alternatenames"]
-                                                          if script_of(n) in scripts]
+        names = [n for n in city["alternatenames"] if script_of(n) in scripts]
         rows += [(name, city["countrycode"], city["kind"]) for name in names]
     return rows
 
@@ -104,7 +108,9 @@ def zone_cities(lang: str) -> list[tuple[str, str, str]]:
     for zone, territory in sorted(get_global("zone_territories").items()):
         city = local.get(zone, {}).get("city")
         english_city = english.get(zone, {}).get("city") or zone.rsplit("/", 1)[-1].replace("_", " ")
-        if city and territory not in NOT_COUNTRIES and (territory, pattern(english_city)) in big:
+        # a Latin name spelt as in English is en.tsv's to decide (Male, Sofia, Rabat are common words)
+        localised = bool(city) and pattern(city) != pattern(english_city)
+        if localised and territory not in NOT_COUNTRIES and (territory, pattern(english_city)) in big:
             rows.append((city, territory, "city"))
     return rows
 
