@@ -408,4 +408,5 @@ def countries(text: str, language: str | None = None) -> list[str]:
         if code:
             found.add(code)
         i += length
-    return sorted(found)
+    # a row may name two countries at once: 中美 (China and the US), 한미, 俄乌
+    return sorted({code for codes in found for code in codes.split("+")})

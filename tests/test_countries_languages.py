@@ -52,6 +52,9 @@ def test_seed_story_tags_azerbaijan_and_russia(lang: str, text: str):
     ("ko", "미국과 중국의 무역 협상", ["CN", "US"]),
     ("zh", "美国和中国举行贸易谈判", ["CN", "US"]),
     ("ja", "米国と中国が貿易協議", ["CN", "US"]),
+    ("zh", "中美贸易谈判重启", ["CN", "US"]),                 # two countries in one abbreviation
+    ("ja", "日米首脳会談を調整", ["JP", "US"]),
+    ("ko", "한미 정상회담 개최", ["KR", "US"]),
 ])
 def test_inflected_and_attached_names(lang: str, text: str, expected: list[str]):
     assert countries(text, lang) == expected
