@@ -306,13 +306,16 @@ def _match_at(g: Gazetteer, text: _Text, i: int) -> tuple[str | None, int]:
 
 def without_outlet(title: str) -> str:
     """A title without the outlet's name that aggregators append ("… - Infobae America", "… | Forbes JAPAN"):
-    a last segment after a spaced dash or bar, of two to six words none of which starts in lower case
-    ("- Ukraine president", "- and Brazil" and a lone "- China" are the story). The outlet's name is not."""
+    a last segment after a spaced dash or bar, of two to six words none of which starts in lower case but
+    short particles inside ("- Aire de Santa Fe"); "- Ukraine president", "- and Brazil" and a lone
+    "- China" are the story. The outlet's name is not."""
     match = _OUTLET.search(title)
     if not match or match.start() == 0:
         return title
     names = match.group(1).split()
-    if all(not next((c for c in word if c.isalpha()), "A").islower() for word in names):
+    lower = [next((c for c in word if c.isalpha()), "A").islower() for word in names]
+    # short particles may be in lower case inside a name ("Aire de Santa Fe"), not at its ends
+    if not lower[0] and not lower[-1] and all(len(w) <= 3 for w, low in zip(names, lower, strict=True) if low):
         return title[:match.start()]
     return title
 

@@ -101,6 +101,8 @@ def test_a_time_zone_is_not_a_country(lang: str, text: str):
 @pytest.mark.parametrize(("lang", "title", "expected"), [
     ("es", "Inflación récord en Argentina - Infobae America", ["AR"]),
     ("ja", "円安で輸入価格が上昇 - Forbes JAPAN", []),
+    ("es", "Descubren el agujero negro más cercano - Aire de Santa Fe", []),
+    ("en", "Bolsonaro's return poses risks - and Brazil", ["BR"]),       # starts in lower case: the story
     ("ar", "ارتفاع درجات الحرارة - المصري اليوم", []),
     ("en", "Russia planning invasion anniversary offensive - Ukraine", ["RU", "UA"]),  # one word: the story
     ("en", "Human rights report - Ukraine president speaks", ["UA"]),   # lower case: the story
