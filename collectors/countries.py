@@ -57,13 +57,14 @@ class Morphology:
     finals: tuple[str, ...] = ()
     proclitics: tuple[str, ...] = ()       # longest first
     min_stem: int = 4
+    min_name: int = 3                      # shortest name an ending may follow (Korean: 미국, two syllables)
 
     @classmethod
     def of(cls, spec: dict) -> Morphology:
         def folded(key: str) -> tuple[str, ...]:
             return tuple(sorted({fold(x) for x in spec.get(key, ())}, key=lambda x: (-len(x), x)))
         return cls(spec.get("mode", "words"), folded("endings"), folded("finals"), folded("proclitics"),
-                   spec.get("min_stem", 4))
+                   spec.get("min_stem", 4), spec.get("min_name", 3))
 
     def stems(self, vocabulary: set[str]) -> dict[str, str]:
         """Each name word under the stems an ending may follow: itself, and itself without a final letter
@@ -74,7 +75,7 @@ class Morphology:
             if "ال" in self.proclitics and word.startswith("ال") and len(word) > 4:
                 bases.append(word[2:])
             for base in bases:
-                if len(base) >= (2 if self.mode == "prefix" else 3):      # 미국 is two syllables
+                if len(base) >= self.min_name:
                     stems.setdefault(base, word)
                 for final in self.finals:
                     if base.endswith(final) and len(base) - len(final) >= self.min_stem:
@@ -124,7 +125,7 @@ class Gazetteer:
         options.sort(key=lambda option: -len(option[0]))
 
     def finish(self) -> Gazetteer:
-        if self.morph and (self.morph.mode == "prefix" or self.morph.endings or self.morph.proclitics):
+        if self.morph and (self.morph.endings or self.morph.proclitics):
             self.stems = self.morph.stems({w for key in self.exact for w in key})
             self.stem_starts = {stem[:2] for stem in self.stems}
         self.prefix_lengths = sorted({len(stem) for _, stem in self.prefixes}, reverse=True)
@@ -322,11 +323,6 @@ def without_outlet(title: str) -> str:
 
 def _canonical(g: Gazetteer, morph: Morphology, word: str) -> str:
     """The gazetteer word that an inflected word stands for (Rusiyaya -> rusiya, وروسيا -> روسیا), else itself."""
-    if morph.mode == "prefix":                     # Korean: a name and any particles, 러시아에서 -> 러시아
-        for end in range(len(word) - 1, 1, -1):
-            if word[:end] in g.stems:
-                return g.stems[word[:end]]
-        return word
     for base in morph.bases(word):
         if base[:2] not in g.stem_starts:
             continue

@@ -87,6 +87,15 @@ def geonames_cities() -> list[dict]:
     return chosen
 
 
+def _long_enough(name: str) -> bool:
+    """GeoNames' alternate names carry no language, so a short one is too likely a word of some language
+    of its script (Cyrillic кота, осла, туба, ром; Hangul 가자, 고양): five letters, three syllables, or
+    two ideographs (広島, 北京). The CLDR's language-tagged names (countries, zone cities) have no such limit."""
+    letters = [c for c in name if c.isalpha()]
+    script = script_of(name)
+    return len(letters) >= (2 if script == "Han" else 3 if script in {"Hangul", "Katakana", "Hiragana"} else 5)
+
+
 def city_names(lang: str, scripts: set[str], cities: list[dict]) -> list[tuple[str, str, str]]:
     """Names of the chosen cities written in this language's script(s). None for Latin script: GeoNames does
     not say which language a Latin name is in, and the English spellings are en.tsv's, chosen by hand
@@ -95,7 +104,7 @@ def city_names(lang: str, scripts: set[str], cities: list[dict]) -> list[tuple[s
         return []
     rows = []
     for city in cities:
-        names = [n for n in city["alternatenames"] if script_of(n) in scripts]
+        names = [n for n in city["alternatenames"] if script_of(n) in scripts and _long_enough(n)]
         rows += [(name, city["countrycode"], city["kind"]) for name in names]
     return rows
 
