@@ -27,7 +27,7 @@ from tables import percentiles, print_table
 
 from collectors.backfill import backfill
 from collectors.feedlists import import_feeds, read_feed_list
-from dashboard import queries
+from dashboard import collection, queries
 from db import connect, topics
 from db.filters import Filters
 
@@ -77,9 +77,11 @@ def page_visits(path: Path, f: Filters) -> dict[str, Callable[[], object]]:
     """Each page's queries for the filters `f`, with the page's default controls (sidebar choices included)."""
     def coverage(fetch=None, **controls):
         fetch = fetch or visit_fetch(path)
+        collected = call(path, queries.collection, f.outlets, f.source_countries, f.langs)
         return (call(path, queries.filter_choices), queries.headline(fetch, f, controls.get("split", "none")),
                 queries.coverage(fetch, f, **controls),
-                call(path, queries.outage_days, f))
+                call(path, queries.outage_days, f), collection.gap_days(collected, f),
+                collection.range_note(collected, f, controls.get("split", "none")))
 
     def countries():
         fetch = visit_fetch(path)

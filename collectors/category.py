@@ -10,6 +10,16 @@ occurrences). Training builds its features through `encode()` too, so the two ca
 A model may also carry language features ("lang=pl"); the shipped one does not, and then the
 `language` argument changes nothing.
 
+Abstention: the model gives a category only when its probability (softmax of the scores) reaches a
+threshold: the npz's "abstain_below", which scripts/train_category.py --cv chooses by cross-validation on
+the hand labels, or for a model trained before that (the shipped one) the provisional ABSTAIN_BELOW;
+below it the article is UNCLASSIFIED, never a default class. The model reads only
+the languages it was trained on (LANGUAGES) and texts of unknown language. Other languages are
+classified by keyword seeds, `collectors/data/category-seeds/<language>.tsv` (terms per class, written
+by reading each language's news vocabulary): the class whose terms occur most (title twice) wins, and a
+tie or no match is UNCLASSIFIED; a language without a seeds file is always UNCLASSIFIED. Adding a
+language is adding its file.
+
 Speed: a batch is tokenized in numpy. Characters that fold() maps to ASCII (Polish letters,
 typographic quotes and dashes) are replaced first, then ASCII texts are split into words() tokens with
 a byte mask and hashed (64-bit); the few texts still not ASCII go through words() itself. A test checks
@@ -26,15 +36,19 @@ from typing import NamedTuple
 
 import numpy as np
 
-from collectors.text import words
+from collectors.text import fold, words
 
 CLASSES: tuple[str, ...] = (
     "arts_culture_entertainment", "conflict_war_peace", "crime_law_justice", "disaster_accident_emergency",
     "economy_business_finance", "education", "environment", "health", "human_interest", "labour",
     "lifestyle_leisure", "politics", "religion", "science_technology", "society", "sport", "weather",
 )
+UNCLASSIFIED = "unclassified"  # stored, filtered, charted and exported like a code; not an IPTC class
 MODEL_PATH = Path(__file__).parent / "data" / "category-model.npz"
-LANGUAGES = ("en", "pl")
+SEEDS_DIR = Path(__file__).parent / "data" / "category-seeds"
+LANGUAGES = ("en", "pl")  # the model's languages; a text of unknown language goes to the model too
+ABSTAIN_BELOW = 0.35  # provisional, for a model whose npz has no "abstain_below" (see train_category.py --cv)
+SEED_TITLE_WEIGHT = 2  # a seed term in the title counts twice: titles name the subject
 DESCRIPTION_CHARS = 400  # of the plain-text description: the lede is enough, the rest only costs time
 STEM_BYTES = 6  # words longer than this also give a prefix feature ("zamordowac" -> "zamord*"): Polish inflects
 STEM_MARK = "*"  # ends a prefix feature; never inside a words() token
@@ -88,6 +102,7 @@ class Model(NamedTuple):
     weights: np.ndarray
     bias: np.ndarray
     classes: tuple[str, ...]
+    abstain_below: float = ABSTAIN_BELOW
 
 
 def language_tag(language: str | None) -> str | None:
@@ -338,8 +353,9 @@ def load_model(path: Path | str = MODEL_PATH) -> Model:
         weights = npz["weights"].astype(np.float32) * npz["scale"].astype(np.float32)[:, None]
         bias = npz["bias"].astype(np.float32)
         classes = tuple(str(c) for c in npz["classes"])
+        threshold = float(npz["abstain_below"]) if "abstain_below" in npz.files else ABSTAIN_BELOW
     padded = np.ascontiguousarray(np.hstack([weights.T, np.zeros((weights.shape[1], 1), np.float32)]))
-    return Model(build_index(vocab), padded, bias, classes)
+    return Model(build_index(vocab), padded, bias, classes, threshold)
 
 
 def scores_many(items: list[tuple[str, str, str | None]], model: Model | None = None) -> np.ndarray:
@@ -361,14 +377,89 @@ def scores_many(items: list[tuple[str, str, str | None]], model: Model | None = 
     return out
 
 
+def confident(scores: np.ndarray, model: Model) -> list[str]:
+    """The top class of each row of scores, or UNCLASSIFIED where its probability is below the model's threshold."""
+    if not len(scores):
+        return []
+    z = np.exp(scores - scores.max(axis=1, keepdims=True))
+    top = (z / z.sum(axis=1, keepdims=True)).max(axis=1)
+    best = scores.argmax(axis=1)
+    return [model.classes[b] if p >= model.abstain_below else UNCLASSIFIED for b, p in zip(best, top, strict=True)]
+
+
+def _term(term: str, inside: bool) -> str:
+    """Regex of one seed term: folded; a trailing '*' takes any word ending (in word-matched languages)."""
+    stem = term.strip().removesuffix("*")
+    body = re.escape(fold(stem)).replace("\\ ", r"\s+")
+    return body if inside else body + (r"\w*" if term.strip().endswith("*") else "")
+
+
+@lru_cache(maxsize=64)
+def seeds(language: str) -> tuple[re.Pattern[str], tuple[str, ...]] | None:
+    """The seed pattern of a language (a named group per class) and the class of each group; None: no file.
+
+    Lines: `class<TAB>term, term*, ...`; `#` starts a comment; a line `@match<TAB>inside` makes terms match
+    inside words (languages written without spaces, or whose clitics attach to words).
+    """
+    if not re.fullmatch(r"[a-z]{2,3}", language or ""):
+        return None
+    path = SEEDS_DIR / f"{language}.tsv"
+    if not path.is_file():
+        return None
+    lines = [line.split("\t", 1) for line in path.read_text(encoding="utf-8").splitlines()
+             if line.strip() and not line.startswith("#")]
+    inside = any(key.strip() == "@match" and rest.strip() == "inside" for key, rest in lines)
+    groups, classes = [], []
+    for key, rest in lines:
+        if key.strip() in CLASSES:
+            terms = sorted({t.strip() for t in rest.split(",") if t.strip()}, key=len, reverse=True)
+            groups.append(f"(?P<c{len(classes)}>{'|'.join(_term(t, inside) for t in terms)})")
+            classes.append(key.strip())
+    body = "|".join(groups)
+    return re.compile(body if inside else rf"(?<!\w)(?:{body})(?!\w)"), tuple(classes)
+
+
+def seed_class(title: str, description: str, language: str) -> str:
+    """The class whose seed terms occur most in the article (title counting SEED_TITLE_WEIGHT times), or
+    UNCLASSIFIED on a tie, no match or a language without seeds."""
+    found = seeds(language)
+    if found is None:
+        return UNCLASSIFIED
+    pattern, classes = found
+    votes: dict[str, int] = {}
+    for text, weight in ((title, SEED_TITLE_WEIGHT), (description, 1)):
+        for match in pattern.finditer(fold(_plain(text or "")[:DESCRIPTION_CHARS])):
+            code = classes[int(str(match.lastgroup)[1:])]
+            votes[code] = votes.get(code, 0) + weight
+    ranked = sorted(votes.values(), reverse=True)
+    if not ranked or (len(ranked) > 1 and ranked[0] == ranked[1]):
+        return UNCLASSIFIED
+    return max(votes, key=votes.__getitem__)
+
+
+def model_language(language: str | None) -> bool:
+    """Whether the model reads this language: its training languages, or an unknown language."""
+    code = (language or "").strip().lower()[:2]
+    return not code or code in LANGUAGES
+
+
 def classify_many(items: list[tuple[str, str, str | None]]) -> list[str]:
-    """IPTC code of each (title, description, language) item."""
+    """IPTC code (or UNCLASSIFIED) of each (title, description, language) item."""
     if not items:
         return []
     model = load_model()
-    return [model.classes[i] for i in scores_many(items, model).argmax(axis=1)]
+    by_model = [k for k, item in enumerate(items) if model_language(item[2])]
+    out = [UNCLASSIFIED] * len(items)
+    if by_model:
+        labels = confident(scores_many([items[k] for k in by_model], model), model)
+        for k, label in zip(by_model, labels, strict=True):
+            out[k] = label
+    for k, (title, description, language) in enumerate(items):
+        if not model_language(language):
+            out[k] = seed_class(title, description, (language or "").strip().lower()[:2])
+    return out
 
 
 def classify(title: str, description: str, language: str | None = None) -> str:
-    """IPTC code of one article."""
+    """IPTC code (or UNCLASSIFIED) of one article."""
     return classify_many([(title, description, language)])[0]

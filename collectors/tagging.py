@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from collectors import category, text
+from collectors import category, language, text
 from collectors import countries as gazetteer  # the module; `countries` is its tagging function, used here
 from collectors.countries import countries
 from collectors.normalize import html_to_text
@@ -30,10 +30,10 @@ RETAG_BATCH = 20_000
 @lru_cache(maxsize=1)
 def fingerprint() -> str:
     """Short hash of everything that decides the tags: the model, the gazetteer and the code that reads them."""
-    files = [Path(module.__file__) for module in (category, gazetteer, text)]
+    files = [Path(module.__file__) for module in (category, gazetteer, language, text)]
+    files += [category.MODEL_PATH, *sorted(category.SEEDS_DIR.glob("*.tsv"))]
     # every data file of the gazetteer: hand-written, generated (generated/*.tsv) and languages.toml
-    files += [category.MODEL_PATH, *sorted(p for p in gazetteer.GAZETTEER.rglob("*")
-                                           if p.is_file() and p.suffix in (".tsv", ".toml"))]
+    files += sorted(p for p in gazetteer.GAZETTEER.rglob("*") if p.is_file() and p.suffix in (".tsv", ".toml"))
     digest = hashlib.sha256()
     for path in files:
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
@@ -65,7 +65,8 @@ def story_text(title: str, description: str) -> str:
 
 
 Row = tuple[int, str, str, str | None]                 # id, title, description, language
-Tags = tuple[list[tuple[str, int]], list[tuple[int, str]]]  # (category, id) and (id, country) pairs
+# (category, id) and (id, country) pairs, and (language, id) of the articles whose language the check changed
+Tags = tuple[list[tuple[str, int]], list[tuple[int, str]], list[tuple[str | None, int]]]
 
 
 def tag_new(conn: sqlite3.Connection, after_id: int) -> None:
@@ -80,14 +81,19 @@ def rows_after(conn: sqlite3.Connection, after_id: int, limit: int = -1) -> list
 
 
 def compute_tags(rows: list[Row]) -> Tags:
-    """Category and countries of each row; pure computation, so it can run in another process."""
-    labels = category.classify_many([(title, description, lang) for _, title, description, lang in rows])
+    """Language, category and countries of each row; pure computation, so it can run in another process."""
+    langs = [language.resolve(lang, title, description).code for _, title, description, lang in rows]
+    labels = category.classify_many([(r[1], r[2], lang) for r, lang in zip(rows, langs, strict=True)])
     return (list(zip(labels, (r[0] for r in rows), strict=True)),
-            [(r[0], code) for r in rows for code in countries(story_text(r[1], r[2]), r[3])])
+            [(r[0], code) for r, lang in zip(rows, langs, strict=True)
+             for code in countries(story_text(r[1], r[2]), lang)],
+            [(lang, r[0]) for r, lang in zip(rows, langs, strict=True) if lang != r[3]])
 
 
 def write_tags(conn: sqlite3.Connection, tags: Tags) -> None:
-    categories, pairs = tags
+    categories, pairs, languages = tags
+    # first, so that the rollups count the article's countries under its corrected language
+    conn.executemany("UPDATE articles SET language = ? WHERE id = ?", languages)
     conn.executemany("UPDATE articles SET category = ? WHERE id = ?", categories)
     conn.executemany("INSERT OR IGNORE INTO article_countries (article_id, country) VALUES (?, ?)", pairs)
     if categories:
@@ -152,7 +158,9 @@ def _topic_matches(texts: list[tuple[str, str]], queries: list[tuple[str, str]])
 
 def tag_lines(lines: Iterable[str], topics: list[topic_store.Topic], batch: int = 2000) -> Iterator[str]:
     """For each JSON line with title, description and optional language: the same object with
-    countries, category and topics added. A line that is not a JSON object gets an "error" field."""
+    countries, category, topics and the language they were made for added: `language_used` (a code or null)
+    and `language_source` ('declared' by the record, 'detected' in the text, or 'unknown').
+    A line that is not a JSON object gets an "error" field."""
     queries = [(t.name, compile_query(t.query)) for t in topics]
     chunk: list[str] = []
     for line in lines:
@@ -175,18 +183,16 @@ def _tag_chunk(lines: list[str], queries: list[tuple[str, str]]) -> Iterator[str
     good = [r for r in records if r is not None]
     # the same cleaning as storage: feeds put HTML and entities in titles and descriptions
     texts = [(html_to_text(r.get("title")), html_to_text(r.get("description"))) for r in good]
-    langs = [_text(r.get("language"))[:2].lower() or None for r in good]
-    labels = category.classify_many([(t, d, lang) for (t, d), lang in zip(texts, langs, strict=True)])
+    langs = [language.resolve(r.get("language"), title, description)
+             for r, (title, description) in zip(good, texts, strict=True)]
+    labels = category.classify_many([(t, d, lang.code) for (t, d), lang in zip(texts, langs, strict=True)])
     topic_names = _topic_matches(texts, queries)
     for record, (title, description), lang, label, names in zip(good, texts, langs, labels, topic_names,
                                                                 strict=True):
-        record["countries"] = countries(story_text(title, description), lang)
+        record["countries"] = countries(story_text(title, description), lang.code)
         record["category"] = label
         record["topics"] = names
+        record["language_used"], record["language_source"] = lang.code, lang.source
     for line, record in zip(lines, records, strict=True):
         yield json.dumps(record if record is not None else {"error": "not a JSON object", "input": line.strip()},
                          ensure_ascii=False)
-
-
-def _text(value: object) -> str:
-    return value if isinstance(value, str) else "" if value is None else str(value)

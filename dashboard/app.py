@@ -14,11 +14,12 @@ import datetime as dt
 
 import streamlit as st
 
-from collectors.category import CLASSES
-from dashboard import failures, signin, state
-from dashboard.isocodes import COUNTRIES, LANGUAGES
-from dashboard.labels import country_label, language_label, md_escape
+from collectors.category import CLASSES, UNCLASSIFIED
+from dashboard import failures, saved, signin, state
+from dashboard.isocodes import COUNTRIES, language_name
+from dashboard.labels import category_label, country_label, md_escape
 from dashboard.queries import Choices
+from db.filters import COUNTRIES_MODES
 
 st.set_page_config(page_title="newsradar", page_icon="📡", layout="wide")
 
@@ -28,34 +29,50 @@ def _names(codes: list[str]) -> str:
     return md_escape(", ".join(country_label(c) for c in codes))
 
 
-def _sidebar(choices: Choices) -> None:
-    """The filters (bound to the URL), their error if they cannot be applied, and who is signed in."""
-    first_languages = list(choices.languages)
-    st.text_input("Search titles and descriptions", key="q", bind="query-params",
-                  placeholder='karabakh OR "lachin corridor"',
-                  help='AND, OR, NOT (in capitals), "phrases", prefix*, (parentheses). Case and accents are ignored.')
-    st.multiselect("Topics", choices.topics, key="topic", bind="query-params", placeholder="any topic")
-    # the options are the codes themselves: a bound widget writes its displayed option to the URL, and the URL
-    # contract (db.filters.Filters.from_params) is country=AZ, not a display name
-    st.multiselect("Category", list(CLASSES), key="category", bind="query-params", placeholder="any category",
-                   help="IPTC Media Topics, top level.")
-    st.multiselect("Countries in the story", sorted(COUNTRIES), key="country", bind="query-params",
-                   placeholder="any (ISO codes: AZ, UA, …)", help="Countries the story refers to, as ISO 3166 codes.")
-    st.multiselect("Source countries", sorted(set(choices.source_countries) | set(COUNTRIES)), key="source",
-                   bind="query-params", placeholder="any (ISO codes: PL, GB, …)",
-                   help="Where the outlet is based (ISO 3166 codes). " + _names(choices.source_countries))
-    st.multiselect("Outlets", choices.outlets, key="outlet", bind="query-params", placeholder="any outlet")
-    st.multiselect("Language", first_languages + sorted(set(LANGUAGES) - set(first_languages)), key="lang",
-                   bind="query-params", placeholder="any (ISO codes: en, pl, …)",
-                   help="ISO 639-1 codes. " + md_escape(", ".join(language_label(c) for c in first_languages)))
+def _country_name(code: str) -> str:
+    """What the country pickers show and search (typing "Azer" finds Azerbaijan); a value not in the list as given."""
+    entry = COUNTRIES.get(code)
+    return entry[1] if entry else code
+
+
+def _sidebar(choices: Choices, languages: tuple[str, ...]) -> None:
+    """The filters (bound to the URL), their error if they cannot be applied, and who is signed in.
+
+    accept_new_options: a link's value that is no option (country=Atlantis, topic=Nope) reaches the filters as given
+    and is refused there with a message, instead of being dropped by the widget (which would widen the view)."""
+    changed = {"on_change": state.filters_changed, "bind": "query-params"}
+    lists = {**changed, "accept_new_options": True}
+    countries = sorted(COUNTRIES, key=_country_name)
+    st.text_input("Search titles and descriptions", key="q", placeholder='karabakh OR "lachin corridor"',
+                  help='AND, OR, NOT (in capitals), "phrases", prefix*, (parentheses). Case and accents are ignored.',
+                  **changed)
+    st.multiselect("Topics", choices.topics, key="topic", placeholder="any topic", **lists)
+    st.multiselect("Category", [*CLASSES, UNCLASSIFIED], key="category", format_func=category_label,
+                   placeholder="any category",
+                   help="IPTC Media Topics, top level; 'unclassified': the tagger was not sure enough to give one.",
+                   **lists)
+    # the pickers show names; a link may give codes or names (country=AZ, country=Azerbaijan), any case
+    st.multiselect("Countries in the story", countries, key="country", format_func=_country_name,
+                   placeholder="any (name or ISO code)", help="Countries the story refers to.", **lists)
+    st.segmented_control("Several countries", list(COUNTRIES_MODES), default="any", key="countries_mode",
+                         required=True, help="any: stories naming at least one of them; all: stories naming every "
+                         "one of them.", **changed)
+    st.multiselect("Source countries", sorted(set(choices.source_countries) | set(COUNTRIES), key=_country_name),
+                   key="source", format_func=_country_name, placeholder="any (name or ISO code)",
+                   help="Where the outlet is based. " + _names(choices.source_countries), **lists)
+    st.multiselect("Outlets", choices.outlets, key="outlet", placeholder="any outlet", **lists)
+    st.multiselect("Language", list(languages), key="lang", format_func=language_name,
+                   placeholder="any (name or ISO 639-1 code)", help="The languages of the stored articles.", **lists)
     bounds = {"min_value": dt.date(1990, 1, 1), "max_value": dt.date.today() + dt.timedelta(days=1)}
-    st.date_input("From", value=None, key="from", bind="query-params", help="First day (UTC).", **bounds)
-    st.date_input("To", value=None, key="to", bind="query-params", help="Last day, inclusive (UTC).", **bounds)
+    st.date_input("From", value=None, key="from", help="First day (UTC).", **bounds, **changed)
+    st.date_input("To", value=None, key="to", help="Last day, inclusive (UTC).", **bounds, **changed)
     st.button("Clear filters", on_click=state.clear_filters, icon=":material/filter_alt_off:", width="stretch")
     filters, error = state.read_filters()
     st.session_state["_filters"], st.session_state["_filter_error"] = filters, error
     if error:
         st.error(md_escape(error), icon=":material/error:")
+    elif filters is not None and len(filters.countries) > 1:
+        st.caption(md_escape("Stories " + saved.countries_words(filters) + "."))
 
 
 def main() -> None:
@@ -79,8 +96,9 @@ def main() -> None:
     user = signin.require_identity(config, keep_page=lambda: st.navigation([*pages, users_page], position="hidden"))
     st.session_state["_user"] = user   # for the pages to decide what to show; every change checks the role again
     mode = config["auth.mode"]
+    state.check_link_once()   # before the bound widgets drop what they cannot show
     with st.sidebar:
-        _sidebar(state.query("filter_choices"))
+        _sidebar(state.query("filter_choices"), state.vocabulary(state.db_path()).data_languages)
         signin.account_box(user, mode)
     if user.is_admin and mode == "password":   # other modes keep their accounts elsewhere (the proxy, the provider)
         pages.append(users_page)

@@ -6,18 +6,21 @@ import csv
 import datetime as dt
 import io
 import itertools
+import os
 import re
 import shlex
 import sqlite3
 from dataclasses import dataclass
 
-from db.export import COLUMNS, export_rows
+from db.completeness import Gap
+from db.export import COLUMNS, export_rows, write_incomplete_days
 from db.filters import Filters
 
 EXPORT_CAP = 200_000  # rows; the whole file is held in memory, so a browser download stops here
 _UNSAFE = re.compile(r"[^A-Za-z0-9.]+")
 _CLI_FLAGS = {"q": "--q", "from": "--from", "to": "--to", "outlet": "--outlet", "lang": "--lang",
-              "source": "--source-country", "country": "--country", "topic": "--topic", "category": "--category"}
+              "source": "--source-country", "country": "--country", "topic": "--topic", "category": "--category",
+              "countries_mode": "--countries-mode"}
 
 
 def export_file_name(filters: Filters, now: dt.datetime, limit: int = 120) -> str:
@@ -55,9 +58,17 @@ def csv_export(conn: sqlite3.Connection, filters: Filters, cap: int = EXPORT_CAP
     return CsvExport(data, rows, truncated)
 
 
-def cli_export_command(filters: Filters, output: str = "articles.csv") -> str:
-    """The `newsradar export` command line that writes every matching article (no cap)."""
-    words = ["newsradar", "export", "-o", output]
+def incomplete_csv(gaps: list[Gap]) -> bytes:
+    """The outlets' days of incomplete collection as CSV (what `newsradar export --incomplete-days FILE` writes)."""
+    text = io.StringIO()
+    write_incomplete_days(gaps, text)
+    return text.getvalue().encode("utf-8-sig")
+
+
+def cli_export_command(filters: Filters, db: str, output: str = "articles.csv") -> str:
+    """The `newsradar --db DB export` command line that writes every matching article of the database `db` (no
+    cap): without --db it would read another database, or create an empty one."""
+    words = ["newsradar", "--db", os.path.abspath(db), "export", "-o", output]
     for key, value in filters.to_params().items():
         for item in value if isinstance(value, list) else [value]:
             words += [_CLI_FLAGS[key], str(item)]

@@ -20,6 +20,12 @@ PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e
            "#756bb1", "#636363"]
 OTHER_COLOR = "#b0b0b0"
 OUTAGE_COLOR = "#d62728"
+GAP_COLOR = "#6b6b6b"
+# the Sources page's collection calendar: state → (position on its colour scale, colour, what a hover says)
+CALENDAR_STATES = {"inactive": (0, "#f2f2f2", "before its first or after its last article"),
+                   "none": (1, "#d62728", "no articles"),
+                   "incomplete": (2, "#ffb000", "far below its usual output"),
+                   "collected": (3, "#4c9f70", "articles stored")}
 SPIKE_COLOR = "#e6a700"
 # the map's TopoJSON is served by the app itself (dashboard/static), so it works without Plotly's CDN
 MAP_CONFIG = {"topojsonURL": "app/static/", "displaylogo": False}
@@ -40,8 +46,10 @@ def label_name(label: str, split: str) -> str:
 
 
 def coverage_figure(series: pd.DataFrame, outages: pd.DataFrame, *, split: str = "none", normalized: bool = False,
-                    bucket: str = "day", peaks: pd.DataFrame | None = None) -> go.Figure:
-    """Lines of coverage over time (one per label), with the days of feed outages shaded and spikes marked."""
+                    bucket: str = "day", peaks: pd.DataFrame | None = None,
+                    gaps: pd.DataFrame | None = None) -> go.Figure:
+    """Lines of coverage over time (one per label), with the days of feed outages and of incomplete collection
+    (`gaps`: dashboard.collection.gap_days) shaded and spikes marked."""
     fig = go.Figure()
     unit = "% of the same outlets' articles" if normalized else "articles"
     labels = [lab for lab in series["label"].drop_duplicates() if lab != "other"]
@@ -57,9 +65,11 @@ def coverage_figure(series: pd.DataFrame, outages: pd.DataFrame, *, split: str =
             hovertemplate=("%{x|%Y-%m-%d}<br>%{y:.2f}% (%{customdata[0]:,} articles)<extra>%{fullData.name}</extra>"
                            if normalized else "%{x|%Y-%m-%d}<br>%{y:,} articles<extra>%{fullData.name}</extra>")))
     add_outages(fig, outages)
+    if gaps is not None and not gaps.empty:
+        add_gaps(fig, gaps)
     if peaks is not None and not peaks.empty:
         add_spikes(fig, peaks, bucket)
-    marked = not outages.empty or (peaks is not None and not peaks.empty)
+    marked = not outages.empty or any(extra is not None and not extra.empty for extra in (peaks, gaps))
     fig.update_layout(dragmode="select", selectdirection="h", hovermode="closest",
                       showlegend=len(labels) > 1 or marked, yaxis_title=unit, xaxis_title=None)
     fig.update_yaxes(rangemode="tozero")
@@ -91,6 +101,50 @@ def add_outages(fig: go.Figure, outages: pd.DataFrame) -> None:
                              mode="markers", name="feed outage", marker={"symbol": "x", "color": OUTAGE_COLOR,
                                                                           "size": 7},
                              text=text, hovertemplate="%{x|%Y-%m-%d}: %{text}<extra>outage</extra>"))
+
+
+def add_gaps(fig: go.Figure, gaps: pd.DataFrame) -> None:
+    """Shade each day of incomplete collection grey (darker the more of the usual output is missing) and add a
+    hoverable marker row naming the outlets."""
+    for row in gaps.itertuples():
+        start = dt.date.fromisoformat(row.day)
+        fig.add_vrect(x0=start.isoformat(), x1=(start + dt.timedelta(days=1)).isoformat(), fillcolor=GAP_COLOR,
+                      opacity=0.08 + 0.27 * min(row.missing, 1.0), line_width=0, layer="below")
+    text = [plot_text(_gap_text(r)) for r in gaps.itertuples()]
+    fig.add_trace(go.Scatter(x=pd.to_datetime(gaps["day"]) + pd.Timedelta(hours=12), y=[0] * len(gaps),
+                             mode="markers", name="incomplete collection",
+                             marker={"symbol": "square-open", "color": GAP_COLOR, "size": 7},
+                             text=text, hovertemplate="%{x|%Y-%m-%d}: %{text}<extra>incomplete</extra>"))
+
+
+def _gap_text(row: object) -> str:
+    names = list(row.outlets[:4]) + ([f"{len(row.outlets) - 4} more"] if len(row.outlets) > 4 else [])
+    what = "nothing collected" if row.nothing else f"{row.missing:.0%} of the usual articles missing"
+    return f"{what} ({', '.join(names)})"
+
+
+def calendar_figure(frame: pd.DataFrame) -> go.Figure:
+    """Each outlet's collection calendar (dashboard.collection.calendar_frame): a row per outlet, a cell per day."""
+    outlets = list(dict.fromkeys(frame["outlet"]))
+    days = sorted(frame["day"].unique())
+    coded = frame.assign(code=frame["state"].map({state: spec[0] for state, spec in CALENDAR_STATES.items()}))
+    z = coded.pivot(index="outlet", columns="day", values="code").reindex(index=outlets, columns=days).to_numpy(int)
+    counts = frame.pivot(index="outlet", columns="day", values="n").reindex(index=outlets, columns=days)
+    meanings = np.array([spec[2] for spec in CALENDAR_STATES.values()], dtype=object)
+    hover = np.stack([meanings[z], counts.to_numpy(dtype=object)], axis=-1)  # (what, articles) per cell, no loop
+    scale = []
+    for position, color, _ in CALENDAR_STATES.values():
+        scale += [[position / 4, color], [(position + 1) / 4, color]]
+    fig = go.Figure(go.Heatmap(z=z, x=pd.to_datetime(days), y=[plot_text(o) for o in outlets], zmin=0, zmax=4,
+                               colorscale=scale, showscale=False, xgap=1, ygap=1, customdata=hover,
+                               hovertemplate="%{y} · %{x|%Y-%m-%d}: %{customdata[0]}, %{customdata[1]:,} "
+                                             "articles<extra></extra>"))
+    for _, color, meaning in CALENDAR_STATES.values():  # a legend: the heatmap itself has none
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=meaning,
+                                 marker={"symbol": "square", "size": 10, "color": color}))
+    fig.update_yaxes(autorange="reversed", type="category")
+    fig.update_layout(dragmode=False, showlegend=True, hovermode="closest")
+    return _layout(fig, 90 + 18 * len(outlets))
 
 
 def world_map(counts: pd.DataFrame) -> go.Figure:

@@ -4,8 +4,10 @@ made inert for Streamlit's markdown (md_escape) and for Plotly's labels (plot_te
 from __future__ import annotations
 
 import re
+import sqlite3
 
-from dashboard.isocodes import country_name, language_name
+from dashboard.isocodes import COUNTRIES, LANGUAGES, country_name, language_name
+from db.filters import Vocabulary, vocabulary
 
 SPLITS = {"none": "one line for all", "topic": "a line per topic", "country": "a line per country in the story",
           "source": "a line per source country", "outlet": "a line per outlet"}
@@ -13,7 +15,8 @@ _CATEGORY_WORDS = {"arts_culture_entertainment": "Arts, culture, entertainment",
                    "conflict_war_peace": "Conflict, war, peace", "crime_law_justice": "Crime, law, justice",
                    "disaster_accident_emergency": "Disaster, accident, emergency",
                    "economy_business_finance": "Economy, business, finance", "lifestyle_leisure": "Lifestyle, leisure",
-                   "science_technology": "Science, technology", "human_interest": "Human interest"}
+                   "science_technology": "Science, technology", "human_interest": "Human interest",
+                   "unclassified": "Unclassified (no confident category)"}
 
 
 def country_label(code: object) -> str:
@@ -54,3 +57,12 @@ _PLOTLY_SPECIAL = {ord("&"): "&amp;", ord("<"): "&lt;", ord(">"): "&gt;", ord("$
 def plot_text(text: object) -> str:
     """Text from feeds, files or users made inert inside a Plotly label (legend, hover, tick, title)."""
     return str(text).translate(_PLOTLY_SPECIAL)
+
+
+def filter_vocabulary(conn: sqlite3.Connection) -> Vocabulary:
+    """What the filters may name in this database, with the country, language and category names that
+    db.filters.Filters.checked accepts beside the codes (the CLI and the dashboard check against this one list)."""
+    from collectors.category import CLASSES  # numpy and the model's code: only when a vocabulary is built
+
+    return vocabulary(conn, {code: name for code, (_, name) in COUNTRIES.items()}, LANGUAGES,
+                      {code: category_label(code) for code in CLASSES})

@@ -17,6 +17,7 @@ from typing import Any, Literal
 import pandas as pd
 
 from db import connect
+from db.completeness import Completeness, Scope, completeness
 from db.filters import Filters, day_after
 from db.search import compile_query
 
@@ -70,7 +71,7 @@ def _rows(conn: sqlite3.Connection, sql: str, params: list, columns: list[str]) 
 
 def sources_only(filters: Filters) -> Filters:
     """The same outlets, languages, source countries and dates, without the content filters (the denominator)."""
-    return dataclasses.replace(filters, q="", countries=(), topics=(), categories=())
+    return dataclasses.replace(filters, q="", countries=(), topics=(), categories=(), countries_all=False)
 
 
 def has_content_filter(filters: Filters) -> bool:
@@ -506,6 +507,12 @@ def outage_days(conn: sqlite3.Connection, filters: Filters) -> pd.DataFrame:
            f" WHERE {' AND '.join(clauses)}) AND fl.started_at >= ? AND fl.started_at < ?"
            " GROUP BY fl.feed_id, day) GROUP BY day HAVING failing > 0 ORDER BY day")
     return _rows(conn, sql, [*params, start, end], ["day", "failing", "polled"])
+
+
+def collection(conn: sqlite3.Connection, outlets: tuple[str, ...] = (), source_countries: tuple[str, ...] = (),
+               langs: tuple[str, ...] = ()) -> Completeness:
+    """The active ranges and incomplete days of these outlets (all: empty), over all time (db.completeness)."""
+    return completeness(conn, Scope(outlets, source_countries, langs))
 
 
 # countries ---------------------------------------------------------------------------------------------------

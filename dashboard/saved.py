@@ -25,19 +25,28 @@ class ViewRow:
     params: list[tuple[str, str]]       # the link's query parameters
     filters: Filters | None             # None: the stored filters no longer parse (no link then)
     deletable: bool                     # by the user looking at the list
+    gone: tuple[str, ...] = ()          # parts of it that no longer exist: 'the topic “Karabakh”'
 
     @property
     def usable(self) -> bool:
         return self.filters is not None
 
 
+def countries_words(filters: Filters) -> str:
+    """'naming Azerbaijan (AZ) and Russia (RU)' (all of them in one story) or '… or …' (any of them)."""
+    names = [country_label(c) for c in filters.countries]
+    joint = " and " if filters.countries_all else " or "
+    return "naming " + (", ".join(names[:-1]) + joint + names[-1] if len(names) > 1 else "".join(names))
+
+
 def describe(filters: Filters) -> str:
-    """'text “karabakh”; countries in the story: Azerbaijan (AZ); from 2023-09-15 to 2023-09-30', or 'everything'."""
+    """'text “karabakh”; naming Azerbaijan (AZ) or Russia (RU); from 2023-09-15 to 2023-09-30', or 'everything'."""
     parts = []
     if filters.q:
         parts.append(f"text “{filters.q}”")
+    if filters.countries:
+        parts.append(countries_words(filters))
     for label, values, show in (("topics", filters.topics, str), ("category", filters.categories, category_label),
-                                ("countries in the story", filters.countries, country_label),
                                 ("source countries", filters.source_countries, country_label),
                                 ("outlets", filters.outlets, str), ("language", filters.langs, language_label)):
         if values:
@@ -103,6 +112,8 @@ def rows(path: str | os.PathLike, viewer: Identity) -> list[ViewRow]:
             words, params = describe(filters), link_params(filters)
         except QueryError as exc:   # e.g. a change to the query language made an old view invalid
             filters, words, params = None, f"(cannot be applied any more: {exc})", []
+        if view.gone:
+            words += f" (no longer exists: {' and '.join(view.gone)}; it opens refused until the filters are changed)"
         out.append(ViewRow(view.id, view.name, view.owner, view.created, words, params, filters,
-                           viewer.is_admin or view.owner == viewer.name))
+                           viewer.is_admin or view.owner == viewer.name, view.gone))
     return out

@@ -14,15 +14,19 @@ import streamlit as st
 from dashboard import downloads, editing, failures, figures, interact, queries, saved, signin
 from dashboard.access import Identity
 from dashboard.isocodes import COUNTRIES
-from dashboard.labels import md_escape
+from dashboard.labels import SPLITS, filter_vocabulary, md_escape
 from db import connect, default_db_path
-from db.filters import Filters, QueryError
+from db.filters import COUNTRIES_MODES, Filters, QueryError, Vocabulary, check_option, parse_day
 from db.topics import Topic
 from newsradar import health
 
 CACHE_TTL_S = 60          # new articles show within a minute; cached results are shared by every session
 LIST_KEYS = ("topic", "category", "country", "source", "outlet", "lang")   # the URL contract's repeatable params
-FILTER_KEYS = ("q", *LIST_KEYS, "from", "to")
+FILTER_KEYS = ("q", *LIST_KEYS, "countries_mode", "from", "to")
+# the pages' bound choices: a link's value outside them would be dropped by the widget without a word
+URL_OPTIONS = {"countries_mode": COUNTRIES_MODES, "interval": ("day", "week", "month"),
+               "measure": ("articles", "share"), "split": tuple(SPLITS)}
+URL_NUMBERS = {"top": (1, 20), "page": (1, None)}
 
 
 def db_path() -> str:
@@ -74,14 +78,28 @@ def query(name: str, filters: Filters | None = None, /, **kwargs: Any) -> Any:
     return run(name, db_path(), filters, **kwargs)
 
 
+def collection(filters: Filters) -> Any:
+    """db.completeness for the outlets and languages of `filters` (cached per outlets and languages, not per dates)."""
+    return query("collection", None, outlets=filters.outlets, source_countries=filters.source_countries,
+                 langs=filters.langs)
+
+
 def fetch(name: str, filters: Filters | None = None, /, **kwargs: Any) -> Any:
     """A queries.Fetch over the cache: the pages' figures share one SQL aggregate per filter set."""
     return query(name, filters, **kwargs)
 
 
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False)
+def vocabulary(path: str) -> Vocabulary:
+    """What the filters may name (topics, outlets, languages, codes and names), cached like the queries."""
+    with closing(queries.open_db(path)) as conn:
+        return filter_vocabulary(conn)
+
+
 def forget_cached() -> None:
     """Drop every cached result (after the app itself changed the database)."""
     run.clear()
+    vocabulary.clear()
 
 
 def csv_download(filters: Filters) -> Callable[[], bytes]:
@@ -99,24 +117,67 @@ def user() -> Identity:
 
 # the filters ---------------------------------------------------------------------------------------------------
 
-def read_filters() -> tuple[Filters | None, str | None]:
-    """The filters the sidebar widgets hold now, or the message saying why they cannot be used."""
+def link_problems(params: dict[str, list[str]]) -> list[str]:
+    """What in a link's dates, countries_mode and page choices cannot be honoured (their bound widgets would drop it
+    silently); the list values (countries, topics, …) reach the widgets as given and are checked with the filters."""
+    problems = []
+    for key, values in params.items():
+        for value in values[:1]:
+            try:
+                if key in ("from", "to"):
+                    parse_day(value, key)
+                elif key in URL_OPTIONS:
+                    check_option(key, value, URL_OPTIONS[key])
+                elif key in URL_NUMBERS:
+                    _check_number(key, value, *URL_NUMBERS[key])
+            except QueryError as exc:
+                problems.append(str(exc))
+    return problems
+
+
+def _check_number(key: str, value: str, low: int, high: int | None) -> None:
+    if not value.strip().isdigit() or not low <= int(value) <= (high or int(value)):
+        raise QueryError(f"{key} “{value}” is not a whole number from {low}" + (f" to {high}" if high else " up"))
+
+
+def check_link_once() -> None:
+    """On a session's first run, before the bound widgets read the link: remember what in it cannot be honoured, so
+    that the pages refuse the view (until a filter is changed or cleared) instead of showing it wider than asked."""
     ss = st.session_state
+    if ss.get("_link_checked"):
+        return
+    ss["_link_checked"] = True
+    problems = link_problems({key: st.query_params.get_all(key) for key in st.query_params})
+    if problems:
+        ss["_link_problem"] = "the link asks for " + "; ".join(problems)
+
+
+def filters_changed() -> None:
+    """Callback of every filter: a changed view no longer carries the link's or the saved view's problem."""
+    st.session_state.pop("_link_problem", None)
+
+
+def read_filters() -> tuple[Filters | None, str | None]:
+    """The filters the sidebar widgets hold now, their values checked against the database, or the message saying
+    why they cannot be used."""
+    ss = st.session_state
+    problem = ss.get("_link_problem")
     try:
         filters = Filters.make(ss.get("q"), ss.get("from"), ss.get("to"), ss.get("outlet") or (), ss.get("lang") or (),
                                ss.get("source") or (), ss.get("country") or (), ss.get("topic") or (),
-                               ss.get("category") or ())
+                               ss.get("category") or (), ss.get("countries_mode")).checked(vocabulary(db_path()))
     except QueryError as exc:
-        return None, str(exc)
-    return filters, None
+        return None, "; ".join(p for p in (problem, str(exc)) if p)
+    return (None, problem) if problem else (filters, None)
 
 
 def filters_or_stop() -> Filters:
-    """The current filters; if they are unusable, say why and stop the page there (no traceback)."""
+    """The current filters; if they are unusable, say why and stop the page there (no traceback, no data)."""
     filters, error = st.session_state.get("_filters"), st.session_state.get("_filter_error")
     if error or filters is None:
         reason = md_escape(error or "unknown problem")
-        st.warning(f"These filters cannot be applied: {reason}. Fix them in the sidebar.", icon=":material/search_off:")
+        st.warning(f"These filters cannot be applied: {reason}. Fix them in the sidebar, or clear the filters.",
+                   icon=":material/search_off:")
         st.stop()
     return filters
 
@@ -128,6 +189,8 @@ def clear_filters() -> None:
     st.session_state["q"] = ""
     st.session_state["from"] = None
     st.session_state["to"] = None
+    st.session_state["countries_mode"] = "any"
+    filters_changed()
 
 
 # chart clicks ------------------------------------------------------------------------------------------------
@@ -137,6 +200,7 @@ def dates_from_box(chart_key: str) -> None:
     span = interact.box_date_range(st.session_state.get(chart_key))
     if span:
         st.session_state["from"], st.session_state["to"] = span
+        filters_changed()
 
 
 def country_from_map(chart_key: str) -> None:
@@ -144,6 +208,7 @@ def country_from_map(chart_key: str) -> None:
     code = interact.clicked_country(st.session_state.get(chart_key))
     if code:
         st.session_state["country"] = [code]
+        filters_changed()
 
 
 def cell_from_heatmap(chart_key: str) -> None:
@@ -155,6 +220,7 @@ def cell_from_heatmap(chart_key: str) -> None:
             st.session_state["country"] = [country]
         if source in COUNTRIES:
             st.session_state["source"] = [source]
+        filters_changed()
 
 
 # topics and feeds ----------------------------------------------------------------------------------------------
@@ -258,14 +324,19 @@ def save_current_view() -> None:
     _say("_view_outcome", outcome)
 
 
-def open_saved_view(filters: Filters) -> None:
+def open_saved_view(filters: Filters, name: str = "", gone: tuple[str, ...] = ()) -> None:
     """Callback: set the sidebar filters to a saved view's (the bound widgets then put them in the URL) and go to
-    the Articles page. A link would not do: inside a session the widgets' own values win over a link's params."""
+    the Articles page. A link would not do: inside a session the widgets' own values win over a link's params.
+    A view whose parts are `gone` opens refused, with a message naming them (never wider than it was saved)."""
     ss = st.session_state
     ss["q"], ss["from"], ss["to"] = filters.q, filters.date_from, filters.date_to
     for key, values in (("topic", filters.topics), ("category", filters.categories), ("country", filters.countries),
                         ("source", filters.source_countries), ("outlet", filters.outlets), ("lang", filters.langs)):
         ss[key] = list(values)
+    ss["countries_mode"] = "all" if filters.countries_all else "any"
+    filters_changed()
+    if gone:
+        ss["_link_problem"] = f"the saved view “{name}” refers to {' and '.join(gone)}, which no longer exists"
     ss["_open_articles"] = True
 
 

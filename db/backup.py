@@ -9,6 +9,8 @@ from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
+from db.outfile import OutputError, reason, sqlite_write_trouble, staged
+
 PAGES_PER_STEP = 1024  # 4 MiB at SQLite's default page size: progress is reported, and the GIL freed, per step
 SIDE_FILES = ("", "-wal", "-shm", "-journal")
 
@@ -32,16 +34,13 @@ def _same_file(a: Path, b: Path) -> bool:
 
 
 def check_target(database: Path, target: Path, force: bool) -> None:
-    """Refuse a FILE that is the database (or one of its side files), a directory, or exists without --force."""
+    """Refuse a FILE that is the database (or one of its side files), a directory, or an existing file without
+    --force (a device or FIFO such as /dev/null is written into, so it needs no --force)."""
     if any(_same_file(target, database.with_name(database.name + side)) for side in SIDE_FILES):
         raise BackupError(f"{target} is the database itself; give another file")
     if target.is_dir():
         raise BackupError(f"{target} is a directory; give a file name")
-    if not target.parent.is_dir():
-        raise BackupError(f"no directory {target.parent} for the backup")
-    if not os.access(target.parent, os.W_OK):
-        raise BackupError(f"cannot write in {target.parent}")
-    if target.exists() and not force:
+    if target.is_file() and not force:
         raise BackupError(f"{target} exists; use --force to replace it")
 
 
@@ -62,11 +61,7 @@ def _open_source(database: Path) -> sqlite3.Connection:
 
 def _copy(source: sqlite3.Connection, part: Path, progress: Callable[[int, int], None] | None) -> None:
     """Page-by-page copy of the source's snapshot into `part`, then a self-contained rollback-journal file."""
-    try:
-        target = sqlite3.connect(part, isolation_level=None)
-    except sqlite3.Error as exc:
-        raise BackupError(f"cannot write {part}: {exc}") from None
-    with closing(target):
+    with closing(sqlite3.connect(part, isolation_level=None)) as target:
         source.backup(target, pages=PAGES_PER_STEP,
                       progress=(lambda _status, left, total: progress(total - left, total)) if progress else None)
         # the copy's header still says WAL; as one plain file it can be moved, mailed or restored as is
@@ -84,38 +79,25 @@ def _verify(part: Path) -> int:
         return conn.execute("SELECT count(*) FROM articles").fetchone()[0] if has_articles else 0
 
 
-def _remove(part: Path) -> None:
-    for side in SIDE_FILES:
-        part.with_name(part.name + side).unlink(missing_ok=True)
-
-
-def _sync_directory(directory: Path) -> None:
-    """Make the rename durable (a crash right after must not bring back the old FILE or none)."""
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def backup(database: str | os.PathLike, target: str | os.PathLike, force: bool = False,
            progress: Callable[[int, int], None] | None = None) -> BackupReport:
-    """Copy the database to `target` while others keep writing: written as `target`.part, checked, renamed.
+    """Copy the database to `target` while others keep writing: built under a private name, checked, renamed.
 
-    The source holds one read transaction across all the copy's steps: every step sees the same snapshot,
-    so writers (in WAL mode they are never blocked by a reader) cannot make SQLite restart the copy."""
+    A device or FIFO as `target` (SQLite needs a real file to copy into) gets the copy built in a private folder
+    beside the database (known writable, and on a disk chosen for it; /tmp is often a small tmpfs), checked,
+    then streamed into it. The source holds one read transaction across all the copy's steps: every step sees
+    the same snapshot, so writers (in WAL mode they are never blocked by a reader) cannot make SQLite restart
+    the copy."""
     database, target = Path(database), Path(target)
     check_target(database, target, force)
-    part = target.with_name(target.name + ".part")
-    _remove(part)  # the leftovers of an interrupted backup
-    try:
-        with closing(_open_source(database)) as source:
+    with closing(_open_source(database)) as source, staged(target, scratch=database.parent) as part:
+        try:
             _copy(source, part, progress)
             source.execute("COMMIT")
-        articles = _verify(part)
-        part.replace(target)
-    except BaseException:
-        _remove(part)
-        raise
-    _sync_directory(target.parent)
-    return BackupReport(target, articles, target.stat().st_size)
+            articles = _verify(part)
+        except sqlite3.OperationalError as exc:
+            if not sqlite_write_trouble(exc):
+                raise
+            raise OutputError(f"cannot write {target}: {reason(exc)}") from None
+        size = part.stat().st_size
+    return BackupReport(target, articles, size)

@@ -7,6 +7,7 @@ import sqlite3
 from collections.abc import Iterator
 from typing import TextIO
 
+from db.completeness import Gap, completeness, scope_of
 from db.filters import Filters
 
 COLUMNS = ["published", "outlet", "source_country", "language", "title", "link", "description",
@@ -45,3 +46,27 @@ def write_csv(conn: sqlite3.Connection, filters: Filters, out: TextIO) -> int:
     for count, row in enumerate(export_rows(conn, filters), 1):  # noqa: B007 - count is the result
         writer.writerow(row)
     return count
+
+
+INCOMPLETE_COLUMNS = ["day", "outlet", "articles", "usual", "reason"]
+
+
+def incomplete_days(conn: sqlite3.Connection, filters: Filters) -> list[Gap]:
+    """The days of the filters' dates (all: none given) on which collection of their outlets was incomplete."""
+    return completeness(conn, scope_of(filters)).within(filters.date_from, filters.date_to)
+
+
+def write_incomplete_days(gaps: list[Gap], out: TextIO) -> None:
+    """One CSV row per outlet and incomplete day: reason failed (every fetch failed), none or low (far below usual)."""
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(INCOMPLETE_COLUMNS)
+    writer.writerows([g.day.isoformat(), neutralize(g.name), g.n, round(g.expected, 1), g.reason] for g in gaps)
+
+
+def incomplete_summary(gaps: list[Gap]) -> str:
+    """One line: how many days were incomplete, and the first few of them ('' when none)."""
+    days = sorted({g.day.isoformat() for g in gaps})
+    if not days:
+        return ""
+    shown = ", ".join(days[:8]) + (f" and {len(days) - 8} more" if len(days) > 8 else "")
+    return f"collection was incomplete on {len(days):,} day{'s' if len(days) > 1 else ''} of this export: {shown}"

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from collections.abc import Mapping, Sequence
+import difflib
+import sqlite3
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
 
 from db.search import QuerySyntaxError, compile_query
@@ -38,9 +41,110 @@ def _names(values: Sequence[str]) -> tuple[str, ...]:
     return tuple(sorted({v.strip() for v in values if v and v.strip()}))
 
 
-def _codes(values: Sequence[str], upper: bool) -> tuple[str, ...]:
-    cleaned = (v.strip() for v in values if v and v.strip())
-    return tuple(sorted({v.upper() if upper else v.lower() for v in cleaned}))
+def _codes(values: Sequence[str], case: Callable[[str], str]) -> tuple[str, ...]:
+    """Two-letter values in the case their codes are written in; names (Azerbaijan) as given, for `checked`."""
+    return tuple(sorted({case(v) if len(v) == 2 else v for v in _names(values)}))
+
+
+COUNTRIES_MODES = ("any", "all")
+
+
+def check_option(name: str, value: str | None, allowed: Sequence[str]) -> str | None:
+    """`value` as one of `allowed` (matched without regard to case), None if not given; QueryError naming it else."""
+    if value is None or not value.strip():
+        return None
+    for option in allowed:
+        if option.casefold() == value.strip().casefold():
+            return option
+    raise QueryError(f"unknown {name} “{value}” ({name} is one of {', '.join(allowed)})")
+
+
+def _closest(value: str, spellings: Mapping[str, str] | Sequence[str], n: int = 3, hint: str = "") -> str:
+    """' (did you mean “a”, “b”?)': the valid spellings nearest to `value` (compared without regard to case), or
+    those that begin like it, or else `hint`. A Mapping gives each spelling the words it is shown with."""
+    shown = spellings if isinstance(spellings, Mapping) else {s: s for s in spellings}
+    by_fold: dict[str, str] = {}
+    for spelling, words in shown.items():
+        by_fold.setdefault(spelling.casefold(), words)
+    folded = value.casefold()
+    near = difflib.get_close_matches(folded, list(by_fold), n=n * 2, cutoff=0.6)
+    near = near or [f for f in by_fold if len(folded) > 2 and f.startswith(folded[:3])]
+    words = list(dict.fromkeys(by_fold[f] for f in near))[:n]
+    if words:
+        return " (did you mean " + ", ".join(f"“{w}”" for w in words) + "?)"
+    return f" ({hint})" if hint else ""
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """What a filter may name: the database's topics, outlets and languages, and the code lists with their names
+    (passed in: the names of countries, languages and categories are not the database's to know)."""
+    topics: tuple[str, ...]
+    outlets: tuple[str, ...]
+    countries: Mapping[str, str]          # ISO 3166 alpha-2 code -> name
+    languages: Mapping[str, str]          # ISO 639-1 code -> name
+    categories: Mapping[str, str]         # category code -> label
+    source_countries: tuple[str, ...] = ()   # codes of the outlets' countries (also ones outside `countries`)
+    data_languages: tuple[str, ...] = ()     # languages of the stored articles and feeds
+
+    def tables(self) -> dict[str, tuple[str, dict[str, str]]]:
+        """Per Filters field: (what it is called in a message, folded spelling -> canonical value)."""
+        countries = _lookup(self.countries)
+        sources = {**countries, **{c.casefold(): c for c in self.source_countries}}
+        languages = _lookup(self.languages, unique_names=True)
+        languages.update({c.casefold(): c for c in self.data_languages})
+        return {"countries": ("country", countries), "source_countries": ("source country", sources),
+                "langs": ("language", languages), "categories": ("category", _lookup(self.categories)),
+                "topics": ("topic", {t.casefold(): t for t in self.topics}),
+                "outlets": ("outlet", {o.casefold(): o for o in self.outlets})}
+
+    def spellings(self, field: str) -> dict[str, str]:
+        """The valid spellings of `field`'s values, each with the words a suggestion shows: 'Azerbaijan (AZ)'."""
+        mapping = {"countries": self.countries, "source_countries": self.countries, "langs": self.languages,
+                   "categories": self.categories}.get(field)
+        if mapping is None:
+            return {v: v for v in (self.topics if field == "topics" else self.outlets)}
+        words = {code: f"{name} ({code})" if name != code else code for code, name in mapping.items()}
+        out = {**words, **{name: words[code] for code, name in mapping.items()}}
+        extra = self.source_countries if field == "source_countries" else (
+            self.data_languages if field == "langs" else ())
+        return {**out, **{c: words.get(c, c) for c in extra}}
+
+    def hint(self, field: str) -> str:
+        """What to write instead, when nothing valid is near the value given."""
+        if field in ("countries", "source_countries"):
+            return "ISO 3166 codes such as AZ, or English names such as Azerbaijan"
+        if field == "langs":
+            return "ISO 639-1 codes such as " + ", ".join(self.data_languages[:5] or ("en",))
+        values = {"topics": self.topics, "outlets": self.outlets, "categories": tuple(self.categories)}[field]
+        return (f"{field}: " + ", ".join(values[:8]) + (", …" if len(values) > 8 else "")) if values else \
+            f"there are no {field} yet"
+
+
+def _lookup(names: Mapping[str, str], unique_names: bool = False) -> dict[str, str]:
+    """Folded code or name -> code. unique_names: a name shared by two codes is left out (it is ambiguous)."""
+    by_name: dict[str, list[str]] = {}
+    for code, name in names.items():
+        by_name.setdefault(name.casefold(), []).append(code)
+    table = {name: codes[0] for name, codes in by_name.items() if len(codes) == 1 or not unique_names}
+    table.update({f"{name} ({code})".casefold(): code for code, name in names.items()})   # as labels show them
+    table.update({code.casefold(): code for code in names})
+    return table
+
+
+def vocabulary(conn: sqlite3.Connection, countries: Mapping[str, str], languages: Mapping[str, str],
+               categories: Mapping[str, str]) -> Vocabulary:
+    """The Vocabulary of this database: its topics, outlets, outlets' countries and languages."""
+    column = lambda sql: tuple(r[0] for r in conn.execute(sql).fetchall())  # noqa: E731
+    rollup = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'daily_articles'").fetchone()
+    data_languages = column("SELECT language FROM outlets WHERE language IS NOT NULL UNION "
+                            "SELECT language FROM feeds WHERE language IS NOT NULL" +
+                            (" UNION SELECT DISTINCT language FROM daily_articles WHERE language != ''"
+                             if rollup else "") + " ORDER BY 1")
+    return Vocabulary(column("SELECT name FROM topics ORDER BY name"), column("SELECT name FROM outlets ORDER BY name"),
+                      countries, languages, categories,
+                      column("SELECT DISTINCT country FROM outlets WHERE country IS NOT NULL ORDER BY 1"),
+                      data_languages)
 
 
 @dataclass(frozen=True)
@@ -54,12 +158,15 @@ class Filters:
     countries: tuple[str, ...] = ()              # countries in the story (any of them)
     topics: tuple[str, ...] = ()                 # topic names (any of them)
     categories: tuple[str, ...] = ()             # IPTC codes (any of them)
+    countries_all: bool = False                  # several countries: all of them in the same story, not any
 
     @classmethod
     def make(cls, q: str | None = None, date_from: str | dt.date | None = None, date_to: str | dt.date | None = None,
              outlets: Sequence[str] = (), langs: Sequence[str] = (), source_countries: Sequence[str] = (),
-             countries: Sequence[str] = (), topics: Sequence[str] = (), categories: Sequence[str] = ()) -> Filters:
-        """Validated filters from loose values (strings from a URL, a form or a command line)."""
+             countries: Sequence[str] = (), topics: Sequence[str] = (), categories: Sequence[str] = (),
+             countries_mode: str | None = None) -> Filters:
+        """Filters from loose values (strings from a URL, a form or a command line), their form checked; the values
+        themselves are checked against the database by `checked`."""
         start, end = parse_day(date_from, "from"), parse_day(date_to, "to")
         if start and end and start > end:
             raise QueryError(f"from ({start}) is after to ({end})")
@@ -69,12 +176,16 @@ class Filters:
                 compile_query(q)
             except QuerySyntaxError as exc:
                 raise QueryError(f"bad full-text query: {exc.short}") from None
-        return cls(q, start, end, _names(outlets), _codes(langs, upper=False), _codes(source_countries, upper=True),
-                   _codes(countries, upper=True), _names(topics), _codes(categories, upper=False))
+        mode = check_option("countries_mode", countries_mode, COUNTRIES_MODES) or "any"
+        # with fewer than two countries "all" and "any" are the same filter (and the same rollups answer it)
+        story = _codes(countries, str.upper)
+        return cls(q, start, end, _names(outlets), _codes(langs, str.lower), _codes(source_countries, str.upper),
+                   story, _names(topics), _codes(categories, str.lower), mode == "all" and len(story) > 1)
 
-    # URL contract: q, topic, category, country, source, outlet, lang (the lists repeatable), from, to
+    # URL contract: q, topic, category, country, countries_mode, source, outlet, lang (the lists repeatable), from, to
     _PARAMS = {"q": "q", "date_from": "from", "date_to": "to", "outlets": "outlet", "langs": "lang",
-               "source_countries": "source", "countries": "country", "topics": "topic", "categories": "category"}
+               "source_countries": "source", "countries": "country", "topics": "topic", "categories": "category",
+               "countries_all": "countries_mode"}
 
     @classmethod
     def from_params(cls, params: Mapping[str, str | Sequence[str]]) -> Filters:
@@ -87,16 +198,38 @@ class Filters:
             return values[0] if values else None
 
         return cls.make(one("q"), one("from"), one("to"), many("outlet"), many("lang"), many("source"),
-                        many("country"), many("topic"), many("category"))
+                        many("country"), many("topic"), many("category"), one("countries_mode"))
 
     def to_params(self) -> dict[str, str | list[str]]:
         out: dict[str, str | list[str]] = {}
         for f in fields(self):
             value = getattr(self, f.name)
-            if value:
+            if value is True:
+                out[self._PARAMS[f.name]] = "all"
+            elif value:
                 key = self._PARAMS[f.name]
                 out[key] = list(value) if isinstance(value, tuple) else str(value)
         return out
+
+    def checked(self, known: Vocabulary) -> Filters:
+        """The same filters with every value spelled as the database and the URL contract spell it (codes in capitals,
+        a country or language name replaced by its code, names matched without regard to case); QueryError naming
+        every value that matches nothing, with the closest valid ones, so that a view is never silently widened."""
+        problems: list[str] = []
+        resolved = {}
+        for name, (what, table) in known.tables().items():
+            values = []
+            for value in getattr(self, name):
+                match = table.get(value.casefold())
+                if match is None:
+                    problems.append(f"unknown {what} “{value}”"
+                                    f"{_closest(value, known.spellings(name), hint=known.hint(name))}")
+                else:
+                    values.append(match)
+            resolved[name] = tuple(sorted(set(values)))
+        if problems:
+            raise QueryError("; ".join(problems))
+        return dataclasses.replace(self, **resolved)
 
     def where(self, correlated: bool = False) -> tuple[str, list]:
         """SQL condition over `articles a` joined to `outlets o`, and its parameters.
@@ -118,7 +251,14 @@ class Filters:
             if values:
                 clauses.append(f"{column} IN ({_marks(values)})")
                 params.extend(values)
-        if self.countries:
+        if self.countries and self.countries_all:
+            # one test per country: every one of them is named in the article
+            for country in self.countries:
+                clauses.append("EXISTS (SELECT 1 FROM article_countries fc WHERE fc.article_id = a.id AND "
+                               "fc.country = ?)" if correlated else
+                               "a.id IN (SELECT article_id FROM article_countries WHERE country = ?)")
+                params.append(country)
+        elif self.countries:
             clauses.append(f"EXISTS (SELECT 1 FROM article_countries fc WHERE fc.article_id = a.id AND fc.country IN "
                            f"({_marks(self.countries)}))" if correlated else
                            f"a.id IN (SELECT article_id FROM article_countries WHERE country IN "

@@ -451,6 +451,16 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX service_exits_run ON service_exits(run_id, child, exited);
     """,
+    # 11: saved views name their topics by id (db/views.py), so that a view follows a renamed topic and can say
+    #     which of its topics was deleted: "topic": ["Karabakh"] becomes
+    #     "topic_ref": [{"id": 3, "created": …, "name": "Karabakh"}]
+    #     (id null where no topic has that name any more; its creation time tells it from a later topic given its id)
+    """
+    UPDATE saved_views SET params = json_set(json_remove(params, '$.topic'), '$.topic_ref', json((
+        SELECT json_group_array(json_object('id', t.id, 'created', t.created_at, 'name', j.value))
+        FROM json_each(saved_views.params, '$.topic') j LEFT JOIN topics t ON t.name = j.value)))
+    WHERE json_type(params, '$.topic') = 'array';
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

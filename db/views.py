@@ -1,4 +1,8 @@
-"""The team's saved views: a name, its owner and the filters (the URL contract of db.filters.Filters)."""
+"""The team's saved views: a name, its owner and the filters (the URL contract of db.filters.Filters).
+
+Topics are stored by identity ("topic_ref": [{"id": 3, "name": "Karabakh"}], migration 11), so a view follows a
+renamed topic; a deleted one is reported by the name it had, and kept in the filters under that name so that the
+view is refused, never silently widened."""
 
 from __future__ import annotations
 
@@ -22,8 +26,9 @@ class SavedView:
     id: int
     name: str
     owner: str
-    params: dict[str, str | list[str]]
+    params: dict[str, str | list[str]]   # the URL params of its filters, topics under their current names
     created: str
+    gone: tuple[str, ...] = ()            # what no longer exists, in words: 'the topic “Karabakh”'
 
     @property
     def filters(self) -> Filters:
@@ -38,29 +43,54 @@ def save_view(conn: sqlite3.Connection, name: str, owner: str, filters: Filters)
         raise ViewError("give the view a name")
     if len(name) > MAX_NAME:
         raise ViewError(f"a view name has at most {MAX_NAME} characters")
-    params = filters.to_params()
+    params: dict = filters.to_params()
+    names = params.pop("topic", [])
+    found = {row[0]: (row[1], row[2]) for row in conn.execute(
+        f"SELECT name, id, created_at FROM topics WHERE name IN ({', '.join('?' * len(names))})", names)}
+    if names:
+        params["topic_ref"] = [{"id": found.get(name, (None, None))[0], "created": found.get(name, (None, None))[1],
+                                "name": name} for name in names]
     created = format_utc(dt.datetime.now(dt.UTC))
     try:
         cursor = conn.execute("INSERT INTO saved_views (name, owner, params, created) VALUES (?, ?, ?, ?)",
                               (name, owner, json.dumps(params, ensure_ascii=False, sort_keys=True), created))
     except sqlite3.IntegrityError:
         raise ViewError(f"a view called “{name}” exists already; pick another name") from None
-    return SavedView(cursor.lastrowid, name, owner, params, created)
+    return SavedView(cursor.lastrowid, name, owner, filters.to_params(), created)
 
 
-def _view(row: sqlite3.Row) -> SavedView:
-    return SavedView(row["id"], row["name"], row["owner"], json.loads(row["params"]), row["created"])
+def _view(row: sqlite3.Row, topics: dict[int, tuple[str, str]]) -> SavedView:
+    """The stored view with its topic references followed to the topics' current names (the creation time tells a
+    new topic that was given a deleted one's id from the topic the view meant)."""
+    params = json.loads(row["params"])
+    refs = params.pop("topic_ref", [])
+    current = [_follow(topics, ref) for ref in refs]
+    gone = tuple(f"the topic “{ref.get('name')}”" for ref, name in zip(refs, current, strict=True) if name is None)
+    names = [name or str(ref.get("name")) for ref, name in zip(refs, current, strict=True)]
+    if names:
+        params["topic"] = names
+    return SavedView(row["id"], row["name"], row["owner"], params, row["created"], gone)
+
+
+def _follow(topics: dict[int, tuple[str, str]], ref: dict) -> str | None:
+    name, created = topics.get(ref.get("id"), (None, None))
+    return name if name is not None and ref.get("created") in (None, created) else None
+
+
+def _topic_names(conn: sqlite3.Connection) -> dict[int, tuple[str, str]]:
+    return {row[0]: (row[1], row[2]) for row in conn.execute("SELECT id, name, created_at FROM topics")}
 
 
 def list_views(conn: sqlite3.Connection) -> list[SavedView]:
     """Every view of the team, newest first."""
     rows = conn.execute("SELECT id, name, owner, params, created FROM saved_views ORDER BY created DESC, id DESC")
-    return [_view(row) for row in rows]
+    topics = _topic_names(conn)
+    return [_view(row, topics) for row in rows]
 
 
 def get_view(conn: sqlite3.Connection, view_id: int) -> SavedView | None:
     row = conn.execute("SELECT id, name, owner, params, created FROM saved_views WHERE id = ?", (view_id,)).fetchone()
-    return _view(row) if row else None
+    return _view(row, _topic_names(conn)) if row else None
 
 
 def delete_view(conn: sqlite3.Connection, view_id: int, actor: str, is_admin: bool) -> SavedView:

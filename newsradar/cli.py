@@ -9,18 +9,19 @@ import os
 import signal
 import sqlite3
 import sys
-from collections.abc import Callable
-from contextlib import closing, nullcontext
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager, nullcontext
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TextIO
 
 from collectors import feedlists, netguard, parsepool
 from collectors.backfill import ArchiveError, BackfillReport, backfill
 from collectors.collect import CollectorConfig, run_cycle, run_forever
 from collectors.tagging import retag, tag_lines
 from db import SchemaError, connect, default_db_path, topics, transaction, users
-from db.export import write_csv
+from db.export import incomplete_days, incomplete_summary, write_csv, write_incomplete_days
 from db.filters import Filters, QueryError
+from db.outfile import OutputError, in_place, open_output
 from newsradar import config
 
 SAMPLE = Path(feedlists.__file__).parent / "data" / "sample-2023.jsonl.gz"
@@ -38,6 +39,16 @@ def _db_path(args: argparse.Namespace) -> Path:
 
 def _db(args: argparse.Namespace) -> sqlite3.Connection:
     return connect(_db_path(args))
+
+
+def _existing_db(args: argparse.Namespace) -> Path:
+    """The database of a command that only reads it: a path that does not exist is refused, never created (a
+    mistyped --db would otherwise answer from a new empty database)."""
+    path = _db_path(args)
+    if not path.is_file():
+        raise CliError(f"no database at {path}" + (" (it is a directory)" if path.is_dir() else "") +
+                       "; check --db (or run 'newsradar seed' or 'newsradar backfill' to create one)")
+    return path
 
 
 def _apply_config(args: argparse.Namespace) -> None:
@@ -61,6 +72,33 @@ def _collector_config(args: argparse.Namespace) -> CollectorConfig:
 def _allow_private(args: argparse.Namespace) -> bool:
     """The allow_private_networks setting (file, then environment)."""
     return bool(args.config["allow_private_networks"])
+
+
+# output files ----------------------------------------------------------------------------------------------
+
+@contextmanager
+def _output(name: str | None, encoding: str = "utf-8", newline: str | None = None) -> Iterator[TextIO]:
+    """Standard output for no name or "-", else the named file as db.outfile writes it (never replaced unless
+    it is a regular file, and then only once it is complete)."""
+    if not name or name == "-":
+        yield sys.stdout
+        return
+    try:
+        with open_output(name, encoding, newline) as out:
+            yield out
+    except OutputError as exc:
+        raise CliError(str(exc)) from None
+
+
+def _to_a_file(name: str | None) -> bool:
+    """The output is (or will be) a regular file, not standard output, a pipe or a device: notes may go to stdout
+    and a CSV gets Excel's byte-order mark."""
+    if not name or name == "-":
+        return False
+    try:
+        return not in_place(Path(name)) or Path(name).is_file()
+    except OutputError:  # a folder or a planted link: the write itself says so
+        return False
 
 
 # feeds ---------------------------------------------------------------------------------------------------------
@@ -145,10 +183,8 @@ def cmd_topics_import(args: argparse.Namespace) -> int:
 
 def cmd_topics_export(args: argparse.Namespace) -> int:
     text = topics.write_toml(topics.all_topics(_db(args)))
-    if args.output and args.output != "-":
-        Path(args.output).write_text(text, encoding="utf-8")
-    else:
-        sys.stdout.write(text)
+    with _output(args.output) as out:
+        out.write(text)
     return 0
 
 
@@ -184,11 +220,10 @@ def cmd_feeds_export(args: argparse.Namespace) -> int:
     rows = feedlists.list_feeds(_db(args))
     fmt = args.format or ("opml" if args.output and args.output.endswith(".opml") else "csv")
     text = feedlists.write_opml(rows) if fmt == "opml" else feedlists.write_csv(rows)
+    with _output(args.output) as out:
+        out.write(text)
     if args.output and args.output != "-":
-        Path(args.output).write_text(text, encoding="utf-8")
-        print(f"{len(rows)} feeds written to {args.output}")
-    else:
-        sys.stdout.write(text)
+        print(f"{len(rows)} feeds written to {args.output}", file=sys.stdout if _to_a_file(args.output) else sys.stderr)
     return 0
 
 
@@ -294,7 +329,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 # stats, export -----------------------------------------------------------------------------------------------
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    conn = _db(args)
+    conn = connect(_existing_db(args))
     one = lambda sql: conn.execute(sql).fetchone()  # noqa: E731
     articles, first, last = one("SELECT count(*), min(published), max(published) FROM articles")
     print(f"articles   {articles:,}")
@@ -309,24 +344,32 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from dashboard.labels import filter_vocabulary  # the names of countries, languages and categories
+
     filters = Filters.make(args.q, args.date_from, args.date_to, args.outlet, args.lang, args.source_country,
-                           args.country, args.topic, args.category)
-    conn = _db(args)
-    if args.output == "-":
-        count = write_csv(conn, filters, sys.stdout)
-    else:
-        out_path = Path(args.output)
-        tmp = out_path.with_name(out_path.name + ".part")
-        try:
-            # utf-8-sig: Excel reads the BOM as "this is UTF-8"
-            with open(tmp, "w", encoding="utf-8-sig", newline="") as out:
-                count = write_csv(conn, filters, out)
-            tmp.replace(out_path)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
+                           args.country, args.topic, args.category, args.countries_mode)
+    conn = connect(_existing_db(args))
+    filters = filters.checked(filter_vocabulary(conn))
+    # utf-8-sig: Excel reads the BOM as "this is UTF-8"; a pipe or a device gets the CSV alone
+    with _output(args.output, "utf-8-sig" if _to_a_file(args.output) else "utf-8", newline="") as out:
+        count = write_csv(conn, filters, out)
+    # on stderr: with -o - or -o /dev/stdout the CSV stays clean
     print(f"{count:,} articles exported to {args.output}", file=sys.stderr)
+    _report_incomplete(conn, filters, args.incomplete_days)
     return 0
+
+
+def _report_incomplete(conn: sqlite3.Connection, filters: Filters, path: str | None) -> None:
+    """A line on stderr naming the export's incomplete days; with --incomplete-days FILE, their list as CSV."""
+    gaps = incomplete_days(conn, filters)
+    summary = incomplete_summary(gaps)
+    if summary:
+        hint = "" if path else " (list them with --incomplete-days FILE)"
+        print(f"note: {summary}{hint}", file=sys.stderr)
+    if path:
+        with _output(path, newline="") as out:
+            write_incomplete_days(gaps, out)
+        print(f"{len(gaps):,} incomplete outlet-days written to {path}", file=sys.stderr)
 
 
 # backup ------------------------------------------------------------------------------------------------------
@@ -335,17 +378,19 @@ def cmd_backup(args: argparse.Namespace) -> int:
     from db.backup import BackupError, backup
 
     database = _db_path(args)
+    to_a_file = _to_a_file(args.file)  # before the copy exists
     try:
         report = backup(database, Path(args.file), force=args.force)
-    except BackupError as exc:
+    except (BackupError, OutputError) as exc:
         raise CliError(str(exc)) from None
-    print(report.summary())
+    print(report.summary(), file=sys.stdout if to_a_file else sys.stderr)  # `backup /dev/stdout | gzip` stays clean
     return 0
 
 
 def _backup_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("backup", help="copy the database to FILE while the collector runs (checked, then renamed)")
-    p.add_argument("file", metavar="FILE", help="the copy (written as FILE.part first)")
+    p.add_argument("file", metavar="FILE", help="the copy (built under a private temporary name beside FILE, "
+                   "then renamed onto it; a device or FIFO is written into)")
     p.add_argument("--force", action="store_true", help="replace FILE if it exists")
     p.set_defaults(func=cmd_backup)
 
@@ -356,6 +401,7 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     """Replace this process with `streamlit run dashboard/app.py` (production flags); --db goes as NEWSRADAR_DB."""
     from dashboard.serve import streamlit_process
 
+    _existing_db(args)
     command, env = streamlit_process(args.port or args.config["server.port"], args.config, os.environ,  # port >= 1
                                      Path(args.db).resolve() if args.db else None)
     sys.stdout.flush()
@@ -376,9 +422,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_health(args: argparse.Namespace) -> int:
     from newsradar import health
 
-    path = _db_path(args)
-    if not path.exists():
-        raise CliError(f"no database at {path}")
+    path = _existing_db(args)
     with closing(connect(path)) as conn:  # not read-only: an older database gets the service tables first
         report = health.report(conn)
     print(json.dumps(report, indent=1))
@@ -564,16 +608,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_stats)
 
     p = sub.add_parser("export", help="write the matching articles as CSV")
-    p.add_argument("-o", "--output", required=True, help="CSV file, or - for standard output")
+    p.add_argument("-o", "--output", required=True, help="CSV file (renamed onto FILE once complete), a device or "
+                   "FIFO (written into), or - for standard output")
     p.add_argument("--from", dest="date_from", help="first day, YYYY-MM-DD (UTC)")
     p.add_argument("--to", dest="date_to", help="last day, YYYY-MM-DD (UTC), inclusive")
-    p.add_argument("--outlet", action="append", default=[], help="outlet name (repeatable)")
-    p.add_argument("--lang", action="append", default=[], help="language code (repeatable)")
-    p.add_argument("--source-country", action="append", default=[], help="outlet's country (repeatable)")
-    p.add_argument("--country", action="append", default=[], help="country in the story (repeatable)")
-    p.add_argument("--topic", action="append", default=[], help="topic name (repeatable)")
+    p.add_argument("--outlet", action="append", default=[], help="outlet name, any case (repeatable)")
+    p.add_argument("--lang", action="append", default=[], help="language: ISO 639-1 code or English name (repeatable)")
+    p.add_argument("--source-country", action="append", default=[],
+                   help="outlet's country: ISO code or English name (repeatable)")
+    p.add_argument("--country", action="append", default=[],
+                   help="country in the story: ISO code or English name (repeatable)")
+    p.add_argument("--countries-mode", help="any (default): stories naming any of the --country values; all: "
+                   "stories naming every one of them")
+    p.add_argument("--topic", action="append", default=[], help="topic name, any case (repeatable)")
     p.add_argument("--category", action="append", default=[], help="IPTC category code (repeatable)")
     p.add_argument("--q", help='full-text query, e.g. \'karabakh AND (russia OR rosja)\'')
+    p.add_argument("--incomplete-days", metavar="FILE",
+                   help="also write the outlets' days of incomplete collection in the export's range as CSV")
     p.set_defaults(func=cmd_export)
     p = sub.add_parser("dashboard", help="serve the web dashboard (Streamlit) until Ctrl-C")
     p.add_argument("--port", type=_setting("server.port"), help="TCP port (server.port, 8501)")

@@ -868,16 +868,37 @@ def adapt(x: csr_matrix, y: np.ndarray, base: np.ndarray, lam: float = ADAPT_LAM
 
 
 def cv_accuracy(x: csr_matrix, y: np.ndarray, base: np.ndarray) -> dict[str, float]:
-    """CV_FOLDS-fold accuracy on the hand labels, before and after adapt() (folds: a seeded shuffle)."""
+    """CV_FOLDS-fold accuracy on the hand labels, before and after adapt() (folds: a seeded shuffle), and the
+    abstention threshold chosen on the out-of-fold predictions (abstain_threshold())."""
     folds = np.arange(len(y)) % CV_FOLDS
     np.random.default_rng(SEED).shuffle(folds)
     before = after = 0
+    top_prob, right = np.zeros(len(y)), np.zeros(len(y), bool)
     for k in range(CV_FOLDS):
         train, test = folds != k, folds == k
         delta, bias = adapt(x[train], y[train], base[train])
         before += int((base[test].argmax(axis=1) == y[test]).sum())
-        after += int(((base[test] + x[test] @ delta + bias).argmax(axis=1) == y[test]).sum())
-    return {"folds": CV_FOLDS, "weak_only": round(before / len(y), 4), "adapted": round(after / len(y), 4)}
+        z = base[test] + x[test] @ delta + bias
+        after += int((z.argmax(axis=1) == y[test]).sum())
+        prob = np.exp(z - z.max(axis=1, keepdims=True))
+        top_prob[test] = (prob / prob.sum(axis=1, keepdims=True)).max(axis=1)
+        right[test] = z.argmax(axis=1) == y[test]
+    threshold = abstain_threshold(top_prob, right)
+    kept = top_prob >= threshold
+    return {"folds": CV_FOLDS, "weak_only": round(before / len(y), 4), "adapted": round(after / len(y), 4),
+            "abstain_threshold": threshold, "abstained": round(float(1 - kept.mean()), 4),
+            "adapted_with_abstention": round(float((right & kept).mean()), 4),
+            "precision_when_labelled": round(float(right[kept].mean()), 4)}
+
+
+def abstain_threshold(top_prob: np.ndarray, right: np.ndarray) -> float:
+    """The class probability below which the model abstains: the one that maximises right minus wrong labels
+    among the labelled (a wrong category costs an analyst as much as a right one helps; abstaining costs nothing).
+    """
+    order = np.argsort(-top_prob)
+    gain = np.cumsum(np.where(right[order], 1, -1))
+    best = int(gain.argmax())
+    return round(float(top_prob[order][best]), 4)
 
 
 def devset_accuracy(model: category.Model) -> dict[str, object]:
@@ -914,7 +935,9 @@ def train(corpus: Path, out_dir: Path, cv: bool = False) -> dict[str, object]:
     out_dir.mkdir(parents=True, exist_ok=True)
     npz_path = out_dir / "category-model.npz"
     np.savez_compressed(npz_path, vocab=np.frombuffer("\n".join(vocab).encode("utf-8"), np.uint8),
-                        weights=fitted.q, scale=fitted.scale, bias=fitted.model.bias, classes=np.array(CLASSES))
+                        weights=fitted.q, scale=fitted.scale, bias=fitted.model.bias, classes=np.array(CLASSES),
+                        **({"abstain_below": np.float32(fitted.hand_cv["abstain_threshold"])}
+                           if "abstain_threshold" in fitted.hand_cv else {}))
     dates = sorted(d for d in stats["dates"] if d)
     meta: dict[str, object] = {
         "version": MODEL_VERSION,

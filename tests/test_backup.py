@@ -129,7 +129,8 @@ def test_an_interrupted_backup_leaves_no_part_file_and_the_old_copy(filled, tmp_
 
 
 @pytest.mark.parametrize("where, says", [
-    (lambda t, db: t / "missing-dir" / "copy.db", "no directory {t}/missing-dir for the backup"),
+    (lambda t, db: t / "missing-dir" / "copy.db",
+     "cannot write {t}/missing-dir/copy.db: there is no folder {t}/missing-dir"),
     (lambda t, db: t, "{t} is a directory; give a file name"),
     (lambda t, db: db, "{db} is the database itself; give another file"),
     (lambda t, db: t / "sub" / ".." / db.name, "{t}/sub/../newsradar.db is the database itself; give another file"),

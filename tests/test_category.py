@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 
 from collectors import category
-from collectors.category import CLASSES, MODEL_PATH, classify, classify_many
+from collectors.category import CLASSES, MODEL_PATH, SEEDS_DIR, UNCLASSIFIED, classify, classify_many, seeds
 from collectors.text import words
 
 EXAMPLES = [
@@ -103,11 +103,59 @@ def test_model_file_is_small_and_has_the_17_codes() -> None:
     assert meta["classes"] == list(CLASSES)
 
 
-def test_every_output_is_an_iptc_code() -> None:
+def test_every_output_is_an_iptc_code_or_unclassified() -> None:
     items = [(t, d, lang) for _, t, d, lang in EXAMPLES] + ODD
     labels = classify_many(items)
     assert len(labels) == len(items)
-    assert set(labels) <= set(CLASSES)
+    assert set(labels) <= {*CLASSES, UNCLASSIFIED}
+    assert labels[len(EXAMPLES)] == UNCLASSIFIED  # an empty article gets no class, not the most frequent one
+
+
+# languages the model was not trained on: a text the seeds do not cover (or a language without seeds) is
+# unclassified, never economy_business_finance, the class the model used to guess for foreign text
+UNSURE = [
+    ("Ett nytt kapitel börjar i morgon för många i staden", "Det blev en lång dag för alla inblandade", "sv"),
+    ("यह कहानी एक छोटे से गाँव की है", "लोगों ने कहा कि सब कुछ बदल गया", "hi"),
+    ("Ein neues Kapitel beginnt morgen für viele in der Stadt", "Es war ein langer Tag für alle Beteiligten", "de"),
+    ("Un nouveau chapitre commence demain pour beaucoup", "Ce fut une longue journée pour tous", "fr"),
+    ("Новая глава начинается завтра для многих в городе", "Это был долгий день для всех", "ru"),
+    ("新的一章明天开始", "对所有人来说这是漫长的一天", "zh"),
+]
+
+
+@pytest.mark.parametrize(("title", "description", "language"), UNSURE, ids=[u[2] for u in UNSURE])
+def test_a_foreign_text_nothing_points_to_is_unclassified(title: str, description: str, language: str) -> None:
+    assert classify(title, description, language) == UNCLASSIFIED
+
+
+SEEDED = [
+    ("sport", "Bayern München gewinnt das Spiel gegen Dortmund", "Der Trainer lobte die Mannschaft", "de"),
+    ("sport", "Спартак обыграл Зенит в матче чемпионата", "Решающий гол забил нападающий", "ru"),
+    ("sport", "Galatasaray maçı 2-1 kazandı", "Teknik direktör oyuncuları kutladı", "tr"),
+    ("conflict_war_peace", "Росія завдала ракетного удару по Харкову", "Окупанти обстрілюють місто", "uk"),
+    ("weather", "Tempête: Météo-France place dix départements en vigilance orange", "Fortes pluies attendues", "fr"),
+    ("health", "El hospital amplía la vacunación contra la gripe", "Los médicos piden a los pacientes", "es"),
+    ("economy_business_finance", "央行宣布降息，股市上涨", "人民币汇率保持稳定", "zh"),
+    ("disaster_accident_emergency", "石川県で地震、住宅が倒壊", "消防が救助活動を続けている", "ja"),
+    ("crime_law_justice", "경찰, 사기 혐의로 30대 남성 체포", "검찰은 구속영장을 청구했다", "ko"),
+    ("politics", "الرئيس يستقبل وزير الخارجية لبحث العلاقات", "مفاوضات حول الانتخابات المقبلة", "ar"),
+]
+
+
+@pytest.mark.parametrize(("expected", "title", "description", "language"), SEEDED,
+                         ids=[f"{s[3]}:{s[0]}" for s in SEEDED])
+def test_foreign_texts_get_the_class_their_seed_terms_name(expected: str, title: str, description: str,
+                                                           language: str) -> None:
+    assert classify(title, description, language) == expected
+
+
+@pytest.mark.parametrize("path", sorted(SEEDS_DIR.glob("*.tsv")), ids=lambda p: p.stem)
+def test_seed_files_name_only_iptc_classes_and_compile(path) -> None:
+    lines = [line.split("\t") for line in path.read_text(encoding="utf-8").splitlines()
+             if line.strip() and not line.startswith("#")]
+    assert all(len(parts) == 2 and (parts[0] in CLASSES or parts[0] == "@match") for parts in lines)
+    pattern, classes = seeds(path.stem)
+    assert len(set(classes)) == len(classes) >= 15 and pattern.groups >= len(classes)
 
 
 @pytest.mark.parametrize(("expected", "title", "description", "language"), EXAMPLES,

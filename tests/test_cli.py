@@ -257,6 +257,7 @@ def test_stats(tmp_path: Path, capsys, small: Path) -> None:
 
 
 def test_stats_empty_database(tmp_path: Path, capsys) -> None:
+    db.connect(tmp_path / "x.db").close()
     code, out, _ = run(capsys, "--db", str(tmp_path / "x.db"), "stats")
     assert code == 0
     assert [line.split()[0] for line in out.splitlines()] == ["articles", "outlets", "feeds", "published"]

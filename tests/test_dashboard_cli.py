@@ -10,12 +10,16 @@ from pathlib import Path
 import pytest
 
 from dashboard.serve import APP, streamlit_command
+from db import connect, default_db_path
 from newsradar import cli, config
 
 
 @pytest.fixture
-def execs(monkeypatch) -> list[tuple[str, list[str], dict[str, str]]]:
-    """(path, args, env) of every os.execve call, which returns instead of replacing the process."""
+def execs(monkeypatch, tmp_path) -> list[tuple[str, list[str], dict[str, str]]]:
+    """(path, args, env) of every os.execve call, which returns instead of replacing the process; the databases
+    the tests name exist (the dashboard command refuses one that does not)."""
+    for path in (tmp_path / "x.db", default_db_path()):
+        connect(path).close()
     calls = []
     monkeypatch.setattr(os, "execve", lambda path, args, env: calls.append((path, args, env)))
     return calls

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import io
+import os
 import shlex
 from contextlib import closing
 
@@ -73,8 +75,10 @@ def test_a_large_export_is_capped_and_says_so(db):
 def test_the_cli_command_exports_the_same_filters():
     filters = Filters.make(q="karabakh OR 'x'", date_from="2023-09-15", countries=["AZ"], source_countries=["PL"],
                            langs=["pl"], topics=["Nagorno-Karabakh"], categories=["politics"], outlets=["TVN24"])
-    command = downloads.cli_export_command(filters)
+    filters = dataclasses.replace(filters, countries=("AZ", "RU"), countries_all=True)
+    command = downloads.cli_export_command(filters, "data/news radar.db")
     args = build_parser().parse_args(shlex.split(command)[1:])
     again = Filters.make(args.q, args.date_from, args.date_to, args.outlet, args.lang, args.source_country,
-                         args.country, args.topic, args.category)
+                         args.country, args.topic, args.category, args.countries_mode)
     assert again == filters and args.output == "articles.csv"
+    assert args.db == os.path.abspath("data/news radar.db")   # the database shown, wherever the command is run

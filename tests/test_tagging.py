@@ -12,7 +12,7 @@ import pytest
 from conftest import no_errors, plain, run_app
 
 from collectors import category
-from collectors.category import CLASSES
+from collectors.category import CLASSES, UNCLASSIFIED
 from collectors.normalize import normalize_link
 from collectors.store import Article, ensure_feed, store_articles
 from collectors.tagging import fingerprint, tag_lines, tagger_status
@@ -47,7 +47,7 @@ def test_stored_articles_are_tagged(conn):
     rows = conn.execute("SELECT a.title, a.category, group_concat(c.country, ' ') AS countries FROM articles a "
                         "LEFT JOIN article_countries c ON c.article_id = a.id GROUP BY a.id ORDER BY a.id").fetchall()
     assert [r["countries"] for r in rows][:2] == ["AZ RU", "AZ RU"]
-    assert all(r["category"] in CLASSES for r in rows)
+    assert all(r["category"] in {*CLASSES, UNCLASSIFIED} for r in rows)
     assert rows[2]["category"] == "sport"
 
 
@@ -75,7 +75,36 @@ def test_tag_lines_adds_countries_category_and_topics():
     assert [o.get("countries") for o in out] == [["AZ", "RU"], ["AZ", "RU"], ["GB"], None, ["RU"]]
     assert out[0]["id"] == 0 and out[2]["topics"] == ["Football"] and out[0]["topics"] == []
     assert out[3]["error"] == "not a JSON object"
-    assert all(o["category"] in CLASSES for o in out if "error" not in o)
+    assert all(o["category"] in {*CLASSES, UNCLASSIFIED} for o in out if "error" not in o)
+
+
+@pytest.mark.parametrize(("record", "used", "source"), [
+    ({"title": "Kreml wzywa ambasadora Azerbejdżanu", "language": "pl"}, "pl", "declared"),
+    ({"title": "Росія завдала ракетного удару по Києву, загинули троє людей", "language": "en"}, "uk", "detected"),
+    ({"title": "Die Bundesregierung beschließt ein neues Klimaschutzgesetz für Deutschland"}, "de", "detected"),
+    ({"title": "2023"}, None, "unknown"),
+])
+def test_tag_command_prints_the_language_it_used(tmp_path, monkeypatch, capsys, record, used, source):
+    monkeypatch.setattr("sys.stdin", io.StringIO(json.dumps(record) + "\n"))
+    assert main(["--db", str(tmp_path / "t.db"), "tag"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert (result["language_used"], result["language_source"]) == (used, source)
+
+
+def test_unclassified_articles_are_filtered_and_exported_as_unclassified(conn):
+    store(conn, STORIES + [("Ett nytt kapitel börjar i morgon för många", "Det blev en lång dag för alla", "sv")])
+    assert conn.execute("SELECT category FROM articles WHERE title LIKE 'Liverpool%'").fetchone()[0] == "sport"
+    out = io.StringIO()
+    assert write_csv(conn, Filters.make(categories=[UNCLASSIFIED]), out) == 1
+    rows = list(csv.DictReader(io.StringIO(out.getvalue().lstrip("\ufeff"))))
+    assert [(r["title"][:3], r["category"]) for r in rows] == [("Ett", UNCLASSIFIED)]
+    assert write_csv(conn, Filters.make(categories=["economy_business_finance"]), io.StringIO()) == 0
+
+
+def test_a_wrongly_declared_language_is_corrected_when_stored(conn):
+    store(conn, [("Росія завдала ракетного удару по Києву, загинули троє людей", "Сили ППО збили ракети", "en")])
+    assert conn.execute("SELECT language FROM articles").fetchone()[0] == "uk"
+    assert [tuple(r) for r in conn.execute("SELECT language, n FROM daily_articles WHERE n > 0")] == [("uk", 1)]
 
 
 def test_tag_command_reads_stdin_and_uses_the_databases_topics(tmp_path, monkeypatch, capsys):

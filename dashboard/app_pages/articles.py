@@ -23,10 +23,19 @@ if total == 0:
 export.download_button("Download CSV", data=state.csv_download(filters), mime="text/csv", on_click="ignore",
                        file_name=downloads.export_file_name(filters, dt.datetime.now()), icon=":material/download:",
                        width="stretch", help="Every matching article (not only this page), UTF-8 for Excel.")
+gaps = state.collection(filters).within(filters.date_from, filters.date_to)
+if gaps:
+    days = sorted({g.day.isoformat() for g in gaps})
+    note, button = st.columns([3, 1], vertical_alignment="center")
+    note.caption(f"Collection was incomplete on {len(days):,} of these days ({', '.join(days[:5])}"
+                 f"{', …' if len(days) > 5 else ''}): fewer articles there is missing data, not less coverage.")
+    button.download_button("Incomplete days", data=downloads.incomplete_csv(gaps), mime="text/csv",
+                           file_name="incomplete-days.csv", on_click="ignore", icon=":material/download:",
+                           width="stretch", help="Each outlet's days of incomplete collection in these dates, CSV.")
 if total > downloads.EXPORT_CAP:
     st.warning(f"The download holds the newest {downloads.EXPORT_CAP:,} of these {total:,} articles. "
                "For all of them, narrow the filters or run:", icon=":material/warning:")
-    st.code(downloads.cli_export_command(filters), language="bash")
+    st.code(downloads.cli_export_command(filters, state.db_path()), language="bash")
 
 if st.session_state.get("_articles_for", filters) != filters:  # other filters: back to the first page
     st.session_state["page"] = 1

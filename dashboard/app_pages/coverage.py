@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import figures, queries, state
+from dashboard import collection, figures, queries, state
 from dashboard.labels import SPLITS
 from dashboard.spikes import spike_note, spikes
 from db.filters import Filters
@@ -43,8 +43,10 @@ top_n = top.number_input("Lines (top N + other)", min_value=1, max_value=20, val
 
 series = queries.coverage(state.fetch, filters, bucket, by, int(top_n), share)
 outages = state.query("outage_days", filters)
+collected = state.collection(filters)
+gaps = collection.gap_days(collected, filters)
 peaks = spikes(series)
-figure = figures.coverage_figure(series, outages, split=by, normalized=share, bucket=bucket, peaks=peaks)
+figure = figures.coverage_figure(series, outages, split=by, normalized=share, bucket=bucket, peaks=peaks, gaps=gaps)
 st.plotly_chart(figure, key="coverage_chart", on_select=lambda: state.dates_from_box("coverage_chart"),
                 selection_mode="box", config=figures.CHART_CONFIG)
 notes = ["Drag a box across the chart to set the date range."]
@@ -56,4 +58,5 @@ if not outages.empty:
     days = "1 day" if len(outages) == 1 else f"{len(outages)} days"
     notes.append(f"Shaded: {days} on which some of these outlets' feeds failed every fetch — "
                  "a drop there may be an outage, not less coverage.")
+notes += [note for note in (collection.gap_note(gaps), collection.range_note(collected, filters, by)) if note]
 st.caption(" ".join(notes))

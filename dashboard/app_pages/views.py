@@ -38,7 +38,7 @@ for view in views:
             # a new tab is a new session, where the link's params set the sidebar (they lose to it in this one)
             actions.link_button("Link", link, icon=":material/link:", help="Open the view in a new tab")
             actions.button("Open", key=f"open_view_{view.id}", icon=":material/open_in_new:", type="primary",
-                           on_click=state.open_saved_view, args=(view.filters,))
+                           on_click=state.open_saved_view, args=(view.filters, view.name, view.gone))
         if view.deletable:
             actions.button("Delete", key=f"delete_view_{view.id}", icon=":material/delete:",
                            on_click=state.delete_saved_view, args=(view.id,))

@@ -1,0 +1,240 @@
+"""Completeness: per outlet and day, whether it was collected — from the fetch log where feeds were polled, from
+the articles themselves elsewhere (imported archives): each outlet's active range and its days far below its usual
+output.
+
+The counts come from the daily per-outlet rollup (schema migration 3), kept exact by its triggers, so this needs no
+table of its own: an outlet's year is a few hundred rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from db.filters import Filters
+
+# a day is incomplete when an outlet stored less than this share of its usual output for that weekday
+LOW_SHARE = 0.15
+# ... and its usual output is at least this many articles (below it, an empty day is ordinary, not a gap)
+MIN_EXPECTED = 4.0
+# the usual output: the median of the same weekday over this many weeks either side, inside the active range
+WEEKS_AROUND = 4
+# ... and for an empty day at least this share of the same weekday's median over the outlet's whole active range
+FLOOR_SHARE = 0.5
+# an outlet whose first (last) article is this many days after the first (before the last) of the whole
+# database started (stopped) inside the period; a shorter lead is ordinary quiet, not a feed that came or went
+STARTED_STOPPED_DAYS = 14
+
+COLLECTED, INCOMPLETE, NONE, INACTIVE = "collected", "incomplete", "none", "inactive"
+
+
+@dataclass(frozen=True)
+class OutletRange:
+    """An outlet's active range: the first and last day with articles (UTC), and how it relates to the database's."""
+    outlet_id: int
+    name: str
+    country: str | None
+    first: dt.date
+    last: dt.date
+    started: bool   # its first article came well after the database's first
+    stopped: bool   # its last article came well before the database's last
+
+    def describe(self) -> str:
+        """'started 2023-10-02', 'stopped after 2023-08-31', 'from 2023-10-02 to 2023-11-30' or 'active'."""
+        if self.started and self.stopped:
+            return f"only {self.first} to {self.last}"
+        if self.started:
+            return f"started {self.first}"
+        if self.stopped:
+            return f"stopped after {self.last}"
+        return "active"
+
+
+@dataclass(frozen=True)
+class Gap:
+    """One outlet's day of incomplete collection: `n` articles stored where about `expected` were usual."""
+    day: dt.date
+    outlet_id: int
+    name: str
+    n: int
+    expected: float
+    reason: str     # 'failed' (every fetch of its feeds failed), 'none' (no article) or 'low' (far below usual)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which outlets and languages a view covers (empty: all)."""
+    outlets: tuple[str, ...] = ()
+    source_countries: tuple[str, ...] = ()
+    langs: tuple[str, ...] = ()
+
+
+def scope_of(filters: Filters) -> Scope:
+    """The outlets and languages a filtered view covers (its content filters do not change what was collected)."""
+    return Scope(filters.outlets, filters.source_countries, filters.langs)
+
+
+def _marks(values: Sequence) -> str:
+    return ", ".join("?" * len(values))
+
+
+def _outlet_clause(scope: Scope, column: str) -> tuple[str, list]:
+    clauses, params = [], []
+    for field, values in (("name", scope.outlets), ("country", scope.source_countries)):
+        if values:
+            clauses.append(f"{column} IN (SELECT id FROM outlets WHERE {field} IN ({_marks(values)}))")
+            params.extend(values)
+    return " AND ".join(clauses) or "1", params
+
+
+def daily_counts(conn: sqlite3.Connection, scope: Scope = Scope()) -> dict[int, dict[dt.date, int]]:
+    """Articles per outlet and day (UTC) over all time, for the outlets and languages of `scope`."""
+    where, params = _outlet_clause(scope, "outlet_id")
+    if scope.langs:
+        where += f" AND language IN ({_marks(scope.langs)})"
+        params.extend(scope.langs)
+    counts: dict[int, dict[dt.date, int]] = defaultdict(dict)
+    dates: dict[str, dt.date] = {}  # each day parsed once, not once per outlet
+    for outlet_id, day, n in conn.execute(f"SELECT outlet_id, day, sum(n) FROM daily_articles WHERE outlet_id != 0 "
+                                          f"AND {where} GROUP BY day, outlet_id HAVING sum(n) > 0", params):
+        counts[outlet_id][dates.get(day) or dates.setdefault(day, dt.date.fromisoformat(day))] = n
+    return dict(counts)
+
+
+def database_days(conn: sqlite3.Connection) -> tuple[dt.date, dt.date] | None:
+    """The first and last day with articles in the whole database (any outlet)."""
+    # min and max apart: each one probe of the rollup's day-first key
+    first = conn.execute("SELECT min(day) FROM daily_articles").fetchone()[0]
+    last = conn.execute("SELECT max(day) FROM daily_articles").fetchone()[0]
+    return (dt.date.fromisoformat(first), dt.date.fromisoformat(last)) if first else None
+
+
+def _names(conn: sqlite3.Connection) -> dict[int, tuple[str, str | None]]:
+    return {r[0]: (r[1], r[2]) for r in conn.execute("SELECT id, name, country FROM outlets")}
+
+
+def active_ranges(conn: sqlite3.Connection, scope: Scope = Scope(),
+                  counts: dict[int, dict[dt.date, int]] | None = None) -> list[OutletRange]:
+    """Every outlet of `scope` that has articles, with its active range; by name."""
+    counts = daily_counts(conn, scope) if counts is None else counts
+    whole = database_days(conn) if counts else None
+    if whole is None:
+        return []
+    first_all, last_all = whole
+    lead = dt.timedelta(days=STARTED_STOPPED_DAYS)
+    names = _names(conn)
+    ranges = []
+    for outlet_id, days in counts.items():
+        first, last = min(days), max(days)
+        name, country = names.get(outlet_id, (f"outlet {outlet_id}", None))
+        ranges.append(OutletRange(outlet_id, name, country, first, last, first - first_all >= lead,
+                                  last_all - last >= lead))
+    return sorted(ranges, key=lambda r: r.name.casefold())
+
+
+def _expected(counts: np.ndarray) -> np.ndarray:
+    """Per day of `counts` (an outlet's active range), the median of the same weekday over WEEKS_AROUND weeks
+    either side (inside the range)."""
+    span = len(counts)
+    # day i's window: days i + 7k for |k| <= WEEKS_AROUND that fall inside the range (NaN outside, sorted last)
+    reach = 7 * WEEKS_AROUND
+    padded = np.pad(counts, reach, constant_values=np.nan)
+    windows = np.sort(np.stack([padded[reach + 7 * k:reach + 7 * k + span]
+                                for k in range(-WEEKS_AROUND, WEEKS_AROUND + 1)], axis=1), axis=1)
+    valid = np.count_nonzero(~np.isnan(windows), axis=1)
+    rows = np.arange(span)
+    local = (windows[rows, (valid - 1) // 2] + windows[rows, valid // 2]) / 2
+    # an outage of weeks empties the local window: an empty day where half the weekday's median over the whole
+    # range is still usual output is a gap too (only an empty one: a feed whose level changed is not low)
+    whole = np.array([np.median(counts[weekday::7]) for weekday in range(min(7, span))])[rows % 7]
+    return np.where(counts == 0, np.maximum(local, FLOOR_SHARE * whole), local)
+
+
+def _failed_days(conn: sqlite3.Connection, scope: Scope) -> tuple[dict[int, set[dt.date]], dict[int, set[dt.date]]]:
+    """Per outlet, the days its feeds were polled, and the days on which every fetch of all its feeds failed."""
+    where, params = _outlet_clause(scope, "f.outlet_id")
+    polled: dict[int, set[dt.date]] = defaultdict(set)
+    failed: dict[int, set[dt.date]] = defaultdict(set)
+    sql = ("SELECT f.outlet_id, substr(fl.started_at, 1, 10), sum(fl.outcome != 'error') FROM fetch_log fl "
+           f"JOIN feeds f ON f.id = fl.feed_id WHERE f.outlet_id IS NOT NULL AND {where} GROUP BY 1, 2")
+    for outlet_id, day, succeeded in conn.execute(sql, params):
+        polled[outlet_id].add(dt.date.fromisoformat(day))
+        if not succeeded:
+            failed[outlet_id].add(dt.date.fromisoformat(day))
+    return polled, failed
+
+
+def outlet_gaps(counts: dict[int, dict[dt.date, int]], ranges: Iterable[OutletRange],
+                polled: dict[int, set[dt.date]], failed: dict[int, set[dt.date]]) -> list[Gap]:
+    """The incomplete days of each outlet inside its active range (pure: the tests feed it counts directly)."""
+    gaps = []
+    for rng in ranges:
+        days = counts.get(rng.outlet_id, {})
+        stored = _as_array(days, rng.first, (rng.last - rng.first).days + 1)
+        usual = _expected(stored)
+        low = np.flatnonzero((usual >= MIN_EXPECTED) & (stored < LOW_SHARE * usual))
+        flagged = {rng.first + dt.timedelta(days=int(i)) for i in low} - polled.get(rng.outlet_id, set())
+        flagged |= {d for d in failed.get(rng.outlet_id, ()) if rng.first <= d <= rng.last}
+        for day in flagged:
+            n, expected = days.get(day, 0), float(usual[(day - rng.first).days])
+            reason = "failed" if day in failed.get(rng.outlet_id, ()) else "none" if n == 0 else "low"
+            gaps.append(Gap(day, rng.outlet_id, rng.name, n, expected, reason))
+    return sorted(gaps, key=lambda g: (g.day, g.name.casefold()))
+
+
+def _as_array(days: dict[dt.date, int], first: dt.date, span: int) -> np.ndarray:
+    out = np.zeros(span)
+    for day, n in days.items():
+        if 0 <= (day - first).days < span:
+            out[(day - first).days] = n
+    return out
+
+
+@dataclass(frozen=True)
+class Completeness:
+    """What a view needs to know: the outlets' active ranges and their incomplete days."""
+    ranges: list[OutletRange]
+    gaps: list[Gap]
+    counts: dict[int, dict[dt.date, int]]
+
+    def within(self, start: dt.date | None, end: dt.date | None) -> list[Gap]:
+        return [g for g in self.gaps if (start is None or g.day >= start) and (end is None or g.day <= end)]
+
+    def changed_within(self, start: dt.date | None, end: dt.date | None) -> list[OutletRange]:
+        """The outlets that started or stopped inside start..end (a comparison over it mixes periods)."""
+        inside = lambda day: (start is None or day > start) and (end is None or day <= end)  # noqa: E731
+        return [r for r in self.ranges if (r.started and inside(r.first)) or
+                (r.stopped and inside(r.last + dt.timedelta(days=1)))]
+
+    def calendar(self, start: dt.date, end: dt.date) -> list[tuple[int, dt.date, str, int]]:
+        """(outlet_id, day, state, articles) for every outlet and day start..end; state is collected, incomplete
+        (failed fetches or far below usual), none (no article) or inactive (outside its range)."""
+        gaps = {(g.outlet_id, g.day): g for g in self.gaps}
+        rows = []
+        for rng in self.ranges:
+            days = self.counts.get(rng.outlet_id, {})
+            day = start
+            while day <= end:
+                n = days.get(day, 0)
+                gap = gaps.get((rng.outlet_id, day))
+                if not rng.first <= day <= rng.last:
+                    state = INACTIVE
+                elif n == 0:  # shown even where an empty day is ordinary for the outlet: the cell says what is stored
+                    state = NONE
+                else:
+                    state = COLLECTED if gap is None else INCOMPLETE
+                rows.append((rng.outlet_id, day, state, n))
+                day += dt.timedelta(days=1)
+        return rows
+
+
+def completeness(conn: sqlite3.Connection, scope: Scope = Scope()) -> Completeness:
+    """The active ranges and incomplete days of the outlets (and languages) of `scope`, over all time."""
+    counts = daily_counts(conn, scope)
+    ranges = active_ranges(conn, scope, counts)
+    polled, failed = _failed_days(conn, scope)
+    return Completeness(ranges, outlet_gaps(counts, ranges, polled, failed), counts)

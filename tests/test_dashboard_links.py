@@ -1,0 +1,144 @@
+"""A link's filters and choices in the app: an unknown value is named with the closest valid ones and nothing is
+shown instead of a wider view; names and codes, in any case, are one and the same filter."""
+
+from __future__ import annotations
+
+import re
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+from conftest import no_errors, plain, run_app
+
+from dashboard import queries
+from dashboard.testing import build_sample_db
+from db import connect, topics, views
+from db.filters import Filters
+
+
+@pytest.fixture(scope="module")
+def sample_db(tmp_path_factory) -> Path:
+    return build_sample_db(tmp_path_factory.mktemp("links") / "sample.db", every=40)
+
+
+def shown_count(at) -> int:
+    return int(re.match(r"([\d,]+) matching articles", at.subheader[0].value).group(1).replace(",", ""))
+
+
+def expected_count(db: Path, **kwargs) -> int:
+    with closing(queries.open_db(db)) as conn:
+        return queries.count_articles(conn, Filters.make(**kwargs))
+
+
+BAD_LINKS = [
+    ({"country": "Atlantis"}, "unknown country “Atlantis”", None),
+    ({"country": "XX"}, "unknown country “XX”", "ISO 3166"),
+    ({"country": "Azerbajan"}, "unknown country “Azerbajan”", "Azerbaijan (AZ)"),
+    ({"topic": "Nope"}, "unknown topic “Nope”", "topics:"),
+    ({"topic": "Nagorno-Karabak"}, "unknown topic “Nagorno-Karabak”", "Nagorno-Karabakh"),
+    ({"outlet": "BBC Nws"}, "unknown outlet “BBC Nws”", "BBC News"),
+    ({"lang": "englsh"}, "unknown language “englsh”", "English (en)"),
+    ({"source": "Polnd"}, "unknown source country “Polnd”", "Poland (PL)"),
+    ({"category": "politcs"}, "unknown category “politcs”", "politics"),
+    ({"from": "2023-13-01"}, "from: '2023-13-01' is not an ISO date", None),
+    ({"to": "yesterday"}, "to: 'yesterday' is not an ISO date", None),
+    ({"interval": "year"}, "unknown interval “year”", "day, week, month"),
+    ({"split": "colour"}, "unknown split “colour”", "country"),
+    ({"measure": "percent"}, "unknown measure “percent”", "share"),
+    ({"countries_mode": "both"}, "unknown countries_mode “both”", "any, all"),
+    ({"top": "99"}, "top “99” is not a whole number from 1 to 20", None),
+]
+
+
+@pytest.mark.parametrize(("params", "names", "suggests"), BAD_LINKS, ids=[str(p) for p, _, _ in BAD_LINKS])
+@pytest.mark.parametrize("page", ["articles", "coverage", "countries"])
+def test_a_bad_link_value_is_named_and_nothing_is_shown(sample_db, monkeypatch, params, names, suggests, page):
+    at = no_errors(run_app(sample_db, monkeypatch, page, {**params, "q": "karabakh"}))
+    message = plain(at.sidebar.error[0])
+    assert names in message and (suggests is None or suggests in message)
+    assert "cannot be applied" in plain(at.warning[0])
+    # no data table, no chart, no download: the view is refused, not widened to everything
+    assert not at.dataframe and not at.get("plotly_chart") and not at.get("download_button") and not at.metric
+
+
+def test_the_refusal_lasts_until_a_filter_changes(sample_db, monkeypatch):
+    at = no_errors(run_app(sample_db, monkeypatch, "articles", {"from": "2023-13-01", "country": "AZ"}))
+    assert "2023-13-01" in plain(at.sidebar.error[0])
+    at.run()
+    assert "2023-13-01" in plain(no_errors(at).sidebar.error[0]) and not at.dataframe
+    at.multiselect(key="country").set_value(["RU"]).run()
+    assert not no_errors(at).sidebar.error and shown_count(at) == expected_count(sample_db, countries=["RU"])
+
+
+def test_clear_filters_ends_a_refusal(sample_db, monkeypatch):
+    at = no_errors(run_app(sample_db, monkeypatch, "articles", {"country": "Atlantis"}))
+    at.sidebar.button[0].click().run()
+    assert not no_errors(at).sidebar.error and shown_count(at) == expected_count(sample_db)
+
+
+SAME_AS_AZ = [{"country": "Azerbaijan"}, {"country": "azerbaijan"}, {"country": "az"}, {"country": "AZERBAIJAN"}]
+
+
+@pytest.mark.parametrize("params", SAME_AS_AZ, ids=[p["country"] for p in SAME_AS_AZ])
+def test_a_country_name_or_code_in_any_case_is_the_same_filter(sample_db, monkeypatch, params):
+    at = no_errors(run_app(sample_db, monkeypatch, "articles", params))
+    assert not at.sidebar.error
+    assert shown_count(at) == expected_count(sample_db, countries=["AZ"]) > 0
+    assert all("AZ" in c.split() for c in at.dataframe[0].value["countries"])
+
+
+@pytest.mark.parametrize(("params", "kwargs"), [
+    ({"lang": "English"}, {"langs": ["en"]}),
+    ({"lang": "PL"}, {"langs": ["pl"]}),
+    ({"outlet": "bbc news"}, {"outlets": ["BBC News"]}),
+    ({"topic": "nagorno-karabakh"}, {"topics": ["Nagorno-Karabakh"]}),
+    ({"source": "poland"}, {"source_countries": ["PL"]}),
+    ({"category": "Politics"}, {"categories": ["politics"]}),
+])
+def test_names_are_matched_without_regard_to_case(sample_db, monkeypatch, params, kwargs):
+    at = no_errors(run_app(sample_db, monkeypatch, "articles", params))
+    assert not at.sidebar.error and shown_count(at) == expected_count(sample_db, **kwargs) > 0
+
+
+def test_all_countries_means_the_same_story(sample_db, monkeypatch):
+    params = {"country": ["AM", "AZ"]}
+    any_of = no_errors(run_app(sample_db, monkeypatch, "articles", params))
+    all_of = no_errors(run_app(sample_db, monkeypatch, "articles", {**params, "countries_mode": "all"}))
+    n_any, n_all = shown_count(any_of), shown_count(all_of)
+    assert n_any == expected_count(sample_db, countries=["AM", "AZ"])
+    assert 0 < n_all == expected_count(sample_db, countries=["AM", "AZ"], countries_mode="all") < n_any
+    assert all({"AM", "AZ"} <= set(c.split()) for c in all_of.dataframe[0].value["countries"])
+    assert "naming Armenia (AM) or Azerbaijan (AZ)" in plain(any_of.sidebar.caption[-1])
+    assert "naming Armenia (AM) and Azerbaijan (AZ)" in plain(all_of.sidebar.caption[-1])
+
+
+@pytest.mark.parametrize("page", ["coverage", "countries"])
+def test_all_countries_on_the_charts_agree_with_the_articles(sample_db, monkeypatch, page):
+    """Two countries in one story are not a rollup: the headline counts the articles themselves."""
+    at = no_errors(run_app(sample_db, monkeypatch, page, {"country": ["AM", "AZ"], "countries_mode": "all"}))
+    assert not at.sidebar.error and not at.warning
+    if page == "coverage":
+        assert at.metric[0].value == f"{expected_count(sample_db, countries=['AM', 'AZ'], countries_mode='all'):,}"
+
+
+def test_the_language_filter_offers_the_languages_of_the_data(sample_db, monkeypatch):
+    at = no_errors(run_app(sample_db, monkeypatch, "articles"))
+    with closing(connect(sample_db)) as conn:
+        stored = {r[0] for r in conn.execute("SELECT DISTINCT language FROM articles")}
+    assert set(at.multiselect(key="lang").options) >= {"English", "Polish"}
+    assert len(at.multiselect(key="lang").options) < 20 and stored <= {"en", "pl", "ru", "de", "fr", "uk", None}
+
+
+def test_a_saved_view_of_a_deleted_topic_opens_refused_naming_it(tmp_path, monkeypatch):
+    db = build_sample_db(tmp_path / "s.db", every=200)
+    with closing(connect(db)) as conn:
+        views.save_view(conn, "Votes", "ana", Filters.make(topics=["Elections"], countries=["PL"]))
+        topics.remove_topic(conn, "Elections")
+    at = no_errors(run_app(db, monkeypatch, "views", auth_mode="none"))
+    assert "no longer exists: the topic “Elections”" in " ".join(t.value for t in at.text)
+    next(b for b in at.button if b.key and b.key.startswith("open_view_")).click().run()
+    at = no_errors(at)
+    assert "cannot be applied" in plain(at.warning[0]) and at.multiselect(key="topic").value == ["Elections"]
+    gone = "the saved view “Votes” refers to the topic “Elections”, which no longer exists"
+    assert gone in plain(at.sidebar.error[0])
+    assert not at.dataframe and not at.get("download_button")
