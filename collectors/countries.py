@@ -123,9 +123,11 @@ class Gazetteer:
         options[:] = [(k, e) for k, e in options if k != key] + [(key, entry)]
         options.sort(key=lambda option: -len(option[0]))
 
-    def finish(self) -> Gazetteer:
+    def finish(self, vocabulary: set[str]) -> Gazetteer:
+        """Index the patterns; `vocabulary` holds the words of the language's own files, the ones its
+        endings apply to (English words take no Czech endings: 'state' is not a form of 'staty')."""
         if self.morph and (self.morph.endings or self.morph.proclitics):
-            self.stems = self.morph.stems({w for key in self.exact for w in key})
+            self.stems = self.morph.stems(vocabulary)
             self.stem_starts = {stem[:2] for stem in self.stems}
         self.prefix_lengths = sorted({len(stem) for _, stem in self.prefixes}, reverse=True)
         self.candidates = self.first_words | {key[0] for key in self.exact if len(key) == 1}
@@ -180,12 +182,15 @@ def gazetteer(language: str | None) -> Gazetteer:
     A language written without spaces gets its own names as substrings instead."""
     result = Gazetteer(morph=languages().get(language or ""))
     substring = result.morph is not None and result.morph.mode == "substring"
+    vocabulary: set[str] = set()
     for path in [GAZETTEER / "en.tsv", *_files(language)]:
         for words, code in _entries(path):
             if substring and path.name != "en.tsv":
                 result.add_substring("".join(words), code)
             else:
                 result.add(words, code)
+                if path.name != "en.tsv" and not words[-1].endswith("*"):
+                    vocabulary.update(words)
     rules: dict[tuple[str, ...], list[Rule]] = {}
     for row in _rows(GAZETTEER / "traps.tsv"):
         words = _pattern(row["word"].strip())
@@ -194,7 +199,7 @@ def gazetteer(language: str | None) -> Gazetteer:
                                                     _cues(row.get("blocked_by")), _cues(row.get("needs"))))
     for words, word_rules in rules.items():
         result.add(words, tuple(word_rules))
-    return result.finish()
+    return result.finish(vocabulary)
 
 
 def _expand(words: list[str]) -> list[str]:
@@ -322,6 +327,10 @@ def without_outlet(title: str) -> str:
 
 def _canonical(g: Gazetteer, morph: Morphology, word: str) -> str:
     """The gazetteer word that an inflected word stands for (Rusiyaya -> rusiya, وروسيا -> روسیا), else itself."""
+    if "'" in word:                # a name and a Turkic suffix (İstanbul'da, Trump'ın), in any file
+        base = word.split("'", 1)[0]
+        if _lookup(g, (base,)) is not None:
+            return base
     for base in morph.bases(word):
         if base[:2] not in g.stem_starts:
             continue

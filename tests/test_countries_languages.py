@@ -60,6 +60,28 @@ def test_inflected_and_attached_names(lang: str, text: str, expected: list[str])
     assert countries(text, lang) == expected
 
 
+@pytest.mark.parametrize(("lang", "text", "expected"), [
+    ("nl", "Oekraïne krijgt meer wapens uit Duitsland", ["DE", "UA"]),
+    ("nl", "Amerikaanse president bezoekt Japan", ["JP", "US"]),
+    ("cs", "Ve Spojených státech roste inflace", ["US"]),
+    ("cs", "Válka na Ukrajině: ruské drony nad Charkovem", ["RU", "UA"]),
+    ("el", "Ο Μητσοτάκης συναντήθηκε με τον Ερντογάν στην Άγκυρα", ["GR", "TR"]),
+    ("el", "Οι Ηνωμένες Πολιτείες και η Κίνα", ["CN", "US"]),
+    ("he", "נתניהו נפגש עם ביידן בוושינגטון", ["IL", "US"]),
+    ("he", "שר החוץ הגרמני הגיע לישראל", ["DE", "IL"]),
+    ("hi", "प्रधानमंत्री मोदी अमेरिका की यात्रा पर", ["IN", "US"]),
+    ("kk", "Тоқаев Мәскеуге барды", ["KZ", "RU"]),
+    ("kk", "Қазақстан мен Қытай келісімге қол қойды", ["CN", "KZ"]),
+    ("fa", "وزیر خارجه ایران به مسکو رفت", ["IR", "RU"]),
+    ("ka", "საქართველოს პრემიერი ერევანში", ["AM", "GE"]),
+    ("hy", "Փաշինյանը Մոսկվայում է", ["AM", "RU"]),
+    ("az", "Türkiyə ilə Gürcüstan arasında", ["GE", "TR"]),
+    ("tr", "ABD'nin Çin politikası; İstanbul'da toplantı", ["CN", "TR", "US"]),
+])
+def test_languages_without_a_labelled_set(lang: str, text: str, expected: list[str]):
+    assert countries(text, lang) == expected
+
+
 @pytest.mark.parametrize(("lang", "text"), [
     ("ru", "Над городом стоял густой чад"),              # Slavic: чад is smoke, not Chad
     ("uk", "Ціни на газ зросли вдвічі"),                  # газ is gas, not Gaza
@@ -70,6 +92,8 @@ def test_inflected_and_attached_names(lang: str, text: str, expected: list[str])
     ("ko", "인도적 지원이 시작됐다"),                        # Korean: humanitarian, not India
     ("zh", "印度洋上空出现台风"),                            # Chinese: the Indian Ocean
     ("hi", "बाज़ार में चीनी की कीमत बढ़ी"),                     # Indic: sugar, not Chinese
+    ("tr", "Mali kriz derinleşiyor"),                      # Turkish: financial, not Mali
+    ("ko", "고양이가 집에 돌아왔다"),                          # a cat, not the city of Goyang
 ])
 def test_traps_tag_nothing(lang: str, text: str):
     assert countries(text, lang) == []
