@@ -23,6 +23,12 @@ GAZETTEER = Path(__file__).parent / "data" / "gazetteer"
 # folded (’ is folded to ')
 _WORD = re.compile(rf"{WORD_CHAR}+(?:['’-]{WORD_CHAR}+)*")
 _CACHE_SIZE = 200_000
+_PARTICLES = frozenset({"de", "del", "la", "le", "les", "di", "da", "do", "dos", "das", "of", "the", "and", "y", "e",
+                        "et", "und", "van", "von", "al", "el"})
+# a title-case headline goes on after a dash with these words; an outlet's name does not start with them
+_CONTINUES = frozenset({"and", "but", "or", "not", "as", "in", "on", "with", "for", "to", "from", "after", "before",
+                        "through", "over", "under", "into", "at", "by", "amid", "despite", "while", "when", "where",
+                        "why", "how", "what", "who", "is", "are", "was"})
 _OUTLET = re.compile(r"\s+[-–—|]\s+((?:\S+\s+){1,5}\S+)\s*$")
 _POSSESSIVE = frozenset(("'s", "’s", "'S", "’S"))
 # a capitalised word after "Jordan" or "Chad" that still means the country
@@ -319,9 +325,10 @@ def without_outlet(title: str) -> str:
         return title
     names = match.group(1).split()
     lower = [next((c for c in word if c.isalpha()), "A").islower() for word in names]
-    # short particles may be in lower case inside a name ("Aire de Santa Fe"), not at its ends
-    if not lower[0] and not lower[-1] and all(len(w) <= 3 for w, low in zip(names, lower, strict=True) if low):
-        return title[:match.start()]
+    if lower[0] or lower[-1] or names[0].lower() in _CONTINUES:
+        return title                    # "- and Brazil", "- Ukraine president", "— Through Dubai"
+    if all(w in _PARTICLES for w, low in zip(names, lower, strict=True) if low):
+        return title[:match.start()]    # particles inside a name: "Aire de Santa Fe"
     return title
 
 

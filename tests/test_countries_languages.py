@@ -127,6 +127,8 @@ def test_a_time_zone_is_not_a_country(lang: str, text: str):
     ("ja", "円安で輸入価格が上昇 - Forbes JAPAN", []),
     ("es", "Descubren el agujero negro más cercano - Aire de Santa Fe", []),
     ("en", "Bolsonaro's return poses risks - and Brazil", ["BR"]),       # starts in lower case: the story
+    ("en", "Luxury Imports to Russia Take a Detour — Through Dubai", ["AE", "RU"]),   # a title-case headline
+    ("en", "The most expensive cities for expats — Hong Kong is No. 1", ["HK"]),
     ("ar", "ارتفاع درجات الحرارة - المصري اليوم", []),
     ("en", "Russia planning invasion anniversary offensive - Ukraine", ["RU", "UA"]),  # one word: the story
     ("en", "Human rights report - Ukraine president speaks", ["UA"]),   # lower case: the story
