@@ -1,8 +1,9 @@
 """Countries in the story: which countries a title and description refer to, by the rules of analysis.md.
 
-The knowledge is data (collectors/data/gazetteer/<language>.tsv and traps.tsv); this module only matches.
-Every article is matched against the English file (English names appear in every language) and the
-file of its own language.
+The knowledge is data (collectors/data/gazetteer/: generated/<language>.tsv from CLDR and GeoNames,
+hand-written <language>.tsv and traps.tsv, and languages.toml for how each language inflects and
+whether it separates words); this module only matches. Every article is matched against the English
+file (English names appear in every language) and the files of its own language.
 """
 
 from __future__ import annotations
@@ -10,14 +11,26 @@ from __future__ import annotations
 import csv
 import functools
 import re
+import tomllib
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from collectors.text import fold
+from collectors.text import WORD_CHAR, fold
 
 GAZETTEER = Path(__file__).parent / "data" / "gazetteer"
-_WORD = re.compile(r"\w+(?:['’-]\w+)*")
+# the words of collectors.text.words() (letters with their combining marks), also on text that is not
+# folded (’ is folded to ')
+_WORD = re.compile(rf"{WORD_CHAR}+(?:['’-]{WORD_CHAR}+)*")
+_CACHE_SIZE = 200_000
+_PARTICLES = frozenset({"de", "del", "la", "le", "les", "di", "da", "do", "dos", "das", "of", "the", "and", "y", "e",
+                        "et", "und", "van", "von", "al", "el"})
+# a title-case headline goes on after a dash with these words; an outlet's name does not start with them
+_CONTINUES = frozenset({"and", "but", "or", "not", "as", "in", "on", "with", "for", "to", "from", "after", "before",
+                        "through", "over", "under", "into", "at", "by", "amid", "despite", "while", "when", "where",
+                        "why", "how", "what", "who", "is", "are", "was"})
+_OUTLET = re.compile(r"\s+[-–—|]\s+((?:\S+\s+){1,5}\S+)\s*$")
+_POSSESSIVE = frozenset(("'s", "’s", "'S", "’S"))
 # a capitalised word after "Jordan" or "Chad" that still means the country
 _COUNTRY_FOLLOWERS = {"king", "queen", "government", "valley", "river", "army", "border", "foreign", "prime",
                       "president", "minister", "ministry", "authorities", "refugee", "camp", "camps", "rift",
@@ -40,6 +53,50 @@ class Rule:
 Entry = str | tuple[Rule, ...]
 
 
+@dataclass(frozen=True)
+class Morphology:
+    """How a language writes a name inside a word: one table of languages.toml, folded."""
+
+    mode: str = "words"
+    endings: tuple[str, ...] = ()          # longest first
+    finals: tuple[str, ...] = ()
+    proclitics: tuple[str, ...] = ()       # longest first
+    min_stem: int = 4
+    min_name: int = 3                      # shortest name an ending may follow (Korean: 미국, two syllables)
+
+    @classmethod
+    def of(cls, spec: dict) -> Morphology:
+        def folded(key: str) -> tuple[str, ...]:
+            return tuple(sorted({fold(x) for x in spec.get(key, ())}, key=lambda x: (-len(x), x)))
+        return cls(spec.get("mode", "words"), folded("endings"), folded("finals"), folded("proclitics"),
+                   spec.get("min_stem", 4), spec.get("min_name", 3))
+
+    def stems(self, vocabulary: set[str]) -> dict[str, str]:
+        """Each name word under the stems an ending may follow: itself, and itself without a final letter
+        (Росія -> росі, რუსეთი -> რუსეთ); an Arabic word also without its article (الصين -> صين)."""
+        stems: dict[str, str] = {}
+        for word in sorted(vocabulary):
+            bases = [word]
+            if "ال" in self.proclitics and word.startswith("ال") and len(word) > 4:
+                bases.append(word[2:])
+            for base in bases:
+                if len(base) >= self.min_name:
+                    stems.setdefault(base, word)
+                for final in self.finals:
+                    if base.endswith(final) and len(base) - len(final) >= self.min_stem:
+                        stems.setdefault(base[:-len(final)], word)
+        return stems
+
+    def bases(self, word: str) -> list[str]:
+        """The word, its parts around an apostrophe (Rusya'ya, l'Iran), each also without a proclitic."""
+        forms = [word]
+        if "'" in word:
+            forms += [word.split("'", 1)[0], word.rsplit("'", 1)[1]]
+        for form in list(forms):
+            forms += [form[len(p):] for p in self.proclitics if form.startswith(p) and len(form) - len(p) >= 2]
+        return forms
+
+
 @dataclass
 class Gazetteer:
     exact: dict[tuple[str, ...], Entry] = field(default_factory=dict)
@@ -50,6 +107,11 @@ class Gazetteer:
     candidates: set[str] = field(default_factory=set)      # words that start an exact pattern
     lengths: dict[str, tuple[int, ...]] = field(default_factory=dict)  # pattern lengths by first word, longest first
     longest: int = 1
+    morph: Morphology | None = None
+    stems: dict[str, str] = field(default_factory=dict)        # a name word without its final -> the word
+    stem_starts: set[str] = field(default_factory=set)
+    canonical: dict[str, str] = field(default_factory=dict)   # words seen before: news repeats its words
+    substrings: dict[str, list[tuple[str, Entry]]] = field(default_factory=dict)  # by first letter, longest first
 
     def add(self, words: tuple[str, ...], entry: Entry) -> None:
         if words[-1].endswith("*"):
@@ -62,7 +124,17 @@ class Gazetteer:
             self.first_words.add(words[0])
         self.longest = max(self.longest, len(words))
 
-    def finish(self) -> Gazetteer:
+    def add_substring(self, key: str, entry: Entry) -> None:
+        options = self.substrings.setdefault(key[0], [])
+        options[:] = [(k, e) for k, e in options if k != key] + [(key, entry)]
+        options.sort(key=lambda option: -len(option[0]))
+
+    def finish(self, vocabulary: set[str]) -> Gazetteer:
+        """Index the patterns; `vocabulary` holds the words of the language's own files, the ones its
+        endings apply to (English words take no Czech endings: 'state' is not a form of 'staty')."""
+        if self.morph and (self.morph.endings or self.morph.proclitics):
+            self.stems = self.morph.stems(vocabulary)
+            self.stem_starts = {stem[:2] for stem in self.stems}
         self.prefix_lengths = sorted({len(stem) for _, stem in self.prefixes}, reverse=True)
         self.candidates = self.first_words | {key[0] for key in self.exact if len(key) == 1}
         lengths: dict[str, set[int]] = {}
@@ -80,7 +152,7 @@ def _rows(path: Path) -> list[dict[str, str]]:
 
 def _pattern(text: str) -> tuple[str, ...]:
     """Folded words of a pattern, keeping a final '*'."""
-    words = tuple(fold(text.rstrip("*")).split())
+    words = tuple(_WORD.findall(fold(text.rstrip("*"))))
     return words[:-1] + (words[-1] + "*",) if words and text.endswith("*") else words
 
 
@@ -88,22 +160,43 @@ def _cues(text: str | None) -> tuple[Cue, ...]:
     return tuple(_pattern(c.strip()) for c in (text or "").split(",") if c.strip())
 
 
+@functools.cache
+def languages() -> dict[str, Morphology]:
+    """The languages the tagger reads, each with how it writes names inside words (languages.toml)."""
+    with (GAZETTEER / "languages.toml").open("rb") as fh:
+        return {lang: Morphology.of(spec) for lang, spec in tomllib.load(fh).items()}
+
+
 def _files(language: str | None) -> list[Path]:
-    files = [GAZETTEER / "en.tsv"]
-    if language and language != "en" and (GAZETTEER / f"{language}.tsv").exists():
-        files.append(GAZETTEER / f"{language}.tsv")
-    return files
+    """The language's files, generated first so that its hand-written file overrides them."""
+    if not language or language == "en":
+        return []
+    return [path for path in (GAZETTEER / "generated" / f"{language}.tsv", GAZETTEER / f"{language}.tsv")
+            if path.exists()]
+
+
+@functools.cache
+def _entries(path: Path) -> tuple[tuple[tuple[str, ...], str], ...]:
+    """A gazetteer file's patterns as folded words, with their codes ('' for text that names no country)."""
+    rows = ((_pattern(row["pattern"].strip()), (row["code"] or "").strip().upper()) for row in _rows(path))
+    return tuple((words, code) for words, code in rows if words)
 
 
 @functools.cache
 def gazetteer(language: str | None) -> Gazetteer:
-    """The English gazetteer merged with the one of `language` (if there is a file for it), then the traps."""
-    result = Gazetteer()
-    for path in _files(language):
-        for row in _rows(path):
-            words = _pattern(row["pattern"].strip())
-            if words:
-                result.add(words, row["code"].strip().upper())
+    """The English gazetteer merged with the files of `language` (when there are any), then the traps.
+    A language written without spaces gets its own names as substrings instead."""
+    result = Gazetteer(morph=languages().get(language or ""))
+    substring = result.morph is not None and result.morph.mode == "substring"
+    vocabulary: set[str] = set()
+    for path in [GAZETTEER / "en.tsv", *_files(language)]:
+        for words, code in _entries(path):
+            if substring and path.name != "en.tsv":
+                result.add_substring("".join(words), code)
+            else:
+                result.add(words, code)
+                if path.name != "en.tsv" and not words[-1].endswith("*"):
+                    vocabulary.update(words)
     rules: dict[tuple[str, ...], list[Rule]] = {}
     for row in _rows(GAZETTEER / "traps.tsv"):
         words = _pattern(row["word"].strip())
@@ -112,14 +205,14 @@ def gazetteer(language: str | None) -> Gazetteer:
                                                     _cues(row.get("blocked_by")), _cues(row.get("needs"))))
     for words, word_rules in rules.items():
         result.add(words, tuple(word_rules))
-    return result.finish()
+    return result.finish(vocabulary)
 
 
 def _expand(words: list[str]) -> list[str]:
     """Possessives cut; a hyphenated word kept whole (marked \\0, for exact matches) and then as its parts."""
     out = []
     for word in words:
-        if word.endswith(("'s", "’s", "'S", "’S")):
+        if word[-2:] in _POSSESSIVE:
             word = word[:-2]
         if "-" in word:
             out.append("\0" + word)
@@ -222,12 +315,95 @@ def _match_at(g: Gazetteer, text: _Text, i: int) -> tuple[str | None, int]:
     return None, 1
 
 
+def without_outlet(title: str) -> str:
+    """A title without the outlet's name that aggregators append ("… - Infobae America", "… | Forbes JAPAN"):
+    a last segment after a spaced dash or bar, of two to six words none of which starts in lower case but
+    short particles inside ("- Aire de Santa Fe"); "- Ukraine president", "- and Brazil" and a lone
+    "- China" are the story. The outlet's name is not."""
+    match = _OUTLET.search(title)
+    if not match or match.start() == 0:
+        return title
+    names = match.group(1).split()
+    lower = [next((c for c in word if c.isalpha()), "A").islower() for word in names]
+    if lower[0] or lower[-1] or names[0].lower() in _CONTINUES:
+        return title                    # "- and Brazil", "- Ukraine president", "— Through Dubai"
+    if all(w in _PARTICLES for w, low in zip(names, lower, strict=True) if low):
+        return title[:match.start()]    # particles inside a name: "Aire de Santa Fe"
+    return title
+
+
+def _canonical(g: Gazetteer, morph: Morphology, word: str) -> str:
+    """The gazetteer word that an inflected word stands for (Rusiyaya -> rusiya, وروسيا -> روسیا), else itself."""
+    if "'" in word:                # a name and a Turkic suffix (İstanbul'da, Trump'ın), in any file
+        base = word.split("'", 1)[0]
+        if _lookup(g, (base,)) is not None:
+            return base
+    for base in morph.bases(word):
+        if base[:2] not in g.stem_starts:
+            continue
+        if base in g.stems and g.stems[base] != word:
+            return g.stems[base]
+        for ending in morph.endings:
+            if len(base) > len(ending) and base.endswith(ending) and base[:-len(ending)] in g.stems:
+                return g.stems[base[:-len(ending)]]
+    return word
+
+
+def _canonicalize(g: Gazetteer, folded: list[str]) -> None:
+    morph, cache = g.morph, g.canonical
+    assert morph is not None
+    if len(cache) > _CACHE_SIZE:
+        cache.clear()
+    for i, word in enumerate(folded):
+        if word[0] != "\0" and word not in g.candidates:
+            if i and folded[i - 1] in g.first_words and g.stems.get(word) == word:
+                continue                   # the second word of a phrase (الدولار الأمريكي) as the phrase has it
+            canonical = cache.get(word)
+            if canonical is None:      # a word that a pattern matches as it is stays as it is
+                canonical = word if _lookup(g, (word,)) is not None else _canonical(g, morph, word)
+                cache[word] = canonical
+            folded[i] = canonical
+
+
+def _katakana(char: str) -> bool:
+    return "\u30a1" <= char <= "\u30fa" or char == "\u30fc"
+
+
+def _substrings(g: Gazetteer, text: str, found: set[str]) -> None:
+    """Names found anywhere in text written without spaces; longest first at each place, and a name in
+    katakana only as a whole katakana word (タイ is Thailand, not the タイ of タイム)."""
+    text = fold(text)
+    firsts = g.substrings
+    i, end = 0, len(text)
+    while i < end:
+        options = firsts.get(text[i])
+        if options is None:
+            i += 1
+            continue
+        for key, entry in options:
+            if text.startswith(key, i):
+                after = text[i + len(key)] if i + len(key) < end else ""
+                before = text[i - 1] if i else ""
+                if (_katakana(key[0]) and before and _katakana(before)) or \
+                        (_katakana(key[-1]) and after and _katakana(after)):
+                    continue
+                if isinstance(entry, str) and entry:
+                    found.add(entry)
+                i += len(key) - 1
+                break
+        i += 1
+
+
 def countries(text: str, language: str | None = None) -> list[str]:
     """Sorted ISO codes of the countries `text` refers to."""
     g = gazetteer(language)
     words = _Text(text)
     folded = words.folded
     found: set[str] = set()
+    if g.substrings:
+        _substrings(g, text, found)
+    if g.stems:
+        _canonicalize(g, folded)
     i = 0
     while i < len(folded):
         word = folded[i]
@@ -246,4 +422,5 @@ def countries(text: str, language: str | None = None) -> list[str]:
         if code:
             found.add(code)
         i += length
-    return sorted(found)
+    # a row may name two countries at once: 中美 (China and the US), 한미, 俄乌
+    return sorted({code for codes in found for code in codes.split("+")})

@@ -31,7 +31,8 @@ def fingerprint() -> str:
     """Short hash of everything that decides the tags: the model, the gazetteer and the code that reads them."""
     files = [Path(module.__file__) for module in (category, gazetteer, language, text)]
     files += [category.MODEL_PATH, *sorted(category.SEEDS_DIR.glob("*.tsv"))]
-    files += sorted(gazetteer.GAZETTEER.glob("*.tsv"))
+    # every data file of the gazetteer: hand-written, generated (generated/*.tsv) and languages.toml
+    files += sorted(p for p in gazetteer.GAZETTEER.rglob("*") if p.is_file() and p.suffix in (".tsv", ".toml"))
     digest = hashlib.sha256()
     for path in files:
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
@@ -57,6 +58,8 @@ def tagger_status(conn: sqlite3.Connection) -> dict[str, Any]:
 
 
 def story_text(title: str, description: str) -> str:
+    """The text the country tagger reads: the title, without an appended outlet name, and the description."""
+    title = gazetteer.without_outlet(title)
     return f"{title}. {description}" if description else title
 
 

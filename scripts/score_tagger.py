@@ -1,10 +1,13 @@
-"""Score the tagger against the hand-labelled dev set (tests/data/devset.jsonl).
+"""Score the tagger against the hand-labelled sets, per language.
 
-    .venv/bin/python scripts/score_tagger.py [--errors 15]
+    .venv/bin/python scripts/score_tagger.py [--errors 12] [--show] [--language xx]
 
-Countries: precision, recall and F1, micro-averaged over article x country pairs, overall and per
-language, and with the labels the labeller marked "indirect:" (a country the text never names).
-Category: accuracy. Then the most frequent errors, to show where to work next.
+Sets: tests/data/devset.jsonl (en, pl), ../shared/data/multilingual-devset.jsonl (12 languages) and
+tests/data/multilingual-extra.jsonl when it exists. Each article's language comes from its record.
+Countries: precision, recall and F1, micro-averaged over article x country pairs, per language, over
+everything ("all") and over everything but English and Polish. Category: accuracy (an abstention is a
+miss). A row without the labels marked "indirect:" (a country the text never names) too.
+Then the missed and extra countries per language, to show where to work next.
 """
 
 from __future__ import annotations
@@ -16,9 +19,13 @@ from pathlib import Path
 
 from collectors.category import classify
 from collectors.countries import countries
+from collectors.normalize import html_to_text
 from collectors.tagging import story_text
 
-DEVSET = Path(__file__).resolve().parents[1] / "tests" / "data" / "devset.jsonl"
+REPO = Path(__file__).resolve().parents[1]
+SETS = [REPO / "tests" / "data" / "devset.jsonl",
+        REPO.parent / "shared" / "data" / "multilingual-devset.jsonl",
+        REPO / "tests" / "data" / "multilingual-extra.jsonl"]
 
 
 def prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
@@ -42,48 +49,68 @@ def score(rows: list[dict]) -> dict:
 
 def predict(rows: list[dict]) -> None:
     for row in rows:
-        row["pred_countries"] = countries(story_text(row["title"], row["description"]), row["language"])
-        row["pred_category"] = classify(row["title"], row["description"], row["language"])
+        # cleaned as storage cleans them: feeds put HTML and entities in titles and descriptions
+        title, description = html_to_text(row["title"]), html_to_text(row["description"])
+        row["pred_countries"] = countries(story_text(title, description), row["language"])
+        row["pred_category"] = classify(title, description, row["language"])
+
+
+def read_sets(paths: list[Path]) -> list[dict]:
+    rows = []
+    for path in paths:
+        if path.exists():
+            with path.open(encoding="utf-8") as fh:
+                rows += [json.loads(line) for line in fh if line.strip()]
+    return rows
 
 
 def without_indirect(rows: list[dict]) -> list[dict]:
+    """Rows whose labeller did not mark a label 'indirect:' (a country the text never names)."""
     return [r for r in rows if not str(r.get("note", "")).startswith("indirect")]
 
 
-def report(rows: list[dict], errors: int) -> None:
-    print(f"{'set':<28}{'n':>5}{'P':>8}{'R':>8}{'F1':>8}{'category acc':>14}")
-    for name, subset in [("all", rows), ("en", [r for r in rows if r["language"] == "en"]),
-                         ("pl", [r for r in rows if r["language"] == "pl"]),
-                         ("without 'indirect' labels", without_indirect(rows))]:
-        s = score(subset)
-        print(f"{name:<28}{s['n']:>5}{s['precision']:>8.3f}{s['recall']:>8.3f}{s['f1']:>8.3f}{s['accuracy']:>14.3f}")
-    missed, extra, confused = Counter(), Counter(), Counter()
+def by_language(rows: list[dict]) -> dict[str, list[dict]]:
+    groups: dict[str, list[dict]] = {}
     for row in rows:
-        gold, pred = set(row["countries"]), set(row["pred_countries"])
-        missed.update(gold - pred)
-        extra.update(pred - gold)
-        if row["category"] != row["pred_category"]:
-            confused[(row["category"], row["pred_category"])] += 1
-    print("\nmissed countries (false negatives):", ", ".join(f"{c} {n}" for c, n in missed.most_common(errors)))
-    print("extra countries (false positives): ", ", ".join(f"{c} {n}" for c, n in extra.most_common(errors)))
-    print("category confusions (gold -> predicted):")
-    for (gold, pred), n in confused.most_common(errors):
-        print(f"  {n:>3}  {gold} -> {pred}")
+        groups.setdefault(row["language"], []).append(row)
+    return dict(sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0])))
+
+
+def report(rows: list[dict], errors: int) -> None:
+    print(f"{'set':<16}{'n':>5}{'P':>8}{'R':>8}{'F1':>8}{'category acc':>14}")
+    groups = by_language(rows)
+    table = [("all", rows), ("all but en/pl", [r for r in rows if r["language"] not in ("en", "pl")]),
+             ("without indirect", without_indirect(rows)), *groups.items()]
+    for name, subset in table:
+        s = score(subset)
+        print(f"{name:<16}{s['n']:>5}{s['precision']:>8.3f}{s['recall']:>8.3f}{s['f1']:>8.3f}{s['accuracy']:>14.3f}")
+    print("\nmissed (false negatives) / extra (false positives) countries per language:")
+    for language, subset in groups.items():
+        missed, extra = Counter(), Counter()
+        for row in subset:
+            gold, pred = set(row["countries"]), set(row["pred_countries"])
+            missed.update(gold - pred)
+            extra.update(pred - gold)
+        print(f"  {language}  missed: {', '.join(f'{c} {n}' for c, n in missed.most_common(errors)) or '-'}")
+        print(f"      extra:  {', '.join(f'{c} {n}' for c, n in extra.most_common(errors)) or '-'}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--errors", type=int, default=12, help="how many of each error type to list")
     parser.add_argument("--show", action="store_true", help="print every article with a country error")
+    parser.add_argument("--language", help="only this language")
     args = parser.parse_args()
-    rows = [json.loads(line) for line in DEVSET.open(encoding="utf-8")]
+    rows = read_sets(SETS)
+    if args.language:
+        rows = [r for r in rows if r["language"] == args.language]
     predict(rows)
     report(rows, args.errors)
     if args.show:
         for row in rows:
             if set(row["countries"]) != set(row["pred_countries"]):
-                print(f"\n#{row['id']} gold {row['countries']} pred {row['pred_countries']}\n  {row['title']}\n"
-                      f"  {row['description'][:300]}")
+                print(f"\n[{row['language']}] gold {row['countries']} pred {row['pred_countries']}\n"
+                      f"  {row['title']}\n  {(row['description'] or '')[:300]}")
 
 
 if __name__ == "__main__":
