@@ -156,7 +156,7 @@ def options(tab, widget) -> list[str]:
                                                        ("/countries", "map and who-covers-whom ticks", 2),
                                                        ("/articles?q=zqx", "article table", 0),
                                                        ("/topics", "topic picker", 0),
-                                                       ("/sources", "table", 0),
+                                                       ("/sources", "table", 1),   # the collection calendar
                                                        ("/views", "saved views", 0),
                                                        ("/users", "user picker", 0)])
 def test_hostile_names_stay_text(server, page, names, image_server, path, where, charts, tmp_path):
