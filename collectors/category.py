@@ -36,7 +36,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from collectors.text import fold, words
+from collectors.text import WORD_CHAR, fold, words
 
 CLASSES: tuple[str, ...] = (
     "arts_culture_entertainment", "conflict_war_peace", "crime_law_justice", "disaster_accident_emergency",
@@ -391,7 +391,7 @@ def _term(term: str, inside: bool) -> str:
     """Regex of one seed term: folded; a trailing '*' takes any word ending (in word-matched languages)."""
     stem = term.strip().removesuffix("*")
     body = re.escape(fold(stem)).replace("\\ ", r"\s+")
-    return body if inside else body + (r"\w*" if term.strip().endswith("*") else "")
+    return body if inside else body + (WORD_CHAR + "*" if term.strip().endswith("*") else "")
 
 
 @lru_cache(maxsize=64)
@@ -416,7 +416,8 @@ def seeds(language: str) -> tuple[re.Pattern[str], tuple[str, ...]] | None:
             groups.append(f"(?P<c{len(classes)}>{'|'.join(_term(t, inside) for t in terms)})")
             classes.append(key.strip())
     body = "|".join(groups)
-    return re.compile(body if inside else rf"(?<!\w)(?:{body})(?!\w)"), tuple(classes)
+    # WORD_CHAR, not \w: a Devanagari vowel sign is part of its word (आग is not आगे)
+    return re.compile(body if inside else rf"(?<!{WORD_CHAR})(?:{body})(?!{WORD_CHAR})"), tuple(classes)
 
 
 def seed_class(title: str, description: str, language: str) -> str:

@@ -149,6 +149,56 @@ def test_foreign_texts_get_the_class_their_seed_terms_name(expected: str, title:
     assert classify(title, description, language) == expected
 
 
+# the ten languages whose seeds came after the labelled set: a few plain news sentences per language
+SEEDED_MORE = [
+    ("politics", "Premier Fiala jednal s prezidentem o nové vládě", "Poslanci hlasovali o zákonu", "cs"),
+    ("sport", "Sparta porazila Slavii v derby", "Rozhodující gól dal útočník v závěru zápasu", "cs"),
+    ("weather", "ČHMÚ varuje před silnými bouřkami", "Meteorologové čekají přívalový déšť", "cs"),
+    ("crime_law_justice", "Politie houdt verdachte van moord aan", "De rechter besliste dat hij vastzit", "nl"),
+    ("economy_business_finance", "Inflatie stijgt, beurs daalt", "Bedrijven verwachten hogere prijzen", "nl"),
+    ("health", "Ziekenhuis kampt met tekort aan artsen", "Patiënten wachten maanden op een operatie", "nl"),
+    ("disaster_accident_emergency", "Σεισμός 5,2 Ρίχτερ στην Κρήτη", "Η πυροσβεστική έσπευσε για διάσωση", "el"),
+    ("politics", "Ο πρωθυπουργός συναντήθηκε με τον πρόεδρο της Γαλλίας", "Η κυβέρνηση ετοιμάζει νομοσχέδιο", "el"),
+    ("sport", "Ο Ολυμπιακός κέρδισε τον ΠΑΟΚ με δύο γκολ", "Ο προπονητής επαίνεσε την ομάδα", "el"),
+    ("politics", "Prezident Fransa səfirini qəbul edib", "Görüşdə danışıqlar müzakirə olunub", "az"),
+    ("disaster_accident_emergency", "Bakıda yanğın baş verib, iki nəfər yaralanıb", "Xilasedicilər yerindədir", "az"),
+    ("sport", "Qarabağ Çempionlar Liqasında qələbə qazandı", "Komandanın baş məşqçisi oyunçuları təbrik etdi", "az"),
+    ("crime_law_justice", "პოლიციამ მკვლელობის ბრალდებით ორი პირი დააკავა", "გამოძიება მიმდინარეობს", "ka"),
+    ("weather", "ამინდი: ხვალ წვიმა და თოვლია მოსალოდნელი", "სინოპტიკოსები ქარს აფრთხილებენ", "ka"),
+    ("education", "სკოლებში სასწავლო წელი დაიწყო", "მოსწავლეები და მასწავლებლები ბრუნდებიან", "ka"),
+    ("conflict_war_peace", "Հակառակորդը հրթիռային հարձակում է իրականացրել", "Զինծառայողը վիրավորվել է", "hy"),
+    ("economy_business_finance", "Գնաճը աճել է, դրամը թուլացել", "Կենտրոնական բանկը բարձրացրել է տոկոսադրույքը", "hy"),
+    ("health", "Հիվանդանոցում պատվաստումներ են անում", "Բժիշկները խորհուրդ են տալիս գրիպի դեմ պատվաստվել", "hy"),
+    ("politics", "Тоқаев Мәжіліс депутаттарымен кездесті", "Президент жаңа заң жобасын талқылады", "kk"),
+    ("weather", "Синоптиктер қар мен аяз болатынын ескертті", "Қазгидромет дауылға байланысты ескерту жасады", "kk"),
+    ("sport", "Қазақстан құрамасы футболдан жеңіске жетті", "Бапкер ойыншыларды мақтады", "kk"),
+    ("sport", "پرسپولیس در لیگ برتر فوتبال پیروز شد", "سرمربی از بازیکنان تیم تشکر کرد", "fa"),
+    ("crime_law_justice", "پلیس دو متهم به قتل را بازداشت کرد", "پرونده در دادگاه بررسی می‌شود", "fa"),
+    ("economy_business_finance", "قیمت دلار در بازار ارز افزایش یافت", "تورم و بورس تهران در صدر اخبار اقتصادی", "fa"),
+    ("politics", "הכנסת אישרה את הצעת החוק בקריאה ראשונה", "הקואליציה והאופוזיציה התעמתו בוויכוח", "he"),
+    ("health", "משרד הבריאות: עלייה במקרי השפעת", "בתי החולים מבקשים להתחסן", "he"),
+    ("weather", "תחזית מזג האוויר: גשמים ושלג בחרמון", "השירות המטאורולוגי מזהיר מסערה", "he"),
+    ("disaster_accident_emergency", "दिल्ली की फैक्ट्री में भीषण आग", "दमकल की गाड़ियां मौके पर पहुंचीं, दो लोग घायल", "hi"),
+    ("sport", "भारत ने ऑस्ट्रेलिया को क्रिकेट मैच में हराया", "कप्तान ने शतक लगाया", "hi"),
+    ("weather", "मौसम विभाग ने भारी बारिश का अलर्ट जारी किया", "कई राज्यों में तापमान गिरेगा", "hi"),
+]
+
+
+@pytest.mark.parametrize(("expected", "title", "description", "language"), SEEDED_MORE,
+                         ids=[f"{s[3]}:{s[0]}" for s in SEEDED_MORE])
+def test_the_ten_later_languages_get_the_class_their_seed_terms_name(expected: str, title: str, description: str,
+                                                                     language: str) -> None:
+    assert classify(title, description, language) == expected
+
+
+@pytest.mark.parametrize(("title", "description"), [
+    ("आगे की राह आसान नहीं", "लोगों ने कहा कि सब कुछ बदल गया"),  # आगे (ahead) is not आग (fire)
+    ("इसी कारण बैठक टल गई", "यह कहानी एक छोटे से गाँव की है"),  # कारण (reason) is not कार (car)
+])
+def test_a_hindi_term_does_not_match_the_start_of_a_longer_word(title: str, description: str) -> None:
+    assert classify(title, description, "hi") == UNCLASSIFIED
+
+
 @pytest.mark.parametrize("path", sorted(SEEDS_DIR.glob("*.tsv")), ids=lambda p: p.stem)
 def test_seed_files_name_only_iptc_classes_and_compile(path) -> None:
     lines = [line.split("\t") for line in path.read_text(encoding="utf-8").splitlines()
