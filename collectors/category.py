@@ -387,11 +387,21 @@ def confident(scores: np.ndarray, model: Model) -> list[str]:
     return [model.classes[b] if p >= model.abstain_below else UNCLASSIFIED for b, p in zip(best, top, strict=True)]
 
 
-def _term(term: str, inside: bool) -> str:
-    """Regex of one seed term: folded; a trailing '*' takes any word ending (in word-matched languages)."""
-    stem = term.strip().removesuffix("*")
-    body = re.escape(fold(stem)).replace("\\ ", r"\s+")
-    return body if inside else body + (WORD_CHAR + "*" if term.strip().endswith("*") else "")
+def _term(term: str) -> str:
+    """Regex of one seed term, folded, without its trailing '*'."""
+    return re.escape(fold(term.strip().removesuffix("*"))).replace("\\ ", r"\s+")
+
+
+def _class_pattern(terms: list[str], inside: bool) -> str:
+    """One class's terms, longest first: whole words, and prefixes ('term*') that may go on (in word-matched
+    languages); the word-end test is written once per class, not once per term (it is a long class)."""
+    ordered = sorted({t.strip() for t in terms if t.strip()}, key=len, reverse=True)
+    if inside:
+        return "|".join(_term(t) for t in ordered)
+    words = "|".join(_term(t) for t in ordered if not t.endswith("*"))
+    prefixes = "|".join(_term(t) for t in ordered if t.endswith("*"))
+    parts = ([f"(?:{words})(?!{WORD_CHAR})"] if words else []) + ([f"(?:{prefixes})"] if prefixes else [])
+    return "|".join(parts)
 
 
 @lru_cache(maxsize=64)
@@ -412,12 +422,11 @@ def seeds(language: str) -> tuple[re.Pattern[str], tuple[str, ...]] | None:
     groups, classes = [], []
     for key, rest in lines:
         if key.strip() in CLASSES:
-            terms = sorted({t.strip() for t in rest.split(",") if t.strip()}, key=len, reverse=True)
-            groups.append(f"(?P<c{len(classes)}>{'|'.join(_term(t, inside) for t in terms)})")
+            groups.append(f"(?P<c{len(classes)}>{_class_pattern(rest.split(','), inside)})")
             classes.append(key.strip())
     body = "|".join(groups)
     # WORD_CHAR, not \w: a Devanagari vowel sign is part of its word (आग is not आगे)
-    return re.compile(body if inside else rf"(?<!{WORD_CHAR})(?:{body})(?!{WORD_CHAR})"), tuple(classes)
+    return re.compile(body if inside else rf"(?<!{WORD_CHAR})(?:{body})"), tuple(classes)
 
 
 def seed_class(title: str, description: str, language: str) -> str:

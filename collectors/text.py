@@ -29,10 +29,12 @@ def _mark_ranges() -> str:
     return "".join(f"\\u{a:04x}-\\u{b:04x}" for a, b in ranges)
 
 
-# Marks belong inside a word: Devanagari vowel signs, Japanese voicing marks. One class, not an alternation: fast.
-_WORD_CHAR = rf"[\w{_mark_ranges()}]"
-_WORD = re.compile(rf"{_WORD_CHAR}+(?:['-]{_WORD_CHAR}+)*")
-WORD_CHAR = _WORD_CHAR  # the country tagger tokenizes unfolded text (for letter case) with the same class
+# Marks belong inside a word: Devanagari vowel signs, Japanese voicing marks. A short class (the scripts' mark
+# blocks, and the Indic and Southeast Asian blocks whole), not every mark: the seed and gazetteer patterns repeat
+# it hundreds of times, and a class of 300 ranges made compiling them take seconds.
+WORD_CHAR = (r"[\w\u0300-\u036f\u0483-\u0489\u0591-\u05c7\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed"
+             r"\u0900-\u0dff\u0e00-\u0eff\u0f00-\u109f\u1780-\u17ff\u302a-\u302f\u3099\u309a\ufe20-\ufe2f]")
+_WORD = re.compile(rf"{WORD_CHAR}+(?:['-]{WORD_CHAR}+)*")
 # a letter or mark, not a digit's neighbour "_": what the full-text index counts as part of a word
 LETTER = rf"(?:[^\W_]|[{_mark_ranges()}])"
 
