@@ -208,3 +208,28 @@ def test_topics_and_sources_pages(server, page):
     open_page(page, server, "/sources")
     assert page.get_by_test_id("stMetricValue").first.inner_text() == "38"
     shoot(page, "sources")
+
+
+def test_back_after_a_filter_change_restores_the_previous_view(server, page):
+    open_page(page, server, "/articles?country=AZ")
+    before_count, before_url = shown_count(page), page.url
+    narrowed_params = {**url_params(page), "q": ["karabakh"]}
+    search = page.get_by_role("textbox", name="Search titles and descriptions")
+    search.fill("karabakh")
+    search.press("Enter")
+    settle(page)
+    narrowed = shown_count(page)
+    assert url_params(page) == narrowed_params and narrowed < before_count
+    page.get_by_test_id("stSidebar").get_by_role("button", name="Clear filters").click()
+    settle(page)
+    assert url_params(page) == {} and shown_count(page) > before_count
+    page.go_back()
+    settle(page)
+    assert url_params(page) == narrowed_params and shown_count(page) == narrowed
+    assert search.input_value() == "karabakh"
+    page.go_back()
+    settle(page)
+    assert page.url == before_url and shown_count(page) == before_count and search.input_value() == ""
+    page.go_forward()
+    settle(page)
+    assert url_params(page) == narrowed_params and shown_count(page) == narrowed
