@@ -233,3 +233,37 @@ def test_back_after_a_filter_change_restores_the_previous_view(server, page):
     page.go_forward()
     settle(page)
     assert url_params(page) == narrowed_params and shown_count(page) == narrowed
+
+
+def test_a_saved_view_link_is_absolute_and_keeps_the_chart_settings(server, page, browser):
+    open_page(page, server, "/?interval=week&measure=share&split=country&top=5&country=AZ")
+    page.get_by_role("link", name="Saved views").click()
+    settle(page)
+    page.get_by_role("textbox", name="Name").fill("Weekly share, Azerbaijan")
+    page.get_by_role("button", name="Save the current filters").click()
+    settle(page)
+    link = page.get_by_test_id("stCode").first.inner_text().strip()
+    assert link.startswith(f"{server}/articles?")
+    assert {k: v for k, v in parse_qs(urlsplit(link).query).items() if k != "country"} == {
+        "interval": ["week"], "measure": ["share"], "split": ["country"], "top": ["5"]}
+    fresh = browser.new_page(viewport={"width": 1400, "height": 1000})   # a colleague opening the link
+    try:
+        open_page(fresh, "", link)
+        fresh.get_by_role("link", name="Coverage").click()
+        settle(fresh)
+        params = url_params(fresh)
+        assert {key: params.get(key) for key in ("interval", "measure", "split", "top")} == {
+            "interval": ["week"], "measure": ["share"], "split": ["country"], "top": ["5"]}
+        assert len(params.get("country", [])) == 1
+    finally:
+        fresh.close()
+
+
+def test_the_who_covers_whom_share_lives_in_the_url(server, page):
+    open_page(page, server, "/countries")
+    assert not page.get_by_role("switch", name="Share of the source country's articles").is_checked()
+    page.get_by_text("Share of the source country's articles").click()
+    settle(page)
+    assert url_params(page).get("who_share") == ["true"]
+    open_page(page, server, "/countries?who_share=true")
+    assert page.get_by_role("switch", name="Share of the source country's articles").is_checked()
