@@ -267,3 +267,23 @@ def test_the_who_covers_whom_share_lives_in_the_url(server, page):
     assert url_params(page).get("who_share") == ["true"]
     open_page(page, server, "/countries?who_share=true")
     assert page.get_by_role("switch", name="Share of the source country's articles").is_checked()
+
+
+def overlaps(a: dict, b: dict) -> bool:
+    return a["x"] < b["x"] + b["width"] and b["x"] < a["x"] + a["width"] and \
+        a["y"] < b["y"] + b["height"] and b["y"] < a["y"] + a["height"]
+
+
+@pytest.mark.parametrize("link", ["/?split=country&top=8", "/?split=outlet&top=20&interval=week&measure=share"])
+def test_the_chart_toolbar_never_covers_the_legend(server, page, link):
+    open_page(page, server, link)
+    chart = page.locator(".js-plotly-plot").first
+    chart.wait_for(timeout=30_000)
+    chart.hover()                                         # the toolbar shows on hover
+    page.wait_for_timeout(300)
+    toolbar = page.locator(".modebar").first.bounding_box()
+    entries = [entry.bounding_box() for entry in chart.locator(".legend .traces").all()]
+    assert toolbar and len(entries) >= 3
+    assert not any(overlaps(toolbar, entry) for entry in entries)
+    plot_area = chart.locator(".nsewdrag").first.bounding_box()
+    assert all(entry["y"] >= plot_area["y"] + plot_area["height"] for entry in entries)   # under the plot
