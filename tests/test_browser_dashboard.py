@@ -22,6 +22,7 @@ from conftest import open_page
 from PIL import Image
 
 from dashboard import queries
+from dashboard.labels import ARTICLE_ROW_PX
 from dashboard.serve import streamlit_command
 from dashboard.testing import add_articles, build_sample_db, free_port, log_fetches, running, settle
 from db import connect
@@ -73,10 +74,13 @@ def download_csv(tab, tmp_path: Path) -> tuple[str, list[list[str]]]:
     return download.suggested_filename, list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
 
 
+HEADER_PX = 35   # the grid's header row
+
+
 def select_row(tab, row: int) -> None:
     """Tick the selection box of a row of the first table (the grid is drawn on a canvas)."""
     grid = tab.get_by_test_id("stDataFrame").first.bounding_box()
-    tab.mouse.click(grid["x"] + 15, grid["y"] + 35 * row + 17)
+    tab.mouse.click(grid["x"] + 15, grid["y"] + HEADER_PX + ARTICLE_ROW_PX * (row - 1) + ARTICLE_ROW_PX // 2)
     settle(tab)
 
 
@@ -287,3 +291,9 @@ def test_the_chart_toolbar_never_covers_the_legend(server, page, link):
     assert not any(overlaps(toolbar, entry) for entry in entries)
     plot_area = chart.locator(".nsewdrag").first.bounding_box()
     assert all(entry["y"] >= plot_area["y"] + plot_area["height"] for entry in entries)   # under the plot
+
+
+def test_the_articles_table_shows_the_whole_page(server, page):
+    open_page(page, server, "/articles?source=GB&lang=en")
+    grid = page.get_by_test_id("stDataFrame").first.bounding_box()
+    assert grid["height"] >= HEADER_PX + 50 * ARTICLE_ROW_PX        # all 50 rows of the page, no scroll box of ten

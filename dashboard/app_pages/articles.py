@@ -5,7 +5,7 @@ import datetime as dt
 import streamlit as st
 
 from dashboard import downloads, queries, state
-from dashboard.labels import category_label
+from dashboard.labels import ARTICLE_ROW_PX, TITLE_COLUMN_PX, category_label
 
 PER_PAGE = 50
 
@@ -50,11 +50,14 @@ rows["category"] = rows["category"].map(category_label)
 columns = ["published", "outlet", "source", "title", "link", "countries", "topics", "category"]
 if show_descriptions:
     columns.append("description")
+# the whole page of rows, titles wrapped over up to three lines in a wide column: a scroll box of ten rows with
+# clipped titles made analysts open every row to read it
 event = table_slot.dataframe(
     rows[columns], hide_index=True, on_select="rerun", selection_mode="single-row", key="articles_table",
+    height="content", row_height=ARTICLE_ROW_PX,
     column_config={
         "published": st.column_config.DatetimeColumn("Published (UTC)", format="YYYY-MM-DD HH:mm"),
-        "outlet": "Outlet", "source": "Source", "title": st.column_config.TextColumn("Title", width="large"),
+        "outlet": "Outlet", "source": "Source", "title": st.column_config.TextColumn("Title", width=TITLE_COLUMN_PX),
         "link": st.column_config.LinkColumn("Link", display_text=":material/open_in_new:", width="small"),
         "countries": "Countries", "topics": "Topics", "category": "Category",
         "description": st.column_config.TextColumn("Description", width="large")})
