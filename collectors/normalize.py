@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
-from urllib.parse import SplitResult, parse_qsl, urlencode, urljoin, urlsplit
+from urllib.parse import SplitResult, parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 UTC = dt.UTC
 # A feed date this far past the fetch time is a publisher's error, not a scheduled story.
@@ -153,6 +153,20 @@ def _identity(parts: SplitResult) -> str:
         query = urlencode(sorted(pairs))
     # http and https copies of one story are one article
     return netloc + (parts.path or "/") + ("?" + query if query else "")
+
+
+def clean_link(link: str) -> str:
+    """`link` without its tracking parameters (utm_*, fbclid, …: those that identity ignores), everything else as it
+    was: scheme, host, path, the other parameters in their order and spelling, the fragment."""
+    try:
+        parts = urlsplit(link)
+    except ValueError:
+        return link
+    if not parts.query:
+        return link
+    kept = [raw for raw in parts.query.split("&") if raw and not any(
+        _is_tracking(k, v) for k, v in parse_qsl(raw, keep_blank_values=True))]
+    return urlunsplit(parts._replace(query="&".join(kept)))
 
 
 def format_utc(moment: dt.datetime) -> str:

@@ -15,7 +15,7 @@ import datetime as dt
 import streamlit as st
 
 from collectors.category import CLASSES, UNCLASSIFIED
-from dashboard import failures, saved, signin, state
+from dashboard import failures, history, saved, signin, state
 from dashboard.isocodes import COUNTRIES, language_name
 from dashboard.labels import category_label, country_label, md_escape
 from dashboard.queries import Choices
@@ -101,6 +101,7 @@ def main() -> None:
     with st.sidebar:
         _sidebar(state.query("filter_choices"), state.vocabulary(state.db_path()).data_languages)
         signin.account_box(user, mode)
+        history.push_filter_changes()
     if user.is_admin and mode == "password":   # other modes keep their accounts elsewhere (the proxy, the provider)
         pages.append(users_page)
     st.navigation(pages, position="top").run()

@@ -23,14 +23,17 @@ _CLI_FLAGS = {"q": "--q", "from": "--from", "to": "--to", "outlet": "--outlet", 
               "countries_mode": "--countries-mode"}
 
 
-def export_file_name(filters: Filters, now: dt.datetime, limit: int = 120) -> str:
-    """`newsradar_<filters>_<YYYYMMDD-HHMM>.csv` with only letters, digits, '.', '-' and '_'."""
+def export_file_name(filters: Filters, now: dt.datetime, limit: int = 120, total: int = 0,
+                     cap: int = EXPORT_CAP) -> str:
+    """`newsradar_<filters>_<YYYYMMDD-HHMM>.csv` with only letters, digits, '.', '-' and '_'; a download capped below
+    the `total` matching articles says so: `…_first-200000-of-312345.csv`."""
     parts = []
     for key, value in filters.to_params().items():
         values = value if isinstance(value, list) else [value]
         parts.append(f"{key}-" + "+".join(_UNSAFE.sub("-", str(v)).strip("-") or "x" for v in values))
     middle = "_".join(parts)[:limit].rstrip("-_+") or "all"
-    return f"newsradar_{middle}_{now:%Y%m%d-%H%M}.csv"
+    capped = f"_first-{cap}-of-{total}" if total > cap else ""
+    return f"newsradar_{middle}_{now:%Y%m%d-%H%M}{capped}.csv"
 
 
 @dataclass(frozen=True)

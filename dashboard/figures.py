@@ -32,10 +32,22 @@ MAP_CONFIG = {"topojsonURL": "app/static/", "displaylogo": False}
 CHART_CONFIG = {"displaylogo": False}
 
 
+# the legend under the plot, at the foot of the figure: above it, Plotly's toolbar (drawn over the top right corner
+# on hover) covered the legend's last entries
+LEGEND = {"orientation": "h", "yref": "container", "yanchor": "bottom", "y": 0, "x": 0, "traceorder": "normal"}
+
+
 def _layout(fig: go.Figure, height: int) -> go.Figure:
     fig.update_layout(height=height, margin={"l": 10, "r": 10, "t": 30, "b": 10}, template="plotly_white",
-                      legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0})
+                      legend=LEGEND)
     return fig
+
+
+def by_volume(series: pd.DataFrame) -> list[str]:
+    """The series' labels, the one with the most articles first (ties by name), 'other' last."""
+    totals = series.groupby("label", sort=False)["n"].sum()
+    ranked = sorted((label for label in totals.index if label != "other"), key=lambda lab: (-totals[lab], str(lab)))
+    return ranked + (["other"] if "other" in totals.index else [])
 
 
 def label_name(label: str, split: str) -> str:
@@ -48,13 +60,11 @@ def label_name(label: str, split: str) -> str:
 def coverage_figure(series: pd.DataFrame, outages: pd.DataFrame, *, split: str = "none", normalized: bool = False,
                     bucket: str = "day", peaks: pd.DataFrame | None = None,
                     gaps: pd.DataFrame | None = None) -> go.Figure:
-    """Lines of coverage over time (one per label), with the days of feed outages and of incomplete collection
-    (`gaps`: dashboard.collection.gap_days) shaded and spikes marked."""
+    """Lines of coverage over time (one per label, the largest first), with the days of feed outages and of
+    incomplete collection (`gaps`: dashboard.collection.gap_days) shaded and spikes marked."""
     fig = go.Figure()
     unit = "% of the same outlets' articles" if normalized else "articles"
-    labels = [lab for lab in series["label"].drop_duplicates() if lab != "other"]
-    if "other" in set(series["label"]):
-        labels.append("other")
+    labels = by_volume(series)
     for i, label in enumerate(labels):
         rows = series[series["label"] == label].sort_values("bucket")
         color = OTHER_COLOR if label == "other" else PALETTE[i % len(PALETTE)]

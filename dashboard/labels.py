@@ -41,6 +41,9 @@ _MARKDOWN_SPECIAL = {ord(c): "\\" + c for c in "\\`*_{}[]()<>#+-.!|:~$=\"'&"}
 # WORD JOINER where those patterns need a letter or a dot keeps them plain text that reads the same
 _AUTOLINK = re.compile(r"(?<=://)|(?<=www)(?=\.)|(?<=@)", re.IGNORECASE)
 WORD_JOINER = "\u2060"
+# the Articles table: rows tall enough for three lines, which the grid wraps text into only above 64 px
+ARTICLE_ROW_PX = 66
+TITLE_COLUMN_PX = 420
 
 
 def md_escape(text: object) -> str:

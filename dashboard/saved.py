@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from contextlib import closing
-from dataclasses import dataclass
-from urllib.parse import urlencode
+from dataclasses import dataclass, field
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from dashboard.access import Identity
 from dashboard.editing import Outcome
@@ -22,10 +23,11 @@ class ViewRow:
     owner: str
     created: str
     words: str                          # the filters in words
-    params: list[tuple[str, str]]       # the link's query parameters
+    params: list[tuple[str, str]]       # the link's query parameters: the filters', then the chart settings
     filters: Filters | None             # None: the stored filters no longer parse (no link then)
     deletable: bool                     # by the user looking at the list
     gone: tuple[str, ...] = ()          # parts of it that no longer exist: 'the topic “Karabakh”'
+    settings: Mapping[str, str] = field(default_factory=dict)   # the chart settings it keeps
 
     @property
     def usable(self) -> bool:
@@ -57,6 +59,29 @@ def describe(filters: Filters) -> str:
     return "; ".join(parts) or "everything (no filters)"
 
 
+def settings_words(settings: Mapping[str, str]) -> str:
+    """'chart: interval week, measure share', or '' (the pages' defaults)."""
+    return "chart: " + ", ".join(f"{key} {value}" for key, value in settings.items()) if settings else ""
+
+
+def app_base(page_url: str | None, page_path: str) -> str:
+    """The dashboard's own address from a page's address as the browser sees it (`https://news.example.org/nr/views`
+    → `https://news.example.org/nr/`), so a shared link works from anywhere, behind a proxy or a sub-path too; ''
+    when the address is unknown (the link is then relative)."""
+    if not page_url:
+        return ""
+    parts = urlsplit(page_url)
+    path = parts.path.rstrip("/")
+    if path.endswith("/" + page_path) or path == page_path:
+        path = path[: len(path) - len(page_path)]
+    return urlunsplit((parts.scheme, parts.netloc, path.rstrip("/") + "/", "", ""))
+
+
+def view_link(base: str, params: list[tuple[str, str]]) -> str:
+    """The address that opens a saved view on the Articles page: absolute when `base` is known."""
+    return f"{base}articles?{query_string_of(params)}"
+
+
 def link_params(filters: Filters) -> list[tuple[str, str]]:
     """The URL query parameters that reproduce `filters` (lists repeated: country=AZ&country=UA)."""
     pairs = []
@@ -75,15 +100,16 @@ def query_string_of(params: list[tuple[str, str]]) -> str:
     return urlencode(params)
 
 
-def save(path: str | os.PathLike, name: str, filters: Filters | None, *, actor: Identity | None) -> Outcome:
-    """Save the current filters under `name` for the team."""
+def save(path: str | os.PathLike, name: str, filters: Filters | None, *, actor: Identity | None,
+         settings: Mapping[str, str] | None = None) -> Outcome:
+    """Save the current filters (and the chart `settings` that differ from the defaults) under `name` for the team."""
     if actor is None:
         return Outcome(False, "Sign in to save views.")
     if filters is None:
         return Outcome(False, "These filters cannot be applied, so they cannot be saved; fix them first.")
     try:
         with closing(connect(path)) as conn:
-            view = view_store.save_view(conn, name, actor.name, filters)
+            view = view_store.save_view(conn, name, actor.name, filters, settings)
     except view_store.ViewError as exc:
         return Outcome(False, f"Cannot save the view: {exc}.")
     return Outcome(True, f"Saved the view “{view.name}”.")
@@ -109,11 +135,12 @@ def rows(path: str | os.PathLike, viewer: Identity) -> list[ViewRow]:
     for view in views:
         try:
             filters = view.filters
-            words, params = describe(filters), link_params(filters)
+            words = "; ".join(w for w in (describe(filters), settings_words(view.settings)) if w)
+            params = link_params(filters) + list(view.settings.items())
         except QueryError as exc:   # e.g. a change to the query language made an old view invalid
             filters, words, params = None, f"(cannot be applied any more: {exc})", []
         if view.gone:
             words += f" (no longer exists: {' and '.join(view.gone)}; it opens refused until the filters are changed)"
         out.append(ViewRow(view.id, view.name, view.owner, view.created, words, params, filters,
-                           viewer.is_admin or view.owner == viewer.name, view.gone))
+                           viewer.is_admin or view.owner == viewer.name, view.gone, view.settings))
     return out

@@ -20,7 +20,9 @@ DEFAULT_PORT = 8501
 FLAGS = ["--server.headless", "true", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
          "--server.enableXsrfProtection", "true", "--server.enableCORS", "true",
          "--server.enableStaticServing", "true", "--server.maxUploadSize", "20", "--client.toolbarMode", "viewer",
-         "--client.showErrorDetails", "none"]
+         "--client.showErrorDetails", "none",
+         # the app sets URL-bound widgets from code (a saved view, a link's chart settings) on purpose
+         "--global.disableWidgetStateDuplicationWarning", "true"]
 
 
 def streamlit_command(port: int = DEFAULT_PORT, config: Config | None = None) -> list[str]:

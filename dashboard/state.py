@@ -25,8 +25,10 @@ LIST_KEYS = ("topic", "category", "country", "source", "outlet", "lang")   # the
 FILTER_KEYS = ("q", *LIST_KEYS, "countries_mode", "from", "to")
 # the pages' bound choices: a link's value outside them would be dropped by the widget without a word
 URL_OPTIONS = {"countries_mode": COUNTRIES_MODES, "interval": ("day", "week", "month"),
-               "measure": ("articles", "share"), "split": tuple(SPLITS)}
+               "measure": ("articles", "share"), "split": tuple(SPLITS), "who_share": ("true", "false")}
 URL_NUMBERS = {"top": (1, 20), "page": (1, None)}
+# the pages' own settings (bound to the URL) and their defaults: a saved view keeps those that differ
+CHART_DEFAULTS = {"interval": "day", "measure": "articles", "split": "none", "top": "8", "who_share": "false"}
 
 
 def db_path() -> str:
@@ -150,7 +152,20 @@ def check_link_once() -> None:
     problems = link_problems({key: st.query_params.get_all(key) for key in st.query_params})
     if problems:
         ss["_link_problem"] = "the link asks for " + "; ".join(problems)
+    keep_chart_settings(ss)
 
+
+def keep_chart_settings(ss: Any) -> None:
+    """A link's chart settings into the session, so that they hold when the visitor moves to the page that has the
+    chart (a saved view opens on the Articles page; Streamlit drops URL params no widget of that page is bound to)."""
+    for key in CHART_DEFAULTS:
+        value = st.query_params.get(key)
+        if value is not None and not link_problems({key: [value]}):
+            ss[key] = _setting_value(key, value)
+
+
+def _setting_value(key: str, text: str) -> Any:
+    return text == "true" if key == "who_share" else int(text) if key == "top" else text
 
 def filters_changed() -> None:
     """Callback of every filter: a changed view no longer carries the link's or the saved view's problem."""
@@ -318,13 +333,28 @@ def save_current_view() -> None:
     """Callback: save the sidebar's filters under the name typed."""
     ss = st.session_state
     filters, _ = read_filters()
-    outcome = saved.save(db_path(), ss.get("view_name", ""), filters, actor=signin.current())
+    outcome = saved.save(db_path(), ss.get("view_name", ""), filters, actor=signin.current(),
+                         settings=chart_settings())
     if outcome.ok:
         ss["view_name"] = ""
     _say("_view_outcome", outcome)
 
 
-def open_saved_view(filters: Filters, name: str = "", gone: tuple[str, ...] = ()) -> None:
+def chart_settings() -> dict[str, str]:
+    """The session's chart settings that differ from the defaults, as the URL spells them ({"interval": "week"})."""
+    values = {key: st.session_state.get(key) for key in CHART_DEFAULTS}
+    texts = {key: str(value).lower() if isinstance(value, bool) else str(value) for key, value in values.items()
+             if value is not None}
+    return {key: text for key, text in texts.items() if text != CHART_DEFAULTS[key]}
+
+
+def app_base(page_path: str) -> str:
+    """The dashboard's address as the visitor's browser reaches it (https://host/prefix/), '' when unknown."""
+    return saved.app_base(st.context.url, page_path)
+
+
+def open_saved_view(filters: Filters, name: str = "", gone: tuple[str, ...] = (),
+                    settings: dict[str, str] | None = None) -> None:
     """Callback: set the sidebar filters to a saved view's (the bound widgets then put them in the URL) and go to
     the Articles page. A link would not do: inside a session the widgets' own values win over a link's params.
     A view whose parts are `gone` opens refused, with a message naming them (never wider than it was saved)."""
@@ -334,6 +364,9 @@ def open_saved_view(filters: Filters, name: str = "", gone: tuple[str, ...] = ()
                         ("source", filters.source_countries), ("outlet", filters.outlets), ("lang", filters.langs)):
         ss[key] = list(values)
     ss["countries_mode"] = "all" if filters.countries_all else "any"
+    for key, value in (settings or {}).items():
+        if key in CHART_DEFAULTS and not link_problems({key: [value]}):
+            ss[key] = _setting_value(key, value)
     filters_changed()
     if gone:
         ss["_link_problem"] = f"the saved view “{name}” refers to {' and '.join(gone)}, which no longer exists"

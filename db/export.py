@@ -7,6 +7,7 @@ import sqlite3
 from collections.abc import Iterator
 from typing import TextIO
 
+from collectors.normalize import clean_link
 from db.completeness import Gap, completeness, scope_of
 from db.filters import Filters
 
@@ -26,7 +27,8 @@ def _iso(stamp: str | None) -> str:
 
 
 def export_rows(conn: sqlite3.Connection, filters: Filters) -> Iterator[list[str]]:
-    """The export's rows, newest first, without the header."""
+    """The export's rows, newest first, without the header; links without their tracking parameters (the stored
+    link keeps them, as the feed gave it; this is the one place both the CLI and the dashboard export through)."""
     where, params = filters.where()
     sql = ("SELECT a.published, o.name, o.country, a.language, a.title, a.link, a.description, "
            "(SELECT group_concat(country, ' ') FROM article_countries WHERE article_id = a.id), "
@@ -35,7 +37,7 @@ def export_rows(conn: sqlite3.Connection, filters: Filters) -> Iterator[list[str
            f"FROM articles a LEFT JOIN outlets o ON o.id = a.outlet_id WHERE {where} "
            "ORDER BY a.published DESC, a.id DESC")
     for row in conn.execute(sql, params):
-        yield [neutralize(_iso(v) if i in (0, 11) else v) for i, v in enumerate(row)]
+        yield [neutralize(_iso(v) if i in (0, 11) else clean_link(v) if i == 5 and v else v) for i, v in enumerate(row)]
 
 
 def write_csv(conn: sqlite3.Connection, filters: Filters, out: TextIO) -> int:

@@ -2,14 +2,16 @@
 
 Topics are stored by identity ("topic_ref": [{"id": 3, "name": "Karabakh"}], migration 11), so a view follows a
 renamed topic; a deleted one is reported by the name it had, and kept in the filters under that name so that the
-view is refused, never silently widened."""
+view is refused, never silently widened. The view's page settings (the chart's interval, split, measure, lines:
+text the dashboard defines) are kept beside the filters under "settings"."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
 import sqlite3
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from collectors.normalize import format_utc
 from db.filters import Filters
@@ -29,6 +31,7 @@ class SavedView:
     params: dict[str, str | list[str]]   # the URL params of its filters, topics under their current names
     created: str
     gone: tuple[str, ...] = ()            # what no longer exists, in words: 'the topic “Karabakh”'
+    settings: dict[str, str] = field(default_factory=dict)   # the pages' settings: {"interval": "week"}
 
     @property
     def filters(self) -> Filters:
@@ -36,8 +39,9 @@ class SavedView:
         return Filters.from_params(self.params)
 
 
-def save_view(conn: sqlite3.Connection, name: str, owner: str, filters: Filters) -> SavedView:
-    """Store the filters under a new name; ViewError for an empty or taken name."""
+def save_view(conn: sqlite3.Connection, name: str, owner: str, filters: Filters,
+              settings: Mapping[str, str] | None = None) -> SavedView:
+    """Store the filters (and the pages' `settings`) under a new name; ViewError for an empty or taken name."""
     name = " ".join((name or "").split())
     if not name:
         raise ViewError("give the view a name")
@@ -50,13 +54,16 @@ def save_view(conn: sqlite3.Connection, name: str, owner: str, filters: Filters)
     if names:
         params["topic_ref"] = [{"id": found.get(name, (None, None))[0], "created": found.get(name, (None, None))[1],
                                 "name": name} for name in names]
+    settings = {str(key): str(value) for key, value in (settings or {}).items()}
+    if settings:
+        params["settings"] = settings
     created = format_utc(dt.datetime.now(dt.UTC))
     try:
         cursor = conn.execute("INSERT INTO saved_views (name, owner, params, created) VALUES (?, ?, ?, ?)",
                               (name, owner, json.dumps(params, ensure_ascii=False, sort_keys=True), created))
     except sqlite3.IntegrityError:
         raise ViewError(f"a view called “{name}” exists already; pick another name") from None
-    return SavedView(cursor.lastrowid, name, owner, filters.to_params(), created)
+    return SavedView(cursor.lastrowid, name, owner, filters.to_params(), created, settings=settings)
 
 
 def _view(row: sqlite3.Row, topics: dict[int, tuple[str, str]]) -> SavedView:
@@ -64,12 +71,13 @@ def _view(row: sqlite3.Row, topics: dict[int, tuple[str, str]]) -> SavedView:
     new topic that was given a deleted one's id from the topic the view meant)."""
     params = json.loads(row["params"])
     refs = params.pop("topic_ref", [])
+    settings = params.pop("settings", {})
     current = [_follow(topics, ref) for ref in refs]
     gone = tuple(f"the topic “{ref.get('name')}”" for ref, name in zip(refs, current, strict=True) if name is None)
     names = [name or str(ref.get("name")) for ref, name in zip(refs, current, strict=True)]
     if names:
         params["topic"] = names
-    return SavedView(row["id"], row["name"], row["owner"], params, row["created"], gone)
+    return SavedView(row["id"], row["name"], row["owner"], params, row["created"], gone, settings)
 
 
 def _follow(topics: dict[int, tuple[str, str]], ref: dict) -> str | None:

@@ -22,6 +22,7 @@ from conftest import open_page
 from PIL import Image
 
 from dashboard import queries
+from dashboard.labels import ARTICLE_ROW_PX
 from dashboard.serve import streamlit_command
 from dashboard.testing import add_articles, build_sample_db, free_port, log_fetches, running, settle
 from db import connect
@@ -73,10 +74,13 @@ def download_csv(tab, tmp_path: Path) -> tuple[str, list[list[str]]]:
     return download.suggested_filename, list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
 
 
+HEADER_PX = 35   # the grid's header row
+
+
 def select_row(tab, row: int) -> None:
     """Tick the selection box of a row of the first table (the grid is drawn on a canvas)."""
     grid = tab.get_by_test_id("stDataFrame").first.bounding_box()
-    tab.mouse.click(grid["x"] + 15, grid["y"] + 35 * row + 17)
+    tab.mouse.click(grid["x"] + 15, grid["y"] + HEADER_PX + ARTICLE_ROW_PX * (row - 1) + ARTICLE_ROW_PX // 2)
     settle(tab)
 
 
@@ -208,3 +212,88 @@ def test_topics_and_sources_pages(server, page):
     open_page(page, server, "/sources")
     assert page.get_by_test_id("stMetricValue").first.inner_text() == "38"
     shoot(page, "sources")
+
+
+def test_back_after_a_filter_change_restores_the_previous_view(server, page):
+    open_page(page, server, "/articles?country=AZ")
+    before_count, before_url = shown_count(page), page.url
+    narrowed_params = {**url_params(page), "q": ["karabakh"]}
+    search = page.get_by_role("textbox", name="Search titles and descriptions")
+    search.fill("karabakh")
+    search.press("Enter")
+    settle(page)
+    narrowed = shown_count(page)
+    assert url_params(page) == narrowed_params and narrowed < before_count
+    page.get_by_test_id("stSidebar").get_by_role("button", name="Clear filters").click()
+    settle(page)
+    assert url_params(page) == {} and shown_count(page) > before_count
+    page.go_back()
+    settle(page)
+    assert url_params(page) == narrowed_params and shown_count(page) == narrowed
+    assert search.input_value() == "karabakh"
+    page.go_back()
+    settle(page)
+    assert page.url == before_url and shown_count(page) == before_count and search.input_value() == ""
+    page.go_forward()
+    settle(page)
+    assert url_params(page) == narrowed_params and shown_count(page) == narrowed
+
+
+def test_a_saved_view_link_is_absolute_and_keeps_the_chart_settings(server, page, browser):
+    open_page(page, server, "/?interval=week&measure=share&split=country&top=5&country=AZ")
+    page.get_by_role("link", name="Saved views").click()
+    settle(page)
+    page.get_by_role("textbox", name="Name").fill("Weekly share, Azerbaijan")
+    page.get_by_role("button", name="Save the current filters").click()
+    settle(page)
+    link = page.get_by_test_id("stCode").first.inner_text().strip()
+    assert link.startswith(f"{server}/articles?")
+    assert {k: v for k, v in parse_qs(urlsplit(link).query).items() if k != "country"} == {
+        "interval": ["week"], "measure": ["share"], "split": ["country"], "top": ["5"]}
+    fresh = browser.new_page(viewport={"width": 1400, "height": 1000})   # a colleague opening the link
+    try:
+        open_page(fresh, "", link)
+        fresh.get_by_role("link", name="Coverage").click()
+        settle(fresh)
+        params = url_params(fresh)
+        assert {key: params.get(key) for key in ("interval", "measure", "split", "top")} == {
+            "interval": ["week"], "measure": ["share"], "split": ["country"], "top": ["5"]}
+        assert len(params.get("country", [])) == 1
+    finally:
+        fresh.close()
+
+
+def test_the_who_covers_whom_share_lives_in_the_url(server, page):
+    open_page(page, server, "/countries")
+    assert not page.get_by_role("switch", name="Share of the source country's articles").is_checked()
+    page.get_by_text("Share of the source country's articles").click()
+    settle(page)
+    assert url_params(page).get("who_share") == ["true"]
+    open_page(page, server, "/countries?who_share=true")
+    assert page.get_by_role("switch", name="Share of the source country's articles").is_checked()
+
+
+def overlaps(a: dict, b: dict) -> bool:
+    return a["x"] < b["x"] + b["width"] and b["x"] < a["x"] + a["width"] and \
+        a["y"] < b["y"] + b["height"] and b["y"] < a["y"] + a["height"]
+
+
+@pytest.mark.parametrize("link", ["/?split=country&top=8", "/?split=outlet&top=20&interval=week&measure=share"])
+def test_the_chart_toolbar_never_covers_the_legend(server, page, link):
+    open_page(page, server, link)
+    chart = page.locator(".js-plotly-plot").first
+    chart.wait_for(timeout=30_000)
+    chart.hover()                                         # the toolbar shows on hover
+    page.wait_for_timeout(300)
+    toolbar = page.locator(".modebar").first.bounding_box()
+    entries = [entry.bounding_box() for entry in chart.locator(".legend .traces").all()]
+    assert toolbar and len(entries) >= 3
+    assert not any(overlaps(toolbar, entry) for entry in entries)
+    plot_area = chart.locator(".nsewdrag").first.bounding_box()
+    assert all(entry["y"] >= plot_area["y"] + plot_area["height"] for entry in entries)   # under the plot
+
+
+def test_the_articles_table_shows_the_whole_page(server, page):
+    open_page(page, server, "/articles?source=GB&lang=en")
+    grid = page.get_by_test_id("stDataFrame").first.bounding_box()
+    assert grid["height"] >= HEADER_PX + 50 * ARTICLE_ROW_PX        # all 50 rows of the page, no scroll box of ten

@@ -33,6 +33,23 @@ def test_coverage_figure_draws_one_line_per_label_with_other_last_and_grey():
     assert not fig.layout.shapes
 
 
+@pytest.mark.parametrize(("lines", "order"), [
+    ({"UA": [1, 2], "other": [50, 60], "US": [3, 4]}, ["United States (US)", "Ukraine (UA)", "other"]),
+    ({"PL": [0, 9], "DE": [5, 5], "FR": [9, 0]}, ["Germany (DE)", "France (FR)", "Poland (PL)"]),   # ties by code
+    ({"RU": [1, 1, 1], "AZ": [0, 0, 40]}, ["Azerbaijan (AZ)", "Russia (RU)"]),    # the total, not the first day
+])
+def test_the_legend_lists_the_largest_line_first(lines, order):
+    fig = figures.coverage_figure(series(lines), NO_OUTAGES, split="country")
+    assert [trace.name for trace in fig.data] == order
+    assert fig.layout.legend.traceorder == "normal"
+
+
+def test_the_legend_sits_under_the_plot_away_from_the_toolbar():
+    fig = figures.coverage_figure(series({"US": [3, 4], "UA": [1, 2]}), NO_OUTAGES, split="country", bucket="week")
+    legend = fig.layout.legend
+    assert (legend.orientation, legend.yref, legend.yanchor, legend.y) == ("h", "container", "bottom", 0)
+
+
 def test_coverage_figure_shades_outage_days():
     outages = pd.DataFrame({"day": ["2023-09-19", "2023-09-20"], "failing": [1, 4], "polled": [4, 4]})
     fig = figures.coverage_figure(series({"all": [5, 6, 7]}), outages)

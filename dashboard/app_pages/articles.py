@@ -5,7 +5,7 @@ import datetime as dt
 import streamlit as st
 
 from dashboard import downloads, queries, state
-from dashboard.labels import category_label
+from dashboard.labels import ARTICLE_ROW_PX, TITLE_COLUMN_PX, category_label
 
 PER_PAGE = 50
 
@@ -20,9 +20,14 @@ if total == 0:
             icon=":material/search_off:")
     st.stop()
 
-export.download_button("Download CSV", data=state.csv_download(filters), mime="text/csv", on_click="ignore",
-                       file_name=downloads.export_file_name(filters, dt.datetime.now()), icon=":material/download:",
-                       width="stretch", help="Every matching article (not only this page), UTF-8 for Excel.")
+capped = total > downloads.EXPORT_CAP
+export.download_button(f"Download CSV (newest {downloads.EXPORT_CAP:,})" if capped else "Download CSV",
+                       data=state.csv_download(filters), mime="text/csv", on_click="ignore",
+                       file_name=downloads.export_file_name(filters, dt.datetime.now(), total=total),
+                       icon=":material/download:", width="stretch",
+                       help=f"The newest {downloads.EXPORT_CAP:,} of the {total:,} matching articles (see below), "
+                            "UTF-8 for Excel." if capped else
+                            "Every matching article (not only this page), UTF-8 for Excel.")
 gaps = state.collection(filters).within(filters.date_from, filters.date_to)
 if gaps:
     days = sorted({g.day.isoformat() for g in gaps})
@@ -32,7 +37,7 @@ if gaps:
     button.download_button("Incomplete days", data=downloads.incomplete_csv(gaps), mime="text/csv",
                            file_name="incomplete-days.csv", on_click="ignore", icon=":material/download:",
                            width="stretch", help="Each outlet's days of incomplete collection in these dates, CSV.")
-if total > downloads.EXPORT_CAP:
+if capped:
     st.warning(f"The download holds the newest {downloads.EXPORT_CAP:,} of these {total:,} articles. "
                "For all of them, narrow the filters or run:", icon=":material/warning:")
     st.code(downloads.cli_export_command(filters, state.db_path()), language="bash")
@@ -50,11 +55,14 @@ rows["category"] = rows["category"].map(category_label)
 columns = ["published", "outlet", "source", "title", "link", "countries", "topics", "category"]
 if show_descriptions:
     columns.append("description")
+# the whole page of rows, titles wrapped over up to three lines in a wide column: a scroll box of ten rows with
+# clipped titles made analysts open every row to read it
 event = table_slot.dataframe(
     rows[columns], hide_index=True, on_select="rerun", selection_mode="single-row", key="articles_table",
+    height="content", row_height=ARTICLE_ROW_PX,
     column_config={
         "published": st.column_config.DatetimeColumn("Published (UTC)", format="YYYY-MM-DD HH:mm"),
-        "outlet": "Outlet", "source": "Source", "title": st.column_config.TextColumn("Title", width="large"),
+        "outlet": "Outlet", "source": "Source", "title": st.column_config.TextColumn("Title", width=TITLE_COLUMN_PX),
         "link": st.column_config.LinkColumn("Link", display_text=":material/open_in_new:", width="small"),
         "countries": "Countries", "topics": "Topics", "category": "Category",
         "description": st.column_config.TextColumn("Description", width="large")})

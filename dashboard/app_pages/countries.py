@@ -21,7 +21,7 @@ st.caption("Click a country to show only the stories that name it. With a countr
            "which other countries those stories name.")
 
 st.subheader("Who covers whom")
-normalized = st.toggle("Share of the source country's articles", key="who_share",
+normalized = st.toggle("Share of the source country's articles", key="who_share", bind="query-params",
                        help="Each row divided by all matching articles from outlets of that source country.")
 matrix = queries.who_covers_whom(state.fetch, filters, normalized)
 if matrix.empty:
