@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import queue
 import socket
+import threading
+import time
 import typing
-from concurrent.futures import ThreadPoolExecutor
 
 import httpcore
 import httpx
@@ -187,20 +189,44 @@ def offline_refusal(url: str) -> str | None:
     return None
 
 
-def screen(urls: list[str], allow_private: bool | None = None) -> dict[str, str]:
-    """{url: why it is refused} for a whole feed list; the names are resolved concurrently."""
+# A feed list's names are looked up together, but some resolvers never answer some names (each then holds a
+# lookup for 5 s or more): past this wait a name counts as one that does not resolve, which passes here as it
+# always did, and the collector checks every address again when it connects.
+SCREEN_WAIT_S = 0.5
+
+
+def screen(urls: list[str], allow_private: bool | None = None, wait_s: float = SCREEN_WAIT_S) -> dict[str, str]:
+    """{url: why it is refused} for a whole feed list; the names are resolved concurrently, waiting at most
+    `wait_s` for all of them (literal addresses and local names are refused at once, without a lookup)."""
     if allow_private is None:
         allow_private = private_allowed()
+    refused: dict[str, str] = {}
+    todo: queue.SimpleQueue[str] = queue.SimpleQueue()
+    for url in urls:
+        todo.put(url)
+    done = threading.Semaphore(0)
 
-    def reason(url: str) -> str | None:
-        try:
-            check_url(url, allow_private)
-        except Refused as exc:
-            return str(exc)
-        return None
+    def work() -> None:
+        while True:
+            try:
+                url = todo.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                check_url(url, allow_private)
+            except Refused as exc:
+                refused[url] = str(exc)
+            finally:
+                done.release()
 
-    with ThreadPoolExecutor(max_workers=16) as pool:
-        return {url: why for url, why in zip(urls, pool.map(reason, urls), strict=True) if why}
+    # daemon threads: a lookup the resolver never answers must not hold the process at exit
+    for _ in range(min(16, len(urls))):
+        threading.Thread(target=work, daemon=True).start()
+    deadline = time.monotonic() + wait_s
+    for _ in urls:
+        if not done.acquire(timeout=max(0.0, deadline - time.monotonic())):
+            break
+    return {url: refused[url] for url in urls if url in refused}
 
 
 class GuardedBackend(httpcore.AsyncNetworkBackend):

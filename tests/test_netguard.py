@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -299,3 +300,24 @@ def test_a_name_resolving_to_a_private_address_is_refused_at_fetch_time(fake_dns
     result = asyncio.run(go())
     assert result.error_kind == "refused"
     assert "metadata.example.org resolves to 169.254.169.254, a link-local address" in result.error
+
+
+def test_a_resolver_that_never_answers_does_not_hold_a_feed_list_import(monkeypatch):
+    # some resolvers never answer some names; the list is screened within netguard.SCREEN_WAIT_S all the same,
+    # the unanswered name passes as an unresolvable one does (the collector checks it again when it connects),
+    # and a private address is still refused
+    hang = threading.Event()
+    real = netguard.check_url
+
+    def slow(url, allow_private):
+        if "silent.example" in url:
+            hang.wait(30)
+        return real(url, allow_private)
+
+    monkeypatch.setattr(netguard, "check_url", slow)
+    started = time.monotonic()
+    refused = netguard.screen(["http://silent.example/rss", "http://127.0.0.1/rss", "http://10.0.0.8/feed"],
+                              allow_private=False, wait_s=0.5)
+    hang.set()
+    assert time.monotonic() - started < 10      # not the 30 s the lookup would hold it
+    assert set(refused) == {"http://127.0.0.1/rss", "http://10.0.0.8/feed"}
