@@ -20,9 +20,30 @@ class Article(NamedTuple):
     guid: str | None = None
 
 
-_INSERT_ARTICLE = """
+# The same outlet's story under a second URL (another slug of one article): the same non-empty title, real published
+# times (not the time first seen) at most a minute apart. Only within an outlet: wire copies carried by several
+# outlets are separate articles. A title the outlet also used more than a day away ("Live updates", "A Closer
+# Look", "More »") is a recurring title: never one story. The second URL becomes another link of the stored
+# article (article_links). db/schema.py's migration 11 merged the copies stored before by the same rule.
+_SAME_STORY = """
+SELECT {column} FROM articles WHERE outlet_id = :outlet
+AND published BETWEEN datetime(:published, '-60 seconds') AND datetime(:published, '+60 seconds')
+AND title = :title AND date_flag IS NULL AND :title != '' AND :flag IS NULL
+AND NOT EXISTS (SELECT 1 FROM articles r WHERE r.outlet_id = :outlet AND r.title = :title
+                AND (r.published < datetime(:published, '-1 day') OR r.published > datetime(:published, '+1 day')))
+"""
+_INSERT_ARTICLE = f"""
 INSERT INTO articles (norm_link, link, title, description, published, date_flag, first_seen, language, outlet_id)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+SELECT :norm, :link, :title, :description, :published, :flag, :seen, :language, :outlet
+WHERE NOT EXISTS (SELECT 1 FROM article_links WHERE norm_link = :norm)
+AND NOT EXISTS ({_SAME_STORY.format(column="1")})
+ON CONFLICT (norm_link) DO NOTHING
+"""
+_ADD_LINK = f"""
+INSERT INTO article_links (norm_link, link, article_id)
+{_SAME_STORY.format(column=":norm, :link, id")}
+AND NOT EXISTS (SELECT 1 FROM articles WHERE norm_link = :norm)
+ORDER BY id LIMIT 1
 ON CONFLICT (norm_link) DO NOTHING
 """
 # new rows get ids above the previous maximum (rowids are never reused below it)
@@ -30,7 +51,8 @@ _INDEX_NEW = ("INSERT INTO articles_fts (rowid, title, description) "
               "SELECT id, fold(title), fold(description) FROM articles WHERE id > ?")
 _LINK_FEED = """
 INSERT INTO article_feeds (article_id, feed_id, guid, first_seen)
-SELECT id, ?, ?, ? FROM articles WHERE norm_link = ?
+SELECT id, :feed, :guid, :seen FROM (SELECT id FROM articles WHERE norm_link = :norm
+                                     UNION ALL SELECT article_id FROM article_links WHERE norm_link = :norm) LIMIT 1
 ON CONFLICT DO NOTHING
 """
 
@@ -45,14 +67,17 @@ def store_rows(conn: sqlite3.Connection, rows: list[tuple[int, int | None, str, 
     """Insert (feed_id, outlet_id, seen_at, article) rows from any feeds, index and tag the new ones
     (`tag=False` leaves that to `newsradar retag`); return how many articles were new."""
     newest = conn.execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()[0]
-    new = conn.executemany(_INSERT_ARTICLE, [
-        (a.norm_link, a.link, a.title, a.description, a.published, a.date_flag, seen, a.language, outlet_id)
-        for _, outlet_id, seen, a in rows]).rowcount
+    params = [{"norm": a.norm_link, "link": a.link, "title": a.title, "description": a.description,
+               "published": a.published, "flag": a.date_flag, "seen": seen, "language": a.language,
+               "outlet": outlet_id, "feed": feed_id, "guid": a.guid} for feed_id, outlet_id, seen, a in rows]
+    new = conn.executemany(_INSERT_ARTICLE, params).rowcount
+    # in order: a second URL of a story stored just before (in this batch or earlier) becomes its link
+    conn.executemany(_ADD_LINK, params)
     if new:
         conn.execute(_INDEX_NEW, (newest,))
         if tag:
             tagging.tag_new(conn, newest)
-    conn.executemany(_LINK_FEED, [(feed_id, a.guid, seen, a.norm_link) for feed_id, _, seen, a in rows])
+    conn.executemany(_LINK_FEED, params)
     return new
 
 

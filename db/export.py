@@ -10,7 +10,7 @@ from typing import TextIO
 from db.filters import Filters
 
 COLUMNS = ["published", "outlet", "source_country", "language", "title", "link", "description",
-           "countries", "topics", "category", "date_note", "first_seen"]
+           "countries", "topics", "category", "date_note", "first_seen", "other_links"]
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -30,7 +30,10 @@ def export_rows(conn: sqlite3.Connection, filters: Filters) -> Iterator[list[str
     sql = ("SELECT a.published, o.name, o.country, a.language, a.title, a.link, a.description, "
            "(SELECT group_concat(country, ' ') FROM article_countries WHERE article_id = a.id), "
            "(SELECT group_concat(t.name, '; ') FROM article_topics at JOIN topics t ON t.id = at.topic_id "
-           " WHERE at.article_id = a.id), a.category, a.date_flag, a.first_seen "
+           " WHERE at.article_id = a.id), a.category, a.date_flag, a.first_seen, "
+           # the other URLs of the same story (schema 11): an export can be searched by any link of an article
+           "(SELECT group_concat(link, ' ') FROM (SELECT link FROM article_links WHERE article_id = a.id "
+           " ORDER BY norm_link)) "
            f"FROM articles a LEFT JOIN outlets o ON o.id = a.outlet_id WHERE {where} "
            "ORDER BY a.published DESC, a.id DESC")
     for row in conn.execute(sql, params):
