@@ -11,6 +11,7 @@ from contextlib import closing
 from pathlib import Path
 
 import pytest
+from test_dashboard_rollups import assert_rollups_exact
 
 from collectors.backfill import backfill
 from collectors.normalize import normalize_link
@@ -20,7 +21,6 @@ from db import connect, links, transaction
 from db.export import COLUMNS, write_csv
 from db.filters import Filters
 from db.schema import MIGRATIONS
-from test_dashboard_rollups import assert_rollups_exact
 
 TVN = "https://tvn24.pl/najnowsze.xml"
 FIRST = "https://tvn24.pl/pomorze/auto-wjechalo-do-basenu-portowego-nie-zyje-mezczyzna-6576428?source=rss"
@@ -44,9 +44,9 @@ def count(conn: sqlite3.Connection) -> int:
     return conn.execute("SELECT count(*) FROM articles").fetchone()[0]
 
 
-def exported(conn: sqlite3.Connection, filters: Filters = Filters()) -> list[dict]:
+def exported(conn: sqlite3.Connection, filters: Filters | None = None) -> list[dict]:
     out = io.StringIO()
-    write_csv(conn, filters, out)
+    write_csv(conn, filters or Filters(), out)
     return list(csv.DictReader(io.StringIO(out.getvalue())))
 
 
