@@ -452,8 +452,9 @@ MIGRATIONS: list[str] = [
     CREATE INDEX service_exits_run ON service_exits(run_id, child, exited);
     """,
     # 11: one article per story of an outlet. A second URL of the same outlet's story (the same non-empty title, real
-    #     published times at most a minute apart, a title the outlet used on no other day: another slug of one
-    #     article) is another link of the stored article, not a second article; collectors/store.py stores it so.
+    #     published times at most a minute apart, a title the outlet used on no other day within a month: another
+    #     slug of one article) is another link of the stored article, not a second article; collectors/store.py
+    #     stores it so.
     #     The copies stored before are merged into the first one stored (copies of copies too): their links and
     #     feeds move to it, their search entries and tags go, and the delete triggers take them out of the rollups.
     """
@@ -468,10 +469,12 @@ MIGRATIONS: list[str] = [
         AND a.published BETWEEN datetime(b.published, '-60 seconds') AND datetime(b.published, '+60 seconds')
         AND a.title = b.title AND a.date_flag IS NULL) AS kept
     FROM articles b WHERE b.outlet_id IS NOT NULL AND b.title != '' AND b.date_flag IS NULL;
-    DELETE FROM temp.same_story_pairs WHERE kept = copy OR EXISTS (SELECT 1 FROM articles a JOIN articles r
+    DELETE FROM temp.same_story_pairs WHERE kept = copy;
+    DELETE FROM temp.same_story_pairs WHERE EXISTS (SELECT 1 FROM articles a JOIN articles r
         ON r.outlet_id = a.outlet_id AND r.title = a.title
-        AND (r.published < datetime(a.published, '-1 day') OR r.published > datetime(a.published, '+1 day'))
-        WHERE a.id = copy);
+        AND (r.published BETWEEN datetime(a.published, '-30 days') AND datetime(a.published, '-1 day', '-1 second')
+             OR r.published BETWEEN datetime(a.published, '+1 day', '+1 second') AND datetime(a.published, '+30 days'))
+        WHERE a.id = kept);
     CREATE TEMP TABLE same_story AS
     WITH RECURSIVE root (copy, kept) AS (
         SELECT copy, kept FROM temp.same_story_pairs WHERE kept NOT IN (SELECT copy FROM temp.same_story_pairs)

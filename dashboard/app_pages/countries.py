@@ -41,7 +41,8 @@ else:
                     selection_mode="points", config=figures.CHART_CONFIG)
     st.caption(f"Rows: where the outlets are based, with all their matching articles. Columns: the countries "
                f"their stories name (the most named), with the articles naming each. Grey: fewer than "
-               f"{int(min_count):,} articles. Click a cell to filter by both.")
+               f"{int(min_count):,} articles{'' if home else '; blank: an outlet country on itself, left out'}. "
+               "Click a cell to filter by both.")
 
 with st.expander("Table: articles per country in the story"):
     table = counts.assign(name=counts["country"].map(country_label))[["name", "n"]]
