@@ -83,8 +83,11 @@ def store_rows(conn: sqlite3.Connection, rows: list[tuple[int, int | None, str, 
                "published": a.published, "flag": a.date_flag, "seen": seen, "language": a.language,
                "outlet": outlet_id, "feed": feed_id, "guid": a.guid} for feed_id, outlet_id, seen, a in rows]
     new = conn.executemany(_INSERT_ALONE, params).rowcount
-    conn.executemany(_ADD_LINK, params)
-    new += conn.executemany(_INSERT_REST, params).rowcount
+    if new < len(params):   # the next passes only for the rows the first did not store (few, in an import)
+        stored = {row[0] for row in conn.execute("SELECT norm_link FROM articles WHERE id > ?", (newest,))}
+        rest = [p for p in params if p["norm"] not in stored]
+        conn.executemany(_ADD_LINK, rest)
+        new += conn.executemany(_INSERT_REST, rest).rowcount
     if new:
         conn.execute(_INDEX_NEW, (newest,))
         if tag:
