@@ -176,33 +176,71 @@ def world_map(counts: pd.DataFrame) -> go.Figure:
     return _layout(fig, 460)
 
 
-def who_covers_whom_figure(matrix: pd.DataFrame, normalized: bool = False) -> go.Figure:
+MIN_CELL = 5         # articles: a share built from fewer is shown grey, without its colour
+FEW_COLOR = "#e4e4e4"
+
+
+def _axis_label(code: str, total: int | None) -> str:
+    name = country_name(code)
+    return plot_text(name if total is None else f"{name} ({total:,})")
+
+
+def who_covers_whom_figure(matrix: pd.DataFrame, normalized: bool = False, *, counts: pd.DataFrame | None = None,
+                           sources: pd.Series | None = None, named: pd.Series | None = None,
+                           min_count: int = MIN_CELL) -> go.Figure:
     """Heatmap of source country (rows) × country in the story (columns), with clickable cells.
 
-    Plotly heatmaps report no selection to Streamlit, so a square marker over every cell carries the click."""
-    # the categories are also the tick labels; escaping leaves real ISO codes as they are, so a click still reports them
-    sources = [plot_text(s) for s in matrix.index]
+    Rows and columns are labelled by country name with their total articles (`sources`, `named`); a cell of
+    fewer than `min_count` articles (`counts`, default `matrix`) is grey, its value only in the hover. An
+    empty cell (NaN: the home country left out) is blank. Plotly heatmaps report no selection to Streamlit, so a
+    square marker over every cell carries the click."""
+    counts = matrix if counts is None else counts
+    # the categories stay the ISO codes (a click reports them); the tick labels name the countries
+    sources_x = [plot_text(s) for s in matrix.index]
     countries = [plot_text(c) for c in matrix.columns]
     values = matrix.to_numpy(dtype=float)
+    amounts = counts.to_numpy(dtype=float)
+    few = amounts < min_count          # NaN (left out) compares False: blank, not grey
     unit = "% of its articles" if normalized else "articles"
-    fmt = ":.1f" if normalized else ":,.0f"
-    fig = go.Figure(go.Heatmap(z=values, x=countries, y=sources, colorscale="YlOrRd", hoverongaps=False,
-                               colorbar={"title": {"text": unit}, "thickness": 12}, hoverinfo="skip"))
+    fig = go.Figure(go.Heatmap(z=np.where(few, 1.0, np.nan), x=countries, y=sources_x, hoverinfo="skip",
+                               colorscale=[[0, FEW_COLOR], [1, FEW_COLOR]], showscale=False, hoverongaps=False))
+    fig.add_trace(go.Heatmap(z=np.where(few, np.nan, values), x=countries, y=sources_x, colorscale="YlOrRd",
+                             hoverongaps=False, colorbar={"title": {"text": unit}, "thickness": 12},
+                             hoverinfo="skip"))
     xs, ys, zs, text = [], [], [], []
-    for i, (src, src_code) in enumerate(zip(sources, matrix.index, strict=True)):
+    for i, (src, src_code) in enumerate(zip(sources_x, matrix.index, strict=True)):
         for j, (country, country_code) in enumerate(zip(countries, matrix.columns, strict=True)):
             xs.append(country)
             ys.append(src)
             zs.append(values[i, j])
-            text.append(plot_text(f"{country_name(str(src_code))} outlets → {country_name(str(country_code))}"))
+            text.append(plot_text(_cell_text(str(src_code), str(country_code), values[i, j], amounts[i, j],
+                                             normalized, bool(few[i, j]))))
     fig.add_trace(go.Scatter(x=xs, y=ys, mode="markers", text=text, customdata=list(zip(zs, strict=True)),
                              marker={"symbol": "square", "size": 18, "opacity": 0.01, "color": "#000"},
-                             hovertemplate=f"%{{text}}: %{{customdata[0]{fmt}}} {unit}<extra></extra>",
-                             showlegend=False))
-    fig.update_xaxes(title="country in the story", side="top", type="category", tickangle=0)
-    fig.update_yaxes(title="source country", type="category", autorange="reversed")
+                             hovertemplate="%{text}<extra></extra>", showlegend=False))
+    fig.update_xaxes(title="country in the story (articles naming it)", side="top", type="category", tickangle=-45,
+                     tickvals=countries, ticktext=[_axis_label(str(c), _total(named, c)) for c in matrix.columns])
+    fig.update_yaxes(title="source country (its articles)", type="category", autorange="reversed", tickvals=sources_x,
+                     ticktext=[_axis_label(str(c), _total(sources, c)) for c in matrix.index])
     fig.update_layout(clickmode="event+select", dragmode=False)
-    return _layout(fig, 120 + 26 * len(sources))
+    fig = _layout(fig, 220 + 26 * len(sources_x))
+    fig.update_layout(margin={"t": 150})
+    return fig
+
+
+def _cell_text(source: str, country: str, value: float, amount: float, normalized: bool, few: bool) -> str:
+    """The hover text of a cell: who, how much (of how many articles), and why it is grey or blank."""
+    who = f"{country_name(source)} outlets → {country_name(country)}"
+    if np.isnan(amount):
+        return f"{who}: left out (the home country)"
+    many = f"{amount:,.0f} article{'' if amount == 1 else 's'}"
+    if few:
+        return f"{who}: only {many}, too few to compare"
+    return f"{who}: {value:.1f}% of its articles ({many})" if normalized else f"{who}: {many}"
+
+
+def _total(totals: pd.Series | None, code: object) -> int | None:
+    return int(totals[code]) if totals is not None and code in totals.index else None
 
 
 def empty_figure(message: str) -> go.Figure:

@@ -524,23 +524,58 @@ def country_counts(source: sqlite3.Connection | Fetch, filters: Filters) -> pd.D
     return totals.sort_values(["n", "country"], ascending=[False, True], ignore_index=True)
 
 
+@dataclasses.dataclass(frozen=True)
+class CoverGrid:
+    """Who covers whom: articles per source country (rows) × country in the story (columns), with the sample sizes.
+
+    `sources`: every matching article of each row's source country (the share's denominator); `named`: every
+    matching article naming each column's country, from any source country (outside the home country when
+    that is left out)."""
+
+    counts: pd.DataFrame
+    sources: pd.Series
+    named: pd.Series
+
+    @property
+    def shares(self) -> pd.DataFrame:
+        """Each cell as a percentage of its row's source-country articles."""
+        return 100.0 * self.counts.div(self.sources.reindex(self.counts.index), axis=0)
+
+    @property
+    def empty(self) -> bool:
+        return self.counts.empty
+
+
+def cover_grid(source: sqlite3.Connection | Fetch, filters: Filters, home: bool = True, top_sources: int = 15,
+               top_countries: int = 25) -> CoverGrid:
+    """The most active source countries × the most named countries; `home=False` leaves out each source country's
+    own country (its cell is empty and it does not count towards that column's total or rank)."""
+    fetch = fetcher(source)
+    pairs = _with_outlets(fetch("outlet_labels", filters, kind="country"), fetch)
+    if not home:
+        pairs = pairs[pairs["source"] != pairs["label"]]
+    if pairs.empty:
+        return CoverGrid(pd.DataFrame(), pd.Series(dtype=int), pd.Series(dtype=int))
+    # from a rollup when the filters allow one, else from the outlet_days the Coverage headline already fetched
+    totals = _with_outlets(_totals(fetch, filters, "outlet_id"), fetch).groupby("source")["n"].sum()
+    sources = totals.sort_values(ascending=False, kind="stable").head(top_sources)
+    named = pairs.groupby("label")["n"].sum().sort_values(ascending=False, kind="stable").head(top_countries)
+    matrix = pairs.pivot_table(index="source", columns="label", values="n", fill_value=0, aggfunc="sum")
+    matrix = matrix.reindex(index=sources.index, columns=named.index, fill_value=0)
+    matrix.index.name, matrix.columns.name = "source", "country"
+    if not home:
+        matrix = matrix.mask(pd.DataFrame(matrix.index.to_numpy()[:, None] == matrix.columns.to_numpy()[None, :],
+                                          index=matrix.index, columns=matrix.columns))
+    return CoverGrid(matrix, sources, named)
+
+
 def who_covers_whom(source: sqlite3.Connection | Fetch, filters: Filters, normalized: bool = False,
                     top_sources: int = 15, top_countries: int = 25) -> pd.DataFrame:
     """Source country (rows) × country in the story (columns): articles, or % of the source country's articles."""
-    fetch = fetcher(source)
-    pairs = _with_outlets(fetch("outlet_labels", filters, kind="country"), fetch)
-    if pairs.empty:
+    grid = cover_grid(source, filters, top_sources=top_sources, top_countries=top_countries)
+    if grid.empty:
         return pd.DataFrame()
-    # from a rollup when the filters allow one, else from the outlet_days the Coverage headline already fetched
-    totals = _with_outlets(_totals(fetch, filters, "outlet_id"), fetch).groupby("source")["n"].sum()
-    sources = totals.sort_values(ascending=False, kind="stable").head(top_sources).index
-    countries = pairs.groupby("label")["n"].sum().sort_values(ascending=False, kind="stable").head(top_countries)
-    matrix = pairs.pivot_table(index="source", columns="label", values="n", fill_value=0, aggfunc="sum")
-    matrix = matrix.reindex(index=sources, columns=countries.index, fill_value=0)
-    matrix.index.name, matrix.columns.name = "source", "country"
-    if normalized:
-        matrix = 100.0 * matrix.div(totals.reindex(matrix.index), axis=0)
-    return matrix
+    return grid.shares if normalized else grid.counts
 
 
 # articles ----------------------------------------------------------------------------------------------------

@@ -2,7 +2,9 @@
 
 A bucket is a spike when it holds at least MIN_ARTICLES matching articles and its value (articles or share) is
 both above the mean of the previous WINDOW buckets by Z standard deviations and at least RATIO times that mean.
-Each line of a split chart is judged against its own past.
+Each line of a split chart is judged against its own past, and only once it has one: at least WINDOW earlier buckets
+with articles (a line that starts mid-period, or has a few scattered articles, has no baseline to be far above).
+"other" is a mixture of lines that changes with the period, never judged.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ import pandas as pd
 from dashboard.labels import md_escape
 
 WINDOW = 14          # Meltwater compares a day with the previous 14
-MIN_HISTORY = 7      # fewer earlier buckets than this: no baseline yet, no verdict
+MIN_HISTORY = WINDOW  # fewer earlier buckets with articles than this: no baseline yet, no verdict
+OTHER = "other"      # the label of the lines beyond the top N (dashboard/queries.py)
 Z = 3.0
 RATIO = 2.0
 MIN_ARTICLES = 5
@@ -21,11 +24,14 @@ MIN_ARTICLES = 5
 def spikes(series: pd.DataFrame) -> pd.DataFrame:
     """Rows of a coverage series (bucket, label, n, value) that are spikes, with their baseline and ratio."""
     found = []
-    for _label, rows in series.sort_values("bucket").groupby("label", sort=False):
-        past = rows["value"].shift(1).rolling(WINDOW, min_periods=MIN_HISTORY)
+    for label, rows in series.sort_values("bucket").groupby("label", sort=False):
+        if label == OTHER:
+            continue
+        past = rows["value"].shift(1).rolling(WINDOW, min_periods=WINDOW)
         mean, std = past.mean(), past.std(ddof=0).fillna(0.0)
+        history = (rows["n"] > 0).astype(int).shift(1, fill_value=0).cumsum()
         hit = ((rows["n"] >= MIN_ARTICLES) & (rows["value"] > mean + Z * std) & (rows["value"] >= RATIO * mean)
-               & (mean > 0))
+               & (mean > 0) & (history >= MIN_HISTORY))
         found.append(rows[hit].assign(baseline=mean[hit], ratio=rows["value"][hit] / mean[hit]))
     if not found:
         return series.head(0).assign(baseline=pd.Series(dtype=float), ratio=pd.Series(dtype=float))
@@ -40,5 +46,11 @@ def spike_note(peaks: pd.DataFrame, split: str, bucket: str, most: int = 3) -> s
         line = "" if split == "none" else f" ({md_escape(row.label)})"
         shown.append(f"{when}{line}, {row.ratio:.1f}×")
     more = f" and {len(peaks) - most} more" if len(peaks) > most else ""
-    return (f"Stars: spikes, {bucket}s at least {RATIO:.0f}× the mean of the previous {WINDOW} {bucket}s and "
-            f"{Z:.0f} standard deviations above it — {'; '.join(shown)}{more}.")
+    return (f"Stars: spikes, {bucket}s at least {RATIO:.0f}× the mean of {window_words(bucket)} and "
+            f"{Z:.0f} standard deviations above it — {'; '.join(shown)}{more}. A line is judged once it has "
+            f"{MIN_HISTORY} earlier {bucket}s with articles; \"{OTHER}\" is not judged.")
+
+
+def window_words(bucket: str) -> str:
+    """The baseline window in the unit shown: "the previous 14 days" (weeks, months)."""
+    return f"the previous {WINDOW} {bucket}s"

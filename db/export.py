@@ -12,7 +12,7 @@ from db.completeness import Gap, completeness, scope_of
 from db.filters import Filters
 
 COLUMNS = ["published", "outlet", "source_country", "language", "title", "link", "description",
-           "countries", "topics", "category", "date_note", "first_seen"]
+           "countries", "topics", "category", "date_note", "first_seen", "other_links"]
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -33,11 +33,25 @@ def export_rows(conn: sqlite3.Connection, filters: Filters) -> Iterator[list[str
     sql = ("SELECT a.published, o.name, o.country, a.language, a.title, a.link, a.description, "
            "(SELECT group_concat(country, ' ') FROM article_countries WHERE article_id = a.id), "
            "(SELECT group_concat(t.name, '; ') FROM article_topics at JOIN topics t ON t.id = at.topic_id "
-           " WHERE at.article_id = a.id), a.category, a.date_flag, a.first_seen "
+           " WHERE at.article_id = a.id), a.category, a.date_flag, a.first_seen, "
+           # the other URLs of the same story (schema 13): an export can be searched by any link of an article
+           "(SELECT group_concat(link, ' ') FROM (SELECT link FROM article_links WHERE article_id = a.id "
+           " ORDER BY norm_link)) "
            f"FROM articles a LEFT JOIN outlets o ON o.id = a.outlet_id WHERE {where} "
            "ORDER BY a.published DESC, a.id DESC")
     for row in conn.execute(sql, params):
-        yield [neutralize(_iso(v) if i in (0, 11) else clean_link(v) if i == 5 and v else v) for i, v in enumerate(row)]
+        yield [neutralize(_cell(i, v)) for i, v in enumerate(row)]
+
+
+def _cell(column: int, value):
+    """Times in ISO 8601; the link and the other links without tracking parameters."""
+    if column in (0, 11):
+        return _iso(value)
+    if column == 5 and value:
+        return clean_link(value)
+    if column == 12 and value:
+        return " ".join(clean_link(link) for link in value.split(" "))
+    return value
 
 
 def write_csv(conn: sqlite3.Connection, filters: Filters, out: TextIO) -> int:

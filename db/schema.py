@@ -479,6 +479,47 @@ MIGRATIONS: list[str] = [
     SELECT reapplied.id, articles_fts.rowid FROM reapplied, articles_fts WHERE articles_fts MATCH reapplied.fts;
     DROP TABLE reapplied;
     """,
+    # 13: one article per story of an outlet. A second URL of the same outlet's story (the same non-empty title, real
+    #     published times at most a minute apart, a title the outlet used on no other day within a month: another
+    #     slug of one article) is another link of the stored article, not a second article; collectors/store.py
+    #     stores it so.
+    #     The copies stored before are merged into the first one stored (copies of copies too): their links and
+    #     feeds move to it, their search entries and tags go, and the delete triggers take them out of the rollups.
+    """
+    CREATE TABLE article_links (
+        norm_link TEXT PRIMARY KEY,         -- another identity of the article, never one in articles.norm_link
+        link TEXT NOT NULL,                 -- as the feed gave it
+        article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE
+    ) WITHOUT ROWID;
+    CREATE INDEX article_links_article ON article_links(article_id);
+    CREATE TEMP TABLE same_story_pairs AS
+    SELECT b.id AS copy, (SELECT min(a.id) FROM articles a WHERE a.outlet_id = b.outlet_id
+        AND a.published BETWEEN datetime(b.published, '-60 seconds') AND datetime(b.published, '+60 seconds')
+        AND a.title = b.title AND a.date_flag IS NULL) AS kept
+    FROM articles b WHERE b.outlet_id IS NOT NULL AND b.title != '' AND b.date_flag IS NULL;
+    DELETE FROM temp.same_story_pairs WHERE kept = copy;
+    DELETE FROM temp.same_story_pairs WHERE EXISTS (SELECT 1 FROM articles a JOIN articles r
+        ON r.outlet_id = a.outlet_id AND r.title = a.title
+        AND (r.published BETWEEN datetime(a.published, '-30 days') AND datetime(a.published, '-1 day', '-1 second')
+             OR r.published BETWEEN datetime(a.published, '+1 day', '+1 second') AND datetime(a.published, '+30 days'))
+        WHERE a.id = kept);
+    CREATE TEMP TABLE same_story AS
+    WITH RECURSIVE root (copy, kept) AS (
+        SELECT copy, kept FROM temp.same_story_pairs WHERE kept NOT IN (SELECT copy FROM temp.same_story_pairs)
+        UNION ALL SELECT p.copy, r.kept FROM temp.same_story_pairs p JOIN root r ON p.kept = r.copy)
+    SELECT copy, kept FROM root;
+    INSERT INTO article_links (norm_link, link, article_id)
+    SELECT a.norm_link, a.link, s.kept FROM temp.same_story s JOIN articles a ON a.id = s.copy;
+    INSERT INTO article_feeds (article_id, feed_id, guid, first_seen)
+    SELECT s.kept, f.feed_id, f.guid, f.first_seen FROM temp.same_story s JOIN article_feeds f ON f.article_id = s.copy
+    WHERE true ON CONFLICT DO NOTHING;
+    INSERT INTO articles_fts (articles_fts, rowid, title, description)
+    SELECT 'delete', a.id, fts_text(a.title), fts_text(a.description)
+    FROM temp.same_story s JOIN articles a ON a.id = s.copy;
+    DELETE FROM articles WHERE id IN (SELECT copy FROM temp.same_story);
+    DROP TABLE temp.same_story;
+    DROP TABLE temp.same_story_pairs;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

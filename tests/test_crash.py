@@ -55,7 +55,8 @@ def check_database(db: Path) -> Counter:
         fts = conn.execute("SELECT count(*) FROM articles_fts").fetchone()[0]
         articles = Counter(r[0] for r in conn.execute("SELECT norm_link FROM articles"))
         assert fts == sum(articles.values()), "FTS index out of step with the articles"
-        return articles
+        # every link, whether an article's own or another URL of the same story (article_links), counted once
+        return articles + Counter(r[0] for r in conn.execute("SELECT norm_link FROM article_links"))
     finally:
         conn.close()
 

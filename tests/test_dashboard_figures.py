@@ -80,8 +80,8 @@ def test_world_map_uses_iso3_and_keeps_alpha2_for_clicks():
 def test_who_covers_whom_figure_has_a_clickable_marker_on_every_cell():
     matrix = pd.DataFrame([[5, 1, 0], [2, 0, 7]], index=["GB", "PL"], columns=["US", "UA", "RU"])
     fig = figures.who_covers_whom_figure(matrix, normalized=False)
-    heat, cells = fig.data
-    assert isinstance(heat, go.Heatmap) and list(heat.y) == ["GB", "PL"]
+    few, heat, cells = fig.data
+    assert isinstance(heat, go.Heatmap) and list(heat.y) == ["GB", "PL"] and isinstance(few, go.Heatmap)
     assert len(cells.x) == 6 and (cells.x[5], cells.y[5]) == ("RU", "PL") and cells.customdata[5][0] == 7
     assert "United Kingdom outlets → Russia" in cells.text[2]
 

@@ -63,3 +63,30 @@ def test_the_note_shows_a_name_as_text():
     note = spike_note(spikes(series([2] * 20 + [12] + [2] * 9, name)), "outlet", "day")
     assert "![" not in note and "<b>" not in note and "http://" not in note
     assert name in note.replace("\\", "").replace("\u2060", "")
+
+
+@pytest.mark.parametrize(("values", "why"), [
+    ([0] * 16 + [5, 6, 5, 6] + [60] + [5] * 9, "four days of history: a line that only just started"),
+    ([0, 4] * 10 + [60] + [4] * 9, "ten scattered days with articles are not two weeks of baseline"),
+    ([6] * 13 + [60] + [6] * 16, "thirteen earlier days, one short of the window"),
+])
+def test_a_line_without_a_window_of_history_is_not_judged(values, why):
+    assert spikes(series(values)).empty, why
+
+
+def test_a_full_window_of_history_is_enough():
+    assert list(spikes(series([6] * 14 + [60] + [6] * 15))["bucket"].dt.strftime("%Y-%m-%d")) == ["2023-09-15"]
+
+
+def test_other_is_never_starred():
+    jump = [10] * 20 + [60] + [10] * 9
+    found = spikes(pd.concat([series(jump, "other"), series(jump, "PL")]))
+    assert list(found["label"]) == ["PL"]
+    assert spikes(series(jump, "other")).empty
+
+
+@pytest.mark.parametrize("bucket", ["day", "week", "month"])
+def test_the_note_says_the_window_in_the_unit_shown(bucket):
+    note = spike_note(spikes(series([10] * 20 + [60] + [10] * 9)), "none", bucket)
+    assert f"the previous 14 {bucket}s" in note and f"14 earlier {bucket}s with articles" in note
+    assert '"other" is not judged' in note

@@ -21,16 +21,27 @@ st.caption("Click a country to show only the stories that name it. With a countr
            "which other countries those stories name.")
 
 st.subheader("Who covers whom")
-normalized = st.toggle("Share of the source country's articles", key="who_share", bind="query-params",
-                       help="Each row divided by all matching articles from outlets of that source country.")
-matrix = queries.who_covers_whom(state.fetch, filters, normalized)
-if matrix.empty:
+share_col, home_col, min_col = st.columns([3, 3, 2])
+normalized = share_col.toggle("Share of the source country's articles", key="who_share", bind="query-params",
+                              help="Each row divided by all matching articles from outlets of that source country.")
+home = home_col.toggle("Include the home country", value=True, key="who_home",
+                       help="Off: leave out each country's outlets writing about their own country, which "
+                            "otherwise fills the diagonal and the top columns.")
+min_count = min_col.number_input("Fewest articles per cell", min_value=1, max_value=1000, value=figures.MIN_CELL,
+                                 key="who_min", help="A cell built from fewer articles is grey: a share of one or "
+                                                     "two articles says little.")
+grid = queries.cover_grid(state.fetch, filters, home=home)
+if grid.empty:
     st.info("No outlets with a known country among these articles.", icon=":material/search_off:")
 else:
-    st.plotly_chart(figures.who_covers_whom_figure(matrix, normalized), key="who_covers_whom",
-                    on_select=lambda: state.cell_from_heatmap("who_covers_whom"), selection_mode="points",
-                    config=figures.CHART_CONFIG)
-    st.caption("Rows: where the outlets are based. Columns: the countries their stories name (the most named). "
+    st.plotly_chart(figures.who_covers_whom_figure(grid.shares if normalized else grid.counts, normalized,
+                                                   counts=grid.counts, sources=grid.sources, named=grid.named,
+                                                   min_count=int(min_count)),
+                    key="who_covers_whom", on_select=lambda: state.cell_from_heatmap("who_covers_whom"),
+                    selection_mode="points", config=figures.CHART_CONFIG)
+    st.caption(f"Rows: where the outlets are based, with all their matching articles. Columns: the countries "
+               f"their stories name (the most named), with the articles naming each. Grey: fewer than "
+               f"{int(min_count):,} articles{'' if home else '; blank: an outlet country on itself, left out'}. "
                "Click a cell to filter by both.")
 
 with st.expander("Table: articles per country in the story"):
