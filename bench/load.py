@@ -31,7 +31,7 @@ from tables import percentiles, print_table
 
 from collectors.feedlists import import_feeds, read_feed_list
 from collectors.normalize import identify
-from db import connect, topics
+from db import connect, links, topics
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 FIRST_DAY = dt.date(2023, 1, 1)
@@ -116,7 +116,7 @@ def run_load(db: Path, archive: Path, outlets: Path, sessions: int = 8) -> LoadR
     if importer.returncode:
         report.errors[f"backfill exited with {importer.returncode}: {importer.stderr.strip()[-500:]}"] += 1
     with closing(connect(db, readonly=True)) as conn:
-        report.stored = Counter(r[0] for r in conn.execute("SELECT norm_link FROM articles"))
+        report.stored = links.stored_identities(conn)
     report.expected = distinct_links(archive)
     return report
 

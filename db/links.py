@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections import Counter
 
 
 def article_for(conn: sqlite3.Connection, identity: str) -> int | None:
@@ -11,6 +12,13 @@ def article_for(conn: sqlite3.Connection, identity: str) -> int | None:
                        "SELECT article_id FROM article_links WHERE norm_link = ? LIMIT 1",
                        (identity, identity)).fetchone()
     return row[0] if row else None
+
+
+def stored_identities(conn: sqlite3.Connection) -> Counter[str]:
+    """How many times each link identity is stored: as an article's own link or as another link of its story
+    (1 everywhere when nothing is lost and nothing duplicated)."""
+    return Counter(row[0] for row in conn.execute("SELECT norm_link FROM articles UNION ALL "
+                                                  "SELECT norm_link FROM article_links"))
 
 
 def other_links(conn: sqlite3.Connection, article_id: int) -> list[str]:

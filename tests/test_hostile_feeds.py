@@ -23,6 +23,7 @@ from collectors.normalize import TITLE_MAX, normalize_link
 from collectors.parse import MAX_ITEMS, FeedError
 from collectors.parsepool import parse_in_worker
 from db import connect
+from db.links import stored_identities
 from newsradar.cli import main
 
 DEADLINE_S = 10.0
@@ -101,7 +102,7 @@ def test_no_hostile_feed_holds_the_cycle(hostile_cycle):
 
 def test_every_article_the_replay_feeds_served_is_stored(hostile_cycle):
     _, conn, _, _, served = hostile_cycle
-    stored = {r[0] for r in conn.execute("SELECT norm_link FROM articles")}
+    stored = set(stored_identities(conn))
     wanted = {normalize_link(link) for links in served.values() for link in links}
     assert len(wanted) > 500 and wanted <= stored
     failing = conn.execute("SELECT url, last_error FROM feeds WHERE status != 'active'").fetchall()

@@ -23,6 +23,7 @@ from conftest import free_port
 from collectors.feedlists import import_feeds, read_feed_list
 from collectors.normalize import normalize_link
 from db import connect
+from db.links import stored_identities
 from newsradar import health
 from newsradar.service import health_server
 
@@ -213,7 +214,7 @@ def serve(db: Path, port: int, health_port: int) -> subprocess.Popen:
 
 def stored_links(db: Path) -> Counter:
     with closing(connect(db, readonly=True)) as conn:
-        return Counter(r[0] for r in conn.execute("SELECT norm_link FROM articles"))
+        return stored_identities(conn)
 
 
 def wait_until(condition, timeout: float, step: float = 0.05) -> bool:
