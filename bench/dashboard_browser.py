@@ -268,7 +268,7 @@ class Timed:
 
 
 def new_tab(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context = browser.new_context(viewport={"width": 1280, "height": 1400})
     context.add_init_script(RUN_COUNTER)
     context.set_default_timeout(15_000)
     return context, context.new_page()
@@ -298,9 +298,11 @@ def close_popups(tab) -> None:
 
 
 def date_action(tab, widget: str, day: str) -> Callable[[], None]:
-    field = tab.get_by_test_id("stSidebar").get_by_test_id("stDateInput").filter(has_text=widget).locator("input")
-    field.fill(day)   # focuses the field (a click may land on the sidebar's header when it is scrolled)
-    return lambda: field.press("Enter")
+    """Type `day` (YYYY-MM-DD) into the date field `widget`; the returned action commits it (Escape: the field
+    takes its value when it loses focus, not on Enter)."""
+    tab.get_by_role("spinbutton", name=f"year, {widget}").click()
+    tab.keyboard.type(day.replace("-", ""), delay=20)
+    return lambda: tab.keyboard.press("Escape")
 
 
 def split_action(tab, option: str) -> Callable[[], None]:
@@ -331,8 +333,8 @@ def filter_changes(timer: Timed, browser, base: str) -> None:
             ("coverage", "+ country Azerbaijan", lambda: sidebar_pick(tab, "Countries in the story", "Azerb",
                                                                        "Azerbaijan")),
             ("coverage", "+ topic Elections", lambda: sidebar_pick(tab, "Topics", "Elections", "Elections")),
-            ("coverage", "from 2023-09-01", lambda: date_action(tab, "From", "2023/09/01")),
-            ("coverage", "to 2023-10-31", lambda: date_action(tab, "To", "2023/10/31")),
+            ("coverage", "from 2023-09-01", lambda: date_action(tab, "From", "2023-09-01")),
+            ("coverage", "to 2023-10-31", lambda: date_action(tab, "To", "2023-10-31")),
             ("countries", "open Countries (same filters)", lambda: nav_action(tab, "Countries")),
             ("countries", "+ source country Poland", lambda: sidebar_pick(tab, "Source countries", "Polan", "Poland")),
             ("articles", "open Articles (same filters)", lambda: nav_action(tab, "Articles")),
