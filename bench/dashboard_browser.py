@@ -6,11 +6,12 @@
 
 Felt speed (the default): each run starts `streamlit run` afresh for every page, so that nothing is cached, and
 1. first loads: opens each page (coverage, countries, articles, topics, sources, views, and a linked view) in a new
-   browser context, from `goto` until the page is idle: the script has run and is not running, the app is
-   connected, no spinner, skeleton or stale element is left, and every Plotly chart has drawn its SVG. Before the
-   timed load the new server serves one other session (the Saved views page), as a running server would have: the
-   Python modules are imported and the sidebar's vocabulary is cached; every page's data is not. The untimed
-   warm-up is printed too ("server start → first page").
+   tab, a new Streamlit session, from `goto` until the page is idle: the script has run and is not running, the app
+   is connected, no spinner, skeleton or stale element is left, and every Plotly chart has drawn its SVG. Before the
+   timed load the new server serves one other session (the Saved views page, timed as "warm-up"), as a running
+   server would have: the Python modules are imported and the sidebar's vocabulary is cached; no page's data is.
+   "first load": the tab is in the browser that opened the warm-up (the app's scripts in its HTTP cache, as for a
+   returning user); "first visit": a new browser context, nothing cached at all (Coverage, Countries, Sources).
 2. filter changes: on another fresh server, a sequence of actions a user would take, each with a value that this
    server has never seen (category politics, split by country, a country, a topic, a date range, a page switch, a
    source country, a search), each from the click or key press until the page is idle again.
@@ -204,6 +205,7 @@ PAGES = {"coverage": "/", "countries": "/countries", "articles": "/articles", "t
          "sources": "/sources", "views": "/views",
          "coverage, link: politics by country": "/?category=politics&split=country"}
 WARM_UP = "/views"
+VISITS = ("coverage", "countries", "sources")   # also timed as a first visit: a browser with nothing cached
 # counts the script's runs (the app root's state turning to "running") from the page's first script on
 RUN_COUNTER = """
 window.__runs = 0;
@@ -303,12 +305,18 @@ def new_tab(browser):
     return context, context.new_page()
 
 
-def first_load(timer: Timed, browser, base: str, kind: str, label: str, path: str) -> None:
-    context, tab = new_tab(browser)
+def first_load(timer: Timed, browser, base: str, kind: str, label: str, path: str, context=None) -> None:
+    """Time opening `path` in a new tab: a new Streamlit session. In `context` (a browser that has been to the
+    dashboard before: its static files cached), else in a new context (a first visit: nothing cached)."""
+    own = context is None
+    if own:
+        context, tab = new_tab(browser)
+    else:
+        tab = context.new_page()
     try:
         timer.step(tab, kind, label, lambda: tab.goto(base + path))
     finally:
-        context.close()
+        (context if own else tab).close()
 
 
 def sidebar_pick(tab, widget: str, label: str, option: str) -> Callable[[], None]:
@@ -351,9 +359,9 @@ def search_action(tab, value: str) -> Callable[[], None]:
     return lambda: box.press("Enter")
 
 
-def filter_changes(timer: Timed, browser, base: str) -> None:
+def filter_changes(timer: Timed, context, base: str) -> None:
     """A user's session on a fresh server: every step asks for filters this server has not computed yet."""
-    context, tab = new_tab(browser)
+    tab = context.new_page()
     try:
         timer.step(tab, "first load", "coverage (filter session)", lambda: tab.goto(base + "/"))
         steps = [
@@ -376,7 +384,7 @@ def filter_changes(timer: Timed, browser, base: str) -> None:
                 print(f"  {page}: {label}: could not be done: {str(exc).splitlines()[0]}")
             close_popups(tab)
     finally:
-        context.close()
+        tab.close()
 
 
 @contextmanager
@@ -398,16 +406,22 @@ def felt_speed(db: Path, runs: int, tmp: Path) -> dict[tuple[str, str], list[tup
         browser = launch_chromium(pw)
         try:
             for run in range(runs):
-                plans = [*((label, path) for label, path in PAGES.items()), ("filter changes", None)]
-                for label, path in plans:
+                plans = [*(("first load", label, path) for label, path in PAGES.items()),
+                         *(("first visit", label, path) for label, path in PAGES.items() if label in VISITS),
+                         ("filter changes", "", "")]
+                for kind, label, path in plans:
                     with fresh_server(db, tmp) as (proc, base):
                         timer = Timed(proc.pid, samples)
+                        context, _ = new_tab(browser)
                         first_load(timer, browser, base, "warm-up", "server start → first page (Saved views)",
-                                   WARM_UP)
-                        if path is None:
-                            filter_changes(timer, browser, base)
+                                   WARM_UP, context)
+                        if kind == "filter changes":
+                            filter_changes(timer, context, base)
+                        elif kind == "first load":
+                            first_load(timer, browser, base, kind, label, path, context)
                         else:
-                            first_load(timer, browser, base, "first load", label, path)
+                            first_load(timer, browser, base, "first visit", label, path)
+                        context.close()
                 print(f"run {run + 1} of {runs} done (load average {os.getloadavg()[0]:.1f})", flush=True)
         finally:
             browser.close()
@@ -418,7 +432,7 @@ def report(samples: dict[tuple[str, str], list[tuple[float, float, float]]], run
     rows = []
     for (kind, label), values in samples.items():
         walls, cpus, browsers = ([v[i] for v in values] for i in range(3))
-        goal = {"first load": FIRST_LOAD_S, "filter change": FILTER_CHANGE_S}.get(kind)
+        goal = {"first load": FIRST_LOAD_S, "first visit": FIRST_LOAD_S, "filter change": FILTER_CHANGE_S}.get(kind)
         top = max(walls)
         verdict = "-" if goal is None else ("ok" if top <= goal else "OVER")
         rows.append([kind, label, round(statistics.median(walls), 2), round(top, 2),
