@@ -35,11 +35,14 @@ test: install lint
 	@test -x /usr/bin/chromium || (apt-get update && apt-get install -y chromium)
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
+# dashboard_browser.py (felt speed in Chromium) uses $BENCH_DB or /tmp/full.db, else builds the 2023 corpus itself
 bench: install
+	@test -x /usr/bin/chromium || (apt-get update && apt-get install -y chromium)
 	$(BIN)/python bench/backfill.py
 	$(BIN)/python bench/collect.py
 	$(BIN)/python bench/tagging.py
 	$(BIN)/python bench/dashboard_queries.py
+	$(BIN)/python bench/dashboard_browser.py
 	$(BIN)/python bench/load.py
 
 clean:

@@ -1,15 +1,26 @@
-"""Benchmark: the dashboard end to end in headless Chromium — a filter change's latency, and the server's memory.
+"""Benchmark: the dashboard's felt speed end to end in headless Chromium, and (--memory) the server's memory.
 
-    .venv/bin/python bench/dashboard_browser.py                       # against /tmp/full.db (the full 2023 corpus)
-    .venv/bin/python bench/dashboard_browser.py --db /tmp/x10.db --sessions 5
+    .venv/bin/python bench/dashboard_browser.py          # the full 2023 corpus: $BENCH_DB, /tmp/full.db, or built
+    .venv/bin/python bench/dashboard_browser.py --db /tmp/x.db --runs 5
+    .venv/bin/python bench/dashboard_browser.py --memory --sessions 5
 
-Starts `streamlit run` as tests/test_browser_dashboard.py does, then
-1. on the Articles page, types a new full-text query in the sidebar and presses Enter; on the Coverage page, adds a
-   country in the story; each timed from the key press until the app's script is no longer running and the page
-   shows the new figure (the count heading, the Articles metric). Every value is new, so nothing is cached.
-2. opens N browser contexts (N sessions), each loading Coverage, then Articles and Countries with its own filters,
-   and reads the server's resident memory (with its children).
-Prints each timing, the max and the RSS; it never asserts. Goals: a filter change ≤ 1.5 s; RSS < 600 MB.
+Felt speed (the default): each run starts `streamlit run` afresh for every page, so that nothing is cached, and
+1. first loads: opens each page (coverage, countries, articles, topics, sources, views, and a linked view) in a new
+   tab, a new Streamlit session, from `goto` until the page is idle: the script has run and is not running, the app
+   is connected, no spinner, skeleton or stale element is left, and every Plotly chart has drawn its SVG. Before the
+   timed load the new server serves one other session (the Saved views page, timed as "warm-up"), as a running
+   server would have: the Python modules are imported and the sidebar's vocabulary is cached; no page's data is.
+   "first load": the tab is in the browser that opened the warm-up (the app's scripts in its HTTP cache, as for a
+   returning user); "first visit": a new browser context, nothing cached at all (Coverage, Countries, Sources).
+2. filter changes: on another fresh server, a sequence of actions a user would take, each with a value that this
+   server has never seen (category politics, split by country, a country, a topic, a date range, a page switch, a
+   source country, a search), each from the click or key press until the page is idle again.
+Prints per page and action the p50 and max of the wall time and of the server's CPU time (all its threads), the
+browser's CPU time (Chromium and Playwright: on a shared machine, what the wall time is made of), and the load
+average; it never asserts. Goals: a first load ≤ 1.5 s, a filter change ≤ 1 s.
+
+--memory: a filter change's latency (repeated search and country picks) and the server's resident memory with
+N browser sessions open (goal < 600 MB).
 """
 
 from __future__ import annotations
@@ -17,19 +28,24 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from contextlib import suppress
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from urllib.parse import urlencode
 
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import sync_playwright
+from tables import print_table
 
 from dashboard.serve import streamlit_command
 from dashboard.testing import free_port, launch_chromium, load_page, running, settle
+from db import connect
 
 GOAL_S = 1.5
 GOAL_MB = 600
@@ -181,24 +197,287 @@ def measure(proc: subprocess.Popen, base: str, sessions: int, db: Path) -> None:
             browser.close()
 
 
+
+# felt speed ------------------------------------------------------------------------------------------------------
+
+FIRST_LOAD_S, FILTER_CHANGE_S = 1.5, 1.0
+PAGES = {"coverage": "/", "countries": "/countries", "articles": "/articles", "topics": "/topics",
+         "sources": "/sources", "views": "/views",
+         "coverage, link: politics by country": "/?category=politics&split=country"}
+WARM_UP = "/views"
+VISITS = ("coverage", "countries", "sources")   # also timed as a first visit: a browser with nothing cached
+# counts the script's runs (the app root's state turning to "running") from the page's first script on
+RUN_COUNTER = """
+window.__runs = 0;
+new MutationObserver(changes => {
+  for (const c of changes) {
+    if (c.target.getAttribute('data-test-script-state') === 'running') window.__runs++;
+  }
+}).observe(document, {subtree: true, attributes: true, attributeFilter: ['data-test-script-state']});
+"""
+IDLE_PAGE = """(after) => {
+  const app = document.querySelector('[data-testid=stApp]');
+  if (!app || window.__runs <= after) return false;
+  if (app.getAttribute('data-test-connection-state') !== 'CONNECTED') return false;
+  if (app.getAttribute('data-test-script-state') !== 'notRunning') return false;
+  if (document.querySelector('[data-testid=stSpinner], [data-testid=stSkeleton], [data-stale=true]')) return false;
+  for (const chart of document.querySelectorAll('[data-testid=stPlotlyChart]')) {
+    if (!chart.querySelector('.main-svg')) return false;
+  }
+  return true;
+}"""
+CLOCK_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process `pid` (all its threads, and its children it has waited for), from /proc."""
+    with suppress(OSError):
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return sum(int(f) for f in fields[11:15]) / CLOCK_TICK
+    return 0.0
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    with suppress(OSError):
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            with suppress(OSError):
+                found.extend(int(c) for c in (task / "children").read_text().split())
+    return found
+
+
+def tree_cpu(pid: int) -> float:
+    """CPU seconds of `pid` and every process below it."""
+    total, todo = 0.0, [pid]
+    while todo:
+        current = todo.pop()
+        total += cpu_seconds(current)
+        todo.extend(children(current))
+    return total
+
+
+def browser_cpu(server: int) -> float:
+    """CPU seconds of this benchmark's other children: Playwright's driver and Chromium with its renderers."""
+    return sum(tree_cpu(child) for child in children(os.getpid()) if child != server)
+
+
+def runs_so_far(tab) -> int:
+    return tab.evaluate("() => window.__runs || 0")
+
+
+def until_idle(tab, after: int, timeout_ms: int = SETTLE_MS) -> float:
+    """perf_counter() when the page is idle after its script's run number `after` + 1 (and stays so for 0.4 s:
+    a rerun that starts right after, as a bound widget may cause, is waited for too)."""
+    while True:
+        tab.wait_for_function(IDLE_PAGE, arg=after, timeout=timeout_ms, polling=10)
+        done, runs = time.perf_counter(), runs_so_far(tab)
+        tab.wait_for_timeout(400)
+        if runs_so_far(tab) == runs and tab.evaluate(IDLE_PAGE, -1):
+            return done
+        after = runs_so_far(tab) - 1
+
+
+class Timed:
+    """Wall and server CPU seconds of each timed step, by (kind, label)."""
+
+    def __init__(self, pid: int, samples: dict[tuple[str, str], list[tuple[float, float, float]]]):
+        self.pid, self.samples = pid, samples
+
+    def step(self, tab, kind: str, label: str, act: Callable[[], None]) -> None:
+        after, started = runs_so_far(tab), time.perf_counter()
+        cpu, browser = tree_cpu(self.pid), browser_cpu(self.pid)
+        act()
+        try:
+            wall = until_idle(tab, after) - started
+        except PlaywrightTimeout:
+            wall = float("nan")
+        self.samples.setdefault((kind, label), []).append(
+            (wall, tree_cpu(self.pid) - cpu, browser_cpu(self.pid) - browser))
+        errors = tab.get_by_test_id("stException")
+        if errors.count():
+            print(f"  {label}: exception on the page:", errors.all_inner_texts())
+
+
+def new_tab(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 1400})
+    context.add_init_script(RUN_COUNTER)
+    context.set_default_timeout(15_000)
+    return context, context.new_page()
+
+
+def first_load(timer: Timed, browser, base: str, kind: str, label: str, path: str, context=None) -> None:
+    """Time opening `path` in a new tab: a new Streamlit session. In `context` (a browser that has been to the
+    dashboard before: its static files cached), else in a new context (a first visit: nothing cached)."""
+    own = context is None
+    if own:
+        context, tab = new_tab(browser)
+    else:
+        tab = context.new_page()
+    try:
+        timer.step(tab, kind, label, lambda: tab.goto(base + path))
+    finally:
+        (context if own else tab).close()
+
+
+def sidebar_pick(tab, widget: str, label: str, option: str) -> Callable[[], None]:
+    """Type into the sidebar multiselect `widget` until `option` is offered; the returned action clicks it."""
+    field = tab.get_by_test_id("stSidebar").get_by_test_id("stMultiSelect").filter(has_text=widget).locator("input")
+    field.click()
+    field.fill(label)
+    choice = tab.get_by_role("option", name=option, exact=True)
+    choice.wait_for(timeout=10_000)
+    return choice.click
+
+
+def close_popups(tab) -> None:
+    tab.keyboard.press("Escape")
+    tab.wait_for_timeout(200)
+
+
+def date_action(tab, widget: str, day: str) -> Callable[[], None]:
+    """Type `day` (YYYY-MM-DD) into the date field `widget`; the returned action commits it (Escape: the field
+    takes its value when it loses focus, not on Enter)."""
+    tab.get_by_role("spinbutton", name=f"year, {widget}").click()
+    tab.keyboard.type(day.replace("-", ""), delay=20)
+    return lambda: tab.keyboard.press("Escape")
+
+
+def split_action(tab, option: str) -> Callable[[], None]:
+    tab.get_by_test_id("stSelectbox").filter(has_text="Split by").click()
+    choice = tab.get_by_role("option", name=option, exact=True)
+    choice.wait_for(timeout=10_000)
+    return choice.click
+
+
+def nav_action(tab, page: str) -> Callable[[], None]:
+    return tab.get_by_role("link", name=page, exact=True).first.click
+
+
+def search_action(tab, value: str) -> Callable[[], None]:
+    box = tab.get_by_test_id("stSidebar").get_by_role("textbox", name="Search titles and descriptions")
+    box.fill(value)
+    return lambda: box.press("Enter")
+
+
+def filter_changes(timer: Timed, context, base: str) -> None:
+    """A user's session on a fresh server: every step asks for filters this server has not computed yet."""
+    tab = context.new_page()
+    try:
+        timer.step(tab, "first load", "coverage (filter session)", lambda: tab.goto(base + "/"))
+        steps = [
+            ("coverage", "category politics", lambda: sidebar_pick(tab, "Category", "Politics", "Politics")),
+            ("coverage", "split by country", lambda: split_action(tab, "country")),
+            ("coverage", "+ country Azerbaijan", lambda: sidebar_pick(tab, "Countries in the story", "Azerb",
+                                                                       "Azerbaijan")),
+            ("coverage", "+ topic Elections", lambda: sidebar_pick(tab, "Topics", "Elections", "Elections")),
+            ("coverage", "from 2023-09-01", lambda: date_action(tab, "From", "2023-09-01")),
+            ("coverage", "to 2023-10-31", lambda: date_action(tab, "To", "2023-10-31")),
+            ("countries", "open Countries (same filters)", lambda: nav_action(tab, "Countries")),
+            ("countries", "+ source country Poland", lambda: sidebar_pick(tab, "Source countries", "Polan", "Poland")),
+            ("articles", "open Articles (same filters)", lambda: nav_action(tab, "Articles")),
+            ("articles", "search ceasefire", lambda: search_action(tab, "ceasefire")),
+        ]
+        for page, label, prepare in steps:
+            try:
+                timer.step(tab, "filter change", f"{page}: {label}", prepare())
+            except PlaywrightError as exc:   # a widget that moved: the other steps are still measured
+                print(f"  {page}: {label}: could not be done: {str(exc).splitlines()[0]}")
+            close_popups(tab)
+    finally:
+        tab.close()
+
+
+@contextmanager
+def fresh_server(db: Path, tmp: Path) -> Iterator[tuple[subprocess.Popen, str]]:
+    log, port = tmp / "streamlit.log", free_port()
+    base = f"http://127.0.0.1:{port}"
+    try:
+        with running(streamlit_command(port), {**os.environ, "NEWSRADAR_DB": str(db)}, log,
+                     f"{base}/_stcore/health") as proc:
+            yield proc, base
+    finally:
+        if log.exists() and "Traceback" in log.read_text(errors="replace"):
+            print("\nthe server logged a traceback:\n" + log.read_text(errors="replace")[-3000:])
+
+
+def felt_speed(db: Path, runs: int, tmp: Path) -> dict[tuple[str, str], list[tuple[float, float, float]]]:
+    samples: dict[tuple[str, str], list[tuple[float, float, float]]] = {}
+    with sync_playwright() as pw:
+        browser = launch_chromium(pw)
+        try:
+            for run in range(runs):
+                plans = [*(("first load", label, path) for label, path in PAGES.items()),
+                         *(("first visit", label, path) for label, path in PAGES.items() if label in VISITS),
+                         ("filter changes", "", "")]
+                for kind, label, path in plans:
+                    with fresh_server(db, tmp) as (proc, base):
+                        timer = Timed(proc.pid, samples)
+                        context, _ = new_tab(browser)
+                        first_load(timer, browser, base, "warm-up", "server start → first page (Saved views)",
+                                   WARM_UP, context)
+                        if kind == "filter changes":
+                            filter_changes(timer, context, base)
+                        elif kind == "first load":
+                            first_load(timer, browser, base, kind, label, path, context)
+                        else:
+                            first_load(timer, browser, base, "first visit", label, path)
+                        context.close()
+                print(f"run {run + 1} of {runs} done (load average {os.getloadavg()[0]:.1f})", flush=True)
+        finally:
+            browser.close()
+    return samples
+
+
+def report(samples: dict[tuple[str, str], list[tuple[float, float, float]]], runs: int) -> None:
+    rows = []
+    for (kind, label), values in samples.items():
+        walls, cpus, browsers = ([v[i] for v in values] for i in range(3))
+        goal = {"first load": FIRST_LOAD_S, "first visit": FIRST_LOAD_S, "filter change": FILTER_CHANGE_S}.get(kind)
+        top = max(walls)
+        verdict = "-" if goal is None else ("ok" if top <= goal else "OVER")
+        rows.append([kind, label, round(statistics.median(walls), 2), round(top, 2),
+                     round(statistics.median(cpus), 2), round(max(cpus), 2), round(statistics.median(browsers), 2),
+                     goal, verdict])
+    print_table(f"felt speed, seconds from the action to an idle page ({runs} runs; CPU seconds of the server, and "
+                "of the browser with Playwright)",
+                ["kind", "page: action", "wall p50", "wall max", "server cpu p50", "server cpu max", "browser cpu p50",
+                 "goal", "max ok"], rows)
+
+
+def default_db(tmp: Path) -> Path:
+    """$BENCH_DB, else /tmp/full.db if it exists, else the full 2023 corpus built into `tmp`."""
+    named = os.environ.get("BENCH_DB")
+    if named:
+        return Path(named)
+    if Path("/tmp/full.db").exists():
+        return Path("/tmp/full.db")
+    from dashboard_queries import build_full
+
+    return build_full(tmp / "full.db")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--db", type=Path, default=Path("/tmp/full.db"))
-    parser.add_argument("--sessions", type=int, default=5)
+    parser.add_argument("--db", type=Path, help="the database (default: $BENCH_DB, /tmp/full.db, or built)")
+    parser.add_argument("--runs", type=int, default=3, help="felt speed: fresh servers per page and action")
+    parser.add_argument("--memory", action="store_true", help="the memory benchmark instead of the felt speed")
+    parser.add_argument("--sessions", type=int, default=5, help="--memory: browser sessions to open")
     args = parser.parse_args(argv)
-    if not args.db.exists():
-        raise SystemExit(f"{args.db} is missing (build it as bench/dashboard_queries.py does)")
-    with tempfile.TemporaryDirectory(prefix="newsradar-browser-") as tmp:
-        log = Path(tmp) / "streamlit.log"
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        try:
-            with running(streamlit_command(port), {**os.environ, "NEWSRADAR_DB": str(args.db)}, log,
-                         f"{base}/_stcore/health") as proc:
-                measure(proc, base, args.sessions, args.db)
-        finally:
-            if log.exists() and "Traceback" in log.read_text(errors="replace"):
-                print("\nthe server logged a traceback:\n" + log.read_text(errors="replace")[-3000:])
+    with tempfile.TemporaryDirectory(prefix="newsradar-browser-") as tmp_name:
+        tmp = Path(tmp_name)
+        db = args.db or default_db(tmp)
+        if not db.exists():
+            raise SystemExit(f"{db} is missing (build it with `newsradar --db {db} backfill FILE`)")
+        connect(db).close()   # an older database is brought up to the current schema before anything is timed
+        print(f"{db}: load average {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
+        if args.memory:
+            with fresh_server(db, tmp) as (proc, base):
+                measure(proc, base, args.sessions, db)
+        else:
+            started = time.perf_counter()
+            report(felt_speed(db, args.runs, tmp), args.runs)
+            print(f"\nload average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())} "
+                  f"({time.perf_counter() - started:.0f} s)")
     return 0
 
 

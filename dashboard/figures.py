@@ -101,11 +101,7 @@ def add_outages(fig: go.Figure, outages: pd.DataFrame) -> None:
     """Shade each outage day (darker when more of the feeds failed) and add a hoverable marker row."""
     if outages.empty:
         return
-    for row in outages.itertuples():
-        start = dt.date.fromisoformat(row.day)
-        share = row.failing / max(row.polled, 1)
-        fig.add_vrect(x0=start.isoformat(), x1=(start + dt.timedelta(days=1)).isoformat(), fillcolor=OUTAGE_COLOR,
-                      opacity=0.08 + 0.25 * share, line_width=0, layer="below")
+    shade_days(fig, outages["day"], 0.08 + 0.25 * outages["failing"] / outages["polled"].clip(lower=1), OUTAGE_COLOR)
     text = [f"{r.failing} of {r.polled} feeds failed all day" for r in outages.itertuples()]
     fig.add_trace(go.Scatter(x=pd.to_datetime(outages["day"]) + pd.Timedelta(hours=12), y=[0] * len(outages),
                              mode="markers", name="feed outage", marker={"symbol": "x", "color": OUTAGE_COLOR,
@@ -113,13 +109,20 @@ def add_outages(fig: go.Figure, outages: pd.DataFrame) -> None:
                              text=text, hovertemplate="%{x|%Y-%m-%d}: %{text}<extra>outage</extra>"))
 
 
+def shade_days(fig: go.Figure, days: pd.Series, opacities: pd.Series, color: str) -> None:
+    """A rectangle behind the lines over each ISO day, all added in one layout update: add_vrect per day validates
+    every shape already there again (quadratic: the 167 incomplete days of the 2023 corpus took 10–50 s)."""
+    shapes = [{"type": "rect", "xref": "x", "yref": "paper", "y0": 0, "y1": 1, "x0": day,
+               "x1": (dt.date.fromisoformat(day) + dt.timedelta(days=1)).isoformat(), "fillcolor": color,
+               "opacity": float(opacity), "line": {"width": 0}, "layer": "below"}
+              for day, opacity in zip(days, opacities, strict=True)]
+    fig.update_layout(shapes=[*fig.layout.shapes, *shapes])
+
+
 def add_gaps(fig: go.Figure, gaps: pd.DataFrame) -> None:
     """Shade each day of incomplete collection grey (darker the more of the usual output is missing) and add a
     hoverable marker row naming the outlets."""
-    for row in gaps.itertuples():
-        start = dt.date.fromisoformat(row.day)
-        fig.add_vrect(x0=start.isoformat(), x1=(start + dt.timedelta(days=1)).isoformat(), fillcolor=GAP_COLOR,
-                      opacity=0.08 + 0.27 * min(row.missing, 1.0), line_width=0, layer="below")
+    shade_days(fig, gaps["day"], 0.08 + 0.27 * gaps["missing"].clip(upper=1.0), GAP_COLOR)
     text = [plot_text(_gap_text(r)) for r in gaps.itertuples()]
     fig.add_trace(go.Scatter(x=pd.to_datetime(gaps["day"]) + pd.Timedelta(hours=12), y=[0] * len(gaps),
                              mode="markers", name="incomplete collection",

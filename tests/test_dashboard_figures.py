@@ -61,6 +61,20 @@ def test_coverage_figure_shades_outage_days():
                                                                    "4 of 4 feeds failed all day"]
 
 
+def test_a_year_of_outage_and_gap_days_is_shaded_day_by_day_behind_the_lines():
+    days = [(dt.date(2023, 1, 1) + dt.timedelta(days=i)).isoformat() for i in range(365)]
+    outages = pd.DataFrame({"day": days, "failing": [i % 5 for i in range(365)], "polled": [4] * 365})
+    gaps = pd.DataFrame({"day": days, "missing": [(i % 10) / 9 for i in range(365)], "nothing": [False] * 365,
+                         "outlets": [("BBC News",)] * 365})
+    fig = figures.coverage_figure(series({"all": [5] * 365}, start="2023-01-01"), outages, gaps=gaps)
+    shapes = fig.layout.shapes
+    assert len(shapes) == 2 * 365 and all(shape.layer == "below" for shape in shapes)
+    outage, gap = shapes[1], shapes[365 + 9]
+    assert (outage.x0, outage.x1, outage.fillcolor) == ("2023-01-02", "2023-01-03", figures.OUTAGE_COLOR)
+    assert (gap.x0, gap.x1, gap.fillcolor) == ("2023-01-10", "2023-01-11", figures.GAP_COLOR)
+    assert gap.opacity > shapes[365].opacity and outage.opacity > shapes[0].opacity   # darker: more missing
+
+
 def test_normalized_coverage_says_percent():
     fig = figures.coverage_figure(series({"all": [5]}), NO_OUTAGES, normalized=True, bucket="week")
     assert "%" in fig.data[0].hovertemplate and "same outlets" in fig.layout.yaxis.title.text
