@@ -15,7 +15,6 @@ from collectors.store import Article, ensure_feed, store_articles
 from db import connect, transaction
 from db.filters import Filters
 from db.schema import MIGRATIONS
-from db.search import QuerySyntaxError, compile_query
 from db.topics import Topic, list_topics, save_topic
 
 # (title, description); each query below names the titles it must find, and near misses sit beside them
@@ -119,7 +118,6 @@ def test_a_topic_in_any_script_tags_its_stored_and_new_articles(conn, query, exp
     assert topic_titles(conn, "T") == expected
 
 
-
 # the operators and fields of issue 13 -----------------------------------------------------------------------
 
 ENGLISH = [
@@ -165,27 +163,6 @@ def english(*indexes: int) -> set[str]:
 ])
 def test_operators_and_fields_mean_what_the_readme_says(conn, query, expected):
     assert matching(store(conn, ENGLISH), query) == expected
-
-
-@pytest.mark.parametrize("query, message, position", [
-    ("karabakh or russia", "write OR to match either term, or \"or\" in quotes", 9),
-    ("karabakh Or russia", "write OR", 9),
-    ("karabakh not russia", "write NOT (or -term) to leave a term out", 9),
-    ("(karabakh) or (russia)", "write OR", 11),
-    ("karabakh or -russia", "write OR", 9),
-    ("karabakh - russia", "write -russia, without a space", 9),
-    ("-russia", "NOT needs a term to subtract from", 0),
-    ("-", "without a space", 0),
-    ("title:", "needs a term right after it", 0),
-    ("title: karabakh", "needs a term right after it", 0),
-    ("karabakh title:-russia", "needs a term", 9),
-    ("title:(description:karabakh)", "one field at a time", 7),
-    ("title:(-karabakh)", "NOT needs a term to subtract from", 0),
-])
-def test_ambiguous_or_incomplete_queries_are_refused_with_a_hint(query, message, position):
-    with pytest.raises(QuerySyntaxError) as refused:
-        compile_query(query)
-    assert message in str(refused.value) and refused.value.position == position
 
 
 # migration 11 -----------------------------------------------------------------------------------------------

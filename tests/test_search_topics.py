@@ -70,6 +70,20 @@ def test_query_matches(filled, query, expected):
     ("kara*bakh", "only allowed at the end", 0),
     ("k*", "at least 2 letters", 0),
     ("()", "empty parentheses", 1),
+    # ambiguous or incomplete: refused with a hint
+    ("karabakh or russia", "write OR to match either term, or \"or\" in quotes", 9),
+    ("karabakh Or russia", "write OR", 9),
+    ("karabakh not russia", "write NOT (or -term) to leave a term out", 9),
+    ("(karabakh) or (russia)", "write OR", 11),
+    ("karabakh or -russia", "write OR", 9),
+    ("karabakh - russia", "write -russia, without a space", 9),
+    ("-russia", "NOT needs a term to subtract from", 0),
+    ("-", "without a space", 0),
+    ("title:", "needs a term right after it", 0),
+    ("title: karabakh", "needs a term right after it", 0),
+    ("karabakh title:-russia", "needs a term", 9),
+    ("title:(description:karabakh)", "one field at a time", 7),
+    ("title:(-karabakh)", "NOT needs a term to subtract from", 0),
 ])
 def test_invalid_queries_point_at_the_problem(query, message, position):
     with pytest.raises(QuerySyntaxError) as err:
