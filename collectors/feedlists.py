@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import codecs
 import csv
 import io
@@ -13,6 +14,7 @@ from pathlib import Path
 from xml.parsers import expat
 
 from collectors import netguard
+from collectors.fetch import FetchResult, fetch, make_client
 from collectors.normalize import resolve_link
 from collectors.store import ensure_feed
 from db import transaction
@@ -149,6 +151,25 @@ def read_feed_list(path: Path) -> tuple[list[FeedSpec], int]:
         return parse_feed_list(data)
     except FeedListError as exc:
         raise FeedListError(f"{path}: {exc}") from None
+
+
+def read_feed_source(source: str, allow_private: bool | None = None) -> tuple[list[FeedSpec], int]:
+    """The feeds of an OPML or CSV file, or of one at an http(s) address: fetched as a feed is (public addresses
+    only unless allowed, the same deadline and size cap), and read the same way."""
+    if not source.lower().startswith(("http://", "https://")):
+        return read_feed_list(Path(source))
+    result = asyncio.run(_fetch_list(source, allow_private))
+    if not result.ok or result.status != 200:
+        raise FeedListError(f"cannot fetch {source}: {result.error or f'HTTP {result.status}'}")
+    try:
+        return parse_feed_list(result.body)
+    except FeedListError as exc:
+        raise FeedListError(f"{source}: {exc}") from None
+
+
+async def _fetch_list(url: str, allow_private: bool | None) -> FetchResult:
+    async with make_client(2, allow_private=allow_private) as client:
+        return await fetch(client, url)
 
 
 def screen_feeds(specs: list[FeedSpec], allow_private: bool | None = None) -> tuple[list[FeedSpec], list[str]]:

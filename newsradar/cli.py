@@ -109,7 +109,7 @@ def cmd_feeds_import(args: argparse.Namespace) -> int:
     total_new = 0
     paths = args.files or [feedlists.DEFAULT_FEEDS]
     # every file is read before any is imported: one hostile or broken file imports nothing
-    lists = [feedlists.read_feed_list(Path(path)) for path in paths]
+    lists = [feedlists.read_feed_source(str(path), allow_private) for path in paths]
     for path, (specs, skipped) in zip(paths, lists, strict=True):
         specs, refused = feedlists.screen_feeds(specs, allow_private)
         new = feedlists.import_feeds(conn, specs)
@@ -532,7 +532,8 @@ def build_parser() -> argparse.ArgumentParser:
     feeds = sub.add_parser("feeds", help="manage the feeds").add_subparsers(dest="feeds_command", required=True,
                                                                             metavar="ACTION")
     p = feeds.add_parser("import", help="add feeds from OPML or CSV (feed_url,outlet,country,language)")
-    p.add_argument("files", nargs="*", help="files to import (default: the bundled default list)")
+    p.add_argument("files", nargs="*", help="files or http(s) addresses to import (default: the bundled default "
+                                            "list)")
     p.set_defaults(func=cmd_feeds_import)
     p = feeds.add_parser("export", help="write the feeds as CSV or OPML")
     p.add_argument("-o", "--output", help="file (default: standard output); .opml selects OPML")

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import sqlite3
 import subprocess
 import sys
+import threading
 from collections.abc import Callable
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -186,6 +189,41 @@ def test_feeds_import_twice_adds_nothing(tmp_path: Path, capsys) -> None:
     code, out, _ = run(capsys, "--db", str(tmp_path / "x.db"), "feeds", "import", str(OUTLETS_2023))
     assert code == 0
     assert "54 feeds, 0 new" in out
+
+
+@pytest.fixture
+def list_server():
+    """The shared outlets list served over loopback HTTP, as a team's feed list on an intranet would be."""
+    handler = functools.partial(_Quiet, directory=str(OUTLETS_2023.parent))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+class _Quiet(SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+def test_feeds_import_takes_an_address(tmp_path: Path, capsys, list_server) -> None:
+    url = f"{list_server}/{OUTLETS_2023.name}"
+    code, out, err = run(capsys, "--db", str(tmp_path / "x.db"), "feeds", "import", url)
+    assert code == 0, err
+    assert f"{url}: 54 feeds, 54 new" in out
+
+
+@pytest.mark.parametrize(("name", "private", "says"), [
+    ("missing.csv", "1", "HTTP 404"),
+    ("outlets-2023.csv", "0", "is a loopback address"),   # fetched like a feed: private addresses refused
+])
+def test_feeds_import_of_an_address_that_cannot_be_read_imports_nothing(tmp_path: Path, capsys, monkeypatch,
+                                                                       list_server, name, private, says) -> None:
+    monkeypatch.setenv("NEWSRADAR_ALLOW_PRIVATE", private)
+    code, _, err = run(capsys, "--db", str(tmp_path / "x.db"), "feeds", "import", f"{list_server}/{name}")
+    assert code == 2 and err.startswith("newsradar: error: cannot fetch") and says in err
+    assert len(err.strip().splitlines()) == 1
+    assert listed(tmp_path / "x.db") == []
 
 
 def listed(path: Path) -> list[tuple]:
