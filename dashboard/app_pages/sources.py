@@ -10,12 +10,16 @@ from db.filters import Filters
 
 WINDOW_DAYS = 30
 
+def _utc(stamp: str | None) -> str:
+    return f"{stamp} UTC" if stamp else "never"
+
+
 st.title("Sources")
 state.show_outcome("_feed_outcome")
 service = state.service_health(state.db_path())
 say = {"ok": st.success, "degraded": st.warning, "failing": st.error}.get(service["status"], st.info)
-say(md_escape(f"Service: {service['reason']}. Last article stored: {service['last_article_stored'] or 'never'} UTC; "
-              f"last feed fetched: {service['last_fetch'] or 'never'} UTC."), icon=":material/monitor_heart:")
+say(md_escape(f"Service: {service['reason']}. Last article stored: {_utc(service['last_article_stored'])}; "
+              f"last feed fetched: {_utc(service['last_fetch'])}."), icon=":material/monitor_heart:")
 if not service["tags"]["current"]:
     st.warning(md_escape(f"Tags: {service['tags']['message']}."), icon=":material/sell:")
 feeds = state.query("sources_table", None, days=WINDOW_DAYS)
