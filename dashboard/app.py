@@ -18,8 +18,7 @@ from collectors.category import CLASSES, UNCLASSIFIED
 from dashboard import failures, history, saved, signin, state
 from dashboard.isocodes import COUNTRIES, language_name
 from dashboard.labels import category_label, country_label, md_escape
-from dashboard.queries import Choices
-from db.filters import COUNTRIES_MODES
+from db.filters import COUNTRIES_MODES, Vocabulary
 
 st.set_page_config(page_title="newsradar", page_icon="📡", layout="wide")
 
@@ -35,7 +34,7 @@ def _country_name(code: str) -> str:
     return entry[1] if entry else code
 
 
-def _sidebar(choices: Choices, languages: tuple[str, ...]) -> None:
+def _sidebar(choices: Vocabulary) -> None:
     """The filters (bound to the URL), their error if they cannot be applied, and who is signed in.
 
     accept_new_options: a link's value that is no option (country=Atlantis, topic=Nope) reaches the filters as given
@@ -62,7 +61,7 @@ def _sidebar(choices: Choices, languages: tuple[str, ...]) -> None:
                    key="source", format_func=_country_name, placeholder="any (name or ISO code)",
                    help="Where the outlet is based. " + _names(choices.source_countries), **lists)
     st.multiselect("Outlets", choices.outlets, key="outlet", placeholder="any outlet", **lists)
-    st.multiselect("Language", list(languages), key="lang", format_func=language_name,
+    st.multiselect("Language", list(choices.data_languages), key="lang", format_func=language_name,
                    placeholder="any (name or ISO 639-1 code)", help="The languages of the stored articles.", **lists)
     bounds = {"min_value": dt.date(1990, 1, 1), "max_value": dt.date.today() + dt.timedelta(days=1)}
     st.date_input("From", value=None, key="from", help="First day (UTC).", **bounds, **changed)
@@ -99,7 +98,7 @@ def main() -> None:
     mode = config["auth.mode"]
     state.check_link_once()   # before the bound widgets drop what they cannot show
     with st.sidebar:
-        _sidebar(state.query("filter_choices"), state.vocabulary(state.db_path()).data_languages)
+        _sidebar(state.vocabulary(state.db_path()))
         signin.account_box(user, mode)
         history.push_filter_changes()
     if user.is_admin and mode == "password":   # other modes keep their accounts elsewhere (the proxy, the provider)

@@ -158,14 +158,15 @@ def check_link_once() -> None:
 def keep_chart_settings(ss: Any) -> None:
     """A link's chart settings into the session, so that they hold when the visitor moves to the page that has the
     chart (a saved view opens on the Articles page; Streamlit drops URL params no widget of that page is bound to)."""
-    for key in CHART_DEFAULTS:
-        value = st.query_params.get(key)
-        if value is not None and not link_problems({key: [value]}):
-            ss[key] = _setting_value(key, value)
+    _apply_settings(ss, {key: st.query_params.get(key) for key in CHART_DEFAULTS})
 
 
-def _setting_value(key: str, text: str) -> Any:
-    return text == "true" if key == "who_share" else int(text) if key == "top" else text
+def _apply_settings(ss: Any, settings: dict[str, str | None]) -> None:
+    """The chart settings given as the URL spells them into the session, those that can be honoured."""
+    for key, text in settings.items():
+        if key in CHART_DEFAULTS and text is not None and not link_problems({key: [text]}):
+            ss[key] = text == "true" if key == "who_share" else int(text) if key == "top" else text
+
 
 def filters_changed() -> None:
     """Callback of every filter: a changed view no longer carries the link's or the saved view's problem."""
@@ -364,9 +365,7 @@ def open_saved_view(filters: Filters, name: str = "", gone: tuple[str, ...] = ()
                         ("source", filters.source_countries), ("outlet", filters.outlets), ("lang", filters.langs)):
         ss[key] = list(values)
     ss["countries_mode"] = "all" if filters.countries_all else "any"
-    for key, value in (settings or {}).items():
-        if key in CHART_DEFAULTS and not link_problems({key: [value]}):
-            ss[key] = _setting_value(key, value)
+    _apply_settings(ss, settings or {})
     filters_changed()
     if gone:
         ss["_link_problem"] = f"the saved view “{name}” refers to {' and '.join(gone)}, which no longer exists"

@@ -223,12 +223,17 @@ def full_disk(tmp_path: Path) -> Iterator[Path]:
         yield folder
 
 
+def _with_yesterday(folder: Path) -> Path:
+    """`folder`, made, holding yesterday's out.csv."""
+    folder.mkdir()
+    (folder / "out.csv").write_bytes(b"yesterday")
+    return folder
+
+
 @pytest.fixture
 def read_only(tmp_path: Path) -> Iterator[Path]:
     """A folder holding yesterday's out.csv, bind-mounted read-only (root ignores permission bits, not this)."""
-    folder = tmp_path / "ro"
-    folder.mkdir()
-    (folder / "out.csv").write_bytes(b"yesterday")
+    folder = _with_yesterday(tmp_path / "ro")
     with mounted(folder, "--bind", str(folder)):
         subprocess.run(["mount", "-o", "remount,ro,bind", str(folder)], check=True)
         yield folder
@@ -237,9 +242,7 @@ def read_only(tmp_path: Path) -> Iterator[Path]:
 @pytest.fixture
 def immutable(tmp_path: Path) -> Iterator[Path]:
     """A folder holding yesterday's out.csv, marked immutable (chattr +i): nobody, root included, adds a file."""
-    folder = tmp_path / "immutable"
-    folder.mkdir()
-    (folder / "out.csv").write_bytes(b"yesterday")
+    folder = _with_yesterday(tmp_path / "immutable")
     subprocess.run(["chattr", "+i", str(folder)], check=True)
     yield folder
     subprocess.run(["chattr", "-i", str(folder)], check=True)
