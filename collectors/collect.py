@@ -177,7 +177,6 @@ def _apply(conn: sqlite3.Connection, got: Fetched, config: CollectorConfig, now:
         outcome.outcome = "not_modified"
     if outcome.error_kind:
         outcome.outcome = "error"
-        parsed = None
     with transaction(conn):
         if parsed is not None:
             outlet_id = _outlet_for(conn, feed, parsed)

@@ -10,12 +10,12 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
 
-from db.filters import Filters
+from db.filters import Filters, _marks
 
 # a day is incomplete when an outlet stored less than this share of its usual output for that weekday
 LOW_SHARE = 0.15
@@ -76,10 +76,6 @@ class Scope:
 def scope_of(filters: Filters) -> Scope:
     """The outlets and languages a filtered view covers (its content filters do not change what was collected)."""
     return Scope(filters.outlets, filters.source_countries, filters.langs)
-
-
-def _marks(values: Sequence) -> str:
-    return ", ".join("?" * len(values))
 
 
 def _outlet_clause(scope: Scope, column: str) -> tuple[str, list]:
