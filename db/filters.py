@@ -8,6 +8,7 @@ import difflib
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
+from functools import cached_property
 
 from db.search import QuerySyntaxError, compile_query
 
@@ -87,8 +88,10 @@ class Vocabulary:
     source_countries: tuple[str, ...] = ()   # codes of the outlets' countries (also ones outside `countries`)
     data_languages: tuple[str, ...] = ()     # languages of the stored articles and feeds
 
+    @cached_property
     def tables(self) -> dict[str, tuple[str, dict[str, str]]]:
-        """Per Filters field: (what it is called in a message, folded spelling -> canonical value)."""
+        """Per Filters field: (what it is called in a message, folded spelling -> canonical value); built once per
+        vocabulary (the dashboard checks its filters against one cached vocabulary on every rerun)."""
         countries = _lookup(self.countries)
         sources = {**countries, **{c.casefold(): c for c in self.source_countries}}
         languages = _lookup(self.languages, unique_names=True)
@@ -217,7 +220,7 @@ class Filters:
         every value that matches nothing, with the closest valid ones, so that a view is never silently widened."""
         problems: list[str] = []
         resolved = {}
-        for name, (what, table) in known.tables().items():
+        for name, (what, table) in known.tables.items():
             values = []
             for value in getattr(self, name):
                 match = table.get(value.casefold())
