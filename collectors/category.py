@@ -13,8 +13,9 @@ A model may also carry language features ("lang=pl"); the shipped one does not, 
 Abstention: the model gives a category only when its probability (softmax of the scores) reaches a
 threshold: the npz's "abstain_below", which scripts/train_category.py --cv chooses by cross-validation on
 the hand labels, or for a model trained before that (the shipped one) the provisional ABSTAIN_BELOW;
-below it the article is UNCLASSIFIED, never a default class. The model reads only
-the languages it was trained on (LANGUAGES) and texts of unknown language. Other languages are
+below it the model gives no class, never a default one. The model reads only
+the languages it was trained on (LANGUAGES) and texts of unknown language. Other languages, and the
+articles of a model language on which the model abstains (when that language has seeds), are
 classified by keyword seeds, `collectors/data/category-seeds/<language>.tsv` (terms per class, written
 by reading each language's news vocabulary): the class whose terms occur most (title twice) wins, a tie
 goes to the class more frequent in news (SEED_PRIOR), and no match is UNCLASSIFIED; a language without a
@@ -474,7 +475,8 @@ def classify_many(items: list[tuple[str, str, str | None]]) -> list[str]:
         for k, label in zip(by_model, labels, strict=True):
             out[k] = label
     for k, (title, description, language) in enumerate(items):
-        if not model_language(language):
+        # the seeds read the other languages, and a model language's articles where the model abstains
+        if out[k] == UNCLASSIFIED and (language or "").strip():
             out[k] = seed_class(title, description, (language or "").strip().lower()[:2])
     return out
 

@@ -270,3 +270,47 @@ def test_word_prefix_features(word: str, prefix: str | None) -> None:
     assert category.stem(word) == prefix
     if prefix:
         assert prefix in category.tokens(word, "")
+
+
+@pytest.mark.parametrize(("title", "description", "language"), [
+    ("Ett nytt kapitel: regeringen och riksdagen", "Polisen och domstolen", "sv"),  # no seeds file for Swedish
+    ("Rząd i Sejm", "Policja", "xx"),
+    ("", "", "pl"),  # nothing for the model nor the seeds
+    ("Nowy rozdział zaczyna się jutro", "To był długi dzień dla wszystkich", "pl-PL"),
+])
+def test_no_evidence_or_no_seeds_file_stays_unclassified(title: str, description: str, language: str) -> None:
+    assert classify(title, description, language) == UNCLASSIFIED
+
+
+def test_a_seed_tie_goes_to_the_more_frequent_class_not_to_unclassified() -> None:
+    """One politics term and one sport term: both classes have evidence, politics is the more frequent."""
+    assert category.SEED_PRIOR.index("politics") < category.SEED_PRIOR.index("sport")
+    assert classify("Die Regierung und der Fußball", "", "de") == "politics"
+    assert classify("Der Fußball und die Regierung", "", "de") == "politics"
+    assert classify("Der Fußball", "Die Regierung", "de") == "sport"  # the title counts more: no tie
+
+
+def test_seed_prior_orders_every_class_once() -> None:
+    assert sorted(category.SEED_PRIOR) == sorted(CLASSES)
+
+
+def test_polish_seeds_decide_only_where_the_model_abstains(monkeypatch: pytest.MonkeyPatch) -> None:
+    item = ("Prognoza pogody: burze i deszcz", "Synoptycy zapowiadają opady", "pl")
+    monkeypatch.setattr(category, "confident", lambda scores, model: [UNCLASSIFIED] * len(scores))
+    assert classify(*item) == "weather"  # the model abstained: the seeds read it
+    assert classify("Ett nytt kapitel", "Det blev en lång dag", "en") == UNCLASSIFIED  # no English seeds
+    monkeypatch.setattr(category, "confident", lambda scores, model: ["sport"] * len(scores))
+    assert classify(*item) == "sport"  # the model was confident: the seeds are not asked
+
+
+def test_a_class_may_span_several_seed_lines(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "zz.tsv").write_text("sport\tgoal*\npolitics\tvote\nsport\tmatch\n", encoding="utf-8")
+    monkeypatch.setattr(category, "SEEDS_DIR", tmp_path)
+    category.seeds.cache_clear()
+    try:
+        pattern, classes = seeds("zz")
+        assert classes == ("sport", "politics")
+        assert category.seed_class("match", "", "zz") == "sport"
+        assert category.seed_class("goals", "", "zz") == "sport"
+    finally:
+        category.seeds.cache_clear()
