@@ -185,6 +185,55 @@ def test_foreign_texts_get_the_class_their_seed_terms_name(expected: str, title:
     assert classify(title, description, language) == expected
 
 
+# everyday news vocabulary beyond the first seeds: two plain sentences per language, written for these tests
+SEEDED_EVERYDAY = [
+    ("education", "कुलपति ने नई छात्रवृत्ति योजना की घोषणा की", "विद्यार्थियों को पाठ्यक्रम में बदलाव की जानकारी दी गई", "hi"),
+    ("religion", "अयोध्या में श्रद्धालुओं की भीड़", "पुजारी ने भगवान की आरती की", "hi"),
+    ("environment", "Kůrovec ničí lesy na Vysočině", "Sucho a odpad ohrožují ovzduší", "cs"),
+    ("labour", "Odborový svaz žádá vyšší minimální mzdu", "Zaměstnanci hrozí stávkou", "cs"),
+    ("crime_law_justice", "Homem é baleado durante assalto em São Paulo", "A delegacia abriu inquérito", "pt"),
+    ("weather", "IPMA emite aviso amarelo para granizo e trovoada", "Previsão do tempo indica nevoeiro", "pt"),
+    ("labour", "L'intersyndicale appelle les grévistes", "La CGT et la CFDT dénoncent les licenciements", "fr"),
+    ("arts_culture_entertainment", "Le cinéaste présente son documentaire", "Un long-métrage avec un orchestre", "fr"),
+    ("crime_law_justice", "Polizei nimmt Täter nach Messerangriff fest", "Die Staatsanwaltschaft ermittelt", "de"),
+    ("labour", "Gewerkschaft ruft zum Warnstreik auf", "Arbeitgeber lehnen höhere Löhne ab", "de"),
+    ("sport", "El Real Madrid ganó el partido con un golazo", "El delantero celebró con los hinchas", "es"),
+    ("health", "Brote de dengue: hospitales saturados", "La OMS recomienda reforzar la vacunación", "es"),
+    ("education", "Школярі складатимуть НМТ у червні", "Випускники та вчителі готуються до екзаменів", "uk"),
+    ("weather", "Синоптики прогнозують снігопад і ожеледицю", "Температура впаде до мінус десяти градусів", "uk"),
+    ("labour", "Профсоюз объявил забастовку", "Работники требуют повысить зарплату", "ru"),
+    ("science_technology", "Ученые создали новую нейросеть", "Исследователи опубликовали результаты", "ru"),
+    ("sport", "主教练称球队将在主场全力以赴", "球迷期待半决赛", "zh"),
+    ("economy_business_finance", "美联储宣布加息，美股收盘大跌", "投资者担心经济衰退", "zh"),
+    ("disaster_accident_emergency", "경기도 공장에서 화재 발생", "소방당국은 인명 피해를 확인 중", "ko"),
+    ("labour", "민주노총 총파업 돌입", "비정규직 근로자들이 임금 인상을 요구했다", "ko"),
+]
+
+
+@pytest.mark.parametrize(("expected", "title", "description", "language"), SEEDED_EVERYDAY,
+                         ids=[f"{s[3]}:{s[0]}" for s in SEEDED_EVERYDAY])
+def test_everyday_news_words_give_their_class(expected: str, title: str, description: str, language: str) -> None:
+    assert classify(title, description, language) == expected
+
+
+# a word that merely starts with (or, in Chinese and Korean, contains) a seed term is not evidence for its class
+@pytest.mark.parametrize(("expected", "title", "description", "language"), [
+    ("economy_business_finance", "Les prix augmentent à partir de janvier", "", "fr"),  # partir is not a parti
+    ("society", "Europa debate novas regras para migrantes", "", "pt"),  # Europa is not the euro
+    ("disaster_accident_emergency", "Es handelt sich um einen schweren Unfall", "", "de"),  # handeln is not Handel
+    ("economy_business_finance", "Zákazníci platí vyšší ceny", "Zákaz prodeje platí", "cs"),  # zákaz: not žák (pupil)
+    ("sport", "El Real Madrid ganó el partido", "", "es"),  # a match, not a party
+    ("science_technology", "Учёные думают, что это возможно", "", "ru"),  # думать is not the Duma
+    ("weather", "Наступного тижня обіцяють дощ", "", "uk"),  # наступний (next) is not an offensive
+    ("disaster_accident_emergency", "中国会加强地震预警", "", "zh"),  # 中国会 'China will', not 国会
+    ("disaster_accident_emergency", "경기도 아파트에서 화재", "", "ko"),  # 경기도 (the province) is not a match
+    (UNCLASSIFIED, "देश में शोक की लहर", "", "hi"),  # शोक (mourning) is not a शो (show)
+])
+def test_a_longer_unrelated_word_is_not_its_prefix_class(expected: str, title: str, description: str,
+                                                         language: str) -> None:
+    assert classify(title, description, language) == expected
+
+
 @pytest.mark.parametrize(("title", "description"), [
     ("आगे की राह आसान नहीं", "लोगों ने कहा कि सब कुछ बदल गया"),  # आगे (ahead) is not आग (fire)
     ("इसी कारण बैठक टल गई", "यह कहानी एक छोटे से गाँव की है"),  # कारण (reason) is not कार (car)
