@@ -374,9 +374,8 @@ def _alternation(terms: list[str], inside: bool) -> str:
                      key=lambda t: len(one(t)), reverse=True)
     if inside:
         return "|".join(one(t) for t in ordered)
-    words = "|".join(one(t) for t in ordered if not t.endswith("*"))
-    prefixes = "|".join(one(t) for t in ordered if t.endswith("*"))
-    return "|".join(([f"(?:{words})(?!{WORD_CHAR})"] if words else []) + ([f"(?:{prefixes})"] if prefixes else []))
+    # a whole word must end where it ends; a longer prefix term ('neft qiymət*') is still tried before it ('neft')
+    return "|".join(one(t) if t.endswith("*") else f"{one(t)}(?!{WORD_CHAR})" for t in ordered)
 
 
 @pytest.mark.parametrize("path", sorted(SEEDS_DIR.glob("*.tsv")), ids=lambda p: p.stem)
