@@ -16,7 +16,7 @@ equal to the number of its candidates, second uniform among them), the top band,
 rare for that, from all its pairs, enumerated exactly with a prefix filter.
 
 Hard pairs: a few pairs per rule in ``HARD_RULES`` (wire copies, the same event in English and
-Polish, running series, boilerplate, same-team sport, near-identical titles with different
+Polish (two rules), running series, boilerplate, same-team sport, near-identical titles with different
 numbers, the same topic on different days), each drawn uniformly from the pairs the rule finds.
 
     python scripts/draw_story_pairs.py [--data DIR] [--out FILE] [--seed N]
@@ -187,6 +187,19 @@ EVENTS = [  # (first day, English title pattern, Polish title pattern): one even
     ("2023-10-07", r"hamas", r"hamas"),
     ("2023-10-15", r"poland|polish", r"wybor"),
 ]
+NAMED = [  # (first day, English, Polish): one named person or place at the centre of one event
+    ("2023-05-28", r"erdogan", r"erdogan"),
+    ("2023-06-06", r"kakhovka", r"kachowk"),
+    ("2023-06-12", r"berlusconi", r"berlusconi"),
+    ("2023-06-22", r"titan|submersible", r"titan|batyskaf"),
+    ("2023-08-23", r"prigozhin", r"prigożyn|prigożin"),
+    ("2023-10-01", r"fico", r"fico"),
+    ("2023-10-06", r"mohammadi", r"mohammadi"),
+    ("2023-10-28", r"matthew perry", r"matthew perry"),
+    ("2023-11-19", r"milei", r"milei"),
+    ("2023-11-22", r"wilders", r"wilders"),
+    ("2023-11-29", r"kissinger", r"kissinger"),
+]
 TEAMS = [r"liverpool", r"arsenal", r"chelsea", r"manchester united|man utd", r"manchester city|man city",
          r"real madrid", r"barcelona", r"legia", r"lech\b|lecha\b", r"raków|rakow", r"świątek|swiatek",
          r"hurkacz", r"lewandowski"]
@@ -224,6 +237,35 @@ def cross_language(docs: list[Article]) -> list[Pair]:
         start = datetime.fromisoformat(day + "T00:00:00+00:00").timestamp()
         english, polish = event_hits(docs, "en", en, start), event_hits(docs, "pl", pl, start)
         pairs += [(a, b) for a in english for b in polish if within(a, b, 0, WINDOW)]
+    return pairs
+
+
+def cross_language_named(docs: list[Article]) -> list[Pair]:
+    """An English and a Polish title naming the person or place of one event, within a day of each other."""
+    pairs = []
+    for day, en, pl in NAMED:
+        start = datetime.fromisoformat(day + "T00:00:00+00:00").timestamp()
+        english, polish = event_hits(docs, "en", en, start), event_hits(docs, "pl", pl, start)
+        pairs += [(a, b) for a in english for b in polish if within(a, b, 0, DAY)]
+    return pairs
+
+
+DEATH_EN = re.compile(r"\b(dies|died|dead at|death of)\b", re.I)
+DEATH_PL = re.compile(r"nie żyje|zmarł|zmarła|śmierć", re.I)
+NAME = re.compile(r"\b[A-ZŁŚŻŹĆ][\w'-]{4,}")
+
+
+def cross_language_deaths(docs: list[Article]) -> list[Pair]:
+    """An English and a Polish death headline sharing a capitalised name, within a day of each other."""
+    english = [d for d in docs if d.lang == "en" and DEATH_EN.search(d.title)]
+    polish = [d for d in docs if d.lang == "pl" and DEATH_PL.search(d.title)]
+    names = {d.link: {n.lower() for n in NAME.findall(d.title)} for d in english + polish}
+    times = [d.time for d in polish]
+    pairs = []
+    for a in english:
+        for b in polish[bisect.bisect_left(times, a.time - DAY): bisect.bisect_right(times, a.time + DAY)]:
+            if names[a.link] & names[b.link]:
+                pairs.append((a, b))
     return pairs
 
 
@@ -283,6 +325,8 @@ HARD_RULES: dict[str, tuple[Callable[[list[Article]], list[Pair]], int]] = {
     "same-team": (same_team, 10),
     "different-numbers": (different_numbers, 10),
     "same-topic": (same_topic, 10),
+    "cross-language-named": (cross_language_named, 12),  # added after the rules above: their draw is unchanged
+    "cross-language-death": (cross_language_deaths, 10),
 }
 
 
