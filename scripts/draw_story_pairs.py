@@ -16,7 +16,7 @@ equal to the number of its candidates, second uniform among them), the top band,
 rare for that, from all its pairs, enumerated exactly with a prefix filter.
 
 Hard pairs: a few pairs per rule in ``HARD_RULES`` (wire copies, the same event in English and
-Polish (two rules), running series, boilerplate, same-team sport, near-identical titles with different
+Polish (three rules), running series, boilerplate, same-team sport, near-identical titles with different
 numbers, the same topic on different days), each drawn uniformly from the pairs the rule finds.
 
     python scripts/draw_story_pairs.py [--data DIR] [--out FILE] [--seed N]
