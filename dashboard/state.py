@@ -16,7 +16,7 @@ from dashboard.access import Identity
 from dashboard.isocodes import COUNTRIES
 from dashboard.labels import SPLITS, filter_vocabulary, md_escape
 from db import connect, default_db_path
-from db.filters import COUNTRIES_MODES, Filters, QueryError, Vocabulary, check_option, parse_day
+from db.filters import COUNTRIES_MODES, Filters, QueryError, Vocabulary, check_option, closest, parse_day
 from db.topics import Topic
 from newsradar import health
 
@@ -27,6 +27,9 @@ FILTER_KEYS = ("q", *LIST_KEYS, "countries_mode", "from", "to")
 URL_OPTIONS = {"countries_mode": COUNTRIES_MODES, "interval": ("day", "week", "month"),
                "measure": ("articles", "share"), "split": tuple(SPLITS), "who_share": ("true", "false")}
 URL_NUMBERS = {"top": (1, 20), "page": (1, None)}
+# every parameter name a link may carry: a name outside them (contry=AZ) would be ignored, showing a wider view
+URL_NAMES = (*FILTER_KEYS, *URL_OPTIONS, *URL_NUMBERS)
+STREAMLIT_PARAMS = ("embed", "embed_options")   # Streamlit's own (an embedded app), not the pages'
 # the pages' own settings (bound to the URL) and their defaults: a saved view keeps those that differ
 CHART_DEFAULTS = {"interval": "day", "measure": "articles", "split": "none", "top": "8", "who_share": "false"}
 
@@ -120,10 +123,14 @@ def user() -> Identity:
 # the filters ---------------------------------------------------------------------------------------------------
 
 def link_problems(params: dict[str, list[str]]) -> list[str]:
-    """What in a link's dates, countries_mode and page choices cannot be honoured (their bound widgets would drop it
-    silently); the list values (countries, topics, …) reach the widgets as given and are checked with the filters."""
+    """What in a link's parameter names, dates, countries_mode and page choices cannot be honoured (their bound widgets
+    would drop it silently); the list values (countries, topics, …) reach the widgets as given and are checked with
+    the filters."""
     problems = []
     for key, values in params.items():
+        if key not in URL_NAMES and key not in STREAMLIT_PARAMS:
+            problems.append(f"an unknown parameter “{key}”"
+                            f"{closest(key, URL_NAMES, hint='parameters: ' + ', '.join(URL_NAMES))}")
         for value in values[:1]:
             try:
                 if key in ("from", "to"):
