@@ -89,6 +89,7 @@ def main() -> None:
     if problem:
         st.error(md_escape(problem), icon=":material/error:")
         st.stop()
+    state.warm_default_views(state.db_path())
     pages = [
         st.Page("app_pages/coverage.py", title="Coverage", icon=":material/show_chart:", default=True),
         st.Page("app_pages/countries.py", title="Countries", icon=":material/public:", url_path="countries"),

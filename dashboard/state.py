@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import functools
 import gc
+import logging
 import sqlite3
+import threading
 from collections.abc import Callable
 from contextlib import closing
 from typing import Any
@@ -20,6 +22,7 @@ from db.filters import COUNTRIES_MODES, Filters, QueryError, Vocabulary, check_o
 from db.topics import Topic
 from newsradar import health
 
+ARTICLES_PER_PAGE = 50   # the Articles page's rows per page
 CACHE_TTL_S = 60          # new articles show within a minute; cached results are shared by every session
 LIST_KEYS = ("topic", "category", "country", "source", "outlet", "lang")   # the URL contract's repeatable params
 FILTER_KEYS = ("q", *LIST_KEYS, "countries_mode", "from", "to")
@@ -60,6 +63,35 @@ def freeze_long_lived_objects() -> bool:
     gc.collect()
     gc.freeze()
     return True
+
+
+@st.cache_resource(show_spinner=False)
+def warm_default_views(path: str) -> threading.Thread:
+    """Once per process and database: compute the unfiltered pages' aggregates in the background, into the same
+    cache the pages read, so that the first visitor's first page does not wait for them (the cache then renews
+    them in the background as they expire, as long as they are read). Only the articles' aggregates: what the app
+    itself edits (topics, feeds) is left to the pages, so that no result from before an edit is cached."""
+    thread = threading.Thread(target=_warm, args=(path,), name="newsradar-warm", daemon=True)
+    thread.start()
+    return thread
+
+
+def _warm(path: str) -> None:
+    def fetch(name: str, filters: Filters | None = None, /, **kwargs: Any) -> Any:
+        return run(name, path, filters, **kwargs)
+
+    everything = Filters()
+    try:
+        queries.headline(fetch, everything, "none")
+        queries.coverage(fetch, everything, "day", "none", int(CHART_DEFAULTS["top"]), False)
+        fetch("outage_days", everything)
+        fetch("collection", None, outlets=(), source_countries=(), langs=())
+        queries.cover_grid(fetch, everything, home=True)
+        queries.country_counts(fetch, everything)
+        fetch("article_page", everything, page=1, per_page=ARTICLES_PER_PAGE,
+              total=queries.count_articles(fetch, everything))
+    except Exception:   # a page computes it again and says what is wrong, if anything is
+        logging.getLogger(__name__).exception("warming the dashboard's cache failed")
 
 
 # an expired result is shown at once while a fresh one is computed in the background

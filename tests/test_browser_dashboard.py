@@ -214,8 +214,15 @@ def test_topics_and_sources_pages(server, page):
     shoot(page, "sources")
 
 
+def history_script_ran(tab) -> None:
+    """Wait for dashboard/history.py's script: it runs after the page is drawn, then puts codes in the URL."""
+    tab.wait_for_function("() => window.history.__newsradarPush === true", timeout=30_000)
+    settle(tab)
+
+
 def test_back_after_a_filter_change_restores_the_previous_view(server, page):
     open_page(page, server, "/articles?country=AZ")
+    history_script_ran(page)
     before_count, before_url = shown_count(page), page.url
     narrowed_params = {**url_params(page), "q": ["karabakh"]}
     search = page.get_by_role("textbox", name="Search titles and descriptions")
@@ -318,10 +325,9 @@ def test_a_country_picked_in_the_sidebar_goes_into_the_url_by_code(server, page)
     pick(page, "Category", "Politi", "Politics")
     pick(page, "Language", "Engl", "English")
     assert url_params(page) == {"country": ["AZ"], "source": ["PL"], "category": ["politics"], "lang": ["en"]}
-    page.go_back()
-    page.go_back()
-    page.go_back()
-    settle(page)
+    for _ in range(3):
+        page.go_back()
+        settle(page)
     assert url_params(page) == {"country": ["AZ"]} and shown_count(page) == azerbaijan < everything
     page.reload()
     settle(page)
@@ -331,4 +337,5 @@ def test_a_country_picked_in_the_sidebar_goes_into_the_url_by_code(server, page)
 @pytest.mark.parametrize("link", ["country=Azerbaijan&source=Poland", "country=AZ&source=Poland"])
 def test_a_link_by_name_reads_by_code_once_open(server, page, link):
     open_page(page, server, f"/articles?{link}")
+    history_script_ran(page)
     assert url_params(page) == {"country": ["AZ"], "source": ["PL"]}

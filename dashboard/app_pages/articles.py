@@ -7,7 +7,7 @@ import streamlit as st
 from dashboard import downloads, queries, state
 from dashboard.labels import ARTICLE_ROW_PX, TITLE_COLUMN_PX, category_label
 
-PER_PAGE = 50
+PER_PAGE = state.ARTICLES_PER_PAGE
 
 filters = state.filters_or_stop()
 total = queries.count_articles(state.fetch, filters)
