@@ -11,6 +11,7 @@ expected ends the run with one sentence (dashboard/failures.py), never a traceba
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import streamlit as st
 
@@ -34,34 +35,41 @@ def _country_name(code: str) -> str:
     return entry[1] if entry else code
 
 
-def _sidebar(choices: Vocabulary) -> None:
+def _pickers(choices: Vocabulary) -> dict[str, tuple[list[str], Callable[[str], str]]]:
+    """Per URL parameter of a picker that shows names for codes: its options (codes) and what it shows for them."""
+    countries = sorted(COUNTRIES, key=_country_name)
+    return {"category": ([*CLASSES, UNCLASSIFIED], category_label), "country": (countries, _country_name),
+            "source": (sorted(set(choices.source_countries) | set(COUNTRIES), key=_country_name), _country_name),
+            "lang": (list(choices.data_languages), language_name)}
+
+
+def _sidebar(choices: Vocabulary, pickers: dict[str, tuple[list[str], Callable[[str], str]]]) -> None:
     """The filters (bound to the URL), their error if they cannot be applied, and who is signed in.
 
     accept_new_options: a link's value that is no option (country=Atlantis, topic=Nope) reaches the filters as given
     and is refused there with a message, instead of being dropped by the widget (which would widen the view)."""
     changed = {"on_change": state.filters_changed, "bind": "query-params"}
     lists = {**changed, "accept_new_options": True}
-    countries = sorted(COUNTRIES, key=_country_name)
     st.text_input("Search titles and descriptions", key="q", placeholder='karabakh OR "lachin corridor"',
                   help='AND, OR, NOT (in capitals), -term, "phrases", prefix*, (parentheses), title: and '
                        'description:. Case and accents are ignored.',
                   **changed)
     st.multiselect("Topics", choices.topics, key="topic", placeholder="any topic", **lists)
-    st.multiselect("Category", [*CLASSES, UNCLASSIFIED], key="category", format_func=category_label,
+    st.multiselect("Category", pickers["category"][0], key="category", format_func=category_label,
                    placeholder="any category",
                    help="IPTC Media Topics, top level; 'unclassified': the tagger was not sure enough to give one.",
                    **lists)
     # the pickers show names; a link may give codes or names (country=AZ, country=Azerbaijan), any case
-    st.multiselect("Countries in the story", countries, key="country", format_func=_country_name,
+    st.multiselect("Countries in the story", pickers["country"][0], key="country", format_func=_country_name,
                    placeholder="any (name or ISO code)", help="Countries the story refers to.", **lists)
     st.segmented_control("Several countries", list(COUNTRIES_MODES), default="any", key="countries_mode",
                          required=True, help="any: stories naming at least one of them; all: stories naming every "
                          "one of them.", **changed)
-    st.multiselect("Source countries", sorted(set(choices.source_countries) | set(COUNTRIES), key=_country_name),
-                   key="source", format_func=_country_name, placeholder="any (name or ISO code)",
+    st.multiselect("Source countries", pickers["source"][0], key="source", format_func=_country_name,
+                   placeholder="any (name or ISO code)",
                    help="Where the outlet is based. " + _names(choices.source_countries), **lists)
     st.multiselect("Outlets", choices.outlets, key="outlet", placeholder="any outlet", **lists)
-    st.multiselect("Language", list(choices.data_languages), key="lang", format_func=language_name,
+    st.multiselect("Language", pickers["lang"][0], key="lang", format_func=language_name,
                    placeholder="any (name or ISO 639-1 code)", help="The languages of the stored articles.", **lists)
     bounds = {"min_value": dt.date(1990, 1, 1), "max_value": dt.date.today() + dt.timedelta(days=1)}
     st.date_input("From", value=None, key="from", help="First day (UTC).", **bounds, **changed)
@@ -81,6 +89,7 @@ def main() -> None:
     if problem:
         st.error(md_escape(problem), icon=":material/error:")
         st.stop()
+    state.warm_default_views(state.db_path())
     pages = [
         st.Page("app_pages/coverage.py", title="Coverage", icon=":material/show_chart:", default=True),
         st.Page("app_pages/countries.py", title="Countries", icon=":material/public:", url_path="countries"),
@@ -98,9 +107,13 @@ def main() -> None:
     mode = config["auth.mode"]
     state.check_link_once()   # before the bound widgets drop what they cannot show
     with st.sidebar:
-        _sidebar(state.vocabulary(state.db_path()))
+        choices = state.vocabulary(state.db_path())
+        pickers = _pickers(choices)
+        _sidebar(choices, pickers)
         signin.account_box(user, mode)
-        history.push_filter_changes()
+        # the pickers write the names they show to the URL: the page's script writes their codes instead
+        history.push_filter_changes({key: {show(code): code for code in options}
+                                     for key, (options, show) in pickers.items()})
     if user.is_admin and mode == "password":   # other modes keep their accounts elsewhere (the proxy, the provider)
         pages.append(users_page)
     st.navigation(pages, position="top").run()

@@ -27,6 +27,9 @@ CALENDAR_STATES = {"inactive": (0, "#f2f2f2", "before its first or after its las
                    "incomplete": (2, "#ffb000", "far below its usual output"),
                    "collected": (3, "#4c9f70", "articles stored")}
 SPIKE_COLOR = "#e6a700"
+# a line of more points has no markers: a year of days in nine lines made 3,300 SVG markers, a third of the
+# browser's work on every filter change of the Coverage page (the line's hover and a box's dates are the same)
+MARKERS_UP_TO = 92
 # the map's TopoJSON is served by the app itself (dashboard/static), so it works without Plotly's CDN
 MAP_CONFIG = {"topojsonURL": "app/static/", "displaylogo": False}
 CHART_CONFIG = {"displaylogo": False}
@@ -69,7 +72,8 @@ def coverage_figure(series: pd.DataFrame, outages: pd.DataFrame, *, split: str =
         rows = series[series["label"] == label].sort_values("bucket")
         color = OTHER_COLOR if label == "other" else PALETTE[i % len(PALETTE)]
         fig.add_trace(go.Scatter(
-            x=rows["bucket"], y=rows["value"], name=plot_text(label_name(str(label), split)), mode="lines+markers",
+            x=rows["bucket"], y=rows["value"], name=plot_text(label_name(str(label), split)),
+            mode="lines+markers" if len(rows) <= MARKERS_UP_TO else "lines",
             line={"color": color, "width": 2}, marker={"size": 4},
             customdata=rows[["n"]].to_numpy(),
             hovertemplate=("%{x|%Y-%m-%d}<br>%{y:.2f}% (%{customdata[0]:,} articles)<extra>%{fullData.name}</extra>"

@@ -5,9 +5,17 @@ instead of restoring the previous filters. The script below turns exactly those 
 binding's updateUrlParam, and the query string changes) into pushState. Streamlit itself handles Back: on a
 history navigation the URL wins over the session's widget values (its _handle_query_param_binding). Every other
 replaceState (Streamlit's own corrections after Back) is left as it was, and the several pushes of one run (Clear
-filters moves every bound widget, each writing the URL) make one entry."""
+filters moves every bound widget, each writing the URL) make one entry.
+
+The pickers show names (a country's, a category's, a language's) and a bound widget writes the option as shown; the
+script writes the code instead (country=AZ, not country=Azerbaijan), so that a link says what the filter means in
+the URL contract's terms, whatever wrote it: the widget, Streamlit's own correction of the URL, or a link by name."""
 
 from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Mapping
 
 import streamlit as st
 
@@ -17,17 +25,41 @@ _SCRIPT = """<script>
   if (history.__newsradarPush) return;
   history.__newsradarPush = true;
   const replace = history.replaceState.bind(history), push = history.pushState.bind(history);
+  const codes = __CODES__;   // per parameter: the name a picker shows -> its code
+  const byCode = (url) => {
+    if (url == null) return url;
+    const target = new URL(url, window.location.href);
+    let changed = false;
+    for (const [key, names] of Object.entries(codes)) {
+      const values = target.searchParams.getAll(key);
+      if (!values.some(v => Object.hasOwn(names, v))) continue;
+      target.searchParams.delete(key);
+      for (const v of values) target.searchParams.append(key, Object.hasOwn(names, v) ? names[v] : v);
+      changed = true;
+    }
+    return changed ? target.href : url;
+  };
+  const toCodes = () => {
+    const url = byCode(window.location.href);
+    if (url !== window.location.href) replace(history.state, "", url);
+  };
   let pushedThisRun = false;   // one action, one entry: a run that moves several bound widgets pushes once
   new MutationObserver(() => {
     const app = document.querySelector("[data-testid=stApp]");
-    if (app && app.dataset.testScriptState === "notRunning") pushedThisRun = false;
+    if (app && app.dataset.testScriptState === "notRunning") {
+      pushedThisRun = false;
+      toCodes();   // Streamlit's own writes of the URL do not all pass through the functions below
+    }
   }).observe(document.documentElement, {subtree: true, attributeFilter: ["data-test-script-state"]});
+  toCodes();
   history.pushState = function (state, unused, url) {
+    url = byCode(url);
     if (pushedThisRun) return replace(state, unused, url);
     pushedThisRun = true;
     return push(state, unused, url);
   };
   history.replaceState = function (state, unused, url) {
+    url = byCode(url);
     const target = url == null ? null : new URL(url, window.location.href);
     const fromBinding = (new Error().stack || "").includes("updateUrlParam");
     if (fromBinding && target && target.pathname === window.location.pathname
@@ -40,6 +72,15 @@ _SCRIPT = """<script>
 </script>"""
 
 
-def push_filter_changes() -> None:
-    """Install the script in the page once (it survives reruns; installing it twice does nothing)."""
-    st.html(_SCRIPT, unsafe_allow_javascript=True, width="content")
+def push_filter_changes(coded: Mapping[str, Mapping[str, str]]) -> None:
+    """Install the script in the page once (it survives reruns; installing it twice does nothing). `coded`: per URL
+    parameter, each code its picker shows under a name, by that name ({"country": {"Azerbaijan": "AZ"}})."""
+    st.html(_script(json.dumps({key: {name: code for name, code in names.items() if name != code}
+                                for key, names in coded.items()}, sort_keys=True)),
+            unsafe_allow_javascript=True, width="content")
+
+
+@functools.cache
+def _script(codes: str) -> str:
+    # inside <script>: no "<" may close the element early (the names are the code lists', but the rule costs nothing)
+    return _SCRIPT.replace("__CODES__", codes.replace("<", "\\u003c"))

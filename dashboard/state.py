@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import functools
 import gc
+import logging
 import sqlite3
+import threading
 from collections.abc import Callable
 from contextlib import closing
 from typing import Any
@@ -16,10 +18,11 @@ from dashboard.access import Identity
 from dashboard.isocodes import COUNTRIES
 from dashboard.labels import SPLITS, filter_vocabulary, md_escape
 from db import connect, default_db_path
-from db.filters import COUNTRIES_MODES, Filters, QueryError, Vocabulary, check_option, parse_day
+from db.filters import COUNTRIES_MODES, Filters, QueryError, Vocabulary, check_option, closest, parse_day
 from db.topics import Topic
 from newsradar import health
 
+ARTICLES_PER_PAGE = 50   # the Articles page's rows per page
 CACHE_TTL_S = 60          # new articles show within a minute; cached results are shared by every session
 LIST_KEYS = ("topic", "category", "country", "source", "outlet", "lang")   # the URL contract's repeatable params
 FILTER_KEYS = ("q", *LIST_KEYS, "countries_mode", "from", "to")
@@ -27,6 +30,9 @@ FILTER_KEYS = ("q", *LIST_KEYS, "countries_mode", "from", "to")
 URL_OPTIONS = {"countries_mode": COUNTRIES_MODES, "interval": ("day", "week", "month"),
                "measure": ("articles", "share"), "split": tuple(SPLITS), "who_share": ("true", "false")}
 URL_NUMBERS = {"top": (1, 20), "page": (1, None)}
+# every parameter name a link may carry: a name outside them (contry=AZ) would be ignored, showing a wider view
+URL_NAMES = (*FILTER_KEYS, *URL_OPTIONS, *URL_NUMBERS)
+STREAMLIT_PARAMS = ("embed", "embed_options")   # Streamlit's own (an embedded app), not the pages'
 # the pages' own settings (bound to the URL) and their defaults: a saved view keeps those that differ
 CHART_DEFAULTS = {"interval": "day", "measure": "articles", "split": "none", "top": "8", "who_share": "false"}
 
@@ -57,6 +63,35 @@ def freeze_long_lived_objects() -> bool:
     gc.collect()
     gc.freeze()
     return True
+
+
+@st.cache_resource(show_spinner=False)
+def warm_default_views(path: str) -> threading.Thread:
+    """Once per process and database: compute the unfiltered pages' aggregates in the background, into the same
+    cache the pages read, so that the first visitor's first page does not wait for them (the cache then renews
+    them in the background as they expire, as long as they are read). Only the articles' aggregates: what the app
+    itself edits (topics, feeds) is left to the pages, so that no result from before an edit is cached."""
+    thread = threading.Thread(target=_warm, args=(path,), name="newsradar-warm", daemon=True)
+    thread.start()
+    return thread
+
+
+def _warm(path: str) -> None:
+    def fetch(name: str, filters: Filters | None = None, /, **kwargs: Any) -> Any:
+        return run(name, path, filters, **kwargs)
+
+    everything = Filters()
+    try:
+        queries.headline(fetch, everything, "none")
+        queries.coverage(fetch, everything, "day", "none", int(CHART_DEFAULTS["top"]), False)
+        fetch("outage_days", everything)
+        fetch("collection", None, outlets=(), source_countries=(), langs=())
+        queries.cover_grid(fetch, everything, home=True)
+        queries.country_counts(fetch, everything)
+        fetch("article_page", everything, page=1, per_page=ARTICLES_PER_PAGE,
+              total=queries.count_articles(fetch, everything))
+    except Exception:   # a page computes it again and says what is wrong, if anything is
+        logging.getLogger(__name__).exception("warming the dashboard's cache failed")
 
 
 # an expired result is shown at once while a fresh one is computed in the background
@@ -120,10 +155,14 @@ def user() -> Identity:
 # the filters ---------------------------------------------------------------------------------------------------
 
 def link_problems(params: dict[str, list[str]]) -> list[str]:
-    """What in a link's dates, countries_mode and page choices cannot be honoured (their bound widgets would drop it
-    silently); the list values (countries, topics, …) reach the widgets as given and are checked with the filters."""
+    """What in a link's parameter names, dates, countries_mode and page choices cannot be honoured (their bound widgets
+    would drop it silently); the list values (countries, topics, …) reach the widgets as given and are checked with
+    the filters."""
     problems = []
     for key, values in params.items():
+        if key not in URL_NAMES and key not in STREAMLIT_PARAMS:
+            problems.append(f"an unknown parameter “{key}”"
+                            f"{closest(key, URL_NAMES, hint='parameters: ' + ', '.join(URL_NAMES))}")
         for value in values[:1]:
             try:
                 if key in ("from", "to"):

@@ -60,7 +60,7 @@ def check_option(name: str, value: str | None, allowed: Sequence[str]) -> str | 
     raise QueryError(f"unknown {name} “{value}” ({name} is one of {', '.join(allowed)})")
 
 
-def _closest(value: str, spellings: Mapping[str, str] | Sequence[str], n: int = 3, hint: str = "") -> str:
+def closest(value: str, spellings: Mapping[str, str] | Sequence[str], n: int = 3, hint: str = "") -> str:
     """' (did you mean “a”, “b”?)': the valid spellings nearest to `value` (compared without regard to case), or
     those that begin like it, or else `hint`. A Mapping gives each spelling the words it is shown with."""
     shown = spellings if isinstance(spellings, Mapping) else {s: s for s in spellings}
@@ -226,7 +226,7 @@ class Filters:
                 match = table.get(value.casefold())
                 if match is None:
                     problems.append(f"unknown {what} “{value}”"
-                                    f"{_closest(value, known.spellings(name), hint=known.hint(name))}")
+                                    f"{closest(value, known.spellings(name), hint=known.hint(name))}")
                 else:
                     values.append(match)
             resolved[name] = tuple(sorted(set(values)))

@@ -214,8 +214,15 @@ def test_topics_and_sources_pages(server, page):
     shoot(page, "sources")
 
 
+def history_script_ran(tab) -> None:
+    """Wait for dashboard/history.py's script: it runs after the page is drawn, then puts codes in the URL."""
+    tab.wait_for_function("() => window.history.__newsradarPush === true", timeout=30_000)
+    settle(tab)
+
+
 def test_back_after_a_filter_change_restores_the_previous_view(server, page):
     open_page(page, server, "/articles?country=AZ")
+    history_script_ran(page)
     before_count, before_url = shown_count(page), page.url
     narrowed_params = {**url_params(page), "q": ["karabakh"]}
     search = page.get_by_role("textbox", name="Search titles and descriptions")
@@ -297,3 +304,38 @@ def test_the_articles_table_shows_the_whole_page(server, page):
     open_page(page, server, "/articles?source=GB&lang=en")
     grid = page.get_by_test_id("stDataFrame").first.bounding_box()
     assert grid["height"] >= HEADER_PX + 50 * ARTICLE_ROW_PX        # all 50 rows of the page, no scroll box of ten
+
+
+def pick(tab, widget: str, typed: str, option: str) -> None:
+    field = tab.get_by_test_id("stSidebar").get_by_test_id("stMultiSelect").filter(has_text=widget).locator("input")
+    field.click()
+    field.fill(typed)
+    tab.get_by_role("option", name=option, exact=True).click()
+    tab.keyboard.press("Escape")
+    settle(tab)
+
+
+def test_a_country_picked_in_the_sidebar_goes_into_the_url_by_code(server, page):
+    open_page(page, server, "/articles")
+    everything = shown_count(page)
+    pick(page, "Countries in the story", "Azerb", "Azerbaijan")
+    assert url_params(page)["country"] == ["AZ"]
+    azerbaijan = shown_count(page)
+    pick(page, "Source countries", "Polan", "Poland")
+    pick(page, "Category", "Politi", "Politics")
+    pick(page, "Language", "Engl", "English")
+    assert url_params(page) == {"country": ["AZ"], "source": ["PL"], "category": ["politics"], "lang": ["en"]}
+    for _ in range(3):
+        page.go_back()
+        settle(page)
+    assert url_params(page) == {"country": ["AZ"]} and shown_count(page) == azerbaijan < everything
+    page.reload()
+    settle(page)
+    assert url_params(page) == {"country": ["AZ"]} and shown_count(page) == azerbaijan
+
+
+@pytest.mark.parametrize("link", ["country=Azerbaijan&source=Poland", "country=AZ&source=Poland"])
+def test_a_link_by_name_reads_by_code_once_open(server, page, link):
+    open_page(page, server, f"/articles?{link}")
+    history_script_ran(page)
+    assert url_params(page) == {"country": ["AZ"], "source": ["PL"]}

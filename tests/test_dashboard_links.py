@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import no_errors, plain, run_app
 
-from dashboard import queries
+from dashboard import queries, saved, state
 from dashboard.testing import build_sample_db
 from db import connect, topics, views
 from db.filters import Filters
@@ -47,6 +47,9 @@ BAD_LINKS = [
     ({"measure": "percent"}, "unknown measure “percent”", "share"),
     ({"countries_mode": "both"}, "unknown countries_mode “both”", "any, all"),
     ({"top": "99"}, "top “99” is not a whole number from 1 to 20", None),
+    ({"contry": "AZ"}, "unknown parameter “contry”", "“country”"),
+    ({"form": "2023-09-01"}, "unknown parameter “form”", "“from”"),
+    ({"xyzzy": "1"}, "unknown parameter “xyzzy”", "parameters: q, topic"),
 ]
 
 
@@ -59,6 +62,22 @@ def test_a_bad_link_value_is_named_and_nothing_is_shown(sample_db, monkeypatch, 
     assert "cannot be applied" in plain(at.warning[0])
     # no data table, no chart, no download: the view is refused, not widened to everything
     assert not at.dataframe and not at.get("plotly_chart") and not at.get("download_button") and not at.metric
+
+
+def test_every_parameter_a_saved_view_link_carries_is_known():
+    filters = Filters.make("karabakh", "2023-09-01", "2023-09-30", ["BBC News"], ["en"], ["GB"], ["AZ", "AM"],
+                           ["Elections"], ["politics"], "all")
+    settings = [(key, value) for key, value in state.CHART_DEFAULTS.items()]
+    params: dict[str, list[str]] = {}
+    for key, value in saved.link_params(filters) + settings + [("page", "2")]:
+        params.setdefault(key, []).append(value)
+    assert set(params) >= {*state.FILTER_KEYS, *state.CHART_DEFAULTS, "page"}
+    assert state.link_problems(params) == []
+
+
+def test_streamlits_own_parameters_are_not_refused(sample_db, monkeypatch):
+    at = no_errors(run_app(sample_db, monkeypatch, "articles", {"embed": "true", "country": "AZ"}))
+    assert not at.sidebar.error and shown_count(at) == expected_count(sample_db, countries=["AZ"]) > 0
 
 
 def test_the_refusal_lasts_until_a_filter_changes(sample_db, monkeypatch):

@@ -29,17 +29,21 @@ countries.metric("Countries in the story", f"{head.countries:,}")
 busiest.metric("Busiest day", head.busiest_day or "–", f"{head.busiest_count:,} articles", delta_color="off")
 
 interval, measure, split, top = st.columns([3, 2, 3, 2])
-bucket = interval.segmented_control("Interval", ["day", "week", "month"], default="day", key="interval",
-                                    bind="query-params", required=True)
+# the choices are state.URL_OPTIONS (what a link may ask for), the defaults state.CHART_DEFAULTS
+bucket = interval.segmented_control("Interval", list(state.URL_OPTIONS["interval"]),
+                                    default=state.CHART_DEFAULTS["interval"], key="interval", bind="query-params",
+                                    required=True)
 # bound widgets write the option as shown to the URL: the options are short words, explained in the help
 share = measure.segmented_control(
-    "Measure", ["articles", "share"], default="articles", key="measure", bind="query-params", required=True,
+    "Measure", list(state.URL_OPTIONS["measure"]), default=state.CHART_DEFAULTS["measure"], key="measure",
+    bind="query-params", required=True,
     help="Articles: how many match. Share: the percentage of all articles from the same outlets in that "
          "interval (Media Cloud's normalization), so a prolific outlet does not look more interested.") == "share"
-by = split.selectbox("Split by", list(SPLITS), key="split", bind="query-params",
+by = split.selectbox("Split by", list(state.URL_OPTIONS["split"]), key="split", bind="query-params",
                      help="; ".join(f"{key}: {label}" for key, label in SPLITS.items()))
-top_n = top.number_input("Lines (top N + other)", min_value=1, max_value=20, value=8, key="top",
-                         bind="query-params", disabled=by == "none")
+low, high = state.URL_NUMBERS["top"]
+top_n = top.number_input("Lines (top N + other)", min_value=low, max_value=high,
+                         value=int(state.CHART_DEFAULTS["top"]), key="top", bind="query-params", disabled=by == "none")
 
 series = queries.coverage(state.fetch, filters, bucket, by, int(top_n), share)
 outages = state.query("outage_days", filters)
