@@ -7,6 +7,8 @@ import html
 import re
 from urllib.parse import SplitResult, parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
+from db.text import format_utc
+
 UTC = dt.UTC
 # A feed date this far past the fetch time is a publisher's error, not a scheduled story.
 FUTURE_SLACK = dt.timedelta(hours=24)
@@ -167,11 +169,6 @@ def clean_link(link: str) -> str:
     kept = [raw for raw in parts.query.split("&") if raw and not any(
         _is_tracking(k, v) for k, v in parse_qsl(raw, keep_blank_values=True))]
     return urlunsplit(parts._replace(query="&".join(kept)))
-
-
-def format_utc(moment: dt.datetime) -> str:
-    """'YYYY-MM-DD HH:MM:SS' in UTC, the stored form of every time (sorts as text)."""
-    return moment.astimezone(UTC).replace(microsecond=0, tzinfo=None).isoformat(" ")
 
 
 # Dates outside these years are a publisher's or an archive's error (year 1, 9999, epoch zero in odd forms):

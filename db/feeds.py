@@ -1,0 +1,36 @@
+"""Feeds: the list, counts by status, lookup and removal, and the fetch log's newest entry."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from db.engine import Connection
+
+
+def count(conn: Connection, statuses: tuple[str, ...] | None = None) -> int:
+    """Feeds in any of `statuses` (every feed when None)."""
+    if statuses is None:
+        return conn.execute("SELECT count(*) FROM feeds").fetchone()[0]
+    marks = ", ".join("?" * len(statuses))
+    return conn.execute(f"SELECT count(*) FROM feeds WHERE status IN ({marks})", statuses).fetchone()[0]
+
+
+def status_counts(conn: Connection) -> list[tuple[str, int]]:
+    """(status, feeds) for every status in use, by status."""
+    return [tuple(row) for row in conn.execute("SELECT status, count(*) FROM feeds GROUP BY status ORDER BY status")]
+
+
+def find(conn: Connection, key: str) -> sqlite3.Row | None:
+    """The feed (id, url) whose URL or id is `key`."""
+    return conn.execute("SELECT id, url FROM feeds WHERE url = ? OR CAST(id AS TEXT) = ?", (key, key)).fetchone()
+
+
+def remove(conn: Connection, feed_id: int) -> None:
+    """Forget a feed; its articles stay (they were published, and other feeds may carry them too)."""
+    conn.execute("DELETE FROM feeds WHERE id = ?", (feed_id,))
+
+
+def last_fetch(conn: Connection) -> str | None:
+    """When the newest fetch started (UTC text), None before the first."""
+    row = conn.execute("SELECT started_at FROM fetch_log ORDER BY id DESC LIMIT 1").fetchone()
+    return row[0] if row else None
