@@ -34,3 +34,24 @@ def last_fetch(conn: Connection) -> str | None:
     """When the newest fetch started (UTC text), None before the first."""
     row = conn.execute("SELECT started_at FROM fetch_log ORDER BY id DESC LIMIT 1").fetchone()
     return row[0] if row else None
+
+
+def id_for_url(conn: Connection, url: str) -> int | None:
+    """The id of the feed at `url`."""
+    row = conn.execute("SELECT id FROM feeds WHERE url = ?", (url,)).fetchone()
+    return row[0] if row else None
+
+
+def outlet_of(conn: Connection, feed_id: int) -> int | None:
+    """The outlet id of a feed (None for a feed added by URL alone and not fetched yet)."""
+    return conn.execute("SELECT outlet_id FROM feeds WHERE id = ?", (feed_id,)).fetchone()[0]
+
+
+def log_fetch(conn: Connection, feed_id: int, started_at: str, duration_ms: int, http_status: int | None,
+              outcome: str, error_kind: str | None = None, error: str | None = None, size: int | None = None,
+              items: int | None = None, new_items: int | None = None) -> None:
+    """One fetch_log row: a fetch of one feed and what came of it (ok | not_modified | error)."""
+    conn.execute(
+        "INSERT INTO fetch_log (feed_id, started_at, duration_ms, http_status, outcome, error_kind, error, bytes, "
+        "items, new_items) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (feed_id, started_at, duration_ms, http_status, outcome, error_kind, error, size, items, new_items))
