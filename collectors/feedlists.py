@@ -6,18 +6,19 @@ import asyncio
 import codecs
 import csv
 import io
-import sqlite3
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from xml.parsers import expat
 
 from collectors import netguard
 from collectors.fetch import FetchResult, fetch, make_client
 from collectors.normalize import resolve_link
 from collectors.store import ensure_feed
-from db import transaction
+from db import feeds, transaction
+from db.engine import Connection
 from db.export import neutralize
 
 CSV_COLUMNS = ["feed_url", "outlet", "country", "language"]
@@ -178,13 +179,13 @@ def screen_feeds(specs: list[FeedSpec], allow_private: bool | None = None) -> tu
     return [spec for spec in specs if spec.url not in refused], [f"{url}: {why}" for url, why in refused.items()]
 
 
-def import_feeds(conn: sqlite3.Connection, specs: list[FeedSpec]) -> int:
+def import_feeds(conn: Connection, specs: list[FeedSpec]) -> int:
     """Add the feeds (updating outlet, country and language of known ones); return how many were new."""
     with transaction(conn):
-        before = conn.execute("SELECT count(*) FROM feeds").fetchone()[0]
+        before = feeds.count(conn)
         for spec in specs:
             ensure_feed(conn, spec.url, spec.outlet, spec.country, spec.language)
-        return conn.execute("SELECT count(*) FROM feeds").fetchone()[0] - before
+        return feeds.count(conn) - before
 
 
 def checked_feed(url: str | None, outlet: str | None = None, country: str | None = None,
@@ -203,13 +204,7 @@ def checked_feed(url: str | None, outlet: str | None = None, country: str | None
     return spec
 
 
-def list_feeds(conn: sqlite3.Connection) -> list[sqlite3.Row]:
-    return conn.execute(
-        "SELECT f.*, o.name AS outlet, o.country AS country, coalesce(f.language, o.language) AS lang "
-        "FROM feeds f LEFT JOIN outlets o ON o.id = f.outlet_id ORDER BY o.name, f.url").fetchall()
-
-
-def write_csv(rows: list[sqlite3.Row]) -> str:
+def write_csv(rows: Sequence[Mapping[str, Any]]) -> str:
     out = io.StringIO()
     # CRLF as RFC 4180 and `newsradar export`: the csv module then quotes a field holding a bare CR
     writer = csv.writer(out, lineterminator="\r\n")
@@ -219,7 +214,7 @@ def write_csv(rows: list[sqlite3.Row]) -> str:
     return out.getvalue()
 
 
-def write_opml(rows: list[sqlite3.Row]) -> str:
+def write_opml(rows: Sequence[Mapping[str, Any]]) -> str:
     root = ET.Element("opml", version="2.0")
     ET.SubElement(ET.SubElement(root, "head"), "title").text = "newsradar feeds"
     body = ET.SubElement(root, "body")

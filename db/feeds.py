@@ -55,3 +55,10 @@ def log_fetch(conn: Connection, feed_id: int, started_at: str, duration_ms: int,
         "INSERT INTO fetch_log (feed_id, started_at, duration_ms, http_status, outcome, error_kind, error, bytes, "
         "items, new_items) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (feed_id, started_at, duration_ms, http_status, outcome, error_kind, error, size, items, new_items))
+
+
+def list_feeds(conn: Connection) -> list[sqlite3.Row]:
+    """Every feed with its outlet's name and country and its language (the feed's, else the outlet's)."""
+    return conn.execute(
+        "SELECT f.*, o.name AS outlet, o.country AS country, coalesce(f.language, o.language) AS lang "
+        "FROM feeds f LEFT JOIN outlets o ON o.id = f.outlet_id ORDER BY o.name, f.url").fetchall()

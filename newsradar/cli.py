@@ -218,7 +218,7 @@ def _bar(total: int, desc: str):
 
 
 def cmd_feeds_export(args: argparse.Namespace) -> int:
-    rows = feedlists.list_feeds(_db(args))
+    rows = feeds.list_feeds(_db(args))
     fmt = args.format or ("opml" if args.output and args.output.endswith(".opml") else "csv")
     text = feedlists.write_opml(rows) if fmt == "opml" else feedlists.write_csv(rows)
     with _output(args.output) as out:
@@ -229,7 +229,7 @@ def cmd_feeds_export(args: argparse.Namespace) -> int:
 
 
 def cmd_feeds_list(args: argparse.Namespace) -> int:
-    for row in feedlists.list_feeds(_db(args)):
+    for row in feeds.list_feeds(_db(args)):
         error = f"  [{row['last_error_kind']}: {row['last_error']}]" if row["status"] != "active" and row[
             "last_error"] else ""
         print(f"{row['id']:>5}  {row['status']:<9} {row['country'] or '--':<3}{row['lang'] or '--':<4}"
