@@ -1,4 +1,4 @@
-"""Feeds: the list, counts by status, lookup and removal, and the fetch log's newest entry."""
+"""Feeds and outlets: created or filled in, listed, counted, looked up and removed; the fetch log."""
 
 from __future__ import annotations
 
@@ -62,3 +62,30 @@ def list_feeds(conn: Connection) -> list[sqlite3.Row]:
     return conn.execute(
         "SELECT f.*, o.name AS outlet, o.country AS country, coalesce(f.language, o.language) AS lang "
         "FROM feeds f LEFT JOIN outlets o ON o.id = f.outlet_id ORDER BY o.name, f.url").fetchall()
+
+
+def ensure_outlet(conn: Connection, name: str, country: str | None = None,
+                  language: str | None = None) -> int:
+    """The id of the outlet called `name`, created or given its missing country/language."""
+    conn.execute(
+        "INSERT INTO outlets (name, country, language) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET "
+        "country = coalesce(excluded.country, outlets.country), "
+        "language = coalesce(excluded.language, outlets.language)",
+        (name, country or None, language or None))
+    return conn.execute("SELECT id FROM outlets WHERE name = ?", (name,)).fetchone()[0]
+
+
+def ensure_feed(conn: Connection, url: str, outlet: str | None = None, country: str | None = None,
+                language: str | None = None, refused: str | None = None) -> int:
+    """The id of the feed at `url`, created if new; outlet, country and language fill in what is known.
+
+    A new feed with a `refused` reason is created disabled (never polled), the reason as its last error."""
+    outlet_id = ensure_outlet(conn, outlet, country, language) if outlet else None
+    conn.execute(
+        "INSERT INTO feeds (url, outlet_id, language, status, last_error_kind, last_error) VALUES (?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (url) DO UPDATE SET "
+        "outlet_id = coalesce(excluded.outlet_id, feeds.outlet_id), "
+        "language = coalesce(excluded.language, feeds.language)",
+        (url, outlet_id, language or None, "disabled" if refused else "active", "refused" if refused else None,
+         refused))
+    return conn.execute("SELECT id FROM feeds WHERE url = ?", (url,)).fetchone()[0]
