@@ -89,3 +89,62 @@ def ensure_feed(conn: Connection, url: str, outlet: str | None = None, country: 
         (url, outlet_id, language or None, "disabled" if refused else "active", "refused" if refused else None,
          refused))
     return conn.execute("SELECT id FROM feeds WHERE url = ?", (url,)).fetchone()[0]
+
+
+def due_feeds(conn: Connection, statuses: tuple[str, ...], due_by: str | None) -> list[sqlite3.Row]:
+    """Feeds in `statuses` whose next fetch time (UTC text) has come by `due_by`; every one of them when None."""
+    sql = f"SELECT * FROM feeds WHERE status IN ({', '.join('?' * len(statuses))})"
+    params: tuple = statuses
+    if due_by is not None:
+        sql += " AND (next_fetch_at IS NULL OR next_fetch_at <= ?)"
+        params += (due_by,)
+    return conn.execute(sql + " ORDER BY id", params).fetchall()
+
+
+def next_fetch(conn: Connection, statuses: tuple[str, ...]) -> str | None:
+    """The earliest next fetch time of the feeds in `statuses`: '' when one was never fetched, None when none is."""
+    return conn.execute(f"SELECT min(coalesce(next_fetch_at, '')) FROM feeds WHERE status IN "
+                        f"({', '.join('?' * len(statuses))})", statuses).fetchone()[0]
+
+
+def set_outlet(conn: Connection, feed_id: int, outlet_id: int) -> None:
+    conn.execute("UPDATE feeds SET outlet_id = ? WHERE id = ?", (outlet_id, feed_id))
+
+
+def note_redirect(conn: Connection, feed_id: int, target: str | None, seen: int) -> None:
+    """The permanent redirect seen `seen` times in a row (None, 0: no redirect)."""
+    conn.execute("UPDATE feeds SET redirect_to = ?, redirect_seen = ? WHERE id = ?", (target, seen, feed_id))
+
+
+def mark_duplicate(conn: Connection, feed_id: int, target: str, seen: int, why: str) -> None:
+    """The feed redirects for good to another stored feed: it is no longer polled."""
+    conn.execute("UPDATE feeds SET status = 'duplicate', redirect_to = ?, redirect_seen = ?, last_error = ? "
+                 "WHERE id = ?", (target, seen, why, feed_id))
+
+
+def move(conn: Connection, feed_id: int, url: str) -> None:
+    """The feed's URL becomes `url` (a confirmed permanent redirect)."""
+    conn.execute("UPDATE feeds SET url = ?, redirect_to = NULL, redirect_seen = 0 WHERE id = ?", (url, feed_id))
+
+
+def record_failure(conn: Connection, feed_id: int, status: str, errors: int, stamp: str, error_kind: str,
+                   error: str | None, next_fetch_at: str) -> None:
+    """A failed fetch at `stamp`: the feed's status, its count of errors in a row and when to try again."""
+    conn.execute(
+        "UPDATE feeds SET status = ?, consecutive_errors = ?, last_fetch_at = ?, last_error_kind = ?, "
+        "last_error = ?, last_error_at = ?, next_fetch_at = ? WHERE id = ?",
+        (status, errors, stamp, error_kind, error, stamp, next_fetch_at, feed_id))
+
+
+def record_success(conn: Connection, feed_id: int, stamp: str, etag: str | None, last_modified: str | None,
+                   body_hash: str | None, unconditional: str | None, interval_s: float, next_fetch_at: str,
+                   new_items: int) -> None:
+    """A successful fetch at `stamp`: validators and body hash (None keeps the stored ones), the new interval."""
+    conn.execute(
+        "UPDATE feeds SET status = 'active', consecutive_errors = 0, last_fetch_at = ?, last_success_at = ?, "
+        "etag = coalesce(?, etag), last_modified = coalesce(?, last_modified), body_hash = coalesce(?, body_hash), "
+        "last_unconditional_at = coalesce(?, last_unconditional_at), interval_s = ?, next_fetch_at = ?, "
+        "articles_seen = articles_seen + ?, last_new_at = CASE WHEN ? > 0 THEN ? ELSE last_new_at END "
+        "WHERE id = ?",
+        (stamp, stamp, etag, last_modified, body_hash, unconditional, interval_s, next_fetch_at, new_items,
+         new_items, stamp, feed_id))
