@@ -346,14 +346,12 @@ def _progress_bar(path: Path, progress: bool):
 
 
 def backfill(conn: sqlite3.Connection, paths: list[Path], progress: bool = False, tag: bool = True,
-             allow_private: bool | None = None, sink: TextIO | None = None) -> BackfillReport:
+             allow_private: bool = False, sink: TextIO | None = None) -> BackfillReport:
     """Import archives; tags are computed in a second process (the machine's other core) alongside.
 
-    Feeds at private addresses are created disabled unless `allow_private` (default: the configuration's);
+    Feeds at private addresses are created disabled unless `allow_private` (the operator's setting);
     `sink` receives every unreadable or skipped record as a `file:line: reason` line."""
     report = BackfillReport(sink=sink)
-    if allow_private is None:
-        allow_private = netguard.private_allowed()
     if tag:
         tagging.tag_untagged(conn)
     # a second process costs a second or two to start: worth it for large archives only

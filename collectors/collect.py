@@ -35,9 +35,8 @@ class CollectorConfig:
     concurrency: int = 16
     redirect_confirmations: int = 3      # permanent redirects seen in a row before the URL moves
     user_agent: str = USER_AGENT
-    # fetch private, loopback and link-local addresses too; None: the configuration's allow_private_networks,
-    # read when a cycle starts (a config built at import time must not freeze the environment of that moment)
-    allow_private_networks: bool | None = None
+    # fetch private, loopback and link-local addresses too: the operator's setting, passed in by the caller
+    allow_private_networks: bool = False
 
 
 @dataclass

@@ -154,7 +154,7 @@ def read_feed_list(path: Path) -> tuple[list[FeedSpec], int]:
         raise FeedListError(f"{path}: {exc}") from None
 
 
-def read_feed_source(source: str, allow_private: bool | None = None) -> tuple[list[FeedSpec], int]:
+def read_feed_source(source: str, allow_private: bool = False) -> tuple[list[FeedSpec], int]:
     """The feeds of an OPML or CSV file, or of one at an http(s) address: fetched as a feed is (public addresses
     only unless allowed, the same deadline and size cap), and read the same way."""
     if not source.lower().startswith(("http://", "https://")):
@@ -168,12 +168,12 @@ def read_feed_source(source: str, allow_private: bool | None = None) -> tuple[li
         raise FeedListError(f"{source}: {exc}") from None
 
 
-async def _fetch_list(url: str, allow_private: bool | None) -> FetchResult:
+async def _fetch_list(url: str, allow_private: bool) -> FetchResult:
     async with make_client(2, allow_private=allow_private) as client:
         return await fetch(client, url)
 
 
-def screen_feeds(specs: list[FeedSpec], allow_private: bool | None = None) -> tuple[list[FeedSpec], list[str]]:
+def screen_feeds(specs: list[FeedSpec], allow_private: bool = False) -> tuple[list[FeedSpec], list[str]]:
     """The feeds newsradar may fetch, and `url: why` for each refused one (see collectors.netguard)."""
     refused = netguard.screen([spec.url for spec in specs], allow_private)
     return [spec for spec in specs if spec.url not in refused], [f"{url}: {why}" for url, why in refused.items()]
@@ -189,11 +189,11 @@ def import_feeds(conn: Connection, specs: list[FeedSpec]) -> int:
 
 
 def checked_feed(url: str | None, outlet: str | None = None, country: str | None = None,
-                 language: str | None = None, allow_private: bool | None = None) -> FeedSpec:
+                 language: str | None = None, allow_private: bool = False) -> FeedSpec:
     """The spec of one feed to add, checked before any database is opened.
 
     Raises FeedListError for a URL that is not http(s), netguard.Refused ("url: why") for one newsradar may not
-    fetch (private addresses unless `allow_private`, default: the configuration's)."""
+    fetch (private addresses unless `allow_private`, the operator's setting)."""
     spec = _spec(url, outlet, country, language)
     if spec is None:
         raise FeedListError(f"{url!r} is not an http(s) URL")
