@@ -10,8 +10,8 @@ from pathlib import Path
 
 import platformdirs
 
-from collectors.text import fold
 from db.search import QuerySyntaxError, compile_query, fts_text
+from db.text import fold
 
 BUSY_TIMEOUT_S = 30.0
 
