@@ -8,6 +8,17 @@ from typing import Any, NamedTuple
 from db.engine import Connection
 
 
+def newest_id(conn: Connection) -> int:
+    """The highest article id (0 in an empty database): the articles stored after this moment have higher ones."""
+    return conn.execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()[0]
+
+
+def large_cache(conn: Connection) -> None:
+    """A page cache of 256 MiB for this connection: a bulk load writes the identity index in random order, and a
+    large cache saves most of its disk reads."""
+    conn.execute("PRAGMA cache_size = -262144")
+
+
 def count(conn: Connection) -> int:
     """Every stored article, counted row by row (exact even before the rollups are built)."""
     return conn.execute("SELECT count(*) FROM articles").fetchone()[0]
@@ -97,7 +108,7 @@ def store_rows(conn: Connection, rows: list[tuple[int, int | None, str, Article]
     """Insert (feed_id, outlet_id, seen_at, article) rows from any feeds and index the new ones; return how many
     articles were new. `on_new(conn, after_id)` runs (the tagger) after the new rows are indexed, before the rows
     are linked to their feeds."""
-    newest = conn.execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()[0]
+    newest = newest_id(conn)
     params = [{"norm": a.norm_link, "link": a.link, "title": a.title, "description": a.description,
                "published": a.published, "flag": a.date_flag, "seen": seen, "language": a.language,
                "outlet": outlet_id, "feed": feed_id, "guid": a.guid} for feed_id, outlet_id, seen, a in rows]

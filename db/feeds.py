@@ -148,3 +148,15 @@ def record_success(conn: Connection, feed_id: int, stamp: str, etag: str | None,
         "WHERE id = ?",
         (stamp, stamp, etag, last_modified, body_hash, unconditional, interval_s, next_fetch_at, new_items,
          new_items, stamp, feed_id))
+
+
+def known_feeds(conn: Connection) -> dict[str, tuple[int, int | None, str | None]]:
+    """{url: (feed id, outlet id, language)} of every feed; the language is the feed's, else its outlet's."""
+    return {row[1]: (row[0], row[2], row[3]) for row in conn.execute(
+        "SELECT f.id, f.url, f.outlet_id, coalesce(f.language, o.language) "
+        "FROM feeds f LEFT JOIN outlets o ON o.id = f.outlet_id")}
+
+
+def feed_state(conn: Connection, feed_id: int) -> sqlite3.Row:
+    """A feed's outlet_id, language and status."""
+    return conn.execute("SELECT outlet_id, language, status FROM feeds WHERE id = ?", (feed_id,)).fetchone()

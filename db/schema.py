@@ -583,6 +583,21 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     conn.execute("COMMIT")
 
 
+def begin(conn: sqlite3.Connection) -> None:
+    """Open a write transaction by hand, for a loader that commits every batch (else use `transaction`)."""
+    conn.execute("BEGIN IMMEDIATE")
+
+
+def commit(conn: sqlite3.Connection) -> None:
+    conn.execute("COMMIT")
+
+
+def rollback(conn: sqlite3.Connection) -> None:
+    """Roll back the transaction in flight, if there is one."""
+    if conn.in_transaction:
+        conn.execute("ROLLBACK")
+
+
 def _fold(value: str | None) -> str:
     return fold(value) if value else ""
 
