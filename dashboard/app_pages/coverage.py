@@ -42,7 +42,7 @@ top_n = top.number_input("Lines (top N + other)", min_value=1, max_value=20, val
                          bind="query-params", disabled=by == "none")
 
 series = queries.coverage(state.fetch, filters, bucket, by, int(top_n), share)
-outages = state.query("outage_days", filters)
+outages = state.outage_days(state.db_path(), filters)
 collected = state.collection(filters)
 gaps = collection.gap_days(collected, filters)
 peaks = spikes(series)
