@@ -13,17 +13,20 @@ A model may also carry language features ("lang=pl"); the shipped one does not, 
 Abstention: the model gives a category only when its probability (softmax of the scores) reaches a
 threshold: the npz's "abstain_below", which scripts/train_category.py --cv chooses by cross-validation on
 the hand labels, or for a model trained before that (the shipped one) the provisional ABSTAIN_BELOW;
-below it the article is UNCLASSIFIED, never a default class. The model reads only
-the languages it was trained on (LANGUAGES) and texts of unknown language. Other languages are
+below it the model gives no class, never a default one. The model reads only
+the languages it was trained on (LANGUAGES) and texts of unknown language. Other languages, and the
+articles of a model language on which the model abstains (when that language has seeds), are
 classified by keyword seeds, `collectors/data/category-seeds/<language>.tsv` (terms per class, written
-by reading each language's news vocabulary): the class whose terms occur most (title twice) wins, and a
-tie or no match is UNCLASSIFIED; a language without a seeds file is always UNCLASSIFIED. Adding a
+by reading each language's news vocabulary): the class whose terms occur most (title twice) wins, a tie
+goes to the class more frequent in news (SEED_PRIOR), and no match is UNCLASSIFIED; a language without a
+seeds file is always UNCLASSIFIED. Adding a
 language is adding its file.
 
 Speed: a batch is tokenized in numpy. Characters that fold() maps to ASCII (Polish letters,
 typographic quotes and dashes) are replaced first, then ASCII texts are split into words() tokens with
 a byte mask and hashed (64-bit); the few texts still not ASCII go through words() itself. A test checks
-that the features equal those of words().
+that the features equal those of words(). Each class's seed terms compile to one trie-shaped regex (a
+character at a time, longest term first), which a test checks counts like the plain alternation of the terms.
 """
 
 from __future__ import annotations
@@ -49,6 +52,13 @@ SEEDS_DIR = Path(__file__).parent / "data" / "category-seeds"
 LANGUAGES = ("en", "pl")  # the model's languages; a text of unknown language goes to the model too
 ABSTAIN_BELOW = 0.35  # provisional, for a model whose npz has no "abstain_below" (see train_category.py --cv)
 SEED_TITLE_WEIGHT = 2  # a seed term in the title counts twice: titles name the subject
+# Classes from the most to the least frequent among the 8,400 hand-labelled training articles
+# (tests/data/trainset.jsonl): breaks a tie between classes whose seed terms occur equally often.
+SEED_PRIOR: tuple[str, ...] = (
+    "politics", "crime_law_justice", "economy_business_finance", "sport", "conflict_war_peace",
+    "disaster_accident_emergency", "human_interest", "arts_culture_entertainment", "health", "science_technology",
+    "lifestyle_leisure", "labour", "society", "environment", "weather", "education", "religion",
+)
 DESCRIPTION_CHARS = 400  # of the plain-text description: the lede is enough, the rest only costs time
 STEM_BYTES = 6  # words longer than this also give a prefix feature ("zamordowac" -> "zamord*"): Polish inflects
 STEM_MARK = "*"  # ends a prefix feature; never inside a words() token
@@ -387,29 +397,48 @@ def confident(scores: np.ndarray, model: Model) -> list[str]:
     return [model.classes[b] if p >= model.abstain_below else UNCLASSIFIED for b, p in zip(best, top, strict=True)]
 
 
-def _term(term: str) -> str:
-    """Regex of one seed term, folded, without its trailing '*'."""
-    return re.escape(fold(term.strip().removesuffix("*"))).replace("\\ ", r"\s+")
+_END = ""  # trie key of the end of a term; its value says whether the term is a prefix ('term*')
+
+
+def _trie(terms: list[str]) -> dict:
+    """Trie of one class's folded seed terms, a node per character (a space stands for any white space)."""
+    root: dict = {}
+    for raw in terms:
+        term = raw.strip()
+        folded = fold(term.removesuffix("*"))
+        if not folded.strip():
+            continue
+        node = root
+        for char in folded:
+            node = node.setdefault(char, {})
+        node[_END] = node.get(_END, False) or term.endswith("*")
+    return root
+
+
+def _trie_regex(node: dict, word_end: str) -> str:
+    """Regex of a trie: longer terms are tried first, then a term ending here (a whole word must end at
+    word_end). One pass over the text per class instead of one per term: a class has hundreds of terms."""
+    branches = [(r"\s+" if char == " " else re.escape(char)) + _trie_regex(child, word_end)
+                for char, child in sorted((k, v) for k, v in node.items() if k != _END)]
+    if _END in node:
+        branches.append("" if node[_END] else word_end)
+    return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
 
 
 def _class_pattern(terms: list[str], inside: bool) -> str:
-    """One class's terms, longest first: whole words, and prefixes ('term*') that may go on (in word-matched
-    languages); the word-end test is written once per class, not once per term (it is a long class)."""
-    ordered = sorted({t.strip() for t in terms if t.strip()}, key=len, reverse=True)
-    if inside:
-        return "|".join(_term(t) for t in ordered)
-    words = "|".join(_term(t) for t in ordered if not t.endswith("*"))
-    prefixes = "|".join(_term(t) for t in ordered if t.endswith("*"))
-    parts = ([f"(?:{words})(?!{WORD_CHAR})"] if words else []) + ([f"(?:{prefixes})"] if prefixes else [])
-    return "|".join(parts)
+    """One class's terms: whole words, and prefixes ('term*') that may go on (in word-matched languages);
+    the longest term that matches wins, as in an alternation sorted longest first."""
+    trie = _trie(terms)
+    return _trie_regex(trie, "" if inside else f"(?!{WORD_CHAR})") if trie else "(?!)"
 
 
 @lru_cache(maxsize=64)
 def seeds(language: str) -> tuple[re.Pattern[str], tuple[str, ...]] | None:
     """The seed pattern of a language (a named group per class) and the class of each group; None: no file.
 
-    Lines: `class<TAB>term, term*, ...`; `#` starts a comment; a line `@match<TAB>inside` makes terms match
-    inside words (languages written without spaces, or whose clitics attach to words).
+    Lines: `class<TAB>term, term*, ...` (a class may have several lines); `#` starts a comment; a line
+    `@match<TAB>inside` makes terms match inside words (languages written without spaces, or whose
+    clitics attach to words).
     """
     if not re.fullmatch(r"[a-z]{2,3}", language or ""):
         return None
@@ -419,19 +448,20 @@ def seeds(language: str) -> tuple[re.Pattern[str], tuple[str, ...]] | None:
     lines = [line.split("\t", 1) for line in path.read_text(encoding="utf-8").splitlines()
              if line.strip() and not line.startswith("#")]
     inside = any(key.strip() == "@match" and rest.strip() == "inside" for key, rest in lines)
-    groups, classes = [], []
+    terms: dict[str, list[str]] = {}
     for key, rest in lines:
         if key.strip() in CLASSES:
-            groups.append(f"(?P<c{len(classes)}>{_class_pattern(rest.split(','), inside)})")
-            classes.append(key.strip())
-    body = "|".join(groups)
+            terms.setdefault(key.strip(), []).extend(rest.split(","))
+    classes = tuple(terms)
+    body = "|".join(f"(?P<c{k}>{_class_pattern(terms[c], inside)})" for k, c in enumerate(classes))
     # WORD_CHAR, not \w: a Devanagari vowel sign is part of its word (आग is not आगे)
-    return re.compile(body if inside else rf"(?<!{WORD_CHAR})(?:{body})"), tuple(classes)
+    return re.compile(body if inside else rf"(?<!{WORD_CHAR})(?:{body})"), classes
 
 
 def seed_class(title: str, description: str, language: str) -> str:
     """The class whose seed terms occur most in the article (title counting SEED_TITLE_WEIGHT times), or
-    UNCLASSIFIED on a tie, no match or a language without seeds."""
+    UNCLASSIFIED on no match or a language without seeds; a tie goes to the class more frequent in news
+    (SEED_PRIOR), since both classes have the text's evidence."""
     found = seeds(language)
     if found is None:
         return UNCLASSIFIED
@@ -441,10 +471,9 @@ def seed_class(title: str, description: str, language: str) -> str:
         for match in pattern.finditer(fold(_plain(text or "")[:DESCRIPTION_CHARS])):
             code = classes[int(str(match.lastgroup)[1:])]
             votes[code] = votes.get(code, 0) + weight
-    ranked = sorted(votes.values(), reverse=True)
-    if not ranked or (len(ranked) > 1 and ranked[0] == ranked[1]):
+    if not votes:
         return UNCLASSIFIED
-    return max(votes, key=votes.__getitem__)
+    return max(votes, key=lambda code: (votes[code], -SEED_PRIOR.index(code)))
 
 
 def model_language(language: str | None) -> bool:
@@ -465,7 +494,8 @@ def classify_many(items: list[tuple[str, str, str | None]]) -> list[str]:
         for k, label in zip(by_model, labels, strict=True):
             out[k] = label
     for k, (title, description, language) in enumerate(items):
-        if not model_language(language):
+        # the seeds read the other languages, and a model language's articles where the model abstains
+        if out[k] == UNCLASSIFIED and (language or "").strip():
             out[k] = seed_class(title, description, (language or "").strip().lower()[:2])
     return out
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 
 import pytest
 
 from collectors import category
 from collectors.category import CLASSES, MODEL_PATH, SEEDS_DIR, UNCLASSIFIED, classify, classify_many, seeds
-from collectors.text import words
+from collectors.text import WORD_CHAR, words
 
 EXAMPLES = [
     ("sport", "Manchester United 2-1 Liverpool: Rashford scores late winner at Old Trafford",
@@ -270,3 +271,81 @@ def test_word_prefix_features(word: str, prefix: str | None) -> None:
     assert category.stem(word) == prefix
     if prefix:
         assert prefix in category.tokens(word, "")
+
+
+@pytest.mark.parametrize(("title", "description", "language"), [
+    ("Ett nytt kapitel: regeringen och riksdagen", "Polisen och domstolen", "sv"),  # no seeds file for Swedish
+    ("Rząd i Sejm", "Policja", "xx"),
+    ("", "", "pl"),  # nothing for the model nor the seeds
+    ("Nowy rozdział zaczyna się jutro", "To był długi dzień dla wszystkich", "pl-PL"),
+])
+def test_no_evidence_or_no_seeds_file_stays_unclassified(title: str, description: str, language: str) -> None:
+    assert classify(title, description, language) == UNCLASSIFIED
+
+
+def test_a_seed_tie_goes_to_the_more_frequent_class_not_to_unclassified() -> None:
+    """One politics term and one sport term: both classes have evidence, politics is the more frequent."""
+    assert category.SEED_PRIOR.index("politics") < category.SEED_PRIOR.index("sport")
+    assert classify("Die Regierung und der Fußball", "", "de") == "politics"
+    assert classify("Der Fußball und die Regierung", "", "de") == "politics"
+    assert classify("Der Fußball", "Die Regierung", "de") == "sport"  # the title counts more: no tie
+
+
+def test_seed_prior_orders_every_class_once() -> None:
+    assert sorted(category.SEED_PRIOR) == sorted(CLASSES)
+
+
+def test_polish_seeds_decide_only_where_the_model_abstains(monkeypatch: pytest.MonkeyPatch) -> None:
+    item = ("Prognoza pogody: burze i deszcz", "Synoptycy zapowiadają opady", "pl")
+    monkeypatch.setattr(category, "confident", lambda scores, model: [UNCLASSIFIED] * len(scores))
+    assert classify(*item) == "weather"  # the model abstained: the seeds read it
+    assert classify("Ett nytt kapitel", "Det blev en lång dag", "en") == UNCLASSIFIED  # no English seeds
+    monkeypatch.setattr(category, "confident", lambda scores, model: ["sport"] * len(scores))
+    assert classify(*item) == "sport"  # the model was confident: the seeds are not asked
+
+
+def test_a_class_may_span_several_seed_lines(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "zz.tsv").write_text("sport\tgoal*\npolitics\tvote\nsport\tmatch\n", encoding="utf-8")
+    monkeypatch.setattr(category, "SEEDS_DIR", tmp_path)
+    category.seeds.cache_clear()
+    try:
+        pattern, classes = seeds("zz")
+        assert classes == ("sport", "politics")
+        assert category.seed_class("match", "", "zz") == "sport"
+        assert category.seed_class("goals", "", "zz") == "sport"
+    finally:
+        category.seeds.cache_clear()
+
+
+def _alternation(terms: list[str], inside: bool) -> str:
+    """The plain regex of a class's seed terms, longest first (what the trie in category._class_pattern compiles)."""
+    def one(term: str) -> str:
+        return re.escape(category.fold(term.strip().removesuffix("*"))).replace("\\ ", r"\s+")
+    ordered = sorted({t.strip() for t in terms if category.fold(t.strip().removesuffix("*")).strip()},
+                     key=lambda t: len(one(t)), reverse=True)
+    if inside:
+        return "|".join(one(t) for t in ordered)
+    words = "|".join(one(t) for t in ordered if not t.endswith("*"))
+    prefixes = "|".join(one(t) for t in ordered if t.endswith("*"))
+    return "|".join(([f"(?:{words})(?!{WORD_CHAR})"] if words else []) + ([f"(?:{prefixes})"] if prefixes else []))
+
+
+@pytest.mark.parametrize("path", sorted(SEEDS_DIR.glob("*.tsv")), ids=lambda p: p.stem)
+def test_the_seed_trie_counts_like_a_plain_alternation(path) -> None:
+    """Every seed term, alone, inflected and inside a longer word, is counted for the same classes by the compiled
+    trie as by a plain alternation of the terms (longest first)."""
+    lines = [line.split("\t", 1) for line in path.read_text(encoding="utf-8").splitlines()
+             if line.strip() and not line.startswith("#")]
+    inside = any(key == "@match" for key, _ in lines)
+    terms: dict[str, list[str]] = {}
+    for key, rest in lines:
+        if key in CLASSES:
+            terms.setdefault(key, []).extend(rest.split(","))
+    classes = tuple(terms)
+    body = "|".join(f"(?P<c{k}>{_alternation(terms[c], inside)})" for k, c in enumerate(classes))
+    plain = re.compile(body if inside else rf"(?<!{WORD_CHAR})(?:{body})")
+    pattern, seeded = seeds(path.stem)
+    assert seeded == classes
+    samples = [t.strip().removesuffix("*") for ts in terms.values() for t in ts if t.strip()]
+    text = category.fold(" ".join(f"{s} {s}a x{s} {s}-b {s}." for s in samples))
+    assert ([m.lastgroup for m in pattern.finditer(text)] == [m.lastgroup for m in plain.finditer(text)])
