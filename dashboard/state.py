@@ -19,13 +19,14 @@ from dashboard.labels import SPLITS, filter_vocabulary, md_escape
 from db import aggregates, connect, default_db_path
 from db.completeness import Completeness
 from db.engine import Connection
-from db.filters import COUNTRIES_MODES, Filters, QueryError, Vocabulary, check_option, parse_day
+from db.filters import COUNTRIES_MODES, FIELDS, Filters, QueryError, Vocabulary, check_option, parse_day
 from db.topics import Topic
 from newsradar import health
 
 CACHE_TTL_S = 60          # new articles show within a minute; cached results are shared by every session
-LIST_KEYS = ("topic", "category", "country", "source", "outlet", "lang")   # the URL contract's repeatable params
-FILTER_KEYS = ("q", *LIST_KEYS, "countries_mode", "from", "to")
+# the session keys of the filter widgets are the URL contract's names (db.filters.FIELDS)
+LIST_KEYS = tuple(f.param for f in FIELDS if f.many)   # the repeatable ones
+FILTER_KEYS = tuple(f.param for f in FIELDS)
 # the pages' bound choices: a link's value outside them would be dropped by the widget without a word
 URL_OPTIONS = {"countries_mode": COUNTRIES_MODES, "interval": ("day", "week", "month"),
                "measure": ("articles", "share"), "split": tuple(SPLITS), "who_share": ("true", "false")}
@@ -271,9 +272,7 @@ def read_filters() -> tuple[Filters | None, str | None]:
     ss = st.session_state
     problem = ss.get("_link_problem")
     try:
-        filters = Filters.make(ss.get("q"), ss.get("from"), ss.get("to"), ss.get("outlet") or (), ss.get("lang") or (),
-                               ss.get("source") or (), ss.get("country") or (), ss.get("topic") or (),
-                               ss.get("category") or (), ss.get("countries_mode")).checked(vocabulary(db_path()))
+        filters = Filters.from_values({key: ss.get(key) for key in FILTER_KEYS}).checked(vocabulary(db_path()))
     except QueryError as exc:
         return None, "; ".join(p for p in (problem, str(exc)) if p)
     return (None, problem) if problem else (filters, None)
@@ -453,9 +452,9 @@ def open_saved_view(filters: Filters, name: str = "", gone: tuple[str, ...] = ()
     A view whose parts are `gone` opens refused, with a message naming them (never wider than it was saved)."""
     ss = st.session_state
     ss["q"], ss["from"], ss["to"] = filters.q, filters.date_from, filters.date_to
-    for key, values in (("topic", filters.topics), ("category", filters.categories), ("country", filters.countries),
-                        ("source", filters.source_countries), ("outlet", filters.outlets), ("lang", filters.langs)):
-        ss[key] = list(values)
+    for field in FIELDS:
+        if field.many:
+            ss[field.param] = list(getattr(filters, field.name))
     ss["countries_mode"] = "all" if filters.countries_all else "any"
     _apply_settings(ss, settings or {})
     filters_changed()

@@ -17,7 +17,7 @@ import pandas as pd
 
 from db.completeness import Completeness, Scope, completeness
 from db.engine import Connection
-from db.filters import Filters, day_after
+from db.filters import FIELDS, Filters, day_after
 from db.schema import connect
 from db.search import compile_query
 
@@ -104,19 +104,15 @@ def rolled_up(filters: Filters) -> bool:
 def _rollup_where(filters: Filters) -> tuple[list[str], list]:
     """Conditions on a rollup row `r` for the source-side filters (dates, outlets, source countries, languages)."""
     clauses, params = [], []
-    if filters.date_from:
-        clauses.append("r.day >= ?")
-        params.append(filters.date_from.isoformat())
-    if filters.date_to:
-        clauses.append("r.day <= ?")
-        params.append(filters.date_to.isoformat())
-    for column, values in (("name", filters.outlets), ("country", filters.source_countries)):
-        if values:
-            clauses.append(f"r.outlet_id IN (SELECT id FROM outlets WHERE {column} IN ({_marks(values)}))")
-            params.extend(values)
-    if filters.langs:
-        clauses.append(f"r.language IN ({_marks(filters.langs)})")
-        params.extend(filters.langs)
+    for field in FIELDS:
+        value = getattr(filters, field.name)
+        if field.rollup and value:
+            if isinstance(value, tuple):
+                clauses.append(field.rollup.format(marks=_marks(value)))
+                params.extend(value)
+            else:  # a day
+                clauses.append(field.rollup)
+                params.append(value.isoformat())
     return clauses, params
 
 

@@ -21,7 +21,7 @@ from collectors.tagging import retag, tag_lines
 from db import SchemaError, articles, connect, default_db_path, feeds, topics, transaction, users
 from db.engine import Connection
 from db.export import incomplete_days, incomplete_summary, write_csv, write_incomplete_days
-from db.filters import Filters, QueryError
+from db.filters import FIELDS, Filters, QueryError
 from db.outfile import OutputError, in_place, open_output
 from newsradar import config
 
@@ -344,8 +344,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from dashboard.labels import filter_vocabulary  # the names of countries, languages and categories
 
-    filters = Filters.make(args.q, args.date_from, args.date_to, args.outlet, args.lang, args.source_country,
-                           args.country, args.topic, args.category, args.countries_mode)
+    filters = Filters.from_values({f.param: getattr(args, f.param) for f in FIELDS})
     conn = connect(_existing_db(args))
     filters = filters.checked(filter_vocabulary(conn))
     # utf-8-sig: Excel reads the BOM as "this is UTF-8"; a pipe or a device gets the CSV alone
@@ -609,19 +608,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("export", help="write the matching articles as CSV")
     p.add_argument("-o", "--output", required=True, help="CSV file (renamed onto FILE once complete), a device or "
                    "FIFO (written into), or - for standard output")
-    p.add_argument("--from", dest="date_from", help="first day, YYYY-MM-DD (UTC)")
-    p.add_argument("--to", dest="date_to", help="last day, YYYY-MM-DD (UTC), inclusive")
-    p.add_argument("--outlet", action="append", default=[], help="outlet name, any case (repeatable)")
-    p.add_argument("--lang", action="append", default=[], help="language: ISO 639-1 code or English name (repeatable)")
-    p.add_argument("--source-country", action="append", default=[],
-                   help="outlet's country: ISO code or English name (repeatable)")
-    p.add_argument("--country", action="append", default=[],
-                   help="country in the story: ISO code or English name (repeatable)")
-    p.add_argument("--countries-mode", help="any (default): stories naming any of the --country values; all: "
-                   "stories naming every one of them")
-    p.add_argument("--topic", action="append", default=[], help="topic name, any case (repeatable)")
-    p.add_argument("--category", action="append", default=[], help="IPTC category code (repeatable)")
-    p.add_argument("--q", help='full-text query, e.g. \'karabakh AND (russia OR rosja)\'')
+    for f in FIELDS:  # the filter flags, as db.filters spells them
+        p.add_argument(f.flag, dest=f.param, metavar=f.flag.lstrip("-").replace("-", "_").upper(), help=f.help,
+                       **({"action": "append", "default": []} if f.many else {}))
     p.add_argument("--incomplete-days", metavar="FILE",
                    help="also write the outlets' days of incomplete collection in the export's range as CSV")
     p.set_defaults(func=cmd_export)
