@@ -9,10 +9,10 @@ import itertools
 import os
 import re
 import shlex
-import sqlite3
 from dataclasses import dataclass
 
 from db.completeness import Gap
+from db.engine import Connection
 from db.export import COLUMNS, export_rows, write_incomplete_days
 from db.filters import FIELDS, Filters
 
@@ -41,7 +41,7 @@ class CsvExport:
     truncated: bool
 
 
-def csv_export(conn: sqlite3.Connection, filters: Filters, cap: int = EXPORT_CAP) -> CsvExport:
+def csv_export(conn: Connection, filters: Filters, cap: int = EXPORT_CAP) -> CsvExport:
     """The newest `cap` matching articles as CSV: UTF-8 with a BOM for Excel, formula-like cells neutralized."""
     buffer = io.BytesIO()
     text = io.TextIOWrapper(buffer, encoding="utf-8-sig", newline="")

@@ -6,7 +6,6 @@ Every change takes the signed-in `actor` and refuses one who is not an admin, wh
 from __future__ import annotations
 
 import os
-import sqlite3
 from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from dashboard.access import Identity
 from db import connect, transaction
 from db import topics as topic_store
 from db import users as user_store
+from db.engine import Connection
 from newsradar import config as settings
 
 
@@ -95,7 +95,7 @@ def import_feed_list(path: str | os.PathLike, specs: list[feedlists.FeedSpec], *
 # accounts (password mode) -------------------------------------------------------------------------------------
 
 def _change_accounts(path: str | os.PathLike, actor: Identity | None, doing: str, failed: str,
-                     change: Callable[[sqlite3.Connection], object], done: str) -> Outcome:
+                     change: Callable[[Connection], object], done: str) -> Outcome:
     """Run `change` as `actor` (admins only): the refusal, the failure as "`failed`: why.", or `done`."""
     if refused := _refused(actor, doing):
         return refused
