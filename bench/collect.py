@@ -117,7 +117,7 @@ def timed_cycle(conn, server: ReplayServer) -> tuple[CycleReport, float, dict, d
     """One forced cycle; wall seconds and the server's counters before and after."""
     before = server.stats()
     started = time.perf_counter()
-    report = asyncio.run(run_cycle(conn, CollectorConfig(), force=True))
+    report = asyncio.run(run_cycle(conn, CollectorConfig(allow_private_networks=True), force=True))
     seconds = time.perf_counter() - started
     after = server.stats()
     return report, seconds, before, after
@@ -149,9 +149,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--faults", action="store_true",
                         help="also time one cycle on a second server that adds the 10 fault feeds")
     args = parser.parse_args(argv)
-    os.environ["NEWSRADAR_ALLOW_PRIVATE"] = "1"  # loopback feeds; must be set before collecting
+    os.environ["NEWSRADAR_ALLOW_PRIVATE"] = "1"  # loopback feeds, for the feed list import as well
     script = shared_dir(args.data) / SERVER
-    config = CollectorConfig()
+    config = CollectorConfig(allow_private_networks=True)
 
     print("newsradar collect benchmark")
     print(f"python {platform.python_version()}, {platform.machine()}; server {script}")

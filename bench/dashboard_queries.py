@@ -65,10 +65,10 @@ def visit_fetch(path: Path) -> queries.Fetch:
     """What the app's cache gives one first page visit: each aggregate computed once, on its own connection."""
     memo: dict[tuple, object] = {}
 
-    def fetch(name: str, *args, **kwargs):
-        key = (name, args, tuple(sorted(kwargs.items())))
+    def fetch(aggregate: Callable, *args, **kwargs):
+        key = (aggregate, args, tuple(sorted(kwargs.items())))
         if key not in memo:
-            memo[key] = call(path, queries.BASE[name], *args, **kwargs)
+            memo[key] = call(path, aggregate, *args, **kwargs)
         return memo[key]
     return fetch
 

@@ -10,7 +10,6 @@ import itertools
 import json
 import multiprocessing
 import re
-import sqlite3
 import sys
 import zlib
 from collections.abc import Iterator
@@ -24,7 +23,10 @@ from urllib.parse import urlsplit
 from collectors import netguard, tagging
 from collectors.normalize import clamp_date, format_utc, html_to_text, identify, language_code, parse_iso, resolve_link
 from collectors.store import Article, ensure_feed, store_rows
-from db import rollups, topics
+from db import articles, rollups, topics
+from db import feeds as feed_store
+from db.engine import Connection
+from db.schema import begin, commit, rollback
 
 BATCH = 5000
 PARALLEL_FROM_BYTES = 16 * 1024 * 1024
@@ -237,14 +239,11 @@ class _Feeds:
     A new feed at an address newsradar may not fetch (judged without DNS, see netguard.offline_refusal) is
     created disabled, so it is never polled; its articles are still imported."""
 
-    def __init__(self, conn: sqlite3.Connection, report: BackfillReport, allow_private: bool):
+    def __init__(self, conn: Connection, report: BackfillReport, allow_private: bool):
         self.conn = conn
         self.report = report
         self.allow_private = allow_private
-        self.known: dict[str, tuple[int, int | None, str | None]] = {}
-        for row in conn.execute("SELECT f.id, f.url, f.outlet_id, coalesce(f.language, o.language) "
-                                "FROM feeds f LEFT JOIN outlets o ON o.id = f.outlet_id"):
-            self.known[row[1]] = (row[0], row[2], row[3])
+        self.known = feed_store.known_feeds(conn)
 
     def get(self, url: object) -> tuple[int, int | None, str | None] | None:
         if not isinstance(url, str):
@@ -253,15 +252,14 @@ class _Feeds:
         if found is None and resolve_link(url):
             refused = None if self.allow_private else netguard.offline_refusal(url)
             feed_id = ensure_feed(self.conn, url, urlsplit(url).hostname, refused=refused)
-            row = self.conn.execute("SELECT outlet_id, language, status FROM feeds WHERE id = ?",
-                                    (feed_id,)).fetchone()
+            row = feed_store.feed_state(self.conn, feed_id)
             if refused and row[2] == "disabled":
                 self.report.refuse_feed(url, refused)
             found = self.known[url] = (feed_id, row[0], row[1])
         return found
 
 
-def backfill_file(conn: sqlite3.Connection, path: Path, report: BackfillReport, progress: bool = False,
+def backfill_file(conn: Connection, path: Path, report: BackfillReport, progress: bool = False,
                   batch: int = BATCH, tag: bool = True, tagger: Executor | None = None,
                   allow_private: bool = False, max_line: int = MAX_LINE) -> None:
     """Import one archive in transactions of `batch` records; a crash loses at most the batch in flight.
@@ -278,11 +276,10 @@ def backfill_file(conn: sqlite3.Connection, path: Path, report: BackfillReport, 
     pending: list[tuple[int, int | None, str, Article]] = []
     tagging_jobs: list[Future] = []
     last_pos = 0
-    # the identity index is written in random order: a large page cache saves most of the disk reads
-    conn.execute("PRAGMA cache_size = -262144")
+    articles.large_cache(conn)
 
     def flush(wait: bool) -> None:
-        newest = conn.execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()[0]
+        newest = articles.newest_id(conn)
         with rollups.bulk_load(conn):
             report.new += store_rows(conn, pending, tag=False)
             pending.clear()
@@ -297,7 +294,7 @@ def backfill_file(conn: sqlite3.Connection, path: Path, report: BackfillReport, 
                     tagging_jobs.append(tagger.submit(tagging.compute_tags, rows))
                 while tagging_jobs and (wait or tagging_jobs[0].done()):
                     write_tags(tagging_jobs.pop(0).result())
-        conn.execute("COMMIT")
+        commit(conn)
 
     def write_tags(tags: tagging.Tags) -> None:
         tagging.write_tags(conn, tags)
@@ -306,7 +303,7 @@ def backfill_file(conn: sqlite3.Connection, path: Path, report: BackfillReport, 
             rollups.add_countries(conn, min(ids), max(ids))
 
     with raw, stream:
-        conn.execute("BEGIN IMMEDIATE")
+        begin(conn)
         try:
             for number, record in _records(stream, path.name, report, max_line):
                 report.read += 1
@@ -322,15 +319,14 @@ def backfill_file(conn: sqlite3.Connection, path: Path, report: BackfillReport, 
                 pending.append((feed[0], feed[1], format_utc(seen), article))
                 if len(pending) >= batch:
                     flush(wait=len(tagging_jobs) > 1)   # at most one batch tagged ahead
-                    conn.execute("BEGIN IMMEDIATE")
+                    begin(conn)
                     if bar is not None:
                         pos = raw.tell()
                         bar.update(pos - last_pos)
                         last_pos = pos
             flush(wait=True)
         except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
+            rollback(conn)
             raise
         finally:
             if bar is not None:
@@ -345,15 +341,13 @@ def _progress_bar(path: Path, progress: bool):
     return tqdm(total=path.stat().st_size, unit="B", unit_scale=True, desc=path.name, leave=False)
 
 
-def backfill(conn: sqlite3.Connection, paths: list[Path], progress: bool = False, tag: bool = True,
-             allow_private: bool | None = None, sink: TextIO | None = None) -> BackfillReport:
+def backfill(conn: Connection, paths: list[Path], progress: bool = False, tag: bool = True,
+             allow_private: bool = False, sink: TextIO | None = None) -> BackfillReport:
     """Import archives; tags are computed in a second process (the machine's other core) alongside.
 
-    Feeds at private addresses are created disabled unless `allow_private` (default: the configuration's);
+    Feeds at private addresses are created disabled unless `allow_private` (the operator's setting);
     `sink` receives every unreadable or skipped record as a `file:line: reason` line."""
     report = BackfillReport(sink=sink)
-    if allow_private is None:
-        allow_private = netguard.private_allowed()
     if tag:
         tagging.tag_untagged(conn)
     # a second process costs a second or two to start: worth it for large archives only

@@ -13,11 +13,12 @@ from urllib.parse import urlsplit
 
 from collectors import schedule
 from collectors.fetch import USER_AGENT, FetchResult, fetch, make_client
-from collectors.normalize import format_utc
 from collectors.parse import FeedError, ParsedFeed
 from collectors.parsepool import parse_in_worker
 from collectors.store import ensure_outlet, store_articles
-from db import transaction
+from db import feeds, transaction
+from db.engine import Connection
+from db.text import format_utc
 
 # Some servers answer 304 although the feed changed: fetch without validators twice a day.
 UNCONDITIONAL_EVERY = dt.timedelta(hours=12)
@@ -34,9 +35,8 @@ class CollectorConfig:
     concurrency: int = 16
     redirect_confirmations: int = 3      # permanent redirects seen in a row before the URL moves
     user_agent: str = USER_AGENT
-    # fetch private, loopback and link-local addresses too; None: the configuration's allow_private_networks,
-    # read when a cycle starts (a config built at import time must not freeze the environment of that moment)
-    allow_private_networks: bool | None = None
+    # fetch private, loopback and link-local addresses too: the operator's setting, passed in by the caller
+    allow_private_networks: bool = False
 
 
 @dataclass
@@ -74,14 +74,9 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
-def due_feeds(conn: sqlite3.Connection, now: dt.datetime, force: bool = False) -> list[sqlite3.Row]:
+def due_feeds(conn: Connection, now: dt.datetime, force: bool = False) -> list[sqlite3.Row]:
     """Feeds to poll now: every polled feed when forced, else those whose next fetch time has come."""
-    sql = f"SELECT * FROM feeds WHERE status IN {POLLED_STATUSES}"
-    params: tuple = ()
-    if not force:
-        sql += " AND (next_fetch_at IS NULL OR next_fetch_at <= ?)"
-        params = (format_utc(now),)
-    return conn.execute(sql + " ORDER BY id", params).fetchall()
+    return feeds.due_feeds(conn, POLLED_STATUSES, None if force else format_utc(now))
 
 
 def _validators(feed: sqlite3.Row, now: dt.datetime) -> tuple[str | None, str | None]:
@@ -131,39 +126,36 @@ async def _fetch_and_parse(client, feed: sqlite3.Row, config: CollectorConfig,
     return got
 
 
-def _outlet_for(conn: sqlite3.Connection, feed: sqlite3.Row, parsed: ParsedFeed) -> int:
+def _outlet_for(conn: Connection, feed: sqlite3.Row, parsed: ParsedFeed) -> int:
     """The feed's outlet; a feed added by URL alone takes its channel title (or host) as outlet."""
     if feed["outlet_id"]:
         return feed["outlet_id"]
     name = parsed.title or urlsplit(feed["url"]).hostname or feed["url"]
     outlet_id = ensure_outlet(conn, name, None, parsed.language)
-    conn.execute("UPDATE feeds SET outlet_id = ? WHERE id = ?", (outlet_id, feed["id"]))
+    feeds.set_outlet(conn, feed["id"], outlet_id)
     return outlet_id
 
 
-def _record_redirect(conn: sqlite3.Connection, feed: sqlite3.Row, result: FetchResult,
+def _record_redirect(conn: Connection, feed: sqlite3.Row, result: FetchResult,
                      config: CollectorConfig) -> str | None:
     """Track permanent redirects; move the feed's URL once one is confirmed. Returns a note if it moved."""
     target = result.permanent_redirect
     if not target:
-        conn.execute("UPDATE feeds SET redirect_to = NULL, redirect_seen = 0 WHERE id = ?", (feed["id"],))
+        feeds.note_redirect(conn, feed["id"], None, 0)
         return None
     seen = feed["redirect_seen"] + 1 if feed["redirect_to"] == target else 1
     if seen < config.redirect_confirmations:
-        conn.execute("UPDATE feeds SET redirect_to = ?, redirect_seen = ? WHERE id = ?", (target, seen, feed["id"]))
+        feeds.note_redirect(conn, feed["id"], target, seen)
         return None
-    other = conn.execute("SELECT id FROM feeds WHERE url = ?", (target,)).fetchone()
-    if other:
-        conn.execute("UPDATE feeds SET status = 'duplicate', redirect_to = ?, redirect_seen = ?, last_error = ? "
-                     "WHERE id = ?", (target, seen, f"permanently redirects to feed {other[0]} ({target})",
-                                      feed["id"]))
-        return f"duplicate of feed {other[0]}"
-    conn.execute("UPDATE feeds SET url = ?, redirect_to = NULL, redirect_seen = 0 WHERE id = ?",
-                 (target, feed["id"]))
+    other = feeds.id_for_url(conn, target)
+    if other is not None:
+        feeds.mark_duplicate(conn, feed["id"], target, seen, f"permanently redirects to feed {other} ({target})")
+        return f"duplicate of feed {other}"
+    feeds.move(conn, feed["id"], target)
     return f"moved to {target}"
 
 
-def _apply(conn: sqlite3.Connection, got: Fetched, config: CollectorConfig, now: dt.datetime,
+def _apply(conn: Connection, got: Fetched, config: CollectorConfig, now: dt.datetime,
            started: str) -> FeedOutcome:
     """Store what one fetch brought and the feed's new state, all in one transaction."""
     feed, result, parsed, body_hash = got.feed, got.result, got.parsed, got.body_hash
@@ -189,16 +181,13 @@ def _apply(conn: sqlite3.Connection, got: Fetched, config: CollectorConfig, now:
             note = _record_redirect(conn, feed, result, config)
             if note:
                 outcome.warnings.append(note)
-        conn.execute(
-            "INSERT INTO fetch_log (feed_id, started_at, duration_ms, http_status, outcome, error_kind, error, bytes, "
-            "items, new_items) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (feed["id"], started, result.elapsed_ms, result.status, outcome.outcome, outcome.error_kind,
-             "; ".join(filter(None, [outcome.error, *outcome.warnings])) or None, len(result.body),
-             outcome.items, outcome.new_items))
+        feeds.log_fetch(conn, feed["id"], started, result.elapsed_ms, result.status, outcome.outcome,
+                        outcome.error_kind, "; ".join(filter(None, [outcome.error, *outcome.warnings])) or None,
+                        len(result.body), outcome.items, outcome.new_items)
     return outcome
 
 
-def _store(conn: sqlite3.Connection, got: Fetched, config: CollectorConfig, started: str) -> FeedOutcome:
+def _store(conn: Connection, got: Fetched, config: CollectorConfig, started: str) -> FeedOutcome:
     """_apply, and when storing what the feed brought fails (a value the database refuses), the feed's failure."""
     try:
         return _apply(conn, got, config, utcnow(), started)
@@ -210,33 +199,24 @@ def _store(conn: sqlite3.Connection, got: Fetched, config: CollectorConfig, star
         return _apply(conn, got, config, utcnow(), started)
 
 
-def _update_feed(conn: sqlite3.Connection, feed: sqlite3.Row, result: FetchResult, outcome: FeedOutcome,
+def _update_feed(conn: Connection, feed: sqlite3.Row, result: FetchResult, outcome: FeedOutcome,
                  now: dt.datetime, body_hash: str | None) -> None:
     stamp = format_utc(now)
     if outcome.error_kind:
         errors = feed["consecutive_errors"] + 1
         status = "gone" if outcome.error_kind == "gone" else "failing"
         delay = schedule.error_delay(errors, result.retry_after_s)
-        conn.execute(
-            "UPDATE feeds SET status = ?, consecutive_errors = ?, last_fetch_at = ?, last_error_kind = ?, "
-            "last_error = ?, last_error_at = ?, next_fetch_at = ? WHERE id = ?",
-            (status, errors, stamp, outcome.error_kind, outcome.error, stamp,
-             format_utc(now + dt.timedelta(seconds=delay)), feed["id"]))
+        feeds.record_failure(conn, feed["id"], status, errors, stamp, outcome.error_kind, outcome.error,
+                             format_utc(now + dt.timedelta(seconds=delay)))
         return
     interval = schedule.next_interval(feed["interval_s"], outcome.items, outcome.new_items)
     unconditional = None if any(_validators(feed, now)) else stamp
-    conn.execute(
-        "UPDATE feeds SET status = 'active', consecutive_errors = 0, last_fetch_at = ?, last_success_at = ?, "
-        "etag = coalesce(?, etag), last_modified = coalesce(?, last_modified), body_hash = coalesce(?, body_hash), "
-        "last_unconditional_at = coalesce(?, last_unconditional_at), interval_s = ?, next_fetch_at = ?, "
-        "articles_seen = articles_seen + ?, last_new_at = CASE WHEN ? > 0 THEN ? ELSE last_new_at END "
-        "WHERE id = ?",
-        (stamp, stamp, result.headers.get("etag"), result.headers.get("last-modified"), body_hash, unconditional,
-         interval, format_utc(now + dt.timedelta(seconds=schedule.jitter(interval))), outcome.new_items,
-         outcome.new_items, stamp, feed["id"]))
+    feeds.record_success(conn, feed["id"], stamp, result.headers.get("etag"), result.headers.get("last-modified"),
+                         body_hash, unconditional, interval,
+                         format_utc(now + dt.timedelta(seconds=schedule.jitter(interval))), outcome.new_items)
 
 
-async def run_cycle(conn: sqlite3.Connection, config: CollectorConfig | None = None, force: bool = False,
+async def run_cycle(conn: Connection, config: CollectorConfig | None = None, force: bool = False,
                     now: dt.datetime | None = None) -> CycleReport:
     """Poll the due feeds (all polled ones with `force`); each feed is stored as soon as it arrives."""
     config = config or CollectorConfig()
@@ -244,7 +224,7 @@ async def run_cycle(conn: sqlite3.Connection, config: CollectorConfig | None = N
     report = CycleReport()
     loop = asyncio.get_running_loop()
     started = loop.time()
-    feeds = due_feeds(conn, now, force)
+    due = due_feeds(conn, now, force)
     host_limits: dict[str, asyncio.Semaphore] = {}
     gate = asyncio.Semaphore(config.concurrency)
 
@@ -253,25 +233,24 @@ async def run_cycle(conn: sqlite3.Connection, config: CollectorConfig | None = N
             return await _fetch_and_parse(client, feed, config, host_limits, now)
 
     async with make_client(config.concurrency, config.user_agent, config.allow_private_networks) as client:
-        for next_done in asyncio.as_completed([one(f) for f in feeds]):
+        for next_done in asyncio.as_completed([one(f) for f in due]):
             report.outcomes.append(_store(conn, await next_done, config, format_utc(now)))
     report.seconds = loop.time() - started
     return report
 
 
-def next_due_in(conn: sqlite3.Connection, now: dt.datetime) -> float | None:
+def next_due_in(conn: Connection, now: dt.datetime) -> float | None:
     """Seconds until the next feed is due (0 if one is overdue), None when no feed is polled."""
-    row = conn.execute(f"SELECT min(coalesce(next_fetch_at, '')) FROM feeds WHERE status IN {POLLED_STATUSES}"
-                       ).fetchone()
-    if row[0] is None:
+    first = feeds.next_fetch(conn, POLLED_STATUSES)
+    if first is None:
         return None
-    if not row[0]:
+    if not first:
         return 0.0
-    due = dt.datetime.fromisoformat(row[0]).replace(tzinfo=dt.UTC)
+    due = dt.datetime.fromisoformat(first).replace(tzinfo=dt.UTC)
     return max(0.0, (due - now).total_seconds())
 
 
-async def run_forever(conn: sqlite3.Connection, config: CollectorConfig, stop: asyncio.Event,
+async def run_forever(conn: Connection, config: CollectorConfig, stop: asyncio.Event,
                       log=print, max_sleep_s: float = 60.0) -> None:
     """Run cycles on the feeds' schedules until `stop` is set; a cycle in flight is cancelled between feeds."""
     while not stop.is_set():

@@ -6,18 +6,19 @@ import asyncio
 import codecs
 import csv
 import io
-import sqlite3
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from xml.parsers import expat
 
 from collectors import netguard
 from collectors.fetch import FetchResult, fetch, make_client
 from collectors.normalize import resolve_link
 from collectors.store import ensure_feed
-from db import transaction
+from db import feeds, transaction
+from db.engine import Connection
 from db.export import neutralize
 
 CSV_COLUMNS = ["feed_url", "outlet", "country", "language"]
@@ -153,7 +154,7 @@ def read_feed_list(path: Path) -> tuple[list[FeedSpec], int]:
         raise FeedListError(f"{path}: {exc}") from None
 
 
-def read_feed_source(source: str, allow_private: bool | None = None) -> tuple[list[FeedSpec], int]:
+def read_feed_source(source: str, allow_private: bool = False) -> tuple[list[FeedSpec], int]:
     """The feeds of an OPML or CSV file, or of one at an http(s) address: fetched as a feed is (public addresses
     only unless allowed, the same deadline and size cap), and read the same way."""
     if not source.lower().startswith(("http://", "https://")):
@@ -167,32 +168,32 @@ def read_feed_source(source: str, allow_private: bool | None = None) -> tuple[li
         raise FeedListError(f"{source}: {exc}") from None
 
 
-async def _fetch_list(url: str, allow_private: bool | None) -> FetchResult:
+async def _fetch_list(url: str, allow_private: bool) -> FetchResult:
     async with make_client(2, allow_private=allow_private) as client:
         return await fetch(client, url)
 
 
-def screen_feeds(specs: list[FeedSpec], allow_private: bool | None = None) -> tuple[list[FeedSpec], list[str]]:
+def screen_feeds(specs: list[FeedSpec], allow_private: bool = False) -> tuple[list[FeedSpec], list[str]]:
     """The feeds newsradar may fetch, and `url: why` for each refused one (see collectors.netguard)."""
     refused = netguard.screen([spec.url for spec in specs], allow_private)
     return [spec for spec in specs if spec.url not in refused], [f"{url}: {why}" for url, why in refused.items()]
 
 
-def import_feeds(conn: sqlite3.Connection, specs: list[FeedSpec]) -> int:
+def import_feeds(conn: Connection, specs: list[FeedSpec]) -> int:
     """Add the feeds (updating outlet, country and language of known ones); return how many were new."""
     with transaction(conn):
-        before = conn.execute("SELECT count(*) FROM feeds").fetchone()[0]
+        before = feeds.count(conn)
         for spec in specs:
             ensure_feed(conn, spec.url, spec.outlet, spec.country, spec.language)
-        return conn.execute("SELECT count(*) FROM feeds").fetchone()[0] - before
+        return feeds.count(conn) - before
 
 
 def checked_feed(url: str | None, outlet: str | None = None, country: str | None = None,
-                 language: str | None = None, allow_private: bool | None = None) -> FeedSpec:
+                 language: str | None = None, allow_private: bool = False) -> FeedSpec:
     """The spec of one feed to add, checked before any database is opened.
 
     Raises FeedListError for a URL that is not http(s), netguard.Refused ("url: why") for one newsradar may not
-    fetch (private addresses unless `allow_private`, default: the configuration's)."""
+    fetch (private addresses unless `allow_private`, the operator's setting)."""
     spec = _spec(url, outlet, country, language)
     if spec is None:
         raise FeedListError(f"{url!r} is not an http(s) URL")
@@ -203,13 +204,7 @@ def checked_feed(url: str | None, outlet: str | None = None, country: str | None
     return spec
 
 
-def list_feeds(conn: sqlite3.Connection) -> list[sqlite3.Row]:
-    return conn.execute(
-        "SELECT f.*, o.name AS outlet, o.country AS country, coalesce(f.language, o.language) AS lang "
-        "FROM feeds f LEFT JOIN outlets o ON o.id = f.outlet_id ORDER BY o.name, f.url").fetchall()
-
-
-def write_csv(rows: list[sqlite3.Row]) -> str:
+def write_csv(rows: Sequence[Mapping[str, Any]]) -> str:
     out = io.StringIO()
     # CRLF as RFC 4180 and `newsradar export`: the csv module then quotes a field holding a bare CR
     writer = csv.writer(out, lineterminator="\r\n")
@@ -219,7 +214,7 @@ def write_csv(rows: list[sqlite3.Row]) -> str:
     return out.getvalue()
 
 
-def write_opml(rows: list[sqlite3.Row]) -> str:
+def write_opml(rows: Sequence[Mapping[str, Any]]) -> str:
     root = ET.Element("opml", version="2.0")
     ET.SubElement(ET.SubElement(root, "head"), "title").text = "newsradar feeds"
     body = ET.SubElement(root, "body")

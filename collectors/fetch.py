@@ -145,12 +145,11 @@ async def fetch(client: httpx.AsyncClient, url: str, etag: str | None = None, la
     return result
 
 
-def make_client(total: int = 32, user_agent: str = USER_AGENT, allow_private: bool | None = None) -> httpx.AsyncClient:
+def make_client(total: int = 32, user_agent: str = USER_AGENT, allow_private: bool = False) -> httpx.AsyncClient:
     """One shared client: HTTP keep-alive, honest User-Agent, per-read timeouts under the deadline.
 
-    Its connections reach public addresses only unless `allow_private` (default: the configuration's)."""
-    if allow_private is None:
-        allow_private = netguard.private_allowed()
+    Its connections reach public addresses only unless `allow_private` (the operator's allow_private_networks,
+    passed in by the caller)."""
     limits = httpx.Limits(max_connections=total, max_keepalive_connections=total)
     return httpx.AsyncClient(
         transport=netguard.GuardedTransport(limits, allow_private),

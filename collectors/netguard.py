@@ -31,13 +31,6 @@ class Refused(ValueError):
     """A URL or address newsradar will not fetch; the message says why in one line (without the URL)."""
 
 
-def private_allowed() -> bool:
-    """The operator's allow_private_networks setting (config file or environment)."""
-    from newsradar import config  # here, not at the top: the config module imports db, which imports collectors
-
-    return bool(config.load()["allow_private_networks"])
-
-
 def _ipv4_number(text: str) -> int | None:
     """One part of a legacy IPv4 literal: decimal, 0x hex or 0-led octal, as inet_aton reads it."""
     try:
@@ -153,13 +146,11 @@ def url_host(url: str) -> tuple[str, int]:
     return parsed.raw_host.decode("ascii"), parsed.port or (443 if parsed.scheme == "https" else 80)
 
 
-def check_url(url: str, allow_private: bool | None = None) -> None:
+def check_url(url: str, allow_private: bool = False) -> None:
     """Refuse a feed URL before it is stored: wrong scheme, or a host that is or resolves to a private address.
 
     A name that does not resolve now is let through: the collector checks again on every connection."""
     host, port = url_host(url)
-    if allow_private is None:
-        allow_private = private_allowed()
     if not allow_private:
         check_addresses(host, resolve(host, port))
 
@@ -195,11 +186,9 @@ def offline_refusal(url: str) -> str | None:
 SCREEN_WAIT_S = 0.5
 
 
-def screen(urls: list[str], allow_private: bool | None = None, wait_s: float = SCREEN_WAIT_S) -> dict[str, str]:
+def screen(urls: list[str], allow_private: bool = False, wait_s: float = SCREEN_WAIT_S) -> dict[str, str]:
     """{url: why it is refused} for a whole feed list; the names are resolved concurrently, waiting at most
     `wait_s` for all of them (literal addresses and local names are refused at once, without a lookup)."""
-    if allow_private is None:
-        allow_private = private_allowed()
     refused: dict[str, str] = {}
     todo: queue.SimpleQueue[str] = queue.SimpleQueue()
     for url in urls:

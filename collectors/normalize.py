@@ -5,19 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
-from urllib.parse import SplitResult, parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import SplitResult, parse_qsl, urlencode, urljoin, urlsplit
+
+from db.links import clean_link as clean_link  # re-exported: where tests and scripts have always found it
+from db.links import is_tracking
+from db.text import format_utc
 
 UTC = dt.UTC
 # A feed date this far past the fetch time is a publisher's error, not a scheduled story.
 FUTURE_SLACK = dt.timedelta(hours=24)
-
-_TRACKING_EXACT = {
-    "fbclid", "gclid", "gclsrc", "dclid", "msclkid", "yclid", "igshid", "mc_cid", "mc_eid", "_ga",
-    "ito", "traffic_source", "cmp", "cmpid", "ocid", "mod", "smid", "partner", "rss", "feature",
-    "ref_src", "ref_url", "src", "cid", "sr_share", "spm",
-}
-_TRACKING_PREFIXES = ("utm_", "ns_", "at_", "pk_", "mtm_", "ga_", "hsa_", "oly_")
-_FEEDISH_VALUES = {"rss", "feed", "rss2", "atom", "feeds", "rssfeed"}
 
 # Caps on what a feed (or an archive) may put in one field, applied before any costly step. The real corpus
 # (477,000 articles of 2023) peaks at titles of 337 characters, descriptions of 5,613, links of 317 and dates of 32:
@@ -109,13 +105,6 @@ def html_to_text(value: str | None, limit: int = TEXT_MAX) -> str:
     return _cut(_squash(text), limit)
 
 
-def _is_tracking(key: str, value: str) -> bool:
-    k = key.lower()
-    if k in _TRACKING_EXACT or k.startswith(_TRACKING_PREFIXES):
-        return True
-    return k in ("source", "ref", "from") and value.lower() in _FEEDISH_VALUES
-
-
 def identify(link: str | None, base: str | None = None) -> tuple[str, str] | None:
     """(absolute link, identity) for an http(s) link, None for anything else (javascript:, data:, mailto:…)."""
     if not link or not isinstance(link, str) or len(link) > LINK_MAX:
@@ -149,29 +138,10 @@ def _identity(parts: SplitResult) -> str:
     netloc = f"{host}:{port}" if port else host
     query = parts.query
     if query:
-        pairs = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if not _is_tracking(k, v)]
+        pairs = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if not is_tracking(k, v)]
         query = urlencode(sorted(pairs))
     # http and https copies of one story are one article
     return netloc + (parts.path or "/") + ("?" + query if query else "")
-
-
-def clean_link(link: str) -> str:
-    """`link` without its tracking parameters (utm_*, fbclid, …: those that identity ignores), everything else as it
-    was: scheme, host, path, the other parameters in their order and spelling, the fragment."""
-    try:
-        parts = urlsplit(link)
-    except ValueError:
-        return link
-    if not parts.query:
-        return link
-    kept = [raw for raw in parts.query.split("&") if raw and not any(
-        _is_tracking(k, v) for k, v in parse_qsl(raw, keep_blank_values=True))]
-    return urlunsplit(parts._replace(query="&".join(kept)))
-
-
-def format_utc(moment: dt.datetime) -> str:
-    """'YYYY-MM-DD HH:MM:SS' in UTC, the stored form of every time (sorts as text)."""
-    return moment.astimezone(UTC).replace(microsecond=0, tzinfo=None).isoformat(" ")
 
 
 # Dates outside these years are a publisher's or an archive's error (year 1, 9999, epoch zero in odd forms):

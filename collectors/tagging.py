@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path
@@ -19,9 +18,12 @@ from collectors import category, language, text
 from collectors import countries as gazetteer  # the module; `countries` is its tagging function, used here
 from collectors.countries import countries
 from collectors.normalize import html_to_text
+from db import tags as tag_store
 from db import topics as topic_store
 from db import transaction
-from db.search import compile_query, fts_table, fts_text
+from db.engine import Connection
+from db.search import compile_query
+from db.tags import Row, Tags, rows_after
 
 RETAG_BATCH = 20_000
 
@@ -39,16 +41,14 @@ def fingerprint() -> str:
     return digest.hexdigest()[:16]
 
 
-def note_tagger(conn: sqlite3.Connection, retagged_all: bool = False) -> None:
+def note_tagger(conn: Connection, retagged_all: bool = False) -> None:
     """Record this tagger: when an empty database gets its first tags, or after every article was retagged."""
-    # `since` takes the column's default, the current UTC time (excluded.since too, on a retag)
-    action = "UPDATE SET fingerprint = excluded.fingerprint, since = excluded.since" if retagged_all else "NOTHING"
-    conn.execute(f"INSERT INTO tagger (id, fingerprint) VALUES (1, ?) ON CONFLICT DO {action}", (fingerprint(),))
+    tag_store.note_tagger(conn, fingerprint(), retagged_all)
 
 
-def tagger_status(conn: sqlite3.Connection) -> dict[str, Any]:
+def tagger_status(conn: Connection) -> dict[str, Any]:
     """Whether the stored tags come from this version's tagger, with what an operator should do if not."""
-    row = conn.execute("SELECT fingerprint, since FROM tagger").fetchone()
+    row = tag_store.stored_tagger(conn)
     if row is None or row[0] == fingerprint():
         return {"current": True, "tagger": fingerprint(), "message": "the stored tags come from this tagger"}
     made = "an unknown earlier tagger" if row[0] == "unknown" else f"another tagger ({row[0]}, since {row[1]})"
@@ -63,20 +63,10 @@ def story_text(title: str, description: str) -> str:
     return f"{title}. {description}" if description else title
 
 
-Row = tuple[int, str, str, str | None]                 # id, title, description, language
-# (category, id) and (id, country) pairs, and (language, id) of the articles whose language the check changed
-Tags = tuple[list[tuple[str, int]], list[tuple[int, str]], list[tuple[str | None, int]]]
-
-
-def tag_new(conn: sqlite3.Connection, after_id: int) -> None:
+def tag_new(conn: Connection, after_id: int) -> None:
     """Countries, category and topics for the articles with ids above `after_id` (in the caller's transaction)."""
     write_tags(conn, compute_tags(rows_after(conn, after_id)))
     topic_store.apply_to_new(conn, after_id)
-
-
-def rows_after(conn: sqlite3.Connection, after_id: int, limit: int = -1) -> list[Row]:
-    return [tuple(r) for r in conn.execute("SELECT id, title, description, language FROM articles WHERE id > ? "
-                                           "ORDER BY id LIMIT ?", (after_id, limit))]
 
 
 def compute_tags(rows: list[Row]) -> Tags:
@@ -89,69 +79,39 @@ def compute_tags(rows: list[Row]) -> Tags:
             [(lang, r[0]) for r, lang in zip(rows, langs, strict=True) if lang != r[3]])
 
 
-def write_tags(conn: sqlite3.Connection, tags: Tags) -> None:
-    categories, pairs, languages = tags
-    # first, so that the rollups count the article's countries under its corrected language
-    conn.executemany("UPDATE articles SET language = ? WHERE id = ?", languages)
-    conn.executemany("UPDATE articles SET category = ? WHERE id = ?", categories)
-    conn.executemany("INSERT OR IGNORE INTO article_countries (article_id, country) VALUES (?, ?)", pairs)
-    if categories:
+def write_tags(conn: Connection, tags: Tags) -> None:
+    tag_store.write(conn, tags)
+    if tags[0]:  # categories
         note_tagger(conn)
 
 
-def tag_untagged(conn: sqlite3.Connection) -> int:
+def tag_untagged(conn: Connection) -> int:
     """Tag the articles left without a category (an import stopped between storing and tagging)."""
-    rows = [tuple(r) for r in conn.execute(
-        "SELECT id, title, description, language FROM articles WHERE category IS NULL")]
+    rows = tag_store.untagged_rows(conn)
     if rows:
         with transaction(conn):
             write_tags(conn, compute_tags(rows))
     return len(rows)
 
 
-def retag(conn: sqlite3.Connection, progress=None) -> int:
+def retag(conn: Connection, progress=None) -> int:
     """Recompute every article's countries, category and topics; one transaction per batch."""
     done, last = 0, 0
     while True:
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with transaction(conn):
             rows = rows_after(conn, last, RETAG_BATCH)
             if rows:
-                conn.execute("DELETE FROM article_countries WHERE article_id > ? AND article_id <= ?",
-                             (last, rows[-1][0]))
+                tag_store.clear_countries(conn, last, rows[-1][0])
                 write_tags(conn, compute_tags(rows))
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
         if not rows:
             break
         done, last = done + len(rows), rows[-1][0]
         if progress:
             progress(len(rows))
-    conn.execute("BEGIN IMMEDIATE")
-    try:
+    with transaction(conn):
         topic_store.import_topics(conn, topic_store.all_topics(conn))
         note_tagger(conn, retagged_all=True)
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
     return done
-
-
-def _topic_matches(texts: list[tuple[str, str]], queries: list[tuple[str, str]]) -> list[list[str]]:
-    """Names of the topics each (title, description) matches, through the same FTS5 engine as the database."""
-    memory = sqlite3.connect(":memory:")
-    memory.execute(fts_table("t"))
-    memory.executemany("INSERT INTO t (rowid, title, description) VALUES (?, ?, ?)",
-                       [(i, fts_text(title), fts_text(description)) for i, (title, description) in enumerate(texts)])
-    matched: list[list[str]] = [[] for _ in texts]
-    for name, fts in queries:
-        for (rowid,) in memory.execute("SELECT rowid FROM t WHERE t MATCH ?", (fts,)):
-            matched[rowid].append(name)
-    memory.close()
-    return matched
 
 
 def tag_lines(lines: Iterable[str], topics: list[topic_store.Topic], batch: int = 2000) -> Iterator[str]:
@@ -184,7 +144,7 @@ def _tag_chunk(lines: list[str], queries: list[tuple[str, str]]) -> Iterator[str
     langs = [language.resolve(r.get("language"), title, description)
              for r, (title, description) in zip(good, texts, strict=True)]
     labels = category.classify_many([(t, d, lang.code) for (t, d), lang in zip(texts, langs, strict=True)])
-    topic_names = _topic_matches(texts, queries)
+    topic_names = tag_store.topic_matches(texts, queries)
     for record, (title, description), lang, label, names in zip(good, texts, langs, labels, topic_names,
                                                                 strict=True):
         record["countries"] = countries(story_text(title, description), lang.code)

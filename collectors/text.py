@@ -1,33 +1,12 @@
-"""Text folding and tokenizing shared by the country tagger, the topic matcher and the category model."""
+"""Tokenizing shared by the country tagger, the topic matcher and the category model (folding is db.text's)."""
 
 from __future__ import annotations
 
 import re
-import unicodedata
 
-# letters that Unicode does not decompose into a base letter and a mark
-_SPECIAL = str.maketrans({"ł": "l", "Ł": "l", "ø": "o", "Ø": "o", "ß": "ss", "æ": "ae", "Æ": "ae", "đ": "d",
-                          "Đ": "d", "ı": "i", "ё": "е", "Ё": "е", "œ": "oe", "ŋ": "n", "ħ": "h", "ŧ": "t",
-                          "’": "'", "‘": "'", "ʼ": "'", "`": "'", "´": "'", "ς": "σ",
-                          # Arabic and Persian spell these letters differently; writers mix them freely
-                          "ي": "ی", "ى": "ی", "ئ": "ی", "ك": "ک", "أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا",
-                          "ة": "ه", "ۀ": "ه", "ؤ": "و"})
-# Latin, Greek and Cyrillic accents; Arabic vowel marks and tatweel; Hebrew points. Not Indic vowel signs:
-# in Devanagari they are letters, not decoration.
-_MARKS = re.compile(r"[\u0300-\u036f\u064b-\u065f\u0670\u0640\u0591-\u05c7]")
+from db.text import fold
 
-
-def _mark_ranges() -> str:
-    """Regex class ranges of every combining mark in the Basic Multilingual Plane (\\w leaves them out)."""
-    ranges: list[list[int]] = []
-    for code in range(0x300, 0x10000):
-        if unicodedata.category(chr(code)).startswith("M"):
-            if ranges and ranges[-1][1] == code - 1:
-                ranges[-1][1] = code
-            else:
-                ranges.append([code, code])
-    return "".join(f"\\u{a:04x}-\\u{b:04x}" for a, b in ranges)
-
+__all__ = ["WORD_CHAR", "fold", "words"]
 
 # Marks belong inside a word: Devanagari vowel signs, Japanese voicing marks. A short class (the scripts' mark
 # blocks, and the Indic and Southeast Asian blocks whole), not every mark: the seed and gazetteer patterns repeat
@@ -35,38 +14,6 @@ def _mark_ranges() -> str:
 WORD_CHAR = (r"[\w\u0300-\u036f\u0483-\u0489\u0591-\u05c7\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed"
              r"\u0900-\u0dff\u0e00-\u0eff\u0f00-\u109f\u1780-\u17ff\u302a-\u302f\u3099\u309a\ufe20-\ufe2f]")
 _WORD = re.compile(rf"{WORD_CHAR}+(?:['-]{WORD_CHAR}+)*")
-# a letter or mark, not a digit's neighbour "_": what the full-text index counts as part of a word
-LETTER = rf"(?:[^\W_]|[{_mark_ranges()}])"
-
-
-def _fold_char(char: str) -> str:
-    if char in "йЙ":  # NFKD would make it и + breve; Russian spelling depends on it
-        return "й"
-    # composed again afterwards: Hangul and kana decompose too, and their parts are not accents
-    bare = _MARKS.sub("", unicodedata.normalize("NFKD", char.translate(_SPECIAL)))
-    return unicodedata.normalize("NFC", bare).lower()
-
-
-class _FoldTable(dict):
-    """str.translate table for non-ASCII characters, filled on first sight of each character."""
-
-    def __missing__(self, code: int) -> str:
-        char = chr(code)
-        self[code] = folded = char if code < 128 else _fold_char(char)
-        return folded
-
-
-_TABLE = _FoldTable()
-
-
-def fold(text: str) -> str:
-    """Lower-case, without diacritics: 'Azerbejdżan' -> 'azerbejdzan', 'Łódź' -> 'lodz', 'Ёлка' -> 'елка',
-    'İstanbul' -> 'istanbul', 'Ρωσία' -> 'ρωσια'; Arabic and Persian letter variants are one letter
-    ('روسيا' and 'روسیا' fold alike), without vowel marks or tatweel."""
-    if text.isascii():
-        return text.lower()
-    # NFC first, so that a letter and a separate combining mark fold like the composed letter
-    return unicodedata.normalize("NFC", text).translate(_TABLE).lower()
 
 
 def words(text: str) -> list[str]:

@@ -148,7 +148,7 @@ def password_sign_in(path: str | os.PathLike, name: str, password: str,
 def has_accounts(path: str | os.PathLike) -> bool:
     """Whether any account exists (the sign-in screen tells the operator how to create the first one)."""
     with closing(connect(path, readonly=True)) as conn:
-        return conn.execute("SELECT 1 FROM users LIMIT 1").fetchone() is not None
+        return user_store.any_users(conn)
 
 
 def password_identity(path: str | os.PathLike, name: str) -> Identity | None:

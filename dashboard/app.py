@@ -19,7 +19,7 @@ from collectors.category import CLASSES, UNCLASSIFIED
 from dashboard import failures, history, saved, signin, state
 from dashboard.isocodes import COUNTRIES, language_name
 from dashboard.labels import category_label, country_label, md_escape
-from db.filters import COUNTRIES_MODES, Vocabulary
+from db.filters import COUNTRIES_MODES, FIELDS, Vocabulary
 
 st.set_page_config(page_title="newsradar", page_icon="📡", layout="wide")
 
@@ -27,6 +27,9 @@ st.set_page_config(page_title="newsradar", page_icon="📡", layout="wide")
 def _names(codes: list[str]) -> str:
     """The source countries in the data, for a help text (markdown): a code nobody checked is shown as it is."""
     return md_escape(", ".join(country_label(c) for c in codes))
+
+
+KEY = {f.name: f.param for f in FIELDS}  # each filter widget's session key: the field's URL name, bound to it
 
 
 def _country_name(code: str) -> str:
@@ -50,30 +53,30 @@ def _sidebar(choices: Vocabulary, pickers: dict[str, tuple[list[str], Callable[[
     and is refused there with a message, instead of being dropped by the widget (which would widen the view)."""
     changed = {"on_change": state.filters_changed, "bind": "query-params"}
     lists = {**changed, "accept_new_options": True}
-    st.text_input("Search titles and descriptions", key="q", placeholder='karabakh OR "lachin corridor"',
+    st.text_input("Search titles and descriptions", key=KEY["q"], placeholder='karabakh OR "lachin corridor"',
                   help='AND, OR, NOT (in capitals), -term, "phrases", prefix*, (parentheses), title: and '
                        'description:. Case and accents are ignored.',
                   **changed)
-    st.multiselect("Topics", choices.topics, key="topic", placeholder="any topic", **lists)
-    st.multiselect("Category", pickers["category"][0], key="category", format_func=category_label,
+    st.multiselect("Topics", choices.topics, key=KEY["topics"], placeholder="any topic", **lists)
+    st.multiselect("Category", pickers["category"][0], key=KEY["categories"], format_func=category_label,
                    placeholder="any category",
                    help="IPTC Media Topics, top level; 'unclassified': the tagger was not sure enough to give one.",
                    **lists)
     # the pickers show names; a link may give codes or names (country=AZ, country=Azerbaijan), any case
-    st.multiselect("Countries in the story", pickers["country"][0], key="country", format_func=_country_name,
+    st.multiselect("Countries in the story", pickers["country"][0], key=KEY["countries"], format_func=_country_name,
                    placeholder="any (name or ISO code)", help="Countries the story refers to.", **lists)
-    st.segmented_control("Several countries", list(COUNTRIES_MODES), default="any", key="countries_mode",
+    st.segmented_control("Several countries", list(COUNTRIES_MODES), default="any", key=KEY["countries_all"],
                          required=True, help="any: stories naming at least one of them; all: stories naming every "
                          "one of them.", **changed)
-    st.multiselect("Source countries", pickers["source"][0], key="source", format_func=_country_name,
+    st.multiselect("Source countries", pickers["source"][0], key=KEY["source_countries"], format_func=_country_name,
                    placeholder="any (name or ISO code)",
                    help="Where the outlet is based. " + _names(choices.source_countries), **lists)
-    st.multiselect("Outlets", choices.outlets, key="outlet", placeholder="any outlet", **lists)
-    st.multiselect("Language", pickers["lang"][0], key="lang", format_func=language_name,
+    st.multiselect("Outlets", choices.outlets, key=KEY["outlets"], placeholder="any outlet", **lists)
+    st.multiselect("Language", pickers["lang"][0], key=KEY["langs"], format_func=language_name,
                    placeholder="any (name or ISO 639-1 code)", help="The languages of the stored articles.", **lists)
     bounds = {"min_value": dt.date(1990, 1, 1), "max_value": dt.date.today() + dt.timedelta(days=1)}
-    st.date_input("From", value=None, key="from", help="First day (UTC).", **bounds, **changed)
-    st.date_input("To", value=None, key="to", help="Last day, inclusive (UTC).", **bounds, **changed)
+    st.date_input("From", value=None, key=KEY["date_from"], help="First day (UTC).", **bounds, **changed)
+    st.date_input("To", value=None, key=KEY["date_to"], help="Last day, inclusive (UTC).", **bounds, **changed)
     st.button("Clear filters", on_click=state.clear_filters, icon=":material/filter_alt_off:", width="stretch")
     filters, error = state.read_filters()
     st.session_state["_filters"], st.session_state["_filter_error"] = filters, error

@@ -9,18 +9,16 @@ import itertools
 import os
 import re
 import shlex
-import sqlite3
 from dataclasses import dataclass
 
 from db.completeness import Gap
+from db.engine import Connection
 from db.export import COLUMNS, export_rows, write_incomplete_days
-from db.filters import Filters
+from db.filters import FIELDS, Filters
 
 EXPORT_CAP = 200_000  # rows; the whole file is held in memory, so a browser download stops here
 _UNSAFE = re.compile(r"[^A-Za-z0-9.]+")
-_CLI_FLAGS = {"q": "--q", "from": "--from", "to": "--to", "outlet": "--outlet", "lang": "--lang",
-              "source": "--source-country", "country": "--country", "topic": "--topic", "category": "--category",
-              "countries_mode": "--countries-mode"}
+_CLI_FLAGS = {f.param: f.flag for f in FIELDS}   # URL name -> `newsradar export` flag
 
 
 def export_file_name(filters: Filters, now: dt.datetime, limit: int = 120, total: int = 0,
@@ -43,7 +41,7 @@ class CsvExport:
     truncated: bool
 
 
-def csv_export(conn: sqlite3.Connection, filters: Filters, cap: int = EXPORT_CAP) -> CsvExport:
+def csv_export(conn: Connection, filters: Filters, cap: int = EXPORT_CAP) -> CsvExport:
     """The newest `cap` matching articles as CSV: UTF-8 with a BOM for Excel, formula-like cells neutralized."""
     buffer = io.BytesIO()
     text = io.TextIOWrapper(buffer, encoding="utf-8-sig", newline="")

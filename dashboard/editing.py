@@ -6,7 +6,6 @@ Every change takes the signed-in `actor` and refuses one who is not an admin, wh
 from __future__ import annotations
 
 import os
-import sqlite3
 from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass
@@ -16,6 +15,8 @@ from dashboard.access import Identity
 from db import connect, transaction
 from db import topics as topic_store
 from db import users as user_store
+from db.engine import Connection
+from newsradar import config as settings
 
 
 @dataclass(frozen=True)
@@ -57,13 +58,18 @@ def delete_topic(path: str | os.PathLike, name: str, *, actor: Identity | None) 
     return Outcome(True, f"Deleted the topic “{name}”.")
 
 
+def _private_allowed() -> bool:
+    """The operator's allow_private_networks setting (file, then environment), read at each edit."""
+    return bool(settings.load()["allow_private_networks"])
+
+
 def add_feed(path: str | os.PathLike, url: str, outlet: str = "", country: str = "", language: str = "", *,
              actor: Identity | None) -> Outcome:
     """Add one feed (or fill in the outlet, country and language of a known one); private addresses refused."""
     if refused := _refused(actor, "add feeds"):
         return refused
     try:
-        spec = feedlists.checked_feed(url, outlet, country, language)
+        spec = feedlists.checked_feed(url, outlet, country, language, _private_allowed())
     except feedlists.FeedListError:
         return Outcome(False, f"{url.strip() or 'An empty URL'} is not an http(s) URL.")
     except netguard.Refused as exc:  # "url: why"
@@ -77,7 +83,7 @@ def import_feed_list(path: str | os.PathLike, specs: list[feedlists.FeedSpec], *
     """Add the feeds of a parsed feed list, all but those at private addresses."""
     if refused_by_role := _refused(actor, "import feeds"):
         return refused_by_role
-    specs, refused = feedlists.screen_feeds(specs)
+    specs, refused = feedlists.screen_feeds(specs, _private_allowed())
     with closing(connect(path)) as conn:
         new = feedlists.import_feeds(conn, specs)
     text = f"Imported {len(specs):,} feeds: {new:,} new, {len(specs) - new:,} already known."
@@ -89,7 +95,7 @@ def import_feed_list(path: str | os.PathLike, specs: list[feedlists.FeedSpec], *
 # accounts (password mode) -------------------------------------------------------------------------------------
 
 def _change_accounts(path: str | os.PathLike, actor: Identity | None, doing: str, failed: str,
-                     change: Callable[[sqlite3.Connection], object], done: str) -> Outcome:
+                     change: Callable[[Connection], object], done: str) -> Outcome:
     """Run `change` as `actor` (admins only): the refusal, the failure as "`failed`: why.", or `done`."""
     if refused := _refused(actor, doing):
         return refused

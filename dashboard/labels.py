@@ -4,9 +4,9 @@ made inert for Streamlit's markdown (md_escape) and for Plotly's labels (plot_te
 from __future__ import annotations
 
 import re
-import sqlite3
 
 from dashboard.isocodes import COUNTRIES, LANGUAGES, country_name, language_name
+from db.engine import Connection
 from db.filters import Vocabulary, vocabulary
 
 SPLITS = {"none": "one line for all", "topic": "a line per topic", "country": "a line per country in the story",
@@ -62,7 +62,7 @@ def plot_text(text: object) -> str:
     return str(text).translate(_PLOTLY_SPECIAL)
 
 
-def filter_vocabulary(conn: sqlite3.Connection) -> Vocabulary:
+def filter_vocabulary(conn: Connection) -> Vocabulary:
     """What the filters may name in this database, with the country, language and category names that
     db.filters.Filters.checked accepts beside the codes (the CLI and the dashboard check against this one list)."""
     from collectors.category import CLASSES  # numpy and the model's code: only when a vocabulary is built

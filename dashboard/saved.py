@@ -13,7 +13,7 @@ from dashboard.editing import Outcome
 from dashboard.labels import category_label, country_label, language_label
 from db import connect
 from db import views as view_store
-from db.filters import Filters, QueryError
+from db.filters import FIELDS, FIELDS_BY_NAME, Filters, QueryError
 
 
 @dataclass(frozen=True)
@@ -41,18 +41,21 @@ def countries_words(filters: Filters) -> str:
     return "naming " + (", ".join(names[:-1]) + joint + names[-1] if len(names) > 1 else "".join(names))
 
 
+# how a code reads in words (names are shown as they are)
+_SHOW = {"categories": category_label, "source_countries": country_label, "langs": language_label}
+
+
 def describe(filters: Filters) -> str:
     """'text “karabakh”; naming Azerbaijan (AZ) or Russia (RU); from 2023-09-15 to 2023-09-30', or 'everything'."""
     parts = []
     if filters.q:
-        parts.append(f"text “{filters.q}”")
+        parts.append(f"{FIELDS_BY_NAME['q'].label} “{filters.q}”")
     if filters.countries:
         parts.append(countries_words(filters))
-    for label, values, show in (("topics", filters.topics, str), ("category", filters.categories, category_label),
-                                ("source countries", filters.source_countries, country_label),
-                                ("outlets", filters.outlets, str), ("language", filters.langs, language_label)):
-        if values:
-            parts.append(f"{label}: " + ", ".join(show(v) for v in values))
+    for f in FIELDS:  # the other lists, in the filter model's order, with its words
+        values = getattr(filters, f.name)
+        if f.many and f.name != "countries" and values:
+            parts.append(f"{f.label}: " + ", ".join(_SHOW.get(f.name, str)(v) for v in values))
     if filters.date_from or filters.date_to:
         parts.append(" ".join(p for p in (filters.date_from and f"from {filters.date_from}",
                                           filters.date_to and f"to {filters.date_to}") if p))

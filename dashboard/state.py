@@ -11,21 +11,25 @@ from collections.abc import Callable
 from contextlib import closing
 from typing import Any
 
+import pandas as pd
 import streamlit as st
 
 from dashboard import downloads, editing, failures, figures, interact, queries, saved, signin
 from dashboard.access import Identity
 from dashboard.isocodes import COUNTRIES
 from dashboard.labels import SPLITS, filter_vocabulary, md_escape
-from db import connect, default_db_path
-from db.filters import COUNTRIES_MODES, Filters, QueryError, Vocabulary, check_option, closest, parse_day
+from db import aggregates, connect, default_db_path
+from db.completeness import Completeness
+from db.engine import Connection
+from db.filters import COUNTRIES_MODES, FIELDS, Filters, QueryError, Vocabulary, check_option, closest, parse_day
 from db.topics import Topic
 from newsradar import health
 
 ARTICLES_PER_PAGE = 50   # the Articles page's rows per page
 CACHE_TTL_S = 60          # new articles show within a minute; cached results are shared by every session
-LIST_KEYS = ("topic", "category", "country", "source", "outlet", "lang")   # the URL contract's repeatable params
-FILTER_KEYS = ("q", *LIST_KEYS, "countries_mode", "from", "to")
+# the session keys of the filter widgets are the URL contract's names (db.filters.FIELDS)
+LIST_KEYS = tuple(f.param for f in FIELDS if f.many)   # the repeatable ones
+FILTER_KEYS = tuple(f.param for f in FIELDS)
 # the pages' bound choices: a link's value outside them would be dropped by the widget without a word
 URL_OPTIONS = {"countries_mode": COUNTRIES_MODES, "interval": ("day", "week", "month"),
                "measure": ("articles", "share"), "split": tuple(SPLITS), "who_share": ("true", "false")}
@@ -46,7 +50,7 @@ def db_path() -> str:
 def ensure_db(path: str) -> str | None:
     """Create or upgrade the database once per process; the error message if that is impossible."""
     try:
-        queries.ensure_db(path)
+        aggregates.ensure_db(path)
     except (OSError, sqlite3.Error) as exc:
         return f"Cannot open the database {path}: {exc}"
     return None
@@ -65,6 +69,109 @@ def freeze_long_lived_objects() -> bool:
     return True
 
 
+# One cached wrapper per aggregate, each on a fresh read-only connection; an expired result is shown at once while
+# a fresh one is computed in the background.
+_cached = st.cache_data(ttl=CACHE_TTL_S, max_entries=1024, show_spinner=False, refresh_mode="background")
+
+
+def _db(path: str) -> closing[Connection]:
+    return closing(aggregates.open_db(path))
+
+
+@_cached
+def outlet_days(path: str, filters: Filters) -> pd.DataFrame:
+    with _db(path) as conn:
+        return aggregates.outlet_days(conn, filters)
+
+
+@_cached
+def label_days(path: str, filters: Filters, kind: str = "country", labels: tuple[str, ...] | None = None
+               ) -> pd.DataFrame:
+    with _db(path) as conn:
+        return aggregates.label_days(conn, filters, kind=kind, labels=labels)
+
+
+@_cached
+def outlet_labels(path: str, filters: Filters, kind: str = "country") -> pd.DataFrame:
+    with _db(path) as conn:
+        return aggregates.outlet_labels(conn, filters, kind=kind)
+
+
+@_cached
+def label_count(path: str, filters: Filters, kind: str = "country") -> int:
+    with _db(path) as conn:
+        return aggregates.label_count(conn, filters, kind=kind)
+
+
+@_cached
+def day_totals(path: str, filters: Filters) -> pd.DataFrame:
+    with _db(path) as conn:
+        return aggregates.day_totals(conn, filters)
+
+
+@_cached
+def outlet_totals(path: str, filters: Filters) -> pd.DataFrame:
+    with _db(path) as conn:
+        return aggregates.outlet_totals(conn, filters)
+
+
+@_cached
+def top_label_days(path: str, filters: Filters, kind: str = "country", top_n: int = 8) -> pd.DataFrame:
+    with _db(path) as conn:
+        return aggregates.top_label_days(conn, filters, kind=kind, top_n=top_n)
+
+
+@_cached
+def outlets(path: str) -> pd.DataFrame:
+    with _db(path) as conn:
+        return aggregates.outlets(conn)
+
+
+@_cached
+def outage_days(path: str, filters: Filters) -> pd.DataFrame:
+    with _db(path) as conn:
+        return aggregates.outage_days(conn, filters)
+
+
+@_cached
+def topics_table(path: str) -> pd.DataFrame:
+    with _db(path) as conn:
+        return aggregates.topics_table(conn)
+
+
+@_cached
+def query_preview(path: str, query: str) -> aggregates.Preview:
+    with _db(path) as conn:
+        return aggregates.query_preview(conn, query)
+
+
+@_cached
+def sources_table(path: str, days: int) -> pd.DataFrame:
+    with _db(path) as conn:
+        return queries.sources_table(conn, days=days)
+
+
+@_cached
+def article_page(path: str, filters: Filters, page: int, per_page: int, total: int | None) -> pd.DataFrame:
+    with _db(path) as conn:
+        return queries.article_page(conn, filters, page=page, per_page=per_page, total=total)
+
+
+@_cached
+def _collection(path: str, outlets: tuple[str, ...], source_countries: tuple[str, ...], langs: tuple[str, ...]
+                ) -> Completeness:
+    with _db(path) as conn:
+        return aggregates.collection(conn, outlets=outlets, source_countries=source_countries, langs=langs)
+
+
+# the Fetch the pages' figures share: each base aggregate answered from its cache, one SQL query per filter set
+_FETCHED: dict[Callable, Callable] = {
+    aggregates.outlet_days: outlet_days, aggregates.label_days: label_days, aggregates.outlet_labels: outlet_labels,
+    aggregates.label_count: label_count, aggregates.day_totals: day_totals, aggregates.outlet_totals: outlet_totals,
+    aggregates.top_label_days: top_label_days, aggregates.outlets: outlets}
+_CACHES = (*_FETCHED.values(), outage_days, topics_table, query_preview, sources_table, article_page, _collection)
+
+
 @st.cache_resource(show_spinner=False)
 def warm_default_views(path: str) -> threading.Thread:
     """Once per process and database: compute the unfiltered pages' aggregates in the background, into the same
@@ -77,30 +184,20 @@ def warm_default_views(path: str) -> threading.Thread:
 
 
 def _warm(path: str) -> None:
-    def fetch(name: str, filters: Filters | None = None, /, **kwargs: Any) -> Any:
-        return run(name, path, filters, **kwargs)
+    def fetch(aggregate: Callable, *args: Any, **kwargs: Any) -> Any:
+        return _FETCHED[aggregate](path, *args, **kwargs)
 
     everything = Filters()
     try:
         queries.headline(fetch, everything, "none")
         queries.coverage(fetch, everything, "day", "none", int(CHART_DEFAULTS["top"]), False)
-        fetch("outage_days", everything)
-        fetch("collection", None, outlets=(), source_countries=(), langs=())
+        outage_days(path, everything)
+        _collection(path, (), (), ())
         queries.cover_grid(fetch, everything, home=True)
         queries.country_counts(fetch, everything)
-        fetch("article_page", everything, page=1, per_page=ARTICLES_PER_PAGE,
-              total=queries.count_articles(fetch, everything))
+        article_page(path, everything, 1, ARTICLES_PER_PAGE, queries.count_articles(fetch, everything))
     except Exception:   # a page computes it again and says what is wrong, if anything is
         logging.getLogger(__name__).exception("warming the dashboard's cache failed")
-
-
-# an expired result is shown at once while a fresh one is computed in the background
-@st.cache_data(ttl=CACHE_TTL_S, max_entries=1024, show_spinner=False, refresh_mode="background")
-def run(function_name: str, path: str, filters: Filters | None, /, **kwargs: Any) -> Any:
-    """dashboard.queries.<function_name>(conn, [filters,] **kwargs) on a fresh read-only connection, cached."""
-    function: Callable = getattr(queries, function_name)
-    with closing(queries.open_db(path)) as conn:
-        return function(conn, filters, **kwargs) if filters is not None else function(conn, **kwargs)
 
 
 @st.cache_data(ttl=10, show_spinner=False)
@@ -110,39 +207,34 @@ def service_health(path: str) -> dict[str, Any]:
         return health.report(conn)
 
 
-def query(name: str, filters: Filters | None = None, /, **kwargs: Any) -> Any:
-    """A cached query on the app's database."""
-    return run(name, db_path(), filters, **kwargs)
-
-
-def collection(filters: Filters) -> Any:
+def collection(filters: Filters) -> Completeness:
     """db.completeness for the outlets and languages of `filters` (cached per outlets and languages, not per dates)."""
-    return query("collection", None, outlets=filters.outlets, source_countries=filters.source_countries,
-                 langs=filters.langs)
+    return _collection(db_path(), filters.outlets, filters.source_countries, filters.langs)
 
 
-def fetch(name: str, filters: Filters | None = None, /, **kwargs: Any) -> Any:
-    """A queries.Fetch over the cache: the pages' figures share one SQL aggregate per filter set."""
-    return query(name, filters, **kwargs)
+def fetch(aggregate: Callable, *args: Any, **kwargs: Any) -> Any:
+    """A queries.Fetch over the cache: `aggregate` (one of queries.BASE) answered by its cached wrapper."""
+    return _FETCHED[aggregate](db_path(), *args, **kwargs)
 
 
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False)
 def vocabulary(path: str) -> Vocabulary:
     """What the filters may name (topics, outlets, languages, codes and names), cached like the queries."""
-    with closing(queries.open_db(path)) as conn:
+    with closing(aggregates.open_db(path)) as conn:
         return filter_vocabulary(conn)
 
 
 def forget_cached() -> None:
     """Drop every cached result (after the app itself changed the database)."""
-    run.clear()
+    for cached in _CACHES:
+        cached.clear()
     vocabulary.clear()
 
 
 def csv_download(filters: Filters) -> Callable[[], bytes]:
     """A callable that builds the capped CSV when the download button is clicked."""
     def build() -> bytes:
-        with closing(queries.open_db(db_path())) as conn:
+        with closing(aggregates.open_db(db_path())) as conn:
             return downloads.csv_export(conn, filters).data
     return build
 
@@ -218,9 +310,7 @@ def read_filters() -> tuple[Filters | None, str | None]:
     ss = st.session_state
     problem = ss.get("_link_problem")
     try:
-        filters = Filters.make(ss.get("q"), ss.get("from"), ss.get("to"), ss.get("outlet") or (), ss.get("lang") or (),
-                               ss.get("source") or (), ss.get("country") or (), ss.get("topic") or (),
-                               ss.get("category") or (), ss.get("countries_mode")).checked(vocabulary(db_path()))
+        filters = Filters.from_values({key: ss.get(key) for key in FILTER_KEYS}).checked(vocabulary(db_path()))
     except QueryError as exc:
         return None, "; ".join(p for p in (problem, str(exc)) if p)
     return (None, problem) if problem else (filters, None)
@@ -313,7 +403,7 @@ def show_outcome(key: str) -> None:
 def load_topic_draft() -> None:
     """Callback: the picked topic's name, query and description into the form (empty for a new topic)."""
     name = st.session_state.get("topic_pick", NEW_TOPIC)
-    table = query("topics_table")
+    table = topics_table(db_path())
     row = table[table["name"] == name]
     values = row.iloc[0] if len(row) else {"name": "", "query": "", "description": ""}
     for field in ("name", "query", "description"):
@@ -400,9 +490,9 @@ def open_saved_view(filters: Filters, name: str = "", gone: tuple[str, ...] = ()
     A view whose parts are `gone` opens refused, with a message naming them (never wider than it was saved)."""
     ss = st.session_state
     ss["q"], ss["from"], ss["to"] = filters.q, filters.date_from, filters.date_to
-    for key, values in (("topic", filters.topics), ("category", filters.categories), ("country", filters.countries),
-                        ("source", filters.source_countries), ("outlet", filters.outlets), ("lang", filters.langs)):
-        ss[key] = list(values)
+    for field in FIELDS:
+        if field.many:
+            ss[field.param] = list(getattr(filters, field.name))
     ss["countries_mode"] = "all" if filters.countries_all else "any"
     _apply_settings(ss, settings or {})
     filters_changed()

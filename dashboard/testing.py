@@ -7,7 +7,6 @@ import gzip
 import itertools
 import os
 import socket
-import sqlite3
 import subprocess
 import time
 import urllib.request
@@ -19,7 +18,8 @@ from collectors import feedlists
 from collectors.backfill import backfill
 from collectors.normalize import identify
 from collectors.store import Article, ensure_feed, store_articles
-from db import connect, topics, transaction
+from db import connect, feeds, topics, transaction
+from db.engine import Connection
 
 DATA = Path(feedlists.__file__).parent / "data"
 SAMPLE = DATA / "sample-2023.jsonl.gz"             # 24,788 articles, 13 Sept – 2 Oct 2023 (what `newsradar demo` loads)
@@ -43,11 +43,11 @@ def build_sample_db(path: str | os.PathLike, every: int = 40) -> Path:
     return path
 
 
-def add_articles(conn: sqlite3.Connection, feed_url: str, items: Iterable[tuple[str, str, str]],
+def add_articles(conn: Connection, feed_url: str, items: Iterable[tuple[str, str, str]],
                  outlet: str | None = None, country: str | None = None, language: str = "en") -> int:
     """Store (title, link, published 'YYYY-MM-DD HH:MM:SS') articles of one feed as the collector would."""
     feed_id = ensure_feed(conn, feed_url, outlet, country, language)
-    outlet_id = conn.execute("SELECT outlet_id FROM feeds WHERE id = ?", (feed_id,)).fetchone()[0]
+    outlet_id = feeds.outlet_of(conn, feed_id)
     articles = []
     for title, link, published in items:
         resolved = identify(link)
@@ -59,15 +59,14 @@ def add_articles(conn: sqlite3.Connection, feed_url: str, items: Iterable[tuple[
         return store_articles(conn, feed_id, outlet_id, articles, seen)
 
 
-def log_fetches(conn: sqlite3.Connection, feed_url: str, day: str, outcomes: Iterable[str]) -> None:
+def log_fetches(conn: Connection, feed_url: str, day: str, outcomes: Iterable[str]) -> None:
     """fetch_log rows of one feed on one day ('ok', 'not_modified' or 'error'), as a collection cycle writes them."""
-    feed_id = conn.execute("SELECT id FROM feeds WHERE url = ?", (feed_url,)).fetchone()[0]
+    feed_id = feeds.id_for_url(conn, feed_url)
     with transaction(conn):
         for hour, outcome in enumerate(outcomes):
-            conn.execute("INSERT INTO fetch_log (feed_id, started_at, duration_ms, http_status, outcome, error_kind, "
-                         "error) VALUES (?, ?, 100, ?, ?, ?, ?)",
-                         (feed_id, f"{day} {hour:02d}:00:00", 200 if outcome != "error" else None, outcome,
-                          "timeout" if outcome == "error" else None, "timed out" if outcome == "error" else None))
+            failed = outcome == "error"
+            feeds.log_fetch(conn, feed_id, f"{day} {hour:02d}:00:00", 100, None if failed else 200, outcome,
+                            "timeout" if failed else None, "timed out" if failed else None)
 
 
 def free_port() -> int:

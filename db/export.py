@@ -7,9 +7,9 @@ import sqlite3
 from collections.abc import Iterator
 from typing import TextIO
 
-from collectors.normalize import clean_link
 from db.completeness import Gap, completeness, scope_of
 from db.filters import Filters
+from db.links import clean_link
 
 COLUMNS = ["published", "outlet", "source_country", "language", "title", "link", "description",
            "countries", "topics", "category", "date_note", "first_seen", "other_links"]

@@ -7,7 +7,7 @@ import datetime as dt
 import difflib
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from functools import cached_property
 
 from db.search import QuerySyntaxError, compile_query
@@ -48,6 +48,52 @@ def _codes(values: Sequence[str], case: Callable[[str], str]) -> tuple[str, ...]
 
 
 COUNTRIES_MODES = ("any", "all")
+
+
+@dataclass(frozen=True)
+class Field:
+    """One filter field, spelled once: its Filters attribute, URL parameter (also the dashboard's session key), CLI
+    flag and help, the words that describe it, and its SQL condition over `articles a` joined to `outlets o` and
+    over a daily rollup row `r` (for the fields those conditions are written for: {marks} is one ? per value)."""
+
+    name: str
+    param: str
+    flag: str
+    help: str
+    label: str = ""
+    many: bool = False              # repeatable: a list of values, any of which matches
+    sql: str | None = None
+    rollup: str | None = None
+
+    @property
+    def arg(self) -> str:
+        """The keyword of Filters.make that takes this field's loose value."""
+        return "countries_mode" if self.name == "countries_all" else self.name
+
+
+# in the order of Filters' attributes: URL parameters, CLI flags and descriptions follow it
+FIELDS = (
+    Field("q", "q", "--q", "full-text query, e.g. 'karabakh AND (russia OR rosja)'", "text"),
+    Field("date_from", "from", "--from", "first day, YYYY-MM-DD (UTC)", "from",
+          rollup="r.day >= ?"),
+    Field("date_to", "to", "--to", "last day, YYYY-MM-DD (UTC), inclusive", "to",
+          rollup="r.day <= ?"),
+    Field("outlets", "outlet", "--outlet", "outlet name, any case (repeatable)", "outlets", True,
+          sql="o.name IN ({marks})", rollup="r.outlet_id IN (SELECT id FROM outlets WHERE name IN ({marks}))"),
+    Field("langs", "lang", "--lang", "language: ISO 639-1 code or English name (repeatable)", "language", True,
+          sql="a.language IN ({marks})", rollup="r.language IN ({marks})"),
+    Field("source_countries", "source", "--source-country", "outlet's country: ISO code or English name (repeatable)",
+          "source countries", True,
+          sql="o.country IN ({marks})", rollup="r.outlet_id IN (SELECT id FROM outlets WHERE country IN ({marks}))"),
+    Field("countries", "country", "--country", "country in the story: ISO code or English name (repeatable)",
+          "naming", True),
+    Field("topics", "topic", "--topic", "topic name, any case (repeatable)", "topics", True),
+    Field("categories", "category", "--category", "IPTC category code (repeatable)", "category", True,
+          sql="a.category IN ({marks})"),
+    Field("countries_all", "countries_mode", "--countries-mode", "any (default): stories naming any of the "
+          "--country values; all: stories naming every one of them", "several countries"),
+)
+FIELDS_BY_NAME = {f.name: f for f in FIELDS}
 
 
 def check_option(name: str, value: str | None, allowed: Sequence[str]) -> str | None:
@@ -185,33 +231,32 @@ class Filters:
         return cls(q, start, end, _names(outlets), _codes(langs, str.lower), _codes(source_countries, str.upper),
                    story, _names(topics), _codes(categories, str.lower), mode == "all" and len(story) > 1)
 
-    # URL contract: q, topic, category, country, countries_mode, source, outlet, lang (the lists repeatable), from, to
-    _PARAMS = {"q": "q", "date_from": "from", "date_to": "to", "outlets": "outlet", "langs": "lang",
-               "source_countries": "source", "countries": "country", "topics": "topic", "categories": "category",
-               "countries_all": "countries_mode"}
+    @classmethod
+    def from_values(cls, values: Mapping[str, object]) -> Filters:
+        """Filters.make from loose values keyed by their URL names (FIELDS' param): a sequence (or None) for a
+        repeatable field, one value (or None) for the others; a missing key is no filter."""
+        return cls.make(**{f.arg: values.get(f.param) or (() if f.many else None) for f in FIELDS})
 
     @classmethod
     def from_params(cls, params: Mapping[str, str | Sequence[str]]) -> Filters:
-        def many(key: str) -> list[str]:
+        """Filters from a URL's parameters (one string or a list of them per name; the first counts for a single
+        field)."""
+        def values(key: str) -> list[str]:
             value = params.get(key, [])
             return [value] if isinstance(value, str) else list(value)
 
-        def one(key: str) -> str | None:
-            values = many(key)
-            return values[0] if values else None
-
-        return cls.make(one("q"), one("from"), one("to"), many("outlet"), many("lang"), many("source"),
-                        many("country"), many("topic"), many("category"), one("countries_mode"))
+        return cls.from_values({f.param: values(f.param) if f.many else next(iter(values(f.param)), None)
+                                for f in FIELDS})
 
     def to_params(self) -> dict[str, str | list[str]]:
+        """The URL parameters of these filters (the URL contract), in FIELDS' order, without the empty ones."""
         out: dict[str, str | list[str]] = {}
-        for f in fields(self):
+        for f in FIELDS:
             value = getattr(self, f.name)
             if value is True:
-                out[self._PARAMS[f.name]] = "all"
+                out[f.param] = "all"
             elif value:
-                key = self._PARAMS[f.name]
-                out[key] = list(value) if isinstance(value, tuple) else str(value)
+                out[f.param] = list(value) if isinstance(value, tuple) else str(value)
         return out
 
     def checked(self, known: Vocabulary) -> Filters:
@@ -249,10 +294,10 @@ class Filters:
         if self.date_to:
             clauses.append("a.published < ?")
             params.append(day_after(self.date_to))
-        for column, values in (("o.name", self.outlets), ("a.language", self.langs),
-                               ("o.country", self.source_countries), ("a.category", self.categories)):
-            if values:
-                clauses.append(f"{column} IN ({_marks(values)})")
+        for f in FIELDS:
+            values = getattr(self, f.name)
+            if f.sql and values:
+                clauses.append(f.sql.format(marks=_marks(values)))
                 params.extend(values)
         if self.countries and self.countries_all:
             # one test per country: every one of them is named in the article

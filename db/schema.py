@@ -10,8 +10,8 @@ from pathlib import Path
 
 import platformdirs
 
-from collectors.text import fold
 from db.search import QuerySyntaxError, compile_query, fts_text
+from db.text import fold
 
 BUSY_TIMEOUT_S = 30.0
 
@@ -581,6 +581,21 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
+
+
+def begin(conn: sqlite3.Connection) -> None:
+    """Open a write transaction by hand, for a loader that commits every batch (else use `transaction`)."""
+    conn.execute("BEGIN IMMEDIATE")
+
+
+def commit(conn: sqlite3.Connection) -> None:
+    conn.execute("COMMIT")
+
+
+def rollback(conn: sqlite3.Connection) -> None:
+    """Roll back the transaction in flight, if there is one."""
+    if conn.in_transaction:
+        conn.execute("ROLLBACK")
 
 
 def _fold(value: str | None) -> str:

@@ -29,7 +29,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from collectors.text import LETTER, fold
+from db.text import LETTER, fold
 
 _TOKEN = re.compile(r'\s*(?:(?P<lp>\()|(?P<rp>\))|(?P<quote>")|(?P<word>[^\s()"]+))')
 _FIELD = re.compile(r"(title|description):", re.IGNORECASE)

@@ -138,6 +138,12 @@ def import_topics(conn: sqlite3.Connection, topics: list[Topic]) -> tuple[int, i
     return created, updated
 
 
+def get_topic(conn: sqlite3.Connection, name: str) -> Topic | None:
+    """The topic called `name` (exactly), None when there is none."""
+    row = conn.execute("SELECT name, query, description FROM topics WHERE name = ?", (name,)).fetchone()
+    return Topic(row["name"], row["query"], row["description"]) if row else None
+
+
 def all_topics(conn: sqlite3.Connection) -> list[Topic]:
     return [Topic(r["name"], r["query"], r["description"]) for r in list_topics(conn)]
 

@@ -150,6 +150,11 @@ def get_user(conn: sqlite3.Connection, name: str) -> User | None:
     return _user(row) if row else None
 
 
+def any_users(conn: sqlite3.Connection) -> bool:
+    """Whether any account exists."""
+    return conn.execute("SELECT 1 FROM users LIMIT 1").fetchone() is not None
+
+
 def list_users(conn: sqlite3.Connection) -> list[User]:
     rows = conn.execute("SELECT name, role, created, updated FROM users ORDER BY name").fetchall()
     return [_user(row) for row in rows]

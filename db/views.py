@@ -13,8 +13,8 @@ import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from collectors.normalize import format_utc
 from db.filters import Filters
+from db.text import format_utc
 
 MAX_NAME = 120
 

@@ -18,9 +18,10 @@ from collectors import feedlists, netguard, parsepool
 from collectors.backfill import ArchiveError, BackfillReport, backfill
 from collectors.collect import CollectorConfig, run_cycle, run_forever
 from collectors.tagging import retag, tag_lines
-from db import SchemaError, connect, default_db_path, topics, transaction, users
+from db import SchemaError, articles, connect, default_db_path, feeds, topics, transaction, users
+from db.engine import Connection
 from db.export import incomplete_days, incomplete_summary, write_csv, write_incomplete_days
-from db.filters import Filters, QueryError
+from db.filters import FIELDS, Filters, QueryError
 from db.outfile import OutputError, in_place, open_output
 from newsradar import config
 
@@ -37,7 +38,7 @@ def _db_path(args: argparse.Namespace) -> Path:
     return Path(args.db) if args.db else default_db_path()
 
 
-def _db(args: argparse.Namespace) -> sqlite3.Connection:
+def _db(args: argparse.Namespace) -> Connection:
     return connect(_db_path(args))
 
 
@@ -124,7 +125,7 @@ def cmd_feeds_import(args: argparse.Namespace) -> int:
 
 def cmd_seed(args: argparse.Namespace) -> int:
     conn = _db(args)
-    if not conn.execute("SELECT count(*) FROM feeds").fetchone()[0]:
+    if not feeds.count(conn):
         specs, _ = feedlists.read_feed_list(feedlists.DEFAULT_FEEDS)
         print(f"first start: added the {feedlists.import_feeds(conn, specs)} default feeds")
     created = topics.seed_defaults(conn)
@@ -145,11 +146,11 @@ def cmd_topics_save(args: argparse.Namespace) -> int:
     conn = _db(args)
     old = args.name if args.topics_command == "edit" else None
     if old:
-        row = conn.execute("SELECT * FROM topics WHERE name = ?", (old,)).fetchone()
-        if row is None:
+        found = topics.get_topic(conn, old)
+        if found is None:
             raise CliError(f"no topic called {old!r} (see 'newsradar topics list')")
-        topic = topics.Topic(args.rename or old, args.query or row["query"],
-                             row["description"] if args.description is None else args.description)
+        topic = topics.Topic(args.rename or old, args.query or found.query,
+                             found.description if args.description is None else args.description)
     else:
         topic = topics.Topic(args.name, args.query, args.description or "")
     with transaction(conn):
@@ -199,7 +200,7 @@ def cmd_tag(args: argparse.Namespace) -> int:
 
 def cmd_retag(args: argparse.Namespace) -> int:
     conn = _db(args)
-    total = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+    total = articles.count(conn)
     bar = _bar(total, "retag")
     done = retag(conn, progress=bar.update if bar else None)
     if bar:
@@ -217,7 +218,7 @@ def _bar(total: int, desc: str):
 
 
 def cmd_feeds_export(args: argparse.Namespace) -> int:
-    rows = feedlists.list_feeds(_db(args))
+    rows = feeds.list_feeds(_db(args))
     fmt = args.format or ("opml" if args.output and args.output.endswith(".opml") else "csv")
     text = feedlists.write_opml(rows) if fmt == "opml" else feedlists.write_csv(rows)
     with _output(args.output) as out:
@@ -228,7 +229,7 @@ def cmd_feeds_export(args: argparse.Namespace) -> int:
 
 
 def cmd_feeds_list(args: argparse.Namespace) -> int:
-    for row in feedlists.list_feeds(_db(args)):
+    for row in feeds.list_feeds(_db(args)):
         error = f"  [{row['last_error_kind']}: {row['last_error']}]" if row["status"] != "active" and row[
             "last_error"] else ""
         print(f"{row['id']:>5}  {row['status']:<9} {row['country'] or '--':<3}{row['lang'] or '--':<4}"
@@ -251,11 +252,10 @@ def cmd_feeds_add(args: argparse.Namespace) -> int:
 def cmd_feeds_remove(args: argparse.Namespace) -> int:
     conn = _db(args)
     key = args.feed
-    row = conn.execute("SELECT id, url FROM feeds WHERE url = ? OR CAST(id AS TEXT) = ?", (key, key)).fetchone()
+    row = feeds.find(conn, key)
     if row is None:
         raise CliError(f"no feed {key!r} (give its URL or id, see 'newsradar feeds list')")
-    # its articles stay: they were published, and other feeds may carry them too
-    conn.execute("DELETE FROM feeds WHERE id = ?", (row["id"],))
+    feeds.remove(conn, row["id"])
     print(f"removed feed {row['id']} {row['url']}")
     return 0
 
@@ -276,13 +276,13 @@ def cmd_collect(args: argparse.Namespace) -> int:
     return asyncio.run(_collect_forever(conn, config))
 
 
-async def _collect_forever(conn: sqlite3.Connection, config: CollectorConfig) -> int:
+async def _collect_forever(conn: Connection, config: CollectorConfig) -> int:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    feeds = conn.execute("SELECT count(*) FROM feeds WHERE status IN ('active', 'failing')").fetchone()[0]
-    print(f"collecting {feeds} feeds on their schedules; Ctrl-C stops", flush=True)
+    polled = feeds.count(conn, ("active", "failing"))
+    print(f"collecting {polled} feeds on their schedules; Ctrl-C stops", flush=True)
     await run_forever(conn, config, stop, log=lambda line: print(line, flush=True))
     print("collector stopped cleanly", flush=True)
     return 0
@@ -330,24 +330,21 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_stats(args: argparse.Namespace) -> int:
     conn = connect(_existing_db(args))
-    one = lambda sql: conn.execute(sql).fetchone()  # noqa: E731
-    articles, first, last = one("SELECT count(*), min(published), max(published) FROM articles")
-    print(f"articles   {articles:,}")
-    print(f"outlets    {one('SELECT count(*) FROM outlets')[0]:,}")
-    statuses = conn.execute("SELECT status, count(*) FROM feeds GROUP BY status ORDER BY status").fetchall()
+    facts = articles.stats(conn)
+    print(f"articles   {facts['articles']:,}")
+    print(f"outlets    {facts['outlets']:,}")
+    statuses = feeds.status_counts(conn)
     print("feeds      " + (", ".join(f"{n:,} {s}" for s, n in statuses) or "none"))
-    print(f"published  {first or '-'} .. {last or '-'} UTC")
-    dated = one("SELECT count(*) FROM articles WHERE date_flag IS NOT NULL")[0]
-    if dated:
-        print(f"undated    {dated:,} (first-seen time used, or a future date clamped)")
+    print(f"published  {facts['first'] or '-'} .. {facts['last'] or '-'} UTC")
+    if facts["flagged"]:
+        print(f"undated    {facts['flagged']:,} (first-seen time used, or a future date clamped)")
     return 0
 
 
 def cmd_export(args: argparse.Namespace) -> int:
     from dashboard.labels import filter_vocabulary  # the names of countries, languages and categories
 
-    filters = Filters.make(args.q, args.date_from, args.date_to, args.outlet, args.lang, args.source_country,
-                           args.country, args.topic, args.category, args.countries_mode)
+    filters = Filters.from_values({f.param: getattr(args, f.param) for f in FIELDS})
     conn = connect(_existing_db(args))
     filters = filters.checked(filter_vocabulary(conn))
     # utf-8-sig: Excel reads the BOM as "this is UTF-8"; a pipe or a device gets the CSV alone
@@ -359,7 +356,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _report_incomplete(conn: sqlite3.Connection, filters: Filters, path: str | None) -> None:
+def _report_incomplete(conn: Connection, filters: Filters, path: str | None) -> None:
     """A line on stderr naming the export's incomplete days; with --incomplete-days FILE, their list as CSV."""
     gaps = incomplete_days(conn, filters)
     summary = incomplete_summary(gaps)
@@ -611,19 +608,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("export", help="write the matching articles as CSV")
     p.add_argument("-o", "--output", required=True, help="CSV file (renamed onto FILE once complete), a device or "
                    "FIFO (written into), or - for standard output")
-    p.add_argument("--from", dest="date_from", help="first day, YYYY-MM-DD (UTC)")
-    p.add_argument("--to", dest="date_to", help="last day, YYYY-MM-DD (UTC), inclusive")
-    p.add_argument("--outlet", action="append", default=[], help="outlet name, any case (repeatable)")
-    p.add_argument("--lang", action="append", default=[], help="language: ISO 639-1 code or English name (repeatable)")
-    p.add_argument("--source-country", action="append", default=[],
-                   help="outlet's country: ISO code or English name (repeatable)")
-    p.add_argument("--country", action="append", default=[],
-                   help="country in the story: ISO code or English name (repeatable)")
-    p.add_argument("--countries-mode", help="any (default): stories naming any of the --country values; all: "
-                   "stories naming every one of them")
-    p.add_argument("--topic", action="append", default=[], help="topic name, any case (repeatable)")
-    p.add_argument("--category", action="append", default=[], help="IPTC category code (repeatable)")
-    p.add_argument("--q", help='full-text query, e.g. \'karabakh AND (russia OR rosja)\'')
+    for f in FIELDS:  # the filter flags, as db.filters spells them
+        p.add_argument(f.flag, dest=f.param, metavar=f.flag.lstrip("-").replace("-", "_").upper(), help=f.help,
+                       **({"action": "append", "default": []} if f.many else {}))
     p.add_argument("--incomplete-days", metavar="FILE",
                    help="also write the outlets' days of incomplete collection in the export's range as CSV")
     p.set_defaults(func=cmd_export)

@@ -8,13 +8,14 @@ stopping cleanly and about a child that keeps crashing (a crash loop) although i
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from collectors.normalize import format_utc, parse_iso
+from collectors.normalize import parse_iso
 from collectors.tagging import tagger_status
-from db import service, transaction
+from db import articles, feeds, service
+from db.engine import Connection
+from db.text import format_utc
 
 BEAT_S = 5.0
 STALE_AFTER_S = 30.0      # no beat for this long: the supervisor is gone
@@ -27,43 +28,31 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def start_run(conn: sqlite3.Connection, pid: int, now: dt.datetime | None = None) -> int:
+def start_run(conn: Connection, pid: int, now: dt.datetime | None = None) -> int:
     """A new run; a previous run still open (killed, never stopped) is closed as 'lost' at its last beat."""
-    stamp = format_utc(now or _now())
-    with transaction(conn):
-        conn.execute("UPDATE service_runs SET stopped = heartbeat, stop_reason = 'lost: no clean stop' "
-                     "WHERE stopped IS NULL")
-        return conn.execute("INSERT INTO service_runs (pid, started, heartbeat) VALUES (?, ?, ?)",
-                            (pid, stamp, stamp)).lastrowid
+    return service.start_run(conn, pid, format_utc(now or _now()))
 
 
-def beat(conn: sqlite3.Connection, run_id: int, collector_pid: int | None, collector_started: dt.datetime | None,
+def beat(conn: Connection, run_id: int, collector_pid: int | None, collector_started: dt.datetime | None,
          restarts: int, last_error: str | None = None, now: dt.datetime | None = None) -> None:
     """The supervisor is alive, and so is the collector when `collector_pid` is set."""
     started = format_utc(collector_started) if collector_started else None
-    conn.execute("UPDATE service_runs SET heartbeat = ?, collector_pid = ?, collector_started = ?, "
-                 "collector_restarts = ?, last_error = coalesce(?, last_error) WHERE id = ?",
-                 (format_utc(now or _now()), collector_pid, started, restarts, last_error, run_id))
+    service.beat(conn, run_id, format_utc(now or _now()), collector_pid, started, restarts, last_error)
 
 
-def stop_run(conn: sqlite3.Connection, run_id: int, reason: str, now: dt.datetime | None = None) -> None:
-    stamp = format_utc(now or _now())
-    conn.execute("UPDATE service_runs SET heartbeat = ?, stopped = ?, stop_reason = ?, collector_pid = NULL "
-                 "WHERE id = ?", (stamp, stamp, reason, run_id))
+def stop_run(conn: Connection, run_id: int, reason: str, now: dt.datetime | None = None) -> None:
+    service.stop_run(conn, run_id, reason, format_utc(now or _now()))
 
 
-def report(conn: sqlite3.Connection, now: dt.datetime | None = None) -> dict[str, Any]:
+def report(conn: Connection, now: dt.datetime | None = None) -> dict[str, Any]:
     """Health as JSON-ready data: status ok | degraded | down, with the facts behind it (`conn` from db.connect)."""
     now = now or _now()
-    runs = conn.execute("SELECT * FROM service_runs ORDER BY id DESC LIMIT 2").fetchall()
-    last = conn.execute("SELECT first_seen FROM articles ORDER BY id DESC LIMIT 1").fetchone()
-    fetch = conn.execute("SELECT started_at FROM fetch_log ORDER BY id DESC LIMIT 1").fetchone()
+    runs = service.latest_runs(conn, 2)
     out: dict[str, Any] = {
         "checked": format_utc(now),
-        # the daily rollup holds the same number as count(*) without reading every article
-        "articles": conn.execute("SELECT coalesce(sum(n), 0) FROM daily_articles").fetchone()[0],
-        "last_article_stored": last["first_seen"] if last else None,
-        "last_fetch": fetch["started_at"] if fetch else None,
+        "articles": articles.total(conn),
+        "last_article_stored": articles.last_stored(conn),
+        "last_fetch": feeds.last_fetch(conn),
         "tags": tagger_status(conn),
     }
     if not runs:
@@ -112,7 +101,7 @@ def crash_loop(exits: Sequence[dt.datetime], now: dt.datetime) -> bool:
                for end in exits)
 
 
-def _exits(conn: sqlite3.Connection, run_id: int, child: str, now: dt.datetime) -> tuple[dict[str, Any], bool]:
+def _exits(conn: Connection, run_id: int, child: str, now: dt.datetime) -> tuple[dict[str, Any], bool]:
     """The child's restarts in the window and its last exit, and whether it is in a crash loop."""
     window = dt.timedelta(seconds=RESTART_WINDOW_S)
     times = [parse_iso(row["exited"]) for row in service.exits_since(conn, run_id, child, now - 2 * window)]
@@ -126,5 +115,5 @@ def _exit_text(last: dict[str, Any]) -> str:
     return f"{last['reason']} at {last['exited']} after {last['ran_s']:.1f} s{stderr}"
 
 
-def _previous(run: sqlite3.Row) -> dict[str, Any]:
+def _previous(run: Mapping[str, Any]) -> dict[str, Any]:
     return {"started": run["started"], "stopped": run["stopped"], "stop_reason": run["stop_reason"]}

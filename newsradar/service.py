@@ -14,7 +14,6 @@ import datetime as dt
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -29,6 +28,7 @@ from typing import IO
 from collectors.tagging import tagger_status
 from dashboard.serve import streamlit_process
 from db import connect, service
+from db.engine import Connection
 from newsradar import health
 from newsradar.config import Config
 
@@ -118,7 +118,7 @@ class Supervisor:
             if child.alive():
                 child.proc.send_signal(signum)
 
-    def _loop(self, conn: sqlite3.Connection, run_id: int) -> None:
+    def _loop(self, conn: Connection, run_id: int) -> None:
         next_beat = 0.0
         while self.stop_signal is None:
             now = time.monotonic()
@@ -130,7 +130,7 @@ class Supervisor:
                 next_beat = now + health.BEAT_S
             time.sleep(POLL_S)
 
-    def _tend(self, child: Child, now: float, conn: sqlite3.Connection, run_id: int) -> bool:
+    def _tend(self, child: Child, now: float, conn: Connection, run_id: int) -> bool:
         """Start a child that is due, or note one that died (in service_exits) and schedule its restart; True when
         it started or died."""
         if child.proc is None:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 import db
-from collectors import feedlists
+from db import feeds as db_feeds
 from newsradar.cli import main
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -228,7 +228,7 @@ def test_feeds_import_of_an_address_that_cannot_be_read_imports_nothing(tmp_path
 
 def listed(path: Path) -> list[tuple]:
     conn = db.connect(path)
-    return sorted((r["url"], r["outlet"], r["country"], r["lang"]) for r in feedlists.list_feeds(conn))
+    return sorted((r["url"], r["outlet"], r["country"], r["lang"]) for r in db_feeds.list_feeds(conn))
 
 
 @pytest.mark.parametrize("name", ["feeds.opml", "feeds.csv"])

@@ -16,7 +16,7 @@ from dashboard import downloads, queries
 from dashboard.testing import add_articles, build_sample_db
 from db import connect
 from db.export import COLUMNS
-from db.filters import Filters
+from db.filters import FIELDS, Filters
 from newsradar.cli import build_parser
 
 NOW = dt.datetime(2023, 10, 3, 14, 5)
@@ -78,7 +78,6 @@ def test_the_cli_command_exports_the_same_filters():
     filters = dataclasses.replace(filters, countries=("AZ", "RU"), countries_all=True)
     command = downloads.cli_export_command(filters, "data/news radar.db")
     args = build_parser().parse_args(shlex.split(command)[1:])
-    again = Filters.make(args.q, args.date_from, args.date_to, args.outlet, args.lang, args.source_country,
-                         args.country, args.topic, args.category, args.countries_mode)
+    again = Filters.from_values({f.param: getattr(args, f.param) for f in FIELDS})
     assert again == filters and args.output == "articles.csv"
     assert args.db == os.path.abspath("data/news radar.db")   # the database shown, wherever the command is run

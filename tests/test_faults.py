@@ -14,7 +14,7 @@ from collectors.feedlists import import_feeds, read_feed_list, read_opml
 from collectors.fetch import fetch, make_client
 
 DEADLINE_S = 10.0
-CONFIG = CollectorConfig(deadline_s=DEADLINE_S, per_host=8, concurrency=32)
+CONFIG = CollectorConfig(deadline_s=DEADLINE_S, per_host=8, concurrency=32, allow_private_networks=True)
 
 
 @pytest.fixture(scope="module")
@@ -154,7 +154,7 @@ def test_streamed_body_is_cut_at_the_cap():
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         async def go():
-            async with make_client() as client:
+            async with make_client(allow_private=True) as client:
                 return await fetch(client, f"http://127.0.0.1:{server.server_port}/feed.xml",
                                    deadline_s=20, max_bytes=1024 * 1024)
 

@@ -11,13 +11,13 @@ from collectors.feedlists import (
     FeedListError,
     FeedSpec,
     import_feeds,
-    list_feeds,
     read_csv,
     read_feed_list,
     read_opml,
     write_csv,
     write_opml,
 )
+from db.feeds import list_feeds
 
 OPML = b"""<?xml version="1.0" encoding="UTF-8"?>
 <opml version="2.0">

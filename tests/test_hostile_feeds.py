@@ -27,7 +27,7 @@ from db.links import stored_identities
 from newsradar.cli import main
 
 DEADLINE_S = 10.0
-CONFIG = CollectorConfig(deadline_s=DEADLINE_S, per_host=8, concurrency=32)
+CONFIG = CollectorConfig(deadline_s=DEADLINE_S, per_host=8, concurrency=32, allow_private_networks=True)
 FEEDS = hostile_feeds()
 TAG = r"<[/!?]?[A-Za-z][^<>]*>"
 

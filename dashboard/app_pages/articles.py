@@ -52,7 +52,7 @@ show_descriptions = st.toggle("Show descriptions", key="descriptions")
 pages = queries.page_count(total, PER_PAGE)
 page = st.pagination(pages, key="page", bind="query-params")
 
-rows = state.query("article_page", filters, page=page, per_page=PER_PAGE, total=total)
+rows = state.article_page(state.db_path(), filters, page, PER_PAGE, total)
 rows["category"] = rows["category"].map(category_label)
 columns = ["published", "outlet", "source", "title", "link", "countries", "topics", "category"]
 if show_descriptions:

@@ -46,7 +46,7 @@ top_n = top.number_input("Lines (top N + other)", min_value=low, max_value=high,
                          value=int(state.CHART_DEFAULTS["top"]), key="top", bind="query-params", disabled=by == "none")
 
 series = queries.coverage(state.fetch, filters, bucket, by, int(top_n), share)
-outages = state.query("outage_days", filters)
+outages = state.outage_days(state.db_path(), filters)
 collected = state.collection(filters)
 gaps = collection.gap_days(collected, filters)
 peaks = spikes(series)

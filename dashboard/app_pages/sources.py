@@ -22,7 +22,7 @@ say(md_escape(f"Service: {service['reason']}. Last article stored: {_utc(service
               f"last feed fetched: {_utc(service['last_fetch'])}."), icon=":material/monitor_heart:")
 if not service["tags"]["current"]:
     st.warning(md_escape(f"Tags: {service['tags']['message']}."), icon=":material/sell:")
-feeds = state.query("sources_table", None, days=WINDOW_DAYS)
+feeds = state.sources_table(state.db_path(), WINDOW_DAYS)
 collected = state.collection(Filters())
 ranges = collection.collection_status(collected)
 

@@ -14,7 +14,7 @@ st.caption("A topic is a saved search applied to every article, old and new, and
            "inside longer text; other languages' endings need a prefix*.")
 state.show_outcome("_topic_outcome")
 
-table = state.query("topics_table")
+table = state.topics_table(state.db_path())
 if table.empty:
     st.info("No topics yet. Create the first one below (or run `newsradar topics import` for the defaults).",
             icon=":material/label_off:")
@@ -38,7 +38,7 @@ with st.container(border=True):
 
     if query.strip():
         try:
-            preview = state.query("query_preview", None, query=query.strip())
+            preview = state.query_preview(state.db_path(), query.strip())
         except QuerySyntaxError as exc:
             st.error(f"Not a valid query: {md_escape(exc.short)}", icon=":material/error:")
             st.code(f"{query.strip()}\n{' ' * exc.position}^", language=None)

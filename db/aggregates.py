@@ -1,0 +1,424 @@
+"""Every count the dashboard draws, in SQL: the aggregates its figures, series and tables are shaped from.
+
+Everything is filtered, aggregated and paged in the database; pandas only ever holds aggregates or one page
+(dashboard/queries.py shapes them). Filtered by db.filters.Filters.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import functools
+import os
+from contextlib import closing
+from typing import Literal
+
+import pandas as pd
+
+from db.completeness import Completeness, Scope, completeness
+from db.engine import Connection
+from db.filters import FIELDS, Filters, day_after
+from db.schema import connect
+from db.search import compile_query
+
+FROM = "FROM articles a LEFT JOIN outlets o ON o.id = a.outlet_id"
+DAY = "substr(a.published, 1, 10)"
+OTHER = "other"
+UNKNOWN = "unknown"
+# raw facts: one row per matching article (and per country / topic of it), columns day, outlet_id, language, [label,] n
+_RAW_COLUMNS = f"{DAY} AS day, a.outlet_id AS outlet_id, a.language AS language"
+# (+ac.country: an expression, so SQLite never walks the country index to group by it, one lookup per article)
+_RAW_LABEL = {"country": ("+ac.country", " JOIN article_countries ac ON ac.article_id = a.id"),
+              "topic": ("+t.name", " JOIN article_topics at ON at.article_id = a.id "
+                                  "JOIN topics t ON t.id = at.topic_id")}
+# the same facts pre-counted per day, outlet and language by the triggers of db/schema.py migration 3
+_ROLLUP = {"article": "SELECT r.day, r.outlet_id, r.language, r.n FROM daily_articles r",
+           "country": "SELECT r.day, r.outlet_id, r.language, r.country AS label, r.n FROM daily_countries r",
+           "topic": "SELECT r.day, r.outlet_id, r.language, t.name AS label, r.n FROM daily_topics r "
+                    "JOIN topics t ON t.id = r.topic_id",
+           # the countries of one topic's articles, and the countries named beside one country (migration 7)
+           "topic country": "SELECT r.day, r.outlet_id, r.language, r.country AS label, r.n "
+                            "FROM daily_topic_countries r",
+           "country country": "SELECT r.day, r.outlet_id, r.language, r.mentioned AS label, r.n "
+                              "FROM daily_country_pairs r"}
+
+
+ARTICLE_COLUMNS = ["published", "outlet", "source", "title", "link", "countries", "topics", "category",
+                   "description", "date_flag"]
+FEED_COLUMNS = ["id", "outlet", "country", "language", "url", "status", "last_success_at", "last_error_kind",
+                "last_error", "last_error_at"]
+
+
+def open_db(path: str | os.PathLike) -> Connection:
+    """A short-lived read-only connection (one per query function call) that returns plain tuples."""
+    conn = connect(path, readonly=True)
+    conn.row_factory = None  # sqlite3.Row costs a third more on the bigger aggregates
+    return conn
+
+
+def ensure_db(path: str | os.PathLike) -> None:
+    """Create the database or bring its schema up to date, so that an empty or new file can be shown."""
+    connect(path).close()
+
+
+def _marks(values: tuple | list) -> str:
+    return ", ".join("?" * len(values))
+
+
+def _rows(conn: Connection, sql: str, params: list, columns: list[str]) -> pd.DataFrame:
+    rows = conn.execute(sql, params).fetchall()
+    return pd.DataFrame(rows if conn.row_factory is None else [tuple(r) for r in rows], columns=columns)
+
+
+def sources_only(filters: Filters) -> Filters:
+    """The same outlets, languages, source countries and dates, without the content filters (the denominator)."""
+    return dataclasses.replace(filters, q="", countries=(), topics=(), categories=(), countries_all=False)
+
+
+def has_content_filter(filters: Filters) -> bool:
+    """Whether anything but the sources and dates narrows the articles."""
+    return filters != sources_only(filters)
+
+
+def has_rollups(conn: Connection, table: str = "daily_articles") -> bool:
+    """Whether the database keeps the daily rollup tables (schema migration 3), or the rollup `table`."""
+    return conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (table,)).fetchone() is not None
+
+
+def one_tag(filters: Filters) -> Literal["topic", "country", None]:
+    """Which kind of tag, if the only content filter is a single topic or country (its countries are rolled up:
+    migration 7)."""
+    if filters.q or filters.categories or len(filters.topics) + len(filters.countries) != 1:
+        return None
+    return "topic" if filters.topics else "country"
+
+
+def rolled_up(filters: Filters) -> bool:
+    """Whether article_facts reads the matching articles from a rollup (if the database has them): then the totals
+    per day or per outlet are cheap queries of their own; else one scan per query, so both come from outlet_days."""
+    return not has_content_filter(filters) or one_tag(filters) is not None
+
+
+# facts: what every count below is summed from ------------------------------------------------------------------
+
+def _rollup_where(filters: Filters) -> tuple[list[str], list]:
+    """Conditions on a rollup row `r` for the source-side filters (dates, outlets, source countries, languages)."""
+    clauses, params = [], []
+    for field in FIELDS:
+        value = getattr(filters, field.name)
+        if field.rollup and value:
+            if isinstance(value, tuple):
+                clauses.append(field.rollup.format(marks=_marks(value)))
+                params.extend(value)
+            else:  # a day
+                clauses.append(field.rollup)
+                params.append(value.isoformat())
+    return clauses, params
+
+
+def _rollup(base: str, filters: Filters, extra: str | None = None, extra_params: tuple = ()) -> tuple[str, list]:
+    clauses, params = _rollup_where(filters)
+    if extra:
+        clauses.append(extra)
+        params.extend(extra_params)
+    return f"{base} WHERE {' AND '.join(clauses) or '1'}", params
+
+
+@functools.lru_cache(maxsize=512)
+def _sizes(path: str, filters: Filters) -> tuple[int, int]:
+    """(articles of the filtered sources and dates, articles tagged with the filtered countries or topics)."""
+    with closing(open_db(path)) as conn:
+        in_range = int(day_totals(conn, sources_only(filters))["n"].sum())  # count_articles: always rolled up
+        tagged = 0
+        if filters.countries:
+            tagged += conn.execute(f"SELECT count(*) FROM article_countries WHERE country IN "
+                                   f"({_marks(filters.countries)})", filters.countries).fetchone()[0]
+        if filters.topics:
+            tagged += conn.execute(f"SELECT count(*) FROM article_topics WHERE topic_id IN (SELECT id FROM topics "
+                                   f"WHERE name IN ({_marks(filters.topics)}))", filters.topics).fetchone()[0]
+    return in_range, tagged
+
+
+def correlate(conn: Connection, filters: Filters, first: int | None = None, matches: int = 0) -> bool:
+    """Whether SQLite should test each article's countries/topics (EXISTS) rather than collect them first (IN).
+
+    EXISTS costs about one probe per article looked at: every article of the dates, or, newest first until the
+    `first` rows are found among `matches`, about first × dates' articles / matches. IN costs about one step
+    per tagged article. The sizes are counted once per filter set (a stale count only costs speed)."""
+    if not (filters.countries or filters.topics) or filters.q:
+        return False
+    path = conn.execute("PRAGMA database_list").fetchone()[2]
+    if not path:
+        return False
+    in_range, tagged = _sizes(path, filters)
+    looked_at = in_range if first is None else first * in_range / max(matches, 1)
+    return looked_at < tagged
+
+
+def article_facts(conn: Connection, filters: Filters) -> tuple[str, list]:
+    """SQL of (day, outlet_id, language, n) rows summing to the matching articles, from a rollup when possible."""
+    if has_rollups(conn) and rolled_up(filters):
+        tag = one_tag(filters)
+        if tag == "country":
+            return _rollup(_ROLLUP["country"], filters, "r.country = ?", filters.countries)
+        if tag == "topic":
+            return _rollup(_ROLLUP["topic"], filters, "t.name = ?", filters.topics)
+        return _rollup(_ROLLUP["article"], filters)
+    where, params = filters.where(correlated=correlate(conn, filters))
+    return f"SELECT {_RAW_COLUMNS}, 1 AS n {FROM} WHERE {where}", params
+
+
+def label_facts(conn: Connection, filters: Filters, kind: str) -> tuple[str, list]:
+    """SQL of (day, outlet_id, language, label, n) rows: matching articles per country in the story or topic."""
+    if has_rollups(conn) and not has_content_filter(filters):
+        return _rollup(_ROLLUP[kind], filters)
+    tag = one_tag(filters)
+    if kind == "country" and tag and has_rollups(conn, "daily_country_pairs"):
+        if tag == "topic":
+            return _rollup(_ROLLUP["topic country"], filters, "r.topic_id = (SELECT id FROM topics WHERE name = ?)",
+                           filters.topics)
+        return _rollup(_ROLLUP["country country"], filters, "r.country = ?", filters.countries)
+    where, params = filters.where(correlated=correlate(conn, filters))
+    label, join = _RAW_LABEL[kind]
+    return f"SELECT {_RAW_COLUMNS}, {label} AS label, 1 AS n {FROM}{join} WHERE {where}", params
+
+
+# the aggregates everything else is computed from: one SQL query each ---------------------------------------
+
+def outlet_days(conn: Connection, filters: Filters) -> pd.DataFrame:
+    """Matching articles per day and outlet: columns day (ISO text), outlet_id (0: none), n."""
+    facts, params = article_facts(conn, filters)
+    # grouped by the columns themselves (no outlet is 0): a rollup is summed along its key or index, without a sort
+    return _rows(conn, f"SELECT day, coalesce(outlet_id, 0), sum(n) FROM ({facts}) GROUP BY day, outlet_id "
+                       "HAVING sum(n) > 0", params, ["day", "outlet_id", "n"])
+
+
+def label_days(conn: Connection, filters: Filters, kind: str = "country",
+               labels: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """Matching articles per day and country in the story (or topic): columns day, label, n.
+
+    An article counts once in each of its countries or topics; `labels` keeps only those."""
+    facts, params = label_facts(conn, filters, kind)
+    sql = f"SELECT day, label, sum(n) FROM ({facts})"
+    if labels is not None:
+        sql += f" WHERE label IN ({_marks(labels)})"
+        params = [*params, *labels]
+    return _rows(conn, sql + " GROUP BY 1, 2 HAVING sum(n) > 0 ORDER BY 1, 2", params, ["day", "label", "n"])
+
+
+def outlet_labels(conn: Connection, filters: Filters, kind: str = "country") -> pd.DataFrame:
+    """Matching articles per outlet and country in the story (or topic): columns outlet_id, label, n."""
+    facts, params = label_facts(conn, filters, kind)
+    # all days: grouped by the columns themselves (no outlet is 0), the rollup is summed along its country index
+    # without a sort; a range of days is read along its key instead (+label: not grouped along the index). The
+    # articles themselves are read along the filter's own index (+outlet_id), not along the outlet index whole.
+    label = "+label" if filters.date_from or filters.date_to else "label"
+    return _rows(conn, f"SELECT coalesce(outlet_id, 0), label, sum(n) FROM ({facts}) GROUP BY {_by_outlet(facts)}, "
+                       f"{label} HAVING sum(n) > 0", params, ["outlet_id", "label", "n"])
+
+
+def _by_outlet(facts: str) -> str:
+    """GROUP BY term for the outlet of `facts`: a rollup's (_ROLLUP) rows are grouped by the column itself (along its
+    index where it has one); articles by +outlet_id, so that SQLite reads them along the filter's own index, not
+    along the outlet index whole (every article) to save a sort."""
+    return "outlet_id" if facts.startswith("SELECT r.") else "+outlet_id"
+
+
+def label_count(conn: Connection, filters: Filters, kind: str = "country") -> int:
+    """How many different countries in the story (or topics) the matching articles have."""
+    if kind == "country" and has_rollups(conn) and not has_content_filter(filters):
+        # one probe per country (migration 5's country-first indexes) instead of reading every rollup row: walk the
+        # distinct countries, and ask for each whether a row of the filtered dates (and sources) names it
+        clauses, params = _rollup_where(filters)
+        table = ("daily_countries" if filters.outlets or filters.source_countries or filters.langs else
+                 "daily_country_totals")
+        exists = " AND ".join(["r.country = c.x", "r.n > 0", *clauses])
+        sql = (f"WITH RECURSIVE c(x) AS (SELECT (SELECT min(country) FROM {table}) UNION ALL "
+               f"SELECT (SELECT min(country) FROM {table} WHERE country > c.x) FROM c WHERE c.x IS NOT NULL) "
+               f"SELECT count(*) FROM c WHERE c.x IS NOT NULL AND EXISTS (SELECT 1 FROM {table} r WHERE {exists})")
+        return conn.execute(sql, params).fetchone()[0]
+    facts, params = label_facts(conn, filters, kind)
+    if (kind == "country" and not facts.startswith("SELECT r.") and filters.countries
+            and dataclasses.replace(filters, countries=()) == Filters()):
+        # only countries filter: the countries named beside them, from the tags alone (no article row is read)
+        return conn.execute(f"SELECT count(DISTINCT ac.country) FROM article_countries f JOIN article_countries ac "
+                            f"ON ac.article_id = f.article_id WHERE f.country IN ({_marks(filters.countries)})",
+                            filters.countries).fetchone()[0]
+    return conn.execute(f"SELECT count(DISTINCT label) FROM ({facts}) WHERE n > 0", params).fetchone()[0]
+
+
+def day_totals(conn: Connection, filters: Filters) -> pd.DataFrame:
+    """Matching articles per day: columns day (ISO text), n."""
+    facts, params = article_facts(conn, filters)
+    return _rows(conn, f"SELECT day, sum(n) FROM ({facts}) GROUP BY 1 HAVING sum(n) > 0", params, ["day", "n"])
+
+
+def outlet_totals(conn: Connection, filters: Filters) -> pd.DataFrame:
+    """Matching articles per outlet: columns outlet_id (0: none), n."""
+    facts, params = article_facts(conn, filters)
+    return _rows(conn, f"SELECT coalesce(outlet_id, 0), sum(n) FROM ({facts}) GROUP BY {_by_outlet(facts)} "
+                       "HAVING sum(n) > 0", params, ["outlet_id", "n"])
+
+
+def top_label_days(conn: Connection, filters: Filters, kind: str = "country", top_n: int = 8) -> pd.DataFrame:
+    """top_and_other(label_days(...), top_n) without fetching every label's days (for filters without content).
+
+    Without a source filter (outlets, source countries, languages) it reads the country rollup summed over outlets
+    and languages (migration 5): the totals per country (along its country-first index, or the days' range), the
+    top N countries' days through that index, and "other" as all the country mentions of a day minus theirs.
+    With a source filter the day × country rows come from daily_countries in one pass, as before."""
+    if (kind != "country" or not has_rollups(conn) or has_content_filter(filters) or filters.outlets
+            or filters.source_countries or filters.langs):
+        return top_and_other(label_days(conn, filters, kind), top_n)
+    clauses, params = _rollup_where(filters)
+    where = " AND ".join(clauses) or "1"
+    # a range of days is read along the primary key (day first: +country keeps SQLite off the country index, which
+    # it would walk whole to group without sorting); all days stream along the country index
+    country, scan = (("+country", "") if filters.date_from or filters.date_to else
+                     ("country", "INDEXED BY daily_country_totals_country"))
+    totals = _rows(conn, f"SELECT {country}, sum(n) FROM daily_country_totals r {scan} WHERE {where} GROUP BY 1 "
+                         "HAVING sum(n) > 0", params, ["label", "n"])
+    top = top_labels(totals, top_n)
+    if not top:
+        return pd.DataFrame({"day": pd.Series(dtype=str), "label": pd.Series(dtype=str), "n": pd.Series(dtype="int64")})
+    kept = _rows(conn, "SELECT day, country, n FROM daily_country_totals r INDEXED BY daily_country_totals_country "
+                       f"WHERE country IN ({_marks(top)}) AND {where} AND n > 0", [*top, *params],
+                 ["day", "label", "n"]).sort_values(["day", "label"], ignore_index=True)
+    if len(totals) <= len(top):
+        return kept
+    mentions = _rows(conn, f"SELECT day, sum(n) FROM daily_country_totals r WHERE {where} GROUP BY 1",
+                     params, ["day", "n"])
+    other = mentions.set_index("day")["n"].sub(kept.groupby("day")["n"].sum(), fill_value=0)
+    other = other[other > 0].astype("int64").rename_axis("day").reset_index().assign(label=OTHER)
+    return pd.concat([kept, other[["day", "label", "n"]]], ignore_index=True)
+
+
+def outlets(conn: Connection) -> pd.DataFrame:
+    """Every outlet: columns outlet_id, name, source (its country, or 'unknown')."""
+    return _rows(conn, f"SELECT id, name, coalesce(country, '{UNKNOWN}') FROM outlets", [],
+                 ["outlet_id", "name", "source"])
+
+
+def top_labels(counts: pd.DataFrame, top_n: int) -> tuple[str, ...]:
+    """The `top_n` labels with the most articles (ties broken by name)."""
+    totals = counts.groupby("label")["n"].sum().reset_index().sort_values(["n", "label"], ascending=[False, True])
+    return tuple(totals["label"].head(top_n))
+
+
+def top_and_other(counts: pd.DataFrame, top_n: int) -> pd.DataFrame:
+    """Daily (day, label, n) counts of the top N labels, in day and label order, then the rest per day as "other"."""
+    top = top_labels(counts, top_n)
+    kept = counts[counts["label"].isin(top)]
+    rest = counts[~counts["label"].isin(top)]
+    if rest.empty:
+        return kept.reset_index(drop=True)
+    other = rest.groupby("day", as_index=False)["n"].sum().assign(label=OTHER)
+    return pd.concat([kept, other[["day", "label", "n"]]], ignore_index=True)
+
+
+# feeds, topics, articles -----------------------------------------------------------------------------------
+
+def outage_days(conn: Connection, filters: Filters) -> pd.DataFrame:
+    """Days on which feeds of the filtered sources failed every fetch: columns day, failing, polled (feeds)."""
+    clauses, params = ["1"], []
+    for column, values in (("o.name", filters.outlets), ("o.country", filters.source_countries),
+                           ("coalesce(f.language, o.language)", filters.langs)):
+        if values:
+            clauses.append(f"{column} IN ({_marks(values)})")
+            params.extend(values)
+    start = filters.date_from.isoformat() if filters.date_from else "0000"
+    end = day_after(filters.date_to) if filters.date_to else "9999"
+    sql = ("SELECT day, sum(failed) AS failing, count(*) AS polled FROM ("
+           " SELECT fl.feed_id, substr(fl.started_at, 1, 10) AS day,"
+           " sum(fl.outcome = 'error') > 0 AND sum(fl.outcome != 'error') = 0 AS failed"
+           " FROM fetch_log fl WHERE fl.feed_id IN (SELECT f.id FROM feeds f LEFT JOIN outlets o ON o.id = f.outlet_id"
+           f" WHERE {' AND '.join(clauses)}) AND fl.started_at >= ? AND fl.started_at < ?"
+           " GROUP BY fl.feed_id, day) GROUP BY day HAVING failing > 0 ORDER BY day")
+    return _rows(conn, sql, [*params, start, end], ["day", "failing", "polled"])
+
+
+def collection(conn: Connection, outlets: tuple[str, ...] = (), source_countries: tuple[str, ...] = (),
+               langs: tuple[str, ...] = ()) -> Completeness:
+    """The active ranges and incomplete days of these outlets (all: empty), over all time (db.completeness)."""
+    return completeness(conn, Scope(outlets, source_countries, langs))
+
+
+def article_rows(conn: Connection, filters: Filters, page: int, per_page: int, matches: int) -> pd.DataFrame:
+    """One page of the matching articles, newest first, with their countries and topics, as stored (`matches`: how
+    many match, counted by the caller when a country or topic filter makes it matter)."""
+    correlated = False
+    if filters.countries or filters.topics:  # newest first stops after the page: maybe few articles to look at
+        correlated = correlate(conn, filters, first=max(page, 1) * per_page, matches=matches)
+    where, params = filters.where(correlated=correlated)
+    # the page's ids first: the countries and topics of only those 50 rows, not of every match before sorting
+    sql = (f"WITH page AS (SELECT a.id {FROM} WHERE {where} ORDER BY a.published DESC, a.id DESC LIMIT ? OFFSET ?) "
+           "SELECT a.published, o.name, o.country, a.title, a.link, "
+           "(SELECT group_concat(country, ' ') FROM article_countries WHERE article_id = a.id), "
+           "(SELECT group_concat(t.name, '; ') FROM article_topics at JOIN topics t ON t.id = at.topic_id "
+           " WHERE at.article_id = a.id), a.category, a.description, a.date_flag "
+           f"FROM page JOIN articles a ON a.id = page.id LEFT JOIN outlets o ON o.id = a.outlet_id "
+           "ORDER BY a.published DESC, a.id DESC")
+    return _rows(conn, sql, [*params, per_page, (max(page, 1) - 1) * per_page], ARTICLE_COLUMNS)
+
+
+def topics_table(conn: Connection) -> pd.DataFrame:
+    """Every topic with its query, description and number of matching articles."""
+    sql = ("SELECT t.name, t.query, t.description, (SELECT count(*) FROM article_topics at WHERE at.topic_id = t.id), "
+           "t.updated_at FROM topics t ORDER BY t.name")
+    return _rows(conn, sql, [], ["name", "query", "description", "articles", "updated_at"])
+
+
+@dataclasses.dataclass(frozen=True)
+class Preview:
+    count: int
+    headlines: list[tuple[str, str, str | None]]  # (published, outlet, title)
+
+
+def query_preview(conn: Connection, query: str, limit: int = 5) -> Preview:
+    """How many stored articles a topic query matches and the newest few; QuerySyntaxError if it is invalid."""
+    fts = compile_query(query)
+    count = conn.execute("SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?", (fts,)).fetchone()[0]
+    rows = conn.execute(f"SELECT a.published, o.name, a.title {FROM} WHERE a.id IN "
+                        "(SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?) "
+                        "ORDER BY a.published DESC, a.id DESC LIMIT ?", (fts, limit)).fetchall()
+    return Preview(count, [tuple(r) for r in rows])
+
+
+def last_day(conn: Connection) -> dt.date | None:
+    """The day of the newest article (the end of the sparkline window)."""
+    newest = conn.execute("SELECT max(published) FROM articles").fetchone()[0]
+    return dt.date.fromisoformat(newest[:10]) if newest else None
+
+
+def feed_rows(conn: Connection) -> pd.DataFrame:
+    """Every feed with its outlet, status and errors (FEED_COLUMNS), by outlet and URL."""
+    return _rows(conn, "SELECT f.id, o.name, o.country, coalesce(f.language, o.language), f.url, f.status, "
+                       "f.last_success_at, f.last_error_kind, f.last_error, f.last_error_at "
+                       "FROM feeds f LEFT JOIN outlets o ON o.id = f.outlet_id ORDER BY o.name, f.url", [],
+                 FEED_COLUMNS)
+
+
+def feed_day_counts(conn: Connection, start: dt.date, end: dt.date) -> pd.DataFrame:
+    """Articles per feed and publication day from `start` to `end` inclusive: columns feed_id, day, n."""
+    return _rows(conn, f"SELECT af.feed_id, {DAY} AS day, count(*) FROM articles a "
+                       "JOIN article_feeds af ON af.article_id = a.id WHERE a.published >= ? AND a.published < ? "
+                       "GROUP BY af.feed_id, day", [start.isoformat(), (end + dt.timedelta(days=1)).isoformat()],
+                 ["feed_id", "day", "n"])
+
+
+@dataclasses.dataclass(frozen=True)
+class Choices:
+    topics: list[str]
+    outlets: list[str]
+    source_countries: list[str]
+    languages: list[str]
+
+
+def filter_choices(conn: Connection) -> Choices:
+    """Values the sidebar offers that come from the database."""
+    column = lambda sql: [r[0] for r in conn.execute(sql).fetchall()]  # noqa: E731
+    return Choices(column("SELECT name FROM topics ORDER BY name"),
+                   column("SELECT name FROM outlets ORDER BY name"),
+                   column("SELECT DISTINCT country FROM outlets WHERE country IS NOT NULL ORDER BY country"),
+                   column("SELECT language FROM outlets WHERE language IS NOT NULL UNION "
+                          "SELECT language FROM feeds WHERE language IS NOT NULL ORDER BY 1"))

@@ -1,0 +1,126 @@
+"""Articles: storing them exactly once (same-story links, the feeds that carried them), counts and stats."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+from db.engine import Connection
+
+
+def newest_id(conn: Connection) -> int:
+    """The highest article id (0 in an empty database): the articles stored after this moment have higher ones."""
+    return conn.execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()[0]
+
+
+def large_cache(conn: Connection) -> None:
+    """A page cache of 256 MiB for this connection: a bulk load writes the identity index in random order, and a
+    large cache saves most of its disk reads."""
+    conn.execute("PRAGMA cache_size = -262144")
+
+
+def count(conn: Connection) -> int:
+    """Every stored article, counted row by row (exact even before the rollups are built)."""
+    return conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+
+
+def total(conn: Connection) -> int:
+    """Every stored article, from the daily rollup: the same number as count() without reading every article."""
+    return conn.execute("SELECT coalesce(sum(n), 0) FROM daily_articles").fetchone()[0]
+
+
+def last_stored(conn: Connection) -> str | None:
+    """When the newest article was first stored (UTC text), None in an empty database."""
+    row = conn.execute("SELECT first_seen FROM articles ORDER BY id DESC LIMIT 1").fetchone()
+    return row[0] if row else None
+
+
+def stats(conn: Connection) -> dict[str, Any]:
+    """articles, outlets, first and last publication time, and how many articles carry a date flag."""
+    one = lambda sql: conn.execute(sql).fetchone()  # noqa: E731
+    articles, first, last = one("SELECT count(*), min(published), max(published) FROM articles")
+    return {"articles": articles, "outlets": one("SELECT count(*) FROM outlets")[0], "first": first, "last": last,
+            "flagged": one("SELECT count(*) FROM articles WHERE date_flag IS NOT NULL")[0]}
+
+
+class Article(NamedTuple):
+    norm_link: str
+    link: str
+    title: str
+    description: str
+    published: str
+    date_flag: str | None
+    language: str | None
+    guid: str | None = None
+
+
+# The same outlet's story under a second URL (another slug of one article): the same non-empty title, real published
+# times (not the time first seen) at most a minute apart. Only within an outlet: wire copies carried by several
+# outlets are separate articles. A title the outlet also used on another day within a month ("Live updates",
+# "A Closer Look", "More »") is a recurring title: never one story. The second URL becomes another link of the stored
+# article (article_links). migration 11 (db/schema.py) merged the copies stored before by the same rule.
+_CANDIDATES = """
+SELECT {column} FROM articles WHERE outlet_id = :outlet
+AND published BETWEEN datetime(:published, '-60 seconds') AND datetime(:published, '+60 seconds')
+AND title = :title AND date_flag IS NULL AND :title != '' AND :flag IS NULL
+"""
+# (this test of the matched row reads a month of the outlet's articles: it runs only for a candidate, not per article)
+_NOT_RECURRING = """
+AND NOT EXISTS (SELECT 1 FROM articles r WHERE r.outlet_id = articles.outlet_id AND r.title = articles.title
+                AND (r.published BETWEEN datetime(articles.published, '-30 days')
+                                     AND datetime(articles.published, '-1 day', '-1 second')
+                     OR r.published BETWEEN datetime(articles.published, '+1 day', '+1 second')
+                                        AND datetime(articles.published, '+30 days')))
+"""
+# a link already stored (as an article's or as another link) is known: the tests above are not even run for it
+_UNKNOWN = ("NOT EXISTS (SELECT 1 FROM articles WHERE norm_link = :norm) "
+            "AND NOT EXISTS (SELECT 1 FROM article_links WHERE norm_link = :norm)")
+_INSERT = """
+INSERT INTO articles (norm_link, link, title, description, published, date_flag, first_seen, language, outlet_id)
+SELECT :norm, :link, :title, :description, :published, :flag, :seen, :language, :outlet
+WHERE {where}
+ON CONFLICT (norm_link) DO NOTHING
+"""
+# three passes over the batch, each in the batch's order: (1) articles without a candidate story; (2) the others as
+# links of their story (earlier in this batch or before); (3) those whose candidate was a recurring title
+_INSERT_ALONE = _INSERT.format(where=f"{_UNKNOWN} AND NOT EXISTS ({_CANDIDATES.format(column='1')})")
+_ADD_LINK = f"""
+INSERT INTO article_links (norm_link, link, article_id)
+SELECT :norm, :link, kept FROM (SELECT ({_CANDIDATES.format(column="min(id)")} {_NOT_RECURRING}) AS kept
+                                WHERE {_UNKNOWN})
+WHERE kept IS NOT NULL
+ON CONFLICT (norm_link) DO NOTHING
+"""
+_INSERT_REST = _INSERT.format(where=_UNKNOWN)
+# new rows get ids above the previous maximum (rowids are never reused below it)
+_INDEX_NEW = ("INSERT INTO articles_fts (rowid, title, description) "
+              "SELECT id, fts_text(title), fts_text(description) FROM articles WHERE id > ?")
+_LINK_FEED = """
+INSERT INTO article_feeds (article_id, feed_id, guid, first_seen)
+SELECT id, :feed, :guid, :seen FROM (SELECT id FROM articles WHERE norm_link = :norm
+                                     UNION ALL SELECT article_id FROM article_links WHERE norm_link = :norm) LIMIT 1
+ON CONFLICT DO NOTHING
+"""
+
+
+def store_rows(conn: Connection, rows: list[tuple[int, int | None, str, Article]],
+               on_new: Callable[[Connection, int], None] | None = None) -> int:
+    """Insert (feed_id, outlet_id, seen_at, article) rows from any feeds and index the new ones; return how many
+    articles were new. `on_new(conn, after_id)` runs (the tagger) after the new rows are indexed, before the rows
+    are linked to their feeds."""
+    newest = newest_id(conn)
+    params = [{"norm": a.norm_link, "link": a.link, "title": a.title, "description": a.description,
+               "published": a.published, "flag": a.date_flag, "seen": seen, "language": a.language,
+               "outlet": outlet_id, "feed": feed_id, "guid": a.guid} for feed_id, outlet_id, seen, a in rows]
+    new = conn.executemany(_INSERT_ALONE, params).rowcount
+    if new < len(params):   # the next passes only for the rows the first did not store (few, in an import)
+        stored = {row[0] for row in conn.execute("SELECT norm_link FROM articles WHERE id > ?", (newest,))}
+        rest = [p for p in params if p["norm"] not in stored]
+        conn.executemany(_ADD_LINK, rest)
+        new += conn.executemany(_INSERT_REST, rest).rowcount
+    if new:
+        conn.execute(_INDEX_NEW, (newest,))
+        if on_new is not None:
+            on_new(conn, newest)
+    conn.executemany(_LINK_FEED, params)
+    return new

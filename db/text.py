@@ -1,0 +1,70 @@
+"""Text forms every layer shares: folding (no case, no diacritics), what the index counts as a letter, stored times."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+
+
+def format_utc(moment: dt.datetime) -> str:
+    """'YYYY-MM-DD HH:MM:SS' in UTC, the stored form of every time (sorts as text)."""
+    return moment.astimezone(dt.UTC).replace(microsecond=0, tzinfo=None).isoformat(" ")
+
+
+# letters that Unicode does not decompose into a base letter and a mark
+_SPECIAL = str.maketrans({"ł": "l", "Ł": "l", "ø": "o", "Ø": "o", "ß": "ss", "æ": "ae", "Æ": "ae", "đ": "d",
+                          "Đ": "d", "ı": "i", "ё": "е", "Ё": "е", "œ": "oe", "ŋ": "n", "ħ": "h", "ŧ": "t",
+                          "’": "'", "‘": "'", "ʼ": "'", "`": "'", "´": "'", "ς": "σ",
+                          # Arabic and Persian spell these letters differently; writers mix them freely
+                          "ي": "ی", "ى": "ی", "ئ": "ی", "ك": "ک", "أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا",
+                          "ة": "ه", "ۀ": "ه", "ؤ": "و"})
+# Latin, Greek and Cyrillic accents; Arabic vowel marks and tatweel; Hebrew points. Not Indic vowel signs:
+# in Devanagari they are letters, not decoration.
+_MARKS = re.compile(r"[\u0300-\u036f\u064b-\u065f\u0670\u0640\u0591-\u05c7]")
+
+
+def _mark_ranges() -> str:
+    """Regex class ranges of every combining mark in the Basic Multilingual Plane (\\w leaves them out)."""
+    ranges: list[list[int]] = []
+    for code in range(0x300, 0x10000):
+        if unicodedata.category(chr(code)).startswith("M"):
+            if ranges and ranges[-1][1] == code - 1:
+                ranges[-1][1] = code
+            else:
+                ranges.append([code, code])
+    return "".join(f"\\u{a:04x}-\\u{b:04x}" for a, b in ranges)
+
+
+# a letter or mark, not a digit's neighbour "_": what the full-text index counts as part of a word
+LETTER = rf"(?:[^\W_]|[{_mark_ranges()}])"
+
+
+def _fold_char(char: str) -> str:
+    if char in "йЙ":  # NFKD would make it и + breve; Russian spelling depends on it
+        return "й"
+    # composed again afterwards: Hangul and kana decompose too, and their parts are not accents
+    bare = _MARKS.sub("", unicodedata.normalize("NFKD", char.translate(_SPECIAL)))
+    return unicodedata.normalize("NFC", bare).lower()
+
+
+class _FoldTable(dict):
+    """str.translate table for non-ASCII characters, filled on first sight of each character."""
+
+    def __missing__(self, code: int) -> str:
+        char = chr(code)
+        self[code] = folded = char if code < 128 else _fold_char(char)
+        return folded
+
+
+_TABLE = _FoldTable()
+
+
+def fold(text: str) -> str:
+    """Lower-case, without diacritics: 'Azerbejdżan' -> 'azerbejdzan', 'Łódź' -> 'lodz', 'Ёлка' -> 'елка',
+    'İstanbul' -> 'istanbul', 'Ρωσία' -> 'ρωσια'; Arabic and Persian letter variants are one letter
+    ('روسيا' and 'روسیا' fold alike), without vowel marks or tatweel."""
+    if text.isascii():
+        return text.lower()
+    # NFC first, so that a letter and a separate combining mark fold like the composed letter
+    return unicodedata.normalize("NFC", text).translate(_TABLE).lower()
