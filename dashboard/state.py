@@ -35,7 +35,7 @@ URL_OPTIONS = {"countries_mode": COUNTRIES_MODES, "interval": ("day", "week", "m
                "measure": ("articles", "share"), "split": tuple(SPLITS), "who_share": ("true", "false")}
 URL_NUMBERS = {"top": (1, 20), "page": (1, None)}
 # every parameter name a link may carry: a name outside them (contry=AZ) would be ignored, showing a wider view
-URL_NAMES = (*FILTER_KEYS, *URL_OPTIONS, *URL_NUMBERS)
+URL_NAMES = tuple(dict.fromkeys((*FILTER_KEYS, *URL_OPTIONS, *URL_NUMBERS)))   # countries_mode is in two
 STREAMLIT_PARAMS = ("embed", "embed_options")   # Streamlit's own (an embedded app), not the pages'
 # the pages' own settings (bound to the URL) and their defaults: a saved view keeps those that differ
 CHART_DEFAULTS = {"interval": "day", "measure": "articles", "split": "none", "top": "8", "who_share": "false"}

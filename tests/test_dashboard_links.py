@@ -49,7 +49,7 @@ BAD_LINKS = [
     ({"top": "99"}, "top “99” is not a whole number from 1 to 20", None),
     ({"contry": "AZ"}, "unknown parameter “contry”", "“country”"),
     ({"form": "2023-09-01"}, "unknown parameter “form”", "“from”"),
-    ({"xyzzy": "1"}, "unknown parameter “xyzzy”", "parameters: q, topic"),
+    ({"xyzzy": "1"}, "unknown parameter “xyzzy”", "parameters: q, from, to, outlet"),
 ]
 
 
