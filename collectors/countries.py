@@ -107,6 +107,8 @@ class Gazetteer:
     candidates: set[str] = field(default_factory=set)      # words that start an exact pattern
     lengths: dict[str, tuple[int, ...]] = field(default_factory=dict)  # pattern lengths by first word, longest first
     longest: int = 1
+    # first word of a longer pattern -> the words that may follow it, and the stems they may start with
+    followers: dict[str, tuple[frozenset[str], tuple[str, ...]]] = field(default_factory=dict)
     morph: Morphology | None = None
     stems: dict[str, str] = field(default_factory=dict)        # a name word without its final -> the word
     stem_starts: set[str] = field(default_factory=set)
@@ -141,6 +143,15 @@ class Gazetteer:
         for key in [*self.exact, *((*lead, stem) for lead, stem in self.prefixes)]:
             lengths.setdefault(key[0], {1}).add(len(key))
         self.lengths = {word: tuple(sorted(n, reverse=True)) for word, n in lengths.items()}
+        seconds: dict[str, tuple[set[str], set[str]]] = {}
+        for key in self.exact:
+            if len(key) > 1:
+                seconds.setdefault(key[0], (set(), set()))[0].add(key[1])
+        for lead, stem in self.prefixes:
+            if lead:
+                exact, stems = seconds.setdefault(lead[0], (set(), set()))
+                exact.add(lead[1]) if len(lead) > 1 else stems.add(stem)
+        self.followers = {word: (frozenset(exact), tuple(sorted(stems))) for word, (exact, stems) in seconds.items()}
         return self
 
 
@@ -210,8 +221,12 @@ def gazetteer(language: str | None) -> Gazetteer:
 
 def _expand(words: list[str]) -> list[str]:
     """Possessives cut; a hyphenated word kept whole (marked \\0, for exact matches) and then as its parts."""
-    out = []
-    for word in words:
+    joined = [i for i, w in enumerate(words) if "-" in w or "'" in w or "’" in w]
+    if not joined:
+        return words                   # most words are plain: the loop below only for the others
+    out = words[:joined[0]]
+    for k, i in enumerate(joined):
+        word = words[i]
         if word[-2:] in _POSSESSIVE:
             word = word[:-2]
         if "-" in word:
@@ -219,6 +234,7 @@ def _expand(words: list[str]) -> list[str]:
             out.extend(word.split("-"))
         else:
             out.append(word)
+        out.extend(words[i + 1:joined[k + 1] if k + 1 < len(joined) else len(words)])
     return out
 
 
@@ -227,7 +243,10 @@ class _Text:
 
     def __init__(self, text: str):
         self.text = text
-        self.folded = _expand(_WORD.findall(fold(text)))
+        folded = fold(text)
+        words = _WORD.findall(folded)
+        self.hyphens = "-" in folded
+        self.folded = _expand(words)
         self._original: list[str] | None = None
         self._joined: str | None = None
 
@@ -305,7 +324,13 @@ def _match_at(g: Gazetteer, text: _Text, i: int) -> tuple[str | None, int]:
     folded = text.folded
     word = folded[i]
     room = len(folded) - i
-    for length in g.lengths.get(word, (1,)):
+    lengths = g.lengths.get(word, (1,))
+    if room > 1 and len(lengths) > 1:
+        exact, stems = g.followers[word]
+        after = folded[i + 1]
+        if after not in exact and not after.startswith(stems):
+            lengths = (1,)             # "the", "de", "new": no longer pattern goes on with this word
+    for length in lengths:
         if length > room:
             continue
         key = (word, *folded[i + 1:i + length]) if length > 1 else (word,)
@@ -394,6 +419,14 @@ def _substrings(g: Gazetteer, text: str, found: set[str]) -> None:
         i += 1
 
 
+def _starts(g: Gazetteer, folded: list[str], hyphens: bool) -> list[int]:
+    """Where a pattern may start: most words start none, and a comprehension skips them fastest."""
+    candidates, starts = g.candidates, g.prefix_starts
+    if hyphens:
+        return [i for i, w in enumerate(folded) if w in candidates or w[:3] in starts or w[0] == "\0"]
+    return [i for i, w in enumerate(folded) if w in candidates or w[:3] in starts]
+
+
 def countries(text: str, language: str | None = None) -> list[str]:
     """Sorted ISO codes of the countries `text` refers to."""
     g = gazetteer(language)
@@ -404,8 +437,10 @@ def countries(text: str, language: str | None = None) -> list[str]:
         _substrings(g, text, found)
     if g.stems:
         _canonicalize(g, folded)
-    i = 0
-    while i < len(folded):
+    next_free = 0                              # the first word not consumed by a match
+    for i in _starts(g, folded, words.hyphens):
+        if i < next_free:
+            continue
         word = folded[i]
         if word[0] == "\0":                  # a hyphenated word: whole first, else its parts
             whole = word[1:]
@@ -413,14 +448,11 @@ def countries(text: str, language: str | None = None) -> list[str]:
             code = None if entry is None else _resolve(entry, (whole,), words, i)
             if code:
                 found.add(code)
-            i += 2 + whole.count("-") if code is not None else 1
-            continue
-        if word not in g.candidates and word[:3] not in g.prefix_starts:
-            i += 1                             # most words: no pattern starts with them
+            next_free = i + (2 + whole.count("-") if code is not None else 1)
             continue
         code, length = _match_at(g, words, i)
         if code:
             found.add(code)
-        i += length
+        next_free = i + length
     # a row may name two countries at once: 中美 (China and the US), 한미, 俄乌
     return sorted({code for codes in found for code in codes.split("+")})
