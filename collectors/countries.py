@@ -22,6 +22,7 @@ GAZETTEER = Path(__file__).parent / "data" / "gazetteer"
 # the words of collectors.text.words() (letters with their combining marks), also on text that is not
 # folded (’ is folded to ')
 _WORD = re.compile(rf"{WORD_CHAR}+(?:['’-]{WORD_CHAR}+)*")
+_ASCII_WORD = re.compile(r"\w+(?:['-]\w+)*")
 _CACHE_SIZE = 200_000
 _PARTICLES = frozenset({"de", "del", "la", "le", "les", "di", "da", "do", "dos", "das", "of", "the", "and", "y", "e",
                         "et", "und", "van", "von", "al", "el"})
@@ -114,6 +115,7 @@ class Gazetteer:
     stem_starts: set[str] = field(default_factory=set)
     canonical: dict[str, str] = field(default_factory=dict)   # words seen before: news repeats its words
     substrings: dict[str, list[tuple[str, Entry]]] = field(default_factory=dict)  # by first letter, longest first
+    substring_start: re.Pattern | None = None              # a letter that starts one of them
 
     def add(self, words: tuple[str, ...], entry: Entry) -> None:
         if words[-1].endswith("*"):
@@ -138,6 +140,8 @@ class Gazetteer:
             self.stems = self.morph.stems(vocabulary)
             self.stem_starts = {stem[:2] for stem in self.stems}
         self.prefix_lengths = sorted({len(stem) for _, stem in self.prefixes}, reverse=True)
+        if self.substrings:
+            self.substring_start = re.compile("[" + "".join(map(re.escape, sorted(self.substrings))) + "]")
         self.candidates = self.first_words | {key[0] for key in self.exact if len(key) == 1}
         lengths: dict[str, set[int]] = {}
         for key in [*self.exact, *((*lead, stem) for lead, stem in self.prefixes)]:
@@ -243,8 +247,8 @@ class _Text:
 
     def __init__(self, text: str):
         self.text = text
-        folded = fold(text)
-        words = _WORD.findall(folded)
+        self.folded_text = folded = fold(text)
+        words = _words(folded)
         self.hyphens = "-" in folded
         self.folded = _expand(words)
         self._original: list[str] | None = None
@@ -395,17 +399,14 @@ def _katakana(char: str) -> bool:
 
 
 def _substrings(g: Gazetteer, text: str, found: set[str]) -> None:
-    """Names found anywhere in text written without spaces; longest first at each place, and a name in
-    katakana only as a whole katakana word (タイ is Thailand, not the タイ of タイム)."""
-    text = fold(text)
-    firsts = g.substrings
+    """Names found anywhere in (folded) text written without spaces; longest first at each place, and a name
+    in katakana only as a whole katakana word (タイ is Thailand, not the タイ of タイム)."""
+    firsts, start = g.substrings, g.substring_start
+    assert start is not None
     i, end = 0, len(text)
-    while i < end:
-        options = firsts.get(text[i])
-        if options is None:
-            i += 1
-            continue
-        for key, entry in options:
+    while (at := start.search(text, i)) is not None:
+        i = at.start()
+        for key, entry in firsts[text[i]]:
             if text.startswith(key, i):
                 after = text[i + len(key)] if i + len(key) < end else ""
                 before = text[i - 1] if i else ""
@@ -417,6 +418,11 @@ def _substrings(g: Gazetteer, text: str, found: set[str]) -> None:
                 i += len(key) - 1
                 break
         i += 1
+
+
+def _words(folded: str) -> list[str]:
+    # on ASCII text the long class of WORD_CHAR is \w, and a shorter pattern is faster
+    return (_ASCII_WORD if folded.isascii() else _WORD).findall(folded)
 
 
 def _starts(g: Gazetteer, folded: list[str], hyphens: bool) -> list[int]:
@@ -434,7 +440,7 @@ def countries(text: str, language: str | None = None) -> list[str]:
     folded = words.folded
     found: set[str] = set()
     if g.substrings:
-        _substrings(g, text, found)
+        _substrings(g, words.folded_text, found)
     if g.stems:
         _canonicalize(g, folded)
     next_free = 0                              # the first word not consumed by a match
