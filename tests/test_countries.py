@@ -104,3 +104,28 @@ def test_english_names_are_found_in_polish_articles():
 
 def test_no_country():
     assert countries("A quiet day on the markets", "en") == []
+
+
+@pytest.mark.parametrize("text, language, expected", [
+    # the UK's counties, a demonym and its politics' own names
+    ("Floods close roads across Worcestershire and Somerset", "en", ["GB"]),
+    ("Cornish fishermen count the cost of the storm", "en", ["GB"]),
+    ("Brexit deal for Northern Ireland goods", "en", ["GB"]),
+    ("Former UKIP leader launches a new party", "en", ["GB"]),
+    ("Partygate report published", "en", ["GB"]),
+    ("President Xi meets business leaders", "en", ["CN"]),
+    # Manchester is in New Hampshire during the primary, else in England
+    ("Haley holds a rally in Manchester, New Hampshire", "en", ["US"]),
+    ("Police cordon off Manchester city centre", "en", ["GB"]),
+    # a publication or a company named after a place is not the country
+    ("A new comic strip from the Wall Street Journal", "en", []),
+    ("The New York Times sues over its articles", "en", []),
+    ("Berkshire Hathaway's quarterly profit rises", "en", []),
+    # Greek: καιρός (weather) folds like Κάιρο; κιν- starts cinema and danger as well as China
+    ("Καιρός: Έκτακτο δελτίο για καταιγίδες", "el", []),
+    ("Φεστιβάλ Κινηματογράφου και κίνδυνος", "el", []),
+    ("Η Κίνα και οι Κινέζοι επενδυτές", "el", ["CN"]),
+    ("ο 20χρονος Αιγύπτιος κρατούμενος", "el", ["EG"]),
+])
+def test_added_facts(text, language, expected):
+    assert countries(text, language) == expected
