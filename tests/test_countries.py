@@ -126,6 +126,13 @@ def test_no_country():
     ("Φεστιβάλ Κινηματογράφου και κίνδυνος", "el", []),
     ("Η Κίνα και οι Κινέζοι επενδυτές", "el", ["CN"]),
     ("ο 20χρονος Αιγύπτιος κρατούμενος", "el", ["EG"]),
+    # Kazakh is written in the Latin alphabet too, and in the Arabic script in China
+    ("Astanada boks keshi ótedi", "kk", ["KZ"]),
+    ("Qazaqstan quramasy Polshadan jeńildi", "kk", ["KZ", "PL"]),
+    ("Sonymen qatar joldardy retke keltіrý", "kk", []),
+    ("قازاقستان سپورتى تاريحىندا", "kk", ["KZ"]),
+    # a currency named after a country is not the country
+    ("Ресей рублінің бағамы төмендеді", "kk", []),
 ])
 def test_added_facts(text, language, expected):
     assert countries(text, language) == expected
