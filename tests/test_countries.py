@@ -131,6 +131,13 @@ def test_no_country():
     ("Qazaqstan quramasy Polshadan jeńildi", "kk", ["KZ", "PL"]),
     ("Sonymen qatar joldardy retke keltіrý", "kk", []),
     ("قازاقستان سپورتى تاريحىندا", "kk", ["KZ"]),
+    # Brussels is Belgium's capital, but not where it stands for the EU (as the EU is not tagged)
+    ("Explosion in the Brussels metro, Belgian police say", "en", ["BE"]),
+    ("Attack in Brussels kills two Swedish fans", "en", ["BE", "SE"]),
+    ("Brussels demands that member states cut gas use", "en", []),
+    ("Brüssel untersucht Wahleinmischung in Rumänien durch die EU", "de", ["RO"]),
+    ("Zamach w Brukseli, belgijska policja szuka sprawców", "pl", ["BE"]),
+    ("Bruksela grozi Polsce karami, Komisja Europejska czeka", "pl", ["PL"]),
     # a currency named after a country is not the country
     ("Ресей рублінің бағамы төмендеді", "kk", []),
 ])
