@@ -138,6 +138,11 @@ def test_no_country():
     ("Brüssel untersucht Wahleinmischung in Rumänien durch die EU", "de", ["RO"]),
     ("Zamach w Brukseli, belgijska policja szuka sprawców", "pl", ["BE"]),
     ("Bruksela grozi Polsce karami, Komisja Europejska czeka", "pl", ["PL"]),
+    # Japanese prefectures and the Japanese state's agencies; a club named after the country is not it
+    ("宮崎県で震度5弱、津波注意報", "ja", ["JP"]),
+    ("気象庁は13日、地震があったと発表した", "ja", ["JP"]),
+    ("日本ハムは逆転負け", "ja", []),
+    ("中国外務省の報道官は", "ja", ["CN"]),
     # a currency named after a country is not the country
     ("Ресей рублінің бағамы төмендеді", "kk", []),
 ])
