@@ -143,6 +143,10 @@ def test_no_country():
     ("気象庁は13日、地震があったと発表した", "ja", ["JP"]),
     ("日本ハムは逆転負け", "ja", []),
     ("中国外務省の報道官は", "ja", ["CN"]),
+    # Czech: čeští, Welsh, the Holy See
+    ("Čeští hokejisté se zapojili do přípravy", "cs", ["CZ"]),
+    ("Němec zabil velšského turistu", "cs", ["DE", "GB"]),
+    ("Tiskové středisko Svatého stolce zveřejnilo", "cs", ["VA"]),
     # a currency named after a country is not the country
     ("Ресей рублінің бағамы төмендеді", "kk", []),
 ])
