@@ -1,10 +1,11 @@
 """Benchmark the tagging of issue 4 on the full 2023 corpus; prints figures, asserts nothing.
 
-    .venv/bin/python bench/tagging.py [--data DIR] [--limit N]
+    .venv/bin/python bench/tagging.py [--data DIR] [--limit N] [--mixed FILE] [--tag-only]
 
 1. backfill without tagging and with tagging (countries, category, topics) into fresh databases;
 2. creating or editing each default topic over the whole corpus;
-3. `newsradar tag` throughput on 50,000 JSON lines.
+3. `newsradar tag` throughput on 50,000 JSON lines of the corpus, and on FILE (--mixed: JSON lines in many
+   languages), by wall clock and by CPU time (the machine may be shared: CPU time is the steadier figure).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import itertools
+import resource
 import subprocess
 import sys
 import tempfile
@@ -39,13 +41,34 @@ def timed_backfill(tmp: Path, data: Path, archive: Path, tag: bool) -> tuple[flo
     return time.perf_counter() - started, conn, report
 
 
+def tag_throughput(db: Path, lines: Path) -> str:
+    """`newsradar tag` on a file of JSON lines, process start included: lines per second by wall and CPU time."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    with lines.open("rb") as stdin:
+        out = subprocess.run([sys.executable, "-m", "newsradar", "--db", str(db), "tag"],
+                             stdin=stdin, capture_output=True, check=True).stdout
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    count = out.count(b"\n")
+    return (f"{count:,} lines: {wall:.1f} s wall = {count / wall:,.0f} articles/s; "
+            f"{cpu:.1f} s CPU = {count / cpu:,.0f} articles/s")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
     parser.add_argument("--limit", type=int, help="only the first N lines of the corpus")
+    parser.add_argument("--mixed", type=Path, help="JSON lines in many languages to time `newsradar tag` on")
+    parser.add_argument("--tag-only", action="store_true", help="only the `newsradar tag` figures")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as name:
         tmp = Path(name)
+        if args.tag_only:
+            fresh_db(tmp, "tag-True.db", args.data).close()
+            tag_figures(tmp, args.data, args.mixed)
+            return
         archive = args.data / "news-2023.jsonl.gz"
         if args.limit:
             with gzip.open(archive, "rt", encoding="utf-8") as src:
@@ -68,17 +91,18 @@ def main() -> None:
                 count = topics.save_topic(conn, topic, old_name=topic.name)
             print(f"  {topic.name:<32} {count:>8,} articles  {time.perf_counter() - started:6.2f} s")
 
-        lines = tmp / "tag.jsonl"
-        with gzip.open(args.data / "news-2023.jsonl.gz", "rt", encoding="utf-8") as src:
-            lines.write_text("".join(itertools.islice(src, 50_000)), encoding="utf-8")
-        started = time.perf_counter()
-        with lines.open("rb") as stdin:
-            out = subprocess.run([sys.executable, "-m", "newsradar", "--db", str(tmp / "tag-True.db"), "tag"],
-                                 stdin=stdin, capture_output=True, check=True).stdout
-        seconds = time.perf_counter() - started
-        count = out.count(b"\n")
-        print(f"\nnewsradar tag: {count:,} lines in {seconds:.1f} s = {count / seconds:,.0f} articles/s "
-              "(process start included)")
+        conn.close()
+        tag_figures(tmp, args.data, args.mixed)
+
+
+def tag_figures(tmp: Path, data: Path, mixed: Path | None) -> None:
+    lines = tmp / "tag.jsonl"
+    with gzip.open(data / "news-2023.jsonl.gz", "rt", encoding="utf-8") as src:
+        lines.write_text("".join(itertools.islice(src, 50_000)), encoding="utf-8")
+    print("\nnewsradar tag (process start included)")
+    print(f"  corpus (en, pl)  {tag_throughput(tmp / 'tag-True.db', lines)}")
+    if mixed:
+        print(f"  mixed languages  {tag_throughput(tmp / 'tag-True.db', mixed)}")
 
 
 if __name__ == "__main__":

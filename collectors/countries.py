@@ -22,6 +22,7 @@ GAZETTEER = Path(__file__).parent / "data" / "gazetteer"
 # the words of collectors.text.words() (letters with their combining marks), also on text that is not
 # folded (’ is folded to ')
 _WORD = re.compile(rf"{WORD_CHAR}+(?:['’-]{WORD_CHAR}+)*")
+_ASCII_WORD = re.compile(r"\w+(?:['-]\w+)*")
 _CACHE_SIZE = 200_000
 _PARTICLES = frozenset({"de", "del", "la", "le", "les", "di", "da", "do", "dos", "das", "of", "the", "and", "y", "e",
                         "et", "und", "van", "von", "al", "el"})
@@ -107,11 +108,14 @@ class Gazetteer:
     candidates: set[str] = field(default_factory=set)      # words that start an exact pattern
     lengths: dict[str, tuple[int, ...]] = field(default_factory=dict)  # pattern lengths by first word, longest first
     longest: int = 1
+    # first word of a longer pattern -> the words that may follow it, and the stems they may start with
+    followers: dict[str, tuple[frozenset[str], tuple[str, ...]]] = field(default_factory=dict)
     morph: Morphology | None = None
     stems: dict[str, str] = field(default_factory=dict)        # a name word without its final -> the word
     stem_starts: set[str] = field(default_factory=set)
     canonical: dict[str, str] = field(default_factory=dict)   # words seen before: news repeats its words
     substrings: dict[str, list[tuple[str, Entry]]] = field(default_factory=dict)  # by first letter, longest first
+    substring_start: re.Pattern | None = None              # a letter that starts one of them
 
     def add(self, words: tuple[str, ...], entry: Entry) -> None:
         if words[-1].endswith("*"):
@@ -136,11 +140,22 @@ class Gazetteer:
             self.stems = self.morph.stems(vocabulary)
             self.stem_starts = {stem[:2] for stem in self.stems}
         self.prefix_lengths = sorted({len(stem) for _, stem in self.prefixes}, reverse=True)
+        if self.substrings:
+            self.substring_start = re.compile("[" + "".join(map(re.escape, sorted(self.substrings))) + "]")
         self.candidates = self.first_words | {key[0] for key in self.exact if len(key) == 1}
         lengths: dict[str, set[int]] = {}
         for key in [*self.exact, *((*lead, stem) for lead, stem in self.prefixes)]:
             lengths.setdefault(key[0], {1}).add(len(key))
         self.lengths = {word: tuple(sorted(n, reverse=True)) for word, n in lengths.items()}
+        seconds: dict[str, tuple[set[str], set[str]]] = {}
+        for key in self.exact:
+            if len(key) > 1:
+                seconds.setdefault(key[0], (set(), set()))[0].add(key[1])
+        for lead, stem in self.prefixes:
+            if lead:
+                exact, stems = seconds.setdefault(lead[0], (set(), set()))
+                exact.add(lead[1]) if len(lead) > 1 else stems.add(stem)
+        self.followers = {word: (frozenset(exact), tuple(sorted(stems))) for word, (exact, stems) in seconds.items()}
         return self
 
 
@@ -210,8 +225,12 @@ def gazetteer(language: str | None) -> Gazetteer:
 
 def _expand(words: list[str]) -> list[str]:
     """Possessives cut; a hyphenated word kept whole (marked \\0, for exact matches) and then as its parts."""
-    out = []
-    for word in words:
+    joined = [i for i, w in enumerate(words) if "-" in w or "'" in w or "’" in w]
+    if not joined:
+        return words                   # most words are plain: the loop below only for the others
+    out = words[:joined[0]]
+    for k, i in enumerate(joined):
+        word = words[i]
         if word[-2:] in _POSSESSIVE:
             word = word[:-2]
         if "-" in word:
@@ -219,6 +238,7 @@ def _expand(words: list[str]) -> list[str]:
             out.extend(word.split("-"))
         else:
             out.append(word)
+        out.extend(words[i + 1:joined[k + 1] if k + 1 < len(joined) else len(words)])
     return out
 
 
@@ -227,7 +247,10 @@ class _Text:
 
     def __init__(self, text: str):
         self.text = text
-        self.folded = _expand(_WORD.findall(fold(text)))
+        self.folded_text = folded = fold(text)
+        words = _words(folded)
+        self.hyphens = "-" in folded
+        self.folded = _expand(words)
         self._original: list[str] | None = None
         self._joined: str | None = None
 
@@ -305,7 +328,13 @@ def _match_at(g: Gazetteer, text: _Text, i: int) -> tuple[str | None, int]:
     folded = text.folded
     word = folded[i]
     room = len(folded) - i
-    for length in g.lengths.get(word, (1,)):
+    lengths = g.lengths.get(word, (1,))
+    if room > 1 and len(lengths) > 1:
+        exact, stems = g.followers[word]
+        after = folded[i + 1]
+        if after not in exact and not after.startswith(stems):
+            lengths = (1,)             # "the", "de", "new": no longer pattern goes on with this word
+    for length in lengths:
         if length > room:
             continue
         key = (word, *folded[i + 1:i + length]) if length > 1 else (word,)
@@ -370,17 +399,14 @@ def _katakana(char: str) -> bool:
 
 
 def _substrings(g: Gazetteer, text: str, found: set[str]) -> None:
-    """Names found anywhere in text written without spaces; longest first at each place, and a name in
-    katakana only as a whole katakana word (タイ is Thailand, not the タイ of タイム)."""
-    text = fold(text)
-    firsts = g.substrings
+    """Names found anywhere in (folded) text written without spaces; longest first at each place, and a name
+    in katakana only as a whole katakana word (タイ is Thailand, not the タイ of タイム)."""
+    firsts, start = g.substrings, g.substring_start
+    assert start is not None
     i, end = 0, len(text)
-    while i < end:
-        options = firsts.get(text[i])
-        if options is None:
-            i += 1
-            continue
-        for key, entry in options:
+    while (at := start.search(text, i)) is not None:
+        i = at.start()
+        for key, entry in firsts[text[i]]:
             if text.startswith(key, i):
                 after = text[i + len(key)] if i + len(key) < end else ""
                 before = text[i - 1] if i else ""
@@ -394,6 +420,19 @@ def _substrings(g: Gazetteer, text: str, found: set[str]) -> None:
         i += 1
 
 
+def _words(folded: str) -> list[str]:
+    # on ASCII text the long class of WORD_CHAR is \w, and a shorter pattern is faster
+    return (_ASCII_WORD if folded.isascii() else _WORD).findall(folded)
+
+
+def _starts(g: Gazetteer, folded: list[str], hyphens: bool) -> list[int]:
+    """Where a pattern may start: most words start none, and a comprehension skips them fastest."""
+    candidates, starts = g.candidates, g.prefix_starts
+    if hyphens:
+        return [i for i, w in enumerate(folded) if w in candidates or w[:3] in starts or w[0] == "\0"]
+    return [i for i, w in enumerate(folded) if w in candidates or w[:3] in starts]
+
+
 def countries(text: str, language: str | None = None) -> list[str]:
     """Sorted ISO codes of the countries `text` refers to."""
     g = gazetteer(language)
@@ -401,11 +440,13 @@ def countries(text: str, language: str | None = None) -> list[str]:
     folded = words.folded
     found: set[str] = set()
     if g.substrings:
-        _substrings(g, text, found)
+        _substrings(g, words.folded_text, found)
     if g.stems:
         _canonicalize(g, folded)
-    i = 0
-    while i < len(folded):
+    next_free = 0                              # the first word not consumed by a match
+    for i in _starts(g, folded, words.hyphens):
+        if i < next_free:
+            continue
         word = folded[i]
         if word[0] == "\0":                  # a hyphenated word: whole first, else its parts
             whole = word[1:]
@@ -413,14 +454,11 @@ def countries(text: str, language: str | None = None) -> list[str]:
             code = None if entry is None else _resolve(entry, (whole,), words, i)
             if code:
                 found.add(code)
-            i += 2 + whole.count("-") if code is not None else 1
-            continue
-        if word not in g.candidates and word[:3] not in g.prefix_starts:
-            i += 1                             # most words: no pattern starts with them
+            next_free = i + (2 + whole.count("-") if code is not None else 1)
             continue
         code, length = _match_at(g, words, i)
         if code:
             found.add(code)
-        i += length
+        next_free = i + length
     # a row may name two countries at once: 中美 (China and the US), 한미, 俄乌
     return sorted({code for codes in found for code in codes.split("+")})

@@ -55,6 +55,9 @@ _ALIEN_LETTERS = {"ru": "іїєґўәғқңөұүһІЇЄҐЎӘҒҚҢӨҰҮҺ", 
 _LETTER = re.compile(r"[^\W\d_]")
 _ALIEN = {code: re.compile(f"[{letters}]") for code, letters in _ALIEN_LETTERS.items()}
 _IN_SCRIPT = {script: re.compile(f"[{chars}]") for script, chars in _SCRIPT_CHARS.items()}
+# a letter outside the language's scripts; without one the text fits, and counting is not needed
+_OUTSIDE = {code: re.compile("[^\\W\\d_" + "".join(_SCRIPT_CHARS[s] for s in scripts) + "]")
+            for code, scripts in SCRIPTS.items()}
 
 
 class Language(NamedTuple):
@@ -80,11 +83,13 @@ def fits_script(code: str, sample: str) -> bool:
         return True
     if sample.isascii():  # the common case, decided without a regex
         return "latin" in scripts or not any(c.isalpha() for c in sample)
+    alien = _ALIEN.get(code)
+    if not _OUTSIDE[code].search(sample):  # the common case: every letter in the script
+        return not (alien and alien.search(sample))
     letters = len(_LETTER.findall(sample))
     if not letters:
         return True
     inside = sum(len(_IN_SCRIPT[s].findall(sample)) for s in scripts)
-    alien = _ALIEN.get(code)
     return inside >= SCRIPT_SHARE * letters and not (alien and alien.search(sample))
 
 

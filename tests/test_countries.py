@@ -104,3 +104,51 @@ def test_english_names_are_found_in_polish_articles():
 
 def test_no_country():
     assert countries("A quiet day on the markets", "en") == []
+
+
+@pytest.mark.parametrize("text, language, expected", [
+    # the UK's counties, a demonym and its politics' own names
+    ("Floods close roads across Worcestershire and Somerset", "en", ["GB"]),
+    ("Cornish fishermen count the cost of the storm", "en", ["GB"]),
+    ("Brexit deal for Northern Ireland goods", "en", ["GB"]),
+    ("Former UKIP leader launches a new party", "en", ["GB"]),
+    ("Partygate report published", "en", ["GB"]),
+    ("President Xi meets business leaders", "en", ["CN"]),
+    # Manchester is in New Hampshire during the primary, else in England
+    ("Haley holds a rally in Manchester, New Hampshire", "en", ["US"]),
+    ("Police cordon off Manchester city centre", "en", ["GB"]),
+    # a publication or a company named after a place is not the country
+    ("A new comic strip from the Wall Street Journal", "en", []),
+    ("The New York Times sues over its articles", "en", []),
+    ("Berkshire Hathaway's quarterly profit rises", "en", []),
+    # Greek: καιρός (weather) folds like Κάιρο; κιν- starts cinema and danger as well as China
+    ("Καιρός: Έκτακτο δελτίο για καταιγίδες", "el", []),
+    ("Φεστιβάλ Κινηματογράφου και κίνδυνος", "el", []),
+    ("Η Κίνα και οι Κινέζοι επενδυτές", "el", ["CN"]),
+    ("ο 20χρονος Αιγύπτιος κρατούμενος", "el", ["EG"]),
+    # Kazakh is written in the Latin alphabet too, and in the Arabic script in China
+    ("Astanada boks keshi ótedi", "kk", ["KZ"]),
+    ("Qazaqstan quramasy Polshadan jeńildi", "kk", ["KZ", "PL"]),
+    ("Sonymen qatar joldardy retke keltіrý", "kk", []),
+    ("قازاقستان سپورتى تاريحىندا", "kk", ["KZ"]),
+    # Brussels is Belgium's capital, but not where it stands for the EU (as the EU is not tagged)
+    ("Explosion in the Brussels metro, Belgian police say", "en", ["BE"]),
+    ("Attack in Brussels kills two Swedish fans", "en", ["BE", "SE"]),
+    ("Brussels demands that member states cut gas use", "en", []),
+    ("Brüssel untersucht Wahleinmischung in Rumänien durch die EU", "de", ["RO"]),
+    ("Zamach w Brukseli, belgijska policja szuka sprawców", "pl", ["BE"]),
+    ("Bruksela grozi Polsce karami, Komisja Europejska czeka", "pl", ["PL"]),
+    # Japanese prefectures and the Japanese state's agencies; a club named after the country is not it
+    ("宮崎県で震度5弱、津波注意報", "ja", ["JP"]),
+    ("気象庁は13日、地震があったと発表した", "ja", ["JP"]),
+    ("日本ハムは逆転負け", "ja", []),
+    ("中国外務省の報道官は", "ja", ["CN"]),
+    # Czech: čeští, Welsh, the Holy See
+    ("Čeští hokejisté se zapojili do přípravy", "cs", ["CZ"]),
+    ("Němec zabil velšského turistu", "cs", ["DE", "GB"]),
+    ("Tiskové středisko Svatého stolce zveřejnilo", "cs", ["VA"]),
+    # a currency named after a country is not the country
+    ("Ресей рублінің бағамы төмендеді", "kk", []),
+])
+def test_added_facts(text, language, expected):
+    assert countries(text, language) == expected
