@@ -1,12 +1,31 @@
-"""The connection type every db/ function takes, whichever engine is behind it.
+"""The connection type every db/ function takes, whichever engine is behind it, and how to tell the engines apart.
 
-SQLite is the only engine so far; PostgreSQL (issue 14) joins here, so that code outside db/ names
-`db.engine.Connection` and never a driver's class.
+SQLite (a file path) is the embedded default; PostgreSQL (a postgresql:// URL, issue 14) is for teams. Code outside
+db/ names `db.engine.Connection`, never a driver's class; db/ code that must speak one engine's SQL asks `dialect`.
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
-from typing import TypeAlias
+from typing import TYPE_CHECKING, TypeAlias
 
-Connection: TypeAlias = sqlite3.Connection
+from db.postgres import is_url
+
+if TYPE_CHECKING:   # psycopg is imported only when a PostgreSQL database is opened
+    from db.postgres.connection import PgConnection
+
+Connection: TypeAlias = "sqlite3.Connection | PgConnection"
+SQLITE, POSTGRESQL = "sqlite", "postgresql"
+
+__all__ = ["Connection", "POSTGRESQL", "SQLITE", "dialect", "is_url", "target"]
+
+
+def dialect(conn: Connection) -> str:
+    """'sqlite' or 'postgresql'."""
+    return getattr(conn, "dialect", SQLITE)
+
+
+def target(value: str | os.PathLike) -> str | os.PathLike:
+    """A --db value as given: a PostgreSQL URL stays a string (a Path would fold its '//'), anything else a path."""
+    return value if is_url(value) else os.fspath(value)

@@ -11,6 +11,7 @@ from pathlib import Path
 import platformdirs
 
 from collectors.text import fold
+from db.postgres import is_url
 from db.search import QuerySyntaxError, compile_query, fts_text
 
 BUSY_TIMEOUT_S = 30.0
@@ -529,16 +530,21 @@ class SchemaError(RuntimeError):
     """The database cannot be used by this version of newsradar."""
 
 
-def default_db_path() -> Path:
-    """`NEWSRADAR_DB`, else newsradar.db in the user's data directory."""
+def default_db_path() -> Path | str:
+    """`NEWSRADAR_DB`, else newsradar.db in the user's data directory (a postgresql:// URL is returned as is)."""
     env = os.environ.get("NEWSRADAR_DB")
+    if is_url(env):
+        return env
     if env:
         return Path(env)
     return Path(platformdirs.user_data_dir("newsradar")) / "newsradar.db"
 
 
 def connect(path: str | os.PathLike, readonly: bool = False, migrate: bool = True) -> sqlite3.Connection:
-    """Open the database in WAL mode with a busy timeout, creating or upgrading its schema."""
+    """Open the database in WAL mode with a busy timeout, creating or upgrading its schema (a postgresql:// URL:
+    that PostgreSQL database, see db/postgres/schema.py)."""
+    if is_url(path):
+        return _connect_postgres(str(path), readonly, migrate)
     path = Path(path)
     if readonly:
         # as_uri() percent-encodes: a '#', '?' or '%' in the file name must not cut or alter the URI
@@ -571,10 +577,23 @@ def connect(path: str | os.PathLike, readonly: bool = False, migrate: bool = Tru
     return conn
 
 
+def _connect_postgres(url: str, readonly: bool, migrate: bool):
+    from db.postgres import schema as pg_schema
+
+    conn = pg_schema.connect(url, readonly, SCHEMA_VERSION if migrate and not readonly else None)
+    version = pg_schema.version(conn)
+    if version > SCHEMA_VERSION:
+        conn.close()
+        raise SchemaError(f"the database has schema version {version}, newer than this newsradar understands "
+                          f"({SCHEMA_VERSION}); upgrade newsradar to open it")
+    return conn
+
+
 @contextmanager
 def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """BEGIN IMMEDIATE … COMMIT, rolled back on any error (the connection is in autocommit mode)."""
-    conn.execute("BEGIN IMMEDIATE")
+    """BEGIN IMMEDIATE … COMMIT, rolled back on any error (the connection is in autocommit mode; PostgreSQL has no
+    IMMEDIATE: its writers lock rows, not the database)."""
+    conn.execute("BEGIN" if is_url(getattr(conn, "url", None)) else "BEGIN IMMEDIATE")
     try:
         yield conn
     except BaseException:
