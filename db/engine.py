@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import sys
 from typing import TYPE_CHECKING, TypeAlias
 
 from db.postgres import is_url
@@ -18,7 +19,7 @@ if TYPE_CHECKING:   # psycopg is imported only when a PostgreSQL database is ope
 Connection: TypeAlias = "sqlite3.Connection | PgConnection"
 SQLITE, POSTGRESQL = "sqlite", "postgresql"
 
-__all__ = ["Connection", "POSTGRESQL", "SQLITE", "dialect", "is_url", "target"]
+__all__ = ["Connection", "POSTGRESQL", "SQLITE", "database_errors", "dialect", "is_url", "target"]
 
 
 def dialect(conn: Connection) -> str:
@@ -29,3 +30,10 @@ def dialect(conn: Connection) -> str:
 def target(value: str | os.PathLike) -> str | os.PathLike:
     """A --db value as given: a PostgreSQL URL stays a string (a Path would fold its '//'), anything else a path."""
     return value if is_url(value) else os.fspath(value)
+
+
+def database_errors() -> tuple[type[Exception], ...]:
+    """The exception classes a database may raise: sqlite3's, and psycopg's once it is loaded (evaluated in an
+    `except` clause, this never imports the driver)."""
+    psycopg = sys.modules.get("psycopg")
+    return (sqlite3.DatabaseError, psycopg.Error) if psycopg else (sqlite3.DatabaseError,)
