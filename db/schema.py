@@ -521,6 +521,13 @@ MIGRATIONS: list[str] = [
     DROP TABLE temp.same_story;
     DROP TABLE temp.same_story_pairs;
     """,
+    # 14: collectors on several machines claim due feeds with a lease (db/leases.py): who holds it, and until when
+    #     (UTC, 'YYYY-MM-DD HH:MM:SS'); a collector that dies holds it no longer than that. PostgreSQL's twin is in
+    #     db/postgres/schema.py.
+    """
+    ALTER TABLE feeds ADD COLUMN claimed_by TEXT;
+    ALTER TABLE feeds ADD COLUMN claimed_until TEXT;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

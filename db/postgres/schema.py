@@ -373,7 +373,10 @@ FOR EACH ROW EXECUTE FUNCTION country_totals();
 """
 
 # version -> the script that brings a database to it; a fresh one starts at the first
-MIGRATIONS: dict[int, str] = {13: _TABLES + _TRIGGERS}
+MIGRATIONS: dict[int, str] = {
+    13: _TABLES + _TRIGGERS,
+    14: "ALTER TABLE feeds ADD COLUMN claimed_by TEXT; ALTER TABLE feeds ADD COLUMN claimed_until TEXT;",
+}
 
 
 def version(conn: PgConnection) -> int:
