@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -635,12 +636,24 @@ def _migrate(conn: sqlite3.Connection, version: int) -> None:
                 conn.execute("COMMIT")
                 continue
             for statement in _split_sql(MIGRATIONS[target - 1]):
-                conn.execute(statement)
+                if not _column_exists(conn, statement):
+                    conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {target}")
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
             raise
+
+
+_ADD_COLUMN = re.compile(r"ALTER TABLE (\w+) ADD COLUMN (\w+)\b", re.IGNORECASE)
+
+
+def _column_exists(conn: sqlite3.Connection, statement: str) -> bool:
+    """Whether `statement` adds a column the table has already (SQLite has no ADD COLUMN IF NOT EXISTS): a database
+    set back to an older version by hand keeps the columns that later migrations added."""
+    match = _ADD_COLUMN.match(statement.strip())
+    return bool(match) and conn.execute("SELECT 1 FROM pragma_table_info(?) WHERE name = ?",
+                                        match.groups()).fetchone() is not None
 
 
 def _split_sql(script: str) -> list[str]:
