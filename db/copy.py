@@ -87,17 +87,22 @@ def _batches(source: Connection, table: str, keys: tuple[str, ...], cols: list[s
 def _write(target: Connection, table: str, cols: list[str], rows: list[tuple]) -> None:
     """One batch in one transaction, the rollup triggers aside; the target's text index written beside articles."""
     postgres = dialect(target) == POSTGRESQL
-    marks = ["?"] * len(cols)
+    marks = ["?"] * len(cols)   # (SQLite)
     if postgres and table == "articles":
         from db.postgres.text import tsvector
 
         title, description = cols.index("title"), cols.index("description")
         rows = [(*r, tsvector(r[title], r[description])) for r in rows]
-        cols, marks = [*cols, "search"], [*marks, "CAST(? AS tsvector)"]
+        cols = [*cols, "search"]
     with transaction(target):
         target.execute("INSERT INTO bulk_load VALUES (1)")
-        target.executemany(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join(marks)}) "
-                           "ON CONFLICT DO NOTHING", rows)
+        if postgres:   # COPY: a batch is atomic and the copy resumes after the target's last key, so no row is there
+            with target.raw.cursor().copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN") as stream:
+                for row in rows:
+                    stream.write_row(row)
+        else:
+            target.executemany(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join(marks)}) "
+                               "ON CONFLICT DO NOTHING", rows)
         if table == "articles" and not postgres:
             ids = [r[cols.index("id")] for r in rows]
             target.execute("INSERT INTO articles_fts (rowid, title, description) SELECT id, fts_text(title), "

@@ -406,7 +406,8 @@ def cmd_db_copy(args: argparse.Namespace) -> int:
 
     if not engine.is_url(args.source) and not Path(args.source).is_file():
         raise CliError(f"no database at {args.source}")
-    with closing(connect(engine.target(args.source))) as source, closing(connect(engine.target(args.target))) as to:
+    with closing(connect(engine.target(args.source), readonly=True)) as source, \
+            closing(connect(engine.target(args.target))) as to:
         try:
             counts = copy(source, to, progress=_copy_progress())
         except CopyError as exc:
