@@ -19,7 +19,7 @@ if TYPE_CHECKING:   # psycopg is imported only when a PostgreSQL database is ope
 Connection: TypeAlias = "sqlite3.Connection | PgConnection"
 SQLITE, POSTGRESQL = "sqlite", "postgresql"
 
-__all__ = ["Connection", "POSTGRESQL", "SQLITE", "database_errors", "dialect", "is_url", "target"]
+__all__ = ["Connection", "POSTGRESQL", "SQLITE", "database_errors", "dialect", "integrity_errors", "is_url", "target"]
 
 
 def dialect(conn: Connection) -> str:
@@ -37,3 +37,9 @@ def database_errors() -> tuple[type[Exception], ...]:
     `except` clause, this never imports the driver)."""
     psycopg = sys.modules.get("psycopg")
     return (sqlite3.DatabaseError, psycopg.Error) if psycopg else (sqlite3.DatabaseError,)
+
+
+def integrity_errors() -> tuple[type[Exception], ...]:
+    """The exception classes of a broken constraint (a name taken), on either engine."""
+    psycopg = sys.modules.get("psycopg")
+    return (sqlite3.IntegrityError, psycopg.errors.IntegrityError) if psycopg else (sqlite3.IntegrityError,)
