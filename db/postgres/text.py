@@ -60,3 +60,12 @@ def tsquery(query: str) -> str:
     """The tsquery literal of a query in db.search's language (QuerySyntaxError as compile_query raises it)."""
     compile_query(query)     # the checks (NOT alone, nesting) are the language's, not the engine's
     return _compile(parse(query))
+
+
+def index_new(conn, after_id: int) -> int:
+    """Write `search` for the articles with ids above `after_id` (a batch just stored): PostgreSQL's counterpart of
+    the articles_fts insert that follows a batch on SQLite. Returns how many were indexed."""
+    rows = conn.execute("SELECT id, title, description FROM articles WHERE id > ?", (after_id,)).fetchall()
+    conn.executemany("UPDATE articles SET search = CAST(? AS tsvector) WHERE id = ?",
+                     [(tsvector(title, description), id_) for id_, title, description in rows])
+    return len(rows)
