@@ -139,7 +139,8 @@ def vocabulary(conn: sqlite3.Connection, countries: Mapping[str, str], languages
                categories: Mapping[str, str]) -> Vocabulary:
     """The Vocabulary of this database: its topics, outlets, outlets' countries and languages."""
     column = lambda sql: tuple(r[0] for r in conn.execute(sql).fetchall())  # noqa: E731
-    rollup = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'daily_articles'").fetchone()
+    rollup = getattr(conn, "dialect", "sqlite") == "postgresql" or conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE name = 'daily_articles'").fetchone()   # (PostgreSQL: from its start)
     data_languages = column("SELECT language FROM outlets WHERE language IS NOT NULL UNION "
                             "SELECT language FROM feeds WHERE language IS NOT NULL" +
                             (" UNION SELECT DISTINCT language FROM daily_articles WHERE language != ''"

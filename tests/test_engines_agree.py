@@ -14,6 +14,7 @@ from dashboard.testing import add_articles, build_sample_db
 from db import connect
 from db.copy import copy
 from db.engine import dialect
+from db.export import export_rows
 from db.filters import Filters
 
 pytestmark = pytest.mark.slow   # the sample is backfilled once for the module (about 20 s)
@@ -121,3 +122,13 @@ def test_phrase_does_not_run_from_title_into_description(engines):
     found = _ids(postgres, Filters.make(q=phrase))
     assert row[0] not in found
     assert found == _ids(sqlite, Filters.make(q=phrase))
+
+
+@pytest.mark.parametrize("values", [{}, {"q": "łódź OR russia*"}, {"countries": ["US", "UA"], "countries_mode": "all"},
+                                    {"topics": ["Elections"], "date_to": "2023-09-20"}], ids=str)
+def test_export_is_the_same_on_both(engines, values):
+    sqlite, postgres = engines
+    filters = Filters.make(**values)
+    rows = list(export_rows(sqlite, filters))
+    assert rows
+    assert list(export_rows(postgres, filters)) == rows

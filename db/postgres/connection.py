@@ -8,6 +8,7 @@ from functools import lru_cache
 from typing import Any
 
 import psycopg
+from psycopg.adapt import Loader
 from psycopg.rows import RowMaker
 
 DIALECT = "postgresql"
@@ -49,6 +50,14 @@ def _row_factory(cursor: psycopg.Cursor) -> RowMaker[Row]:
     names = tuple(d.name for d in cursor.description or ())
     cls = type("Row", (Row,), {"_names": names, "__slots__": ()})
     return lambda values: cls(values)
+
+
+class _NumberLoader(Loader):
+    """numeric (what sum() of integers gives) as int or float, the numbers SQLite gives, not Decimal."""
+
+    def load(self, data) -> int | float:
+        text = bytes(data).decode()
+        return int(text) if text.lstrip("-").isdigit() else float(text)
 
 
 class Cursor:
@@ -93,6 +102,7 @@ class PgConnection:
     @classmethod
     def open(cls, url: str) -> PgConnection:
         raw = psycopg.connect(url, autocommit=True, row_factory=_row_factory)
+        raw.adapters.register_loader("numeric", _NumberLoader)
         return cls(raw, url)
 
     def execute(self, sql: str, params: Sequence | None = None) -> Cursor:

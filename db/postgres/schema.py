@@ -206,6 +206,16 @@ CREATE TABLE article_links (
 CREATE INDEX article_links_article ON article_links(article_id);
 """
 
+# SQLite's group_concat, so that the SQL that lists an article's countries or topics runs unchanged
+_COMPAT = """
+CREATE FUNCTION group_concat_step(acc text, value text, sep text) RETURNS text LANGUAGE sql IMMUTABLE AS
+$$ SELECT CASE WHEN value IS NULL THEN acc WHEN acc IS NULL THEN value ELSE acc || sep || value END $$;
+CREATE FUNCTION group_concat_step(acc text, value text) RETURNS text LANGUAGE sql IMMUTABLE AS
+$$ SELECT group_concat_step(acc, value, ',') $$;
+CREATE AGGREGATE group_concat(text, text) (SFUNC = group_concat_step, STYPE = text);
+CREATE AGGREGATE group_concat(text) (SFUNC = group_concat_step, STYPE = text);
+"""
+
 # The rollup triggers of SQLite's migrations 3, 6 and 7, one function per table and event. `_key` is the
 # (day, outlet, language) an article counts under.
 _TRIGGERS = """
@@ -374,7 +384,7 @@ FOR EACH ROW EXECUTE FUNCTION country_totals();
 
 # version -> the script that brings a database to it; a fresh one starts at the first
 MIGRATIONS: dict[int, str] = {
-    13: _TABLES + _TRIGGERS,
+    13: _TABLES + _COMPAT + _TRIGGERS,
     14: "ALTER TABLE feeds ADD COLUMN claimed_by TEXT; ALTER TABLE feeds ADD COLUMN claimed_until TEXT;",
 }
 
