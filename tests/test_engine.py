@@ -50,6 +50,14 @@ def test_rows_read_by_position_and_name(engine):
     assert (row[0], row["country"], list(row.keys())) == ("BBC's 50% ?", "GB", ["name", "country"])
 
 
+def test_lastrowid_is_the_new_rows_id_even_inside_a_transaction(engine):
+    with transaction(engine):
+        assert engine.execute("INSERT INTO topics (name, query) VALUES ('a', 'a')").lastrowid == 1
+        engine.execute("INSERT INTO outlets (name) VALUES ('x')")
+        assert engine.execute("INSERT INTO outlets (name) VALUES ('y')").lastrowid == 2
+    assert engine.execute("SELECT count(*) FROM outlets").fetchone()[0] == 2
+
+
 def test_failed_transaction_leaves_nothing(engine):
     with pytest.raises(Exception), transaction(engine):   # noqa: B017 (the engines raise their own driver's class)
         engine.execute("INSERT INTO outlets (name) VALUES (?)", ("A",))

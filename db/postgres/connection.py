@@ -61,10 +61,22 @@ class _NumberLoader(Loader):
 
 
 class Cursor:
-    """The part of sqlite3.Cursor that db/ uses; `lastrowid` is not offered (PostgreSQL code says RETURNING id)."""
+    """The part of sqlite3.Cursor that db/ uses."""
 
     def __init__(self, cursor: psycopg.Cursor):
         self._cursor = cursor
+
+    @property
+    def lastrowid(self) -> int | None:
+        """The id the last INSERT of this connection drew from an identity column (read at once, as sqlite3 code
+        does: `execute(…).lastrowid`); None if none has. An id given in the INSERT itself is not seen: new code
+        writes RETURNING id, on both engines."""
+        conn = self._cursor.connection
+        try:
+            with conn.transaction(), conn.cursor() as cursor:   # a savepoint: a failure leaves the caller's transaction
+                return cursor.execute("SELECT lastval()").fetchone()[0]
+        except psycopg.errors.ObjectNotInPrerequisiteState:
+            return None
 
     @property
     def rowcount(self) -> int:
