@@ -59,6 +59,16 @@ def test_interrupted_copy_goes_on_without_duplicates(sample, pg_url):
         assert first + sum(resumed) == sum(_counts(source).values()) - _counts(source)["daily_country_totals"]
 
 
+def test_cli_copies_postgresql_back_into_a_new_sqlite_file(sample, pg_url, tmp_path):
+    with closing(connect(sample)) as source, closing(connect(pg_url)) as pg:
+        copy(source, pg)
+    done = subprocess.run([sys.executable, "-m", "newsradar", "db", "copy", pg_url, str(tmp_path / "back.db")],
+                          capture_output=True, text=True, cwd=REPO, timeout=300)
+    assert done.returncode == 0, done.stderr
+    with closing(connect(sample)) as source, closing(connect(tmp_path / "back.db")) as back:
+        assert _counts(back) == _counts(source)
+
+
 def test_new_rows_after_a_copy_get_new_ids(sample, pg_url):
     with closing(connect(sample)) as source, closing(connect(pg_url)) as pg:
         copy(source, pg)

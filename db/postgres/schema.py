@@ -391,9 +391,9 @@ MIGRATIONS: dict[int, str] = {
 
 def version(conn: PgConnection) -> int:
     """The schema version of the database; 0 for an empty one."""
-    conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
-    row = conn.execute("SELECT max(version) FROM schema_version").fetchone()
-    return row[0] or 0
+    if conn.execute("SELECT to_regclass('schema_version')").fetchone()[0] is None:
+        return 0
+    return conn.execute("SELECT max(version) FROM schema_version").fetchone()[0] or 0
 
 
 def migrate(conn: PgConnection, target: int) -> None:
@@ -402,6 +402,7 @@ def migrate(conn: PgConnection, target: int) -> None:
     steps = sorted(v for v in MIGRATIONS if v <= target)
     with conn.raw.transaction():
         conn.raw.execute("SELECT pg_advisory_xact_lock(hashtext('newsradar schema'))")
+        conn.raw.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
         current = version(conn)
         for step in steps:
             if step <= current:
