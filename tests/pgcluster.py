@@ -62,8 +62,10 @@ class Cluster:
                   "-w", "-t", "60", "start")
 
     def stop(self) -> None:
+        """Stop the server if it started (a failed start keeps its own message) and remove the folder."""
         try:
-            self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop")
+            if (self.data / "postmaster.pid").exists():
+                self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop")
         finally:
             shutil.rmtree(self.root, ignore_errors=True)
 
