@@ -34,6 +34,7 @@ ROLLUPS = {
     ("SELECT \"a?\" FROM t WHERE x LIKE '5%'", "SELECT \"a?\" FROM t WHERE x LIKE '5%%'"),
     ("SELECT 1 -- why?\n, ?", "SELECT 1 -- why?\n, %s"),
     ("SELECT 100 % ?", "SELECT 100 %% %s"),
+    ("SELECT :norm, ':kept', x::text WHERE y = :norm_2", "SELECT %(norm)s, ':kept', x::text WHERE y = %(norm_2)s"),
 ])
 def test_placeholders_are_translated_outside_quotes(sql, expected):
     assert translate(sql) == expected
@@ -56,6 +57,11 @@ def test_lastrowid_is_the_new_rows_id_even_inside_a_transaction(engine):
         engine.execute("INSERT INTO outlets (name) VALUES ('x')")
         assert engine.execute("INSERT INTO outlets (name) VALUES ('y')").lastrowid == 2
     assert engine.execute("SELECT count(*) FROM outlets").fetchone()[0] == 2
+
+
+def test_named_parameters(engine):
+    row = engine.execute("SELECT :a || :b || :a AS s", {"a": "x", "b": "y"}).fetchone()
+    assert row["s"] == "xyx"
 
 
 def test_failed_transaction_leaves_nothing(engine):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -13,16 +13,19 @@ from psycopg.rows import RowMaker
 
 DIALECT = "postgresql"
 # quoted strings, quoted names and comments are copied as they are; `?` outside them is a placeholder
-_SQL_PART = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|--[^\n]*|/\*.*?\*/|\?|%", re.DOTALL)
+_SQL_PART = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|--[^\n]*|/\*.*?\*/|::|:[A-Za-z_]\w*|\?|%", re.DOTALL)
 
 
 @lru_cache(maxsize=4096)
 def translate(sql: str) -> str:
-    """sqlite3's `?` placeholders as psycopg's `%s`, and a literal `%` doubled (psycopg reads `%` as a placeholder)."""
+    """sqlite3's placeholders as psycopg's (`?` as `%s`, `:name` as `%(name)s`), and a literal `%` doubled (psycopg
+    reads `%` as a placeholder); PostgreSQL's `::` casts stay."""
     def part(match: re.Match) -> str:
         text = match.group(0)
         if text == "?":
             return "%s"
+        if text.startswith(":") and text != "::":
+            return f"%({text[1:]})s"
         if text == "%":
             return "%%"
         return text.replace("%", "%%") if text[0] in "'\"" else text
@@ -117,12 +120,12 @@ class PgConnection:
         raw.adapters.register_loader("numeric", _NumberLoader)
         return cls(raw, url)
 
-    def execute(self, sql: str, params: Sequence | None = None) -> Cursor:
+    def execute(self, sql: str, params: Sequence | Mapping | None = None) -> Cursor:
         cursor = self.raw.cursor()
         cursor.execute(translate(sql), params if params else None)
         return Cursor(cursor)
 
-    def executemany(self, sql: str, seq: Iterable[Sequence]) -> Cursor:
+    def executemany(self, sql: str, seq: Iterable[Sequence | Mapping]) -> Cursor:
         cursor = self.raw.cursor()
         cursor.executemany(translate(sql), list(seq))
         return Cursor(cursor)
