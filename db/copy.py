@@ -140,6 +140,8 @@ def copy(source: Connection, target: Connection, batch: int = BATCH,
             if progress:
                 progress(table, len(rows))
     _identities(target)
+    if dialect(target) == POSTGRESQL:   # the planner's statistics, and the GIN index's pending list merged (a search
+        target.execute(f"VACUUM (ANALYZE) {', '.join(TABLES)}")   # waits on a long one: 100× slower until VACUUM)
     result = counts(source, target)
     different = [c for c in result if not c.same]
     if different:
