@@ -116,7 +116,8 @@ class PgConnection:
 
     @classmethod
     def open(cls, url: str) -> PgConnection:
-        raw = psycopg.connect(url, autocommit=True, row_factory=_row_factory)
+        # UTC, as every stored time is (and as SQLite's 'now' is)
+        raw = psycopg.connect(url, autocommit=True, row_factory=_row_factory, options="-c TimeZone=UTC")
         raw.adapters.register_loader("numeric", _NumberLoader)
         return cls(raw, url)
 

@@ -206,8 +206,12 @@ CREATE TABLE article_links (
 CREATE INDEX article_links_article ON article_links(article_id);
 """
 
-# SQLite's group_concat, so that the SQL that lists an article's countries or topics runs unchanged
+# SQLite's group_concat and datetime(time, modifiers…), so that the SQL that lists an article's countries or topics,
+# or compares published times a minute or a month apart (collectors/store.py), runs unchanged
 _COMPAT = """
+CREATE FUNCTION datetime(stamp text, VARIADIC modifiers text[] DEFAULT '{}') RETURNS text LANGUAGE sql STABLE AS
+$$ SELECT to_char(CAST(stamp AS timestamp) + coalesce((SELECT sum(CAST(m AS interval)) FROM unnest(modifiers) m),
+                                                     interval '0'), 'YYYY-MM-DD HH24:MI:SS') $$;
 CREATE FUNCTION group_concat_step(acc text, value text, sep text) RETURNS text LANGUAGE sql IMMUTABLE AS
 $$ SELECT CASE WHEN value IS NULL THEN acc WHEN acc IS NULL THEN value ELSE acc || sep || value END $$;
 CREATE FUNCTION group_concat_step(acc text, value text) RETURNS text LANGUAGE sql IMMUTABLE AS
