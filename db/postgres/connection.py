@@ -117,7 +117,10 @@ class PgConnection:
     @classmethod
     def open(cls, url: str) -> PgConnection:
         # UTC, as every stored time is (and as SQLite's 'now' is)
-        raw = psycopg.connect(url, autocommit=True, row_factory=_row_factory, options="-c TimeZone=UTC")
+        # values are bound on this side (ClientCursor), as literals: SQLite's untyped `? IS NULL` then runs, where a
+        # server-side parameter would have no type PostgreSQL could infer
+        raw = psycopg.connect(url, autocommit=True, row_factory=_row_factory, options="-c TimeZone=UTC",
+                              cursor_factory=psycopg.ClientCursor)
         raw.adapters.register_loader("numeric", _NumberLoader)
         return cls(raw, url)
 
