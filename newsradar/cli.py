@@ -693,10 +693,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# commands whose SQL is still SQLite's own (issue 14 moves it into db/ with a PostgreSQL twin): refused on a
+# postgresql:// database with a clear message rather than a database error halfway through
+_NOT_ON_POSTGRES_YET = {"collect": "the collector", "backfill": "backfill", "retag": "retag", "demo": "demo",
+                        "backup": "backup (use pg_dump: docs/postgresql.md)", "dashboard": "the dashboard",
+                        "serve": "serve"}
+
+
+def _check_engine(args: argparse.Namespace) -> None:
+    what = _NOT_ON_POSTGRES_YET.get(args.command)
+    if what and engine.is_url(_db_path(args)):
+        raise CliError(f"{what} does not run on PostgreSQL yet; run it on SQLite and move the database with "
+                       "'newsradar db copy'")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         _apply_config(args)
+        _check_engine(args)
         return args.func(args)
     except (CliError, config.ConfigError, SchemaError, QueryError, feedlists.FeedListError, ArchiveError,
             topics.TopicError, users.UserError) as exc:

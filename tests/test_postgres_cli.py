@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -38,3 +40,12 @@ def test_setting_names_the_database(pg_url, tmp_path):
     feeds = _newsradar("--config", str(settings), "feeds", "list")
     assert feeds.returncode == 0, feeds.stderr
     assert "https://www.repubblica.it/rss/homepage/rss2.0.xml" in feeds.stdout
+
+
+@pytest.mark.parametrize("command", [["collect", "--once"], ["backfill", "x.jsonl"], ["retag"],
+                                     ["backup", "copy.db"], ["dashboard"]])
+def test_commands_not_yet_ported_are_refused_in_one_line(command, tmp_path):
+    done = _newsradar("--db", "postgresql://nobody@127.0.0.1:1/none", *command)
+    assert done.returncode == 2
+    assert done.stderr.startswith("newsradar: error: ") and "does not run on PostgreSQL yet" in done.stderr
+    assert done.stderr.count("\n") == 1
