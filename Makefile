@@ -31,19 +31,23 @@ lint: install
 	$(BIN)/ruff check .
 
 # the browser tests drive Debian's chromium through Playwright (a pip package); never `playwright install`.
+# the PostgreSQL tests start a throwaway cluster of Debian's postgresql (tests/pgcluster.py)
 test: install lint
 	@test -x /usr/bin/chromium || (apt-get update && apt-get install -y chromium)
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || (apt-get update && apt-get install -y postgresql)
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 # dashboard_browser.py (felt speed in Chromium) uses $BENCH_DB or /tmp/full.db, else builds the 2023 corpus itself
 bench: install
 	@test -x /usr/bin/chromium || (apt-get update && apt-get install -y chromium)
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || (apt-get update && apt-get install -y postgresql)
 	$(BIN)/python bench/backfill.py
 	$(BIN)/python bench/collect.py
 	$(BIN)/python bench/tagging.py
 	$(BIN)/python bench/dashboard_queries.py
 	$(BIN)/python bench/dashboard_browser.py
 	$(BIN)/python bench/load.py
+	$(BIN)/python bench/postgres.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

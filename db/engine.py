@@ -1,12 +1,45 @@
-"""The connection type every db/ function takes, whichever engine is behind it.
+"""The connection type every db/ function takes, whichever engine is behind it, and how to tell the engines apart.
 
-SQLite is the only engine so far; PostgreSQL (issue 14) joins here, so that code outside db/ names
-`db.engine.Connection` and never a driver's class.
+SQLite (a file path) is the embedded default; PostgreSQL (a postgresql:// URL, issue 14) is for teams. Code outside
+db/ names `db.engine.Connection`, never a driver's class; db/ code that must speak one engine's SQL asks `dialect`.
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
-from typing import TypeAlias
+import sys
+from typing import TYPE_CHECKING, TypeAlias
 
-Connection: TypeAlias = sqlite3.Connection
+from db.postgres import is_url
+
+if TYPE_CHECKING:   # psycopg is imported only when a PostgreSQL database is opened
+    from db.postgres.connection import PgConnection
+
+Connection: TypeAlias = "sqlite3.Connection | PgConnection"
+SQLITE, POSTGRESQL = "sqlite", "postgresql"
+
+__all__ = ["Connection", "POSTGRESQL", "SQLITE", "database_errors", "dialect", "integrity_errors", "is_url", "target"]
+
+
+def dialect(conn: Connection) -> str:
+    """'sqlite' or 'postgresql'."""
+    return getattr(conn, "dialect", SQLITE)
+
+
+def target(value: str | os.PathLike) -> str | os.PathLike:
+    """A --db value as given: a PostgreSQL URL stays a string (a Path would fold its '//'), anything else a path."""
+    return value if is_url(value) else os.fspath(value)
+
+
+def database_errors() -> tuple[type[Exception], ...]:
+    """The exception classes a database may raise: sqlite3's, and psycopg's once it is loaded (evaluated in an
+    `except` clause, this never imports the driver)."""
+    psycopg = sys.modules.get("psycopg")
+    return (sqlite3.DatabaseError, psycopg.Error) if psycopg else (sqlite3.DatabaseError,)
+
+
+def integrity_errors() -> tuple[type[Exception], ...]:
+    """The exception classes of a broken constraint (a name taken), on either engine."""
+    psycopg = sys.modules.get("psycopg")
+    return (sqlite3.IntegrityError, psycopg.errors.IntegrityError) if psycopg else (sqlite3.IntegrityError,)

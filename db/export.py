@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import TextIO
 
 from db.completeness import Gap, completeness, scope_of
+from db.engine import dialect
 from db.filters import Filters
 from db.links import clean_link
 
@@ -29,14 +30,14 @@ def _iso(stamp: str | None) -> str:
 def export_rows(conn: sqlite3.Connection, filters: Filters) -> Iterator[list[str]]:
     """The export's rows, newest first, without the header; links without their tracking parameters (the stored
     link keeps them, as the feed gave it; this is the one place both the CLI and the dashboard export through)."""
-    where, params = filters.where()
+    where, params = filters.where(dialect=dialect(conn))
     sql = ("SELECT a.published, o.name, o.country, a.language, a.title, a.link, a.description, "
            "(SELECT group_concat(country, ' ') FROM article_countries WHERE article_id = a.id), "
            "(SELECT group_concat(t.name, '; ') FROM article_topics at JOIN topics t ON t.id = at.topic_id "
            " WHERE at.article_id = a.id), a.category, a.date_flag, a.first_seen, "
            # the other URLs of the same story (schema 13): an export can be searched by any link of an article
            "(SELECT group_concat(link, ' ') FROM (SELECT link FROM article_links WHERE article_id = a.id "
-           " ORDER BY norm_link)) "
+           " ORDER BY norm_link) l) "
            f"FROM articles a LEFT JOIN outlets o ON o.id = a.outlet_id WHERE {where} "
            "ORDER BY a.published DESC, a.id DESC")
     for row in conn.execute(sql, params):

@@ -185,7 +185,8 @@ def vocabulary(conn: sqlite3.Connection, countries: Mapping[str, str], languages
                categories: Mapping[str, str]) -> Vocabulary:
     """The Vocabulary of this database: its topics, outlets, outlets' countries and languages."""
     column = lambda sql: tuple(r[0] for r in conn.execute(sql).fetchall())  # noqa: E731
-    rollup = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'daily_articles'").fetchone()
+    rollup = getattr(conn, "dialect", "sqlite") == "postgresql" or conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE name = 'daily_articles'").fetchone()   # (PostgreSQL: from its start)
     data_languages = column("SELECT language FROM outlets WHERE language IS NOT NULL UNION "
                             "SELECT language FROM feeds WHERE language IS NOT NULL" +
                             (" UNION SELECT DISTINCT language FROM daily_articles WHERE language != ''"
@@ -279,13 +280,20 @@ class Filters:
             raise QueryError("; ".join(problems))
         return dataclasses.replace(self, **resolved)
 
-    def where(self, correlated: bool = False) -> tuple[str, list]:
+    def where(self, correlated: bool = False, dialect: str = "sqlite") -> tuple[str, list]:
         """SQL condition over `articles a` joined to `outlets o`, and its parameters.
 
         correlated: test the countries and topics of each article looked at (EXISTS) instead of collecting all
-        their articles first (IN); faster when dates or an ORDER BY ... LIMIT bound how many are looked at."""
-        clauses, params = ["1"], []
-        if self.q:
+        their articles first (IN); faster when dates or an ORDER BY ... LIMIT bound how many are looked at.
+        dialect: the engine's (db.engine.dialect); only the text search is written differently."""
+        postgres = dialect == "postgresql"
+        clauses, params = ["true" if postgres else "1"], []
+        if self.q and postgres:
+            from db.postgres.text import tsquery
+
+            clauses.append("a.search @@ CAST(? AS tsquery)")
+            params.append(tsquery(self.q))
+        elif self.q:
             clauses.append("a.id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)")
             params.append(compile_query(self.q))
         if self.date_from:

@@ -3,7 +3,8 @@
 Outside a bulk load, triggers keep the rollups exact row by row. Inside `bulk_load`, the insert
 triggers stand aside and the importer calls the add_* functions once per batch instead (after writing
 the batch's topics, add_topics; after its countries, add_countries). The topic × country rollup counts a
-pair of tags of one article with whichever of the two is written second, as its triggers do."""
+pair of tags of one article with whichever of the two is written second, as its triggers do. The statements name
+their conflict keys, as PostgreSQL requires, and run unchanged on both engines."""
 
 from __future__ import annotations
 
@@ -22,10 +23,15 @@ def bulk_load(conn: sqlite3.Connection) -> Iterator[None]:
         conn.execute("DELETE FROM bulk_load")
 
 
+def _upsert(table: str, keys: str) -> str:
+    """The ON CONFLICT clause that adds a batch's counts to the rows already there."""
+    return f"ON CONFLICT ({keys}) DO UPDATE SET n = {table}.n + excluded.n"
+
+
 def add_articles(conn: sqlite3.Connection, after_id: int) -> None:
     conn.execute("INSERT INTO daily_articles (day, outlet_id, language, n) "
                  "SELECT substr(published, 1, 10), coalesce(outlet_id, 0), coalesce(language, ''), count(*) "
-                 "FROM articles WHERE id > ? GROUP BY 1, 2, 3 ON CONFLICT DO UPDATE SET n = n + excluded.n",
+                 "FROM articles WHERE id > ? GROUP BY 1, 2, 3 " + _upsert("daily_articles", "day, outlet_id, language"),
                  (after_id,))
 
 
@@ -34,21 +40,21 @@ def add_countries(conn: sqlite3.Connection, first_id: int, last_id: int) -> None
     conn.execute("INSERT INTO daily_countries (day, country, outlet_id, language, n) "
                  "SELECT substr(a.published, 1, 10), c.country, coalesce(a.outlet_id, 0), coalesce(a.language, ''), "
                  "count(*) FROM article_countries c JOIN articles a ON a.id = c.article_id "
-                 "WHERE c.article_id BETWEEN ? AND ? GROUP BY 1, 2, 3, 4 ON CONFLICT DO UPDATE SET n = n + excluded.n",
-                 (first_id, last_id))
+                 "WHERE c.article_id BETWEEN ? AND ? GROUP BY 1, 2, 3, 4 "
+                 + _upsert("daily_countries", "day, country, outlet_id, language"), (first_id, last_id))
     _add_topic_countries(conn, "article_id BETWEEN ? AND ?", (first_id, last_id))
     conn.execute("INSERT INTO daily_country_pairs (country, day, mentioned, outlet_id, language, n) "
                  "SELECT country, day, mentioned, outlet_id, language, count(*) FROM country_pairs "
-                 "WHERE article_id BETWEEN ? AND ? GROUP BY 1, 2, 3, 4, 5 ON CONFLICT DO UPDATE SET n = n + excluded.n",
-                 (first_id, last_id))
+                 "WHERE article_id BETWEEN ? AND ? GROUP BY 1, 2, 3, 4, 5 "
+                 + _upsert("daily_country_pairs", "country, day, mentioned, outlet_id, language"), (first_id, last_id))
 
 
 def add_topics(conn: sqlite3.Connection, after_id: int) -> None:
     conn.execute("INSERT INTO daily_topics (day, topic_id, outlet_id, language, n) "
                  "SELECT substr(a.published, 1, 10), t.topic_id, coalesce(a.outlet_id, 0), coalesce(a.language, ''), "
                  "count(*) FROM article_topics t JOIN articles a ON a.id = t.article_id "
-                 "WHERE t.article_id > ? GROUP BY 1, 2, 3, 4 ON CONFLICT DO UPDATE SET n = n + excluded.n",
-                 (after_id,))
+                 "WHERE t.article_id > ? GROUP BY 1, 2, 3, 4 "
+                 + _upsert("daily_topics", "day, topic_id, outlet_id, language"), (after_id,))
     _add_topic_countries(conn, "article_id > ?", (after_id,))
 
 
@@ -57,4 +63,5 @@ def _add_topic_countries(conn: sqlite3.Connection, articles: str, params: tuple)
     countries were just written (the other tag of each pair was written before, or is not there yet and counts it)."""
     conn.execute("INSERT INTO daily_topic_countries (topic_id, day, country, outlet_id, language, n) "
                  "SELECT topic_id, day, country, outlet_id, language, count(*) FROM topic_country_pairs "
-                 f"WHERE {articles} GROUP BY 1, 2, 3, 4, 5 ON CONFLICT DO UPDATE SET n = n + excluded.n", params)
+                 f"WHERE {articles} GROUP BY 1, 2, 3, 4, 5 "
+                 + _upsert("daily_topic_countries", "topic_id, day, country, outlet_id, language"), params)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import platformdirs
 
+from db.postgres import is_url
 from db.search import QuerySyntaxError, compile_query, fts_text
 from db.text import fold
 
@@ -520,6 +522,13 @@ MIGRATIONS: list[str] = [
     DROP TABLE temp.same_story;
     DROP TABLE temp.same_story_pairs;
     """,
+    # 14: collectors on several machines claim due feeds with a lease (db/leases.py): who holds it, and until when
+    #     (UTC, 'YYYY-MM-DD HH:MM:SS'); a collector that dies holds it no longer than that. PostgreSQL's twin is in
+    #     db/postgres/schema.py.
+    """
+    ALTER TABLE feeds ADD COLUMN claimed_by TEXT;
+    ALTER TABLE feeds ADD COLUMN claimed_until TEXT;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -529,16 +538,21 @@ class SchemaError(RuntimeError):
     """The database cannot be used by this version of newsradar."""
 
 
-def default_db_path() -> Path:
-    """`NEWSRADAR_DB`, else newsradar.db in the user's data directory."""
+def default_db_path() -> Path | str:
+    """`NEWSRADAR_DB`, else newsradar.db in the user's data directory (a postgresql:// URL is returned as is)."""
     env = os.environ.get("NEWSRADAR_DB")
+    if is_url(env):
+        return env
     if env:
         return Path(env)
     return Path(platformdirs.user_data_dir("newsradar")) / "newsradar.db"
 
 
 def connect(path: str | os.PathLike, readonly: bool = False, migrate: bool = True) -> sqlite3.Connection:
-    """Open the database in WAL mode with a busy timeout, creating or upgrading its schema."""
+    """Open the database in WAL mode with a busy timeout, creating or upgrading its schema (a postgresql:// URL:
+    that PostgreSQL database, see db/postgres/schema.py)."""
+    if is_url(path):
+        return _connect_postgres(str(path), readonly, migrate)
     path = Path(path)
     if readonly:
         # as_uri() percent-encodes: a '#', '?' or '%' in the file name must not cut or alter the URI
@@ -571,10 +585,23 @@ def connect(path: str | os.PathLike, readonly: bool = False, migrate: bool = Tru
     return conn
 
 
+def _connect_postgres(url: str, readonly: bool, migrate: bool):
+    from db.postgres import schema as pg_schema
+
+    conn = pg_schema.connect(url, readonly, SCHEMA_VERSION if migrate and not readonly else None)
+    version = pg_schema.version(conn)
+    if version > SCHEMA_VERSION:
+        conn.close()
+        raise SchemaError(f"the database has schema version {version}, newer than this newsradar understands "
+                          f"({SCHEMA_VERSION}); upgrade newsradar to open it")
+    return conn
+
+
 @contextmanager
 def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """BEGIN IMMEDIATE … COMMIT, rolled back on any error (the connection is in autocommit mode)."""
-    conn.execute("BEGIN IMMEDIATE")
+    """BEGIN IMMEDIATE … COMMIT, rolled back on any error (the connection is in autocommit mode; PostgreSQL has no
+    IMMEDIATE: its writers lock rows, not the database)."""
+    conn.execute("BEGIN" if is_url(getattr(conn, "url", None)) else "BEGIN IMMEDIATE")
     try:
         yield conn
     except BaseException:
@@ -624,12 +651,24 @@ def _migrate(conn: sqlite3.Connection, version: int) -> None:
                 conn.execute("COMMIT")
                 continue
             for statement in _split_sql(MIGRATIONS[target - 1]):
-                conn.execute(statement)
+                if not _column_exists(conn, statement):
+                    conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {target}")
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
             raise
+
+
+_ADD_COLUMN = re.compile(r"ALTER TABLE (\w+) ADD COLUMN (\w+)\b", re.IGNORECASE)
+
+
+def _column_exists(conn: sqlite3.Connection, statement: str) -> bool:
+    """Whether `statement` adds a column the table has already (SQLite has no ADD COLUMN IF NOT EXISTS): a database
+    set back to an older version by hand keeps the columns that later migrations added."""
+    match = _ADD_COLUMN.match(statement.strip())
+    return bool(match) and conn.execute("SELECT 1 FROM pragma_table_info(?) WHERE name = ?",
+                                        match.groups()).fetchone() is not None
 
 
 def _split_sql(script: str) -> list[str]:

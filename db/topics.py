@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from db.engine import POSTGRESQL, dialect, integrity_errors
 from db.schema import transaction
 from db.search import QuerySyntaxError, compile_query
 
@@ -34,22 +36,29 @@ def validate(topic: Topic) -> str:
         raise TopicError(f"topic {topic.name!r}: {exc}") from None
 
 
-def _apply(conn: sqlite3.Connection, topic_id: int, fts: str, after_id: int = 0) -> int:
+def _apply(conn: sqlite3.Connection, topic_id: int, query: str, after_id: int = 0) -> int:
+    """Tag the matching articles with ids above `after_id` (a valid query; PostgreSQL matches articles.search)."""
+    if dialect(conn) == POSTGRESQL:
+        from db.postgres.text import tsquery
+
+        return conn.execute("INSERT INTO article_topics (topic_id, article_id) SELECT ?, id FROM articles "
+                            "WHERE search @@ CAST(? AS tsquery) AND id > ? ON CONFLICT DO NOTHING",
+                            (topic_id, tsquery(query), after_id)).rowcount
     return conn.execute("INSERT OR IGNORE INTO article_topics (topic_id, article_id) "
                         "SELECT ?, rowid FROM articles_fts WHERE articles_fts MATCH ? AND rowid > ?",
-                        (topic_id, fts, after_id)).rowcount
+                        (topic_id, compile_query(query), after_id)).rowcount
 
 
 def save_topic(conn: sqlite3.Connection, topic: Topic, old_name: str | None = None) -> int:
     """Create a topic, or replace the one called `old_name`, and (re)apply it to every stored article.
 
     Returns the number of matching articles. Runs in the caller's transaction."""
-    fts = validate(topic)
+    validate(topic)
     if old_name is None:
         try:
-            topic_id = conn.execute("INSERT INTO topics (name, query, description) VALUES (?, ?, ?)",
-                                    (topic.name, topic.query, topic.description)).lastrowid
-        except sqlite3.IntegrityError:
+            topic_id = conn.execute("INSERT INTO topics (name, query, description) VALUES (?, ?, ?) RETURNING id",
+                                    (topic.name, topic.query, topic.description)).fetchone()[0]
+        except integrity_errors():
             raise TopicError(f"a topic called {topic.name!r} exists already") from None
     else:
         row = conn.execute("SELECT id FROM topics WHERE name = ?", (old_name,)).fetchone()
@@ -57,13 +66,13 @@ def save_topic(conn: sqlite3.Connection, topic: Topic, old_name: str | None = No
             raise TopicError(f"no topic called {old_name!r}")
         topic_id = row[0]
         try:
-            conn.execute("UPDATE topics SET name = ?, query = ?, description = ?, "
-                         "updated_at = strftime('%Y-%m-%d %H:%M:%S', 'now') WHERE id = ?",
-                         (topic.name, topic.query, topic.description, topic_id))
-        except sqlite3.IntegrityError:
+            conn.execute("UPDATE topics SET name = ?, query = ?, description = ?, updated_at = ? WHERE id = ?",
+                         (topic.name, topic.query, topic.description,
+                          dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S"), topic_id))
+        except integrity_errors():
             raise TopicError(f"a topic called {topic.name!r} exists already") from None
         conn.execute("DELETE FROM article_topics WHERE topic_id = ?", (topic_id,))
-    return _apply(conn, topic_id, fts)
+    return _apply(conn, topic_id, topic.query)
 
 
 def remove_topic(conn: sqlite3.Connection, name: str) -> None:
@@ -86,10 +95,10 @@ def apply_to_new(conn: sqlite3.Connection, after_id: int) -> int:
     count = 0
     for topic_id, query in conn.execute("SELECT id, query FROM topics").fetchall():
         try:
-            fts = compile_query(query)
+            compile_query(query)
         except QuerySyntaxError:
             continue
-        count += _apply(conn, topic_id, fts, after_id)
+        count += _apply(conn, topic_id, query, after_id)
     return count
 
 

@@ -19,6 +19,7 @@ import time
 import unicodedata
 from dataclasses import dataclass
 
+from db.engine import integrity_errors
 from db.schema import transaction
 
 ROLES = ("admin", "analyst")
@@ -167,7 +168,7 @@ def add_user(conn: sqlite3.Connection, name: str, password: str, role: str = "an
     try:
         conn.execute("INSERT INTO users (name, role, password_hash, created, updated) VALUES (?, ?, ?, ?, ?)",
                      (name, role, hash_password(password), stamp, stamp))
-    except sqlite3.IntegrityError:
+    except integrity_errors():
         raise UserError(f"a user called {name!r} exists already") from None
     return User(name, role, stamp, stamp)
 
@@ -245,12 +246,12 @@ def verify(conn: sqlite3.Connection, name: str, password: str, address: str | No
         if max(by_pair, by_address) > 0:
             return SignIn(None, max(by_pair, by_address), per_address=by_address > by_pair)
         conn.execute("INSERT INTO sign_in_failures (name, address, failures, last_failure) VALUES (?, ?, 1, ?) "
-                     "ON CONFLICT DO UPDATE SET failures = failures + 1, last_failure = excluded.last_failure",
-                     (key, address, _stamp(now)))
+                     "ON CONFLICT (name, address) DO UPDATE SET failures = sign_in_failures.failures + 1, "
+                     "last_failure = excluded.last_failure", (key, address, _stamp(now)))
         if pair is None:   # the address's count is of names tried; one name's repeats are the pair's delay
             conn.execute("INSERT INTO sign_in_address_failures (address, failures, last_failure) VALUES (?, 1, ?) "
-                         "ON CONFLICT DO UPDATE SET failures = failures + 1, last_failure = excluded.last_failure",
-                         (address, _stamp(now)))
+                         "ON CONFLICT (address) DO UPDATE SET failures = sign_in_address_failures.failures + 1, "
+                         "last_failure = excluded.last_failure", (address, _stamp(now)))
         stored = conn.execute("SELECT name, role, created, updated, password_hash FROM users WHERE name = ?",
                               (key,)).fetchone()
     # an unknown name is checked against a dummy hash: it takes as long as a known one
@@ -259,6 +260,6 @@ def verify(conn: sqlite3.Connection, name: str, password: str, address: str | No
         return SignIn(None)
     with transaction(conn):   # only this address's count: an attacker's failures elsewhere keep their delay
         conn.execute("DELETE FROM sign_in_failures WHERE name = ? AND address = ?", (key, address))
-        conn.execute("UPDATE sign_in_address_failures SET failures = max(0, failures - 1) WHERE address = ?",
+        conn.execute("UPDATE sign_in_address_failures SET failures = failures - 1 WHERE address = ? AND failures > 0",
                      (address,))
     return SignIn(_user(stored))

@@ -13,6 +13,7 @@ import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from db.engine import integrity_errors
 from db.filters import Filters
 from db.text import format_utc
 
@@ -50,7 +51,8 @@ def save_view(conn: sqlite3.Connection, name: str, owner: str, filters: Filters,
     params: dict = filters.to_params()
     names = params.pop("topic", [])
     found = {row[0]: (row[1], row[2]) for row in conn.execute(
-        f"SELECT name, id, created_at FROM topics WHERE name IN ({', '.join('?' * len(names))})", names)}
+        f"SELECT name, id, created_at FROM topics WHERE name IN ({', '.join('?' * len(names))})", names)} \
+        if names else {}   # (PostgreSQL refuses an empty IN list)
     if names:
         params["topic_ref"] = [{"id": found.get(name, (None, None))[0], "created": found.get(name, (None, None))[1],
                                 "name": name} for name in names]
@@ -59,11 +61,12 @@ def save_view(conn: sqlite3.Connection, name: str, owner: str, filters: Filters,
         params["settings"] = settings
     created = format_utc(dt.datetime.now(dt.UTC))
     try:
-        cursor = conn.execute("INSERT INTO saved_views (name, owner, params, created) VALUES (?, ?, ?, ?)",
-                              (name, owner, json.dumps(params, ensure_ascii=False, sort_keys=True), created))
-    except sqlite3.IntegrityError:
+        view_id = conn.execute("INSERT INTO saved_views (name, owner, params, created) VALUES (?, ?, ?, ?) "
+                               "RETURNING id", (name, owner, json.dumps(params, ensure_ascii=False, sort_keys=True),
+                                                created)).fetchone()[0]
+    except integrity_errors():
         raise ViewError(f"a view called “{name}” exists already; pick another name") from None
-    return SavedView(cursor.lastrowid, name, owner, filters.to_params(), created, settings=settings)
+    return SavedView(view_id, name, owner, filters.to_params(), created, settings=settings)
 
 
 def _view(row: sqlite3.Row, topics: dict[int, tuple[str, str]]) -> SavedView:

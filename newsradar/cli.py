@@ -7,7 +7,6 @@ import asyncio
 import json
 import os
 import signal
-import sqlite3
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager, nullcontext
@@ -18,7 +17,7 @@ from collectors import feedlists, netguard, parsepool
 from collectors.backfill import ArchiveError, BackfillReport, backfill
 from collectors.collect import CollectorConfig, run_cycle, run_forever
 from collectors.tagging import retag, tag_lines
-from db import SchemaError, articles, connect, default_db_path, feeds, topics, transaction, users
+from db import SchemaError, articles, connect, default_db_path, engine, feeds, topics, transaction, users
 from db.engine import Connection
 from db.export import incomplete_days, incomplete_summary, write_csv, write_incomplete_days
 from db.filters import FIELDS, Filters, QueryError
@@ -34,8 +33,10 @@ class CliError(Exception):
 
 
 def _db_path(args: argparse.Namespace) -> Path:
-    """--db (or the configuration's db), else the default database."""
-    return Path(args.db) if args.db else default_db_path()
+    """--db (or the configuration's db), else the default database (a postgresql:// URL stays a string)."""
+    if args.db:
+        return args.db if engine.is_url(args.db) else Path(args.db)
+    return default_db_path()
 
 
 def _db(args: argparse.Namespace) -> Connection:
@@ -46,6 +47,8 @@ def _existing_db(args: argparse.Namespace) -> Path:
     """The database of a command that only reads it: a path that does not exist is refused, never created (a
     mistyped --db would otherwise answer from a new empty database)."""
     path = _db_path(args)
+    if engine.is_url(path):
+        return path
     if not path.is_file():
         raise CliError(f"no database at {path}" + (" (it is a directory)" if path.is_dir() else "") +
                        "; check --db (or run 'newsradar seed' or 'newsradar backfill' to create one)")
@@ -392,6 +395,48 @@ def _backup_parser(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_backup)
 
 
+# db copy -----------------------------------------------------------------------------------------------------
+
+def cmd_db_copy(args: argparse.Namespace) -> int:
+    from db.copy import CopyError, copy
+
+    if not engine.is_url(args.source) and not Path(args.source).is_file():
+        raise CliError(f"no database at {args.source}")
+    with closing(connect(engine.target(args.source), readonly=True)) as source, \
+            closing(connect(engine.target(args.target))) as to:
+        try:
+            counts = copy(source, to, progress=_copy_progress())
+        except CopyError as exc:
+            raise CliError(str(exc)) from None
+    for count in counts:
+        print(f"{count.table}\t{count.target:,}", file=sys.stderr)
+    print(f"copied: every table has as many rows as in {args.source}", file=sys.stderr)
+    return 0
+
+
+def _copy_progress() -> Callable[[str, int], None]:
+    from tqdm import tqdm
+
+    bars: dict[str, Any] = {}
+
+    def step(table: str, rows: int) -> None:
+        if table not in bars:
+            bars.clear()
+            bars[table] = tqdm(desc=table, unit=" rows", file=sys.stderr, leave=False)
+        bars[table].update(rows)
+    return step
+
+
+def _db_parser(sub: argparse._SubParsersAction) -> None:
+    db = sub.add_parser("db", help="move a database between engines").add_subparsers(
+        dest="db_command", required=True, metavar="ACTION")
+    p = db.add_parser("copy", help="copy SOURCE into TARGET (SQLite file or postgresql:// URL, either way); run it "
+                      "again to go on after an interruption; checked by counting every table")
+    p.add_argument("source", metavar="SOURCE")
+    p.add_argument("target", metavar="TARGET")
+    p.set_defaults(func=cmd_db_copy)
+
+
 # dashboard ---------------------------------------------------------------------------------------------------
 
 def cmd_dashboard(args: argparse.Namespace) -> int:
@@ -629,20 +674,36 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--docs", action="store_true", help="print every key with its meaning, as Markdown")
     p.set_defaults(func=cmd_config)
     _backup_parser(sub)
+    _db_parser(sub)
     _add_users_parser(sub)
     return parser
+
+
+# commands whose SQL is still SQLite's own (issue 14 moves it into db/ with a PostgreSQL twin): refused on a
+# postgresql:// database with a clear message rather than a database error halfway through
+_NOT_ON_POSTGRES_YET = {"collect": "the collector", "backfill": "backfill", "retag": "retag", "demo": "demo",
+                        "backup": "backup (use pg_dump: docs/postgresql.md)", "dashboard": "the dashboard",
+                        "serve": "serve"}
+
+
+def _check_engine(args: argparse.Namespace) -> None:
+    what = _NOT_ON_POSTGRES_YET.get(args.command)
+    if what and engine.is_url(_db_path(args)):
+        raise CliError(f"{what} does not run on PostgreSQL yet; run it on SQLite and move the database with "
+                       "'newsradar db copy'")
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         _apply_config(args)
+        _check_engine(args)
         return args.func(args)
     except (CliError, config.ConfigError, SchemaError, QueryError, feedlists.FeedListError, ArchiveError,
             topics.TopicError, users.UserError) as exc:
         print(f"newsradar: error: {exc}", file=sys.stderr)
-    except sqlite3.DatabaseError as exc:
-        print(f"newsradar: database error: {exc}", file=sys.stderr)
+    except engine.database_errors() as exc:
+        print(f"newsradar: database error: {' '.join(str(exc).split())}", file=sys.stderr)
     except OSError as exc:
         print(f"newsradar: error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
     except KeyboardInterrupt:

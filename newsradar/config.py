@@ -18,6 +18,7 @@ from typing import Any
 
 import platformdirs
 
+from db.engine import is_url
 from db.schema import default_db_path
 
 AUTH_MODES = ("none", "password", "proxy", "oidc")
@@ -60,7 +61,8 @@ def _number(value: float) -> str:
 
 
 KEYS: tuple[Key, ...] = (
-    Key("db", "", "SQLite database file. Empty: newsradar.db in the user data directory."),
+    Key("db", "", "SQLite database file, or a postgresql:// URL (docs/postgresql.md). Empty: newsradar.db in the user "
+        "data directory."),
     Key("allow_private_networks", False,
         "Let feed URLs point at private, loopback or link-local addresses (also after redirects). Keep false on a "
         "hosted instance; NEWSRADAR_ALLOW_PRIVATE=1 is an alias."),
@@ -106,8 +108,9 @@ class Config:
         return self.values[name]
 
     @property
-    def db_path(self) -> Path:
-        return Path(self.values["db"]) if self.values["db"] else default_db_path()
+    def db_path(self) -> Path | str:
+        value = self.values["db"]
+        return (value if is_url(value) else Path(value)) if value else default_db_path()
 
 
 def default_path() -> Path:

@@ -13,6 +13,7 @@ from html import unescape
 from pathlib import Path
 
 import pytest
+from pgcluster import Cluster
 
 from collectors.feedlists import read_opml
 from dashboard.testing import add_articles, build_sample_db, free_port, launch_chromium, load_page
@@ -94,6 +95,33 @@ def db_path(tmp_path: Path) -> Path:
 @pytest.fixture
 def conn(db_path: Path):
     connection = connect(db_path)
+    yield connection
+    connection.close()
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """A throwaway PostgreSQL cluster for the session (tests/pg.py); a cluster that cannot start fails the tests
+    that need it, with the reason, never skips them."""
+    cluster = Cluster()
+    try:
+        cluster.start()
+        cluster.make_template()
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture
+def pg_url(pg_cluster) -> str:
+    """A fresh, migrated PostgreSQL database of its own."""
+    return pg_cluster.fresh()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request, db_path: Path):
+    """A connected, migrated, empty database on each engine: a test that takes it runs on both."""
+    connection = connect(request.getfixturevalue("pg_url") if request.param == "postgresql" else db_path)
     yield connection
     connection.close()
 

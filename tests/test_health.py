@@ -13,6 +13,13 @@ T0 = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
 W = health.RESTART_WINDOW_S
 
 
+
+@pytest.fixture
+def conn(engine):
+    """Each test below runs on SQLite and on PostgreSQL."""
+    return engine
+
+
 def ago(*seconds: float) -> list[dt.datetime]:
     return [T0 - dt.timedelta(seconds=s) for s in seconds]
 

@@ -11,6 +11,12 @@ from db import connect, users
 from newsradar.cli import main
 
 
+@pytest.fixture
+def conn(engine):
+    """Each test below runs on SQLite and on PostgreSQL."""
+    return engine
+
+
 def test_hash_is_salted_self_describing_and_checked():
     one, two = users.hash_password("correct horse"), users.hash_password("correct horse")
     assert one != two and one.startswith(f"scrypt${users.SCRYPT_N}$")
