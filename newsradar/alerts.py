@@ -81,7 +81,8 @@ def top_terms(now: list[str], before: list[str], limit: int = TERMS) -> list[str
         delta = math.log(y / (n + prior - y)) - math.log(x / (m + prior - x) if m else x / prior)
         return delta / math.sqrt(1 / y + 1 / x)
 
-    return sorted((w for w, c in ours.items() if c >= 2), key=lambda w: (-z(w), w))[:limit]
+    scores = {w: z(w) for w, c in ours.items() if c >= 2}
+    return sorted((w for w, score in scores.items() if score > 0), key=lambda w: (-scores[w], w))[:limit]
 
 
 def stories_text(stories: list[TopStory]) -> str:

@@ -66,7 +66,7 @@ def report(conn: sqlite3.Connection, now: dt.datetime | None = None) -> dict[str
         "last_article_stored": last["first_seen"] if last else None,
         "last_fetch": fetch["started_at"] if fetch else None,
         "tags": tagger_status(conn),
-        "alerts": _alerts(conn),
+        "alert_messages": _alerts(conn),
     }
     if not runs:
         return {"status": "down", "reason": "newsradar serve has never run on this database", **out}
@@ -94,7 +94,7 @@ def report(conn: sqlite3.Connection, now: dt.datetime | None = None) -> dict[str
         reason = f"stopped at {run['stopped']} ({run['stop_reason']})" if run["stopped"] else \
             f"no heartbeat since {run['heartbeat']}"
         return {"status": "down", "reason": "newsradar serve is not running: " + reason, **out}
-    waiting = f"; {out['alerts']['problem']}" if out["alerts"]["problem"] else ""
+    waiting = f"; {out['alert_messages']['problem']}" if out["alert_messages"]["problem"] else ""
     if loops:
         return {"status": "failing", "reason": "; ".join(loops) + waiting, **out}
     if not collector_alive:
