@@ -438,3 +438,36 @@ def test_serve_runs_the_alerts_beside_the_collector_and_the_dashboard(tmp_path):
     kids = children(config.load(environ={}), tmp_path / "x.db", 8501)
     assert [k.name for k in kids] == ["collector", "dashboard", "alerts"]
     assert kids[2].command[-2:] == ["alerts", "run"]
+
+
+# the replay server ------------------------------------------------------------------------------------------------
+
+@pytest.mark.slow
+def test_collecting_10_to_22_september_from_the_replay_server_alerts_once_by_email_and_webhook(
+        replay, slices, tmp_path, smtp, webhook):
+    """The articles before 10 September are backfilled (the spike rule's 14-day baseline); then each day is
+    collected from the replay server and `alerts run --once --now` runs after it, each in a process of its own. After
+    the 20th the run restarts at the 18th and goes over 18-20 again."""
+    from collectors.feedlists import import_feeds, read_feed_list
+
+    hook, posted = webhook
+    db = karabakh_db(tmp_path / "replay.db", slices["before"])
+    with closing(connect(db)) as conn:
+        import_feeds(conn, read_feed_list(replay.opml_file(tmp_path, faults=False))[0])
+    env = smtp_env(smtp.port)
+    for args in (["--kind", "spike", "--email", "desk@example.org", "--notify", hook],
+                 ["--kind", "daily", "--keep-empty", "--email", "desk@example.org"]):
+        added = newsradar(db, "alerts", "add", args[1], "--topic", "Karabakh", *args, env=env)
+        assert added.returncode == 0, added.stderr
+    for day in [*DAYS[:11], *DAYS[8:11], *DAYS[11:]]:
+        replay.set_day(day.isoformat())
+        collected = newsradar(db, "collect", "--once", "--force")
+        assert collected.returncode == 0, collected.stderr
+        ran = newsradar(db, "alerts", "run", "--once", "--now", after(day).isoformat(), env=env)
+        assert ran.returncode == 0 and "0 failed" in ran.stdout, ran.stdout + ran.stderr
+    spikes = [(to, subject, text) for to, subject, text in smtp.inbox.messages if "spike" in subject]
+    assert len(spikes) == 1 and "spike in Karabakh on 2023-09-19" in spikes[0][1]
+    assert "Nagorno-Karabakh" in spikes[0][2] or "Nagorno Karabakh" in spikes[0][2]
+    assert [(p["title"], p["message"]) for p in posted] == [spikes[0][1:]]
+    digests = [s.split(", ")[1].split(" ")[0] for s in smtp.inbox.subjects("daily digest")]
+    assert digests == [d.isoformat() for d in DAYS]
