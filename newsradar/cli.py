@@ -561,8 +561,9 @@ def _alerts_test(conn: sqlite3.Connection, args: argparse.Namespace, rule: alert
 
 def _alerts_run(conn: sqlite3.Connection, args: argparse.Namespace, alerts: Any) -> int:
     if not args.once:
-        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-        alerts.run_forever(conn, args.config)
+        stopping: list[int] = []   # SIGTERM (serve stopping): finish the message in hand, then stop
+        signal.signal(signal.SIGTERM, lambda signum, _frame: stopping.append(signum))
+        alerts.run_forever(conn, args.config, stop=lambda: bool(stopping))
         return 0
     report = alerts.run_once(conn, args.config, _now_arg(args.now), retry_now=args.retry_now)
     for problem in report.problems or []:
