@@ -218,9 +218,10 @@ def sent_periods(conn: sqlite3.Connection, rule_id: int, prefix: str) -> list[st
 
 def decide(conn: sqlite3.Connection, rule: Rule, period: str, outcome: str, subject: str = "", body: str = "",
            now: dt.datetime | None = None, last_article_id: int | None = None) -> bool:
-    """Record the decision on a period and, when it sends, queue its message for each channel, in one transaction;
-    False when the period was decided already (by another runner)."""
-    stamp = _stamp(now or dt.datetime.now(dt.UTC))
+    """Record the decision on a period (as of `now`, the evaluation's time) and, when it sends, queue its message for
+    each channel, due at once by the clock, in one transaction; False when the period was decided already (by
+    another runner)."""
+    stamp, clock = _stamp(now or dt.datetime.now(dt.UTC)), _stamp(dt.datetime.now(dt.UTC))
     with transaction(conn):
         if conn.execute("INSERT OR IGNORE INTO alert_periods (rule_id, period, outcome, decided) VALUES (?, ?, ?, ?)",
                         (rule.id, period, outcome, stamp)).rowcount == 0:
@@ -228,7 +229,7 @@ def decide(conn: sqlite3.Connection, rule: Rule, period: str, outcome: str, subj
         if outcome == "sent":
             conn.executemany("INSERT INTO alert_deliveries (rule_id, period, channel, subject, body, created, "
                              "next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                             [(rule.id, period, channel, subject, body, stamp, stamp) for channel in rule.channels])
+                             [(rule.id, period, channel, subject, body, clock, clock) for channel in rule.channels])
         if last_article_id is not None:
             conn.execute("UPDATE alert_rules SET last_article_id = max(last_article_id, ?) WHERE id = ?",
                          (last_article_id, rule.id))

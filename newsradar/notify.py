@@ -70,7 +70,8 @@ def send_email(config: Config, address: str, subject: str, body: str, message_id
     if not config["alerts.smtp_host"]:
         raise DeliveryError("no mail server is set (alerts.smtp_host)")
     message = EmailMessage()
-    message["From"], message["To"], message["Subject"] = config["alerts.smtp_from"], address, subject
+    # a header is one line: a topic's name or a query with a line break in it must not add headers
+    message["From"], message["To"], message["Subject"] = config["alerts.smtp_from"], address, " ".join(subject.split())
     message["Date"], message["Message-ID"] = formatdate(usegmt=True), message_id
     message.set_content(body)
     host, port, tls = config["alerts.smtp_host"], config["alerts.smtp_port"], config["alerts.smtp_tls"]

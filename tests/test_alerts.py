@@ -471,3 +471,51 @@ def test_collecting_10_to_22_september_from_the_replay_server_alerts_once_by_ema
     assert [(p["title"], p["message"]) for p in posted] == [spikes[0][1:]]
     digests = [s.split(", ")[1].split(" ")[0] for s in smtp.inbox.subjects("daily digest")]
     assert digests == [d.isoformat() for d in DAYS]
+
+
+def test_the_mail_server_sign_in_uses_the_configured_user_and_password(db):
+    from aiosmtpd.smtp import AuthResult
+
+    logins = []
+
+    def authenticator(server, session, envelope, mechanism, data):
+        logins.append((data.login.decode(), data.password.decode()))
+        return AuthResult(success=data.password == b"s3cret")
+
+    server = SmtpServer(free_port())
+    server.controller = Controller(server.inbox, hostname="127.0.0.1", port=server.port, authenticator=authenticator,
+                                   auth_require_tls=False)
+    server.controller.start()
+    try:
+        with closing(connect(db)) as conn:
+            store.add_rule(conn, "k", "operator", "topic", "Karabakh", "spike", ["desk@example.org"])
+        for password in ("wrong", "s3cret"):
+            cfg = settings(server.port, NEWSRADAR_ALERTS_SMTP_USER="newsradar",
+                           NEWSRADAR_ALERTS_SMTP_PASSWORD=password)
+            run_days(db, cfg, [dt.date(2023, 9, 19)], retry_now=True)
+    finally:
+        server.stop()
+    assert logins == [("newsradar", "wrong"), ("newsradar", "s3cret")]
+    assert len(server.inbox.messages) == 1
+
+
+def test_a_line_break_in_a_subject_adds_no_header(smtp):
+    notify.send_email(settings(smtp.port), "desk@example.org", "spike in x\r\nBcc: eve@example.org", "body", "<a@b>")
+    assert [(to, subject) for to, subject, _ in smtp.inbox.messages] == [("desk@example.org",
+                                                                         "spike in x Bcc: eve@example.org")]
+
+
+def test_a_waiting_message_goes_by_itself_once_its_backoff_has_passed(db):
+    server = SmtpServer(free_port())
+    cfg = settings(server.port)
+    with closing(connect(db)) as conn:
+        rule = store.add_rule(conn, "k", "operator", "topic", "Karabakh", "spike", ["desk@example.org"])
+        alerts.evaluate(conn, cfg, rule, after(dt.date(2023, 9, 19)))
+        start = dt.datetime.now(dt.UTC)
+        assert notify.deliver_due(conn, cfg, lambda: start) == (0, 1)              # the server is down
+        server.start()
+        try:
+            later = [notify.deliver_due(conn, cfg, lambda s=s: start + dt.timedelta(seconds=s)) for s in (30, 61, 600)]
+        finally:
+            server.stop()
+    assert later == [(0, 0), (1, 0), (0, 0)] and len(server.inbox.messages) == 1
