@@ -219,7 +219,7 @@ def preview(conn: Connection, config: Config, rule: store.Rule, now: dt.datetime
     """What the rule would send as of `now` if it had sent nothing yet (recording nothing), or a note that it would
     send nothing: for `alerts test`."""
     filters = store.rule_filters(conn, rule)
-    fresh = store.Rule(**{**rule.__dict__, "id": -1})   # no period of id -1 was ever decided
+    fresh = dataclasses.replace(rule, id=-1)   # no period of rule -1 was ever decided
     if rule.kind == "spike":
         found = spike_messages(conn, config, fresh, filters, now)
         message = found[-1] if found else None
