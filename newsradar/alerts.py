@@ -78,7 +78,7 @@ def top_terms(now: list[str], before: list[str], limit: int = TERMS) -> list[str
     def z(word: str) -> float:
         a = prior * (ours[word] + theirs[word]) / (n + m)
         y, x = ours[word] + a, theirs[word] + a
-        delta = math.log(y / (n + prior - y)) - math.log(x / (m + prior - x) if m else x / prior)
+        delta = math.log(y / (n + prior - y)) - math.log(x / (m + prior - x))
         return delta / math.sqrt(1 / y + 1 / x)
 
     scores = {w: z(w) for w, c in ours.items() if c >= 2}
