@@ -514,7 +514,7 @@ def _now_arg(text: str | None) -> dt.datetime | None:
 
 
 def cmd_alerts(args: argparse.Namespace) -> int:
-    from newsradar import alerts, notify
+    from newsradar import notify
 
     conn = _db(args)
     action = args.alerts_command
@@ -536,16 +536,17 @@ def cmd_alerts(args: argparse.Namespace) -> int:
     elif action == "remove":
         print(f"removed alert rule “{alert_store.remove_rule(conn, args.name).name}”")
     elif action == "test":
-        return _alerts_test(conn, args, alert_store.get_rule(conn, args.name), alerts, notify)
+        return _alerts_test(conn, args, alert_store.get_rule(conn, args.name))
     else:
-        return _alerts_run(conn, args, alerts)
+        return _alerts_run(conn, args)
     return 0
 
 
-def _alerts_test(conn: sqlite3.Connection, args: argparse.Namespace, rule: alert_store.Rule, alerts: Any,
-                 notify: Any) -> int:
+def _alerts_test(conn: sqlite3.Connection, args: argparse.Namespace, rule: alert_store.Rule) -> int:
     """Send what the rule would send now (or a note that it would send nothing) to each of its channels, outside the
     ledger: a test never stands in for the real message."""
+    from newsradar import alerts, notify
+
     preview = alerts.preview(conn, args.config, rule, _now_arg(args.now) or dt.datetime.now(dt.UTC))
     subject, body = f"[test] {preview.subject}", preview.body
     failed = 0
@@ -559,7 +560,11 @@ def _alerts_test(conn: sqlite3.Connection, args: argparse.Namespace, rule: alert
     return 1 if failed else 0
 
 
-def _alerts_run(conn: sqlite3.Connection, args: argparse.Namespace, alerts: Any) -> int:
+def _alerts_run(conn: sqlite3.Connection, args: argparse.Namespace) -> int:
+    from newsradar import alerts
+
+    if not args.once and (args.now or args.retry_now):
+        raise CliError("--now and --retry-now go with --once (one evaluation as of that time)")
     if not args.once:
         stopping: list[int] = []   # SIGTERM (serve stopping): finish the message in hand, then stop
         signal.signal(signal.SIGTERM, lambda signum, _frame: stopping.append(signum))

@@ -369,6 +369,8 @@ def test_the_cli_adds_lists_tests_and_removes_a_rule(db, smtp):
     assert newsradar(db, "alerts", "list").stdout == ""
     bad = newsradar(db, "alerts", "run", "--once", "--now", "yesterday")
     assert bad.returncode == 2 and "--now: 'yesterday' is not an ISO time" in bad.stderr
+    looping = newsradar(db, "alerts", "run", "--now", "2023-09-20")
+    assert looping.returncode == 2 and "--now and --retry-now go with --once" in looping.stderr
 
 
 @pytest.mark.parametrize(("shared", "actor", "is_admin", "allowed"), [
