@@ -15,6 +15,7 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from collectors.normalize import format_utc
 from db import views as view_store
 from db.filters import Filters, QueryError
 from db.schema import transaction
@@ -53,10 +54,6 @@ class Rule:
         extra = f" ({self.sensitivity})" if self.kind == "spike" else (
             ", skipped when empty" if self.kind in ("daily", "weekly") and self.skip_empty else "")
         return f"{what} of the {self.target} “{self.target_name}”{extra}"
-
-
-def _stamp(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.UTC).replace(microsecond=0, tzinfo=None).isoformat(" ")
 
 
 _RULE_SQL = ("SELECT r.*, t.name AS topic_name, v.name AS view_name FROM alert_rules r "
@@ -112,7 +109,7 @@ def add_rule(conn: sqlite3.Connection, name: str, owner: str, target: str, ref: 
                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                      (name, owner, int(shared), target, topic_id, view_id, label, kind,
                       json.dumps(list(channels), ensure_ascii=False), sensitivity, int(skip_empty), newest,
-                      _stamp(now or dt.datetime.now(dt.UTC))))
+                      format_utc(now or dt.datetime.now(dt.UTC))))
     except sqlite3.IntegrityError:
         raise AlertError(f"an alert rule called “{name}” exists already") from None
     return get_rule(conn, name)
@@ -170,14 +167,14 @@ def _where(filters: Filters, start: str, end: str) -> tuple[str, list]:
 
 def daily_counts(conn: sqlite3.Connection, filters: Filters, start: dt.datetime, end: dt.datetime) -> dict[str, int]:
     """Matching articles per UTC day ('2023-09-19') published in [start, end)."""
-    where, params = _where(filters, _stamp(start), _stamp(end))
+    where, params = _where(filters, format_utc(start), format_utc(end))
     return {row[0]: row[1] for row in conn.execute(
         "SELECT substr(a.published, 1, 10) AS day, count(*) FROM articles a LEFT JOIN outlets o ON o.id = a.outlet_id "
         f"WHERE {where} GROUP BY day", params)}
 
 
 def count(conn: sqlite3.Connection, filters: Filters, start: dt.datetime, end: dt.datetime) -> int:
-    where, params = _where(filters, _stamp(start), _stamp(end))
+    where, params = _where(filters, format_utc(start), format_utc(end))
     return conn.execute(f"SELECT count(*) FROM articles a LEFT JOIN outlets o ON o.id = a.outlet_id WHERE {where}",
                         params).fetchone()[0]
 
@@ -187,7 +184,7 @@ def new_matches(conn: sqlite3.Connection, filters: Filters, after_id: int, befor
     """Matching articles stored after `after_id` and published before `before`: the newest `limit` of them, how many
     there are, and the highest id among them (0 when none)."""
     where, params = filters.where()
-    where, params = f"{where} AND a.id > ? AND a.published < ?", [*params, after_id, _stamp(before)]
+    where, params = f"{where} AND a.id > ? AND a.published < ?", [*params, after_id, format_utc(before)]
     total, newest = conn.execute(f"SELECT count(*), coalesce(max(a.id), 0) FROM articles a LEFT JOIN outlets o "
                                  f"ON o.id = a.outlet_id WHERE {where}", params).fetchone()
     rows = conn.execute(f"SELECT a.title, a.link, a.published, o.name AS outlet FROM articles a LEFT JOIN outlets o "
@@ -198,7 +195,7 @@ def new_matches(conn: sqlite3.Connection, filters: Filters, after_id: int, befor
 
 def titles(conn: sqlite3.Connection, filters: Filters, start: dt.datetime, end: dt.datetime) -> list[str]:
     """The titles of the matching articles published in [start, end)."""
-    where, params = _where(filters, _stamp(start), _stamp(end))
+    where, params = _where(filters, format_utc(start), format_utc(end))
     return [row[0] for row in conn.execute(
         f"SELECT a.title FROM articles a LEFT JOIN outlets o ON o.id = a.outlet_id WHERE {where}", params)]
 
@@ -221,7 +218,7 @@ def decide(conn: sqlite3.Connection, rule: Rule, period: str, outcome: str, subj
     """Record the decision on a period (as of `now`, the evaluation's time) and, when it sends, queue its message for
     each channel, due at once by the clock, in one transaction; False when the period was decided already (by
     another runner)."""
-    stamp, clock = _stamp(now or dt.datetime.now(dt.UTC)), _stamp(dt.datetime.now(dt.UTC))
+    stamp, clock = format_utc(now or dt.datetime.now(dt.UTC)), format_utc(dt.datetime.now(dt.UTC))
     with transaction(conn):
         if conn.execute("INSERT OR IGNORE INTO alert_periods (rule_id, period, outcome, decided) VALUES (?, ?, ?, ?)",
                         (rule.id, period, outcome, stamp)).rowcount == 0:
@@ -239,24 +236,24 @@ def decide(conn: sqlite3.Connection, rule: Rule, period: str, outcome: str, subj
 def due_deliveries(conn: sqlite3.Connection, now: dt.datetime, everything: bool = False) -> list[sqlite3.Row]:
     """Pending deliveries whose next attempt is due (every pending one with `everything`), oldest first."""
     return conn.execute("SELECT * FROM alert_deliveries WHERE status = 'pending' AND (? OR next_attempt_at <= ?) "
-                        "ORDER BY id", (int(everything), _stamp(now))).fetchall()
+                        "ORDER BY id", (int(everything), format_utc(now))).fetchall()
 
 
 def claim(conn: sqlite3.Connection, delivery_id: int, now: dt.datetime) -> bool:
     """Mark a pending delivery as being sent, before it is; False when another runner has it."""
     return conn.execute("UPDATE alert_deliveries SET status = 'sending', sending_since = ?, attempts = attempts + 1 "
-                        "WHERE id = ? AND status = 'pending'", (_stamp(now), delivery_id)).rowcount == 1
+                        "WHERE id = ? AND status = 'pending'", (format_utc(now), delivery_id)).rowcount == 1
 
 
 def mark_sent(conn: sqlite3.Connection, delivery_id: int, now: dt.datetime) -> None:
     conn.execute("UPDATE alert_deliveries SET status = 'sent', sent_at = ?, last_error = NULL WHERE id = ?",
-                 (_stamp(now), delivery_id))
+                 (format_utc(now), delivery_id))
 
 
 def mark_failed(conn: sqlite3.Connection, delivery_id: int, error: str, retry_at: dt.datetime) -> None:
     """The channel refused or could not be reached: pending again, next tried at `retry_at`."""
     conn.execute("UPDATE alert_deliveries SET status = 'pending', sending_since = NULL, last_error = ?, "
-                 "next_attempt_at = ? WHERE id = ?", (error[:500], _stamp(retry_at), delivery_id))
+                 "next_attempt_at = ? WHERE id = ?", (error[:500], format_utc(retry_at), delivery_id))
 
 
 def mark_stale_sending(conn: sqlite3.Connection, before: dt.datetime) -> int:
@@ -264,7 +261,7 @@ def mark_stale_sending(conn: sqlite3.Connection, before: dt.datetime) -> int:
     channel is unknown, so they are reported as uncertain rather than sent twice."""
     return conn.execute("UPDATE alert_deliveries SET status = 'uncertain', last_error = coalesce(last_error, '') || "
                         "'the sender stopped while sending; it may or may not have arrived' "
-                        "WHERE status = 'sending' AND sending_since < ?", (_stamp(before),)).rowcount
+                        "WHERE status = 'sending' AND sending_since < ?", (format_utc(before),)).rowcount
 
 
 def deliveries(conn: sqlite3.Connection, rule_id: int | None = None, limit: int = 100) -> list[sqlite3.Row]:

@@ -11,6 +11,7 @@ import datetime as dt
 import sqlite3
 from dataclasses import dataclass
 
+from collectors.normalize import format_utc
 from db.filters import Filters
 
 
@@ -22,10 +23,6 @@ class TopStory:
     published: str       # when that outlet had it, UTC
     articles: int
     outlets: int
-
-
-def _stamp(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.UTC).replace(microsecond=0, tzinfo=None).isoformat(" ")
 
 
 def top_stories(conn: sqlite3.Connection, filters: Filters, start: dt.datetime, end: dt.datetime,
@@ -40,5 +37,5 @@ def top_stories(conn: sqlite3.Connection, filters: Filters, start: dt.datetime, 
         " firsts AS (SELECT m.*, row_number() OVER (PARTITION BY story ORDER BY published, id) AS nth FROM m)"
         " SELECT f.title, f.link, f.outlet, f.published, s.articles, s.outlets FROM firsts f JOIN sizes s USING (story)"
         " WHERE f.nth = 1 ORDER BY s.outlets DESC, s.articles DESC, f.published, f.id LIMIT ?",
-        [*params, _stamp(start), _stamp(end), limit]).fetchall()
+        [*params, format_utc(start), format_utc(end), limit]).fetchall()
     return [TopStory(*row) for row in rows]
