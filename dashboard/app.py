@@ -100,6 +100,7 @@ def main() -> None:
         st.Page("app_pages/topics.py", title="Topics", icon=":material/label:", url_path="topics"),
         st.Page("app_pages/sources.py", title="Sources", icon=":material/rss_feed:", url_path="sources"),
         st.Page("app_pages/views.py", title="Saved views", icon=":material/bookmarks:", url_path="views"),
+        st.Page("app_pages/alerts.py", title="Alerts", icon=":material/notifications:", url_path="alerts"),
     ]
     users_page = st.Page("app_pages/users.py", title="Users", icon=":material/group:", url_path="users")
     # before anything that reads the database for display: without a session, the sign-in screen is all there is

@@ -21,8 +21,9 @@ RATIO = 2.0
 MIN_ARTICLES = 5
 
 
-def spikes(series: pd.DataFrame) -> pd.DataFrame:
-    """Rows of a coverage series (bucket, label, n, value) that are spikes, with their baseline and ratio."""
+def spikes(series: pd.DataFrame, z: float = Z, ratio: float = RATIO, min_articles: int = MIN_ARTICLES) -> pd.DataFrame:
+    """Rows of a coverage series (bucket, label, n, value) that are spikes, with their baseline and ratio (the chart
+    uses the defaults; an alert's sensitivity moves `z`, `ratio` and `min_articles`)."""
     found = []
     for label, rows in series.sort_values("bucket").groupby("label", sort=False):
         if label == OTHER:
@@ -30,7 +31,7 @@ def spikes(series: pd.DataFrame) -> pd.DataFrame:
         past = rows["value"].shift(1).rolling(WINDOW, min_periods=WINDOW)
         mean, std = past.mean(), past.std(ddof=0).fillna(0.0)
         history = (rows["n"] > 0).astype(int).shift(1, fill_value=0).cumsum()
-        hit = ((rows["n"] >= MIN_ARTICLES) & (rows["value"] > mean + Z * std) & (rows["value"] >= RATIO * mean)
+        hit = ((rows["n"] >= min_articles) & (rows["value"] > mean + z * std) & (rows["value"] >= ratio * mean)
                & (mean > 0) & (history >= MIN_HISTORY))
         found.append(rows[hit].assign(baseline=mean[hit], ratio=rows["value"][hit] / mean[hit]))
     if not found:

@@ -537,3 +537,30 @@ def change_user(action: str) -> None:
         outcome = editing.reset_password(db_path(), name, ss.get("user_password", ""), actor=actor)
         ss["user_password"] = ""
     _say("_user_outcome", outcome)
+
+
+# alert rules ---------------------------------------------------------------------------------------------------
+
+@reports_to("_alert_outcome", "Cannot add the alert rule")
+def add_alert_from_form() -> None:
+    """Callback: add the rule described on the Alerts page."""
+    from dashboard import alerts
+
+    ss = st.session_state
+    target = ss.get("alert_target") or "topic"
+    outcome = alerts.add(db_path(), name=ss.get("alert_name", ""), target=target, ref=ss.get(f"alert_{target}") or "",
+                         kind=ss.get("alert_kind") or "spike", channels=ss.get("alert_channels", ""),
+                         sensitivity=ss.get("alert_sensitivity") or "medium",
+                         keep_empty=bool(ss.get("alert_keep_empty")), shared=bool(ss.get("alert_shared")),
+                         actor=signin.current())
+    if outcome.ok:
+        ss["alert_name"] = ss["alert_channels"] = ""
+    _say("_alert_outcome", outcome)
+
+
+@reports_to("_alert_outcome", "Cannot remove the alert rule")
+def remove_alert(name: str) -> None:
+    """Callback: remove a rule (its owner's or, for an admin, any)."""
+    from dashboard import alerts
+
+    _say("_alert_outcome", alerts.remove(db_path(), name, actor=signin.current()))

@@ -529,6 +529,53 @@ MIGRATIONS: list[str] = [
     ALTER TABLE feeds ADD COLUMN claimed_by TEXT;
     ALTER TABLE feeds ADD COLUMN claimed_until TEXT;
     """,
+    # 15: alert rules and what they sent (db/alerts.py). A rule watches a topic, a saved view or a query; each period
+    #     it decided on (a spike's day, a digest's day or week, a batch of new matches) is one alert_periods row, and
+    #     each message of it to one channel one alert_deliveries row, written before the message is sent and marked
+    #     sent after, so that a restart neither repeats nor loses one
+    """
+    CREATE TABLE alert_rules (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        owner TEXT NOT NULL,                 -- who made it: its owner may change or remove it
+        shared INTEGER NOT NULL DEFAULT 0,   -- the team's rule: only admins change it
+        target TEXT NOT NULL CHECK (target IN ('topic', 'view', 'query')),
+        topic_id INTEGER REFERENCES topics(id) ON DELETE SET NULL,
+        view_id INTEGER REFERENCES saved_views(id) ON DELETE SET NULL,
+        query TEXT NOT NULL DEFAULT '',      -- target query: the text; topic and view: their name when added
+        kind TEXT NOT NULL CHECK (kind IN ('new', 'spike', 'daily', 'weekly')),
+        channels TEXT NOT NULL,              -- JSON list: e-mail addresses and Apprise URLs
+        sensitivity TEXT NOT NULL DEFAULT 'medium' CHECK (sensitivity IN ('low', 'medium', 'high')),
+        skip_empty INTEGER NOT NULL DEFAULT 1,
+        last_article_id INTEGER NOT NULL DEFAULT 0,   -- kind new: the newest article already announced
+        created TEXT NOT NULL
+    );
+    CREATE TABLE alert_periods (
+        rule_id INTEGER NOT NULL REFERENCES alert_rules(id) ON DELETE CASCADE,
+        period TEXT NOT NULL,                -- 'spike:2023-09-19', 'daily:2023-09-19', 'weekly:2023-W38', 'new:…'
+        outcome TEXT NOT NULL,               -- 'sent' or why not ('empty')
+        decided TEXT NOT NULL,
+        PRIMARY KEY (rule_id, period)
+    ) WITHOUT ROWID;
+    CREATE TABLE alert_deliveries (
+        id INTEGER PRIMARY KEY,
+        rule_id INTEGER NOT NULL,
+        period TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        body TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'pending',   -- pending | sending | sent | uncertain (died while sending)
+        attempts INTEGER NOT NULL DEFAULT 0,
+        created TEXT NOT NULL,
+        next_attempt_at TEXT NOT NULL,
+        sending_since TEXT,
+        sent_at TEXT,
+        last_error TEXT,
+        UNIQUE (rule_id, period, channel),
+        FOREIGN KEY (rule_id, period) REFERENCES alert_periods(rule_id, period) ON DELETE CASCADE
+    );
+    CREATE INDEX alert_deliveries_due ON alert_deliveries(status, next_attempt_at);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

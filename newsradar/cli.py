@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import json
 import os
 import signal
@@ -18,6 +19,7 @@ from collectors.backfill import ArchiveError, BackfillReport, backfill
 from collectors.collect import CollectorConfig, run_cycle, run_forever
 from collectors.tagging import retag, tag_lines
 from db import SchemaError, articles, connect, default_db_path, engine, feeds, topics, transaction, users
+from db import alerts as alert_store
 from db.engine import Connection
 from db.export import incomplete_days, incomplete_summary, write_csv, write_incomplete_days
 from db.filters import FIELDS, Filters, QueryError
@@ -477,7 +479,7 @@ def cmd_config(args: argparse.Namespace) -> int:
         return 0
     where = args.config.path or f"{config.default_path()} (absent: defaults and environment only)"
     print(f"# configuration file: {where}")
-    secret = ("auth.oidc_client_secret", "auth.cookie_secret")
+    secret = ("auth.oidc_client_secret", "auth.cookie_secret", "alerts.smtp_password")
     for key in config.KEYS:
         value = args.config[key.name]
         print(f"{key.name} = {'********' if key.name in secret and value else json.dumps(value)}")
@@ -538,6 +540,119 @@ def _add_users_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("name")
     p.add_argument("--password-stdin", action="store_true", help="read the password from one line of stdin")
     p.set_defaults(func=cmd_users)
+
+
+# alerts -----------------------------------------------------------------------------------------------------
+
+def _now_arg(text: str | None) -> dt.datetime | None:
+    """--now: an ISO time (UTC unless it says otherwise), or None for the clock."""
+    if text is None:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise CliError(f"--now: {text!r} is not an ISO time (2023-09-20T00:00:00Z)") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def cmd_alerts(args: argparse.Namespace) -> int:
+    from newsradar import notify
+
+    conn = _db(args)
+    action = args.alerts_command
+    if action == "add":
+        target, ref = next((t, v) for t, v in (("topic", args.topic), ("view", args.view), ("query", args.q)) if v)
+        try:
+            channels = [notify.check_channel(c, _allow_private(args)) for c in [*args.email, *args.notify]]
+        except ValueError as exc:
+            raise CliError(str(exc)) from None
+        rule = alert_store.add_rule(conn, args.name, args.owner or "operator", target, ref, args.kind, channels,
+                                    shared=args.owner is None, sensitivity=args.sensitivity,
+                                    skip_empty=not args.keep_empty)
+        print(f"added alert rule “{rule.name}”: {rule.describe()}, to {', '.join(rule.channels)}")
+    elif action == "list":
+        for rule in alert_store.list_rules(conn):
+            owner = "team" if rule.shared else rule.owner
+            gone = f"  (broken: {rule.gone} no longer exists)" if rule.gone else ""
+            print(f"{rule.name}  [{owner}]  {rule.describe()} -> {', '.join(rule.channels)}{gone}")
+    elif action == "remove":
+        print(f"removed alert rule “{alert_store.remove_rule(conn, args.name).name}”")
+    elif action == "test":
+        return _alerts_test(conn, args, alert_store.get_rule(conn, args.name))
+    else:
+        return _alerts_run(conn, args)
+    return 0
+
+
+def _alerts_test(conn: Connection, args: argparse.Namespace, rule: alert_store.Rule) -> int:
+    """Send what the rule would send now (or a note that it would send nothing) to each of its channels, outside the
+    ledger: a test never stands in for the real message."""
+    from newsradar import alerts, notify
+
+    preview = alerts.preview(conn, args.config, rule, _now_arg(args.now) or dt.datetime.now(dt.UTC))
+    subject, body = f"[test] {preview.subject}", preview.body
+    failed = 0
+    for channel in rule.channels:
+        try:
+            notify.send(args.config, channel, subject, body, f"<newsradar.test.{os.getpid()}@newsradar>")
+            print(f"{channel}: sent")
+        except notify.DeliveryError as exc:
+            failed += 1
+            print(f"{channel}: not sent: {exc}")
+    return 1 if failed else 0
+
+
+def _alerts_run(conn: Connection, args: argparse.Namespace) -> int:
+    from newsradar import alerts
+
+    if not args.once and (args.now or args.retry_now):
+        raise CliError("--now and --retry-now go with --once (one evaluation as of that time)")
+    if not args.once:
+        stopping: list[int] = []   # SIGTERM (serve stopping): finish the message in hand, then stop
+        signal.signal(signal.SIGTERM, lambda signum, _frame: stopping.append(signum))
+        alerts.run_forever(conn, args.config, stop=lambda: bool(stopping))
+        return 0
+    report = alerts.run_once(conn, args.config, _now_arg(args.now), retry_now=args.retry_now)
+    for problem in report.problems or []:
+        print(f"newsradar: warning: {problem}", file=sys.stderr)
+    print(f"{report.messages} new messages, {report.skipped_empty} empty digests skipped; "
+          f"{report.sent} deliveries sent, {report.failed} failed (kept for a retry)")
+    return 0
+
+
+def _add_alerts_parser(sub: argparse._SubParsersAction) -> None:
+    ap = sub.add_parser("alerts", help="alert rules: spikes, digests and new matches by e-mail or Apprise URL"
+                        ).add_subparsers(dest="alerts_command", required=True, metavar="ACTION")
+    p = ap.add_parser("add", help="add a rule for a topic, a saved view or a query")
+    p.add_argument("name")
+    what = p.add_mutually_exclusive_group(required=True)
+    what.add_argument("--topic", help="topic name")
+    what.add_argument("--view", help="saved view name")
+    what.add_argument("--q", help="query, e.g. 'karabakh OR karabach*'")
+    p.add_argument("--kind", required=True, choices=alert_store.KINDS,
+                   help="new (new matches, batched), spike, daily or weekly (digests)")
+    p.add_argument("--email", action="append", default=[], help="e-mail address (repeatable)")
+    p.add_argument("--notify", action="append", default=[], metavar="APPRISE_URL",
+                   help="Apprise URL: slack://…, msteams://…, discord://…, json://host/path … (repeatable)")
+    p.add_argument("--sensitivity", choices=alert_store.SENSITIVITIES, default="medium",
+                   help="spikes: low, medium (the chart's stars) or high")
+    p.add_argument("--keep-empty", action="store_true", help="digests: send one also when nothing matched")
+    p.add_argument("--owner", help="an analyst's own rule (default: the team's, which only admins change)")
+    p.set_defaults(func=cmd_alerts)
+    p = ap.add_parser("list", help="every rule with its channels")
+    p.set_defaults(func=cmd_alerts)
+    p = ap.add_parser("remove", help="delete a rule")
+    p.add_argument("name")
+    p.set_defaults(func=cmd_alerts)
+    p = ap.add_parser("test", help="send what the rule would send now to its channels, marked [test]")
+    p.add_argument("name")
+    p.add_argument("--now", help="as of this ISO time")
+    p.set_defaults(func=cmd_alerts)
+    p = ap.add_parser("run", help="evaluate every rule and deliver (every alerts.interval_s until stopped)")
+    p.add_argument("--once", action="store_true", help="one evaluation and delivery, then exit")
+    p.add_argument("--now", help="with --once: evaluate as of this ISO time (replays, tests), e.g. 2023-09-20T00:00Z")
+    p.add_argument("--retry-now", action="store_true", help="with --once: retry every waiting delivery now")
+    p.set_defaults(func=cmd_alerts)
 
 
 # parser ------------------------------------------------------------------------------------------------------
@@ -676,6 +791,7 @@ def build_parser() -> argparse.ArgumentParser:
     _backup_parser(sub)
     _db_parser(sub)
     _add_users_parser(sub)
+    _add_alerts_parser(sub)
     return parser
 
 
@@ -700,7 +816,7 @@ def main(argv: list[str] | None = None) -> int:
         _check_engine(args)
         return args.func(args)
     except (CliError, config.ConfigError, SchemaError, QueryError, feedlists.FeedListError, ArchiveError,
-            topics.TopicError, users.UserError) as exc:
+            topics.TopicError, users.UserError, alert_store.AlertError) as exc:
         print(f"newsradar: error: {exc}", file=sys.stderr)
     except engine.database_errors() as exc:
         print(f"newsradar: database error: {' '.join(str(exc).split())}", file=sys.stderr)

@@ -94,7 +94,20 @@ KEYS: tuple[Key, ...] = (
     Key("collector.deadline_s", 20.0, "Seconds one feed's fetch may take in all.", 0.5, 3600),
     Key("collector.restart_backoff_max_s", 300.0, "`serve`: longest wait before restarting a crashed collector.",
         1, 86_400),
+    Key("alerts.smtp_host", "", "Mail server for alert e-mails. Empty: e-mail alerts wait, pending (and reported by "
+        "the health check), until it is set."),
+    Key("alerts.smtp_port", 587, "Mail server port (587 with starttls, 465 with tls, 25 without).", 1, 65535),
+    Key("alerts.smtp_from", "newsradar@localhost", "From address of alert e-mails."),
+    Key("alerts.smtp_user", "", "User name at the mail server; empty: no sign-in."),
+    Key("alerts.smtp_password", "", "Password at the mail server (prefer the environment variable)."),
+    Key("alerts.smtp_tls", "starttls", "none, starttls (upgrade the connection) or tls (TLS from the start)."),
+    Key("alerts.base_url", "", "The dashboard's address as readers reach it, for the links in alerts "
+        "(https://news.example.org/). Empty: http://server.address:server.port/."),
+    Key("alerts.interval_s", 60.0, "`serve`: seconds between two evaluations of the alert rules.", 5, 86_400),
+    Key("alerts.new_batch_min", 60, "Alerts on new matches: at most one message per rule in this many minutes.",
+        1, 10_080),
 )
+SMTP_TLS = ("none", "starttls", "tls")
 KEYS_BY_NAME = {key.name: key for key in KEYS}
 ENV_ALIASES = {"NEWSRADAR_ALLOW_PRIVATE": "allow_private_networks"}
 
@@ -198,6 +211,8 @@ def _type_name(default: Any) -> str:
 
 
 def _check(values: dict[str, Any]) -> None:
+    if values["alerts.smtp_tls"] not in SMTP_TLS:
+        raise ConfigError(f"alerts.smtp_tls must be one of {', '.join(SMTP_TLS)}, not {values['alerts.smtp_tls']!r}")
     if values["auth.mode"] not in AUTH_MODES:
         raise ConfigError(f"auth.mode must be one of {', '.join(AUTH_MODES)}, not {values['auth.mode']!r}")
     if values["auth.mode"] == "oidc":

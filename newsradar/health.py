@@ -13,6 +13,7 @@ from typing import Any
 
 from collectors.normalize import parse_iso
 from collectors.tagging import tagger_status
+from db import alerts as alert_store
 from db import articles, feeds, service
 from db.engine import Connection
 from db.text import format_utc
@@ -21,7 +22,7 @@ BEAT_S = 5.0
 STALE_AFTER_S = 30.0      # no beat for this long: the supervisor is gone
 RESTART_WINDOW_S = 600.0  # a child that exits CRASH_LOOP_EXITS times within this window is in a crash loop
 CRASH_LOOP_EXITS = 3
-CHILDREN = ("collector", "dashboard")
+CHILDREN = ("collector", "dashboard", "alerts")
 
 
 def _now() -> dt.datetime:
@@ -54,6 +55,7 @@ def report(conn: Connection, now: dt.datetime | None = None) -> dict[str, Any]:
         "last_article_stored": articles.last_stored(conn),
         "last_fetch": feeds.last_fetch(conn),
         "tags": tagger_status(conn),
+        "alert_messages": _alerts(conn),
     }
     if not runs:
         return {"status": "down", "reason": "newsradar serve has never run on this database", **out}
@@ -81,13 +83,29 @@ def report(conn: Connection, now: dt.datetime | None = None) -> dict[str, Any]:
         reason = f"stopped at {run['stopped']} ({run['stop_reason']})" if run["stopped"] else \
             f"no heartbeat since {run['heartbeat']}"
         return {"status": "down", "reason": "newsradar serve is not running: " + reason, **out}
+    waiting = f"; {out['alert_messages']['problem']}" if out["alert_messages"]["problem"] else ""
     if loops:
-        return {"status": "failing", "reason": "; ".join(loops), **out}
+        return {"status": "failing", "reason": "; ".join(loops) + waiting, **out}
     if not collector_alive:
         last = out["collector"]["last_exit"]
         after = f" after {_exit_text(last)}" if last else ""
-        return {"status": "degraded", "reason": f"the collector is not running (restarting{after})", **out}
+        return {"status": "degraded", "reason": f"the collector is not running (restarting{after}){waiting}", **out}
+    if waiting:
+        return {"status": "degraded", "reason": f"serving; the collector is running{waiting}", **out}
     return {"status": "ok", "reason": "serving; the collector is running", **out}
+
+
+def _alerts(conn: Connection) -> dict[str, Any]:
+    """Alert messages that have not reached their channel (still retried) or may not have (the sender died mid-send),
+    with the problem in words."""
+    rows = [dict(row) | {"channel": redacted(row["channel"])} for row in alert_store.undelivered(conn)]
+    if not rows:
+        return {"undelivered": [], "problem": None}
+    channels = sorted({row["channel"] for row in rows})
+    last = rows[-1]
+    return {"undelivered": rows,
+            "problem": f"{len(rows)} alert message(s) not delivered to {', '.join(channels)} "
+                       f"(last error: {last['last_error']}; next try {last['next_attempt_at']} UTC)"}
 
 
 def crash_loop(exits: Sequence[dt.datetime], now: dt.datetime) -> bool:
@@ -117,3 +135,13 @@ def _exit_text(last: dict[str, Any]) -> str:
 
 def _previous(run: Mapping[str, Any]) -> dict[str, Any]:
     return {"started": run["started"], "stopped": run["stopped"], "stop_reason": run["stop_reason"]}
+
+
+def redacted(channel: str) -> str:
+    """A channel as the health report may show it: an Apprise URL carries its service's token, so only its scheme and
+    host are shown (`slack://T1JJ3T3L2/…`); an e-mail address as it is."""
+    scheme, sep, rest = channel.partition("://")
+    if not sep:
+        return channel
+    host = rest.split("/", 1)[0].rsplit("@", 1)[-1]
+    return f"{scheme}://{host}/…"

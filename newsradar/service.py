@@ -1,4 +1,4 @@
-"""`newsradar serve`: the collector and the dashboard as one supervised unit, with a health endpoint.
+"""`newsradar serve`: the collector, the dashboard and the alerts as one supervised unit, with a health endpoint.
 
 A child that dies is started again after a backoff (1 s, doubling up to collector.restart_backoff_max_s, back to
 1 s once it has run for a minute). SIGTERM or SIGINT is passed to both children, which stop cleanly (the collector
@@ -187,13 +187,14 @@ def exit_reason(status: int) -> str:
 
 
 def children(config: Config, db: Path, port: int) -> list[Child]:
-    """The collector (first: the health check follows it) and the dashboard, as configured."""
+    """The collector (first: the health check follows it), the dashboard and the alerts, as configured."""
     newsradar = [sys.executable, "-m", "newsradar", "--db", str(db)]
     collector = [*newsradar, "collect", "--concurrency", str(config["collector.concurrency"]),
                  "--per-host", str(config["collector.per_host"]), "--deadline", str(config["collector.deadline_s"])]
     command, env = streamlit_process(port, config, os.environ, db)
     dashboard = Child("dashboard", command, env)
-    return [Child("collector", collector), dashboard]
+    alerts = Child("alerts", [*newsradar, "alerts", "run"])   # evaluates the alert rules every alerts.interval_s
+    return [Child("collector", collector), dashboard, alerts]
 
 
 # the health endpoint -----------------------------------------------------------------------------------------

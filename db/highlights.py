@@ -1,0 +1,41 @@
+"""What a period's coverage was about: its top stories, for alerts and digests.
+
+Until story grouping lands, a "story" here is a headline: the matching articles of the period grouped by their folded
+title, ranked by how many outlets and articles carried it, each with the outlet that had it first. top_stories is the
+one place to swap for real stories.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from dataclasses import dataclass
+
+from collectors.normalize import format_utc
+from db.filters import Filters
+
+
+@dataclass(frozen=True)
+class TopStory:
+    title: str
+    link: str            # the first outlet's article
+    outlet: str          # the outlet that had it first
+    published: str       # when that outlet had it, UTC
+    articles: int
+    outlets: int
+
+
+def top_stories(conn: sqlite3.Connection, filters: Filters, start: dt.datetime, end: dt.datetime,
+                limit: int = 5) -> list[TopStory]:
+    """The most-covered headlines among the matching articles published in [start, end)."""
+    where, params = filters.where()
+    rows = conn.execute(
+        "WITH m AS (SELECT a.id, a.title, a.link, coalesce(o.name, '') AS outlet, a.outlet_id, a.published,"
+        "  fold(a.title) AS story FROM articles a LEFT JOIN outlets o ON o.id = a.outlet_id"
+        f"  WHERE {where} AND a.title != '' AND a.published >= ? AND a.published < ?),"
+        " sizes AS (SELECT story, count(*) AS articles, count(DISTINCT outlet_id) AS outlets FROM m GROUP BY story),"
+        " firsts AS (SELECT m.*, row_number() OVER (PARTITION BY story ORDER BY published, id) AS nth FROM m)"
+        " SELECT f.title, f.link, f.outlet, f.published, s.articles, s.outlets FROM firsts f JOIN sizes s USING (story)"
+        " WHERE f.nth = 1 ORDER BY s.outlets DESC, s.articles DESC, f.published, f.id LIMIT ?",
+        [*params, format_utc(start), format_utc(end), limit]).fetchall()
+    return [TopStory(*row) for row in rows]

@@ -1,0 +1,296 @@
+"""Evaluating the alert rules as of a time: spikes, digests and new matches become messages in the delivery ledger.
+
+    newsradar alerts run --once [--now 2023-09-20T00:00:00Z]     (serve runs `alerts run`, every alerts.interval_s)
+
+A spike rule looks at yesterday and today (up to `now`) with the chart's rule (dashboard/spikes.py) at its
+sensitivity, and stays quiet for a cool-down after a spike it announced, so that a spike lasting several days is one
+alert. A daily digest covers the previous UTC day, a weekly one the previous ISO week (Monday to Sunday), each against
+the period before. New matches are the articles stored since the rule's last message, at most one message per
+alerts.new_batch_min minutes. Every period is decided once (db/alerts.py), so re-running the same times sends nothing
+again.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import math
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+import pandas as pd
+
+from collectors.normalize import clean_link
+from collectors.text import words
+from dashboard import spikes as spike_rule
+from db import alerts as store
+from db.engine import Connection
+from db.filters import Filters
+from db.highlights import TopStory, top_stories
+from newsradar import notify
+from newsradar.config import Config
+
+DAY = dt.timedelta(days=1)
+HISTORY_DAYS = 365        # the spike rule wants 14 earlier days with articles; a quiet topic needs months for that
+STORIES = 5
+TERMS = 8
+NEW_LISTED = 20
+
+
+@dataclass(frozen=True)
+class Sensitivity:
+    z: float
+    ratio: float
+    min_articles: int
+    cooldown_days: int
+
+
+SENSITIVITY = {
+    "low": Sensitivity(4.0, 3.0, 10, 7),
+    "medium": Sensitivity(spike_rule.Z, spike_rule.RATIO, spike_rule.MIN_ARTICLES, 3),   # the chart's stars
+    "high": Sensitivity(2.0, 1.5, 3, 1),
+}
+
+
+@dataclass(frozen=True)
+class Message:
+    period: str
+    subject: str
+    body: str
+
+
+# the parts of a message -----------------------------------------------------------------------------------------
+
+def top_terms(now: list[str], before: list[str], limit: int = TERMS) -> list[str]:
+    """The words of `now`'s titles that rose most against `before`'s: log-odds with an informative Dirichlet prior
+    (Monroe, Colaresi and Quinn 2008), so a word common in both periods does not rise because the volume did."""
+    ours, theirs = (Counter(w for t in titles for w in set(words(t)) if len(w) > 3 and not w.isdigit())
+                    for titles in (now, before))
+    n, m = sum(ours.values()), sum(theirs.values())
+    if not n:
+        return []
+    prior = 100.0
+
+    def z(word: str) -> float:
+        a = prior * (ours[word] + theirs[word]) / (n + m)
+        y, x = ours[word] + a, theirs[word] + a
+        delta = math.log(y / (n + prior - y)) - math.log(x / (m + prior - x))
+        return delta / math.sqrt(1 / y + 1 / x)
+
+    scores = {w: z(w) for w, c in ours.items() if c >= 2}
+    return sorted((w for w, score in scores.items() if score > 0), key=lambda w: (-scores[w], w))[:limit]
+
+
+def stories_text(stories: list[TopStory]) -> str:
+    if not stories:
+        return "No articles."
+    lines = []
+    for number, story in enumerate(stories, 1):
+        spread = f" — {story.articles} articles in {story.outlets} outlets" if story.articles > 1 else ""
+        lines.append(f"{number}. {story.title}\n   {story.outlet}, {story.published[:16]} UTC (first){spread}\n"
+                     f"   {clean_link(story.link)}")
+    return "\n".join(lines)
+
+
+def view_link(config: Config, filters: Filters, first: dt.date, last: dt.date) -> str:
+    """The Articles page of the rule's filters over the period, at alerts.base_url."""
+    base = config["alerts.base_url"] or (f"http://{config['server.address']}:{config['server.port']}/"
+                                         f"{config['server.base_url_path'].strip('/')}")
+    params = dataclasses.replace(filters, date_from=first, date_to=last).to_params()
+    return f"{base.rstrip('/')}/articles?{urlencode(params, doseq=True)}"
+
+
+def _what(rule: store.Rule) -> str:
+    return f"the {rule.target} “{rule.target_name}”"
+
+
+def _footer(rule: store.Rule) -> str:
+    return f"\n\n— newsradar alert rule “{rule.name}”: {rule.describe()}."
+
+
+def _at_midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
+
+
+# the kinds of rule ----------------------------------------------------------------------------------------------
+
+def spike_messages(conn: Connection, config: Config, rule: store.Rule, filters: Filters,
+                   now: dt.datetime) -> list[Message]:
+    """A message for yesterday or today (up to `now`) if it is a spike, not announced yet and not in a cool-down."""
+    preset = SENSITIVITY[rule.sensitivity]
+    today = now.date()
+    first = today - dt.timedelta(days=HISTORY_DAYS)
+    counts = store.daily_counts(conn, filters, _at_midnight(first), now)
+    days = pd.date_range(first, today, freq="D")
+    series = pd.DataFrame({"bucket": days, "label": rule.name,
+                           "n": [counts.get(d.date().isoformat(), 0) for d in days]})
+    series["value"] = series["n"].astype(float)
+    found = spike_rule.spikes(series, preset.z, preset.ratio, preset.min_articles)
+    announced = [dt.date.fromisoformat(p.split(":", 1)[1]) for p in store.sent_periods(conn, rule.id, "spike:")]
+    out = []
+    for row in found.sort_values("bucket").itertuples():
+        day = row.bucket.date()
+        period = f"spike:{day.isoformat()}"
+        if day < today - DAY or store.decided(conn, rule.id, period):
+            continue
+        if any(0 < (day - seen).days < preset.cooldown_days for seen in announced):
+            continue
+        announced.append(day)
+        out.append(_spike_message(conn, config, rule, filters, day, int(row.n), float(row.baseline), now, period))
+    return out
+
+
+def _spike_message(conn: Connection, config: Config, rule: store.Rule, filters: Filters, day: dt.date, n: int,
+                   baseline: float, now: dt.datetime, period: str) -> Message:
+    start, end = _at_midnight(day), min(_at_midnight(day) + DAY, now)
+    stories = top_stories(conn, filters, start, end, STORIES)
+    terms = top_terms(store.titles(conn, filters, start, end),
+                      store.titles(conn, filters, start - 14 * DAY, start))
+    ratio = n / baseline
+    subject = f"newsradar: spike in {rule.target_name} on {day.isoformat()} — {n} articles, {ratio:.1f}× the usual"
+    so_far = "" if end == _at_midnight(day) + DAY else f" by {end:%H:%M} UTC"
+    body = (f"Coverage of {_what(rule)} spiked on {day:%A} {day.isoformat()} (UTC): {n} articles{so_far}, "
+            f"{ratio:.1f}× the mean of the previous {spike_rule.WINDOW} days ({baseline:.1f} a day).\n\n"
+            f"Top stories:\n{stories_text(stories)}\n\n"
+            + (f"Terms that rose: {', '.join(terms)}\n\n" if terms else "")
+            + f"Open in newsradar: {view_link(config, filters, day, day)}" + _footer(rule))
+    return Message(period, subject, body)
+
+
+def digest_period(kind: str, now: dt.datetime) -> tuple[str, dt.date, dt.date, dt.date]:
+    """The last complete day or ISO week before `now`: (period key, first day, last day, first day of the one
+    before)."""
+    if kind == "daily":
+        day = now.date() - DAY
+        return f"daily:{day.isoformat()}", day, day, day - DAY
+    monday = now.date() - dt.timedelta(days=now.date().weekday() + 7)
+    year, week, _ = monday.isocalendar()
+    return f"weekly:{year}-W{week:02d}", monday, monday + 6 * DAY, monday - 7 * DAY
+
+
+def digest_message(conn: Connection, config: Config, rule: store.Rule, filters: Filters,
+                   now: dt.datetime) -> Message | None:
+    """The digest of the last complete period; None when it was decided already. An empty one has no subject when
+    the rule skips empty digests."""
+    period, first, last, before = digest_period(rule.kind, now)
+    if store.decided(conn, rule.id, period):
+        return None
+    start, end, previous = _at_midnight(first), _at_midnight(last) + DAY, _at_midnight(before)
+    n, m = store.count(conn, filters, start, end), store.count(conn, filters, previous, start)
+    if n == 0 and rule.skip_empty:
+        return Message(period, "", "")
+    span = first.isoformat() if first == last else f"{first.isoformat()} to {last.isoformat()}"
+    unit = "day" if rule.kind == "daily" else "week"
+    change = f"{n - m:+d}" + (f", {100 * (n - m) / m:+.0f}%" if m else "")
+    terms = top_terms(store.titles(conn, filters, start, end), store.titles(conn, filters, previous, start))
+    subject = f"newsradar: {rule.kind} digest of {rule.target_name}, {span} — {n} articles"
+    body = (f"{'Daily' if unit == 'day' else 'Weekly'} digest of {_what(rule)} for {span} (UTC): {n} articles "
+            f"(the {unit} before: {m}; {change}).\n\n"
+            f"Top stories:\n{stories_text(top_stories(conn, filters, start, end, STORIES))}\n\n"
+            + (f"Terms that rose: {', '.join(terms)}\n\n" if terms else "")
+            + f"Open in newsradar: {view_link(config, filters, first, last)}" + _footer(rule))
+    return Message(period, subject, body)
+
+
+def new_message(conn: Connection, config: Config, rule: store.Rule, filters: Filters,
+                now: dt.datetime) -> tuple[Message, int] | None:
+    """The articles stored since the rule's last message, unless one went out in this batch interval already."""
+    minutes = config["alerts.new_batch_min"]
+    slot = dt.datetime.fromtimestamp(now.timestamp() // (minutes * 60) * minutes * 60, dt.UTC)
+    period = f"new:{slot:%Y-%m-%d %H:%M}"
+    if store.decided(conn, rule.id, period):
+        return None
+    rows, total, newest = store.new_matches(conn, filters, rule.last_article_id, now, NEW_LISTED)
+    if not total:
+        return None
+    listed = "\n".join(f"- {r['title'] or '(no title)'}\n  {r['outlet'] or ''}, {r['published'][:16]} UTC\n"
+                       f"  {clean_link(r['link'])}" for r in rows)
+    more = f"\n… and {total - len(rows)} more." if total > len(rows) else ""
+    subject = f"newsradar: {total} new in {rule.target_name}"
+    body = f"{total} new articles match {_what(rule)}:\n\n{listed}{more}" + _footer(rule)
+    return Message(period, subject, body), newest
+
+
+def preview(conn: Connection, config: Config, rule: store.Rule, now: dt.datetime) -> Message:
+    """What the rule would send as of `now` if it had sent nothing yet (recording nothing), or a note that it would
+    send nothing: for `alerts test`."""
+    filters = store.rule_filters(conn, rule)
+    fresh = dataclasses.replace(rule, id=-1)   # no period of rule -1 was ever decided
+    if rule.kind == "spike":
+        found = spike_messages(conn, config, fresh, filters, now)
+        message = found[-1] if found else None
+    elif rule.kind == "new":
+        message = (new_message(conn, config, fresh, filters, now) or (None,))[0]
+    else:
+        message = digest_message(conn, config, fresh, filters, now)
+        message = message if message and message.subject else None
+    return message or Message("", f"newsradar: {rule.name}", f"Nothing to send as of {now:%Y-%m-%d %H:%M} UTC "
+                                                            f"for {_what(rule)}." + _footer(rule))
+
+
+# running ---------------------------------------------------------------------------------------------------------
+
+@dataclass
+class RunReport:
+    messages: int = 0
+    skipped_empty: int = 0
+    sent: int = 0
+    failed: int = 0
+    problems: list[str] | None = None
+
+
+def evaluate(conn: Connection, config: Config, rule: store.Rule, now: dt.datetime) -> tuple[int, int]:
+    """Decide the rule's due periods as of `now`; (messages queued, empty digests skipped)."""
+    filters = store.rule_filters(conn, rule)
+    queued = skipped = 0
+    if rule.kind == "spike":
+        for message in spike_messages(conn, config, rule, filters, now):
+            queued += store.decide(conn, rule, message.period, "sent", message.subject, message.body, now)
+    elif rule.kind in ("daily", "weekly"):
+        message = digest_message(conn, config, rule, filters, now)
+        if message and message.subject:
+            queued += store.decide(conn, rule, message.period, "sent", message.subject, message.body, now)
+        elif message:
+            skipped += store.decide(conn, rule, message.period, "empty", now=now)
+    else:
+        found = new_message(conn, config, rule, filters, now)
+        if found:
+            message, newest = found
+            queued += store.decide(conn, rule, message.period, "sent", message.subject, message.body, now, newest)
+    return queued, skipped
+
+
+def run_once(conn: Connection, config: Config, now: dt.datetime | None = None, retry_now: bool = False,
+             clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)) -> RunReport:
+    """Evaluate every rule as of `now` (default: the clock), then send what is due. A rule that cannot be evaluated
+    (its topic deleted) is named in the report's problems and the others go on."""
+    now = now or clock()
+    report = RunReport(problems=[])
+    for rule in store.list_rules(conn):
+        try:
+            queued, skipped = evaluate(conn, config, rule, now)
+        except (store.AlertError, ValueError) as exc:
+            report.problems.append(f"alert rule “{rule.name}”: {exc}")
+            continue
+        report.messages += queued
+        report.skipped_empty += skipped
+    report.sent, report.failed = notify.deliver_due(conn, config, clock, everything=retry_now)
+    return report
+
+
+def run_forever(conn: Connection, config: Config, stop: Callable[[], bool] = lambda: False) -> None:
+    """`serve`'s alerts child: evaluate and deliver every alerts.interval_s until `stop()` or a signal."""
+    while not stop():
+        started = time.monotonic()
+        report = run_once(conn, config)
+        for problem in report.problems or []:
+            print(f"newsradar: warning: {problem}", file=sys.stderr, flush=True)
+        if report.failed:
+            print(f"newsradar: {report.failed} alert message(s) could not be delivered yet; will retry",
+                  file=sys.stderr, flush=True)
+        while not stop() and time.monotonic() - started < config["alerts.interval_s"]:
+            time.sleep(0.5)

@@ -1,0 +1,523 @@
+"""Alerts and digests (issue 15): a Karabakh topic over September 2023 sends one spike alert for 19 September by e-mail
+(a loopback aiosmtpd server) and by an Apprise webhook (a loopback http.server), one daily digest per day, nothing
+twice after a restart, and a message held back while the mail server is down until it is back.
+
+The fast tests backfill the corpus's Karabakh articles up to 22 September (and run `alerts run` as of each day); the
+slow one collects 10-22 September day by day from the replay server on top of the articles before 10 September.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+import gzip
+import json
+import subprocess
+import sys
+import threading
+from contextlib import closing
+from email import policy
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from collectors.backfill import backfill
+from dashboard.testing import free_port
+from db import alerts as store
+from db import connect, topics
+from db.filters import Filters
+from db.highlights import top_stories
+from newsradar import alerts, config, health, notify
+from newsradar.service import children
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+KARABAKH = "karabakh OR karabach*"
+DAYS = [dt.date(2023, 9, 10) + dt.timedelta(days=i) for i in range(13)]   # 10 to 22 September
+
+
+def after(day: dt.date) -> dt.datetime:
+    """The end of `day`: when a run "after the day" evaluates."""
+    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC) + dt.timedelta(days=1)
+
+
+# loopback receivers ---------------------------------------------------------------------------------------------
+
+class Inbox:
+    """What the loopback SMTP server received: (recipient, subject, text) per message."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[str, str, str]] = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's handler protocol)
+        message = email.message_from_bytes(envelope.content, policy=policy.default)
+        for recipient in envelope.rcpt_tos:
+            text = message.get_content().replace("\r\n", "\n").rstrip("\n")   # as written, without SMTP's line ends
+            self.messages.append((recipient, " ".join(str(message["Subject"]).split()), text))   # unfolded
+        return "250 OK"
+
+    def subjects(self, word: str) -> list[str]:
+        return [subject for _, subject, _ in self.messages if word in subject]
+
+
+class SmtpServer:
+    def __init__(self, port: int) -> None:
+        self.port, self.inbox, self.controller = port, Inbox(), None
+
+    def start(self) -> SmtpServer:
+        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+        return self
+
+    def stop(self) -> None:
+        if self.controller:
+            self.controller.stop()
+            self.controller = None
+
+
+@pytest.fixture
+def smtp():
+    server = SmtpServer(free_port()).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def webhook():
+    """A loopback endpoint that keeps every JSON body posted to it (what Apprise's json:// sends)."""
+    received: list[dict] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 (the http.server protocol)
+            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *_args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"json://127.0.0.1:{server.server_address[1]}/hook", received
+    server.shutdown()
+
+
+def settings(smtp_port: int, **more: str) -> config.Config:
+    return config.load(environ={"NEWSRADAR_ALERTS_SMTP_HOST": "127.0.0.1",
+                                "NEWSRADAR_ALERTS_SMTP_PORT": str(smtp_port), "NEWSRADAR_ALERTS_SMTP_TLS": "none",
+                                "NEWSRADAR_ALERTS_BASE_URL": "https://news.example.org/", **more})
+
+
+def smtp_env(port: int) -> dict[str, str]:
+    return {"NEWSRADAR_ALERTS_SMTP_HOST": "127.0.0.1", "NEWSRADAR_ALERTS_SMTP_PORT": str(port),
+            "NEWSRADAR_ALERTS_SMTP_TLS": "none"}
+
+
+# the corpus's Karabakh articles -----------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def slices(tmp_path_factory) -> dict[str, Path]:
+    """The corpus's records naming Karabakh: "before" 10 September (the spike rule's baseline for the replay test)
+    and "all" up to 22 September."""
+    folder = tmp_path_factory.mktemp("karabakh")
+    wanted = []
+    with gzip.open(DATA / "news-2023.jsonl.gz", "rt", encoding="utf-8") as fh:
+        for line in fh:
+            low = line.lower()
+            if ("karabakh" in low or "karabach" in low) and (json.loads(line)["published"] or "") < "2023-09-23":
+                wanted.append(line)
+    out = {}
+    for name, lines in (("before", [line for line in wanted if json.loads(line)["published"] < "2023-09-10"]),
+                        ("all", wanted)):
+        out[name] = folder / f"{name}.jsonl"
+        out[name].write_text("".join(lines), encoding="utf-8")
+    return out
+
+
+def karabakh_db(path: Path, archive: Path) -> Path:
+    with closing(connect(path)) as conn:
+        backfill(conn, [archive], tag=False)
+        with conn:
+            topics.save_topic(conn, topics.Topic("Karabakh", KARABAKH))
+    return path
+
+
+@pytest.fixture(scope="module")
+def backfilled(slices, tmp_path_factory) -> Path:
+    return karabakh_db(tmp_path_factory.mktemp("kdb") / "karabakh.db", slices["all"])
+
+
+@pytest.fixture
+def db(backfilled, tmp_path) -> Path:
+    """A fresh copy of the backfilled database, without rules."""
+    copy = tmp_path / "k.db"
+    with closing(connect(backfilled)) as source, closing(connect(copy)) as target:
+        source.backup(target)
+    return copy
+
+
+def run_days(db: Path, cfg: config.Config, days: list[dt.date], **kwargs) -> list[alerts.RunReport]:
+    """`alerts run --once --now` after each day, each on a connection of its own (a restart in between)."""
+    reports = []
+    for day in days:
+        with closing(connect(db)) as conn:
+            reports.append(alerts.run_once(conn, cfg, after(day), **kwargs))
+    return reports
+
+
+def newsradar(db: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    import os
+
+    return subprocess.run([sys.executable, "-m", "newsradar", "--db", str(db), *args], capture_output=True, text=True,
+                          timeout=300, env={**os.environ, **(env or {})}, cwd=Path(__file__).resolve().parents[1])
+
+
+# spikes -----------------------------------------------------------------------------------------------------------
+
+def test_one_spike_alert_for_19_september_by_email_and_webhook_and_none_again_after_a_restart(db, smtp, webhook):
+    hook, posted = webhook
+    with closing(connect(db)) as conn:
+        store.add_rule(conn, "Karabakh spike", "operator", "topic", "Karabakh", "spike",
+                       ["desk@example.org", hook], shared=True)
+    cfg = settings(smtp.port)
+    run_days(db, cfg, DAYS[:11])                  # 10-20 September
+    run_days(db, cfg, DAYS[8:])                   # restarted: 18-22 September again, and on
+    assert [to for to, _, _ in smtp.inbox.messages] == ["desk@example.org"]
+    _, subject, text = smtp.inbox.messages[0]
+    assert "spike in Karabakh on 2023-09-19" in subject
+    assert "spiked on Tuesday 2023-09-19" in text and "the mean of the previous 14 days" in text
+    assert "Nagorno-Karabakh" in text or "Nagorno Karabakh" in text
+    assert "https://www.lemonde.fr/en/international/article/2023/09/19/" in text   # a top story, linked
+    assert "https://news.example.org/articles?from=2023-09-19&to=2023-09-19&topic=Karabakh" in text
+    assert [(p["title"], p["message"]) for p in posted] == [(subject, text)]
+
+
+def test_the_spike_alert_names_its_top_stories_with_the_outlet_that_had_them_first(db, smtp):
+    with closing(connect(db)) as conn:
+        store.add_rule(conn, "k", "operator", "query", KARABAKH, "spike", ["desk@example.org"], shared=True)
+    run_days(db, settings(smtp.port), [dt.date(2023, 9, 19)])
+    text = smtp.inbox.messages[0][2]
+    stories = text.split("Top stories:\n", 1)[1].split("\n\n", 1)[0]
+    assert stories.startswith("1. ") and stories.count("https://") == 5
+    assert "(first)" in stories and "Karabach" in stories
+
+
+@pytest.mark.parametrize(("sensitivity", "alerted"), [
+    ("low", ["2023-09-19"]),
+    ("medium", ["2023-09-19"]),
+    ("high", ["2023-09-19", "2023-09-20"]),    # a one-day cool-down: the offensive's second day is news again
+])
+def test_sensitivity_and_cool_down_decide_which_spike_days_alert(db, smtp, sensitivity, alerted):
+    with closing(connect(db)) as conn:
+        store.add_rule(conn, "k", "operator", "topic", "Karabakh", "spike", ["desk@example.org"],
+                       sensitivity=sensitivity)
+    run_days(db, settings(smtp.port), DAYS)
+    assert [s.split(" on ")[1][:10] for s in smtp.inbox.subjects("spike")] == alerted
+
+
+# digests ------------------------------------------------------------------------------------------------------------
+
+def test_a_daily_digest_arrives_once_per_day(db, smtp):
+    with closing(connect(db)) as conn:
+        store.add_rule(conn, "daily", "operator", "topic", "Karabakh", "daily", ["desk@example.org"], skip_empty=False)
+    cfg = settings(smtp.port)
+    run_days(db, cfg, DAYS)
+    run_days(db, cfg, DAYS[5:])                   # the same days again, after a restart
+    days = [s.split(", ")[1].split(" ")[0] for s in smtp.inbox.subjects("daily digest")]
+    assert days == [d.isoformat() for d in DAYS]
+    text = next(t for _, s, t in smtp.inbox.messages if "2023-09-20" in s)
+    assert "40 articles (the day before: 24; +16, +67%)" in text and "Terms that rose:" in text
+
+
+def test_an_empty_digest_is_skipped_when_the_rule_says_so(db, smtp):
+    with closing(connect(db)) as conn:
+        store.add_rule(conn, "daily", "operator", "topic", "Karabakh", "daily", ["desk@example.org"])
+    reports = run_days(db, settings(smtp.port), DAYS)
+    sent = [s.split(", ")[1].split(" ")[0] for s in smtp.inbox.subjects("daily digest")]
+    assert sent == ["2023-09-15", "2023-09-17", "2023-09-18", "2023-09-19", "2023-09-20", "2023-09-21"]
+    assert sum(r.skipped_empty for r in reports) == len(DAYS) - len(sent)
+
+
+def test_a_weekly_digest_covers_the_last_whole_week_against_the_one_before(db, smtp):
+    with closing(connect(db)) as conn:
+        store.add_rule(conn, "weekly", "operator", "topic", "Karabakh", "weekly", ["desk@example.org"])
+    run_days(db, settings(smtp.port), DAYS)       # up to Friday 22 September: the week of 11-17 September is whole
+    assert smtp.inbox.subjects("weekly") == [
+        "newsradar: weekly digest of Karabakh, 2023-09-04 to 2023-09-10 — 3 articles",
+        "newsradar: weekly digest of Karabakh, 2023-09-11 to 2023-09-17 — 2 articles"]
+
+
+# new matches ----------------------------------------------------------------------------------------------------------
+
+def test_new_matches_are_batched_at_most_one_message_per_interval(slices, tmp_path, smtp):
+    path = tmp_path / "new.db"
+    with closing(connect(path)) as conn:
+        store.add_rule(conn, "new", "operator", "query", KARABAKH, "new", ["desk@example.org"])
+        backfill(conn, [slices["before"]], tag=False)
+        cfg = settings(smtp.port)
+        noon = dt.datetime(2023, 9, 23, 12, tzinfo=dt.UTC)
+        alerts.run_once(conn, cfg, noon)
+        backfill(conn, [slices["all"]], tag=False)
+        alerts.run_once(conn, cfg, noon + dt.timedelta(minutes=30))   # the same hour: held for the next batch
+        first = len(smtp.inbox.messages)
+        alerts.run_once(conn, cfg, noon + dt.timedelta(minutes=61))
+        alerts.run_once(conn, cfg, noon + dt.timedelta(minutes=125))  # nothing newer: nothing sent
+    subjects = [s for _, s, _ in smtp.inbox.messages]
+    assert first == 1 and len(subjects) == 2
+    total = int(subjects[1].split()[1])
+    assert subjects[0].startswith("newsradar: ") and total > 50
+    assert "… and" in smtp.inbox.messages[1][2]
+
+
+# delivery ------------------------------------------------------------------------------------------------------------
+
+def test_with_the_mail_server_down_the_alert_waits_is_reported_and_is_delivered_once_it_is_back(db, tmp_path):
+    server = SmtpServer(free_port())             # not started yet: nothing listens on its port
+    with closing(connect(db)) as conn:
+        store.add_rule(conn, "k", "operator", "topic", "Karabakh", "spike", ["desk@example.org"])
+    cfg = settings(server.port)
+    run_days(db, cfg, [dt.date(2023, 9, 19)])
+    with closing(connect(db)) as conn:
+        run = health.start_run(conn, pid=1)
+        health.beat(conn, run, 2, dt.datetime.now(dt.UTC), 0)
+        report = health.report(conn)
+    assert report["status"] == "degraded"
+    assert "1 alert message(s) not delivered to desk@example.org" in report["reason"]
+    assert report["alert_messages"]["undelivered"][0]["period"] == "spike:2023-09-19"
+    assert report["alert_messages"]["undelivered"][0]["status"] == "pending"
+    run_days(db, cfg, [dt.date(2023, 9, 19)])     # not due yet (backoff): still nothing, and nothing dropped
+    server.start()
+    try:
+        assert run_days(db, cfg, [dt.date(2023, 9, 20)])[0].sent == 0    # still backing off
+        result = newsradar(db, "alerts", "run", "--once", "--now", "2023-09-20T00:00:00Z", "--retry-now",
+                           env=smtp_env(server.port))
+        assert result.returncode == 0, result.stderr
+        run_days(db, cfg, [dt.date(2023, 9, 19), dt.date(2023, 9, 20)], retry_now=True)
+    finally:
+        server.stop()
+    assert len(server.inbox.messages) == 1
+    assert server.inbox.messages[0][1].startswith("newsradar: spike in Karabakh on 2023-09-19 — 24 articles")
+    with closing(connect(db)) as conn:
+        assert health.report(conn)["alert_messages"] == {"undelivered": [], "problem": None}
+
+
+def test_a_failed_delivery_backs_off_doubling_up_to_an_hour():
+    assert [notify.retry_delay(n).total_seconds() for n in (1, 2, 3, 7, 20)] == [60, 120, 240, 3600, 3600]
+
+
+def test_a_sender_that_died_mid_send_leaves_the_message_uncertain_not_sent_twice(db, smtp):
+    with closing(connect(db)) as conn:
+        rule = store.add_rule(conn, "k", "operator", "topic", "Karabakh", "spike", ["desk@example.org"])
+        alerts.evaluate(conn, settings(smtp.port), rule, after(dt.date(2023, 9, 19)))
+        delivery = store.due_deliveries(conn, dt.datetime.now(dt.UTC))[0]
+        long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+        assert store.claim(conn, delivery["id"], long_ago)             # ... and then the process was killed
+        assert notify.deliver_due(conn, settings(smtp.port), everything=True) == (0, 0)
+        assert health.report(conn)["alert_messages"]["undelivered"][0]["status"] == "uncertain"
+    assert smtp.inbox.messages == []
+
+
+@pytest.mark.parametrize(("url", "shown"), [
+    ("slack://T1JJ3T3L2/A1BRTD4JD/TIiajkdnlazkcOXrIdevi7FQ", "slack://T1JJ3T3L2/…"),
+    ("json://user:secret@hooks.example.org/path?token=x", "json://hooks.example.org/…"),
+    ("desk@example.org", "desk@example.org"),
+])
+def test_health_shows_channels_without_their_secrets(url, shown):
+    assert health.redacted(url) == shown
+
+
+# rules ----------------------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("channel", "problem"), [
+    ("not an address", "neither an e-mail address nor an Apprise URL"),
+    ("nonsense://x", "not an Apprise URL that Apprise understands"),
+    ("json://127.0.0.1:9/hook", "refused"),
+    ("jsons://169.254.169.254/latest", "refused"),
+])
+def test_a_channel_that_cannot_work_is_refused_when_the_rule_is_added(channel, problem):
+    with pytest.raises(ValueError, match=problem):
+        notify.check_channel(channel, allow_private=False)
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--topic", "Nope", "--kind", "spike", "--email", "a@example.org"], "no topic called “Nope”"),
+    (["--q", "karabakh or x", "--kind", "daily", "--email", "a@example.org"], "lowercase 'or'"),
+    (["--topic", "Karabakh", "--kind", "spike"], "at least one channel"),
+    (["--topic", "Karabakh", "--kind", "hourly", "--email", "a@example.org"], "invalid choice: 'hourly'"),
+    (["--topic", "Karabakh", "--kind", "spike", "--email", "a@"], "neither an e-mail address"),
+])
+def test_a_bad_rule_is_refused_in_one_line(db, args, message):
+    result = newsradar(db, "alerts", "add", "k", *args)
+    assert result.returncode == 2 and result.stderr.startswith("newsradar: error: ") and message in result.stderr
+    assert result.stderr.count("\n") == 1
+
+
+def test_the_cli_adds_lists_tests_and_removes_a_rule(db, smtp):
+    env = smtp_env(smtp.port)
+    added = newsradar(db, "alerts", "add", "k", "--topic", "karabakh", "--kind", "spike", "--email", "a@example.org",
+                      "--sensitivity", "high", env=env)
+    assert added.returncode == 0, added.stderr
+    assert "spikes of the topic “Karabakh” (high)" in newsradar(db, "alerts", "list").stdout
+    tested = newsradar(db, "alerts", "test", "k", "--now", "2023-09-20T00:00:00Z", env=env)
+    assert tested.returncode == 0 and "a@example.org: sent" in tested.stdout
+    assert smtp.inbox.subjects("[test]") == [smtp.inbox.messages[0][1]] and "2023-09-19" in smtp.inbox.messages[0][1]
+    ran = newsradar(db, "alerts", "run", "--once", "--now", "2023-09-20T00:00:00Z", env=env)
+    assert "1 new messages" in ran.stdout and len(smtp.inbox.messages) == 2   # the test did not stand in for it
+    assert newsradar(db, "alerts", "remove", "K").returncode == 0
+    assert newsradar(db, "alerts", "list").stdout == ""
+    bad = newsradar(db, "alerts", "run", "--once", "--now", "yesterday")
+    assert bad.returncode == 2 and "--now: 'yesterday' is not an ISO time" in bad.stderr
+    looping = newsradar(db, "alerts", "run", "--now", "2023-09-20")
+    assert looping.returncode == 2 and "--now and --retry-now go with --once" in looping.stderr
+
+
+@pytest.mark.parametrize(("shared", "actor", "is_admin", "allowed"), [
+    (True, "ann", False, False),     # the team's rule: admins only
+    (True, "ada", True, True),
+    (False, "ann", False, True),     # her own
+    (False, "otto", False, False),   # someone else's
+    (False, "ada", True, True),
+])
+def test_analysts_remove_their_own_rules_and_admins_any(conn, shared, actor, is_admin, allowed):
+    with conn:
+        topics.save_topic(conn, topics.Topic("Karabakh", KARABAKH))
+    store.add_rule(conn, "k", "ann", "topic", "Karabakh", "daily", ["a@example.org"], shared=shared)
+    if allowed:
+        store.remove_rule(conn, "k", actor, is_admin)
+        assert store.list_rules(conn) == []
+    else:
+        with pytest.raises(store.AlertError, match="only an admin"):
+            store.remove_rule(conn, "k", actor, is_admin)
+
+
+def test_a_rule_follows_a_renamed_topic_and_reports_a_deleted_one(db, smtp):
+    with closing(connect(db)) as conn:
+        store.add_rule(conn, "k", "operator", "topic", "Karabakh", "spike", ["desk@example.org"])
+        with conn:
+            topics.save_topic(conn, topics.Topic("Artsakh", KARABAKH), old_name="Karabakh")
+        assert store.get_rule(conn, "k").target_name == "Artsakh"
+        topics.remove_topic(conn, "Artsakh")
+        report = alerts.run_once(conn, settings(smtp.port), after(dt.date(2023, 9, 19)))
+    assert report.problems == ["alert rule “k”: the topic “Karabakh” no longer exists"]
+    assert smtp.inbox.messages == []
+
+
+def test_a_saved_view_rule_watches_the_views_filters_without_its_dates(db, smtp):
+    from db import views
+
+    with closing(connect(db)) as conn:
+        views.save_view(conn, "Karabakh, August", "ann", Filters.make(q=KARABAKH, date_to="2023-08-31"))
+        store.add_rule(conn, "v", "ann", "view", "karabakh, august", "spike", ["desk@example.org"])
+    run_days(db, settings(smtp.port), [dt.date(2023, 9, 19)])
+    assert smtp.inbox.subjects("spike in Karabakh, August on 2023-09-19")
+
+
+def test_top_stories_group_identical_headlines_and_name_the_first_outlet(conn):
+    from dashboard.testing import add_articles
+
+    day = "2023-09-20 "
+    add_articles(conn, "https://a.example/rss", [("Ceasefire in Karabakh", "https://a.example/1", day + "10:00:00")],
+                 outlet="A")
+    add_articles(conn, "https://b.example/rss", [("CEASEFIRE in Karabakh", "https://b.example/1", day + "09:00:00"),
+                                                 ("Other news", "https://b.example/2", day + "11:00:00")], outlet="B")
+    start = dt.datetime(2023, 9, 20, tzinfo=dt.UTC)
+    stories = top_stories(conn, Filters(), start, start + dt.timedelta(days=1))
+    assert [(s.title, s.link, s.articles, s.outlets) for s in stories] == [
+        ("CEASEFIRE in Karabakh", "https://b.example/1", 2, 2), ("Other news", "https://b.example/2", 1, 1)]
+
+
+def test_top_terms_are_words_that_rose_not_words_that_are_always_there():
+    before = ["Talks on the Karabakh border", "Karabakh talks go on", "The corridor stays closed in Karabakh"]
+    now = ["Azerbaijan launches offensive in Karabakh", "Offensive in Karabakh: Stepanakert shelled",
+           "Stepanakert under fire as the offensive goes on", "Karabakh offensive: ceasefire talks"]
+    assert alerts.top_terms(now, before)[:2] == ["offensive", "stepanakert"]
+    assert "karabakh" not in alerts.top_terms(now, before)
+
+
+def test_serve_runs_the_alerts_beside_the_collector_and_the_dashboard(tmp_path):
+    kids = children(config.load(environ={}), tmp_path / "x.db", 8501)
+    assert [k.name for k in kids] == ["collector", "dashboard", "alerts"]
+    assert kids[2].command[-2:] == ["alerts", "run"]
+
+
+# the replay server ------------------------------------------------------------------------------------------------
+
+@pytest.mark.slow
+def test_collecting_10_to_22_september_from_the_replay_server_alerts_once_by_email_and_webhook(
+        replay, slices, tmp_path, smtp, webhook):
+    """The articles before 10 September are backfilled (the spike rule's 14-day baseline); then each day is
+    collected from the replay server and `alerts run --once --now` runs after it, each in a process of its own. After
+    the 20th the run restarts at the 18th and goes over 18-20 again."""
+    from collectors.feedlists import import_feeds, read_feed_list
+
+    hook, posted = webhook
+    db = karabakh_db(tmp_path / "replay.db", slices["before"])
+    with closing(connect(db)) as conn:
+        import_feeds(conn, read_feed_list(replay.opml_file(tmp_path, faults=False))[0])
+    env = smtp_env(smtp.port)
+    for args in (["--kind", "spike", "--email", "desk@example.org", "--notify", hook],
+                 ["--kind", "daily", "--keep-empty", "--email", "desk@example.org"]):
+        added = newsradar(db, "alerts", "add", args[1], "--topic", "Karabakh", *args, env=env)
+        assert added.returncode == 0, added.stderr
+    for day in [*DAYS[:11], *DAYS[8:11], *DAYS[11:]]:
+        replay.set_day(day.isoformat())
+        collected = newsradar(db, "collect", "--once", "--force")
+        assert collected.returncode == 0, collected.stderr
+        ran = newsradar(db, "alerts", "run", "--once", "--now", after(day).isoformat(), env=env)
+        assert ran.returncode == 0 and "0 failed" in ran.stdout, ran.stdout + ran.stderr
+    spikes = [(to, subject, text) for to, subject, text in smtp.inbox.messages if "spike" in subject]
+    assert len(spikes) == 1 and "spike in Karabakh on 2023-09-19" in spikes[0][1]
+    assert "Nagorno-Karabakh" in spikes[0][2] or "Nagorno Karabakh" in spikes[0][2]
+    assert [(p["title"], p["message"]) for p in posted] == [spikes[0][1:]]
+    digests = [s.split(", ")[1].split(" ")[0] for s in smtp.inbox.subjects("daily digest")]
+    assert digests == [d.isoformat() for d in DAYS]
+
+
+def test_the_mail_server_sign_in_uses_the_configured_user_and_password(db):
+    from aiosmtpd.smtp import AuthResult
+
+    logins = []
+
+    def authenticator(server, session, envelope, mechanism, data):
+        logins.append((data.login.decode(), data.password.decode()))
+        return AuthResult(success=data.password == b"s3cret")
+
+    server = SmtpServer(free_port())
+    server.controller = Controller(server.inbox, hostname="127.0.0.1", port=server.port, authenticator=authenticator,
+                                   auth_require_tls=False)
+    server.controller.start()
+    try:
+        with closing(connect(db)) as conn:
+            store.add_rule(conn, "k", "operator", "topic", "Karabakh", "spike", ["desk@example.org"])
+        for password in ("wrong", "s3cret"):
+            cfg = settings(server.port, NEWSRADAR_ALERTS_SMTP_USER="newsradar",
+                           NEWSRADAR_ALERTS_SMTP_PASSWORD=password)
+            run_days(db, cfg, [dt.date(2023, 9, 19)], retry_now=True)
+    finally:
+        server.stop()
+    assert logins == [("newsradar", "wrong"), ("newsradar", "s3cret")]
+    assert len(server.inbox.messages) == 1
+
+
+def test_a_line_break_in_a_subject_adds_no_header(smtp):
+    notify.send_email(settings(smtp.port), "desk@example.org", "spike in x\r\nBcc: eve@example.org", "body", "<a@b>")
+    assert [(to, subject) for to, subject, _ in smtp.inbox.messages] == [("desk@example.org",
+                                                                         "spike in x Bcc: eve@example.org")]
+
+
+def test_a_waiting_message_goes_by_itself_once_its_backoff_has_passed(db):
+    server = SmtpServer(free_port())
+    cfg = settings(server.port)
+    with closing(connect(db)) as conn:
+        rule = store.add_rule(conn, "k", "operator", "topic", "Karabakh", "spike", ["desk@example.org"])
+        alerts.evaluate(conn, cfg, rule, after(dt.date(2023, 9, 19)))
+        start = dt.datetime.now(dt.UTC)
+        assert notify.deliver_due(conn, cfg, lambda: start) == (0, 1)              # the server is down
+        server.start()
+        try:
+            later = [notify.deliver_due(conn, cfg, lambda s=s: start + dt.timedelta(seconds=s)) for s in (30, 61, 600)]
+        finally:
+            server.stop()
+    assert later == [(0, 0), (1, 0), (0, 0)] and len(server.inbox.messages) == 1
