@@ -8,7 +8,7 @@ from contextlib import closing
 from dataclasses import dataclass
 
 from dashboard.access import Identity
-from dashboard.editing import Outcome
+from dashboard.editing import Outcome, private_allowed
 from db import alerts as store
 from db import connect
 from db.topics import list_topics
@@ -63,7 +63,7 @@ def targets(path: str | os.PathLike) -> dict[str, list[str]]:
 
 def parse_channels(text: str) -> list[str]:
     """Channels typed one a line (or separated by commas or spaces), each checked; ValueError naming a bad one."""
-    return [check_channel(part) for part in text.replace(",", " ").split()]
+    return [check_channel(part, private_allowed()) for part in text.replace(",", " ").split()]
 
 
 def add(path: str | os.PathLike, *, name: str, target: str, ref: str, kind: str, channels: str, sensitivity: str,

@@ -58,7 +58,7 @@ def delete_topic(path: str | os.PathLike, name: str, *, actor: Identity | None) 
     return Outcome(True, f"Deleted the topic “{name}”.")
 
 
-def _private_allowed() -> bool:
+def private_allowed() -> bool:
     """The operator's allow_private_networks setting (file, then environment), read at each edit."""
     return bool(settings.load()["allow_private_networks"])
 
@@ -69,7 +69,7 @@ def add_feed(path: str | os.PathLike, url: str, outlet: str = "", country: str =
     if refused := _refused(actor, "add feeds"):
         return refused
     try:
-        spec = feedlists.checked_feed(url, outlet, country, language, _private_allowed())
+        spec = feedlists.checked_feed(url, outlet, country, language, private_allowed())
     except feedlists.FeedListError:
         return Outcome(False, f"{url.strip() or 'An empty URL'} is not an http(s) URL.")
     except netguard.Refused as exc:  # "url: why"
@@ -83,7 +83,7 @@ def import_feed_list(path: str | os.PathLike, specs: list[feedlists.FeedSpec], *
     """Add the feeds of a parsed feed list, all but those at private addresses."""
     if refused_by_role := _refused(actor, "import feeds"):
         return refused_by_role
-    specs, refused = feedlists.screen_feeds(specs, _private_allowed())
+    specs, refused = feedlists.screen_feeds(specs, private_allowed())
     with closing(connect(path)) as conn:
         new = feedlists.import_feeds(conn, specs)
     text = f"Imported {len(specs):,} feeds: {new:,} new, {len(specs) - new:,} already known."

@@ -16,7 +16,7 @@ from typing import Literal
 import pandas as pd
 
 from db.completeness import Completeness, Scope, completeness
-from db.engine import Connection
+from db.engine import Connection, has_table
 from db.filters import FIELDS, Filters, day_after
 from db.schema import connect
 from db.search import compile_query
@@ -82,7 +82,7 @@ def has_content_filter(filters: Filters) -> bool:
 
 def has_rollups(conn: Connection, table: str = "daily_articles") -> bool:
     """Whether the database keeps the daily rollup tables (schema migration 3), or the rollup `table`."""
-    return conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (table,)).fetchone() is not None
+    return has_table(conn, table)
 
 
 def one_tag(filters: Filters) -> Literal["topic", "country", None]:

@@ -15,10 +15,11 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from collectors.normalize import format_utc
 from db import views as view_store
+from db.engine import has_table
 from db.filters import Filters, QueryError
 from db.schema import transaction
+from db.text import format_utc
 
 TARGETS = ("topic", "view", "query")
 KINDS = ("new", "spike", "daily", "weekly")
@@ -273,8 +274,8 @@ def deliveries(conn: sqlite3.Connection, rule_id: int | None = None, limit: int 
 
 def undelivered(conn: sqlite3.Connection) -> list[sqlite3.Row]:
     """Deliveries that have not reached their channel after at least one attempt, or may not have: for health."""
-    if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'alert_deliveries'").fetchone() is None:
-        return []   # a read-only look at a database from before migration 14
+    if not has_table(conn, "alert_deliveries"):
+        return []   # a read-only look at a database from before migration 15
     return conn.execute("SELECT d.id, r.name AS rule, d.period, d.channel, d.status, d.attempts, d.next_attempt_at, "
                         "d.last_error FROM alert_deliveries d JOIN alert_rules r ON r.id = d.rule_id "
                         "WHERE (d.status = 'pending' AND d.attempts > 0) OR d.status = 'uncertain' "

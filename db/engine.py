@@ -43,3 +43,10 @@ def integrity_errors() -> tuple[type[Exception], ...]:
     """The exception classes of a broken constraint (a name taken), on either engine."""
     psycopg = sys.modules.get("psycopg")
     return (sqlite3.IntegrityError, psycopg.errors.IntegrityError) if psycopg else (sqlite3.IntegrityError,)
+
+
+def has_table(conn: Connection, name: str) -> bool:
+    """Whether the database has the table `name` (a database from before the migration that adds it may be read)."""
+    if dialect(conn) == POSTGRESQL:
+        return conn.execute("SELECT to_regclass(?) IS NOT NULL", (name,)).fetchone()[0]
+    return conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (name,)).fetchone() is not None

@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
+from db.engine import has_table
 from db.search import QuerySyntaxError, compile_query
 
 
@@ -185,8 +186,7 @@ def vocabulary(conn: sqlite3.Connection, countries: Mapping[str, str], languages
                categories: Mapping[str, str]) -> Vocabulary:
     """The Vocabulary of this database: its topics, outlets, outlets' countries and languages."""
     column = lambda sql: tuple(r[0] for r in conn.execute(sql).fetchall())  # noqa: E731
-    rollup = getattr(conn, "dialect", "sqlite") == "postgresql" or conn.execute(
-        "SELECT 1 FROM sqlite_master WHERE name = 'daily_articles'").fetchone()   # (PostgreSQL: from its start)
+    rollup = has_table(conn, "daily_articles")
     data_languages = column("SELECT language FROM outlets WHERE language IS NOT NULL UNION "
                             "SELECT language FROM feeds WHERE language IS NOT NULL" +
                             (" UNION SELECT DISTINCT language FROM daily_articles WHERE language != ''"

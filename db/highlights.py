@@ -11,8 +11,8 @@ import datetime as dt
 import sqlite3
 from dataclasses import dataclass
 
-from collectors.normalize import format_utc
 from db.filters import Filters
+from db.text import format_utc
 
 
 @dataclass(frozen=True)

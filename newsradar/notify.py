@@ -36,7 +36,7 @@ def is_email(channel: str) -> bool:
     return "://" not in channel
 
 
-def check_channel(channel: str, allow_private: bool | None = None) -> str:
+def check_channel(channel: str, allow_private: bool) -> str:
     """The channel as stored (an e-mail address, or an Apprise URL Apprise understands whose host is not a private
     address unless allowed); ValueError saying what is wrong otherwise."""
     channel = channel.strip()
@@ -53,10 +53,10 @@ def check_channel(channel: str, allow_private: bool | None = None) -> str:
     return channel
 
 
-def _check_host(host: str | None, allow_private: bool | None) -> None:
+def _check_host(host: str | None, allow_private: bool) -> None:
     """Refuse a webhook pointed at this machine or the local network (as feeds are), unless allowed. A host that does
     not resolve (a service's token in the host's place, as in slack://) passes."""
-    if not host or (netguard.private_allowed() if allow_private is None else allow_private):
+    if not host or allow_private:
         return
     try:
         netguard.check_addresses(host, netguard.resolve(host))
@@ -90,11 +90,11 @@ def send_email(config: Config, address: str, subject: str, body: str, message_id
         raise DeliveryError(f"mail server {host}:{port}: {exc}") from None
 
 
-def send_apprise(url: str, subject: str, body: str) -> None:
+def send_apprise(url: str, subject: str, body: str, allow_private: bool) -> None:
     import apprise
 
     try:
-        _check_host(getattr(apprise.Apprise.instantiate(url), "host", None), None)
+        _check_host(getattr(apprise.Apprise.instantiate(url), "host", None), allow_private)
     except ValueError as exc:
         raise DeliveryError(str(exc)) from None
     notifier = apprise.Apprise()
@@ -112,7 +112,7 @@ def send(config: Config, channel: str, subject: str, body: str, message_id: str)
     if is_email(channel):
         send_email(config, channel, subject, body, message_id)
     else:
-        send_apprise(channel, subject, body)
+        send_apprise(channel, subject, body, bool(config["allow_private_networks"]))
 
 
 def retry_delay(attempts: int) -> dt.timedelta:

@@ -105,7 +105,8 @@ def webhook():
 
 
 def settings(smtp_port: int, **more: str) -> config.Config:
-    return config.load(environ={"NEWSRADAR_ALERTS_SMTP_HOST": "127.0.0.1",
+    # the webhook receiver is on loopback, which only an operator who allows private networks may reach
+    return config.load(environ={"NEWSRADAR_ALLOW_PRIVATE": "1", "NEWSRADAR_ALERTS_SMTP_HOST": "127.0.0.1",
                                 "NEWSRADAR_ALERTS_SMTP_PORT": str(smtp_port), "NEWSRADAR_ALERTS_SMTP_TLS": "none",
                                 "NEWSRADAR_ALERTS_BASE_URL": "https://news.example.org/", **more})
 
