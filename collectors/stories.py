@@ -22,7 +22,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 import sqlite3
-import weakref
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -38,6 +37,7 @@ DAY = 86400.0
 _WORD = re.compile(r"\w{3,}|\d+")
 _COLUMNS = 1 << 21          # hashed word columns: two rare words sharing one is rare and nearly harmless
 TITLE_WEIGHT = 2.0
+MIN_DF_CUT = 50             # a small window keeps its common words: they are its only evidence
 LEAD_CHARS = 250            # the first sentences of a description are its news; the rest is often boilerplate
 
 
@@ -45,8 +45,8 @@ LEAD_CHARS = 250            # the first sentences of a description are its news;
 class Params:
     window_days: float = 2.0        # reports of one event: published at most this far apart
     copy_window_days: float = 3.0   # copies of one headline
-    link_sim: float = 0.45          # cosine with at least one member of the story
-    mean_sim: float = 0.28          # mean cosine over the story's members in the window (other outlets)
+    link_sim: float = 0.35          # cosine with at least one member of the story
+    mean_sim: float = 0.22          # mean cosine over the story's members in the window (other outlets)
     copy_sim: float = 0.8           # near-verbatim: joins on this one link alone
     same_outlet_hours: float = 12.0  # an outlet's own near-verbatim copy (a second link, a corrected title)
     max_df: float = 0.08            # words in more of the window's articles than this say nothing of the event
@@ -317,7 +317,7 @@ def _tfidf(counts: sparse.csr_matrix, max_df: float) -> sparse.csr_matrix:
     n = counts.shape[0]
     df_by_column = np.bincount(counts.indices, minlength=_COLUMNS)
     df = df_by_column[counts.indices]
-    keep = df <= max(max_df * n, 2)
+    keep = df <= max(max_df * n, MIN_DF_CUT)
     idf = np.log((n + 1) / (df[keep] + 1)).astype(np.float32) + 1.0
     local = np.cumsum(df_by_column > 0) - 1
     indptr = np.zeros(n + 1, dtype=np.int64)
@@ -373,7 +373,6 @@ def group(docs: Sequence[Doc], params: Params | None = None, batch: int = 5000) 
 # grouping the stored articles ----------------------------------------------------------------------------------
 
 REBUILD_BATCH = 20_000
-_groupers: weakref.WeakKeyDictionary[sqlite3.Connection, Grouper] = weakref.WeakKeyDictionary()
 
 
 def _doc(row: story_store.DocRow) -> Doc:
@@ -404,10 +403,9 @@ def newest_id(conn: sqlite3.Connection) -> int:
 
 def assign_new(conn: sqlite3.Connection, after_id: int, grouper: Grouper | None = None) -> int:
     """Within the caller's transaction, give the articles stored after article `after_id` their stories; return how
-    many. An import passes one `grouper` for all its batches; the collector's is kept with its connection."""
-    if grouper is None:
-        grouper = _groupers.setdefault(conn, Grouper())
-    return _stored(conn, grouper, story_store.ungrouped_after(conn, after_id))
+    many. An import passes one `grouper` for all its batches, so that each article is read and tokenized once; a
+    collector cycle (a few hundred new articles) rereads its window, a fraction of a second."""
+    return _stored(conn, grouper or Grouper(), story_store.ungrouped_after(conn, after_id))
 
 
 def rebuild(conn: sqlite3.Connection, progress: Callable[[int], object] | None = None,
