@@ -352,6 +352,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
     dated = one("SELECT count(*) FROM articles WHERE date_flag IS NOT NULL")[0]
     if dated:
         print(f"undated    {dated:,} (first-seen time used, or a future date clamped)")
+    if not articles:
+        return 0
     found = story_store.summary(conn)
     print(f"stories    {found.stories:,} (each counted once; {found.shared:,} of two or more articles hold "
           f"{found.in_shared:,} articles, the largest {found.largest:,})")
