@@ -51,6 +51,7 @@ class Params:
     same_outlet_hours: float = 12.0  # an outlet's own near-verbatim copy (a second link, a corrected title)
     max_df: float = 0.08            # words in more of the window's articles than this say nothing of the event
     min_key_words: int = 4          # shorter identical headlines ("Live updates") are not copies
+    prefix: int = 0                 # words cut to this many letters (a crude stemmer for inflected languages)
 
 
 @dataclass(frozen=True)
@@ -139,7 +140,7 @@ class Grouper:
         """Keep `docs` (with their `_matrix`, when already tokenized) for the windows of later articles."""
         if not docs:
             return
-        tokenized = tokenized or _matrix(docs)
+        tokenized = tokenized or _matrix(docs, self.params.prefix)
         self.memory.add(docs, tokenized, [self._lang(d.language) for d in docs], stories)
         for doc, key, story in zip(docs, tokenized[1], stories, strict=True):
             self._note_key(doc, key, story)
@@ -195,7 +196,7 @@ class Grouper:
         # the TF-IDF window: the grouped articles published within window_days of the chunk
         rows = np.flatnonzero((m.time >= chunk[0].time - p.window_days * DAY)
                               & (m.time <= chunk[-1].time + p.window_days * DAY))
-        new_matrix, new_keys = _matrix(chunk)
+        new_matrix, new_keys = _matrix(chunk, p.prefix)
         unit = _tfidf(sparse.vstack([m.matrix[rows], new_matrix], "csr"), p.max_df)
         n_old = len(rows)
         mine = unit[n_old:]
@@ -233,14 +234,15 @@ class Grouper:
         return dict(zip((d.id for d in chunk), result, strict=True))
 
     def _copy_of(self, doc: Doc, key: str) -> int | None:
-        """The story of the same headline from another outlet within the copy window."""
+        """The story of the same headline from another outlet within the copy window (from the same outlet, within
+        same_outlet_hours: the piece published again under another link)."""
         found = self._keys.get(key)
         if found is None or key in self.boilerplate:
             return None
         story, time, outlet = found
-        if outlet == doc.outlet or abs(time - doc.time) > self.params.copy_window_days * DAY:
-            return None
-        return story
+        p = self.params
+        within = p.same_outlet_hours * 3600 if outlet == doc.outlet else p.copy_window_days * DAY
+        return story if abs(time - doc.time) <= within else None
 
     def _best_story(self, cols: np.ndarray, vals: np.ndarray, col: int, story: np.ndarray, outlet: np.ndarray,
                     time: np.ndarray, lang: np.ndarray, size: Counter, by_outlet: Counter) -> int | None:
@@ -288,7 +290,7 @@ def _earlier_max(square: sparse.csr_matrix) -> np.ndarray:
     return _row_max(square, square.indices < rows)
 
 
-def _matrix(docs: Sequence[Doc]) -> tuple[sparse.csr_matrix, list[str]]:
+def _matrix(docs: Sequence[Doc], prefix: int = 0) -> tuple[sparse.csr_matrix, list[str]]:
     """One row per article, TITLE_WEIGHT for each word of the title and 1 for each other word of the lead, in
     hashed columns (Python's string hash: the same within one process, which is all a Grouper lives); and the
     articles' headline keys."""
@@ -298,8 +300,11 @@ def _matrix(docs: Sequence[Doc]) -> tuple[sparse.csr_matrix, list[str]]:
     for doc in docs:
         title = _WORD.findall(fold(doc.title))
         keys.append(" ".join(title))
+        lead_words = _WORD.findall(fold(doc.description[:LEAD_CHARS]))
+        if prefix:
+            title, lead_words = [w[:prefix] for w in title], [w[:prefix] for w in lead_words]
         unique = set(title)
-        lead = set(_WORD.findall(fold(doc.description[:LEAD_CHARS]))) - unique
+        lead = set(lead_words) - unique
         words += unique
         words += lead
         lengths += (len(unique), len(lead))
