@@ -34,6 +34,7 @@ from db import stories as story_store
 from db import transaction
 
 DAY = 86400.0
+CHUNK_DAYS = 2.0            # new articles are compared with their window a slice of this many days at a time
 _WORD = re.compile(r"\w{3,}|\d+")
 _COLUMNS = 1 << 21          # hashed word columns: two rare words sharing one is rare and nearly harmless
 TITLE_WEIGHT = 2.0
@@ -51,7 +52,7 @@ class Params:
     same_outlet_hours: float = 12.0  # an outlet's own near-verbatim copy (a second link, a corrected title)
     max_df: float = 0.08            # words in more of the window's articles than this say nothing of the event
     min_key_words: int = 4          # shorter identical headlines ("Live updates") are not copies
-    prefix: int = 0                 # words cut to this many letters (a crude stemmer for inflected languages)
+    prefix: int = 6                 # words cut to this many letters: a crude stemmer (Morawieckiego, earthquakes)
 
 
 @dataclass(frozen=True)
@@ -175,7 +176,7 @@ class Grouper:
         start = 0
         while start < len(docs):
             end = start
-            while end < len(docs) and docs[end].time < docs[start].time + DAY:
+            while end < len(docs) and docs[end].time < docs[start].time + CHUNK_DAYS * DAY:
                 end += 1
             chunk = docs[start:end]
             lo, hi = chunk[0].time - reach, chunk[-1].time + reach
@@ -213,7 +214,11 @@ class Grouper:
         size: Counter[int] = Counter(story[:n_old].tolist())
         by_outlet: Counter[tuple[int, int]] = Counter(zip(story[:n_old].tolist(), outlet[:n_old].tolist(),
                                                           strict=True))
-        near_enough = np.maximum(_row_max(old_sims), _earlier_max(new_sims)) >= p.link_sim
+        # only these need a closer look: a link to another outlet's article, or a near-verbatim one to its own
+        chunk_outlet = outlet[n_old:]
+        near_enough = np.maximum(_row_max(old_sims, _worth(old_sims, outlet[:n_old], chunk_outlet, p.copy_sim)),
+                                 _earlier_max(new_sims, _worth(new_sims, chunk_outlet, chunk_outlet, p.copy_sim))
+                                 ) >= p.link_sim
         result: list[int] = []
         for i, doc in enumerate(chunk):
             chosen = self._copy_of(doc, new_keys[i])
@@ -284,10 +289,16 @@ def _row_max(matrix: sparse.csr_matrix, only: np.ndarray | None = None) -> np.nd
     return top
 
 
-def _earlier_max(square: sparse.csr_matrix) -> np.ndarray:
-    """Per row i of a square matrix, the largest value in the columns before i (0 when none)."""
+def _earlier_max(square: sparse.csr_matrix, only: np.ndarray) -> np.ndarray:
+    """Per row i of a square matrix, the largest value marked in `only` in the columns before i (0 when none)."""
     rows = np.repeat(np.arange(square.shape[0]), np.diff(square.indptr))
-    return _row_max(square, square.indices < rows)
+    return _row_max(square, only & (square.indices < rows))
+
+
+def _worth(sims: sparse.csr_matrix, column_outlet: np.ndarray, row_outlet: np.ndarray, copy_sim: float) -> np.ndarray:
+    """The entries of `sims` between different outlets' articles, or near-verbatim ones."""
+    rows = np.repeat(np.arange(sims.shape[0]), np.diff(sims.indptr))
+    return (column_outlet[sims.indices] != row_outlet[rows]) | (sims.data >= copy_sim)
 
 
 def _matrix(docs: Sequence[Doc], prefix: int = 0) -> tuple[sparse.csr_matrix, list[str]]:
