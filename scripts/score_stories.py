@@ -55,7 +55,8 @@ def stored_stories(db: Path) -> tuple[dict[int, int], dict[str, int], list[stori
     from db import stories as story_store
 
     conn = connect(db, readonly=True)
-    return story_store.all_stories(conn), story_store.ids_by_identity(conn), story_store.all_docs(conn)
+    docs = [stories.Doc(r[0], stories.epoch(r[1]), r[2], r[3], r[4], r[5]) for r in story_store.all_docs(conn)]
+    return story_store.all_stories(conn), story_store.ids_by_identity(conn), docs
 
 
 def score(pairs: list[dict], story_of: dict[int, int], by_link: dict[str, int]) -> dict[str, float]:
