@@ -527,11 +527,12 @@ MIGRATIONS: list[str] = [
     #     process opens the database first. Nothing else is needed to resume grouping: it rereads the recent
     #     articles and their stories.
     """
-    CREATE TABLE IF NOT EXISTS article_stories (
+    DROP TABLE IF EXISTS article_stories;
+    CREATE TABLE article_stories (
         article_id INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
         story_id INTEGER NOT NULL           -- the id of the story's first article (possibly itself)
     ) WITHOUT ROWID;
-    CREATE INDEX IF NOT EXISTS article_stories_story ON article_stories(story_id);
+    CREATE INDEX article_stories_story ON article_stories(story_id);
     """,
 ]
 
