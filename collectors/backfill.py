@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import IO, TextIO
 from urllib.parse import urlsplit
 
-from collectors import netguard, tagging
+from collectors import netguard, stories, tagging
 from collectors.normalize import clamp_date, format_utc, html_to_text, identify, language_code, parse_iso, resolve_link
 from collectors.store import Article, ensure_feed, store_rows
 from db import articles, rollups, topics
@@ -274,6 +274,7 @@ def backfill_file(conn: Connection, path: Path, report: BackfillReport, progress
     now = dt.datetime.now(dt.UTC)
     feeds = _Feeds(conn, report, allow_private)
     pending: list[tuple[int, int | None, str, Article]] = []
+    grouper = stories.Grouper()     # keeps the recent articles tokenized from batch to batch
     tagging_jobs: list[Future] = []
     last_pos = 0
     articles.large_cache(conn)
@@ -284,6 +285,7 @@ def backfill_file(conn: Connection, path: Path, report: BackfillReport, progress
             report.new += store_rows(conn, pending, tag=False)
             pending.clear()
             rollups.add_articles(conn, newest)
+            stories.assign_new(conn, newest, grouper)
             if tag:
                 topics.apply_to_new(conn, newest)
                 rollups.add_topics(conn, newest)

@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from collectors import schedule
+from collectors import schedule, stories
 from collectors.fetch import USER_AGENT, FetchResult, fetch, make_client
 from collectors.parse import FeedError, ParsedFeed
 from collectors.parsepool import parse_in_worker
@@ -225,6 +225,7 @@ async def run_cycle(conn: Connection, config: CollectorConfig | None = None, for
     loop = asyncio.get_running_loop()
     started = loop.time()
     due = due_feeds(conn, now, force)
+    newest = stories.newest_id(conn)
     host_limits: dict[str, asyncio.Semaphore] = {}
     gate = asyncio.Semaphore(config.concurrency)
 
@@ -235,6 +236,8 @@ async def run_cycle(conn: Connection, config: CollectorConfig | None = None, for
     async with make_client(config.concurrency, config.user_agent, config.allow_private_networks) as client:
         for next_done in asyncio.as_completed([one(f) for f in due]):
             report.outcomes.append(_store(conn, await next_done, config, format_utc(now)))
+    with transaction(conn):   # the cycle's new articles, grouped together: the one story of several feeds' copies
+        stories.assign_new(conn, newest)
     report.seconds = loop.time() - started
     return report
 

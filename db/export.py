@@ -11,9 +11,10 @@ from db.completeness import Gap, completeness, scope_of
 from db.engine import dialect
 from db.filters import Filters
 from db.links import clean_link
+from db.stories import JOIN_STORY, STORY
 
 COLUMNS = ["published", "outlet", "source_country", "language", "title", "link", "description",
-           "countries", "topics", "category", "date_note", "first_seen", "other_links"]
+           "countries", "topics", "category", "date_note", "first_seen", "story", "other_links"]
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -35,10 +36,12 @@ def export_rows(conn: sqlite3.Connection, filters: Filters) -> Iterator[list[str
            "(SELECT group_concat(country, ' ') FROM article_countries WHERE article_id = a.id), "
            "(SELECT group_concat(t.name, '; ') FROM article_topics at JOIN topics t ON t.id = at.topic_id "
            " WHERE at.article_id = a.id), a.category, a.date_flag, a.first_seen, "
-           # the other URLs of the same story (schema 13): an export can be searched by any link of an article
+           # the story's id (schema 16): rows with one value report one event; count them once
+           f"{STORY}, "
+           # the other URLs of the same article (schema 13): an export can be searched by any link of an article
            "(SELECT group_concat(link, ' ') FROM (SELECT link FROM article_links WHERE article_id = a.id "
            " ORDER BY norm_link) l) "
-           f"FROM articles a LEFT JOIN outlets o ON o.id = a.outlet_id WHERE {where} "
+           f"FROM articles a LEFT JOIN outlets o ON o.id = a.outlet_id {JOIN_STORY} WHERE {where} "
            "ORDER BY a.published DESC, a.id DESC")
     for row in conn.execute(sql, params):
         yield [neutralize(_cell(i, v)) for i, v in enumerate(row)]
@@ -50,7 +53,7 @@ def _cell(column: int, value):
         return _iso(value)
     if column == 5 and value:
         return clean_link(value)
-    if column == 12 and value:
+    if column == 13 and value:
         return " ".join(clean_link(link) for link in value.split(" "))
     return value
 

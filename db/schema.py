@@ -576,6 +576,20 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX alert_deliveries_due ON alert_deliveries(status, next_attempt_at);
     """,
+    # 16: stories (db/stories.py, collectors/stories.py): the articles of different outlets that report one event,
+    #     named by the id of the story's first article. Grouped as articles arrive; the articles stored before have
+    #     no row (each counts as a story of its own) until `newsradar stories rebuild`, which a migration does not
+    #     run: grouping is Python, tens of seconds on a large database, and a migration runs inside whichever
+    #     process opens the database first. Nothing else is needed to resume grouping: it rereads the recent
+    #     articles and their stories.
+    """
+    DROP TABLE IF EXISTS article_stories;
+    CREATE TABLE article_stories (
+        article_id INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+        story_id INTEGER NOT NULL           -- the id of the story's first article (possibly itself)
+    ) WITHOUT ROWID;
+    CREATE INDEX article_stories_story ON article_stories(story_id);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -14,12 +14,13 @@ from contextlib import closing, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
-from collectors import feedlists, netguard, parsepool
+from collectors import feedlists, netguard, parsepool, stories
 from collectors.backfill import ArchiveError, BackfillReport, backfill
 from collectors.collect import CollectorConfig, run_cycle, run_forever
 from collectors.tagging import retag, tag_lines
 from db import SchemaError, articles, connect, default_db_path, engine, feeds, topics, transaction, users
 from db import alerts as alert_store
+from db import stories as story_store
 from db.engine import Connection
 from db.export import incomplete_days, incomplete_summary, write_csv, write_incomplete_days
 from db.filters import FIELDS, Filters, QueryError
@@ -214,6 +215,17 @@ def cmd_retag(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_stories_rebuild(args: argparse.Namespace) -> int:
+    conn = _db(args)
+    bar = _bar(story_store.article_count(conn), "stories")
+    done = stories.rebuild(conn, progress=bar.update if bar else None)
+    if bar:
+        bar.close()
+    found = story_store.summary(conn)
+    print(f"grouped {done:,} articles into {found.stories:,} stories ({found.shared:,} of two or more articles)")
+    return 0
+
+
 def _bar(total: int, desc: str):
     if not sys.stderr.isatty():
         return None
@@ -343,6 +355,14 @@ def cmd_stats(args: argparse.Namespace) -> int:
     print(f"published  {facts['first'] or '-'} .. {facts['last'] or '-'} UTC")
     if facts["flagged"]:
         print(f"undated    {facts['flagged']:,} (first-seen time used, or a future date clamped)")
+    if not facts["articles"]:
+        return 0
+    found = story_store.summary(conn)
+    print(f"stories    {found.stories:,} (each counted once; {found.shared:,} of two or more articles hold "
+          f"{found.in_shared:,} articles, the largest {found.largest:,})")
+    if found.ungrouped:
+        print(f"ungrouped  {found.ungrouped:,} articles stored before stories existed, each its own story "
+              "(run 'newsradar stories rebuild')")
     return 0
 
 
@@ -740,6 +760,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_tag)
     p = sub.add_parser("retag", help="recompute countries, category and topics of every stored article")
     p.set_defaults(func=cmd_retag)
+
+    p = sub.add_parser("stories", help="stories: the articles of different outlets that report one event"
+                       ).add_subparsers(dest="stories_command", required=True, metavar="COMMAND")
+    p = p.add_parser("rebuild", help="group every stored article into stories again (after an upgrade)")
+    p.set_defaults(func=cmd_stories_rebuild)
 
     p = sub.add_parser("collect", help="poll the feeds on their schedules until stopped")
     p.add_argument("--once", action="store_true", help="one cycle of the due feeds, then exit")

@@ -436,6 +436,9 @@ MIGRATIONS: dict[int, str] = {
     13: _TABLES + _COMPAT + _TRIGGERS,
     14: "ALTER TABLE feeds ADD COLUMN claimed_by TEXT; ALTER TABLE feeds ADD COLUMN claimed_until TEXT;",
     15: _ALERTS,
+    # stories (db/schema.py's migration 16): each grouped article's story, the id of the story's first article
+    16: "CREATE TABLE article_stories (article_id BIGINT PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE, "
+        "story_id BIGINT NOT NULL); CREATE INDEX article_stories_story ON article_stories(story_id);",
 }
 
 

@@ -1,0 +1,442 @@
+"""Stories: articles of different outlets that report the same event, grouped as they arrive.
+
+Two kinds of link put an article into an existing story:
+- a copy: the same headline (folded words, at least MIN_KEY_WORDS of them) from another outlet within
+  COPY_WINDOW, or a near-verbatim title and lead (cosine >= copy_sim) — wire copy and syndication;
+- a report of the same event: TF-IDF cosine over title (counted twice) and lead, within WINDOW, at least
+  link_sim with one member of the story *and* at least mean_sim on average over all its members in the window.
+  The average is the guard against chaining: an article that resembles one member only does not join, so a
+  story cannot drift from event to event one neighbour at a time.
+
+Links are only ever made between different outlets: one outlet's series ("war, day 319" / "day 320") and its
+recurring headlines ("Live updates", "Morning briefing") share words with each other, never a story. A headline
+one outlet uses on two different days is boilerplate and never a copy key.
+
+Stable: a story's id is the id of its first article, and an article never changes story as others arrive (stories
+are never merged). TF-IDF weights come from the articles of the window itself, so the collector (one cycle at a
+time) and an import (a batch at a time) group alike; all the state needed to resume is the articles' story ids.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import sqlite3
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+
+from collectors.text import fold
+from db import stories as story_store
+from db import transaction
+
+DAY = 86400.0
+CHUNK_DAYS = 2.0            # new articles are compared with their window a slice of this many days at a time
+_WORD = re.compile(r"\w{3,}|\d+")
+_COLUMNS = 1 << 21          # hashed word columns: two rare words sharing one is rare and nearly harmless
+TITLE_WEIGHT = 2.0
+MIN_DF_CUT = 50             # a small window keeps its common words: they are its only evidence
+LEAD_CHARS = 250            # the first sentences of a description are its news; the rest is often boilerplate
+
+
+@dataclass(frozen=True)
+class Params:
+    window_days: float = 2.0        # reports of one event: published at most this far apart
+    copy_window_days: float = 3.0   # copies of one headline
+    link_sim: float = 0.33          # cosine with at least one member of the story
+    mean_sim: float = 0.20          # mean cosine over the story's members in the window (other outlets)
+    copy_sim: float = 0.8           # near-verbatim: joins on this one link alone
+    same_outlet_hours: float = 12.0  # an outlet's own near-verbatim copy (a second link, a corrected title)
+    max_df: float = 0.08            # words in more of the window's articles than this say nothing of the event
+    min_key_words: int = 4          # shorter identical headlines ("Live updates") are not copies
+    prefix: int = 6                 # words cut to this many letters: a crude stemmer (Morawieckiego, earthquakes)
+
+
+@dataclass(frozen=True)
+class Doc:
+    """An article as grouping sees it; `time` in seconds since the epoch (UTC)."""
+    id: int
+    time: float
+    language: str
+    outlet: int
+    title: str
+    description: str
+
+
+def epoch(published: str) -> float:
+    """Seconds since the epoch of a stored 'YYYY-MM-DD HH:MM:SS' UTC time."""
+    return dt.datetime.fromisoformat(published).replace(tzinfo=dt.UTC).timestamp()
+
+
+def stored_time(seconds: float) -> str:
+    return dt.datetime.fromtimestamp(seconds, dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def title_key(title: str) -> str:
+    return " ".join(_WORD.findall(fold(title)))
+
+
+def _primary(language: str | None) -> str:
+    return (language or "").split("-")[0].split("_")[0].lower()
+
+
+# (ids, story ids) of the stored articles published in [lo, hi]; and the stored articles with these ids
+WindowSource = Callable[[float, float], tuple[np.ndarray, np.ndarray]]
+DocSource = Callable[[list[int]], list[Doc]]
+
+
+class _Memory:
+    """The tokenized articles already grouped: what the window of the next articles is built from."""
+
+    def __init__(self) -> None:
+        self.rows: dict[int, int] = {}        # article id -> row
+        self.matrix = sparse.csr_matrix((0, _COLUMNS), dtype=np.float32)
+        self.ids = np.zeros(0, dtype=np.int64)
+        self.time = np.zeros(0)
+        self.outlet = np.zeros(0, dtype=np.int64)
+        self.lang = np.zeros(0, dtype=np.int64)
+        self.story = np.zeros(0, dtype=np.int64)
+        self.key: list[str] = []
+
+    def add(self, docs: Sequence[Doc], tokenized: tuple[sparse.csr_matrix, list[str]], langs: list[int],
+            stories: Sequence[int]) -> None:
+        start = len(self.ids)
+        self.matrix = sparse.vstack([self.matrix, tokenized[0]], "csr")
+        self.ids = np.concatenate([self.ids, [d.id for d in docs]]).astype(np.int64)
+        self.time = np.concatenate([self.time, [d.time for d in docs]])
+        self.outlet = np.concatenate([self.outlet, [d.outlet for d in docs]]).astype(np.int64)
+        self.lang = np.concatenate([self.lang, langs]).astype(np.int64)
+        self.story = np.concatenate([self.story, stories]).astype(np.int64)
+        self.key += tokenized[1]
+        self.rows.update(zip((d.id for d in docs), range(start, start + len(docs)), strict=True))
+
+    def keep(self, rows: np.ndarray) -> None:
+        self.matrix = self.matrix[rows]
+        self.ids, self.time, self.outlet = self.ids[rows], self.time[rows], self.outlet[rows]
+        self.lang, self.story = self.lang[rows], self.story[rows]
+        self.key = [self.key[r] for r in rows.tolist()]
+        self.rows = dict(zip(self.ids.tolist(), range(len(rows)), strict=True))
+
+
+class Grouper:
+    """Assigns stories to new articles; keeps the tokenized recent articles so that a long import reads and
+    tokenizes each article once."""
+
+    def __init__(self, params: Params | None = None):
+        self.params = params or Params()
+        self.memory = _Memory()
+        self.boilerplate: set[str] = set()
+        self._key_days: dict[tuple[int, str], int] = {}
+        self._keys: dict[str, tuple[int, float, int]] = {}   # headline key -> story, time, outlet of a copy
+        self._langs: dict[str, int] = {"": 0}
+
+    def _lang(self, language: str) -> int:
+        return self._langs.setdefault(_primary(language), len(self._langs))
+
+    def _remember(self, docs: Sequence[Doc], stories: Sequence[int],
+                  tokenized: tuple[sparse.csr_matrix, list[str]] | None = None) -> None:
+        """Keep `docs` (with their `_matrix`, when already tokenized) for the windows of later articles."""
+        if not docs:
+            return
+        tokenized = tokenized or _matrix(docs, self.params.prefix)
+        self.memory.add(docs, tokenized, [self._lang(d.language) for d in docs], stories)
+        for doc, key, story in zip(docs, tokenized[1], stories, strict=True):
+            self._note_key(doc, key, story)
+
+    def _note_key(self, doc: Doc, key: str, story: int) -> None:
+        """Index a headline for its copies; a headline an outlet uses on two different days is its boilerplate."""
+        if key.count(" ") + 1 < self.params.min_key_words:
+            return
+        day = int(doc.time // DAY)
+        if self._key_days.setdefault((doc.outlet, key), day) != day:
+            self.boilerplate.add(key)
+        self._keys.setdefault(key, (story, doc.time, doc.outlet))
+
+    def _forget_before(self, time: float) -> None:
+        """Drop the remembered articles published before `time`, once they are most of the memory."""
+        keep = np.flatnonzero(self.memory.time >= time)
+        if len(keep) > len(self.memory.ids) // 2:
+            return
+        self.memory.keep(keep)
+        floor = int(time // DAY) - 31
+        self._key_days = {k: d for k, d in self._key_days.items() if d >= floor}
+        self._keys = {k: v for k, v in self._keys.items() if v[1] >= time}
+
+    # grouping --------------------------------------------------------------------------------------------------
+    def assign(self, new: Iterable[Doc], window: WindowSource, load: DocSource) -> dict[int, int]:
+        """Story ids of the `new` articles (ids not yet grouped), a day at a time in order of publication;
+        `window` and `load` give the articles grouped before (a story id per article)."""
+        docs = sorted(new, key=lambda d: (d.time, d.id))
+        new_ids = np.array([d.id for d in docs], dtype=np.int64)
+        stories: dict[int, int] = {}
+        reach = max(self.params.window_days, self.params.copy_window_days) * DAY
+        start = 0
+        while start < len(docs):
+            end = start
+            while end < len(docs) and docs[end].time < docs[start].time + CHUNK_DAYS * DAY:
+                end += 1
+            chunk = docs[start:end]
+            lo, hi = chunk[0].time - reach, chunk[-1].time + reach
+            ids, story_ids = window(lo, hi)
+            rows = np.array([self.memory.rows.get(i, -1) for i in ids.tolist()], dtype=np.int64)
+            known = rows >= 0
+            self.memory.story[rows[known]] = story_ids[known]   # the stored story is the truth (a rebuild elsewhere)
+            missing = ~known & ~np.isin(ids, new_ids)
+            if missing.any():
+                self._remember(load(ids[missing].tolist()), story_ids[missing].tolist())
+            stories.update(self._assign_chunk(chunk))
+            self._forget_before(lo)
+            start = end
+        return stories
+
+    def _assign_chunk(self, chunk: list[Doc]) -> dict[int, int]:
+        p, m = self.params, self.memory
+        # the TF-IDF window: the grouped articles published within window_days of the chunk
+        rows = np.flatnonzero((m.time >= chunk[0].time - p.window_days * DAY)
+                              & (m.time <= chunk[-1].time + p.window_days * DAY))
+        new_matrix, new_keys = _matrix(chunk, p.prefix)
+        unit = _tfidf(sparse.vstack([m.matrix[rows], new_matrix], "csr"), p.max_df)
+        n_old = len(rows)
+        mine = unit[n_old:]
+        # similarities with the grouped articles, and with the chunk's other ones (of which only the earlier ones,
+        # grouped before each one, count)
+        old_sims = (mine @ unit[:n_old].T).tocsr()
+        new_sims = (mine @ mine.T).tocsr()
+        langs = [self._lang(d.language) for d in chunk]
+        # per column of old_sims, then of new_sims: story (-1 until grouped), outlet, time, language
+        story = np.concatenate([m.story[rows], np.full(len(chunk), -1, dtype=np.int64)])
+        outlet = np.concatenate([m.outlet[rows], [d.outlet for d in chunk]]).astype(np.int64)
+        time = np.concatenate([m.time[rows], [d.time for d in chunk]])
+        lang = np.concatenate([m.lang[rows], langs]).astype(np.int64)
+        size: Counter[int] = Counter(story[:n_old].tolist())
+        by_outlet: Counter[tuple[int, int]] = Counter(zip(story[:n_old].tolist(), outlet[:n_old].tolist(),
+                                                          strict=True))
+        # only these need a closer look: a link to another outlet's article, or a near-verbatim one to its own
+        chunk_outlet = outlet[n_old:]
+        near_enough = np.maximum(_row_max(old_sims, _worth(old_sims, outlet[:n_old], chunk_outlet, p.copy_sim)),
+                                 _earlier_max(new_sims, _worth(new_sims, chunk_outlet, chunk_outlet, p.copy_sim))
+                                 ) >= p.link_sim
+        result: list[int] = []
+        for i, doc in enumerate(chunk):
+            chosen = self._copy_of(doc, new_keys[i])
+            if chosen is None and near_enough[i]:
+                a, b = old_sims.indptr[i], old_sims.indptr[i + 1]
+                c, d = new_sims.indptr[i], new_sims.indptr[i + 1]
+                earlier = new_sims.indices[c:d] < i
+                cols = np.concatenate([old_sims.indices[a:b], n_old + new_sims.indices[c:d][earlier]])
+                vals = np.concatenate([old_sims.data[a:b], new_sims.data[c:d][earlier]])
+                chosen = self._best_story(cols, vals, n_old + i, story, outlet, time, lang, size, by_outlet)
+            chosen = doc.id if chosen is None else chosen
+            result.append(chosen)
+            story[n_old + i] = chosen
+            size[chosen] += 1
+            by_outlet[chosen, doc.outlet] += 1
+            self._note_key(doc, new_keys[i], chosen)
+        self.memory.add(chunk, (new_matrix, new_keys), langs, result)
+        return dict(zip((d.id for d in chunk), result, strict=True))
+
+    def _copy_of(self, doc: Doc, key: str) -> int | None:
+        """The story of the same headline from another outlet within the copy window (from the same outlet, within
+        same_outlet_hours: the piece published again under another link)."""
+        found = self._keys.get(key)
+        if found is None or key in self.boilerplate:
+            return None
+        story, time, outlet = found
+        p = self.params
+        within = p.same_outlet_hours * 3600 if outlet == doc.outlet else p.copy_window_days * DAY
+        return story if abs(time - doc.time) <= within else None
+
+    def _best_story(self, cols: np.ndarray, vals: np.ndarray, col: int, story: np.ndarray, outlet: np.ndarray,
+                    time: np.ndarray, lang: np.ndarray, size: Counter, by_outlet: Counter) -> int | None:
+        """The story the article at `col` joins, given its similarities `vals` with the articles at `cols`."""
+        p = self.params
+        own = outlet[col]
+        ok = (story[cols] >= 0) & (np.abs(time[cols] - time[col]) <= p.window_days * DAY)
+        if lang[col]:
+            ok &= (lang[cols] == lang[col]) | (lang[cols] == 0)
+        # the outlet's own articles count only as copies: its series and boilerplate resemble each other
+        soon = np.abs(time[cols] - time[col]) <= p.same_outlet_hours * 3600
+        ok &= (outlet[cols] != own) | ((vals >= p.copy_sim) & soon)
+        cols, vals = cols[ok], vals[ok]
+        if not len(cols) or vals.max() < p.link_sim:
+            return None
+        members = story[cols]
+        others = outlet[cols] != own
+        best, best_score = None, 0.0
+        for s in set(members[vals >= p.link_sim].tolist()):
+            theirs = members == s
+            if vals[theirs].max() >= p.copy_sim:
+                score = 1.0 + float(vals[theirs].max())
+            else:
+                score = float(vals[theirs & others].sum()) / max(size[s] - by_outlet[s, own], 1)
+                if score < p.mean_sim:
+                    continue
+            if score > best_score:
+                best, best_score = s, score
+        return best
+
+
+def _row_max(matrix: sparse.csr_matrix, only: np.ndarray | None = None) -> np.ndarray:
+    """The largest value of each row (0 for an empty one), of the entries marked in `only` when given."""
+    data = matrix.data if only is None else np.where(only, matrix.data, 0)
+    top = np.zeros(matrix.shape[0], dtype=np.float32)
+    filled = np.flatnonzero(np.diff(matrix.indptr))
+    if len(filled):
+        top[filled] = np.maximum.reduceat(data, matrix.indptr[filled])
+    return top
+
+
+def _earlier_max(square: sparse.csr_matrix, only: np.ndarray) -> np.ndarray:
+    """Per row i of a square matrix, the largest value marked in `only` in the columns before i (0 when none)."""
+    rows = np.repeat(np.arange(square.shape[0]), np.diff(square.indptr))
+    return _row_max(square, only & (square.indices < rows))
+
+
+def _worth(sims: sparse.csr_matrix, column_outlet: np.ndarray, row_outlet: np.ndarray, copy_sim: float) -> np.ndarray:
+    """The entries of `sims` between different outlets' articles, or near-verbatim ones."""
+    rows = np.repeat(np.arange(sims.shape[0]), np.diff(sims.indptr))
+    return (column_outlet[sims.indices] != row_outlet[rows]) | (sims.data >= copy_sim)
+
+
+def _matrix(docs: Sequence[Doc], prefix: int = 0) -> tuple[sparse.csr_matrix, list[str]]:
+    """One row per article, TITLE_WEIGHT for each word of the title and 1 for each other word of the lead, in
+    hashed columns (Python's string hash: the same within one process, which is all a Grouper lives); and the
+    articles' headline keys."""
+    words: list[str] = []
+    lengths: list[int] = []
+    keys: list[str] = []
+    for doc in docs:
+        title = _WORD.findall(fold(doc.title))
+        keys.append(" ".join(title))
+        lead_words = _WORD.findall(fold(doc.description[:LEAD_CHARS]))
+        if prefix:
+            title, lead_words = [w[:prefix] for w in title], [w[:prefix] for w in lead_words]
+        unique = set(title)
+        lead = set(lead_words) - unique
+        words += unique
+        words += lead
+        lengths += (len(unique), len(lead))
+    indices = np.fromiter(map(hash, words), dtype=np.int64, count=len(words)) & (_COLUMNS - 1)
+    data = np.repeat(np.tile(np.array([TITLE_WEIGHT, 1.0], dtype=np.float32), len(docs)), lengths)
+    indptr = np.zeros(len(docs) + 1, dtype=np.int64)
+    if docs:
+        np.cumsum(np.add.reduceat(lengths, range(0, len(lengths), 2)), out=indptr[1:])
+    return sparse.csr_matrix((data, indices.astype(np.int32), indptr), shape=(len(docs), _COLUMNS)), keys
+
+
+def _tfidf(counts: sparse.csr_matrix, max_df: float) -> sparse.csr_matrix:
+    """Rows of TF-IDF weights of unit length, in the columns of the words they use; words in more than `max_df`
+    of the rows left out."""
+    n = counts.shape[0]
+    df_by_column = np.bincount(counts.indices, minlength=_COLUMNS)
+    df = df_by_column[counts.indices]
+    keep = df <= max(max_df * n, MIN_DF_CUT)
+    idf = np.log((n + 1) / (df[keep] + 1)).astype(np.float32) + 1.0
+    local = np.cumsum(df_by_column > 0) - 1
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(np.repeat(np.arange(n), np.diff(counts.indptr))[keep], minlength=n), out=indptr[1:])
+    matrix = sparse.csr_matrix((counts.data[keep] * idf, local[counts.indices[keep]].astype(np.int32), indptr),
+                               shape=(n, int(local[-1]) + 1))
+    row_of = np.repeat(np.arange(n), np.diff(matrix.indptr))
+    norms = np.sqrt(np.bincount(row_of, weights=matrix.data.astype(np.float64) ** 2, minlength=n))
+    matrix.data /= norms[row_of].astype(np.float32)
+    return matrix
+
+
+class _Archive:
+    """An in-memory window source: grouped articles by time, for grouping without a database (tests, scoring)."""
+
+    def __init__(self) -> None:
+        self.docs: dict[int, Doc] = {}
+        self.story: dict[int, int] = {}
+        self._times = np.zeros(0)
+        self._ids = np.zeros(0, dtype=np.int64)
+        self._pending: list[tuple[float, int]] = []
+
+    def add(self, docs: Iterable[Doc], stories: dict[int, int]) -> None:
+        for d in docs:
+            self.docs[d.id] = d
+            self._pending.append((d.time, d.id))
+        self.story.update(stories)
+
+    def window(self, lo: float, hi: float) -> tuple[np.ndarray, np.ndarray]:
+        if self._pending:
+            times = np.concatenate([self._times, [t for t, _ in self._pending]])
+            ids = np.concatenate([self._ids, [i for _, i in self._pending]]).astype(np.int64)
+            order = np.argsort(times, kind="stable")
+            self._times, self._ids, self._pending = times[order], ids[order], []
+        a, b = np.searchsorted(self._times, lo, "left"), np.searchsorted(self._times, hi, "right")
+        ids = self._ids[a:b]
+        return ids, np.array([self.story[i] for i in ids.tolist()], dtype=np.int64)
+
+    def load(self, ids: list[int]) -> list[Doc]:
+        return [self.docs[i] for i in ids]
+
+
+def group(docs: Sequence[Doc], params: Params | None = None, batch: int = 5000) -> dict[int, int]:
+    """The story id of every article of `docs`, grouped `batch` at a time in the given order, as an import would."""
+    grouper, archive = Grouper(params), _Archive()
+    for start in range(0, len(docs), batch):
+        part = docs[start:start + batch]
+        stories = grouper.assign(part, archive.window, archive.load)
+        archive.add(part, stories)
+    return archive.story
+
+
+# grouping the stored articles ----------------------------------------------------------------------------------
+
+REBUILD_BATCH = 20_000
+
+
+def _doc(row: story_store.DocRow) -> Doc:
+    return Doc(row[0], epoch(row[1]), row[2], row[3], row[4], row[5])
+
+
+def _stored(conn: sqlite3.Connection, grouper: Grouper, rows: list[story_store.DocRow]) -> int:
+    """Group the articles of `rows` against the stored stories and write their story ids."""
+    if not rows:
+        return 0
+
+    def window(lo: float, hi: float) -> tuple[np.ndarray, np.ndarray]:
+        pairs = np.array(story_store.grouped_between(conn, stored_time(lo), stored_time(hi)), dtype=np.int64)
+        return (pairs[:, 0], pairs[:, 1]) if len(pairs) else (pairs, pairs)
+
+    def load(ids: list[int]) -> list[Doc]:
+        return [_doc(r) for r in story_store.docs(conn, ids)]
+
+    stories = grouper.assign([_doc(r) for r in rows], window, load)
+    story_store.set_stories(conn, stories.items())
+    return len(stories)
+
+
+def newest_id(conn: sqlite3.Connection) -> int:
+    """The id of the newest stored article: the articles stored after it are the next to group."""
+    return story_store.newest_id(conn)
+
+
+def assign_new(conn: sqlite3.Connection, after_id: int, grouper: Grouper | None = None) -> int:
+    """Within the caller's transaction, give the articles stored after article `after_id` their stories; return how
+    many. An import passes one `grouper` for all its batches, so that each article is read and tokenized once; a
+    collector cycle (a few hundred new articles) rereads its window, a fraction of a second."""
+    return _stored(conn, grouper or Grouper(), story_store.ungrouped_after(conn, after_id))
+
+
+def rebuild(conn: sqlite3.Connection, progress: Callable[[int], object] | None = None,
+            batch: int = REBUILD_BATCH) -> int:
+    """Group every stored article again, in order of publication, one transaction per batch; return how many."""
+    grouper = Grouper()
+    with transaction(conn):
+        story_store.clear(conn)
+    done, after = 0, ("", 0)
+    while True:
+        with transaction(conn):
+            rows = story_store.in_order(conn, after, batch)
+            _stored(conn, grouper, rows)
+        if not rows:
+            return done
+        done, after = done + len(rows), (rows[-1][1], rows[-1][0])
+        if progress:
+            progress(len(rows))
