@@ -534,7 +534,7 @@ MIGRATIONS: list[str] = [
     #     each message of it to one channel one alert_deliveries row, written before the message is sent and marked
     #     sent after, so that a restart neither repeats nor loses one
     """
-    CREATE TABLE alert_rules (
+    CREATE TABLE IF NOT EXISTS alert_rules (
         id INTEGER PRIMARY KEY,
         name TEXT NOT NULL UNIQUE,
         owner TEXT NOT NULL,                 -- who made it: its owner may change or remove it
@@ -550,14 +550,14 @@ MIGRATIONS: list[str] = [
         last_article_id INTEGER NOT NULL DEFAULT 0,   -- kind new: the newest article already announced
         created TEXT NOT NULL
     );
-    CREATE TABLE alert_periods (
+    CREATE TABLE IF NOT EXISTS alert_periods (
         rule_id INTEGER NOT NULL REFERENCES alert_rules(id) ON DELETE CASCADE,
         period TEXT NOT NULL,                -- 'spike:2023-09-19', 'daily:2023-09-19', 'weekly:2023-W38', 'new:…'
         outcome TEXT NOT NULL,               -- 'sent' or why not ('empty')
         decided TEXT NOT NULL,
         PRIMARY KEY (rule_id, period)
     ) WITHOUT ROWID;
-    CREATE TABLE alert_deliveries (
+    CREATE TABLE IF NOT EXISTS alert_deliveries (
         id INTEGER PRIMARY KEY,
         rule_id INTEGER NOT NULL,
         period TEXT NOT NULL,
@@ -574,7 +574,7 @@ MIGRATIONS: list[str] = [
         UNIQUE (rule_id, period, channel),
         FOREIGN KEY (rule_id, period) REFERENCES alert_periods(rule_id, period) ON DELETE CASCADE
     );
-    CREATE INDEX alert_deliveries_due ON alert_deliveries(status, next_attempt_at);
+    CREATE INDEX IF NOT EXISTS alert_deliveries_due ON alert_deliveries(status, next_attempt_at);
     """,
     # 16: stories (db/stories.py, collectors/stories.py): the articles of different outlets that report one event,
     #     named by the id of the story's first article. Grouped as articles arrive; the articles stored before have
