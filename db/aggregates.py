@@ -16,7 +16,7 @@ from typing import Literal
 import pandas as pd
 
 from db.completeness import Completeness, Scope, completeness
-from db.engine import Connection, has_table
+from db.engine import POSTGRESQL, Connection, dialect, has_table
 from db.filters import FIELDS, Filters, day_after
 from db.schema import connect
 from db.search import compile_query
@@ -422,3 +422,31 @@ def filter_choices(conn: Connection) -> Choices:
                    column("SELECT DISTINCT country FROM outlets WHERE country IS NOT NULL ORDER BY country"),
                    column("SELECT language FROM outlets WHERE language IS NOT NULL UNION "
                           "SELECT language FROM feeds WHERE language IS NOT NULL ORDER BY 1"))
+
+
+# each story once (issue 15) ------------------------------------------------------------------------------------
+
+# an article of a story of two or more articles: a later one (its story is another article's id) or a story's first
+# (another article names it as its story). An article without a row in article_stories is a story of its own.
+_SHARED = ("JOIN article_stories s ON s.article_id = a.id AND (s.story_id != a.id OR EXISTS "
+           "(SELECT 1 FROM article_stories x WHERE x.story_id = a.id AND x.article_id != a.id))")
+SHARED_COLUMNS = ["day", "outlet_id", "label", "story", "n"]
+
+
+def shared_story_days(conn: Connection, filters: Filters, kind: str | None = None) -> pd.DataFrame:
+    """The matching articles of stories of two or more articles per day, outlet and story (and per country in the
+    story or topic, `kind`): columns day, outlet_id (0: none), label ('' without `kind`), story, n.
+
+    Counting each story once is the articles' count (from the rollups) minus, per bucket and cell, the articles
+    of each story beyond its first there (queries.py): rows of the shared stories only, a fraction of the articles."""
+    if not has_table(conn, "article_stories"):
+        return pd.DataFrame({c: pd.Series(dtype="int64" if c in ("outlet_id", "story", "n") else str)
+                             for c in SHARED_COLUMNS})
+    engine = dialect(conn)
+    where, params = filters.where(dialect=engine)
+    label, join = _RAW_LABEL[kind] if kind else ("''", "")
+    if engine == POSTGRESQL:   # the unary plus that steers SQLite's planner is not defined on text there
+        label = label.lstrip("+")
+    sql = (f"SELECT {DAY}, coalesce(a.outlet_id, 0), {label}, s.story_id, count(*) {FROM} {_SHARED}{join} "
+           f"WHERE {where} GROUP BY 1, 2, 3, 4")
+    return _rows(conn, sql, params, SHARED_COLUMNS)
