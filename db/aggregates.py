@@ -443,10 +443,16 @@ def shared_story_days(conn: Connection, filters: Filters, kind: str | None = Non
         return pd.DataFrame({c: pd.Series(dtype="int64" if c in ("outlet_id", "story", "n") else str)
                              for c in SHARED_COLUMNS})
     engine = dialect(conn)
-    where, params = filters.where(dialect=engine)
     label, join = _RAW_LABEL[kind] if kind else ("''", "")
     if engine == POSTGRESQL:   # the unary plus that steers SQLite's planner is not defined on text there
         label = label.lstrip("+")
+    if not has_content_filter(filters) and has_table(conn, "shared_stories"):
+        # the sources and dates only: the shared stories' articles as migration 17 keeps them, not every article
+        clauses, params = _rollup_where(filters)
+        sql = (f"SELECT r.day, coalesce(r.outlet_id, 0), {label}, r.story_id, count(*) FROM shared_stories r"
+               f"{join.replace('a.id', 'r.article_id')} WHERE {' AND '.join(clauses) or '1 = 1'} GROUP BY 1, 2, 3, 4")
+        return _rows(conn, sql, params, SHARED_COLUMNS)
+    where, params = filters.where(dialect=engine)
     sql = (f"SELECT {DAY}, coalesce(a.outlet_id, 0), {label}, s.story_id, count(*) {FROM} {_SHARED}{join} "
            f"WHERE {where} GROUP BY 1, 2, 3, 4")
     return _rows(conn, sql, params, SHARED_COLUMNS)

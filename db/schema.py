@@ -590,6 +590,53 @@ MIGRATIONS: list[str] = [
     ) WITHOUT ROWID;
     CREATE INDEX article_stories_story ON article_stories(story_id);
     """,
+    # 17: the articles of shared stories (two or more articles), with the day, outlet and language they count under,
+    #     kept by triggers as article_stories changes. Counting each story once is the article count minus, per
+    #     bucket and cell, a story's articles beyond its first there (db/aggregates.py shared_story_days): without
+    #     a content filter these rows are read instead of every article and its story. A story's first article (the
+    #     story's id) joins when a second article does, and leaves with the last other one.
+    """
+    DROP TABLE IF EXISTS shared_stories;
+    CREATE TABLE shared_stories (
+        article_id INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+        story_id INTEGER NOT NULL,
+        day TEXT NOT NULL,
+        outlet_id INTEGER,
+        language TEXT
+    );
+    CREATE INDEX shared_stories_day ON shared_stories(day, outlet_id, language);
+    INSERT INTO shared_stories (article_id, story_id, day, outlet_id, language)
+    SELECT a.id, s.story_id, substr(a.published, 1, 10), a.outlet_id, a.language
+    FROM article_stories s JOIN articles a ON a.id = s.article_id
+    WHERE s.story_id != s.article_id OR EXISTS (SELECT 1 FROM article_stories x WHERE x.story_id = s.article_id
+                                                AND x.article_id != s.article_id);
+    DROP TRIGGER IF EXISTS shared_stories_insert;
+    CREATE TRIGGER shared_stories_insert AFTER INSERT ON article_stories WHEN new.story_id != new.article_id BEGIN
+        INSERT OR REPLACE INTO shared_stories (article_id, story_id, day, outlet_id, language)
+        SELECT a.id, new.story_id, substr(a.published, 1, 10), a.outlet_id, a.language FROM articles a
+        WHERE a.id IN (new.article_id, new.story_id);
+    END;
+    DROP TRIGGER IF EXISTS shared_stories_delete;
+    CREATE TRIGGER shared_stories_delete AFTER DELETE ON article_stories BEGIN
+        DELETE FROM shared_stories WHERE article_id = old.article_id;
+        DELETE FROM shared_stories WHERE article_id = old.story_id AND NOT EXISTS
+            (SELECT 1 FROM article_stories WHERE story_id = old.story_id AND article_id != old.story_id);
+    END;
+    DROP TRIGGER IF EXISTS shared_stories_update;
+    CREATE TRIGGER shared_stories_update AFTER UPDATE OF story_id ON article_stories BEGIN
+        DELETE FROM shared_stories WHERE article_id = old.article_id;
+        DELETE FROM shared_stories WHERE article_id = old.story_id AND NOT EXISTS
+            (SELECT 1 FROM article_stories WHERE story_id = old.story_id AND article_id != old.story_id);
+        INSERT OR REPLACE INTO shared_stories (article_id, story_id, day, outlet_id, language)
+        SELECT a.id, new.story_id, substr(a.published, 1, 10), a.outlet_id, a.language FROM articles a
+        WHERE new.story_id != new.article_id AND a.id IN (new.article_id, new.story_id);
+    END;
+    DROP TRIGGER IF EXISTS shared_stories_article;
+    CREATE TRIGGER shared_stories_article AFTER UPDATE OF published, outlet_id, language ON articles BEGIN
+        UPDATE shared_stories SET day = substr(new.published, 1, 10), outlet_id = new.outlet_id,
+            language = new.language WHERE article_id = new.id;
+    END;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
