@@ -71,7 +71,7 @@ Fetch = Callable[..., Any]  # fetch(aggregate, [filters,] **kwargs): one of BASE
 # the aggregates everything else is computed from: one SQL query each
 BASE = (aggregates.outlet_days, aggregates.label_days, aggregates.outlet_labels, aggregates.label_count,
         aggregates.day_totals, aggregates.outlet_totals, aggregates.top_label_days, aggregates.outlets,
-        aggregates.shared_story_days)
+        aggregates.story_excess)
 
 
 def fetcher(source: Connection | Fetch) -> Fetch:
@@ -108,19 +108,22 @@ def _with_outlets(frame: pd.DataFrame, fetch: Fetch) -> pd.DataFrame:
 
 def _excess(fetch: Fetch, filters: Filters, keys: list[str], bucket: Bucket | None = None,
             kind: str | None = None) -> pd.DataFrame:
-    """Per bucket (if any) and `keys` (of day, outlet_id, name, source, label): how many matching articles are not the
-    first of their story there: an article count minus this counts each story once. Column `excess`."""
-    rows = fetch(aggregates.shared_story_days, filters, kind=kind)
-    if {"name", "source"} & set(keys):
-        rows = _with_outlets(rows, fetch)
-    if bucket is not None:
-        rows = rows.assign(bucket=bucket_start(rows["day"], bucket))
-    groups = (["bucket"] if bucket is not None else []) + keys
-    per_story = rows.groupby([*groups, "story"], as_index=False)["n"].sum()
-    per_story["excess"] = per_story["n"] - 1
-    if not groups:
-        return pd.DataFrame({"excess": [int(per_story["excess"].sum())]})
-    return per_story.groupby(groups, as_index=False)["excess"].sum()
+    """Per bucket (if any) and `keys` (of day, name, source, label): how many matching articles are not the first of
+    their story there: an article count minus this counts each story once. Column `excess`."""
+    by_day = "day" in keys   # per day as ISO text (the headline's), not as a bucket's timestamp
+    if by_day:
+        keys, bucket = [k for k in keys if k != "day"], "day"
+    asked = tuple("outlet_id" if k == "name" else k for k in keys)
+    excess = fetch(aggregates.story_excess, filters, keys=asked, bucket=bucket, kind=kind)
+    if "name" in keys:
+        excess = _with_outlets(excess, fetch).drop(columns=["outlet_id", "source"])
+    if by_day:
+        excess = excess.rename(columns={"bucket": "day"})
+    elif bucket is not None:
+        excess["bucket"] = pd.to_datetime(excess["bucket"], format="%Y-%m-%d")
+    if not keys and bucket is None:
+        return excess if len(excess) else pd.DataFrame({"excess": [0]})
+    return excess
 
 
 def _less(counts: pd.DataFrame, excess: pd.DataFrame, keys: list[str], column: str = "n") -> pd.DataFrame:

@@ -124,15 +124,16 @@ def top_label_days(path: str, filters: Filters, kind: str = "country", top_n: in
 
 
 @_cached
-def shared_story_days(path: str, filters: Filters, kind: str | None = None) -> pd.DataFrame:
+def story_excess(path: str, filters: Filters, keys: tuple[str, ...] = (), bucket: str | None = None,
+                 kind: str | None = None) -> pd.DataFrame:
     with _db(path) as conn:
-        return aggregates.shared_story_days(conn, filters, kind=kind)
+        return aggregates.story_excess(conn, filters, keys=keys, bucket=bucket, kind=kind)
 
 
 @_cached
 def story_page(path: str, filters: Filters, page: int, per_page: int) -> list[stories.StoryRow]:
     with _db(path) as conn:
-        return stories.story_page(conn, filters, limit=per_page, offset=(max(page, 1) - 1) * per_page)
+        return aggregates.story_rows(conn, filters, page, per_page)
 
 
 @_cached
@@ -189,7 +190,7 @@ _FETCHED: dict[Callable, Callable] = {
     aggregates.outlet_days: outlet_days, aggregates.label_days: label_days, aggregates.outlet_labels: outlet_labels,
     aggregates.label_count: label_count, aggregates.day_totals: day_totals, aggregates.outlet_totals: outlet_totals,
     aggregates.top_label_days: top_label_days, aggregates.outlets: outlets,
-    aggregates.shared_story_days: shared_story_days}
+    aggregates.story_excess: story_excess}
 _CACHES = (*_FETCHED.values(), story_page, story_members, outage_days, topics_table, query_preview, sources_table,
            article_page, _collection)
 

@@ -592,7 +592,7 @@ MIGRATIONS: list[str] = [
     """,
     # 17: the articles of shared stories (two or more articles), with the day, outlet and language they count under,
     #     kept by triggers as article_stories changes. Counting each story once is the article count minus, per
-    #     bucket and cell, a story's articles beyond its first there (db/aggregates.py shared_story_days): without
+    #     bucket and cell, a story's articles beyond its first there (db/aggregates.py story_excess): without
     #     a content filter these rows are read instead of every article and its story. A story's first article (the
     #     story's id) joins when a second article does, and leaves with the last other one.
     """

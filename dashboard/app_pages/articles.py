@@ -66,9 +66,9 @@ if counting == "stories":
             "articles": st.column_config.NumberColumn("Articles", format="localized"),
             "outlet_count": st.column_config.NumberColumn("Outlets", format="localized"),
             "outlets": st.column_config.TextColumn("Reported by", width="large")})
-    st.caption(f"Page {page} of {pages:,}, {PER_PAGE} per page. One row per story, newest first: its first matching "
-               "article and the outlets that reported it (copies and other outlets' reports of the same event). "
-               "Select a row for its articles. The download holds every article, with its story.")
+    st.caption(f"Page {page} of {pages:,}, {PER_PAGE} per page. One row per story, the most recently reported "
+               "first: its first matching article and the outlets that reported it (copies and other outlets' reports "
+               "of the same event). Select a row for its articles. The download holds every article, with its story.")
     picked = event.selection.rows if event else []
     if picked:
         story = story_rows.iloc[picked[0]]
