@@ -68,7 +68,8 @@ def _marks(values: tuple | list) -> str:
 
 def _rows(conn: Connection, sql: str, params: list, columns: list[str]) -> pd.DataFrame:
     rows = conn.execute(sql, params).fetchall()
-    return pd.DataFrame(rows if conn.row_factory is None else [tuple(r) for r in rows], columns=columns)
+    plain = getattr(conn, "row_factory", None) is None   # PostgreSQL's connection returns plain tuples
+    return pd.DataFrame(rows if plain else [tuple(r) for r in rows], columns=columns)
 
 
 def sources_only(filters: Filters) -> Filters:

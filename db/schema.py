@@ -617,8 +617,10 @@ MIGRATIONS: list[str] = [
     WHERE s.story_id != s.article_id OR EXISTS (SELECT 1 FROM article_stories x WHERE x.story_id = s.article_id
                                                 AND x.article_id != s.article_id);
     DROP TRIGGER IF EXISTS shared_stories_insert;
+    -- delete, then insert: a trigger's OR REPLACE yields to the firing statement's policy (the grouping's upsert)
     CREATE TRIGGER shared_stories_insert AFTER INSERT ON article_stories WHEN new.story_id != new.article_id BEGIN
-        INSERT OR REPLACE INTO shared_stories (article_id, story_id, day, week, month, outlet_id, language)
+        DELETE FROM shared_stories WHERE article_id IN (new.article_id, new.story_id);
+        INSERT INTO shared_stories (article_id, story_id, day, week, month, outlet_id, language)
         SELECT a.id, new.story_id, substr(a.published, 1, 10),
             coalesce(date(a.published, '-6 days', 'weekday 1'), substr(a.published, 1, 10)),
             substr(a.published, 1, 7) || '-01', a.outlet_id, a.language FROM articles a
@@ -627,15 +629,17 @@ MIGRATIONS: list[str] = [
     DROP TRIGGER IF EXISTS shared_stories_delete;
     CREATE TRIGGER shared_stories_delete AFTER DELETE ON article_stories BEGIN
         DELETE FROM shared_stories WHERE article_id = old.article_id;
-        DELETE FROM shared_stories WHERE article_id = old.story_id AND NOT EXISTS
+        DELETE FROM shared_stories WHERE article_id = old.story_id AND story_id = old.story_id AND NOT EXISTS
             (SELECT 1 FROM article_stories WHERE story_id = old.story_id AND article_id != old.story_id);
     END;
     DROP TRIGGER IF EXISTS shared_stories_update;
     CREATE TRIGGER shared_stories_update AFTER UPDATE OF story_id ON article_stories BEGIN
         DELETE FROM shared_stories WHERE article_id = old.article_id;
-        DELETE FROM shared_stories WHERE article_id = old.story_id AND NOT EXISTS
+        DELETE FROM shared_stories WHERE article_id = old.story_id AND story_id = old.story_id AND NOT EXISTS
             (SELECT 1 FROM article_stories WHERE story_id = old.story_id AND article_id != old.story_id);
-        INSERT OR REPLACE INTO shared_stories (article_id, story_id, day, week, month, outlet_id, language)
+        DELETE FROM shared_stories WHERE new.story_id != new.article_id
+            AND article_id IN (new.article_id, new.story_id);
+        INSERT INTO shared_stories (article_id, story_id, day, week, month, outlet_id, language)
         SELECT a.id, new.story_id, substr(a.published, 1, 10),
             coalesce(date(a.published, '-6 days', 'weekday 1'), substr(a.published, 1, 10)),
             substr(a.published, 1, 7) || '-01', a.outlet_id, a.language FROM articles a

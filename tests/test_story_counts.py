@@ -13,7 +13,8 @@ from conftest import no_errors, run_app
 from dashboard import queries as q
 from dashboard import state
 from dashboard.testing import add_articles
-from db import connect, stories, topics, transaction
+from db import aggregates, connect, stories, topics, transaction
+from db.copy import copy
 from db.filters import Filters
 
 # (story key, outlet, source country, title, published): one key is one story; None: an article never grouped
@@ -36,23 +37,29 @@ FILTERS = {"everything": Filters(), "text": Filters.from_params({"q": "karabakh 
 
 
 @pytest.fixture
-def story_db(db_path):
-    with closing(connect(db_path)) as conn:
-        for i, (_, outlet, country, title, published) in enumerate(ARTICLES):
-            add_articles(conn, f"https://{outlet.lower()}.example/rss",
-                         [(title, f"https://{outlet.lower()}.example/{i}", published)], outlet=outlet, country=country)
-        with transaction(conn):
-            topics.save_topic(conn, topics.Topic("Karabakh", "karabakh OR stepanakert"))
-        ids = [conn.execute("SELECT id FROM articles WHERE link = ?", (f"https://{o.lower()}.example/{i}",)).fetchone()[0]
-               for i, (_, o, *_rest) in enumerate(ARTICLES)]
-        first: dict[str, int] = {}
-        pairs = []
-        for key, article in zip((a[0] for a in ARTICLES), ids, strict=True):
-            if key:
-                pairs.append((article, first.setdefault(key, article)))
-        with transaction(conn):
-            stories.set_stories(conn, pairs)
-    return db_path
+def story_db(tmp_path):
+    path = tmp_path / "stories.db"
+    with closing(connect(path)) as conn:
+        fill(conn)
+    return path
+
+
+def fill(conn) -> None:
+    """The articles of ARTICLES, the Karabakh topic, and their stories as the grouping would write them."""
+    for i, (_, outlet, country, title, published) in enumerate(ARTICLES):
+        add_articles(conn, f"https://{outlet.lower()}.example/rss",
+                     [(title, f"https://{outlet.lower()}.example/{i}", published)], outlet=outlet, country=country)
+    with transaction(conn):
+        topics.save_topic(conn, topics.Topic("Karabakh", "karabakh OR stepanakert"))
+    ids = [conn.execute("SELECT id FROM articles WHERE link = ?", (f"https://{o.lower()}.example/{i}",)).fetchone()[0]
+           for i, (_, o, *_rest) in enumerate(ARTICLES)]
+    first: dict[str, int] = {}
+    pairs = []
+    for key, article in zip((a[0] for a in ARTICLES), ids, strict=True):
+        if key:
+            pairs.append((article, first.setdefault(key, article)))
+    with transaction(conn):
+        stories.set_stories(conn, pairs)
 
 
 def expected(filters: Filters, conn) -> dict[str, set]:
@@ -81,6 +88,35 @@ def test_stories_count_each_story_once_under_every_filter(story_db, name):
         series = q.coverage(conn, filters, "day", count="stories")
         drawn = {b.strftime("%Y-%m-%d"): n for b, n in zip(series["bucket"], series["n"], strict=True) if n}
         assert drawn == {day: len(s) for day, s in days.items()}
+
+
+@pytest.mark.parametrize("name", ["everything", "text", "outlet", "country"])
+def test_both_engines_count_the_articles_beyond_each_storys_first_alike(story_db, engine, name):
+    with closing(connect(story_db)) as source:   # the collector's path on PostgreSQL is another part's: copied
+        copy(source, engine)
+        grouped = source.execute("SELECT article_id, story_id FROM article_stories").fetchall()
+    with transaction(engine):   # written as the grouping writes them, so that migration 17's triggers keep count
+        stories.set_stories(engine, [tuple(r) for r in grouped])
+    filters = FILTERS[name]
+    excess = aggregates.story_excess(engine, filters, keys=("source",), bucket="week")
+    got = {(week, source): int(n) for week, source, n in excess.itertuples(index=False)}
+    assert got == {cell: articles - len(cell_stories) for cell, (articles, cell_stories)
+                   in _week_source_stories(engine, filters).items() if articles > len(cell_stories)}
+
+
+def _week_source_stories(conn, filters: Filters) -> dict[tuple[str, str], tuple[int, set]]:
+    """Per (week, source country) of the matching articles: how many, and their stories, counted in Python."""
+    where, params = filters.where(dialect=getattr(conn, "dialect", "sqlite"))
+    rows = conn.execute(f"SELECT a.published, coalesce(o.country, 'unknown'), {stories.STORY} FROM articles a "
+                        f"LEFT JOIN outlets o ON o.id = a.outlet_id {stories.JOIN_STORY} WHERE {where}",
+                        params).fetchall()
+    cells: dict[tuple[str, str], tuple[int, set]] = {}
+    for published, source, story in rows:
+        day = dt.date.fromisoformat(published[:10])
+        key = ((day - dt.timedelta(days=day.weekday())).isoformat(), source)
+        articles, seen = cells.get(key, (0, set()))
+        cells[key] = (articles + 1, seen | {story})
+    return cells
 
 
 def test_two_outlets_copies_count_twice_as_articles_and_once_as_a_story(story_db):
@@ -156,3 +192,50 @@ def test_coverage_and_countries_pages_say_what_a_story_is(story_db, monkeypatch)
     assert "each story once per day" in at.caption[0].value
     at = no_errors(run_app(story_db, monkeypatch, "countries", {"count": "stories"}))
     assert any("each story once per cell" in c.value for c in at.caption)
+
+
+def test_a_story_opens_to_every_one_of_its_articles(story_db):
+    with closing(connect(story_db, readonly=True)) as conn:
+        rows = q.story_table(aggregates.story_rows(conn, Filters.from_params({"outlet": "Courier"}), 1, 50))
+        karabakh = rows[rows["title"].str.contains("second day")].iloc[0]   # its first article among Courier's
+        members = q.member_table(stories.members(conn, int(karabakh["story"])))
+    assert karabakh["articles"] == 1 and karabakh["outlets"] == "Courier"
+    assert list(members["outlet"]) == ["Herald", "Gazeta", "Gazeta", "Courier"]
+    assert members["link"].str.startswith("https://").all()
+
+
+@pytest.mark.parametrize(("page", "per_page", "titles"), [(1, 2, ["Weather in Poland turns cold",
+                                                                   "Poland votes in a tense election"]),
+                                                          (2, 2, ["Ukraine grain talks stall",
+                                                                  "Ukraine grain exports resume"]),
+                                                          (3, 2, ["Azerbaijan launches offensive in Karabakh"])])
+def test_stories_are_paged_most_recently_reported_first(story_db, page, per_page, titles):
+    with closing(connect(story_db, readonly=True)) as conn:
+        assert [r.title for r in aggregates.story_rows(conn, Filters(), page, per_page)] == titles
+
+
+def _regroup(conn, change: str) -> None:
+    ids = [r[0] for r in conn.execute("SELECT id FROM articles ORDER BY id")]
+    with transaction(conn):
+        if change == "a copy leaves its story":
+            stories.set_stories(conn, [(ids[1], ids[1])])
+        elif change == "two stories merge":
+            stories.set_stories(conn, [(i, ids[0]) for i in ids[4:6]])
+        elif change == "an article is deleted":
+            conn.execute("DELETE FROM articles WHERE id = ?", (ids[0],))
+        else:   # stories rebuild starts from nothing
+            stories.clear(conn)
+
+
+@pytest.mark.parametrize("change", ["a copy leaves its story", "two stories merge", "an article is deleted",
+                                    "every story is cleared"])
+def test_story_counts_stay_exact_as_stories_change(story_db, change):
+    with closing(connect(story_db)) as conn:
+        _regroup(conn, change)
+    with closing(connect(story_db, readonly=True)) as conn:
+        for filters in (Filters(), FILTERS["source"]):
+            days = expected(filters, conn)
+            assert q.count_matches(conn, filters, "stories") == len(set().union(*days.values()))
+            series = q.coverage(conn, filters, "day", count="stories")
+            assert {b.strftime("%Y-%m-%d"): n for b, n in zip(series["bucket"], series["n"], strict=True) if n} == \
+                {day: len(s) for day, s in days.items()}

@@ -457,7 +457,7 @@ CREATE FUNCTION shared_stories_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP IN ('DELETE', 'UPDATE') THEN
         DELETE FROM shared_stories WHERE article_id = old.article_id;
-        DELETE FROM shared_stories WHERE article_id = old.story_id AND NOT EXISTS
+        DELETE FROM shared_stories WHERE article_id = old.story_id AND story_id = old.story_id AND NOT EXISTS
             (SELECT 1 FROM article_stories WHERE story_id = old.story_id AND article_id != old.story_id);
     END IF;
     IF TG_OP IN ('INSERT', 'UPDATE') AND new.story_id != new.article_id THEN
