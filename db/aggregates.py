@@ -17,7 +17,7 @@ from typing import Literal
 import pandas as pd
 
 from db.completeness import Completeness, Scope, completeness
-from db.engine import POSTGRESQL, Connection, dialect, has_table
+from db.engine import POSTGRESQL, Connection, dialect, has_table, is_url
 from db.filters import FIELDS, Filters, day_after
 from db.schema import connect
 from db.search import compile_query
@@ -51,8 +51,14 @@ FEED_COLUMNS = ["id", "outlet", "country", "language", "url", "status", "last_su
 
 
 def open_db(path: str | os.PathLike) -> Connection:
-    """A short-lived read-only connection (one per query function call) that returns plain tuples."""
-    conn = connect(path, readonly=True)
+    """A short-lived read-only connection (one per query function call) that returns plain tuples (on PostgreSQL
+    one kept open between calls: db/postgres/pool.py)."""
+    if is_url(path):
+        from db.postgres.pool import open_readonly
+
+        conn = open_readonly(str(path))
+    else:
+        conn = connect(path, readonly=True)
     conn.row_factory = None  # sqlite3.Row costs a third more on the bigger aggregates
     return conn
 
