@@ -44,7 +44,7 @@ bench: install
 	$(BIN)/python bench/backfill.py
 	$(BIN)/python bench/collect.py
 	$(BIN)/python bench/tagging.py
-	$(BIN)/python bench/dashboard_queries.py
+	$(BIN)/python bench/dashboard_queries.py --engine sqlite --engine postgresql
 	$(BIN)/python bench/dashboard_browser.py
 	$(BIN)/python bench/load.py
 	$(BIN)/python bench/postgres.py

@@ -4,6 +4,12 @@
     .venv/bin/python bench/dashboard_queries.py --demo /tmp/dash.db --full /tmp/full.db    # or reuses existing ones
     .venv/bin/python bench/dashboard_queries.py --runs 3 --skip-full
     .venv/bin/python bench/dashboard_queries.py --skip-full --demo /tmp/full.db --clock cpu  # CPU time: a busy machine
+    .venv/bin/python bench/dashboard_queries.py --skip-full --demo /tmp/full.db --engine postgresql  # both engines
+    .venv/bin/python bench/dashboard_queries.py --skip-full --demo /tmp/full.db --pg-url postgresql://…/big
+
+Each database is measured on SQLite and, with --engine postgresql (what `make bench` runs), on PostgreSQL too: a
+throwaway cluster (tests/pgcluster.py) into which `db copy` moves it (the 477k corpus: about 4–7 minutes), or the
+database at --pg-url, already loaded. On PostgreSQL the server's own CPU is not this process's: use the wall clock.
 
 Each page visit runs the same dashboard.queries calls as the page, each SQL query on a fresh read-only
 connection as the app does, with nothing cached beforehand (a first visit with these filters; within the
@@ -14,12 +20,14 @@ every filter combination × run; it never asserts a timing. The goal is p95 ≤ 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
+import os
 import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import closing
 from pathlib import Path
 
@@ -107,12 +115,33 @@ def page_visits(path: Path, f: Filters) -> dict[str, Callable[[], object]]:
 CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}
 
 
-def measure(path: Path, runs: int, detail: bool = False, clock: str = "wall") -> list[list[object]]:
+def server_cpu(data: Path) -> float:
+    """CPU seconds spent so far by a local PostgreSQL cluster (its data folder `data`): the postmaster, its live
+    server processes, and the ones it has reaped (parallel workers, closed connections), from /proc."""
+    postmaster = int((data / "postmaster.pid").read_text().split()[0])
+    ticks = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:   # a process that just ended
+            continue
+        if stat.parent.name == str(postmaster):
+            ticks += sum(int(v) for v in fields[11:15])     # utime, stime, cutime, cstime
+        elif fields[1] == str(postmaster):
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def measure(path: Path | str, runs: int, detail: bool = False, clock: str = "wall",
+            server: Path | None = None) -> list[list[object]]:
     """Rows of the report for one database: page, p50, p95, max, slowest filter set.
 
     clock "cpu": this process's CPU time (the queries run in it), which other work on a shared machine barely moves;
-    it leaves out waiting for the disk."""
+    it leaves out waiting for the disk. On PostgreSQL, `server` (the local cluster's data folder) adds the server's
+    CPU time (server_cpu) to this process's."""
     now = CLOCKS[clock]
+    if clock == "cpu" and server is not None:
+        now = lambda: time.process_time() + server_cpu(server)  # noqa: E731
     with closing(queries.open_db(path)) as conn:
         last = queries.last_day(conn) or dt.date.today()
         articles = queries.count_articles(conn, Filters())
@@ -127,18 +156,23 @@ def measure(path: Path, runs: int, detail: bool = False, clock: str = "wall") ->
         names = list(filter_sets(last))
         table = [[name, *(round(statistics.median(v for v, n in samples[page] if n == name), 1) for page in samples)]
                  for name in names]
-        print_table(f"{path.name}: median ms per filter set and page", ["filter set", *samples], table)
+        print_table(f"{_label(path)}: median ms per filter set and page", ["filter set", *samples], table)
     rows = []
     for page, values in samples.items():
         p50, p95, top = percentiles(v for v, _ in values)
         slowest = max(values)[1]
         rows.append([page, round(p50, 1), round(p95, 1), round(top, 1), slowest, "yes" if p95 <= GOAL_MS else "NO"])
-    print(f"\n{path}: {articles:,} articles, rollups: {'yes' if _has_rollups(path) else 'no'}, "
+    print(f"\n{_label(path)}: {articles:,} articles, rollups: {'yes' if _has_rollups(path) else 'no'}, "
           f"{len(filter_sets(last))} filter sets × {runs} runs, {clock} clock")
     return rows
 
 
-def _has_rollups(path: Path) -> bool:
+def _label(path: Path | str) -> str:
+    """A database as the report names it (a PostgreSQL URL without its user)."""
+    return path.name if isinstance(path, Path) else "PostgreSQL " + str(path).rsplit("@", 1)[-1]
+
+
+def _has_rollups(path: Path | str) -> bool:
     with closing(queries.open_db(path)) as conn:
         return queries.has_rollups(conn)
 
@@ -171,18 +205,58 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--detail", action="store_true", help="also the median of every filter set on every page")
     parser.add_argument("--clock", choices=list(CLOCKS), default="wall",
                         help="wall time, or CPU time (steadier when other work shares the machine)")
+    parser.add_argument("--engine", choices=["sqlite", "postgresql"], action="append",
+                        help="measure on this engine (repeat for both; default: SQLite, or both with --pg-url)")
+    parser.add_argument("--pg-url", help="a PostgreSQL database already holding the (one) measured database")
+    parser.add_argument("--pg-data", type=Path, help="the local data folder of --pg-url's cluster: --clock cpu then "
+                        "counts the server's CPU too")
     args = parser.parse_args(argv)
+    engines = args.engine or (["sqlite", "postgresql"] if args.pg_url else ["sqlite"])
     with tempfile.TemporaryDirectory(prefix="newsradar-bench-") as tmp_name:
         tmp = Path(tmp_name)
         targets = [args.demo or build_demo(tmp / "demo.db")]
         if not args.skip_full:
             targets.append(args.full or build_full(tmp / "full.db"))
-        for path in targets:
-            connect(path).close()  # bring an older database up to the current schema (migration 3: rollups)
-            rows = measure(path, args.runs, args.detail, args.clock)
-            print_table(f"dashboard queries per page visit, ms (goal: p95 ≤ {GOAL_MS:.0f} ms)",
-                        ["page", "p50", "p95", "max", "slowest filter set", "p95 ok"], rows)
+        with postgres_copies(targets if "postgresql" in engines else [], args.pg_url) as copies:
+            for path in targets:
+                connect(path).close()  # bring an older database up to the current schema (migration 3: rollups)
+                for target in ([path] if "sqlite" in engines else []) + copies.get(path, []):
+                    rows = measure(target, args.runs, args.detail, args.clock,
+                                   None if isinstance(target, Path) else args.pg_data)
+                    print_table(f"{_label(target)}: dashboard queries per page visit, ms "
+                                f"(goal: p95 ≤ {GOAL_MS:.0f} ms)",
+                                ["page", "p50", "p95", "max", "slowest filter set", "p95 ok"], rows)
     return 0
+
+
+@contextlib.contextmanager
+def postgres_copies(paths: list[Path], url: str | None) -> Iterator[dict[Path, list[str]]]:
+    """Each SQLite database's PostgreSQL twin: `url` (already loaded) for the single one, else a database of a
+    throwaway cluster filled by `db copy` (the cluster is stopped and removed afterwards)."""
+    if not paths or url:
+        yield {path: [url] for path in paths if url}
+        return
+    sys.path.append(str(Path(__file__).resolve().parents[1] / "tests"))
+    from pgcluster import Cluster
+
+    from db.copy import copy
+
+    cluster = Cluster()
+    cluster.start()
+    try:
+        copies = {}
+        for n, path in enumerate(paths):
+            cluster.admin(f"CREATE DATABASE bench{n}")
+            copies[path] = [cluster.url(f"bench{n}")]
+            started, cpu = time.perf_counter(), time.process_time()
+            with closing(connect(path, readonly=True)) as source, closing(connect(copies[path][0])) as target:
+                copy(source, target)
+                target.execute("VACUUM ANALYZE")
+            print(f"db copy {path} → PostgreSQL: {time.perf_counter() - started:.0f} s wall, "
+                  f"{time.process_time() - cpu:.0f} s CPU (this process)", flush=True)
+        yield copies
+    finally:
+        cluster.stop()
 
 
 if __name__ == "__main__":

@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import gc
 import logging
-import sqlite3
 import threading
 from collections.abc import Callable
 from contextlib import closing
@@ -20,7 +19,7 @@ from dashboard.isocodes import COUNTRIES
 from dashboard.labels import SPLITS, filter_vocabulary, md_escape
 from db import aggregates, connect, default_db_path, stories
 from db.completeness import Completeness
-from db.engine import Connection
+from db.engine import Connection, database_errors
 from db.filters import COUNTRIES_MODES, FIELDS, Filters, QueryError, Vocabulary, check_option, closest, parse_day
 from db.topics import Topic
 from newsradar import health
@@ -53,7 +52,7 @@ def ensure_db(path: str) -> str | None:
     """Create or upgrade the database once per process; the error message if that is impossible."""
     try:
         aggregates.ensure_db(path)
-    except (OSError, sqlite3.Error) as exc:
+    except (OSError, *database_errors()) as exc:
         return f"Cannot open the database {path}: {exc}"
     return None
 

@@ -10,13 +10,14 @@ import dataclasses
 import datetime as dt
 import functools
 import os
+import re
 from contextlib import closing
 from typing import Literal
 
 import pandas as pd
 
 from db.completeness import Completeness, Scope, completeness
-from db.engine import POSTGRESQL, Connection, dialect, has_table
+from db.engine import POSTGRESQL, Connection, dialect, has_table, is_url
 from db.filters import FIELDS, Filters, day_after
 from db.schema import connect
 from db.search import compile_query
@@ -51,8 +52,14 @@ FEED_COLUMNS = ["id", "outlet", "country", "language", "url", "status", "last_su
 
 
 def open_db(path: str | os.PathLike) -> Connection:
-    """A short-lived read-only connection (one per query function call) that returns plain tuples."""
-    conn = connect(path, readonly=True)
+    """A short-lived read-only connection (one per query function call) that returns plain tuples (on PostgreSQL
+    one kept open between calls: db/postgres/pool.py)."""
+    if is_url(path):
+        from db.postgres.pool import open_readonly
+
+        conn = open_readonly(str(path))
+    else:
+        conn = connect(path, readonly=True)
     conn.row_factory = None  # sqlite3.Row costs a third more on the bigger aggregates
     return conn
 
@@ -66,8 +73,16 @@ def _marks(values: tuple | list) -> str:
     return ", ".join("?" * len(values))
 
 
+def _plain(conn: Connection, sql: str) -> str:
+    """`sql` without SQLite's planner hints on PostgreSQL: unary plus on a column (`+ac.country`, which PostgreSQL
+    refuses on text and would group apart from the column) and INDEXED BY (PostgreSQL's planner picks the index)."""
+    if dialect(conn) != POSTGRESQL:
+        return sql
+    return re.sub(r" INDEXED BY \w+", "", re.sub(r"(?<![\w)'])\+(?=[a-z])", "", sql))
+
+
 def _rows(conn: Connection, sql: str, params: list, columns: list[str]) -> pd.DataFrame:
-    rows = conn.execute(sql, params).fetchall()
+    rows = conn.execute(_plain(conn, sql), params).fetchall()
     plain = getattr(conn, "row_factory", None) is None   # PostgreSQL's connection returns plain tuples
     return pd.DataFrame(rows if plain else [tuple(r) for r in rows], columns=columns)
 
@@ -123,7 +138,7 @@ def _rollup(base: str, filters: Filters, extra: str | None = None, extra_params:
     if extra:
         clauses.append(extra)
         params.extend(extra_params)
-    return f"{base} WHERE {' AND '.join(clauses) or '1'}", params
+    return f"{base} WHERE {' AND '.join(clauses) or '1 = 1'}", params
 
 
 @functools.lru_cache(maxsize=512)
@@ -147,8 +162,8 @@ def correlate(conn: Connection, filters: Filters, first: int | None = None, matc
     EXISTS costs about one probe per article looked at: every article of the dates, or, newest first until the
     `first` rows are found among `matches`, about first × dates' articles / matches. IN costs about one step
     per tagged article. The sizes are counted once per filter set (a stale count only costs speed)."""
-    if not (filters.countries or filters.topics) or filters.q:
-        return False
+    if not (filters.countries or filters.topics) or filters.q or dialect(conn) == POSTGRESQL:
+        return False  # PostgreSQL plans IN and EXISTS alike (a semi-join) and chooses by its own statistics
     path = conn.execute("PRAGMA database_list").fetchone()[2]
     if not path:
         return False
@@ -166,7 +181,7 @@ def article_facts(conn: Connection, filters: Filters) -> tuple[str, list]:
         if tag == "topic":
             return _rollup(_ROLLUP["topic"], filters, "t.name = ?", filters.topics)
         return _rollup(_ROLLUP["article"], filters)
-    where, params = filters.where(correlated=correlate(conn, filters))
+    where, params = filters.where(correlated=correlate(conn, filters), dialect=dialect(conn))
     return f"SELECT {_RAW_COLUMNS}, 1 AS n {FROM} WHERE {where}", params
 
 
@@ -180,7 +195,7 @@ def label_facts(conn: Connection, filters: Filters, kind: str) -> tuple[str, lis
             return _rollup(_ROLLUP["topic country"], filters, "r.topic_id = (SELECT id FROM topics WHERE name = ?)",
                            filters.topics)
         return _rollup(_ROLLUP["country country"], filters, "r.country = ?", filters.countries)
-    where, params = filters.where(correlated=correlate(conn, filters))
+    where, params = filters.where(correlated=correlate(conn, filters), dialect=dialect(conn))
     label, join = _RAW_LABEL[kind]
     return f"SELECT {_RAW_COLUMNS}, {label} AS label, 1 AS n {FROM}{join} WHERE {where}", params
 
@@ -191,7 +206,7 @@ def outlet_days(conn: Connection, filters: Filters) -> pd.DataFrame:
     """Matching articles per day and outlet: columns day (ISO text), outlet_id (0: none), n."""
     facts, params = article_facts(conn, filters)
     # grouped by the columns themselves (no outlet is 0): a rollup is summed along its key or index, without a sort
-    return _rows(conn, f"SELECT day, coalesce(outlet_id, 0), sum(n) FROM ({facts}) GROUP BY day, outlet_id "
+    return _rows(conn, f"SELECT day, coalesce(outlet_id, 0), sum(n) FROM ({facts}) AS f GROUP BY day, outlet_id "
                        "HAVING sum(n) > 0", params, ["day", "outlet_id", "n"])
 
 
@@ -201,7 +216,7 @@ def label_days(conn: Connection, filters: Filters, kind: str = "country",
 
     An article counts once in each of its countries or topics; `labels` keeps only those."""
     facts, params = label_facts(conn, filters, kind)
-    sql = f"SELECT day, label, sum(n) FROM ({facts})"
+    sql = f"SELECT day, label, sum(n) FROM ({facts}) AS f"
     if labels is not None:
         sql += f" WHERE label IN ({_marks(labels)})"
         params = [*params, *labels]
@@ -215,8 +230,8 @@ def outlet_labels(conn: Connection, filters: Filters, kind: str = "country") -> 
     # without a sort; a range of days is read along its key instead (+label: not grouped along the index). The
     # articles themselves are read along the filter's own index (+outlet_id), not along the outlet index whole.
     label = "+label" if filters.date_from or filters.date_to else "label"
-    return _rows(conn, f"SELECT coalesce(outlet_id, 0), label, sum(n) FROM ({facts}) GROUP BY {_by_outlet(facts)}, "
-                       f"{label} HAVING sum(n) > 0", params, ["outlet_id", "label", "n"])
+    return _rows(conn, f"SELECT coalesce(outlet_id, 0), label, sum(n) FROM ({facts}) AS f "
+                       f"GROUP BY {_by_outlet(facts)}, {label} HAVING sum(n) > 0", params, ["outlet_id", "label", "n"])
 
 
 def _by_outlet(facts: str) -> str:
@@ -238,7 +253,7 @@ def label_count(conn: Connection, filters: Filters, kind: str = "country") -> in
         sql = (f"WITH RECURSIVE c(x) AS (SELECT (SELECT min(country) FROM {table}) UNION ALL "
                f"SELECT (SELECT min(country) FROM {table} WHERE country > c.x) FROM c WHERE c.x IS NOT NULL) "
                f"SELECT count(*) FROM c WHERE c.x IS NOT NULL AND EXISTS (SELECT 1 FROM {table} r WHERE {exists})")
-        return conn.execute(sql, params).fetchone()[0]
+        return conn.execute(_plain(conn, sql), params).fetchone()[0]
     facts, params = label_facts(conn, filters, kind)
     if (kind == "country" and not facts.startswith("SELECT r.") and filters.countries
             and dataclasses.replace(filters, countries=()) == Filters()):
@@ -246,19 +261,20 @@ def label_count(conn: Connection, filters: Filters, kind: str = "country") -> in
         return conn.execute(f"SELECT count(DISTINCT ac.country) FROM article_countries f JOIN article_countries ac "
                             f"ON ac.article_id = f.article_id WHERE f.country IN ({_marks(filters.countries)})",
                             filters.countries).fetchone()[0]
-    return conn.execute(f"SELECT count(DISTINCT label) FROM ({facts}) WHERE n > 0", params).fetchone()[0]
+    return conn.execute(_plain(conn, f"SELECT count(DISTINCT label) FROM ({facts}) AS f WHERE n > 0"),
+                        params).fetchone()[0]
 
 
 def day_totals(conn: Connection, filters: Filters) -> pd.DataFrame:
     """Matching articles per day: columns day (ISO text), n."""
     facts, params = article_facts(conn, filters)
-    return _rows(conn, f"SELECT day, sum(n) FROM ({facts}) GROUP BY 1 HAVING sum(n) > 0", params, ["day", "n"])
+    return _rows(conn, f"SELECT day, sum(n) FROM ({facts}) AS f GROUP BY 1 HAVING sum(n) > 0", params, ["day", "n"])
 
 
 def outlet_totals(conn: Connection, filters: Filters) -> pd.DataFrame:
     """Matching articles per outlet: columns outlet_id (0: none), n."""
     facts, params = article_facts(conn, filters)
-    return _rows(conn, f"SELECT coalesce(outlet_id, 0), sum(n) FROM ({facts}) GROUP BY {_by_outlet(facts)} "
+    return _rows(conn, f"SELECT coalesce(outlet_id, 0), sum(n) FROM ({facts}) AS f GROUP BY {_by_outlet(facts)} "
                        "HAVING sum(n) > 0", params, ["outlet_id", "n"])
 
 
@@ -273,7 +289,7 @@ def top_label_days(conn: Connection, filters: Filters, kind: str = "country", to
             or filters.source_countries or filters.langs):
         return top_and_other(label_days(conn, filters, kind), top_n)
     clauses, params = _rollup_where(filters)
-    where = " AND ".join(clauses) or "1"
+    where = " AND ".join(clauses) or "1 = 1"
     # a range of days is read along the primary key (day first: +country keeps SQLite off the country index, which
     # it would walk whole to group without sorting); all days stream along the country index
     country, scan = (("+country", "") if filters.date_from or filters.date_to else
@@ -322,7 +338,7 @@ def top_and_other(counts: pd.DataFrame, top_n: int) -> pd.DataFrame:
 
 def outage_days(conn: Connection, filters: Filters) -> pd.DataFrame:
     """Days on which feeds of the filtered sources failed every fetch: columns day, failing, polled (feeds)."""
-    clauses, params = ["1"], []
+    clauses, params = ["1 = 1"], []
     for column, values in (("o.name", filters.outlets), ("o.country", filters.source_countries),
                            ("coalesce(f.language, o.language)", filters.langs)):
         if values:
@@ -332,10 +348,10 @@ def outage_days(conn: Connection, filters: Filters) -> pd.DataFrame:
     end = day_after(filters.date_to) if filters.date_to else "9999"
     sql = ("SELECT day, sum(failed) AS failing, count(*) AS polled FROM ("
            " SELECT fl.feed_id, substr(fl.started_at, 1, 10) AS day,"
-           " sum(fl.outcome = 'error') > 0 AND sum(fl.outcome != 'error') = 0 AS failed"
+           " CASE WHEN sum(CASE WHEN fl.outcome = 'error' THEN 0 ELSE 1 END) = 0 THEN 1 ELSE 0 END AS failed"
            " FROM fetch_log fl WHERE fl.feed_id IN (SELECT f.id FROM feeds f LEFT JOIN outlets o ON o.id = f.outlet_id"
            f" WHERE {' AND '.join(clauses)}) AND fl.started_at >= ? AND fl.started_at < ?"
-           " GROUP BY fl.feed_id, day) GROUP BY day HAVING failing > 0 ORDER BY day")
+           " GROUP BY fl.feed_id, day) AS d GROUP BY day HAVING sum(failed) > 0 ORDER BY day")
     return _rows(conn, sql, [*params, start, end], ["day", "failing", "polled"])
 
 
@@ -351,7 +367,7 @@ def article_rows(conn: Connection, filters: Filters, page: int, per_page: int, m
     correlated = False
     if filters.countries or filters.topics:  # newest first stops after the page: maybe few articles to look at
         correlated = correlate(conn, filters, first=max(page, 1) * per_page, matches=matches)
-    where, params = filters.where(correlated=correlated)
+    where, params = filters.where(correlated=correlated, dialect=dialect(conn))
     # the page's ids first: the countries and topics of only those 50 rows, not of every match before sorting
     sql = (f"WITH page AS (SELECT a.id {FROM} WHERE {where} ORDER BY a.published DESC, a.id DESC LIMIT ? OFFSET ?) "
            "SELECT a.published, o.name, o.country, a.title, a.link, "
@@ -378,11 +394,22 @@ class Preview:
 
 def query_preview(conn: Connection, query: str, limit: int = 5) -> Preview:
     """How many stored articles a topic query matches and the newest few; QuerySyntaxError if it is invalid."""
+    if dialect(conn) == POSTGRESQL:
+        return _preview_postgres(conn, query, limit)
     fts = compile_query(query)
     count = conn.execute("SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?", (fts,)).fetchone()[0]
     rows = conn.execute(f"SELECT a.published, o.name, a.title {FROM} WHERE a.id IN "
                         "(SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?) "
                         "ORDER BY a.published DESC, a.id DESC LIMIT ?", (fts, limit)).fetchall()
+    return Preview(count, [tuple(r) for r in rows])
+
+
+def _preview_postgres(conn: Connection, query: str, limit: int) -> Preview:
+    """query_preview on PostgreSQL: the articles' `search` tsvector instead of the FTS5 table."""
+    where, params = Filters(q=query).where(dialect=POSTGRESQL)
+    count = conn.execute(f"SELECT count(*) FROM articles a WHERE {where}", params).fetchone()[0]
+    rows = conn.execute(f"SELECT a.published, o.name, a.title {FROM} WHERE {where} "
+                        "ORDER BY a.published DESC, a.id DESC LIMIT ?", [*params, limit]).fetchall()
     return Preview(count, [tuple(r) for r in rows])
 
 

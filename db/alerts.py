@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from db import views as view_store
-from db.engine import has_table
+from db.engine import dialect, has_table
 from db.filters import Filters, QueryError
 from db.schema import transaction
 from db.text import format_utc
@@ -161,21 +161,21 @@ def rule_filters(conn: sqlite3.Connection, rule: Rule) -> Filters:
 
 # what the rules read ------------------------------------------------------------------------------------------
 
-def _where(filters: Filters, start: str, end: str) -> tuple[str, list]:
-    where, params = filters.where()
+def _where(conn: sqlite3.Connection, filters: Filters, start: str, end: str) -> tuple[str, list]:
+    where, params = filters.where(dialect=dialect(conn))
     return f"{where} AND a.published >= ? AND a.published < ?", [*params, start, end]
 
 
 def daily_counts(conn: sqlite3.Connection, filters: Filters, start: dt.datetime, end: dt.datetime) -> dict[str, int]:
     """Matching articles per UTC day ('2023-09-19') published in [start, end)."""
-    where, params = _where(filters, format_utc(start), format_utc(end))
+    where, params = _where(conn, filters, format_utc(start), format_utc(end))
     return {row[0]: row[1] for row in conn.execute(
         "SELECT substr(a.published, 1, 10) AS day, count(*) FROM articles a LEFT JOIN outlets o ON o.id = a.outlet_id "
         f"WHERE {where} GROUP BY day", params)}
 
 
 def count(conn: sqlite3.Connection, filters: Filters, start: dt.datetime, end: dt.datetime) -> int:
-    where, params = _where(filters, format_utc(start), format_utc(end))
+    where, params = _where(conn, filters, format_utc(start), format_utc(end))
     return conn.execute(f"SELECT count(*) FROM articles a LEFT JOIN outlets o ON o.id = a.outlet_id WHERE {where}",
                         params).fetchone()[0]
 
@@ -184,7 +184,7 @@ def new_matches(conn: sqlite3.Connection, filters: Filters, after_id: int, befor
                 limit: int) -> tuple[list[sqlite3.Row], int, int]:
     """Matching articles stored after `after_id` and published before `before`: the newest `limit` of them, how many
     there are, and the highest id among them (0 when none)."""
-    where, params = filters.where()
+    where, params = filters.where(dialect=dialect(conn))
     where, params = f"{where} AND a.id > ? AND a.published < ?", [*params, after_id, format_utc(before)]
     total, newest = conn.execute(f"SELECT count(*), coalesce(max(a.id), 0) FROM articles a LEFT JOIN outlets o "
                                  f"ON o.id = a.outlet_id WHERE {where}", params).fetchone()
@@ -196,7 +196,7 @@ def new_matches(conn: sqlite3.Connection, filters: Filters, after_id: int, befor
 
 def titles(conn: sqlite3.Connection, filters: Filters, start: dt.datetime, end: dt.datetime) -> list[str]:
     """The titles of the matching articles published in [start, end)."""
-    where, params = _where(filters, format_utc(start), format_utc(end))
+    where, params = _where(conn, filters, format_utc(start), format_utc(end))
     return [row[0] for row in conn.execute(
         f"SELECT a.title FROM articles a LEFT JOIN outlets o ON o.id = a.outlet_id WHERE {where}", params)]
 

@@ -84,7 +84,7 @@ def _outlet_clause(scope: Scope, column: str) -> tuple[str, list]:
         if values:
             clauses.append(f"{column} IN (SELECT id FROM outlets WHERE {field} IN ({_marks(values)}))")
             params.extend(values)
-    return " AND ".join(clauses) or "1", params
+    return " AND ".join(clauses) or "1 = 1", params
 
 
 def daily_counts(conn: sqlite3.Connection, scope: Scope = Scope()) -> dict[int, dict[dt.date, int]]:
@@ -155,7 +155,8 @@ def _failed_days(conn: sqlite3.Connection, scope: Scope) -> tuple[dict[int, set[
     where, params = _outlet_clause(scope, "f.outlet_id")
     polled: dict[int, set[dt.date]] = defaultdict(set)
     failed: dict[int, set[dt.date]] = defaultdict(set)
-    sql = ("SELECT f.outlet_id, substr(fl.started_at, 1, 10), sum(fl.outcome != 'error') FROM fetch_log fl "
+    sql = ("SELECT f.outlet_id, substr(fl.started_at, 1, 10), sum(CASE WHEN fl.outcome != 'error' THEN 1 ELSE 0 END) "
+           "FROM fetch_log fl "
            f"JOIN feeds f ON f.id = fl.feed_id WHERE f.outlet_id IS NOT NULL AND {where} GROUP BY 1, 2")
     for outlet_id, day, succeeded in conn.execute(sql, params):
         polled[outlet_id].add(dt.date.fromisoformat(day))

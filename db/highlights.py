@@ -11,8 +11,9 @@ import datetime as dt
 import sqlite3
 from dataclasses import dataclass
 
+from db.engine import POSTGRESQL, dialect
 from db.filters import Filters
-from db.text import format_utc
+from db.text import fold, format_utc
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,8 @@ class TopStory:
 def top_stories(conn: sqlite3.Connection, filters: Filters, start: dt.datetime, end: dt.datetime,
                 limit: int = 5) -> list[TopStory]:
     """The most-covered headlines among the matching articles published in [start, end)."""
+    if dialect(conn) == POSTGRESQL:
+        return _top_stories_folded_here(conn, filters, start, end, limit)
     where, params = filters.where()
     rows = conn.execute(
         "WITH m AS (SELECT a.id, a.title, a.link, coalesce(o.name, '') AS outlet, a.outlet_id, a.published,"
@@ -39,3 +42,24 @@ def top_stories(conn: sqlite3.Connection, filters: Filters, start: dt.datetime, 
         " WHERE f.nth = 1 ORDER BY s.outlets DESC, s.articles DESC, f.published, f.id LIMIT ?",
         [*params, format_utc(start), format_utc(end), limit]).fetchall()
     return [TopStory(*row) for row in rows]
+
+
+def _top_stories_folded_here(conn: sqlite3.Connection, filters: Filters, start: dt.datetime, end: dt.datetime,
+                             limit: int) -> list[TopStory]:
+    """top_stories where the database has no `fold` function (PostgreSQL): the period's matching articles are read
+    oldest first and grouped by db.text.fold here, ranked as the SQL above ranks them."""
+    where, params = filters.where(dialect=POSTGRESQL)
+    rows = conn.execute(
+        "SELECT a.title, a.link, coalesce(o.name, '') AS outlet, a.published, a.outlet_id, a.id FROM articles a "
+        f"LEFT JOIN outlets o ON o.id = a.outlet_id WHERE {where} AND a.title != '' AND a.published >= ? "
+        "AND a.published < ? ORDER BY a.published, a.id", [*params, format_utc(start), format_utc(end)]).fetchall()
+    first: dict[str, tuple] = {}
+    sizes: dict[str, list] = {}
+    for row in rows:
+        story = fold(row[0])
+        first.setdefault(story, row)
+        articles_outlets = sizes.setdefault(story, [0, set()])
+        articles_outlets[0] += 1
+        articles_outlets[1].add(row[4])
+    ranked = sorted(first, key=lambda s: (-len(sizes[s][1] - {None}), -sizes[s][0], first[s][3], first[s][5]))
+    return [TopStory(*first[s][:4], sizes[s][0], len(sizes[s][1] - {None})) for s in ranked[:limit]]

@@ -465,9 +465,9 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     """Replace this process with `streamlit run dashboard/app.py` (production flags); --db goes as NEWSRADAR_DB."""
     from dashboard.serve import streamlit_process
 
-    _existing_db(args)
+    db = _existing_db(args)
     command, env = streamlit_process(args.port or args.config["server.port"], args.config, os.environ,  # port >= 1
-                                     Path(args.db).resolve() if args.db else None)
+                                     (db if engine.is_url(db) else db.resolve()) if args.db else None)
     sys.stdout.flush()
     os.execve(command[0], command, env)
     return 0  # not reached
@@ -478,7 +478,8 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from newsradar.service import serve
 
-    db = _db_path(args).resolve()
+    db = _db_path(args)
+    db = db if engine.is_url(db) else db.resolve()   # a PostgreSQL URL goes to the children as it is
     health_port = args.config["server.health_port"] if args.health_port is None else args.health_port
     return serve(args.config, db, args.port or args.config["server.port"], health_port)
 
@@ -823,8 +824,8 @@ def build_parser() -> argparse.ArgumentParser:
 # commands whose SQL is still SQLite's own (issue 14 moves it into db/ with a PostgreSQL twin): refused on a
 # postgresql:// database with a clear message rather than a database error halfway through
 _NOT_ON_POSTGRES_YET = {"collect": "the collector", "backfill": "backfill", "retag": "retag", "demo": "demo",
-                        "backup": "backup (use pg_dump: docs/postgresql.md)", "dashboard": "the dashboard",
-                        "serve": "serve"}
+                        "backup": "backup (use pg_dump: docs/postgresql.md)",
+                        "serve": "serve (its collector)"}
 
 
 def _check_engine(args: argparse.Namespace) -> None:

@@ -14,6 +14,7 @@ from dashboard import collection, figures, queries
 from dashboard.testing import build_sample_db, log_fetches
 from db import connect
 from db.completeness import MIN_EXPECTED, OutletRange, completeness, outlet_gaps
+from db.copy import copy
 from db.filters import Filters
 from newsradar.cli import main
 
@@ -28,9 +29,20 @@ def sample_db(tmp_path_factory) -> Path:
     return build_sample_db(tmp_path_factory.mktemp("completeness") / "sample.db", every=10)
 
 
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def db(request, sample_db: Path) -> Path | str:
+    """The sample on each engine (moved to PostgreSQL by `db copy`): a test that takes it runs on both."""
+    if request.param == "sqlite":
+        return sample_db
+    url = request.getfixturevalue("pg_cluster").fresh()
+    with closing(connect(sample_db, readonly=True)) as source, closing(connect(url)) as target:
+        copy(source, target)
+    return url
+
+
 @pytest.fixture
-def conn(sample_db):
-    with closing(queries.open_db(sample_db)) as conn:
+def conn(db):
+    with closing(queries.open_db(db)) as conn:
         yield conn
 
 
@@ -124,15 +136,15 @@ def test_the_calendar_leaves_the_days_before_an_outlet_started_blank(conn):
     assert len(figures.calendar_figure(frame).data[0].y) == len(result.ranges)
 
 
-def test_the_sources_page_marks_started_outlets_and_shows_the_calendar(sample_db, monkeypatch):
-    at = no_errors(run_app(sample_db, monkeypatch, "sources"))
+def test_the_sources_page_marks_started_outlets_and_shows_the_calendar(db, monkeypatch):
+    at = no_errors(run_app(db, monkeypatch, "sources"))
     table = at.dataframe[0].value
     assert set(table[table["outlet"] == STARTED]["collection"]) == {"started 2023-09-28"}
     assert any("Each outlet's days from 2023-09-13 to 2023-10-02" in c.value for c in at.caption)
 
 
-def test_the_coverage_page_names_the_gap_and_the_started_outlets(sample_db, monkeypatch):
-    at = no_errors(run_app(sample_db, monkeypatch))
+def test_the_coverage_page_names_the_gap_and_the_started_outlets(db, monkeypatch):
+    at = no_errors(run_app(db, monkeypatch))
     at.selectbox(key="split").select("source").run()
     caption = no_errors(at).caption[0].value
     assert "Nothing was collected on 2023-09-22 to 09-24." in caption

@@ -36,6 +36,12 @@ def test_dashboard_command_execs_streamlit_with_the_database(execs, tmp_path):
     assert args[args.index("--server.address") + 1] == "127.0.0.1"
 
 
+def test_the_dashboard_shows_a_postgresql_database_named_by_its_url(execs, pg_url):
+    assert cli.main(["--db", pg_url, "dashboard", "--port", "8642"]) == 0
+    (_, args, env), = execs
+    assert env["NEWSRADAR_DB"] == pg_url and args[3:5] == ["run", str(APP)]   # the URL as given, not made a path
+
+
 def test_dashboard_takes_the_server_settings_from_the_config_file(execs, tmp_path):
     settings = tmp_path / "newsradar.toml"
     settings.write_text('[server]\naddress = "0.0.0.0"\nport = 9100\nallowed_hosts = ["news.example.org"]\n')

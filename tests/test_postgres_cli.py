@@ -43,7 +43,7 @@ def test_setting_names_the_database(pg_url, tmp_path):
 
 
 @pytest.mark.parametrize("command", [["collect", "--once"], ["backfill", "x.jsonl"], ["retag"],
-                                     ["backup", "copy.db"], ["dashboard"]])
+                                     ["backup", "copy.db"]])
 def test_commands_not_yet_ported_are_refused_in_one_line(command, tmp_path):
     done = _newsradar("--db", "postgresql://nobody@127.0.0.1:1/none", *command)
     assert done.returncode == 2
