@@ -47,7 +47,7 @@ def _windows(conn: Connection, filters: Filters, before: dt.datetime, start: dt.
 
 def story_changes(conn: Connection, filters: Filters, before: dt.datetime, start: dt.datetime, end: dt.datetime,
                   limit: int = 10, scale: float = 1.0) -> list[StoryChange]:
-    """The stories with matching articles in [start, end): the `limit` largest there and the `limit` that grew most
+    """The stories with matching articles in [start, end): the `limit` largest there and the 2 × `limit` that grew most
     against [before, start) (its count times `scale`, the ratio of the windows' lengths), each with its first
     article (a story's id is its first article's; an ungrouped article is a story of its own)."""
     where, params, now = _windows(conn, filters, before, start, end)
@@ -65,7 +65,7 @@ def story_changes(conn: Connection, filters: Filters, before: dt.datetime, start
         "SELECT g.story, f.title, f.link, coalesce(o.name, ''), f.published, g.now, g.before, g.outlets "
         "FROM grown g JOIN chosen c ON c.story = g.story JOIN articles f ON f.id = g.story "
         "LEFT JOIN outlets o ON o.id = f.outlet_id ORDER BY g.now DESC, g.story",
-        [*params, *now, *now, *now, limit, scale, limit]).fetchall()
+        [*params, *now, *now, *now, limit, scale, 2 * limit]).fetchall()
     return [StoryChange(*row) for row in rows]
 
 

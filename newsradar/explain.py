@@ -170,16 +170,22 @@ def period_words(start: dt.datetime, end: dt.datetime) -> str:
     return start.date().isoformat() if last == start.date() else f"{start.date().isoformat()} to {last.isoformat()}"
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def story_line(story: StoryChange) -> str:
     """One story as plain text (feed text, never markup): headline, size and the outlet that had it first."""
     before = f", {story.before} in the baseline before" if story.before else ", new"
-    return (f"{' '.join(story.title.split()) or '(no title)'} — {story.now} articles in {story.outlets} outlets"
+    return (f"{' '.join(story.title.split()) or '(no title)'} — {_count(story.now, 'article')} in "
+            f"{_count(story.outlets, 'outlet')}"
             f"{before}; first: {story.outlet or 'unknown outlet'}, {story.published[:16]} UTC "
             f"{clean_link(story.link)}")
 
 
 def share_line(share: Share) -> str:
-    return f"{share.label}: {share.now} articles against {share.expected:.1f} expected ({share.part:.0%} of the excess)"
+    return (f"{share.label}: {_count(share.now, 'article')} against {share.expected:.1f} expected "
+            f"({share.part:.0%} of the excess)")
 
 
 def text(found: Explanation) -> str:
