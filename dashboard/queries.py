@@ -70,7 +70,7 @@ BASE = (aggregates.outlet_days, aggregates.label_days, aggregates.outlet_labels,
 
 def fetcher(source: Connection | Fetch) -> Fetch:
     """A Fetch that runs BASE's queries on a connection (or the given Fetch itself)."""
-    if isinstance(source, Connection):
+    if hasattr(source, "execute"):   # a connection of either engine (Connection is a string alias: no isinstance)
         return lambda aggregate, *args, **kwargs: aggregate(source, *args, **kwargs)
     return source
 
