@@ -18,7 +18,7 @@ from conftest import open_page
 from test_alerts import KARABAKH, backfilled, newsradar, slices  # noqa: F401 (fixtures)
 
 from dashboard.serve import streamlit_command
-from dashboard.testing import add_articles, free_port, running
+from dashboard.testing import add_articles, free_port, running, settle
 from db import connect
 from db import stories as story_store
 from db.copy import copy
@@ -214,11 +214,16 @@ def server(backfilled, tmp_path_factory):  # noqa: F811 (a fixture)
     hostile = tmp_path_factory.mktemp("explain") / "k.db"
     with closing(connect(backfilled)) as source, closing(connect(hostile)) as target:
         source.backup(target)
-    with closing(connect(hostile)) as conn:
+    with closing(connect(hostile)) as conn:   # a story of three hostile headlines, among the day's largest
         add_articles(conn, "https://evil.example/rss", [
-            ("<img src=x onerror=alert(1)> Karabakh zqxmarker", "https://evil.example/1", "2023-09-19 23:00:00"),
-            ("[click](javascript:alert(1)) Karabakh zqxmarker", "https://evil.example/2", "2023-09-19 23:10:00")],
+            ("<img src=x onerror=alert(1)> Karabakh zqxmarker", "https://evil.example/1", "2023-09-19 06:00:00"),
+            ("[click](javascript:alert(1)) Karabakh zqxmarker", "https://evil.example/2", "2023-09-19 23:10:00"),
+            ("Karabakh zqxmarker :red[x] $x^2$", "https://evil.example/3", "2023-09-19 23:20:00")],
             outlet="<b>evil</b>")
+        ids = [row[0] for row in conn.execute("SELECT id FROM articles WHERE link LIKE 'https://evil.example/%' "
+                                              "ORDER BY published")]
+        story_store.set_stories(conn, [(i, ids[0]) for i in ids])
+        conn.commit()
     port = free_port()
     log = tmp_path_factory.mktemp("server") / "streamlit.log"
     base = f"http://127.0.0.1:{port}"
@@ -230,10 +235,11 @@ def server(backfilled, tmp_path_factory):  # noqa: F811 (a fixture)
 
 @pytest.mark.slow
 def test_the_coverage_page_explains_the_karabakh_day(server, page):
-    open_page(page, server, "/coverage?q=karabakh+OR+karabach*&from=2023-09-19&to=2023-09-19")
+    open_page(page, server, "/?q=karabakh+OR+karabach*&from=2023-09-19&to=2023-09-19")
+    page.screenshot(path=str(SCREENSHOTS / "explain-karabakh-2023-09-19.png"), full_page=True)
     panel = page.get_by_text("Largest stories").locator("xpath=ancestor::*[@data-testid='stVerticalBlock'][2]")
     page.get_by_role("heading", name="What happened").scroll_into_view_if_needed()
-    text = panel.inner_text()
+    text = panel.inner_text().replace("\u2060", "")   # the word joiners that keep www. names from linking
     assert "Azerbaijan launches new ‘anti-terror’ offensive in Nagorno Karabakh" in text
     assert "anti-terrorist" in text.split("Terms that rose", 1)[1]
     assert "www.rp.pl: 5 against" in text
@@ -242,12 +248,17 @@ def test_the_coverage_page_explains_the_karabakh_day(server, page):
     # feed text stays text: the hostile headlines read as written, and nothing of them became an element or a link
     assert "<img src=x onerror=alert(1)> Karabakh zqxmarker" in text and "<b>evil</b>" in text
     assert page.locator("img[src=x]").count() == 0 and page.locator("a[href^=javascript]").count() == 0
-    page.screenshot(path=str(SCREENSHOTS / "explain-karabakh-2023-09-19.png"), full_page=True)
 
 
 @pytest.mark.slow
 def test_a_starred_spike_can_be_explained(server, page):
-    open_page(page, server, "/coverage?q=karabakh+OR+karabach*&from=2023-08-01&to=2023-09-22")
-    picker = page.get_by_label("Explain")
-    assert "★ spike of 2023-09-19" in picker.input_value() or "★ spike of 2023-09-19" in page.inner_text("body")
+    open_page(page, server, "/?q=karabakh+OR+karabach*&to=2023-09-22")
+    picker = page.get_by_role("combobox", name="Explain")
+    assert picker.input_value() == "★ spike of 2023-09-19, 75.6×"    # the biggest spike is explained first
     assert "Azerbaijan launches new ‘anti-terror’ offensive in Nagorno Karabakh" in page.inner_text("body")
+    # the whole period shown (since January) is long: explained only when asked
+    page.get_by_test_id("stSelectbox").filter(has_text="Explain").click()
+    page.get_by_role("option", name=re.compile("The period shown")).click()
+    settle(page)
+    assert page.get_by_text("Explain this long period").count() == 1
+    assert "Largest stories" not in page.inner_text("body")
