@@ -188,17 +188,26 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
+
+
+def plain(text: str) -> str:
+    """Feed text for a terminal: one line, without control characters (an escape sequence could recolour or
+    rewrite the screen)."""
+    return " ".join(_CONTROL.sub(" ", text).split())
+
+
 def story_line(story: StoryChange) -> str:
     """One story as plain text (feed text, never markup): headline, size and the outlet that had it first."""
     before = f", {story.before} in the baseline before" if story.before else ", new"
-    return (f"{' '.join(story.title.split()) or '(no title)'} — {_count(story.now, 'article')} in "
+    return (f"{plain(story.title) or '(no title)'} — {_count(story.now, 'article')} in "
             f"{_count(story.outlets, 'outlet')}"
-            f"{before}; first: {story.outlet or 'unknown outlet'}, {story.published[:16]} UTC "
-            f"{clean_link(story.link)}")
+            f"{before}; first: {plain(story.outlet) or 'unknown outlet'}, {story.published[:16]} UTC "
+            f"{plain(clean_link(story.link))}")
 
 
 def share_line(share: Share) -> str:
-    return (f"{share.label}: {_count(share.now, 'article')} against {share.expected:.1f} expected "
+    return (f"{plain(share.label)}: {_count(share.now, 'article')} against {share.expected:.1f} expected "
             f"({share.part:.0%} of the excess)")
 
 

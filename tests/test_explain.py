@@ -23,6 +23,7 @@ from dashboard.testing import add_articles, free_port, running, settle
 from db import connect
 from db import stories as story_store
 from db.copy import copy
+from db.explain import StoryChange
 from db.filters import Filters
 from db.highlights import top_stories
 from newsradar import explain
@@ -103,6 +104,15 @@ def test_bad_arguments_get_one_line_and_exit_2(backfilled, args, message):  # no
     run = newsradar(backfilled, "explain", *args)
     assert run.returncode == 2 and run.stdout == ""
     assert run.stderr.startswith("newsradar: error: ") and message in run.stderr and run.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize("title", ["Karabakh\x1b[2J\x1b[31m offensive", "Karabakh\r\n\x9b31m offensive",
+                                   "Karabakh \x07\x08 offensive"])
+def test_the_cli_prints_feed_text_without_control_characters(title):
+    story = StoryChange(1, title, "https://a.example/1", "A\x1b]0;owned\x07", "2023-09-19 10:00:00", 2, 0, 1)
+    line = explain.story_line(story)
+    assert line.startswith("Karabakh") and " offensive — 2 articles in 1 outlet" in line
+    assert not re.search(r"[\x00-\x1f\x7f-\x9f]", line)
 
 
 # terms --------------------------------------------------------------------------------------------------------------
