@@ -45,7 +45,7 @@ from playwright.sync_api import sync_playwright
 from tables import print_table
 
 from dashboard.serve import streamlit_command
-from dashboard.testing import free_port, launch_chromium, load_page, running, settle
+from dashboard.testing import ScriptRuns, free_port, launch_chromium, load_page, running, settle
 from db import connect
 
 GOAL_S = 1.5
@@ -207,18 +207,11 @@ PAGES = {"coverage": "/", "countries": "/countries", "articles": "/articles", "t
          "coverage, link: politics by country": "/?category=politics&split=country"}
 WARM_UP = "/views"
 VISITS = ("coverage", "countries", "sources")   # also timed as a first visit: a browser with nothing cached
-# counts the script's runs (the app root's state turning to "running") from the page's first script on
-RUN_COUNTER = """
-window.__runs = 0;
-new MutationObserver(changes => {
-  for (const c of changes) {
-    if (c.target.getAttribute('data-test-script-state') === 'running') window.__runs++;
-  }
-}).observe(document, {subtree: true, attributes: true, attributeFilter: ['data-test-script-state']});
-"""
-IDLE_PAGE = """(after) => {
+# the page drawn: the script's runs are counted from the server's messages (dashboard.testing.ScriptRuns), not
+# from the app root's state, which never shows "running" for a run shorter than a frame
+IDLE_PAGE = """() => {
   const app = document.querySelector('[data-testid=stApp]');
-  if (!app || window.__runs <= after) return false;
+  if (!app) return false;
   if (app.getAttribute('data-test-connection-state') !== 'CONNECTED') return false;
   if (app.getAttribute('data-test-script-state') !== 'notRunning') return false;
   if (document.querySelector('[data-testid=stSpinner], [data-testid=stSkeleton], [data-stale=true]')) return false;
@@ -230,7 +223,7 @@ IDLE_PAGE = """(after) => {
 # why a page is not idle (printed when a step times out)
 NOT_IDLE = """() => {
   const app = document.querySelector('[data-testid=stApp]');
-  return {runs: window.__runs, connection: app && app.getAttribute('data-test-connection-state'),
+  return {connection: app && app.getAttribute('data-test-connection-state'),
           script: app && app.getAttribute('data-test-script-state'), url: location.href,
           busy: document.querySelectorAll('[data-testid=stSpinner], [data-testid=stSkeleton]').length,
           stale: document.querySelectorAll('[data-stale=true]').length,
@@ -272,20 +265,27 @@ def browser_cpu(server: int) -> float:
     return sum(tree_cpu(child) for child in children(os.getpid()) if child != server)
 
 
-def runs_so_far(tab) -> int:
-    return tab.evaluate("() => window.__runs || 0")
+_RUNS: dict = {}
+
+
+def runs_of(tab) -> ScriptRuns:
+    """The tab's counter of script runs (attached on first use: before the tab opens the app)."""
+    if tab not in _RUNS:
+        _RUNS[tab] = ScriptRuns(tab)
+    return _RUNS[tab]
 
 
 def until_idle(tab, after: int, timeout_ms: int = SETTLE_MS) -> float:
-    """perf_counter() when the page is idle after its script's run number `after` + 1 (and stays so for 0.4 s:
-    a rerun that starts right after, as a bound widget may cause, is waited for too)."""
+    """perf_counter() when the script has run more than `after` times, no run is going on and the page is idle
+    (and stays so for 0.4 s: a rerun that starts right after, as a bound widget may cause, is waited for too)."""
+    runs = runs_of(tab)
     while True:
-        tab.wait_for_function(IDLE_PAGE, arg=after, timeout=timeout_ms, polling=10)
-        done, runs = time.perf_counter(), runs_so_far(tab)
+        runs.wait_finished(tab, after + 1, timeout_ms)
+        tab.wait_for_function(IDLE_PAGE, timeout=timeout_ms, polling=10)
+        done, seen = time.perf_counter(), runs.started
         tab.wait_for_timeout(400)
-        if runs_so_far(tab) == runs and tab.evaluate(IDLE_PAGE, -1):
+        if runs.started == seen == runs.finished and tab.evaluate(IDLE_PAGE):
             return done
-        after = runs_so_far(tab) - 1
 
 
 Sample = tuple[float, float, float, int]   # wall, server CPU, browser CPU seconds; the script's runs
@@ -297,17 +297,21 @@ class Timed:
     def __init__(self, pid: int, samples: dict[tuple[str, str], list[Sample]]):
         self.pid, self.samples = pid, samples
 
-    def step(self, tab, kind: str, label: str, act: Callable[[], None]) -> None:
-        after, started = runs_so_far(tab), time.perf_counter()
+    def step(self, tab, kind: str, label: str, act: Callable[[], None], after: int | None = None) -> None:
+        """Time `act` until the page is idle after one more script run than `after` (default: the runs so far;
+        a caller whose preparation may already start the run, as typing a whole date does, counts before it)."""
+        runs = runs_of(tab)
+        after, started = runs.started if after is None else after, time.perf_counter()
         cpu, browser = tree_cpu(self.pid), browser_cpu(self.pid)
         act()
         try:
             wall = until_idle(tab, after) - started
         except PlaywrightTimeout:
             wall = float("nan")
-            print(f"  {label}: not idle after {SETTLE_MS / 1000:.0f} s: {tab.evaluate(NOT_IDLE)}", flush=True)
+            print(f"  {label}: not idle after {SETTLE_MS / 1000:.0f} s: {tab.evaluate(NOT_IDLE)}, script runs "
+                  f"started {runs.started}, finished {runs.finished} ({after} before the action)", flush=True)
         self.samples.setdefault((kind, label), []).append(
-            (wall, tree_cpu(self.pid) - cpu, browser_cpu(self.pid) - browser, runs_so_far(tab) - after))
+            (wall, tree_cpu(self.pid) - cpu, browser_cpu(self.pid) - browser, runs.started - after))
         errors = tab.get_by_test_id("stException")
         if errors.count():
             print(f"  {label}: exception on the page:", errors.all_inner_texts())
@@ -315,7 +319,6 @@ class Timed:
 
 def new_tab(browser):
     context = browser.new_context(viewport={"width": 1280, "height": 1400})
-    context.add_init_script(RUN_COUNTER)
     context.set_default_timeout(15_000)
     return context, context.new_page()
 
@@ -394,7 +397,8 @@ def filter_changes(timer: Timed, context, base: str) -> None:
         ]
         for page, label, prepare in steps:
             try:
-                timer.step(tab, "filter change", f"{page}: {label}", prepare())
+                after = runs_of(tab).started
+                timer.step(tab, "filter change", f"{page}: {label}", prepare(), after)
             except PlaywrightError as exc:   # a widget that moved: the other steps are still measured
                 print(f"  {page}: {label}: could not be done: {str(exc).splitlines()[0]}")
             close_popups(tab)

@@ -16,7 +16,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from collectors.category import CLASSES, UNCLASSIFIED
-from dashboard import failures, history, saved, signin, state
+from dashboard import failures, history, queries, saved, signin, state
 from dashboard.isocodes import COUNTRIES, language_name
 from dashboard.labels import category_label, country_label, md_escape
 from db.filters import COUNTRIES_MODES, FIELDS, Vocabulary
@@ -78,6 +78,10 @@ def _sidebar(choices: Vocabulary, pickers: dict[str, tuple[list[str], Callable[[
     st.date_input("From", value=None, key=KEY["date_from"], help="First day (UTC).", **bounds, **changed)
     st.date_input("To", value=None, key=KEY["date_to"], help="Last day, inclusive (UTC).", **bounds, **changed)
     st.button("Clear filters", on_click=state.clear_filters, icon=":material/filter_alt_off:", width="stretch")
+    # not a filter (Clear filters keeps it): how every page counts what the filters match
+    st.segmented_control("Count", list(state.URL_OPTIONS["count"]), default=state.CHART_DEFAULTS["count"],
+                         key="count", bind="query-params", required=True,
+                         help="Articles: every matching article. " + queries.STORIES_MEANING)
     filters, error = state.read_filters()
     st.session_state["_filters"], st.session_state["_filter_error"] = filters, error
     if error:

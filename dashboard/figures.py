@@ -62,11 +62,12 @@ def label_name(label: str, split: str) -> str:
 
 def coverage_figure(series: pd.DataFrame, outages: pd.DataFrame, *, split: str = "none", normalized: bool = False,
                     bucket: str = "day", peaks: pd.DataFrame | None = None,
-                    gaps: pd.DataFrame | None = None) -> go.Figure:
+                    gaps: pd.DataFrame | None = None, counted: str = "articles") -> go.Figure:
     """Lines of coverage over time (one per label, the largest first), with the days of feed outages and of
-    incomplete collection (`gaps`: dashboard.collection.gap_days) shaded and spikes marked."""
+    incomplete collection (`gaps`: dashboard.collection.gap_days) shaded and spikes marked; `counted`: articles
+    or stories."""
     fig = go.Figure()
-    unit = "% of the same outlets' articles" if normalized else "articles"
+    unit = f"% of the same outlets' {counted}" if normalized else counted
     labels = by_volume(series)
     for i, label in enumerate(labels):
         rows = series[series["label"] == label].sort_values("bucket")
@@ -76,8 +77,9 @@ def coverage_figure(series: pd.DataFrame, outages: pd.DataFrame, *, split: str =
             mode="lines+markers" if len(rows) <= MARKERS_UP_TO else "lines",
             line={"color": color, "width": 2}, marker={"size": 4},
             customdata=rows[["n"]].to_numpy(),
-            hovertemplate=("%{x|%Y-%m-%d}<br>%{y:.2f}% (%{customdata[0]:,} articles)<extra>%{fullData.name}</extra>"
-                           if normalized else "%{x|%Y-%m-%d}<br>%{y:,} articles<extra>%{fullData.name}</extra>")))
+            hovertemplate=(f"%{{x|%Y-%m-%d}}<br>%{{y:.2f}}% (%{{customdata[0]:,}} {counted})"
+                           "<extra>%{fullData.name}</extra>" if normalized else
+                           f"%{{x|%Y-%m-%d}}<br>%{{y:,}} {counted}<extra>%{{fullData.name}}</extra>")))
     add_outages(fig, outages)
     if gaps is not None and not gaps.empty:
         add_gaps(fig, gaps)
@@ -194,7 +196,7 @@ def _axis_label(code: str, total: int | None) -> str:
 
 def who_covers_whom_figure(matrix: pd.DataFrame, normalized: bool = False, *, counts: pd.DataFrame | None = None,
                            sources: pd.Series | None = None, named: pd.Series | None = None,
-                           min_count: int = MIN_CELL) -> go.Figure:
+                           min_count: int = MIN_CELL, counted: str = "articles") -> go.Figure:
     """Heatmap of source country (rows) × country in the story (columns), with clickable cells.
 
     Rows and columns are labelled by country name with their total articles (`sources`, `named`); a cell of
@@ -208,7 +210,7 @@ def who_covers_whom_figure(matrix: pd.DataFrame, normalized: bool = False, *, co
     values = matrix.to_numpy(dtype=float)
     amounts = counts.to_numpy(dtype=float)
     few = amounts < min_count          # NaN (left out) compares False: blank, not grey
-    unit = "% of its articles" if normalized else "articles"
+    unit = f"% of its {counted}" if normalized else counted
     fig = go.Figure(go.Heatmap(z=np.where(few, 1.0, np.nan), x=countries, y=sources_x, hoverinfo="skip",
                                colorscale=[[0, FEW_COLOR], [1, FEW_COLOR]], showscale=False, hoverongaps=False))
     fig.add_trace(go.Heatmap(z=np.where(few, np.nan, values), x=countries, y=sources_x, colorscale="YlOrRd",
@@ -221,13 +223,13 @@ def who_covers_whom_figure(matrix: pd.DataFrame, normalized: bool = False, *, co
             ys.append(src)
             zs.append(values[i, j])
             text.append(plot_text(_cell_text(str(src_code), str(country_code), values[i, j], amounts[i, j],
-                                             normalized, bool(few[i, j]))))
+                                             normalized, bool(few[i, j]), counted)))
     fig.add_trace(go.Scatter(x=xs, y=ys, mode="markers", text=text, customdata=list(zip(zs, strict=True)),
                              marker={"symbol": "square", "size": 18, "opacity": 0.01, "color": "#000"},
                              hovertemplate="%{text}<extra></extra>", showlegend=False))
-    fig.update_xaxes(title="country in the story (articles naming it)", side="top", type="category", tickangle=-45,
+    fig.update_xaxes(title=f"country in the story ({counted} naming it)", side="top", type="category", tickangle=-45,
                      tickvals=countries, ticktext=[_axis_label(str(c), _total(named, c)) for c in matrix.columns])
-    fig.update_yaxes(title="source country (its articles)", type="category", autorange="reversed", tickvals=sources_x,
+    fig.update_yaxes(title=f"source country (its {counted})", type="category", autorange="reversed", tickvals=sources_x,
                      ticktext=[_axis_label(str(c), _total(sources, c)) for c in matrix.index])
     fig.update_layout(clickmode="event+select", dragmode=False)
     fig = _layout(fig, 220 + 26 * len(sources_x))
@@ -235,15 +237,19 @@ def who_covers_whom_figure(matrix: pd.DataFrame, normalized: bool = False, *, co
     return fig
 
 
-def _cell_text(source: str, country: str, value: float, amount: float, normalized: bool, few: bool) -> str:
-    """The hover text of a cell: who, how much (of how many articles), and why it is grey or blank."""
+def _cell_text(source: str, country: str, value: float, amount: float, normalized: bool, few: bool,
+               counted: str = "articles") -> str:
+    """The hover text of a cell: who, how much (of how many articles or stories), and why it is grey or blank."""
     who = f"{country_name(source)} outlets → {country_name(country)}"
     if np.isnan(amount):
         return f"{who}: left out (the home country)"
-    many = f"{amount:,.0f} article{'' if amount == 1 else 's'}"
+    many = f"{amount:,.0f} {_ONE[counted] if amount == 1 else counted}"
     if few:
         return f"{who}: only {many}, too few to compare"
-    return f"{who}: {value:.1f}% of its articles ({many})" if normalized else f"{who}: {many}"
+    return f"{who}: {value:.1f}% of its {counted} ({many})" if normalized else f"{who}: {many}"
+
+
+_ONE = {"articles": "article", "stories": "story"}
 
 
 def _total(totals: pd.Series | None, code: object) -> int | None:

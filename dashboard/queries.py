@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from db import aggregates
+from db import aggregates, stories
 from db.aggregates import (  # the SQL half, moved to db.aggregates: still found here by pages, tests, benchmarks
     ARTICLE_COLUMNS,
     FEED_COLUMNS,
@@ -53,10 +53,15 @@ __all__ = [  # the shaping defined here, and the aggregates re-exported above
     "Headline", "CoverGrid", "headline", "coverage", "count_articles", "countries_named", "daily_counts",
     "split_daily", "bucket_start", "country_counts", "cover_grid", "who_covers_whom", "safe_link", "article_page",
     "page_count", "sources_table", "fetcher", "Fetch", "BASE", "Bucket", "Split", "SOURCE_SPLITS", "LABEL_SPLITS",
+    "Count", "COUNTS", "STORIES_MEANING", "count_matches", "STORY_COLUMNS", "story_table", "member_table",
 ]
 
 Bucket = Literal["day", "week", "month"]
 Split = Literal["none", "topic", "country", "source", "outlet"]
+Count = Literal["articles", "stories"]
+COUNTS = ("articles", "stories")
+STORIES_MEANING = ("Stories: each story once — copies and other outlets' reports of the same event count once "
+                   "(per interval, and per line or cell).")
 
 SOURCE_SPLITS = ("outlet", "source")  # splits by where an article comes from, not by what it says
 LABEL_SPLITS = ("country", "topic")   # splits by what an article names: one count per country or topic of it
@@ -65,12 +70,13 @@ _FILTER_FIELD = {"outlet": "outlets", "source": "source_countries", "country": "
 Fetch = Callable[..., Any]  # fetch(aggregate, [filters,] **kwargs): one of BASE, run (the app: cached) on the database
 # the aggregates everything else is computed from: one SQL query each
 BASE = (aggregates.outlet_days, aggregates.label_days, aggregates.outlet_labels, aggregates.label_count,
-        aggregates.day_totals, aggregates.outlet_totals, aggregates.top_label_days, aggregates.outlets)
+        aggregates.day_totals, aggregates.outlet_totals, aggregates.top_label_days, aggregates.outlets,
+        aggregates.story_excess)
 
 
 def fetcher(source: Connection | Fetch) -> Fetch:
     """A Fetch that runs BASE's queries on a connection (or the given Fetch itself)."""
-    if hasattr(source, "execute"):   # a connection of either engine (Connection is a string alias: no isinstance)
+    if hasattr(source, "execute"):   # a connection of either engine (Connection is an alias, not a class)
         return lambda aggregate, *args, **kwargs: aggregate(source, *args, **kwargs)
     return source
 
@@ -100,6 +106,33 @@ def _with_outlets(frame: pd.DataFrame, fetch: Fetch) -> pd.DataFrame:
     return named.fillna({"name": UNKNOWN, "source": UNKNOWN})
 
 
+def _excess(fetch: Fetch, filters: Filters, keys: list[str], bucket: Bucket | None = None,
+            kind: str | None = None) -> pd.DataFrame:
+    """Per bucket (if any) and `keys` (of day, name, source, label): how many matching articles are not the first of
+    their story there: an article count minus this counts each story once. Column `excess`."""
+    by_day = "day" in keys   # per day as ISO text (the headline's), not as a bucket's timestamp
+    if by_day:
+        keys, bucket = [k for k in keys if k != "day"], "day"
+    asked = tuple("outlet_id" if k == "name" else k for k in keys)
+    excess = fetch(aggregates.story_excess, filters, keys=asked, bucket=bucket, kind=kind)
+    if "name" in keys:
+        excess = _with_outlets(excess, fetch).drop(columns=["outlet_id", "source"])
+    if by_day:
+        excess = excess.rename(columns={"bucket": "day"})
+    elif bucket is not None:
+        excess["bucket"] = pd.to_datetime(excess["bucket"], format="%Y-%m-%d")
+    if not keys and bucket is None:
+        return excess if len(excess) else pd.DataFrame({"excess": [0]})
+    return excess
+
+
+def _less(counts: pd.DataFrame, excess: pd.DataFrame, keys: list[str], column: str = "n") -> pd.DataFrame:
+    """`counts` with each story once: `column` minus the excess of its `keys` (none there: unchanged)."""
+    merged = counts.merge(excess, on=keys, how="left") if len(counts) else counts.assign(excess=0)
+    merged[column] = (merged[column] - merged["excess"].fillna(0)).astype("int64")
+    return merged.drop(columns="excess")
+
+
 # headline figures ----------------------------------------------------------------------------------------------
 
 @dataclasses.dataclass(frozen=True)
@@ -116,17 +149,31 @@ def count_articles(source: Connection | Fetch, filters: Filters) -> int:
     return int(_totals(fetcher(source), filters, "day")["n"].sum())
 
 
-def headline(source: Connection | Fetch, filters: Filters, split: Split = "none") -> Headline:
-    """Articles, outlets, countries in the story and the busiest day of the matching articles.
+def count_matches(source: Connection | Fetch, filters: Filters, count: Count = "articles") -> int:
+    """How many articles match, or how many stories (each story once)."""
+    total = count_articles(source, filters)
+    if count == "stories" and total:
+        total -= int(_excess(fetcher(source), filters, [])["excess"].iloc[0])
+    return total
 
-    `split`: how the page splits its coverage chart (the headline may share an aggregate with it)."""
+
+def headline(source: Connection | Fetch, filters: Filters, split: Split = "none", count: Count = "articles"
+             ) -> Headline:
+    """Articles (or stories), outlets, countries in the story and the busiest day of the matching articles.
+
+    `split`: how the page splits its coverage chart (the headline may share an aggregate with it). With `count`
+    stories, the articles and the busiest day's count each story once (a day's stories: once that day)."""
     fetch = fetcher(source)
     per_day = _totals(fetch, filters, "day")
     if per_day.empty:
         return Headline(0, 0, 0, None, 0)
+    total = int(per_day["n"].sum())
+    if count == "stories":   # a story over two days counts on each day, once in the total
+        per_day = _less(per_day, _excess(fetch, filters, ["day"]), ["day"])
+        total = count_matches(fetch, filters, count)
     busiest = per_day.sort_values(["n", "day"], ascending=False).iloc[0]
     per_outlet = _totals(fetch, filters, "outlet_id")
-    return Headline(int(per_day["n"].sum()), int((per_outlet["outlet_id"] != 0).sum()),
+    return Headline(total, int((per_outlet["outlet_id"] != 0).sum()),
                     countries_named(fetch, filters, split),
                     busiest["day"], int(busiest["n"]))
 
@@ -183,17 +230,42 @@ def _rollup_buckets(daily: pd.DataFrame, bucket: Bucket) -> pd.DataFrame:
     return out.groupby(["bucket", "label"], as_index=False)["n"].sum()
 
 
+_SPLIT_KEY = {"none": None, "outlet": "name", "source": "source", "country": "label", "topic": "label"}
+
+
+def _stories_in(source: Connection | Fetch, counts: pd.DataFrame, filters: Filters, split: Split, bucket: Bucket
+                ) -> pd.DataFrame:
+    """Bucketed (bucket, label, n) article counts of `filters` split by `split` (as split_daily draws them) with each
+    story once per bucket and label; "other" gathers once per label it holds, as it does articles."""
+    chosen = getattr(filters, _FILTER_FIELD[split]) if split != "none" else ()
+    used = dataclasses.replace(filters, **{_FILTER_FIELD[split]: ()}) if chosen else filters   # as split_daily
+    key = _SPLIT_KEY[split]
+    excess = _excess(fetcher(source), used, [key] if key else [], bucket,
+                     kind=split if split in LABEL_SPLITS else None)
+    excess = excess.rename(columns={key: "label"}) if key else excess.assign(label="all")
+    shown = set(counts["label"])
+    if OTHER in shown:
+        excess.loc[~excess["label"].isin(shown), "label"] = OTHER
+    excess = excess.groupby(["bucket", "label"], as_index=False)["excess"].sum()
+    return _less(counts, excess, ["bucket", "label"])
+
+
 def _denominator(source: Connection | Fetch, filters: Filters, split: Split, labels: list[str],
-                 bucket: Bucket) -> pd.DataFrame:
-    """All articles of the same sources per bucket (and per outlet / source country for those splits)."""
+                 bucket: Bucket, count: Count = "articles") -> pd.DataFrame:
+    """All articles (or stories) of the same sources per bucket (and per outlet / source country for those splits)."""
     base = sources_only(filters)
     if split not in SOURCE_SPLITS:
-        return _rollup_buckets(daily_counts(source, base), bucket).drop(columns="label").rename(
-            columns={"n": "total"})
+        totals = _rollup_buckets(daily_counts(source, base), bucket)
+        if count == "stories":
+            totals = _stories_in(source, totals, base, "none", bucket)
+        return totals.drop(columns="label").rename(columns={"n": "total"})
     daily = daily_counts(source, base, split)
     named = set(labels) - {OTHER}
     daily.loc[~daily["label"].isin(named), "label"] = OTHER
-    return _rollup_buckets(daily, bucket).rename(columns={"n": "total"})
+    totals = _rollup_buckets(daily, bucket)
+    if count == "stories":
+        totals = _stories_in(source, totals, base, split, bucket)
+    return totals.rename(columns={"n": "total"})
 
 
 _FREQ = {"day": "D", "week": "W-MON", "month": "MS"}
@@ -213,17 +285,21 @@ def _complete(series: pd.DataFrame, bucket: Bucket, filters: Filters) -> pd.Data
 
 
 def coverage(source: Connection | Fetch, filters: Filters, bucket: Bucket = "day", split: Split = "none",
-             top_n: int = 8, normalized: bool = False) -> pd.DataFrame:
+             top_n: int = 8, normalized: bool = False, count: Count = "articles") -> pd.DataFrame:
     """Coverage series: columns bucket, label, n (matching articles), total (same sources), value (n or share %).
 
-    Every bucket of the period is there: a day without matching articles has n = 0 (and no share without a total)."""
-    series = _complete(_rollup_buckets(split_daily(source, filters, split, top_n), bucket), bucket, filters)
+    Every bucket of the period is there: a day without matching articles has n = 0 (and no share without a total).
+    With `count` stories, n and total count each story once per bucket and label."""
+    counts = _rollup_buckets(split_daily(source, filters, split, top_n), bucket)
+    if count == "stories":
+        counts = _stories_in(source, counts, filters, split, bucket)
+    series = _complete(counts, bucket, filters)
     if not normalized:
         return series.assign(total=float("nan"), value=series["n"].astype(float))
     if not has_content_filter(filters) and split == "none":
         total = series.rename(columns={"n": "total"}).drop(columns="label")
     else:
-        total = _denominator(source, filters, split, list(series["label"].unique()), bucket)
+        total = _denominator(source, filters, split, list(series["label"].unique()), bucket, count)
     keys = ["bucket", "label"] if split in SOURCE_SPLITS else ["bucket"]
     merged = series.merge(total, on=keys, how="left")
     merged["value"] = 100.0 * merged["n"] / merged["total"].where(merged["total"] > 0)
@@ -232,10 +308,15 @@ def coverage(source: Connection | Fetch, filters: Filters, bucket: Bucket = "day
 
 # countries ---------------------------------------------------------------------------------------------------
 
-def country_counts(source: Connection | Fetch, filters: Filters) -> pd.DataFrame:
-    """Matching articles per country in the story: columns country, n; most first."""
-    pairs = fetcher(source)(aggregates.outlet_labels, filters, kind="country")
-    totals = pairs.groupby("label", as_index=False)["n"].sum().rename(columns={"label": "country"})
+def country_counts(source: Connection | Fetch, filters: Filters, count: Count = "articles") -> pd.DataFrame:
+    """Matching articles (or stories, each once per country) per country in the story: columns country, n; most
+    first."""
+    fetch = fetcher(source)
+    pairs = fetch(aggregates.outlet_labels, filters, kind="country")
+    totals = pairs.groupby("label", as_index=False)["n"].sum()
+    if count == "stories":
+        totals = _less(totals, _excess(fetch, filters, ["label"], kind="country"), ["label"])
+    totals = totals.rename(columns={"label": "country"})
     return totals.sort_values(["n", "country"], ascending=[False, True], ignore_index=True)
 
 
@@ -262,17 +343,24 @@ class CoverGrid:
 
 
 def cover_grid(source: Connection | Fetch, filters: Filters, home: bool = True, top_sources: int = 15,
-               top_countries: int = 25) -> CoverGrid:
+               top_countries: int = 25, count: Count = "articles") -> CoverGrid:
     """The most active source countries × the most named countries; `home=False` leaves out each source country's
-    own country (its cell is empty and it does not count towards that column's total or rank)."""
+    own country (its cell is empty and it does not count towards that column's total or rank). With `count`
+    stories each story counts once per cell and per row (a column sums its cells)."""
     fetch = fetcher(source)
     pairs = _with_outlets(fetch(aggregates.outlet_labels, filters, kind="country"), fetch)
+    if count == "stories":
+        pairs = pairs.groupby(["source", "label"], as_index=False)["n"].sum()
+        pairs = _less(pairs, _excess(fetch, filters, ["source", "label"], kind="country"), ["source", "label"])
     if not home:
         pairs = pairs[pairs["source"] != pairs["label"]]
     if pairs.empty:
         return CoverGrid(pd.DataFrame(), pd.Series(dtype=int), pd.Series(dtype=int))
     # from a rollup when the filters allow one, else from the outlet_days the Coverage headline already fetched
-    totals = _with_outlets(_totals(fetch, filters, "outlet_id"), fetch).groupby("source")["n"].sum()
+    totals = _with_outlets(_totals(fetch, filters, "outlet_id"), fetch).groupby("source", as_index=False)["n"].sum()
+    if count == "stories":
+        totals = _less(totals, _excess(fetch, filters, ["source"]), ["source"])
+    totals = totals.set_index("source")["n"]
     sources = totals.sort_values(ascending=False, kind="stable").head(top_sources)
     named = pairs.groupby("label")["n"].sum().sort_values(ascending=False, kind="stable").head(top_countries)
     matrix = pairs.pivot_table(index="source", columns="label", values="n", fill_value=0, aggfunc="sum")
@@ -311,6 +399,26 @@ def article_page(conn: Connection, filters: Filters, page: int = 1, per_page: in
     frame["link"] = frame["link"].map(safe_link)
     text = ["outlet", "source", "countries", "topics", "category", "description"]
     frame[text] = frame[text].fillna("")
+    frame["published"] = pd.to_datetime(frame["published"], format="%Y-%m-%d %H:%M:%S")
+    return frame
+
+
+STORY_COLUMNS = ["published", "outlet", "title", "link", "articles", "outlet_count", "outlets", "story"]
+
+
+def story_table(rows: list[stories.StoryRow]) -> pd.DataFrame:
+    """One page of stories (db.stories.story_page) as the Articles page shows them: its first article's time, outlet,
+    title and link (http(s) only), how many articles and outlets it has among the matches, and those outlets."""
+    frame = pd.DataFrame([(r.first_published, r.first_outlet or "", r.title, safe_link(r.link), r.articles,
+                           len(r.outlets), "; ".join(r.outlets), r.story) for r in rows], columns=STORY_COLUMNS)
+    frame["published"] = pd.to_datetime(frame["published"], format="%Y-%m-%d %H:%M:%S")
+    return frame
+
+
+def member_table(members: list[tuple[int, str, str | None, str, str]]) -> pd.DataFrame:
+    """Every article of a story (db.stories.members), oldest first: published, outlet, title, link (http(s) only)."""
+    frame = pd.DataFrame([(published, outlet or "", title, safe_link(link)) for _, published, outlet, title, link
+                          in members], columns=["published", "outlet", "title", "link"])
     frame["published"] = pd.to_datetime(frame["published"], format="%Y-%m-%d %H:%M:%S")
     return frame
 

@@ -19,7 +19,7 @@ from dashboard import downloads, editing, failures, figures, interact, queries, 
 from dashboard.access import Identity
 from dashboard.isocodes import COUNTRIES
 from dashboard.labels import SPLITS, filter_vocabulary, md_escape
-from db import aggregates, connect, default_db_path
+from db import aggregates, connect, default_db_path, stories
 from db.completeness import Completeness
 from db.engine import Connection
 from db.filters import COUNTRIES_MODES, FIELDS, Filters, QueryError, Vocabulary, check_option, closest, parse_day
@@ -33,13 +33,15 @@ LIST_KEYS = tuple(f.param for f in FIELDS if f.many)   # the repeatable ones
 FILTER_KEYS = tuple(f.param for f in FIELDS)
 # the pages' bound choices: a link's value outside them would be dropped by the widget without a word
 URL_OPTIONS = {"countries_mode": COUNTRIES_MODES, "interval": ("day", "week", "month"),
-               "measure": ("articles", "share"), "split": tuple(SPLITS), "who_share": ("true", "false")}
+               "measure": ("articles", "share"), "split": tuple(SPLITS), "who_share": ("true", "false"),
+               "count": queries.COUNTS}
 URL_NUMBERS = {"top": (1, 20), "page": (1, None)}
 # every parameter name a link may carry: a name outside them (contry=AZ) would be ignored, showing a wider view
 URL_NAMES = tuple(dict.fromkeys((*FILTER_KEYS, *URL_OPTIONS, *URL_NUMBERS)))   # countries_mode is in two
 STREAMLIT_PARAMS = ("embed", "embed_options")   # Streamlit's own (an embedded app), not the pages'
 # the pages' own settings (bound to the URL) and their defaults: a saved view keeps those that differ
-CHART_DEFAULTS = {"interval": "day", "measure": "articles", "split": "none", "top": "8", "who_share": "false"}
+CHART_DEFAULTS = {"interval": "day", "measure": "articles", "split": "none", "top": "8", "who_share": "false",
+                  "count": "articles"}
 
 
 def db_path() -> str:
@@ -123,6 +125,25 @@ def top_label_days(path: str, filters: Filters, kind: str = "country", top_n: in
 
 
 @_cached
+def story_excess(path: str, filters: Filters, keys: tuple[str, ...] = (), bucket: str | None = None,
+                 kind: str | None = None) -> pd.DataFrame:
+    with _db(path) as conn:
+        return aggregates.story_excess(conn, filters, keys=keys, bucket=bucket, kind=kind)
+
+
+@_cached
+def story_page(path: str, filters: Filters, page: int, per_page: int) -> list[stories.StoryRow]:
+    with _db(path) as conn:
+        return aggregates.story_rows(conn, filters, page, per_page)
+
+
+@_cached
+def story_members(path: str, story: int) -> list[tuple[int, str, str | None, str, str]]:
+    with _db(path) as conn:
+        return stories.members(conn, story)
+
+
+@_cached
 def outlets(path: str) -> pd.DataFrame:
     with _db(path) as conn:
         return aggregates.outlets(conn)
@@ -176,9 +197,10 @@ def explanation(path: str, filters: Filters, first: dt.date, last: dt.date) -> e
 _FETCHED: dict[Callable, Callable] = {
     aggregates.outlet_days: outlet_days, aggregates.label_days: label_days, aggregates.outlet_labels: outlet_labels,
     aggregates.label_count: label_count, aggregates.day_totals: day_totals, aggregates.outlet_totals: outlet_totals,
-    aggregates.top_label_days: top_label_days, aggregates.outlets: outlets}
-_CACHES = (*_FETCHED.values(), outage_days, topics_table, query_preview, sources_table, article_page, _collection,
-           explanation)
+    aggregates.top_label_days: top_label_days, aggregates.outlets: outlets,
+    aggregates.story_excess: story_excess}
+_CACHES = (*_FETCHED.values(), story_page, story_members, outage_days, topics_table, query_preview, sources_table,
+           article_page, _collection, explanation)
 
 
 @st.cache_resource(show_spinner=False)
@@ -246,6 +268,11 @@ def csv_download(filters: Filters) -> Callable[[], bytes]:
         with closing(aggregates.open_db(db_path())) as conn:
             return downloads.csv_export(conn, filters).data
     return build
+
+
+def count() -> queries.Count:
+    """How the pages count, as the sidebar's Count says: every article, or each story once."""
+    return "stories" if st.session_state.get("count") == "stories" else "articles"
 
 
 def user() -> Identity:

@@ -129,6 +129,43 @@ def settle(tab, timeout_ms: int = 60_000) -> None:
     tab.wait_for_timeout(300)
 
 
+class ScriptRuns:
+    """The script runs of a Playwright tab, counted from the server's own messages: each run starts with a
+    new_session message and ends with script_finished. Attach it before the tab opens the app.
+
+    The app root's data-test-script-state attribute is no counter: a run that ends within one frame of the browser
+    (a filter change on a small database or with a warm cache) never shows "running" there, so a wait for the next
+    "running" waited for a run that had already finished (the benchmark then reported a page that never settled)."""
+
+    def __init__(self, tab) -> None:
+        self.started = self.finished = 0
+        tab.on("websocket", lambda socket: socket.on("framereceived", self._frame))
+
+    def _frame(self, payload: str | bytes) -> None:
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+        if isinstance(payload, str):
+            return
+        message = ForwardMsg()
+        message.ParseFromString(payload)
+        kind = message.WhichOneof("type")
+        if kind == "new_session":
+            self.started += 1
+        elif kind == "script_finished":
+            self.finished += 1
+
+    def wait_finished(self, tab, count: int, timeout_ms: int = 60_000) -> None:
+        """Wait until `count` runs have finished and none is running (TimeoutError from Playwright otherwise)."""
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+        deadline = time.monotonic() + timeout_ms / 1000
+        while self.finished < count or self.started > self.finished:
+            if time.monotonic() > deadline:
+                raise PlaywrightTimeout(f"{count} script runs not finished after {timeout_ms} ms "
+                                        f"(started {self.started}, finished {self.finished})")
+            tab.wait_for_timeout(10)   # Playwright delivers the socket's frames while it waits
+
+
 def load_page(tab, url: str, timeout_ms: int = 60_000) -> None:
     """Open `url` in a Playwright tab, wait until the app has connected (up to 60 s) and its script has finished
     (up to `timeout_ms`)."""

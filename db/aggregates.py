@@ -16,10 +16,11 @@ from typing import Literal
 import pandas as pd
 
 from db.completeness import Completeness, Scope, completeness
-from db.engine import Connection, has_table
+from db.engine import POSTGRESQL, Connection, dialect, has_table
 from db.filters import FIELDS, Filters, day_after
 from db.schema import connect
 from db.search import compile_query
+from db.stories import JOIN_STORY, STORY, StoryRow
 
 FROM = "FROM articles a LEFT JOIN outlets o ON o.id = a.outlet_id"
 DAY = "substr(a.published, 1, 10)"
@@ -67,7 +68,8 @@ def _marks(values: tuple | list) -> str:
 
 def _rows(conn: Connection, sql: str, params: list, columns: list[str]) -> pd.DataFrame:
     rows = conn.execute(sql, params).fetchall()
-    return pd.DataFrame(rows if conn.row_factory is None else [tuple(r) for r in rows], columns=columns)
+    plain = getattr(conn, "row_factory", None) is None   # PostgreSQL's connection returns plain tuples
+    return pd.DataFrame(rows if plain else [tuple(r) for r in rows], columns=columns)
 
 
 def sources_only(filters: Filters) -> Filters:
@@ -422,3 +424,93 @@ def filter_choices(conn: Connection) -> Choices:
                    column("SELECT DISTINCT country FROM outlets WHERE country IS NOT NULL ORDER BY country"),
                    column("SELECT language FROM outlets WHERE language IS NOT NULL UNION "
                           "SELECT language FROM feeds WHERE language IS NOT NULL ORDER BY 1"))
+
+
+# each story once (issue 15) ------------------------------------------------------------------------------------
+
+# an article of a story of two or more articles: a later one (its story is another article's id) or a story's first
+# (another article names it as its story). An article without a row in article_stories is a story of its own.
+_SHARED = ("JOIN article_stories s ON s.article_id = a.id AND (s.story_id != a.id OR EXISTS "
+           "(SELECT 1 FROM article_stories x WHERE x.story_id = a.id AND x.article_id != a.id))")
+
+
+def story_rows(conn: Connection, filters: Filters, page: int, per_page: int) -> list[StoryRow]:
+    """One page of the matching stories, the most recently reported first (by their newest matching article), each
+    with its first matching article's title and link, its matching articles and their outlets.
+
+    The articles are walked newest first until the page's stories are found (as article_rows pages them), so a page
+    reads about as many articles as it shows, not every match."""
+    wanted = max(page, 1) * per_page
+    where, params = filters.where(correlated=correlate(conn, filters), dialect=dialect(conn))
+    order: dict[int, None] = {}
+    offset, chunk = 0, 4 * per_page
+    while len(order) < wanted:
+        rows = conn.execute(f"SELECT {STORY} {FROM} {JOIN_STORY} WHERE {where} ORDER BY a.published DESC, a.id DESC "
+                            "LIMIT ? OFFSET ?", [*params, chunk, offset]).fetchall()
+        order.update((r[0], None) for r in rows)
+        if len(rows) < chunk:
+            break
+        offset, chunk = offset + chunk, chunk * 2
+    shown = list(order)[wanted - per_page:wanted]
+    if not shown:
+        return []
+    ids = ", ".join(str(int(i)) for i in shown)   # ids read from the database: integers
+    members = conn.execute(
+        f"SELECT {STORY}, a.published, a.id, o.name, a.title, a.link {FROM} {JOIN_STORY} "
+        f"WHERE (a.id IN ({ids}) OR a.id IN (SELECT article_id FROM article_stories WHERE story_id IN ({ids}))) "
+        f"AND {where} ORDER BY a.published, a.id", params).fetchall()
+    by_story: dict[int, list] = {}
+    for row in members:
+        by_story.setdefault(row[0], []).append(row)
+    return [_story_row(story, by_story[story]) for story in shown if story in by_story]
+
+
+def _story_row(story: int, members: list) -> StoryRow:
+    first = members[0]
+    outlets = list(dict.fromkeys(m[3] for m in members if m[3] is not None))
+    return StoryRow(story, first[1], first[3], first[4], first[5], len(members), outlets)
+
+
+def _bucket_sql(day: str, bucket: str, engine: str) -> str:
+    """The first day (ISO text) of the day, week (Monday) or month of the ISO day `day`."""
+    if bucket == "month":
+        return f"substr({day}, 1, 7) || '-01'"
+    if bucket == "week":
+        return (f"to_char(date_trunc('week', CAST({day} AS date)), 'YYYY-MM-DD')" if engine == POSTGRESQL else
+                f"date({day}, '-6 days', 'weekday 1')")
+    return day
+
+
+def story_excess(conn: Connection, filters: Filters, keys: tuple[str, ...] = (), bucket: str | None = None,
+                 kind: str | None = None) -> pd.DataFrame:
+    """Per bucket (day, week, month; None: the whole period) and `keys` (of outlet_id, source, label): how many
+    matching articles are not the first of their story there. An article count minus this counts each story once.
+    Columns: [bucket,] *keys, excess (only where it is above 0).
+
+    Only the articles of shared stories are read: without a content filter from migration 17's shared_stories, else
+    the matching articles joined to their story."""
+    columns = (["bucket"] if bucket else []) + list(keys) + ["excess"]
+    if not has_table(conn, "article_stories"):
+        return pd.DataFrame({c: pd.Series(dtype="int64" if c in ("outlet_id", "excess") else str) for c in columns})
+    engine = dialect(conn)
+    label, join = _RAW_LABEL[kind] if kind else ("''", "")
+    if engine == POSTGRESQL:   # the unary plus that steers SQLite's planner is not defined on text there
+        label = label.lstrip("+")
+    if not has_content_filter(filters) and has_table(conn, "shared_stories"):
+        clauses, params = _rollup_where(filters)
+        day, outlet, story, buckets = "r.day", "r.outlet_id", "r.story_id", "r.{bucket}"
+        source = (f"shared_stories r LEFT JOIN outlets o ON o.id = r.outlet_id{join.replace('a.id', 'r.article_id')} "
+                  f"WHERE {' AND '.join(clauses) or '1 = 1'}")
+    else:
+        where, params = filters.where(dialect=engine)
+        day, outlet, story, buckets = DAY, "a.outlet_id", "s.story_id", ""
+        source = f"articles a LEFT JOIN outlets o ON o.id = a.outlet_id {_SHARED}{join} WHERE {where}"
+    exprs = {"outlet_id": f"coalesce({outlet}, 0)", "source": f"coalesce(o.country, '{UNKNOWN}')", "label": label}
+    # the rollup keeps each row's week and month (a date function per row costs more than the count itself)
+    at = (buckets.format(bucket=bucket) if buckets else _bucket_sql(day, bucket, engine)) if bucket else None
+    terms = ([at] if at else []) + [exprs[k] for k in keys]
+    # rows minus stories per group: count(DISTINCT) per group is cheaper than grouping by story first
+    sql = (f"SELECT {''.join(t + ', ' for t in terms)}count(*) - count(DISTINCT {story}) FROM {source}"
+           f"{' GROUP BY ' + ', '.join(str(i + 1) for i in range(len(terms))) if terms else ''}")
+    frame = _rows(conn, sql, params, columns)
+    return frame[frame["excess"] > 0].reset_index(drop=True)

@@ -590,6 +590,69 @@ MIGRATIONS: list[str] = [
     ) WITHOUT ROWID;
     CREATE INDEX article_stories_story ON article_stories(story_id);
     """,
+    # 17: the articles of shared stories (two or more articles), with the day, outlet and language they count under,
+    #     kept by triggers as article_stories changes. Counting each story once is the article count minus, per
+    #     bucket and cell, a story's articles beyond its first there (db/aggregates.py story_excess): without
+    #     a content filter these rows are read instead of every article and its story. A story's first article (the
+    #     story's id) joins when a second article does, and leaves with the last other one.
+    """
+    DROP TABLE IF EXISTS shared_stories;
+    CREATE TABLE shared_stories (
+        article_id INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+        story_id INTEGER NOT NULL,
+        day TEXT NOT NULL,
+        week TEXT NOT NULL,                 -- the Monday of its week
+        month TEXT NOT NULL,                -- the first of its month
+        outlet_id INTEGER,
+        language TEXT
+    );
+    CREATE INDEX shared_stories_day ON shared_stories(day, outlet_id, language);
+    CREATE INDEX shared_stories_week ON shared_stories(week);
+    CREATE INDEX shared_stories_month ON shared_stories(month);
+    INSERT INTO shared_stories (article_id, story_id, day, week, month, outlet_id, language)
+    SELECT a.id, s.story_id, substr(a.published, 1, 10),
+            coalesce(date(a.published, '-6 days', 'weekday 1'), substr(a.published, 1, 10)),
+            substr(a.published, 1, 7) || '-01', a.outlet_id, a.language
+    FROM article_stories s JOIN articles a ON a.id = s.article_id
+    WHERE s.story_id != s.article_id OR EXISTS (SELECT 1 FROM article_stories x WHERE x.story_id = s.article_id
+                                                AND x.article_id != s.article_id);
+    DROP TRIGGER IF EXISTS shared_stories_insert;
+    -- delete, then insert: a trigger's OR REPLACE yields to the firing statement's policy (the grouping's upsert)
+    CREATE TRIGGER shared_stories_insert AFTER INSERT ON article_stories WHEN new.story_id != new.article_id BEGIN
+        DELETE FROM shared_stories WHERE article_id IN (new.article_id, new.story_id);
+        INSERT INTO shared_stories (article_id, story_id, day, week, month, outlet_id, language)
+        SELECT a.id, new.story_id, substr(a.published, 1, 10),
+            coalesce(date(a.published, '-6 days', 'weekday 1'), substr(a.published, 1, 10)),
+            substr(a.published, 1, 7) || '-01', a.outlet_id, a.language FROM articles a
+        WHERE a.id IN (new.article_id, new.story_id);
+    END;
+    DROP TRIGGER IF EXISTS shared_stories_delete;
+    CREATE TRIGGER shared_stories_delete AFTER DELETE ON article_stories BEGIN
+        DELETE FROM shared_stories WHERE article_id = old.article_id;
+        DELETE FROM shared_stories WHERE article_id = old.story_id AND story_id = old.story_id AND NOT EXISTS
+            (SELECT 1 FROM article_stories WHERE story_id = old.story_id AND article_id != old.story_id);
+    END;
+    DROP TRIGGER IF EXISTS shared_stories_update;
+    CREATE TRIGGER shared_stories_update AFTER UPDATE OF story_id ON article_stories BEGIN
+        DELETE FROM shared_stories WHERE article_id = old.article_id;
+        DELETE FROM shared_stories WHERE article_id = old.story_id AND story_id = old.story_id AND NOT EXISTS
+            (SELECT 1 FROM article_stories WHERE story_id = old.story_id AND article_id != old.story_id);
+        DELETE FROM shared_stories WHERE new.story_id != new.article_id
+            AND article_id IN (new.article_id, new.story_id);
+        INSERT INTO shared_stories (article_id, story_id, day, week, month, outlet_id, language)
+        SELECT a.id, new.story_id, substr(a.published, 1, 10),
+            coalesce(date(a.published, '-6 days', 'weekday 1'), substr(a.published, 1, 10)),
+            substr(a.published, 1, 7) || '-01', a.outlet_id, a.language FROM articles a
+        WHERE new.story_id != new.article_id AND a.id IN (new.article_id, new.story_id);
+    END;
+    DROP TRIGGER IF EXISTS shared_stories_article;
+    CREATE TRIGGER shared_stories_article AFTER UPDATE OF published, outlet_id, language ON articles BEGIN
+        UPDATE shared_stories SET day = substr(new.published, 1, 10),
+            week = coalesce(date(new.published, '-6 days', 'weekday 1'), substr(new.published, 1, 10)),
+            month = substr(new.published, 1, 7) || '-01', outlet_id = new.outlet_id, language = new.language
+        WHERE article_id = new.id;
+    END;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -24,7 +24,7 @@ from PIL import Image
 from dashboard import queries
 from dashboard.labels import ARTICLE_ROW_PX
 from dashboard.serve import streamlit_command
-from dashboard.testing import add_articles, build_sample_db, free_port, log_fetches, running, settle
+from dashboard.testing import ScriptRuns, add_articles, build_sample_db, free_port, log_fetches, running, settle
 from db import connect
 from db.filters import Filters
 
@@ -339,3 +339,21 @@ def test_a_link_by_name_reads_by_code_once_open(server, page, link):
     open_page(page, server, f"/articles?{link}")
     history_script_ran(page)
     assert url_params(page) == {"country": ["AZ"], "source": ["PL"]}
+
+
+IDLE_WATCH_MS = 15_000   # longer than the ~12 s between the reruns the benchmark reported
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", ["/articles", "/", "/countries", "/sources"])
+def test_a_filter_change_runs_the_script_once_and_then_the_page_stays_idle(server, page, path):
+    runs = ScriptRuns(page)   # the server's own count: the page's running state misses a run shorter than a frame
+    open_page(page, server, f"{path}?country=AZ&topic=Elections&from=2023-09-01&to=2023-10-31&source=PL")
+    history_script_ran(page)
+    runs.wait_finished(page, runs.started)
+    before = runs.started
+    pick(page, "Category", "Politi", "Politics")
+    runs.wait_finished(page, before + 1)
+    page.wait_for_timeout(IDLE_WATCH_MS)
+    assert (runs.started, runs.finished) == (before + 1, before + 1)
+    assert url_params(page)["category"] == ["politics"] and "page" not in url_params(page)

@@ -1,4 +1,4 @@
-"""Articles: the matching articles, newest first, a page at a time; export all of them as CSV."""
+"""Articles: the matching articles (or stories, one row each), newest first, a page at a time; export as CSV."""
 
 import datetime as dt
 
@@ -10,11 +10,13 @@ from dashboard.labels import ARTICLE_ROW_PX, TITLE_COLUMN_PX, category_label
 PER_PAGE = state.ARTICLES_PER_PAGE
 
 filters = state.filters_or_stop()
+counting = state.count()   # the sidebar's Count: one row per article, or per story
 total = queries.count_articles(state.fetch, filters)
+shown = queries.count_matches(state.fetch, filters, counting) if counting == "stories" else total
 
 st.title("Articles")
 head, export = st.columns([3, 1], vertical_alignment="bottom")
-head.subheader(f"{total:,} matching articles")
+head.subheader(f"{shown:,} matching {counting}")
 if total == 0:
     st.info("No articles match these filters. Widen the date range or remove a filter in the sidebar.",
             icon=":material/search_off:")
@@ -44,13 +46,44 @@ if capped:
     with st.popover("Command to export all of them", icon=":material/terminal:"):
         st.code(downloads.cli_export_command(filters, state.db_path()), language="bash")
 
-if st.session_state.get("_articles_for", filters) != filters:  # other filters: back to the first page
+if st.session_state.get("_articles_for", (filters, counting)) != (filters, counting):  # back to the first page
     st.session_state["page"] = 1
-st.session_state["_articles_for"] = filters
+st.session_state["_articles_for"] = (filters, counting)
 table_slot = st.empty()
-show_descriptions = st.toggle("Show descriptions", key="descriptions")
-pages = queries.page_count(total, PER_PAGE)
+show_descriptions = counting == "articles" and st.toggle("Show descriptions", key="descriptions")
+pages = queries.page_count(shown, PER_PAGE)
 page = st.pagination(pages, key="page", bind="query-params")
+
+if counting == "stories":
+    story_rows = queries.story_table(state.story_page(state.db_path(), filters, page, PER_PAGE))
+    event = table_slot.dataframe(
+        story_rows, hide_index=True, on_select="rerun", selection_mode="single-row", key="stories_table",
+        height="content", row_height=ARTICLE_ROW_PX, column_order=queries.STORY_COLUMNS[:-1],
+        column_config={
+            "published": st.column_config.DatetimeColumn("First (UTC)", format="YYYY-MM-DD HH:mm"),
+            "outlet": "First outlet", "title": st.column_config.TextColumn("Title", width=TITLE_COLUMN_PX),
+            "link": st.column_config.LinkColumn("Link", display_text=":material/open_in_new:", width="small"),
+            "articles": st.column_config.NumberColumn("Articles", format="localized"),
+            "outlet_count": st.column_config.NumberColumn("Outlets", format="localized"),
+            "outlets": st.column_config.TextColumn("Reported by", width="large")})
+    st.caption(f"Page {page} of {pages:,}, {PER_PAGE} per page. One row per story, the most recently reported "
+               "first: its first matching article and the outlets that reported it (copies and other outlets' reports "
+               "of the same event). Select a row for its articles. The download holds every article, with its story.")
+    picked = event.selection.rows if event else []
+    if picked:
+        story = story_rows.iloc[picked[0]]
+        with st.container(border=True):
+            st.text(story["title"])
+            st.caption(f"{story['articles']:,} matching articles from {story['outlet_count']:,} outlets; "
+                       "every article of the story:")
+            st.dataframe(queries.member_table(state.story_members(state.db_path(), int(story["story"]))),
+                         hide_index=True, key="story_members", column_config={
+                             "published": st.column_config.DatetimeColumn("Published (UTC)",
+                                                                          format="YYYY-MM-DD HH:mm"),
+                             "outlet": "Outlet", "title": st.column_config.TextColumn("Title", width="large"),
+                             "link": st.column_config.LinkColumn("Link", display_text=":material/open_in_new:",
+                                                                 width="small")})
+    st.stop()
 
 rows = state.article_page(state.db_path(), filters, page, PER_PAGE, total)
 rows["category"] = rows["category"].map(category_label)

@@ -9,7 +9,9 @@ from db.filters import Filters
 
 filters = state.filters_or_stop()
 # the chart's split as last chosen: with a content filter, a split by country shares its query with the headline
-head = queries.headline(state.fetch, filters, st.session_state.get("split", "none"))
+counting = state.count()
+head = queries.headline(state.fetch, filters, st.session_state.get("split", "none"), counting)
+unit = "stories" if counting == "stories" else "articles"
 
 st.title("Coverage")
 if head.articles == 0:
@@ -23,10 +25,11 @@ if head.articles == 0:
     st.stop()
 
 articles, outlets, countries, busiest = st.columns(4)
-articles.metric("Articles", f"{head.articles:,}")
+articles.metric(unit.capitalize(), f"{head.articles:,}",
+                help=queries.STORIES_MEANING if counting == "stories" else None)
 outlets.metric("Outlets", f"{head.outlets:,}")
 countries.metric("Countries in the story", f"{head.countries:,}")
-busiest.metric("Busiest day", head.busiest_day or "–", f"{head.busiest_count:,} articles", delta_color="off")
+busiest.metric("Busiest day", head.busiest_day or "–", f"{head.busiest_count:,} {unit}", delta_color="off")
 
 interval, measure, split, top = st.columns([3, 2, 3, 2])
 # the choices are state.URL_OPTIONS (what a link may ask for), the defaults state.CHART_DEFAULTS
@@ -37,25 +40,31 @@ bucket = interval.segmented_control("Interval", list(state.URL_OPTIONS["interval
 share = measure.segmented_control(
     "Measure", list(state.URL_OPTIONS["measure"]), default=state.CHART_DEFAULTS["measure"], key="measure",
     bind="query-params", required=True,
-    help="Articles: how many match. Share: the percentage of all articles from the same outlets in that "
-         "interval (Media Cloud's normalization), so a prolific outlet does not look more interested.") == "share"
+    help="Articles: how many match (stories, when the sidebar counts stories). Share: the percentage of all "
+         "articles (or stories) from the same outlets in that interval (Media Cloud's normalization), so a "
+         "prolific outlet does not look more interested.") == "share"
 by = split.selectbox("Split by", list(state.URL_OPTIONS["split"]), key="split", bind="query-params",
                      help="; ".join(f"{key}: {label}" for key, label in SPLITS.items()))
 low, high = state.URL_NUMBERS["top"]
 top_n = top.number_input("Lines (top N + other)", min_value=low, max_value=high,
                          value=int(state.CHART_DEFAULTS["top"]), key="top", bind="query-params", disabled=by == "none")
 
-series = queries.coverage(state.fetch, filters, bucket, by, int(top_n), share)
+series = queries.coverage(state.fetch, filters, bucket, by, int(top_n), share, counting)
 outages = state.outage_days(state.db_path(), filters)
 collected = state.collection(filters)
 gaps = collection.gap_days(collected, filters)
 peaks = spikes(series)
-figure = figures.coverage_figure(series, outages, split=by, normalized=share, bucket=bucket, peaks=peaks, gaps=gaps)
+figure = figures.coverage_figure(series, outages, split=by, normalized=share, bucket=bucket, peaks=peaks, gaps=gaps,
+                                 counted=unit)
 st.plotly_chart(figure, key="coverage_chart", on_select=lambda: state.dates_from_box("coverage_chart"),
                 selection_mode="box", config=figures.CHART_CONFIG)
 notes = ["Drag a box across the chart to set the date range."]
+if counting == "stories":
+    notes.append(f"Counting stories: each story once per {bucket} — copies and other outlets' reports of the same "
+                 "event count once.")
 if by in ("country", "topic"):
-    notes.append(f"An article counts once in each of its {'countries' if by == 'country' else 'topics'}.")
+    one = "A story" if counting == "stories" else "An article"
+    notes.append(f"{one} counts once in each of its {'countries' if by == 'country' else 'topics'}.")
 if not peaks.empty:
     notes.append(spike_note(peaks, by, bucket))
 if not outages.empty:

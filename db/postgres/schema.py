@@ -431,6 +431,58 @@ CREATE TABLE alert_deliveries (
 CREATE INDEX alert_deliveries_due ON alert_deliveries(status, next_attempt_at);
 """
 
+# the articles of shared stories, kept as article_stories changes (db/schema.py's migration 17)
+_SHARED_STORIES = """
+CREATE TABLE shared_stories (
+    article_id BIGINT PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+    story_id BIGINT NOT NULL,
+    day TEXT NOT NULL,
+    week TEXT NOT NULL,
+    month TEXT NOT NULL,
+    outlet_id BIGINT,
+    language TEXT
+);
+CREATE INDEX shared_stories_day ON shared_stories(day, outlet_id, language);
+CREATE INDEX shared_stories_week ON shared_stories(week);
+CREATE INDEX shared_stories_month ON shared_stories(month);
+CREATE FUNCTION week_of(stamp text) RETURNS text LANGUAGE sql IMMUTABLE AS
+    $$SELECT to_char(date_trunc('week', CAST(substr(stamp, 1, 10) AS date)), 'YYYY-MM-DD')$$;
+INSERT INTO shared_stories (article_id, story_id, day, week, month, outlet_id, language)
+SELECT a.id, s.story_id, substr(a.published, 1, 10), week_of(a.published), substr(a.published, 1, 7) || '-01',
+       a.outlet_id, a.language
+FROM article_stories s JOIN articles a ON a.id = s.article_id
+WHERE s.story_id != s.article_id OR EXISTS (SELECT 1 FROM article_stories x WHERE x.story_id = s.article_id
+                                            AND x.article_id != s.article_id);
+CREATE FUNCTION shared_stories_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP IN ('DELETE', 'UPDATE') THEN
+        DELETE FROM shared_stories WHERE article_id = old.article_id;
+        DELETE FROM shared_stories WHERE article_id = old.story_id AND story_id = old.story_id AND NOT EXISTS
+            (SELECT 1 FROM article_stories WHERE story_id = old.story_id AND article_id != old.story_id);
+    END IF;
+    IF TG_OP IN ('INSERT', 'UPDATE') AND new.story_id != new.article_id THEN
+        INSERT INTO shared_stories AS d (article_id, story_id, day, week, month, outlet_id, language)
+        SELECT a.id, new.story_id, substr(a.published, 1, 10), week_of(a.published),
+               substr(a.published, 1, 7) || '-01', a.outlet_id, a.language FROM articles a
+        WHERE a.id IN (new.article_id, new.story_id)
+        ON CONFLICT (article_id) DO UPDATE SET story_id = excluded.story_id, day = excluded.day,
+            week = excluded.week, month = excluded.month, outlet_id = excluded.outlet_id, language = excluded.language;
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER shared_stories_changed AFTER INSERT OR DELETE OR UPDATE OF story_id ON article_stories
+FOR EACH ROW EXECUTE FUNCTION shared_stories_changed();
+CREATE FUNCTION shared_stories_article() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE shared_stories SET day = substr(new.published, 1, 10), week = week_of(new.published),
+        month = substr(new.published, 1, 7) || '-01', outlet_id = new.outlet_id, language = new.language
+    WHERE article_id = new.id;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER shared_stories_article AFTER UPDATE OF published, outlet_id, language ON articles
+FOR EACH ROW EXECUTE FUNCTION shared_stories_article();
+"""
+
 # version -> the script that brings a database to it; a fresh one starts at the first
 MIGRATIONS: dict[int, str] = {
     13: _TABLES + _COMPAT + _TRIGGERS,
@@ -439,6 +491,7 @@ MIGRATIONS: dict[int, str] = {
     # stories (db/schema.py's migration 16): each grouped article's story, the id of the story's first article
     16: "CREATE TABLE article_stories (article_id BIGINT PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE, "
         "story_id BIGINT NOT NULL); CREATE INDEX article_stories_story ON article_stories(story_id);",
+    17: _SHARED_STORIES,
 }
 
 

@@ -1,0 +1,241 @@
+"""Counting stories: two outlets' copies of one report count twice as articles and once as a story, in the headline,
+the coverage chart (per day, week and month, split or not, counts and share), who covers whom and the Articles
+page, under every kind of filter."""
+
+from __future__ import annotations
+
+import datetime as dt
+from contextlib import closing
+
+import pytest
+from conftest import no_errors, run_app
+
+from dashboard import queries as q
+from dashboard import state
+from dashboard.testing import add_articles
+from db import aggregates, connect, stories, topics, transaction
+from db.copy import copy
+from db.filters import Filters
+
+# (story key, outlet, source country, title, published): one key is one story; None: an article never grouped
+ARTICLES = [
+    ("karabakh", "Herald", "GB", "Azerbaijan launches offensive in Karabakh", "2023-09-19 08:00:00"),
+    ("karabakh", "Gazeta", "PL", "Azerbaijan launches offensive in Karabakh", "2023-09-19 09:00:00"),
+    ("karabakh", "Gazeta", "PL", "Azerbaijan offensive in Karabakh: Stepanakert shelled", "2023-09-19 12:00:00"),
+    ("karabakh", "Courier", "US", "Azerbaijan offensive in Karabakh enters second day", "2023-09-20 07:00:00"),
+    ("election", "Herald", "GB", "Poland votes in a tense election", "2023-10-15 10:00:00"),
+    ("election", "Courier", "US", "Poland votes in a tense election", "2023-10-15 11:00:00"),
+    ("grain", "Gazeta", "PL", "Ukraine grain exports resume", "2023-09-21 10:00:00"),
+    (None, "Herald", "GB", "Ukraine grain talks stall", "2023-09-21 11:00:00"),
+    (None, "Courier", "US", "Weather in Poland turns cold", "2023-10-16 09:00:00"),
+]
+
+FILTERS = {"everything": Filters(), "text": Filters.from_params({"q": "karabakh OR poland"}),
+           "topic": Filters.from_params({"topic": "Karabakh"}), "country": Filters.from_params({"country": "AZ"}),
+           "source": Filters.from_params({"source": "PL"}), "outlet": Filters.from_params({"outlet": "Herald"}),
+           "dates": Filters.from_params({"from": "2023-09-19", "to": "2023-09-20"})}
+
+
+@pytest.fixture
+def story_db(tmp_path):
+    path = tmp_path / "stories.db"
+    with closing(connect(path)) as conn:
+        fill(conn)
+    return path
+
+
+def fill(conn) -> None:
+    """The articles of ARTICLES, the Karabakh topic, and their stories as the grouping would write them."""
+    for i, (_, outlet, country, title, published) in enumerate(ARTICLES):
+        add_articles(conn, f"https://{outlet.lower()}.example/rss",
+                     [(title, f"https://{outlet.lower()}.example/{i}", published)], outlet=outlet, country=country)
+    with transaction(conn):
+        topics.save_topic(conn, topics.Topic("Karabakh", "karabakh OR stepanakert"))
+    ids = [conn.execute("SELECT id FROM articles WHERE link = ?", (f"https://{o.lower()}.example/{i}",)).fetchone()[0]
+           for i, (_, o, *_rest) in enumerate(ARTICLES)]
+    first: dict[str, int] = {}
+    pairs = []
+    for key, article in zip((a[0] for a in ARTICLES), ids, strict=True):
+        if key:
+            pairs.append((article, first.setdefault(key, article)))
+    with transaction(conn):
+        stories.set_stories(conn, pairs)
+
+
+def expected(filters: Filters, conn) -> dict[str, set]:
+    """The stories of the matching articles by their day: what counting each story once must give."""
+    where, params = filters.where()
+    rows = conn.execute(f"SELECT substr(a.published, 1, 10), coalesce(s.story_id, a.id) FROM articles a "
+                        f"LEFT JOIN outlets o ON o.id = a.outlet_id {stories.JOIN_STORY} WHERE {where}",
+                        params).fetchall()
+    days: dict[str, set] = {}
+    for day, story in rows:
+        days.setdefault(day, set()).add(story)
+    return days
+
+
+@pytest.mark.parametrize("name", FILTERS)
+def test_stories_count_each_story_once_under_every_filter(story_db, name):
+    filters = FILTERS[name]
+    with closing(connect(story_db, readonly=True)) as conn:
+        days = expected(filters, conn)
+        assert q.count_matches(conn, filters, "stories") == len(set().union(*days.values())) > 0
+        assert q.count_matches(conn, filters, "stories") == stories.total(conn, filters, "stories")
+        assert q.count_matches(conn, filters, "articles") == stories.total(conn, filters, "articles")
+        head = q.headline(conn, filters, count="stories")
+        assert head.articles == q.count_matches(conn, filters, "stories")
+        assert head.busiest_count == max(len(s) for s in days.values())
+        series = q.coverage(conn, filters, "day", count="stories")
+        drawn = {b.strftime("%Y-%m-%d"): n for b, n in zip(series["bucket"], series["n"], strict=True) if n}
+        assert drawn == {day: len(s) for day, s in days.items()}
+
+
+@pytest.mark.parametrize("name", ["everything", "text", "outlet", "country"])
+def test_both_engines_count_the_articles_beyond_each_storys_first_alike(story_db, engine, name):
+    with closing(connect(story_db)) as source:   # the collector's path on PostgreSQL is another part's: copied
+        copy(source, engine)
+        grouped = source.execute("SELECT article_id, story_id FROM article_stories").fetchall()
+    with transaction(engine):   # written as the grouping writes them, so that migration 17's triggers keep count
+        stories.set_stories(engine, [tuple(r) for r in grouped])
+    filters = FILTERS[name]
+    excess = aggregates.story_excess(engine, filters, keys=("source",), bucket="week")
+    got = {(week, source): int(n) for week, source, n in excess.itertuples(index=False)}
+    assert got == {cell: articles - len(cell_stories) for cell, (articles, cell_stories)
+                   in _week_source_stories(engine, filters).items() if articles > len(cell_stories)}
+
+
+def _week_source_stories(conn, filters: Filters) -> dict[tuple[str, str], tuple[int, set]]:
+    """Per (week, source country) of the matching articles: how many, and their stories, counted in Python."""
+    where, params = filters.where(dialect=getattr(conn, "dialect", "sqlite"))
+    rows = conn.execute(f"SELECT a.published, coalesce(o.country, 'unknown'), {stories.STORY} FROM articles a "
+                        f"LEFT JOIN outlets o ON o.id = a.outlet_id {stories.JOIN_STORY} WHERE {where}",
+                        params).fetchall()
+    cells: dict[tuple[str, str], tuple[int, set]] = {}
+    for published, source, story in rows:
+        day = dt.date.fromisoformat(published[:10])
+        key = ((day - dt.timedelta(days=day.weekday())).isoformat(), source)
+        articles, seen = cells.get(key, (0, set()))
+        cells[key] = (articles + 1, seen | {story})
+    return cells
+
+
+def test_two_outlets_copies_count_twice_as_articles_and_once_as_a_story(story_db):
+    day = Filters.from_params({"from": "2023-09-19", "to": "2023-09-19"})
+    with closing(connect(story_db, readonly=True)) as conn:
+        assert q.count_matches(conn, day, "articles") == 3
+        assert q.count_matches(conn, day, "stories") == 1
+        assert q.headline(conn, day, count="stories").busiest_count == 1
+
+
+@pytest.mark.parametrize(("bucket", "articles", "stories_"), [("day", 3, 1), ("week", 6, 3), ("month", 6, 3)])
+def test_a_story_counts_once_per_bucket(story_db, bucket, articles, stories_):
+    with closing(connect(story_db, readonly=True)) as conn:
+        counted = {c: q.coverage(conn, Filters(), bucket, count=c) for c in ("articles", "stories")}
+    first = {c: int(s.sort_values("bucket")["n"].iloc[0]) for c, s in counted.items()}
+    assert first == {"articles": articles, "stories": stories_}
+
+
+def test_the_share_counts_stories_of_the_same_sources(story_db):
+    filters = Filters.from_params({"topic": "Karabakh"})
+    with closing(connect(story_db, readonly=True)) as conn:
+        series = q.coverage(conn, filters, "week", normalized=True, count="stories")
+    week = series.sort_values("bucket").iloc[0]   # week of 18 Sep: Karabakh 1 story of 3 (grain twice)
+    assert (week["n"], week["total"]) == (1, 3) and week["value"] == pytest.approx(100 / 3)
+
+
+@pytest.mark.parametrize("split", ["outlet", "source", "country", "topic"])
+def test_split_lines_count_a_story_once_per_line(story_db, split):
+    with closing(connect(story_db, readonly=True)) as conn:
+        series = q.coverage(conn, Filters(), "month", split, count="stories")
+    september = series[series["bucket"] == "2023-09-01"].set_index("label")["n"]
+    expected_ = {"outlet": {"Gazeta": 2, "Herald": 2, "Courier": 1}, "source": {"PL": 2, "GB": 2, "US": 1},
+                 "country": {"AZ": 1, "UA": 2}, "topic": {"Karabakh": 1}}[split]
+    assert {k: v for k, v in september.items() if v} == expected_
+
+
+def test_who_covers_whom_counts_a_story_once_per_cell(story_db):
+    with closing(connect(story_db, readonly=True)) as conn:
+        articles = q.cover_grid(conn, Filters(), count="articles")
+        grid = q.cover_grid(conn, Filters(), count="stories")
+        countries = q.country_counts(conn, Filters(), "stories").set_index("country")["n"]
+    assert articles.counts.loc["PL", "AZ"] == 2 and grid.counts.loc["PL", "AZ"] == 1
+    assert grid.sources.to_dict() == {"PL": 2, "GB": 3, "US": 3}
+    assert countries["AZ"] == 1   # on the map: the story once, whichever outlets reported it
+
+
+def test_the_count_option_is_checked_like_the_other_page_options():
+    assert state.link_problems({"count": ["stories"]}) == []
+    assert state.link_problems({"count": ["Stories"]}) == []
+    problems = state.link_problems({"count": ["storys"]})
+    assert problems and "count is one of articles, stories" in problems[0]
+
+
+def test_the_articles_page_shows_one_row_per_story_and_opens_it(story_db, monkeypatch):
+    at = no_errors(run_app(story_db, monkeypatch, "articles", {"count": "stories"}))
+    assert at.subheader[0].value == "5 matching stories"
+    table = at.dataframe[0].value
+    assert len(table) == 5
+    karabakh = table[table["title"] == "Azerbaijan launches offensive in Karabakh"].iloc[0]
+    assert (karabakh["articles"], karabakh["outlet_count"]) == (4, 3)
+    assert set(karabakh["outlets"].split("; ")) == {"Herald", "Gazeta", "Courier"}
+    assert karabakh["outlet"] == "Herald" and karabakh["published"] == dt.datetime(2023, 9, 19, 8)
+
+
+def test_the_articles_page_counts_articles_by_default(story_db, monkeypatch):
+    at = no_errors(run_app(story_db, monkeypatch, "articles"))
+    assert at.subheader[0].value == "9 matching articles" and len(at.dataframe[0].value) == 9
+
+
+def test_coverage_and_countries_pages_say_what_a_story_is(story_db, monkeypatch):
+    at = no_errors(run_app(story_db, monkeypatch, "coverage", {"count": "stories"}))
+    assert [m.label for m in at.metric][0] == "Stories" and at.metric[0].value == "5"
+    assert "each story once per day" in at.caption[0].value
+    at = no_errors(run_app(story_db, monkeypatch, "countries", {"count": "stories"}))
+    assert any("each story once per cell" in c.value for c in at.caption)
+
+
+def test_a_story_opens_to_every_one_of_its_articles(story_db):
+    with closing(connect(story_db, readonly=True)) as conn:
+        rows = q.story_table(aggregates.story_rows(conn, Filters.from_params({"outlet": "Courier"}), 1, 50))
+        karabakh = rows[rows["title"].str.contains("second day")].iloc[0]   # its first article among Courier's
+        members = q.member_table(stories.members(conn, int(karabakh["story"])))
+    assert karabakh["articles"] == 1 and karabakh["outlets"] == "Courier"
+    assert list(members["outlet"]) == ["Herald", "Gazeta", "Gazeta", "Courier"]
+    assert members["link"].str.startswith("https://").all()
+
+
+@pytest.mark.parametrize(("page", "per_page", "titles"), [(1, 2, ["Weather in Poland turns cold",
+                                                                   "Poland votes in a tense election"]),
+                                                          (2, 2, ["Ukraine grain talks stall",
+                                                                  "Ukraine grain exports resume"]),
+                                                          (3, 2, ["Azerbaijan launches offensive in Karabakh"])])
+def test_stories_are_paged_most_recently_reported_first(story_db, page, per_page, titles):
+    with closing(connect(story_db, readonly=True)) as conn:
+        assert [r.title for r in aggregates.story_rows(conn, Filters(), page, per_page)] == titles
+
+
+def _regroup(conn, change: str) -> None:
+    ids = [r[0] for r in conn.execute("SELECT id FROM articles ORDER BY id")]
+    with transaction(conn):
+        if change == "a copy leaves its story":
+            stories.set_stories(conn, [(ids[1], ids[1])])
+        elif change == "two stories merge":
+            stories.set_stories(conn, [(i, ids[0]) for i in ids[4:6]])
+        elif change == "an article is deleted":
+            conn.execute("DELETE FROM articles WHERE id = ?", (ids[0],))
+        else:   # stories rebuild starts from nothing
+            stories.clear(conn)
+
+
+@pytest.mark.parametrize("change", ["a copy leaves its story", "two stories merge", "an article is deleted",
+                                    "every story is cleared"])
+def test_story_counts_stay_exact_as_stories_change(story_db, change):
+    with closing(connect(story_db)) as conn:
+        _regroup(conn, change)
+    with closing(connect(story_db, readonly=True)) as conn:
+        for filters in (Filters(), FILTERS["source"]):
+            days = expected(filters, conn)
+            assert q.count_matches(conn, filters, "stories") == len(set().union(*days.values()))
+            series = q.coverage(conn, filters, "day", count="stories")
+            assert {b.strftime("%Y-%m-%d"): n for b, n in zip(series["bucket"], series["n"], strict=True) if n} == \
+                {day: len(s) for day, s in days.items()}
