@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import gc
 import logging
@@ -22,7 +23,7 @@ from db.completeness import Completeness
 from db.engine import Connection, database_errors
 from db.filters import COUNTRIES_MODES, FIELDS, Filters, QueryError, Vocabulary, check_option, closest, parse_day
 from db.topics import Topic
-from newsradar import health
+from newsradar import explain, health
 
 ARTICLES_PER_PAGE = 50   # the Articles page's rows per page
 CACHE_TTL_S = 60          # new articles show within a minute; cached results are shared by every session
@@ -184,6 +185,13 @@ def _collection(path: str, outlets: tuple[str, ...], source_countries: tuple[str
         return aggregates.collection(conn, outlets=outlets, source_countries=source_countries, langs=langs)
 
 
+@_cached
+def explanation(path: str, filters: Filters, first: dt.date, last: dt.date) -> explain.Explanation:
+    """What happened among the filtered articles from `first` to `last` (the Coverage page's panel)."""
+    with _db(path) as conn:
+        return explain.explain(conn, filters, *explain.day_span(first, last))
+
+
 # the Fetch the pages' figures share: each base aggregate answered from its cache, one SQL query per filter set
 _FETCHED: dict[Callable, Callable] = {
     aggregates.outlet_days: outlet_days, aggregates.label_days: label_days, aggregates.outlet_labels: outlet_labels,
@@ -191,7 +199,7 @@ _FETCHED: dict[Callable, Callable] = {
     aggregates.top_label_days: top_label_days, aggregates.outlets: outlets,
     aggregates.story_excess: story_excess}
 _CACHES = (*_FETCHED.values(), story_page, story_members, outage_days, topics_table, query_preview, sources_table,
-           article_page, _collection)
+           article_page, _collection, explanation)
 
 
 @st.cache_resource(show_spinner=False)

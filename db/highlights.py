@@ -1,8 +1,8 @@
 """What a period's coverage was about: its top stories, for alerts and digests.
 
-Until story grouping lands, a "story" here is a headline: the matching articles of the period grouped by their folded
-title, ranked by how many outlets and articles carried it, each with the outlet that had it first. top_stories is the
-one place to swap for real stories.
+A story is the grouped story (db/stories.py, schema 16) once the database has any: the matching articles of the period
+grouped by story, ranked by how many outlets and articles carried it, each with the outlet that had it first among
+them. A database whose articles were never grouped falls back to grouping by folded headline (SQLite only).
 """
 
 from __future__ import annotations
@@ -11,8 +11,9 @@ import datetime as dt
 import sqlite3
 from dataclasses import dataclass
 
-from db.engine import POSTGRESQL, dialect
+from db.engine import POSTGRESQL, dialect, has_table
 from db.filters import Filters
+from db.stories import JOIN_STORY, STORY
 from db.text import fold, format_utc
 
 
@@ -29,12 +30,14 @@ class TopStory:
 def top_stories(conn: sqlite3.Connection, filters: Filters, start: dt.datetime, end: dt.datetime,
                 limit: int = 5) -> list[TopStory]:
     """The most-covered headlines among the matching articles published in [start, end)."""
-    if dialect(conn) == POSTGRESQL:
+    grouped = has_table(conn, "article_stories") and conn.execute("SELECT 1 FROM article_stories LIMIT 1").fetchone()
+    if not grouped and dialect(conn) == POSTGRESQL:   # no fold() in SQL there: the headlines are grouped here
         return _top_stories_folded_here(conn, filters, start, end, limit)
-    where, params = filters.where()
+    where, params = filters.where(dialect=dialect(conn))
+    story, join = (STORY, JOIN_STORY) if grouped else ("fold(a.title)", "")
     rows = conn.execute(
         "WITH m AS (SELECT a.id, a.title, a.link, coalesce(o.name, '') AS outlet, a.outlet_id, a.published,"
-        "  fold(a.title) AS story FROM articles a LEFT JOIN outlets o ON o.id = a.outlet_id"
+        f"  {story} AS story FROM articles a LEFT JOIN outlets o ON o.id = a.outlet_id {join}"
         f"  WHERE {where} AND a.title != '' AND a.published >= ? AND a.published < ?),"
         " sizes AS (SELECT story, count(*) AS articles, count(DISTINCT outlet_id) AS outlets FROM m GROUP BY story),"
         " firsts AS (SELECT m.*, row_number() OVER (PARTITION BY story ORDER BY published, id) AS nth FROM m)"

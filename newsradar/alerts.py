@@ -14,10 +14,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import math
 import sys
 import time
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlencode
@@ -25,13 +23,12 @@ from urllib.parse import urlencode
 import pandas as pd
 
 from collectors.normalize import clean_link
-from collectors.text import words
 from dashboard import spikes as spike_rule
 from db import alerts as store
 from db.engine import Connection
 from db.filters import Filters
 from db.highlights import TopStory, top_stories
-from newsradar import notify
+from newsradar import explain, notify
 from newsradar.config import Config
 
 DAY = dt.timedelta(days=1)
@@ -66,23 +63,8 @@ class Message:
 # the parts of a message -----------------------------------------------------------------------------------------
 
 def top_terms(now: list[str], before: list[str], limit: int = TERMS) -> list[str]:
-    """The words of `now`'s titles that rose most against `before`'s: log-odds with an informative Dirichlet prior
-    (Monroe, Colaresi and Quinn 2008), so a word common in both periods does not rise because the volume did."""
-    ours, theirs = (Counter(w for t in titles for w in set(words(t)) if len(w) > 3 and not w.isdigit())
-                    for titles in (now, before))
-    n, m = sum(ours.values()), sum(theirs.values())
-    if not n:
-        return []
-    prior = 100.0
-
-    def z(word: str) -> float:
-        a = prior * (ours[word] + theirs[word]) / (n + m)
-        y, x = ours[word] + a, theirs[word] + a
-        delta = math.log(y / (n + prior - y)) - math.log(x / (m + prior - x))
-        return delta / math.sqrt(1 / y + 1 / x)
-
-    scores = {w: z(w) for w, c in ours.items() if c >= 2}
-    return sorted((w for w, score in scores.items() if score > 0), key=lambda w: (-scores[w], w))[:limit]
+    """The words of `now`'s titles that rose most against `before`'s (newsradar/explain.py's log-odds)."""
+    return explain.top_terms(now, before, limit)
 
 
 def stories_text(stories: list[TopStory]) -> str:

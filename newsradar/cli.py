@@ -381,6 +381,27 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_explain(args: argparse.Namespace) -> int:
+    from dashboard.labels import filter_vocabulary  # the names of countries, languages and categories
+    from newsradar import explain
+
+    values = {f.param: getattr(args, f.param) for f in FIELDS}
+    if args.day:
+        if values["from"] or values["to"]:
+            raise CliError("explain: give --day, or --from and --to, not both")
+        values["from"] = values["to"] = args.day
+    filters = Filters.from_values(values)
+    if not filters.date_from:
+        raise CliError("explain: which period? give --day YYYY-MM-DD, or --from and --to")
+    last = filters.date_to or filters.date_from
+    if last < filters.date_from:
+        raise CliError(f"explain: --to {last} is before --from {filters.date_from}")
+    conn = connect(_existing_db(args))
+    filters = filters.checked(filter_vocabulary(conn))
+    print(explain.text(explain.explain(conn, filters, *explain.day_span(filters.date_from, last))))
+    return 0
+
+
 def _report_incomplete(conn: Connection, filters: Filters, path: str | None) -> None:
     """A line on stderr naming the export's incomplete days; with --incomplete-days FILE, their list as CSV."""
     gaps = incomplete_days(conn, filters)
@@ -800,6 +821,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--incomplete-days", metavar="FILE",
                    help="also write the outlets' days of incomplete collection in the export's range as CSV")
     p.set_defaults(func=cmd_export)
+    p = sub.add_parser("explain", help="what happened in a period: top stories, terms that rose, and the outlets "
+                       "and source countries above their baseline")
+    for f in FIELDS:
+        p.add_argument(f.flag, dest=f.param, metavar=f.flag.lstrip("-").replace("-", "_").upper(), help=f.help,
+                       **({"action": "append", "default": []} if f.many else {}))
+    p.add_argument("--day", metavar="DAY", help="one day, YYYY-MM-DD (UTC): the same as --from DAY --to DAY")
+    p.set_defaults(func=cmd_explain)
     p = sub.add_parser("dashboard", help="serve the web dashboard (Streamlit) until Ctrl-C")
     p.add_argument("--port", type=_setting("server.port"), help="TCP port (server.port, 8501)")
     p.set_defaults(func=cmd_dashboard)

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import collection, figures, queries, state
+from dashboard import collection, explain, figures, queries, state
 from dashboard.labels import SPLITS
 from dashboard.spikes import spike_note, spikes
 from db.filters import Filters
@@ -73,3 +73,4 @@ if not outages.empty:
                  "a drop there may be an outage, not less coverage.")
 notes += [note for note in (collection.gap_note(gaps), collection.range_note(collected, filters, by)) if note]
 st.caption(" ".join(notes))
+explain.panel(filters, series, peaks, bucket)

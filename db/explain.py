@@ -1,0 +1,95 @@
+"""What a period's coverage was about, read against the window before it: stories, texts, outlets and countries.
+
+Every read takes the filters without their dates and two adjacent windows, `before` = [before, start) and `now` =
+[start, end), so that a story, an outlet or a country can be compared with itself. newsradar/explain.py ranks and
+scores what these return (the terms are tokenized there, above the SQL layer). The SQL runs on both engines.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass
+
+from db.engine import Connection, dialect
+from db.filters import Filters
+from db.stories import JOIN_STORY, STORY
+from db.text import format_utc
+
+
+@dataclass(frozen=True)
+class StoryChange:
+    story: int
+    title: str           # the story's first article's headline
+    link: str            # the first article, in the outlet that had the story first
+    outlet: str          # the outlet that had it first
+    published: str       # when it had it, UTC
+    now: int             # matching articles in [start, end)
+    before: int          # matching articles in the window before
+    outlets: int         # outlets with a matching article in [start, end)
+
+
+@dataclass(frozen=True)
+class Change:
+    label: str
+    now: int
+    before: int
+
+
+def _windows(conn: Connection, filters: Filters, before: dt.datetime, start: dt.datetime,
+             end: dt.datetime) -> tuple[str, list, list]:
+    """The filters' condition (without their dates) over [before, end), its parameters, and the bounds of `now`
+    repeated for the CASE that counts it."""
+    where, params = dataclasses.replace(filters, date_from=None, date_to=None).where(dialect=dialect(conn))
+    return (f"{where} AND a.published >= ? AND a.published < ?", [*params, format_utc(before), format_utc(end)],
+            [format_utc(start)])
+
+
+def story_changes(conn: Connection, filters: Filters, before: dt.datetime, start: dt.datetime, end: dt.datetime,
+                  limit: int = 10, scale: float = 1.0) -> list[StoryChange]:
+    """The stories with matching articles in [start, end): the `limit` largest there and the 2 × `limit` that grew most
+    against [before, start) (its count times `scale`, the ratio of the windows' lengths), each with its first
+    article (a story's id is its first article's; an ungrouped article is a story of its own)."""
+    where, params, now = _windows(conn, filters, before, start, end)
+    rows = conn.execute(
+        f"WITH hit AS (SELECT a.id, a.published, a.outlet_id, {STORY} AS story FROM articles a "
+        f"             LEFT JOIN outlets o ON o.id = a.outlet_id {JOIN_STORY} WHERE {where}), "
+        "sizes AS (SELECT story, sum(CASE WHEN published >= ? THEN 1 ELSE 0 END) AS now, "
+        "                 sum(CASE WHEN published < ? THEN 1 ELSE 0 END) AS before, "
+        "                 count(DISTINCT CASE WHEN published >= ? THEN outlet_id END) AS outlets "
+        "          FROM hit GROUP BY story), "
+        "grown AS (SELECT * FROM sizes WHERE now > 0), "
+        "chosen AS (SELECT story FROM (SELECT story FROM grown ORDER BY now DESC, outlets DESC, story LIMIT ?) big "
+        "           UNION SELECT story FROM (SELECT story FROM grown ORDER BY now - before * ? DESC, now DESC, story "
+        "                                    LIMIT ?) fast) "
+        "SELECT g.story, f.title, f.link, coalesce(o.name, ''), f.published, g.now, g.before, g.outlets "
+        "FROM grown g JOIN chosen c ON c.story = g.story JOIN articles f ON f.id = g.story "
+        "LEFT JOIN outlets o ON o.id = f.outlet_id ORDER BY g.now DESC, g.story",
+        [*params, *now, *now, *now, limit, scale, 2 * limit]).fetchall()
+    return [StoryChange(*row) for row in rows]
+
+
+def texts(conn: Connection, filters: Filters, before: dt.datetime, start: dt.datetime,
+          end: dt.datetime) -> list[tuple[bool, str, str, str]]:
+    """(in `now`?, language, title, description) of every matching article of both windows."""
+    where, params, now = _windows(conn, filters, before, start, end)
+    return [(bool(row[0]), row[1], row[2], row[3]) for row in conn.execute(
+        "SELECT CASE WHEN a.published >= ? THEN 1 ELSE 0 END, coalesce(a.language, ''), a.title, a.description "
+        f"FROM articles a LEFT JOIN outlets o ON o.id = a.outlet_id WHERE {where}", [*now, *params])]
+
+
+_BY = {"outlet": "coalesce(o.name, '')", "country": "coalesce(o.country, '')"}
+
+
+def changes(conn: Connection, filters: Filters, before: dt.datetime, start: dt.datetime, end: dt.datetime,
+            by: str, scale: float = 1.0) -> list[Change]:
+    """Matching articles per outlet, or per outlet's (source) country, in each window; the biggest rise over the
+    window before (times `scale`) first."""
+    where, params, now = _windows(conn, filters, before, start, end)
+    rows = conn.execute(
+        f"SELECT label, now, before FROM (SELECT {_BY[by]} AS label, "
+        "sum(CASE WHEN a.published >= ? THEN 1 ELSE 0 END) AS now, "
+        "sum(CASE WHEN a.published < ? THEN 1 ELSE 0 END) AS before "
+        f"FROM articles a LEFT JOIN outlets o ON o.id = a.outlet_id WHERE {where} GROUP BY {_BY[by]}) t "
+        "ORDER BY now - before * ? DESC, now DESC, label", [*now, *now, *params, scale]).fetchall()
+    return [Change(*row) for row in rows]

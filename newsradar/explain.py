@@ -1,0 +1,230 @@
+"""What happened in a period: its top stories, the terms that rose and who accounts for the rise (issue 15).
+
+    newsradar explain --q "karabakh OR karabach*" --day 2023-09-19
+
+A period [start, end) is read against the window before it: as long as the period, and at least the chart's spike
+baseline (14 days), so that one quiet day before a spike is not the whole yardstick; counts of a longer window are
+scaled to the period's length. Stories are the grouped stories (db/stories.py): the largest, and the fastest-growing
+(most articles above their baseline), each with the outlet that had it first. Terms are words of titles and
+descriptions scored by log-odds with an informative Dirichlet prior (Monroe, Colaresi and Quinn 2008), counted once
+per article (at most MAX_TEXTS articles a window, an even sample), without the stopwords of the article's language
+(the `stop-words` lists, plus names of days and months) or the query's own words (an analyst who searched for
+"karabakh" knows it is there). Outlets and source countries are ranked by their excess over the baseline, with
+their part of the whole excess.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cache
+
+from stop_words import AVAILABLE_LANGUAGES, LANGUAGE_MAPPING, get_stop_words
+
+from collectors.normalize import clean_link
+from collectors.text import words
+from dashboard.spikes import WINDOW
+from db import explain as store
+from db.engine import Connection
+from db.explain import Change, StoryChange
+from db.filters import Filters
+
+STORIES = 5
+TERMS = 10
+SHARES = 5
+PRIOR = 100.0        # how many pseudo-counts the pooled rates weigh: a word must rise in many articles to count
+MIN_ARTICLES = 2     # a word in one article is nobody's trend
+# tokenizing is most of the cost (a month of the whole corpus: 76k texts, 3 s of CPU); an even sample of this many
+# texts a window ranks the same top words
+MAX_TEXTS = 10_000
+_OPERATORS = {"or", "and", "not", "near"}
+# days and months rise on their own day whatever happened ("we wtorek", "on Tuesday"): not in the stopword lists
+CALENDAR = frozenset(words("""monday tuesday wednesday thursday friday saturday sunday january february march april
+may june
+july august september october november december poniedzialek wtorek sroda czwartek piatek sobota niedziela
+poniedzialku wtorku srode srody czwartku piatku soboty niedziele niedzieli styczen luty marzec kwiecien maj czerwiec
+lipiec sierpien wrzesien pazdziernik listopad grudzien stycznia lutego marca kwietnia maja czerwca lipca sierpnia
+wrzesnia pazdziernika listopada grudnia"""))
+
+
+@dataclass(frozen=True)
+class Share:
+    label: str
+    now: int
+    expected: float      # the baseline's count scaled to the period
+    part: float          # of the whole excess (now - expected summed over all), 0..1; 0 when nothing rose
+
+
+@dataclass(frozen=True)
+class Explanation:
+    start: dt.datetime
+    end: dt.datetime
+    before: dt.datetime
+    articles: int
+    articles_before: int     # in the whole baseline window
+    scale: float             # the period's length over the baseline's
+    largest: list[StoryChange] = field(default_factory=list)
+    growing: list[StoryChange] = field(default_factory=list)
+    terms: list[str] = field(default_factory=list)
+    outlets: list[Share] = field(default_factory=list)
+    countries: list[Share] = field(default_factory=list)
+
+
+@cache
+def stopwords(language: str) -> frozenset[str]:
+    """Folded stopwords of an ISO 639-1 language (the `stop-words` package's lists), English's when it has none:
+    most feeds without a known language are English."""
+    name = LANGUAGE_MAPPING.get(language, "")
+    name = name if name in AVAILABLE_LANGUAGES else "english"
+    return frozenset(w for s in get_stop_words(name) for w in words(s)) | CALENDAR
+
+
+def query_words(query: str | None) -> tuple[set[str], tuple[str, ...]]:
+    """The query's own words (operators aside) and its prefixes (`karabach*`)."""
+    exact, prefixes = set(), []
+    for token in re.findall(r"[^\s()\"]+", query or ""):
+        if token.lower() in _OPERATORS or token.startswith("-"):
+            continue
+        if token.endswith("*"):
+            prefixes += words(token.rstrip("*"))
+        else:
+            exact |= set(words(token))
+    return exact, tuple(prefixes)
+
+
+# markup and addresses left in some feeds' descriptions ("<a href=…>Continue reading…</a>") are not words of the news
+_NOT_PROSE = re.compile(r"<[^>]*(?:>|$)|https?://\S+|&\w+;")
+
+
+def _document_words(language: str, text: str, own: tuple[set[str], tuple[str, ...]]) -> set[str]:
+    stop, (exact, prefixes) = stopwords(language), own
+    found = set()
+    for word in words(_NOT_PROSE.sub(" ", text)):
+        parts = word.split("-")
+        if (len(word) < 3 or word.isdigit() or word in stop
+                or any(p in exact or (prefixes and p.startswith(prefixes)) for p in parts)):
+            continue
+        found.add(word)
+    return found
+
+
+def top_terms(now: Iterable[str], before: Iterable[str], limit: int = TERMS, language: str = "en",
+              query: str | None = None) -> list[str]:
+    """The words of `now`'s texts that rose most against `before`'s, each text one document of `language`."""
+    return rising([(language, t) for t in now], [(language, t) for t in before], limit, query)
+
+
+def _sample(docs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """At most MAX_TEXTS of `docs`, evenly spread (they come in the order they were stored, so over the period)."""
+    step = -(-len(docs) // MAX_TEXTS)
+    return docs[::step] if step > 1 else docs
+
+
+def rising(now: list[tuple[str, str]], before: list[tuple[str, str]], limit: int = TERMS,
+           query: str | None = None) -> list[str]:
+    """Log-odds with an informative Dirichlet prior (the pooled rates of both windows): a word common in both does
+    not rise because the volume did, and a word seen a few times scores less than the same rate seen often."""
+    own = query_words(query)
+    ours, theirs = (Counter(w for language, text in _sample(docs) for w in _document_words(language, text, own))
+                    for docs in (now, before))
+    n, m = sum(ours.values()), sum(theirs.values())
+    if not n:
+        return []
+
+    def z(word: str) -> float:
+        a = PRIOR * (ours[word] + theirs[word]) / (n + m)
+        y, x = ours[word] + a, theirs[word] + a
+        delta = math.log(y / (n + PRIOR - y)) - math.log(x / (m + PRIOR - x))
+        return delta / math.sqrt(1 / y + 1 / x)
+
+    scores = {w: z(w) for w, c in ours.items() if c >= MIN_ARTICLES}
+    return sorted((w for w, score in scores.items() if score > 0), key=lambda w: (-scores[w], w))[:limit]
+
+
+def shares(changes: list[Change], scale: float, limit: int = SHARES) -> list[Share]:
+    """The labels most above their baseline (an unknown one aside), with their part of the whole excess."""
+    rise = sum(c.now - c.before * scale for c in changes)
+    known = [c for c in changes if c.label and c.now > c.before * scale][:limit]
+    return [Share(c.label, c.now, c.before * scale, (c.now - c.before * scale) / rise if rise > 0 else 0.0)
+            for c in known]
+
+
+def explain(conn: Connection, filters: Filters, start: dt.datetime, end: dt.datetime,
+            stories: int = STORIES) -> Explanation:
+    """What happened among the articles matching `filters` (their dates aside) in [start, end)."""
+    before = start - max(end - start, dt.timedelta(days=WINDOW))
+    scale = (end - start) / (start - before)
+    found = store.story_changes(conn, filters, before, start, end, stories, scale)
+    largest = sorted(found, key=lambda s: (-s.now, -s.outlets, s.story))[:stories]
+    seen = {s.story for s in largest}
+    growing = [s for s in sorted(found, key=lambda s: (-(s.now - s.before * scale), -s.now, s.story))
+               if s.story not in seen and s.now > s.before * scale][:stories]
+    texts = store.texts(conn, filters, before, start, end)
+    docs = {True: [], False: []}
+    for in_now, language, title, description in texts:
+        docs[in_now].append((language, f"{title}\n{description}"))
+    outlets, countries = (shares(store.changes(conn, filters, before, start, end, by, scale), scale)
+                          for by in ("outlet", "country"))
+    return Explanation(start, end, before, len(docs[True]), len(docs[False]), scale, largest, growing,
+                       rising(docs[True], docs[False], query=filters.q), outlets, countries)
+
+
+def day_span(first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """[first 00:00, the day after last 00:00) in UTC."""
+    start = dt.datetime(first.year, first.month, first.day, tzinfo=dt.UTC)
+    return start, dt.datetime(last.year, last.month, last.day, tzinfo=dt.UTC) + dt.timedelta(days=1)
+
+
+def period_words(start: dt.datetime, end: dt.datetime) -> str:
+    last = (end - dt.timedelta(seconds=1)).date()
+    return start.date().isoformat() if last == start.date() else f"{start.date().isoformat()} to {last.isoformat()}"
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
+
+
+def plain(text: str) -> str:
+    """Feed text for a terminal: one line, without control characters (an escape sequence could recolour or
+    rewrite the screen)."""
+    return " ".join(_CONTROL.sub(" ", text).split())
+
+
+def story_line(story: StoryChange) -> str:
+    """One story as plain text (feed text, never markup): headline, size and the outlet that had it first."""
+    before = f", {story.before} in the baseline before" if story.before else ", new"
+    return (f"{plain(story.title) or '(no title)'} — {_count(story.now, 'article')} in "
+            f"{_count(story.outlets, 'outlet')}"
+            f"{before}; first: {plain(story.outlet) or 'unknown outlet'}, {story.published[:16]} UTC "
+            f"{plain(clean_link(story.link))}")
+
+
+def share_line(share: Share) -> str:
+    return (f"{plain(share.label)}: {_count(share.now, 'article')} against {share.expected:.1f} expected "
+            f"({share.part:.0%} of the excess)")
+
+
+def text(found: Explanation) -> str:
+    """The explanation as plain text, for the terminal."""
+    lines = [f"What happened, {period_words(found.start, found.end)} (UTC): {found.articles} articles, against "
+             f"{found.articles_before * found.scale:.1f} expected from {found.articles_before} in "
+             f"{period_words(found.before, found.start)}.", "", "Largest stories:"]
+    lines += [f"  {i}. {story_line(s)}" for i, s in enumerate(found.largest, 1)] or ["  none"]
+    lines += ["", "Fastest-growing stories:"]
+    lines += [f"  {i}. {story_line(s)}" for i, s in enumerate(found.growing, 1)] or ["  none beyond the largest"]
+    lines += ["", f"Terms that rose: {', '.join(found.terms) or 'none'}", "", "Outlets that account for the excess:"]
+    lines += [f"  {share_line(s)}" for s in found.outlets] or ["  none above their baseline"]
+    lines += ["", "Source countries that account for the excess:"]
+    lines += [f"  {share_line(s)}" for s in found.countries] or ["  none above its baseline, or the outlets' "
+                                                                 "countries are not known"]
+    return "\n".join(lines)
+
+
+__all__ = ["Explanation", "Share", "day_span", "explain", "rising", "text", "top_terms"]

@@ -1,0 +1,278 @@
+"""What happened (issue 15): the top stories, rising terms and who is above baseline of a period, from the CLI, the
+Coverage page and the alerts' top stories.
+
+The Karabakh tests read the corpus's Karabakh articles up to 22 September 2023 (test_alerts.py's fixture): on 19
+September Azerbaijan's "anti-terrorist" offensive began.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import tempfile
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+from conftest import open_page
+from test_alerts import KARABAKH, backfilled, newsradar, slices  # noqa: F401 (fixtures)
+
+from dashboard.serve import streamlit_command
+from dashboard.testing import add_articles, free_port, running, settle
+from db import connect
+from db import stories as story_store
+from db.copy import copy
+from db.explain import StoryChange
+from db.filters import Filters
+from db.highlights import top_stories
+from newsradar import explain
+
+SCREENSHOTS = Path(os.environ.get("NEWSRADAR_SCREENSHOTS") or tempfile.mkdtemp(prefix="newsradar-screenshots-"))
+ON_TOPIC = re.compile(r"karabakh|karabach|azerbai|azerbejd|armeni|stepanakert", re.IGNORECASE)
+DAY = dt.date(2023, 9, 19)
+
+
+@pytest.fixture(scope="module")
+def karabakh_day(backfilled) -> explain.Explanation:  # noqa: F811 (a fixture)
+    with closing(connect(backfilled)) as conn:
+        return explain.explain(conn, Filters.make(q=KARABAKH), *explain.day_span(DAY, DAY))
+
+
+# the Karabakh offensive --------------------------------------------------------------------------------------------
+
+def test_the_largest_stories_of_19_september_are_the_karabakh_offensive(karabakh_day):
+    assert len(karabakh_day.largest) == 5
+    assert all(ON_TOPIC.search(s.title) for s in karabakh_day.largest), [s.title for s in karabakh_day.largest]
+    top = karabakh_day.largest[0]
+    assert "offensive" in top.title and top.outlets >= 3 and top.before == 0
+
+
+def test_each_story_names_the_outlet_that_had_it_first_with_its_link(karabakh_day):
+    for story in karabakh_day.largest + karabakh_day.growing:
+        assert story.outlet and story.link.startswith("https://") and story.published.startswith("2023-09-19")
+    assert karabakh_day.largest[0].outlet == "www.aljazeera.com"
+
+
+def test_fastest_growing_stories_are_others_than_the_largest(karabakh_day):
+    assert karabakh_day.growing
+    assert not {s.story for s in karabakh_day.growing} & {s.story for s in karabakh_day.largest}
+    assert all(s.now > s.before * karabakh_day.scale for s in karabakh_day.growing)
+
+
+def test_the_terms_that_rose_are_the_offensives(karabakh_day):
+    assert {"offensive", "stepanakert", "ceasefire", "anti-terrorist"} & set(karabakh_day.terms)
+    assert {"operation", "military"} <= set(karabakh_day.terms)
+
+
+def test_the_terms_leave_out_the_querys_own_words_stopwords_and_weekdays(karabakh_day):
+    assert not [t for t in karabakh_day.terms if "karabakh" in t or t.startswith("karabach")]
+    assert not {"the", "in", "of", "się", "sie", "wtorek", "tuesday"} & set(karabakh_day.terms)
+
+
+def test_the_outlets_above_baseline_account_for_the_excess(karabakh_day):
+    outlets = karabakh_day.outlets
+    assert outlets[0].label == "www.rp.pl" and outlets[0].now == 5
+    assert all(s.now > s.expected for s in outlets) and sum(s.part for s in outlets) <= 1.0
+    assert [s.part for s in outlets] == sorted((s.part for s in outlets), reverse=True)
+
+
+def test_the_baseline_is_at_least_the_spike_rules_14_days(karabakh_day):
+    assert karabakh_day.before == dt.datetime(2023, 9, 5, tzinfo=dt.UTC)
+    assert karabakh_day.scale == pytest.approx(1 / 14) and karabakh_day.articles == 24
+
+
+def test_the_cli_prints_the_stories_terms_and_outlets(backfilled):  # noqa: F811 (a fixture)
+    run = newsradar(backfilled, "explain", "--q", KARABAKH, "--day", "2023-09-19")
+    assert run.returncode == 0, run.stderr
+    out = run.stdout
+    assert out.startswith("What happened, 2023-09-19 (UTC): 24 articles")
+    assert "Largest stories:\n  1. Azerbaijan launches new ‘anti-terror’ offensive in Nagorno Karabakh" in out
+    assert "first: www.aljazeera.com, 2023-09-19 10:37 UTC https://www.aljazeera.com/news/2023/9/19/" in out
+    assert re.search(r"Terms that rose: .*anti-terrorist", out)
+    assert "  www.rp.pl: 5 articles against 0.0 expected" in out
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    ((), "which period? give --day YYYY-MM-DD, or --from and --to"),
+    (("--day", "2023-09-31"), "'2023-09-31' is not an ISO date"),
+    (("--day", "2023-09-19", "--to", "2023-09-20"), "give --day, or --from and --to, not both"),
+    (("--from", "2023-09-20", "--to", "2023-09-19"), "is after"),
+    (("--day", "2023-09-19", "--lang", "klingon"), "klingon"),
+])
+def test_bad_arguments_get_one_line_and_exit_2(backfilled, args, message):  # noqa: F811 (a fixture)
+    run = newsradar(backfilled, "explain", *args)
+    assert run.returncode == 2 and run.stdout == ""
+    assert run.stderr.startswith("newsradar: error: ") and message in run.stderr and run.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize("title", ["Karabakh\x1b[2J\x1b[31m offensive", "Karabakh\r\n\x9b31m offensive",
+                                   "Karabakh \x07\x08 offensive"])
+def test_the_cli_prints_feed_text_without_control_characters(title):
+    story = StoryChange(1, title, "https://a.example/1", "A\x1b]0;owned\x07", "2023-09-19 10:00:00", 2, 0, 1)
+    line = explain.story_line(story)
+    assert line.startswith("Karabakh") and " offensive — 2 articles in 1 outlet" in line
+    assert not re.search(r"[\x00-\x1f\x7f-\x9f]", line)
+
+
+# terms --------------------------------------------------------------------------------------------------------------
+
+BEFORE = ["Talks on the Karabakh border", "Karabakh talks go on", "The corridor stays closed in Karabakh",
+          "Rozmowy o Karabachu trwają", "Korytarz laczinski zamknięty"]
+NOW = ["Azerbaijan launches offensive in Karabakh on Tuesday", "Offensive in Karabakh: Stepanakert shelled",
+       "Stepanakert under fire as the offensive goes on", "Karabakh offensive: ceasefire talks",
+       "Ofensywa w Górskim Karabachu, we wtorek się zaczęła", "Stepanakert: ofensywa się nie kończy"]
+
+
+@pytest.mark.parametrize(("query", "left_out"), [
+    (None, set()),
+    ("karabakh", {"karabakh"}),
+    ("karabakh OR karabach*", {"karabakh", "karabachu"}),
+    ("stepanakert AND NOT ukraine", {"stepanakert"}),
+])
+def test_rising_terms_rank_the_new_words_and_leave_out_the_query(query, left_out):
+    docs = [("en", t) for t in NOW[:4]] + [("pl", t) for t in NOW[4:]]
+    before = [("en", t) for t in BEFORE[:3]] + [("pl", t) for t in BEFORE[3:]]
+    terms = explain.rising(docs, before, query=query)
+    assert "offensive" in terms[:2] and "ofensywa" in terms
+    assert not left_out & set(terms)
+    assert not {"the", "on", "we", "sie", "tuesday", "wtorek", "talks"} & set(terms)
+
+
+@pytest.mark.parametrize(("language", "word"), [("en", "the"), ("en", "which"), ("pl", "sie"), ("pl", "jest"),
+                                                ("de", "und"), ("", "the"), ("xx", "and")])
+def test_stopwords_follow_the_articles_language(language, word):
+    assert word in explain.stopwords(language)
+
+
+def test_a_period_without_articles_has_no_terms():
+    assert explain.rising([], [("en", "Karabakh offensive")]) == []
+
+
+# stories, outlets and countries on both engines ----------------------------------------------------------------------
+
+def _newsroom(conn) -> None:
+    """A wire story in three outlets on 20 September (one of them Polish), an older story that goes on, and a quiet
+    week before (SQLite: the collector's own code stores them)."""
+    a, b, c, day = "https://a.example/", "https://b.example/", "https://c.example/", "2023-09-20 "
+    talks = [(f"Talks go on, day {d}", f"{a}t{d}", f"2023-09-{d} 08:00:00") for d in range(13, 21)]
+    add_articles(conn, a + "rss", [("Ceasefire in Karabakh", a + "c", day + "10:00:00"), *talks],
+                 outlet="A", country="US")
+    add_articles(conn, b + "rss", [("CEASEFIRE in Karabakh", b + "c", day + "09:00:00")], outlet="B", country="GB")
+    add_articles(conn, c + "rss", [("Rozejm w Karabachu", c + "c", day + "11:00:00")], outlet="C", country="PL",
+                 language="pl")
+
+
+def _group(conn) -> None:
+    """The wire story's three reports are one story, and so are the talks of every day."""
+    ids = {link: i for i, link in conn.execute("SELECT id, link FROM articles").fetchall()}
+    wire, talks = ids["https://b.example/c"], ids["https://a.example/t13"]
+    pairs = [(ids[f"https://{x}.example/c"], wire) for x in "abc"]
+    story_store.set_stories(conn, pairs + [(ids[f"https://a.example/t{d}"], talks) for d in range(13, 21)])
+    conn.commit()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def newsroom(request, db_path):
+    """The newsroom on each engine, grouped into stories."""
+    with closing(connect(db_path)) as conn:
+        _newsroom(conn)
+    target = connect(request.getfixturevalue("pg_url")) if request.param == "postgresql" else connect(db_path)
+    if request.param == "postgresql":
+        with closing(connect(db_path)) as source:
+            copy(source, target)
+    _group(target)
+    yield target
+    target.close()
+
+
+def test_stories_outlets_and_countries_of_a_day_on_each_engine(newsroom):
+    found = explain.explain(newsroom, Filters(), *explain.day_span(dt.date(2023, 9, 20), dt.date(2023, 9, 20)))
+    top = found.largest[0]
+    assert (top.title, top.outlet, top.link, top.now, top.outlets, top.before) == (
+        "CEASEFIRE in Karabakh", "B", "https://b.example/c", 3, 3, 0)
+    assert [(s.title, s.now, s.before) for s in found.largest[1:]] == [("Talks go on, day 13", 1, 7)]
+    assert found.growing == []
+    # A's 2 against 7 in the 14 days before (0.5 a day) is 1.5 above its baseline
+    assert [(s.label, s.now, s.expected) for s in found.outlets] == [("A", 2, 0.5), ("B", 1, 0), ("C", 1, 0)]
+    assert [s.label for s in found.countries] == ["US", "GB", "PL"]
+    assert [round(s.part, 2) for s in found.countries] == [0.43, 0.29, 0.29]
+    assert found.articles == 4 and found.articles_before == 7
+    assert "ceasefire" in found.terms
+
+
+def test_a_filter_narrows_every_part(newsroom):
+    found = explain.explain(newsroom, Filters.make(langs=["pl"]),
+                            *explain.day_span(dt.date(2023, 9, 20), dt.date(2023, 9, 20)))
+    assert [(s.title, s.now, s.outlets) for s in found.largest] == [("CEASEFIRE in Karabakh", 1, 1)]
+    assert [s.label for s in found.outlets] == ["C"] and [s.label for s in found.countries] == ["PL"]
+
+
+def test_alerts_top_stories_count_a_grouped_story_once(conn):
+    _newsroom(conn)
+    _group(conn)
+    start = dt.datetime(2023, 9, 20, tzinfo=dt.UTC)
+    stories = top_stories(conn, Filters(), start, start + dt.timedelta(days=1))
+    # the Polish report is grouped with the wire copy although its headline differs
+    assert [(s.title, s.outlet, s.articles, s.outlets) for s in stories] == [
+        ("CEASEFIRE in Karabakh", "B", 3, 3), ("Talks go on, day 20", "A", 1, 1)]
+
+
+# the dashboard --------------------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def server(backfilled, tmp_path_factory):  # noqa: F811 (a fixture)
+    hostile = tmp_path_factory.mktemp("explain") / "k.db"
+    with closing(connect(backfilled)) as source, closing(connect(hostile)) as target:
+        source.backup(target)
+    with closing(connect(hostile)) as conn:   # a story of three hostile headlines, among the day's largest
+        add_articles(conn, "https://evil.example/rss", [
+            ("<img src=x onerror=alert(1)> Karabakh zqxmarker", "https://evil.example/1", "2023-09-19 06:00:00"),
+            ("[click](javascript:alert(1)) Karabakh zqxmarker", "https://evil.example/2", "2023-09-19 23:10:00"),
+            ("Karabakh zqxmarker :red[x] $x^2$", "https://evil.example/3", "2023-09-19 23:20:00")],
+            outlet="<b>evil</b>")
+        ids = [row[0] for row in conn.execute("SELECT id FROM articles WHERE link LIKE 'https://evil.example/%' "
+                                              "ORDER BY published")]
+        story_store.set_stories(conn, [(i, ids[0]) for i in ids])
+        conn.commit()
+    port = free_port()
+    log = tmp_path_factory.mktemp("server") / "streamlit.log"
+    base = f"http://127.0.0.1:{port}"
+    with running(streamlit_command(port), {**os.environ, "NEWSRADAR_DB": str(hostile)}, log,
+                 f"{base}/_stcore/health"):
+        yield base
+    assert "Traceback" not in log.read_text(errors="replace")
+
+
+@pytest.mark.slow
+def test_the_coverage_page_explains_the_karabakh_day(server, page):
+    open_page(page, server, "/?q=karabakh+OR+karabach*&from=2023-09-19&to=2023-09-19")
+    panel = page.get_by_text("Largest stories").locator("xpath=ancestor::*[@data-testid='stVerticalBlock'][2]")
+    page.get_by_role("heading", name="What happened").scroll_into_view_if_needed()
+    text = panel.inner_text().replace("\u2060", "")   # the word joiners that keep www. names from linking
+    assert "Azerbaijan launches new ‘anti-terror’ offensive in Nagorno Karabakh" in text
+    assert "anti-terrorist" in text.split("Terms that rose", 1)[1]
+    assert "www.rp.pl: 5 against" in text
+    link = page.get_by_role("link", name=re.compile("anti-terror’ offensive in Nagorno Karabakh"))
+    assert link.first.get_attribute("href").startswith("https://www.aljazeera.com/news/2023/9/19/")
+    # feed text stays text: the hostile headlines read as written, and nothing of them became an element or a link
+    assert "<img src=x onerror=alert(1)> Karabakh zqxmarker" in text and "<b>evil</b>" in text
+    assert page.locator("img[src=x]").count() == 0 and page.locator("a[href^=javascript]").count() == 0
+    page.set_viewport_size({"width": 1280, "height": 1800})   # the app scrolls inside itself: a tall window, whole
+    page.wait_for_timeout(1000)
+    page.get_by_role("heading", name="What happened").scroll_into_view_if_needed()
+    page.screenshot(path=str(SCREENSHOTS / "explain-karabakh-2023-09-19.png"))
+
+
+@pytest.mark.slow
+def test_a_starred_spike_can_be_explained(server, page):
+    open_page(page, server, "/?q=karabakh+OR+karabach*&to=2023-09-22")
+    picker = page.get_by_role("combobox", name="Explain")
+    assert picker.input_value() == "★ spike of 2023-09-19, 75.6×"    # the biggest spike is explained first
+    assert "Azerbaijan launches new ‘anti-terror’ offensive in Nagorno Karabakh" in page.inner_text("body")
+    # the whole period shown (since January) is long: explained only when asked
+    page.get_by_test_id("stSelectbox").filter(has_text="Explain").click()
+    page.get_by_role("option", name=re.compile("The period shown")).click()
+    settle(page)
+    assert page.get_by_text("Explain this long period").count() == 1
+    assert "Largest stories" not in page.inner_text("body")
