@@ -23,14 +23,15 @@ TABLES: dict[str, tuple[str, ...]] = {
     "article_countries": ("article_id", "country"), "article_topics": ("topic_id", "article_id"),
     "fetch_log": ("id",), "tagger": ("id",), "users": ("name",), "sign_in_failures": ("name", "address"),
     "sign_in_address_failures": ("address",), "saved_views": ("id",), "service_runs": ("id",),
-    "service_exits": ("id",),
+    "service_exits": ("id",), "article_stories": ("article_id",),
+    "alert_rules": ("id",), "alert_periods": ("rule_id", "period"), "alert_deliveries": ("id",),
     "daily_articles": ("day", "outlet_id", "language"),
     "daily_countries": ("day", "country", "outlet_id", "language"),
     "daily_topics": ("day", "topic_id", "outlet_id", "language"),
     "daily_topic_countries": ("topic_id", "day", "country", "outlet_id", "language"),
     "daily_country_pairs": ("country", "day", "mentioned", "outlet_id", "language"),
 }
-DERIVED = ("daily_country_totals",)     # counted by the target's triggers, checked like the others
+DERIVED = ("daily_country_totals", "shared_stories")     # counted by the target's triggers, checked like the others
 BATCH = 5_000
 
 

@@ -9,8 +9,9 @@ from contextlib import closing
 
 import pytest
 
+from collectors import stories
 from dashboard.testing import add_articles, build_sample_db
-from db import aggregates, alerts, connect
+from db import aggregates, alerts, connect, transaction
 from db.copy import copy
 from db.filters import Filters
 from db.highlights import top_stories
@@ -28,8 +29,11 @@ FILTERS = [Filters(), Filters.make(q="karabakh OR ceasefire"), Filters.make(coun
 def engines(tmp_path_factory, pg_cluster):
     path = build_sample_db(tmp_path_factory.mktemp("engines") / "sample.db", every=8)
     with closing(connect(path)) as conn:
+        newest = stories.newest_id(conn)
         add_articles(conn, "https://a.example/rss", SAME_STORY, outlet="A")
         add_articles(conn, "https://b.example/rss", OTHER_OUTLET, outlet="B")
+        with transaction(conn):   # grouped as the collector groups a cycle's new articles
+            stories.assign_new(conn, newest)
     url = pg_cluster.fresh()
     with closing(connect(path, readonly=True)) as source, closing(connect(url)) as target:
         copy(source, target)
