@@ -822,9 +822,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 # commands whose SQL is still SQLite's own (issue 14 moves it into db/ with a PostgreSQL twin): refused on a
 # postgresql:// database with a clear message rather than a database error halfway through
-_NOT_ON_POSTGRES_YET = {"collect": "the collector", "backfill": "backfill", "retag": "retag", "demo": "demo",
-                        "backup": "backup (use pg_dump: docs/postgresql.md)", "dashboard": "the dashboard",
-                        "serve": "serve"}
+_NOT_ON_POSTGRES_YET = {"demo": "demo", "backup": "backup (use pg_dump: docs/postgresql.md)",
+                        "dashboard": "the dashboard", "serve": "serve"}
 
 
 def _check_engine(args: argparse.Namespace) -> None:
