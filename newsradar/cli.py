@@ -73,6 +73,7 @@ def _collector_config(args: argparse.Namespace) -> CollectorConfig:
     return CollectorConfig(deadline_s=pick(args.deadline, "collector.deadline_s"),
                            per_host=pick(args.per_host, "collector.per_host"),
                            concurrency=pick(args.concurrency, "collector.concurrency"),
+                           lease_s=settings["collector.lease_s"],
                            allow_private_networks=_allow_private(args))
 
 
