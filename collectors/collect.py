@@ -255,14 +255,25 @@ async def run_cycle(conn: Connection, config: CollectorConfig | None = None, for
         return now + dt.timedelta(seconds=loop.time() - started)
 
     async with make_client(config.concurrency, config.user_agent, config.allow_private_networks) as client:
+        keeper = asyncio.ensure_future(_keep_leases(conn, worker, clock, config.lease_s))
         try:
             await _claimed_batches(conn, client, config, worker, clock, force, host_limits, report)
         finally:   # a cancelled cycle gives its feeds back too (one not saved is due again: another takes it)
+            keeper.cancel()
+            await asyncio.gather(keeper, return_exceptions=True)
             leases.release_all(conn, worker)
     with transaction(conn):   # the cycle's new articles, grouped together: the one story of several feeds' copies
         stories.assign_new(conn, newest)
     report.seconds = loop.time() - started
     return report
+
+
+async def _keep_leases(conn: Connection, worker: str, clock, lease_s: float) -> None:
+    """Renew this collector's leases three times a lease while it runs, also while a slow batch is being fetched:
+    only a collector that stopped (killed, hung outside the event loop) loses its feeds."""
+    while True:
+        await asyncio.sleep(lease_s / 3)
+        leases.renew(conn, worker, clock(), lease_s)
 
 
 async def _claimed_batches(conn: Connection, client, config: CollectorConfig, worker: str, clock, force: bool,
