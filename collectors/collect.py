@@ -20,7 +20,7 @@ from collectors.parse import FeedError, ParsedFeed
 from collectors.parsepool import parse_in_worker
 from collectors.store import ensure_outlet, store_articles
 from db import feeds, leases, transaction
-from db.engine import Connection, retry_errors
+from db.engine import SQLITE, Connection, dialect, retry_errors
 from db.text import format_utc
 
 # Some servers answer 304 although the feed changed: fetch without validators twice a day.
@@ -80,6 +80,30 @@ class CycleReport:
 def collector_id() -> str:
     """host:pid, the name a collector's leases carry."""
     return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:   # another user's process
+        return True
+    return True
+
+
+def free_dead_leases(conn: Connection) -> int:
+    """Give back at once the leases of collectors of this machine that are no longer running (killed); how many
+    collectors held them. Only on SQLite, where every collector runs on this machine: on PostgreSQL another machine
+    may carry the same host name, and a dead collector's leases run out instead."""
+    if dialect(conn) != SQLITE:
+        return 0
+    host, freed = socket.gethostname(), 0
+    for worker in leases.holders(conn):
+        name, _, pid = worker.rpartition(":")
+        if name == host and pid.isdigit() and not _running(int(pid)):
+            freed += bool(leases.release_all(conn, worker))
+    return freed
 
 
 def utcnow() -> dt.datetime:
@@ -250,6 +274,7 @@ async def run_cycle(conn: Connection, config: CollectorConfig | None = None, for
     started = loop.time()
     newest = stories.newest_id(conn)
     host_limits: dict[str, asyncio.Semaphore] = {}
+    free_dead_leases(conn)
 
     def clock() -> dt.datetime:   # `now`, moved on as the cycle runs: the time of the leases
         return now + dt.timedelta(seconds=loop.time() - started)

@@ -60,6 +60,11 @@ def release_all(conn: Connection, worker: str) -> int:
                         (worker,)).rowcount
 
 
+def holders(conn: Connection) -> list[str]:
+    """Every collector that holds a lease (expired or not)."""
+    return [row[0] for row in conn.execute("SELECT DISTINCT claimed_by FROM feeds WHERE claimed_by IS NOT NULL")]
+
+
 def holder(conn: Connection, feed_id: int) -> str | None:
     """Who holds the feed's lease (expired or not), if anyone."""
     row = conn.execute("SELECT claimed_by FROM feeds WHERE id = ?", (feed_id,)).fetchone()

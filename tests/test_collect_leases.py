@@ -5,14 +5,19 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import os
+import socket
+import subprocess
+import sys
+from contextlib import closing
 
 import pytest
 
-from collectors.collect import CollectorConfig, run_cycle, utcnow
+from collectors.collect import CollectorConfig, free_dead_leases, run_cycle, utcnow
 from collectors.feedlists import import_feeds, read_feed_list
 from collectors.normalize import normalize_link
-from db import transaction
-from db.leases import claim_due, holder
+from db import connect, transaction
+from db.leases import claim_due, holder, holders
 from db.links import stored_identities
 
 CONFIG = CollectorConfig(deadline_s=20, per_host=8, concurrency=8, allow_private_networks=True, lease_s=60,
@@ -64,3 +69,24 @@ def test_a_forced_cycle_fetches_every_feed_once(engine, feeds):
     assert sorted(o.feed_id for o in forced.outcomes) == sorted(o.feed_id for o in first.outcomes) == feeds
     with transaction(engine):
         assert {holder(engine, feed) for feed in feeds} == {None}
+
+
+def test_on_sqlite_a_killed_collectors_leases_are_given_back_at_once(conn):
+    conn.execute("INSERT INTO feeds (url) VALUES ('https://a.example/rss'), ('https://b.example/rss')")
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    claim_due(conn, f"{socket.gethostname()}:{dead.pid}", utcnow(), limit=1)
+    claim_due(conn, f"{socket.gethostname()}:{os.getpid()}", utcnow(), limit=1)   # a live one keeps its lease
+    claim_due(conn, "elsewhere:1", utcnow(), limit=1)
+    assert free_dead_leases(conn) == 1
+    assert holders(conn) == [f"{socket.gethostname()}:{os.getpid()}"]
+
+
+def test_on_postgresql_a_dead_collectors_leases_run_out_instead(pg_url):
+    with closing(connect(pg_url)) as conn:
+        conn.execute("INSERT INTO feeds (url) VALUES ('https://a.example/rss')")
+        dead = subprocess.Popen([sys.executable, "-c", "pass"])
+        dead.wait()
+        claim_due(conn, f"{socket.gethostname()}:{dead.pid}", utcnow())
+        assert free_dead_leases(conn) == 0
+        assert holders(conn) == [f"{socket.gethostname()}:{dead.pid}"]
