@@ -303,20 +303,30 @@ async def _keep_leases(conn: Connection, worker: str, clock, lease_s: float) -> 
 
 async def _claimed_batches(conn: Connection, client, config: CollectorConfig, worker: str, clock, force: bool,
                            host_limits: dict[str, asyncio.Semaphore], report: CycleReport) -> None:
-    """Claim due feeds `config.concurrency` at a time and fetch them until none is left; a stored feed's state is
-    saved with its articles, then every lease held is renewed. The stored feeds stay leased until the cycle ends,
-    so that a forced cycle fetches each once."""
+    """Keep `config.concurrency` claimed feeds in flight until no due feed is left; a fetched feed is stored with its
+    state, then every lease held is renewed. The stored feeds stay leased until the cycle ends, so that a forced
+    cycle fetches each once."""
     done: set[int] = set()
-    while True:
-        claimed = leases.claim_due(conn, worker, clock(), config.concurrency, config.lease_s, force)
-        batch = [feed for feed in claimed if feed["id"] not in done]   # a lease of ours that ran out, taken again
-        if not batch:
-            return
-        done.update(feed["id"] for feed in batch)
-        fetches = [_fetch_and_parse(client, feed, config, host_limits, clock()) for feed in batch]
-        for next_done in asyncio.as_completed(fetches):
-            report.outcomes.append(_store(conn, await next_done, config, format_utc(clock())))
-            leases.renew(conn, worker, clock(), config.lease_s)
+    pending: set[asyncio.Future] = set()
+    try:
+        while True:
+            room = config.concurrency - len(pending)
+            if room > 0:
+                claimed = leases.claim_due(conn, worker, clock(), room, config.lease_s, force)
+                batch = [feed for feed in claimed if feed["id"] not in done]   # not a lease of ours that ran out
+                done.update(feed["id"] for feed in batch)
+                pending.update(asyncio.ensure_future(_fetch_and_parse(client, feed, config, host_limits, clock()))
+                               for feed in batch)
+            if not pending:
+                return
+            finished, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+            for task in finished:
+                report.outcomes.append(_store(conn, task.result(), config, format_utc(clock())))
+                leases.renew(conn, worker, clock(), config.lease_s)
+    finally:
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
 
 
 def next_due_in(conn: Connection, now: dt.datetime) -> float | None:
