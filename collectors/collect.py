@@ -1,4 +1,5 @@
-"""One collection cycle: fetch every due feed concurrently, then store each feed in one transaction."""
+"""One collection cycle: claim due feeds (leases, so that several collectors share them), fetch them concurrently,
+and store each feed in one transaction."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import asyncio
 import contextlib
 import datetime as dt
 import hashlib
+import os
+import socket
 import sqlite3
 from collections import Counter
 from dataclasses import dataclass, field
@@ -16,8 +19,8 @@ from collectors.fetch import USER_AGENT, FetchResult, fetch, make_client
 from collectors.parse import FeedError, ParsedFeed
 from collectors.parsepool import parse_in_worker
 from collectors.store import ensure_outlet, store_articles
-from db import feeds, transaction
-from db.engine import Connection
+from db import feeds, leases, transaction
+from db.engine import SQLITE, Connection, dialect, retry_errors
 from db.text import format_utc
 
 # Some servers answer 304 although the feed changed: fetch without validators twice a day.
@@ -37,6 +40,10 @@ class CollectorConfig:
     user_agent: str = USER_AGENT
     # fetch private, loopback and link-local addresses too: the operator's setting, passed in by the caller
     allow_private_networks: bool = False
+    # how long a claimed feed stays this collector's without progress: then another collector may take it over
+    lease_s: float = leases.LEASE_S
+    # this collector's name on its leases; host:pid when empty
+    collector_id: str = ""
 
 
 @dataclass
@@ -68,6 +75,35 @@ class CycleReport:
         if kinds:
             text += " (" + ", ".join(f"{k}: {n}" for k, n in sorted(kinds.items())) + ")"
         return text
+
+
+def collector_id() -> str:
+    """host:pid, the name a collector's leases carry."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:   # another user's process
+        return True
+    return True
+
+
+def free_dead_leases(conn: Connection) -> int:
+    """Give back at once the leases of collectors of this machine that are no longer running (killed); how many
+    collectors held them. Only on SQLite, where every collector runs on this machine: on PostgreSQL another machine
+    may carry the same host name, and a dead collector's leases run out instead."""
+    if dialect(conn) != SQLITE:
+        return 0
+    host, freed = socket.gethostname(), 0
+    for worker in leases.holders(conn):
+        name, _, pid = worker.rpartition(":")
+        if name == host and pid.isdigit() and not _running(int(pid)):
+            freed += bool(leases.release_all(conn, worker))
+    return freed
 
 
 def utcnow() -> dt.datetime:
@@ -187,16 +223,27 @@ def _apply(conn: Connection, got: Fetched, config: CollectorConfig, now: dt.date
     return outcome
 
 
+STORE_ATTEMPTS = 5
+
+
 def _store(conn: Connection, got: Fetched, config: CollectorConfig, started: str) -> FeedOutcome:
-    """_apply, and when storing what the feed brought fails (a value the database refuses), the feed's failure."""
-    try:
-        return _apply(conn, got, config, utcnow(), started)
-    except sqlite3.OperationalError:  # a locked, read-only or full database is no fault of the feed
-        raise
-    except Exception as exc:  # noqa: BLE001 (the transaction rolled back; record why, and go on)
-        got.parsed = None
-        got.failure = FeedError("malformed", f"could not store the items: {type(exc).__name__}: {str(exc)[:200]}")
-        return _apply(conn, got, config, utcnow(), started)
+    """_apply, and when storing what the feed brought fails (a value the database refuses), the feed's failure.
+    A transaction PostgreSQL gave up for another collector's (a deadlock) is run again."""
+    attempt = 1
+    while True:
+        try:
+            return _apply(conn, got, config, utcnow(), started)
+        except retry_errors():
+            if attempt == STORE_ATTEMPTS:
+                raise
+            attempt += 1
+        except sqlite3.OperationalError:  # a locked, read-only or full database is no fault of the feed
+            raise
+        except Exception as exc:  # noqa: BLE001 (the transaction rolled back; record why, and go on)
+            got.parsed = None
+            got.failure = FeedError("malformed",
+                                    f"could not store the items: {type(exc).__name__}: {str(exc)[:200]}")
+            return _apply(conn, got, config, utcnow(), started)
 
 
 def _update_feed(conn: Connection, feed: sqlite3.Row, result: FetchResult, outcome: FeedOutcome,
@@ -221,25 +268,65 @@ async def run_cycle(conn: Connection, config: CollectorConfig | None = None, for
     """Poll the due feeds (all polled ones with `force`); each feed is stored as soon as it arrives."""
     config = config or CollectorConfig()
     now = now or utcnow()
+    worker = config.collector_id or collector_id()
     report = CycleReport()
     loop = asyncio.get_running_loop()
     started = loop.time()
-    due = due_feeds(conn, now, force)
     newest = stories.newest_id(conn)
     host_limits: dict[str, asyncio.Semaphore] = {}
-    gate = asyncio.Semaphore(config.concurrency)
+    free_dead_leases(conn)
 
-    async def one(feed: sqlite3.Row) -> Fetched:
-        async with gate:
-            return await _fetch_and_parse(client, feed, config, host_limits, now)
+    def clock() -> dt.datetime:   # `now`, moved on as the cycle runs: the time of the leases
+        return now + dt.timedelta(seconds=loop.time() - started)
 
     async with make_client(config.concurrency, config.user_agent, config.allow_private_networks) as client:
-        for next_done in asyncio.as_completed([one(f) for f in due]):
-            report.outcomes.append(_store(conn, await next_done, config, format_utc(now)))
+        keeper = asyncio.ensure_future(_keep_leases(conn, worker, clock, config.lease_s))
+        try:
+            await _claimed_batches(conn, client, config, worker, clock, force, host_limits, report)
+        finally:   # a cancelled cycle gives its feeds back too (one not saved is due again: another takes it)
+            keeper.cancel()
+            await asyncio.gather(keeper, return_exceptions=True)
+            leases.release_all(conn, worker)
     with transaction(conn):   # the cycle's new articles, grouped together: the one story of several feeds' copies
         stories.assign_new(conn, newest)
     report.seconds = loop.time() - started
     return report
+
+
+async def _keep_leases(conn: Connection, worker: str, clock, lease_s: float) -> None:
+    """Renew this collector's leases three times a lease while it runs, also while a slow batch is being fetched:
+    only a collector that stopped (killed, hung outside the event loop) loses its feeds."""
+    while True:
+        await asyncio.sleep(lease_s / 3)
+        leases.renew(conn, worker, clock(), lease_s)
+
+
+async def _claimed_batches(conn: Connection, client, config: CollectorConfig, worker: str, clock, force: bool,
+                           host_limits: dict[str, asyncio.Semaphore], report: CycleReport) -> None:
+    """Keep `config.concurrency` claimed feeds in flight until no due feed is left; a fetched feed is stored with its
+    state, then every lease held is renewed. The stored feeds stay leased until the cycle ends, so that a forced
+    cycle fetches each once."""
+    done: set[int] = set()
+    pending: set[asyncio.Future] = set()
+    try:
+        while True:
+            room = config.concurrency - len(pending)
+            if room > 0:
+                claimed = leases.claim_due(conn, worker, clock(), room, config.lease_s, force)
+                batch = [feed for feed in claimed if feed["id"] not in done]   # not a lease of ours that ran out
+                done.update(feed["id"] for feed in batch)
+                pending.update(asyncio.ensure_future(_fetch_and_parse(client, feed, config, host_limits, clock()))
+                               for feed in batch)
+            if not pending:
+                return
+            finished, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+            for task in finished:
+                report.outcomes.append(_store(conn, task.result(), config, format_utc(clock())))
+                leases.renew(conn, worker, clock(), config.lease_s)
+    finally:
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
 
 
 def next_due_in(conn: Connection, now: dt.datetime) -> float | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
-from db.engine import Connection
+from db.engine import POSTGRESQL, Connection, dialect
 
 
 def newest_id(conn: Connection) -> int:
@@ -16,7 +16,8 @@ def newest_id(conn: Connection) -> int:
 def large_cache(conn: Connection) -> None:
     """A page cache of 256 MiB for this connection: a bulk load writes the identity index in random order, and a
     large cache saves most of its disk reads."""
-    conn.execute("PRAGMA cache_size = -262144")
+    if dialect(conn) != POSTGRESQL:   # PostgreSQL's cache is the server's (shared_buffers)
+        conn.execute("PRAGMA cache_size = -262144")
 
 
 def count(conn: Connection) -> int:
@@ -87,7 +88,7 @@ _INSERT_ALONE = _INSERT.format(where=f"{_UNKNOWN} AND NOT EXISTS ({_CANDIDATES.f
 _ADD_LINK = f"""
 INSERT INTO article_links (norm_link, link, article_id)
 SELECT :norm, :link, kept FROM (SELECT ({_CANDIDATES.format(column="min(id)")} {_NOT_RECURRING}) AS kept
-                                WHERE {_UNKNOWN})
+                                WHERE {_UNKNOWN}) AS candidate
 WHERE kept IS NOT NULL
 ON CONFLICT (norm_link) DO NOTHING
 """
@@ -98,9 +99,20 @@ _INDEX_NEW = ("INSERT INTO articles_fts (rowid, title, description) "
 _LINK_FEED = """
 INSERT INTO article_feeds (article_id, feed_id, guid, first_seen)
 SELECT id, :feed, :guid, :seen FROM (SELECT id FROM articles WHERE norm_link = :norm
-                                     UNION ALL SELECT article_id FROM article_links WHERE norm_link = :norm) LIMIT 1
+                                     UNION ALL SELECT article_id FROM article_links WHERE norm_link = :norm) AS known
+LIMIT 1
 ON CONFLICT DO NOTHING
 """
+
+
+def _index_new(conn: Connection, after_id: int) -> None:
+    """The text index of the articles just stored: SQLite's FTS5 table, PostgreSQL's `search` tsvector."""
+    if dialect(conn) == POSTGRESQL:
+        from db.postgres.text import index_new
+
+        index_new(conn, after_id)
+    else:
+        conn.execute(_INDEX_NEW, (after_id,))
 
 
 def store_rows(conn: Connection, rows: list[tuple[int, int | None, str, Article]],
@@ -119,7 +131,7 @@ def store_rows(conn: Connection, rows: list[tuple[int, int | None, str, Article]
         conn.executemany(_ADD_LINK, rest)
         new += conn.executemany(_INSERT_REST, rest).rowcount
     if new:
-        conn.execute(_INDEX_NEW, (newest,))
+        _index_new(conn, newest)
         if on_new is not None:
             on_new(conn, newest)
     conn.executemany(_LINK_FEED, params)

@@ -19,7 +19,8 @@ if TYPE_CHECKING:   # psycopg is imported only when a PostgreSQL database is ope
 Connection: TypeAlias = "sqlite3.Connection | PgConnection"
 SQLITE, POSTGRESQL = "sqlite", "postgresql"
 
-__all__ = ["Connection", "POSTGRESQL", "SQLITE", "database_errors", "dialect", "integrity_errors", "is_url", "target"]
+__all__ = ["Connection", "POSTGRESQL", "SQLITE", "database_errors", "dialect", "integrity_errors", "is_url",
+           "retry_errors", "target"]
 
 
 def dialect(conn: Connection) -> str:
@@ -43,6 +44,13 @@ def integrity_errors() -> tuple[type[Exception], ...]:
     """The exception classes of a broken constraint (a name taken), on either engine."""
     psycopg = sys.modules.get("psycopg")
     return (sqlite3.IntegrityError, psycopg.errors.IntegrityError) if psycopg else (sqlite3.IntegrityError,)
+
+
+def retry_errors() -> tuple[type[Exception], ...]:
+    """The exception classes of a transaction the server gave up so that another could go on (PostgreSQL's deadlock
+    or serialization failure, when two collectors store at once): run it again. SQLite waits instead (busy_timeout)."""
+    psycopg = sys.modules.get("psycopg")
+    return (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure) if psycopg else ()
 
 
 def has_table(conn: Connection, name: str) -> bool:

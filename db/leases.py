@@ -21,16 +21,19 @@ def _stamp(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def claim_due(conn: Connection, worker: str, now: dt.datetime, limit: int = 50, lease_s: int = LEASE_S) -> list:
-    """Claim up to `limit` feeds that are due at `now` and not leased to another collector; their rows, soonest
-    due first. Runs in a transaction of its own."""
+def claim_due(conn: Connection, worker: str, now: dt.datetime, limit: int = 50, lease_s: float = LEASE_S,
+              force: bool = False) -> list:
+    """Claim up to `limit` feeds that are due at `now` (every polled feed with `force`) and not leased to another
+    collector; their rows, soonest due first. Runs in a transaction of its own."""
     stamp = _stamp(now)
     lock = " FOR UPDATE SKIP LOCKED" if dialect(conn) == POSTGRESQL else ""
+    # a forced claim takes feeds due or not: '9' sorts after every stored time
     sql = ("UPDATE feeds SET claimed_by = ?, claimed_until = ? WHERE id IN ("
            f"SELECT id FROM feeds WHERE status IN ({', '.join('?' * len(POLLED_STATUSES))}) "
            "AND (next_fetch_at IS NULL OR next_fetch_at <= ?) AND (claimed_until IS NULL OR claimed_until <= ?) "
            f"ORDER BY coalesce(next_fetch_at, ''), id LIMIT ?{lock}) RETURNING *")
-    params = (worker, _stamp(now + dt.timedelta(seconds=lease_s)), *POLLED_STATUSES, stamp, stamp, limit)
+    params = (worker, _stamp(now + dt.timedelta(seconds=lease_s)), *POLLED_STATUSES, "9" if force else stamp, stamp,
+              limit)
     with transaction(conn):
         rows = conn.execute(sql, params).fetchall()
     return sorted(rows, key=lambda r: (r["next_fetch_at"] or "", r["id"]))
@@ -42,6 +45,24 @@ def release(conn: Connection, worker: str, feed_ids: list[int]) -> int:
         return 0
     return conn.execute(f"UPDATE feeds SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = ? AND id IN "
                         f"({', '.join('?' * len(feed_ids))})", (worker, *feed_ids)).rowcount
+
+
+def renew(conn: Connection, worker: str, now: dt.datetime, lease_s: float = LEASE_S) -> int:
+    """Extend every lease `worker` holds to `now` + `lease_s` (a collector that makes progress keeps its feeds);
+    how many it holds."""
+    return conn.execute("UPDATE feeds SET claimed_until = ? WHERE claimed_by = ?",
+                        (_stamp(now + dt.timedelta(seconds=lease_s)), worker)).rowcount
+
+
+def release_all(conn: Connection, worker: str) -> int:
+    """Give back every lease `worker` holds (at the end of its cycle); how many it held."""
+    return conn.execute("UPDATE feeds SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = ?",
+                        (worker,)).rowcount
+
+
+def holders(conn: Connection) -> list[str]:
+    """Every collector that holds a lease (expired or not)."""
+    return [row[0] for row in conn.execute("SELECT DISTINCT claimed_by FROM feeds WHERE claimed_by IS NOT NULL")]
 
 
 def holder(conn: Connection, feed_id: int) -> str | None:

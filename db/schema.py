@@ -736,7 +736,7 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
 
 def begin(conn: sqlite3.Connection) -> None:
     """Open a write transaction by hand, for a loader that commits every batch (else use `transaction`)."""
-    conn.execute("BEGIN IMMEDIATE")
+    conn.execute("BEGIN" if is_url(getattr(conn, "url", None)) else "BEGIN IMMEDIATE")
 
 
 def commit(conn: sqlite3.Connection) -> None:

@@ -13,6 +13,7 @@ import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from db.engine import POSTGRESQL, dialect
 from db.filters import Filters
 
 # the story of article `a` (joined to its row of article_stories by JOIN_STORY): its own id until it is grouped
@@ -27,7 +28,10 @@ DocRow = tuple[int, str, str, int, str, str]   # id, published, language, outlet
 
 
 def _plain(conn: sqlite3.Connection) -> sqlite3.Cursor:
-    """A cursor that returns plain tuples: cheaper than rows by name for the many rows grouping reads."""
+    """A cursor that returns plain tuples: cheaper than rows by name for the many rows grouping reads (PostgreSQL's
+    rows are tuples already)."""
+    if dialect(conn) == POSTGRESQL:
+        return conn
     cursor = conn.cursor()
     cursor.row_factory = None
     return cursor
@@ -55,7 +59,9 @@ def grouped_between(conn: sqlite3.Connection, first: str, last: str) -> list[tup
 
 
 def docs(conn: sqlite3.Connection, ids: list[int]) -> list[DocRow]:
-    return _plain(conn).execute(f"{_DOC} WHERE a.id IN (SELECT value FROM json_each(?))", (json.dumps(ids),)).fetchall()
+    each = ("SELECT CAST(value AS bigint) FROM json_array_elements_text(CAST(? AS json))" if dialect(conn) == POSTGRESQL
+            else "SELECT value FROM json_each(?)")
+    return _plain(conn).execute(f"{_DOC} WHERE a.id IN ({each})", (json.dumps(ids),)).fetchall()
 
 
 def article_count(conn: sqlite3.Connection) -> int:
@@ -104,7 +110,8 @@ class Summary:
 def summary(conn: sqlite3.Connection) -> Summary:
     stories, shared, in_shared, largest = conn.execute(
         "SELECT count(*), count(*) FILTER (WHERE n > 1), coalesce(sum(n) FILTER (WHERE n > 1), 0), "
-        f"coalesce(max(n), 0) FROM (SELECT count(*) AS n FROM articles a {JOIN_STORY} GROUP BY {STORY})").fetchone()
+        f"coalesce(max(n), 0) FROM (SELECT count(*) AS n FROM articles a {JOIN_STORY} GROUP BY {STORY}) AS per_story"
+    ).fetchone()
     ungrouped = article_count(conn) - conn.execute("SELECT count(*) FROM article_stories").fetchone()[0]
     return Summary(stories, shared, in_shared, largest, ungrouped)
 
@@ -112,7 +119,7 @@ def summary(conn: sqlite3.Connection) -> Summary:
 def daily_counts(conn: sqlite3.Connection, filters: Filters, measure: str = "articles") -> list[tuple[str, int]]:
     """(day, count) of the filtered articles per day of publication (UTC), counting every article or each story
     once a day (a story reported over two days counts on each)."""
-    where, params = filters.where()
+    where, params = filters.where(dialect=dialect(conn))
     return _plain(conn).execute(f"SELECT substr(a.published, 1, 10) AS day, {count_sql(measure)} FROM articles a "
                         f"LEFT JOIN outlets o ON o.id = a.outlet_id {_join(measure)} WHERE {where} "
                         "GROUP BY day ORDER BY day",
@@ -121,7 +128,7 @@ def daily_counts(conn: sqlite3.Connection, filters: Filters, measure: str = "art
 
 def total(conn: sqlite3.Connection, filters: Filters, measure: str = "articles") -> int:
     """How many articles, or stories, the filters match."""
-    where, params = filters.where()
+    where, params = filters.where(dialect=dialect(conn))
     return conn.execute(f"SELECT {count_sql(measure)} FROM articles a LEFT JOIN outlets o ON o.id = a.outlet_id "
                         f"{_join(measure)} WHERE {where}", params).fetchone()[0]
 
@@ -140,12 +147,14 @@ class StoryRow:
 def story_page(conn: sqlite3.Connection, filters: Filters, limit: int = 50, offset: int = 0) -> list[StoryRow]:
     """One row per story of the filtered articles, newest story first (by its first filtered article): what the
     Articles page can show when counting stories."""
-    where, params = filters.where()
+    where, params = filters.where(dialect=dialect(conn))
+    outlets = ("CAST(json_agg(DISTINCT outlet) AS text)" if dialect(conn) == POSTGRESQL
+               else "json_group_array(DISTINCT outlet)")
     rows = conn.execute(
         f"WITH hit AS (SELECT a.id, a.published, a.title, a.link, o.name AS outlet, {STORY} AS story "
         f"             FROM articles a LEFT JOIN outlets o ON o.id = a.outlet_id {JOIN_STORY} WHERE {where}), "
         "first AS (SELECT story, min(published) AS published, count(*) AS n, "
-        "                 json_group_array(DISTINCT outlet) AS outlets FROM hit GROUP BY story) "
+        f"                 {outlets} AS outlets FROM hit GROUP BY story) "
         "SELECT f.story, f.published, h.outlet, h.title, h.link, f.n, f.outlets FROM first f "
         "JOIN hit h ON h.id = (SELECT id FROM hit WHERE story = f.story ORDER BY published, id LIMIT 1) "
         "ORDER BY f.published DESC, f.story DESC LIMIT ? OFFSET ?", (*params, limit, offset)).fetchall()

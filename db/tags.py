@@ -15,8 +15,10 @@ Tags = tuple[list[tuple[str, int]], list[tuple[int, str]], list[tuple[str | None
 
 def rows_after(conn: Connection, after_id: int, limit: int = -1) -> list[Row]:
     """The articles with ids above `after_id` (at most `limit`, -1: all), in id order, as the tagger reads them."""
+    # no LIMIT for all of them: PostgreSQL refuses SQLite's LIMIT -1
+    bound, params = ("", (after_id,)) if limit < 0 else (" LIMIT ?", (after_id, limit))
     return [tuple(r) for r in conn.execute("SELECT id, title, description, language FROM articles WHERE id > ? "
-                                           "ORDER BY id LIMIT ?", (after_id, limit))]
+                                           "ORDER BY id" + bound, params)]
 
 
 def untagged_rows(conn: Connection) -> list[Row]:
@@ -31,7 +33,8 @@ def write(conn: Connection, tags: Tags) -> None:
     # first, so that the rollups count the article's countries under its corrected language
     conn.executemany("UPDATE articles SET language = ? WHERE id = ?", languages)
     conn.executemany("UPDATE articles SET category = ? WHERE id = ?", categories)
-    conn.executemany("INSERT OR IGNORE INTO article_countries (article_id, country) VALUES (?, ?)", pairs)
+    conn.executemany("INSERT INTO article_countries (article_id, country) VALUES (?, ?) "
+                     "ON CONFLICT DO NOTHING", pairs)
 
 
 def clear_countries(conn: Connection, after_id: int, last_id: int) -> None:
@@ -44,7 +47,7 @@ def note_tagger(conn: Connection, fingerprint: str, retagged_all: bool = False) 
     retagged."""
     # `since` takes the column's default, the current UTC time (excluded.since too, on a retag)
     action = "UPDATE SET fingerprint = excluded.fingerprint, since = excluded.since" if retagged_all else "NOTHING"
-    conn.execute(f"INSERT INTO tagger (id, fingerprint) VALUES (1, ?) ON CONFLICT DO {action}", (fingerprint,))
+    conn.execute(f"INSERT INTO tagger (id, fingerprint) VALUES (1, ?) ON CONFLICT (id) DO {action}", (fingerprint,))
 
 
 def stored_tagger(conn: Connection) -> tuple[str, str] | None:

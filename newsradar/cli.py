@@ -73,6 +73,7 @@ def _collector_config(args: argparse.Namespace) -> CollectorConfig:
     return CollectorConfig(deadline_s=pick(args.deadline, "collector.deadline_s"),
                            per_host=pick(args.per_host, "collector.per_host"),
                            concurrency=pick(args.concurrency, "collector.concurrency"),
+                           lease_s=settings["collector.lease_s"],
                            allow_private_networks=_allow_private(args))
 
 
@@ -851,9 +852,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 # commands whose SQL is still SQLite's own (issue 14 moves it into db/ with a PostgreSQL twin): refused on a
 # postgresql:// database with a clear message rather than a database error halfway through
-_NOT_ON_POSTGRES_YET = {"collect": "the collector", "backfill": "backfill", "retag": "retag", "demo": "demo",
-                        "backup": "backup (use pg_dump: docs/postgresql.md)",
-                        "serve": "serve (its collector)"}
+_NOT_ON_POSTGRES_YET = {"demo": "demo", "backup": "backup (use pg_dump: docs/postgresql.md)"}
 
 
 def _check_engine(args: argparse.Namespace) -> None:

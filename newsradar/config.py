@@ -92,6 +92,8 @@ KEYS: tuple[Key, ...] = (
     Key("collector.concurrency", 16, "Feeds fetched at once.", 1, 1024),
     Key("collector.per_host", 2, "Requests at once to one host.", 1, 64),
     Key("collector.deadline_s", 20.0, "Seconds one feed's fetch may take in all.", 0.5, 3600),
+    Key("collector.lease_s", 300.0, "Seconds a collector holds the feeds it claimed without storing one; then another "
+        "collector (on PostgreSQL, several share the feeds) takes them over.", 5, 86_400),
     Key("collector.restart_backoff_max_s", 300.0, "`serve`: longest wait before restarting a crashed collector.",
         1, 86_400),
     Key("alerts.smtp_host", "", "Mail server for alert e-mails. Empty: e-mail alerts wait, pending (and reported by "

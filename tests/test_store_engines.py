@@ -1,0 +1,116 @@
+"""Storing articles on both engines: exactly once, second URLs linked, tags, rollups and stories written, and a
+backfill that gives the same counts and the same export on SQLite and PostgreSQL (issue 14)."""
+
+from __future__ import annotations
+
+import gzip
+import itertools
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+
+from collectors import stories, tagging
+from collectors.backfill import backfill
+from collectors.normalize import normalize_link
+from collectors.store import Article, ensure_feed, store_articles
+from db import connect, feeds, transaction
+from db.export import export_rows
+from db.filters import Filters
+from db.stories import summary
+
+SAMPLE = Path(__file__).resolve().parents[1] / "collectors" / "data" / "sample-2023.jsonl.gz"
+
+
+def article(link: str, title: str = "Title", published: str = "2023-09-20 10:00:00",
+            description: str = "") -> Article:
+    return Article(normalize_link(link), link, title, description, published, None, "en")
+
+
+def store(conn, items: list[Article], url: str = "https://x.example/rss") -> int:
+    with transaction(conn):
+        feed = ensure_feed(conn, url, "X", "GB", "en")
+        return store_articles(conn, feed, feeds.outlet_of(conn, feed), items, "2023-09-20 10:05:00")
+
+
+def count(conn, table: str) -> int:
+    return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+
+
+def test_the_same_items_stored_twice_are_stored_once(engine):
+    items = [article(f"https://x.example/{i}", f"Story {i}") for i in range(5)]
+    assert store(engine, items) == 5
+    assert store(engine, items + [article("https://x.example/new", "Another")]) == 1
+    assert count(engine, "articles") == 6
+    assert count(engine, "article_feeds") == 6
+
+
+def test_the_same_article_in_two_feeds_is_stored_once_and_linked_to_both(engine):
+    assert store(engine, [article("https://x.example/a?at_medium=RSS")], "https://x.example/world.xml") == 1
+    assert store(engine, [article("https://x.example/a#top")], "https://x.example/tech.xml") == 0
+    assert count(engine, "articles") == 1
+    assert count(engine, "article_feeds") == 2
+
+
+@pytest.mark.parametrize("batches", [1, 2], ids=["one batch", "two batches"])
+def test_a_second_url_of_the_same_story_becomes_a_link_of_the_stored_article(engine, batches):
+    first = article("https://x.example/story-slug", "Port crash kills one", "2023-09-20 10:00:00")
+    second = article("https://x.example/story-slug-2", "Port crash kills one", "2023-09-20 10:00:40")
+    new = store(engine, [first, second]) if batches == 1 else store(engine, [first]) + store(engine, [second])
+    assert new == 1
+    assert [tuple(r) for r in engine.execute("SELECT norm_link FROM article_links")] == [(second.norm_link,)]
+    assert count(engine, "article_feeds") == 1
+
+
+def test_a_search_finds_the_stored_articles(engine):
+    store(engine, [article("https://x.example/1", "Karabakh talks resume"), article("https://x.example/2", "Other")])
+    where, params = Filters.make(q="karabakh").where(dialect=getattr(engine, "dialect", "sqlite"))
+    rows = engine.execute(f"SELECT a.title FROM articles a LEFT JOIN outlets o ON o.id = a.outlet_id WHERE {where}",
+                          params).fetchall()
+    assert [r[0] for r in rows] == ["Karabakh talks resume"]
+
+
+def test_tags_and_rollups_are_written(engine):
+    store(engine, [article("https://x.example/az", "Azerbaijan summons Russian ambassador",
+                           description="Baku protests to Moscow")])
+    countries = {r[0] for r in engine.execute("SELECT country FROM article_countries")}
+    assert {"AZ", "RU"} <= countries
+    assert engine.execute("SELECT category FROM articles").fetchone()[0]
+    assert engine.execute("SELECT sum(n) FROM daily_articles").fetchone()[0] == 1
+    assert engine.execute("SELECT sum(n) FROM daily_countries").fetchone()[0] == len(countries)
+    assert tagging.tagger_status(engine)["current"]
+
+
+def test_retag_and_stories_rebuild_run(engine):
+    store(engine, [article(f"https://x.example/{i}", f"Azerbaijan story {i}") for i in range(3)])
+    assert tagging.retag(engine) == 3
+    stories.rebuild(engine)
+    assert summary(engine).ungrouped == 0
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory) -> Path:
+    """The first 3,000 records of the bundled 2023 sample."""
+    path = tmp_path_factory.mktemp("slice") / "slice.jsonl.gz"
+    with gzip.open(SAMPLE, "rt", encoding="utf-8") as source, gzip.open(path, "wt", encoding="utf-8") as target:
+        target.writelines(itertools.islice(source, 3000))
+    return path
+
+
+TABLES = ("articles", "article_links", "article_feeds", "article_countries", "article_topics", "feeds", "outlets",
+          "article_stories")
+
+
+@pytest.mark.slow
+def test_a_backfill_gives_the_same_counts_and_export_on_both_engines(archive, db_path, pg_url):
+    results = []
+    for target in (db_path, pg_url):
+        with closing(connect(target)) as conn:
+            report = backfill(conn, [archive], allow_private=True)
+            counts = {table: count(conn, table) for table in TABLES}
+            counts["daily_articles"] = conn.execute("SELECT sum(n) FROM daily_articles").fetchone()[0]
+            results.append((report.summary(), counts, list(export_rows(conn, Filters()))))
+    (sqlite_report, sqlite_counts, sqlite_rows), (pg_report, pg_counts, pg_rows) = results
+    assert sqlite_report == pg_report
+    assert sqlite_counts == pg_counts and sqlite_counts["articles"] > 2000
+    assert sqlite_rows == pg_rows
