@@ -223,7 +223,7 @@ def test_a_database_tagged_before_the_record_existed_is_marked_unknown(db_path):
     with closing(connect(db_path)) as conn:
         store(conn)
         # back to schema 7: without the tables that migration 8 (tagger) and later ones create
-        created = lambda migrations: set(re.findall(r"CREATE TABLE (\w+)", "\n".join(migrations)))  # noqa: E731
+        created = lambda migrations: set(re.findall(r"CREATE TABLE (?:IF NOT EXISTS )?(\w+)", "\n".join(migrations)))  # noqa: E731
         for table in created(MIGRATIONS[7:]) - created(MIGRATIONS[:7]):
             conn.execute(f"DROP TABLE {table}")
         conn.execute("PRAGMA user_version = 7")
