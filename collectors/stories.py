@@ -15,6 +15,8 @@ one outlet uses on two different days is boilerplate and never a copy key.
 Stable: a story's id is the id of its first article, and an article never changes story as others arrive (stories
 are never merged). TF-IDF weights come from the articles of the window itself, so the collector (one cycle at a
 time) and an import (a batch at a time) group alike; all the state needed to resume is the articles' story ids.
+Words go to columns by CRC-32, so two runs over the same articles give the same stories (a rebuild reproduces an
+import). A large import groups in a second process alongside the one that stores (`Background`).
 """
 
 from __future__ import annotations
