@@ -261,11 +261,12 @@ class _Feeds:
 
 def backfill_file(conn: Connection, path: Path, report: BackfillReport, progress: bool = False,
                   batch: int = BATCH, tag: bool = True, tagger: Executor | None = None,
-                  allow_private: bool = False, max_line: int = MAX_LINE) -> None:
+                  allow_private: bool = False, max_line: int = MAX_LINE, grouper: Executor | None = None) -> None:
     """Import one archive in transactions of `batch` records; a crash loses at most the batch in flight.
 
     With a `tagger` process pool, countries and categories of batch N are computed there while batch
-    N+1 is parsed and stored here, and written with the next commit."""
+    N+1 is parsed and stored here, and written with the next commit; with a `grouper` pool (one process),
+    so are the stories."""
     try:
         raw, stream = _open(path)
     except OSError as exc:
@@ -274,18 +275,23 @@ def backfill_file(conn: Connection, path: Path, report: BackfillReport, progress
     now = dt.datetime.now(dt.UTC)
     feeds = _Feeds(conn, report, allow_private)
     pending: list[tuple[int, int | None, str, Article]] = []
-    grouper = stories.Grouper()     # keeps the recent articles tokenized from batch to batch
+    # keeps the recent articles tokenized from batch to batch, here or in the grouper's process
+    story_grouper = stories.Grouper() if grouper is None else stories.Background(conn, grouper)
     tagging_jobs: list[Future] = []
     last_pos = 0
     articles.large_cache(conn)
 
-    def flush(wait: bool) -> None:
+    def flush(wait: bool, last: bool = False) -> None:
         newest = articles.newest_id(conn)
         with rollups.bulk_load(conn):
             report.new += store_rows(conn, pending, tag=False)
             pending.clear()
             rollups.add_articles(conn, newest)
-            stories.assign_new(conn, newest, grouper)
+            if isinstance(story_grouper, stories.Background):
+                story_grouper.submit(newest)
+                story_grouper.write(last)
+            else:
+                stories.assign_new(conn, newest, story_grouper)
             if tag:
                 topics.apply_to_new(conn, newest)
                 rollups.add_topics(conn, newest)
@@ -326,7 +332,7 @@ def backfill_file(conn: Connection, path: Path, report: BackfillReport, progress
                         pos = raw.tell()
                         bar.update(pos - last_pos)
                         last_pos = pos
-            flush(wait=True)
+            flush(wait=True, last=True)
         except BaseException:
             rollback(conn)
             raise
@@ -353,8 +359,15 @@ def backfill(conn: Connection, paths: list[Path], progress: bool = False, tag: b
     if tag:
         tagging.tag_untagged(conn)
     # a second process costs a second or two to start: worth it for large archives only
-    parallel = tag and sum(Path(p).stat().st_size for p in paths if Path(p).exists()) > PARALLEL_FROM_BYTES
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) if parallel else nullcontext() as pool:
+    big = sum(Path(p).stat().st_size for p in paths if Path(p).exists()) > PARALLEL_FROM_BYTES
+    parallel = tag and big
+    with _pool(parallel) as pool, _pool(big) as grouper:
         for path in paths:
-            backfill_file(conn, Path(path), report, progress, tag=tag, tagger=pool, allow_private=allow_private)
+            backfill_file(conn, Path(path), report, progress, tag=tag, tagger=pool, allow_private=allow_private,
+                          grouper=grouper)
     return report
+
+
+def _pool(wanted: bool) -> ProcessPoolExecutor | nullcontext:
+    """A one-process pool (started fresh, not forked from a process holding a database connection) when `wanted`."""
+    return ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) if wanted else nullcontext()

@@ -15,6 +15,8 @@ one outlet uses on two different days is boilerplate and never a copy key.
 Stable: a story's id is the id of its first article, and an article never changes story as others arrive (stories
 are never merged). TF-IDF weights come from the articles of the window itself, so the collector (one cycle at a
 time) and an import (a batch at a time) group alike; all the state needed to resume is the articles' story ids.
+Words go to columns by CRC-32, so two runs over the same articles give the same stories (a rebuild reproduces an
+import). A large import groups in a second process alongside the one that stores (`Background`).
 """
 
 from __future__ import annotations
@@ -22,8 +24,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 import sqlite3
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,6 +41,8 @@ DAY = 86400.0
 CHUNK_DAYS = 2.0            # new articles are compared with their window a slice of this many days at a time
 _WORD = re.compile(r"\w{3,}|\d+")
 _COLUMNS = 1 << 21          # hashed word columns: two rare words sharing one is rare and nearly harmless
+_COLUMN_CACHE: dict[str, int] = {}   # word -> its column; CRC-32 (not Python's salted hash) so runs agree
+_COLUMN_CACHE_MAX = 2_000_000
 TITLE_WEIGHT = 2.0
 MIN_DF_CUT = 50             # a small window keeps its common words: they are its only evidence
 LEAD_CHARS = 250            # the first sentences of a description are its news; the rest is often boilerplate
@@ -181,12 +187,17 @@ class Grouper:
             chunk = docs[start:end]
             lo, hi = chunk[0].time - reach, chunk[-1].time + reach
             ids, story_ids = window(lo, hi)
+            order = np.argsort(ids, kind="stable")     # whatever order the source gives: the same grouping
+            ids, story_ids = ids[order], story_ids[order]
             rows = np.array([self.memory.rows.get(i, -1) for i in ids.tolist()], dtype=np.int64)
             known = rows >= 0
             self.memory.story[rows[known]] = story_ids[known]   # the stored story is the truth (a rebuild elsewhere)
             missing = ~known & ~np.isin(ids, new_ids)
             if missing.any():
-                self._remember(load(ids[missing].tolist()), story_ids[missing].tolist())
+                loaded = {d.id: d for d in load(ids[missing].tolist())}
+                found = [(loaded[i], s) for i, s in zip(ids[missing].tolist(), story_ids[missing].tolist(),
+                                                        strict=True) if i in loaded]
+                self._remember([d for d, _ in found], [s for _, s in found])
             stories.update(self._assign_chunk(chunk))
             self._forget_before(lo)
             start = end
@@ -303,8 +314,7 @@ def _worth(sims: sparse.csr_matrix, column_outlet: np.ndarray, row_outlet: np.nd
 
 def _matrix(docs: Sequence[Doc], prefix: int = 0) -> tuple[sparse.csr_matrix, list[str]]:
     """One row per article, TITLE_WEIGHT for each word of the title and 1 for each other word of the lead, in
-    hashed columns (Python's string hash: the same within one process, which is all a Grouper lives); and the
-    articles' headline keys."""
+    hashed columns (a stable hash: two runs over the same articles group alike); and the articles' headline keys."""
     words: list[str] = []
     lengths: list[int] = []
     keys: list[str] = []
@@ -314,17 +324,30 @@ def _matrix(docs: Sequence[Doc], prefix: int = 0) -> tuple[sparse.csr_matrix, li
         lead_words = _WORD.findall(fold(doc.description[:LEAD_CHARS]))
         if prefix:
             title, lead_words = [w[:prefix] for w in title], [w[:prefix] for w in lead_words]
-        unique = set(title)
-        lead = set(lead_words) - unique
+        unique = dict.fromkeys(title)     # ordered, unlike a set: the sums of a row add up in the same order
+        lead = [w for w in dict.fromkeys(lead_words) if w not in unique]
         words += unique
         words += lead
         lengths += (len(unique), len(lead))
-    indices = np.fromiter(map(hash, words), dtype=np.int64, count=len(words)) & (_COLUMNS - 1)
+    indices = _columns(words)
     data = np.repeat(np.tile(np.array([TITLE_WEIGHT, 1.0], dtype=np.float32), len(docs)), lengths)
     indptr = np.zeros(len(docs) + 1, dtype=np.int64)
     if docs:
         np.cumsum(np.add.reduceat(lengths, range(0, len(lengths), 2)), out=indptr[1:])
-    return sparse.csr_matrix((data, indices.astype(np.int32), indptr), shape=(len(docs), _COLUMNS)), keys
+    return sparse.csr_matrix((data, indices, indptr), shape=(len(docs), _COLUMNS)), keys
+
+
+def _columns(words: list[str]) -> np.ndarray:
+    """The column of each word: its CRC-32, remembered (a dictionary lookup is as cheap as Python's hash)."""
+    cache = _COLUMN_CACHE
+    try:
+        return np.fromiter(map(cache.__getitem__, words), dtype=np.int32, count=len(words))
+    except KeyError:
+        if len(cache) > _COLUMN_CACHE_MAX:
+            cache.clear()
+        for word in set(words).difference(cache):
+            cache[word] = zlib.crc32(word.encode("utf-8", "surrogatepass")) & (_COLUMNS - 1)
+        return np.fromiter(map(cache.__getitem__, words), dtype=np.int32, count=len(words))
 
 
 def _tfidf(counts: sparse.csr_matrix, max_df: float) -> sparse.csr_matrix:
@@ -358,6 +381,8 @@ class _Archive:
 
     def add(self, docs: Iterable[Doc], stories: dict[int, int]) -> None:
         for d in docs:
+            if d.id in self.docs:
+                continue
             self.docs[d.id] = d
             self._pending.append((d.time, d.id))
         self.story.update(stories)
@@ -391,8 +416,9 @@ def group(docs: Sequence[Doc], params: Params | None = None, batch: int = 5000) 
 REBUILD_BATCH = 20_000
 
 
-def _doc(row: story_store.DocRow) -> Doc:
-    return Doc(row[0], epoch(row[1]), row[2], row[3], row[4], row[5])
+def _doc(row: story_store.DocRow, lead: int | None = None) -> Doc:
+    """The article of a stored row; its description cut to `lead` characters (all grouping reads) when given."""
+    return Doc(row[0], epoch(row[1]), row[2], row[3], row[4], row[5][:lead])
 
 
 def _stored(conn: sqlite3.Connection, grouper: Grouper, rows: list[story_store.DocRow]) -> int:
@@ -440,3 +466,56 @@ def rebuild(conn: sqlite3.Connection, progress: Callable[[int], object] | None =
         done, after = done + len(rows), (rows[-1][1], rows[-1][0])
         if progress:
             progress(len(rows))
+
+
+# grouping in a second process during a long import ------------------------------------------------------------
+
+_WORKER: list[tuple[Grouper, _Archive]] = []     # the worker process's one grouper, kept from batch to batch
+
+
+def _assign_in_worker(new: list[Doc], prior: list[Doc], prior_stories: dict[int, int],
+                      fresh: bool) -> dict[int, int]:
+    """In the worker: group `new` against the articles it grouped before and the `prior` ones (stored before the
+    import, with their stories), as `_stored` would against the database; a `fresh` import starts a new grouper,
+    as an import in line does."""
+    if fresh:
+        _WORKER[:] = [(Grouper(), _Archive())]
+    grouper, archive = _WORKER[0]
+    archive.add(prior, prior_stories)
+    stories = grouper.assign(new, archive.window, archive.load)
+    archive.add(new, stories)
+    return stories
+
+
+class Background:
+    """Stories of an import's batches computed in a one-process `pool` while the next batch is read and stored; the
+    stories of a batch are written with a later commit. The worker sees each article once: the new ones as they are
+    stored, and those stored before the import when a batch's window first reaches them."""
+
+    def __init__(self, conn: sqlite3.Connection, pool: Executor, ahead: int = 2):
+        self.conn, self.pool, self.ahead = conn, pool, ahead
+        self.before = newest_id(conn)       # articles up to this id were stored before the import
+        self.sent: set[int] = set()
+        self.jobs: list[Future] = []
+        self.fresh = True
+
+    def submit(self, after_id: int) -> None:
+        """Send the articles stored after `after_id` (and not grouped) to the worker."""
+        new = [_doc(r, LEAD_CHARS) for r in story_store.ungrouped_after(self.conn, after_id)]
+        if not new:
+            return
+        reach = max(Params().window_days, Params().copy_window_days) * DAY
+        times = [d.time for d in new]
+        window = story_store.grouped_between(self.conn, stored_time(min(times) - reach),
+                                             stored_time(max(times) + reach))
+        prior = {i: s for i, s in window if i <= self.before and i not in self.sent}
+        self.sent.update(prior)
+        docs = [_doc(r, LEAD_CHARS) for r in story_store.docs(self.conn, list(prior))] if prior else []
+        self.jobs.append(self.pool.submit(_assign_in_worker, new, docs, prior, self.fresh))
+        self.fresh = False
+
+    def write(self, wait: bool) -> None:
+        """Write the stories the worker has finished (all of them when `wait`; the oldest while too many are
+        pending, so that memory stays bounded)."""
+        while self.jobs and (wait or self.jobs[0].done() or len(self.jobs) > self.ahead):
+            story_store.set_stories(self.conn, self.jobs.pop(0).result().items())
