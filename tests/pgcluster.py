@@ -87,3 +87,16 @@ class Cluster:
         name = f"t{os.getpid()}_{next(self._names)}"
         self.admin(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}")
         return self.url(name)
+
+    def copy_of(self, sqlite_path: str | os.PathLike) -> str:
+        """The URL of a new database holding what the SQLite database holds (moved by `db copy`), analysed."""
+        from contextlib import closing
+
+        from db import connect
+        from db.copy import copy
+
+        url = self.fresh()
+        with closing(connect(sqlite_path, readonly=True)) as source, closing(connect(url)) as target:
+            copy(source, target)
+            target.execute("ANALYZE")
+        return url

@@ -14,7 +14,6 @@ from dashboard import collection, figures, queries
 from dashboard.testing import build_sample_db, log_fetches
 from db import connect
 from db.completeness import MIN_EXPECTED, OutletRange, completeness, outlet_gaps
-from db.copy import copy
 from db.filters import Filters
 from newsradar.cli import main
 
@@ -34,10 +33,7 @@ def db(request, sample_db: Path) -> Path | str:
     """The sample on each engine (moved to PostgreSQL by `db copy`): a test that takes it runs on both."""
     if request.param == "sqlite":
         return sample_db
-    url = request.getfixturevalue("pg_cluster").fresh()
-    with closing(connect(sample_db, readonly=True)) as source, closing(connect(url)) as target:
-        copy(source, target)
-    return url
+    return request.getfixturevalue("pg_cluster").copy_of(sample_db)
 
 
 @pytest.fixture

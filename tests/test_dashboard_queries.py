@@ -14,7 +14,6 @@ import pytest
 from dashboard import queries as q
 from dashboard.testing import add_articles, build_sample_db, log_fetches
 from db import connect
-from db.copy import copy
 from db.engine import dialect
 from db.filters import Filters
 from db.search import QuerySyntaxError
@@ -63,11 +62,7 @@ def db(request, sample_db: Path) -> Path | str:
     """The sample on each engine: a test that takes it runs on both."""
     if request.param == "sqlite":
         return sample_db
-    url = request.getfixturevalue("pg_cluster").fresh()
-    with closing(connect(sample_db, readonly=True)) as source, closing(connect(url)) as target:
-        copy(source, target)
-        target.execute("ANALYZE")
-    return url
+    return request.getfixturevalue("pg_cluster").copy_of(sample_db)
 
 
 @pytest.fixture(scope="module")
