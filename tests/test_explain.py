@@ -271,7 +271,7 @@ def test_a_starred_spike_can_be_explained(server, page):
     assert picker.input_value() == "★ spike of 2023-09-19, 75.6×"    # the biggest spike is explained first
     assert "Azerbaijan launches new ‘anti-terror’ offensive in Nagorno Karabakh" in page.inner_text("body")
     # the whole period shown (since January) is long: explained only when asked
-    page.get_by_test_id("stSelectbox").filter(has_text="Explain").click()
+    picker.click()
     page.get_by_role("option", name=re.compile("The period shown")).click()
     settle(page)
     assert page.get_by_text("Explain this long period").count() == 1
