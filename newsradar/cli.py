@@ -651,8 +651,11 @@ def _alerts_run(conn: Connection, args: argparse.Namespace) -> int:
     if not args.once and (args.now or args.retry_now):
         raise CliError("--now and --retry-now go with --once (one evaluation as of that time)")
     if not args.once:
-        stopping: list[int] = []   # SIGTERM (serve stopping): finish the message in hand, then stop
-        signal.signal(signal.SIGTERM, lambda signum, _frame: stopping.append(signum))
+        # SIGTERM (serve stopping) or SIGINT (Ctrl-C reaches the whole process group, and serve passes it on too):
+        # finish the message in hand, then stop; a second signal during exit must not raise in the middle of it
+        stopping: list[int] = []
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda signum, _frame: stopping.append(signum))
         alerts.run_forever(conn, args.config, stop=lambda: bool(stopping))
         return 0
     report = alerts.run_once(conn, args.config, _now_arg(args.now), retry_now=args.retry_now)
