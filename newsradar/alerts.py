@@ -137,10 +137,16 @@ def _spike_message(conn: Connection, config: Config, rule: store.Rule, filters: 
     so_far = "" if end == _at_midnight(day) + DAY else f" by {end:%H:%M} UTC"
     body = (f"Coverage of {_what(rule)} spiked on {day:%A} {day.isoformat()} (UTC): {n} articles{so_far}, "
             f"{ratio:.1f}× the mean of the previous {spike_rule.WINDOW} days ({baseline:.1f} a day).\n\n"
-            f"Top stories:\n{stories_text(stories)}\n\n"
-            + (f"Terms that rose: {', '.join(terms)}\n\n" if terms else "")
-            + f"Open in newsradar: {view_link(config, filters, day, day)}" + _footer(rule))
+            + _findings(config, rule, filters, stories, terms, day, day))
     return Message(period, subject, body)
+
+
+def _findings(config: Config, rule: store.Rule, filters: Filters, stories: list, terms: list[str],
+              first: dt.date, last: dt.date) -> str:
+    """What a spike alert and a digest both end with: the top stories, the terms that rose, the link and the footer."""
+    return (f"Top stories:\n{stories_text(stories)}\n\n"
+            + (f"Terms that rose: {', '.join(terms)}\n\n" if terms else "")
+            + f"Open in newsradar: {view_link(config, filters, first, last)}" + _footer(rule))
 
 
 def digest_period(kind: str, now: dt.datetime) -> tuple[str, dt.date, dt.date, dt.date]:
@@ -172,9 +178,7 @@ def digest_message(conn: Connection, config: Config, rule: store.Rule, filters: 
     subject = f"newsradar: {rule.kind} digest of {rule.target_name}, {span} — {n} articles"
     body = (f"{'Daily' if unit == 'day' else 'Weekly'} digest of {_what(rule)} for {span} (UTC): {n} articles "
             f"(the {unit} before: {m}; {change}).\n\n"
-            f"Top stories:\n{stories_text(top_stories(conn, filters, start, end, STORIES))}\n\n"
-            + (f"Terms that rose: {', '.join(terms)}\n\n" if terms else "")
-            + f"Open in newsradar: {view_link(config, filters, first, last)}" + _footer(rule))
+            + _findings(config, rule, filters, top_stories(conn, filters, start, end, STORIES), terms, first, last))
     return Message(period, subject, body)
 
 
