@@ -37,9 +37,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
+import ahocorasick
 import numpy as np
 
-from collectors.text import WORD_CHAR, fold, words
+from collectors.text import fold, is_word_char, words
 
 CLASSES: tuple[str, ...] = (
     "arts_culture_entertainment", "conflict_war_peace", "crime_law_justice", "disaster_accident_emergency",
@@ -397,44 +398,20 @@ def confident(scores: np.ndarray, model: Model) -> list[str]:
     return [model.classes[b] if p >= model.abstain_below else UNCLASSIFIED for b, p in zip(best, top, strict=True)]
 
 
-_END = ""  # trie key of the end of a term; its value says whether the term is a prefix ('term*')
+_SPACES = re.compile(r"\s+")
 
 
-def _trie(terms: list[str]) -> dict:
-    """Trie of one class's folded seed terms, a node per character (a space stands for any white space)."""
-    root: dict = {}
-    for raw in terms:
-        term = raw.strip()
-        folded = fold(term.removesuffix("*"))
-        if not folded.strip():
-            continue
-        node = root
-        for char in folded:
-            node = node.setdefault(char, {})
-        node[_END] = node.get(_END, False) or term.endswith("*")
-    return root
-
-
-def _trie_regex(node: dict, word_end: str) -> str:
-    """Regex of a trie: longer terms are tried first, then a term ending here (a whole word must end at
-    word_end). One pass over the text per class instead of one per term: a class has hundreds of terms."""
-    branches = [(r"\s+" if char == " " else re.escape(char)) + _trie_regex(child, word_end)
-                for char, child in sorted((k, v) for k, v in node.items() if k != _END)]
-    if _END in node:
-        branches.append("" if node[_END] else word_end)
-    return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-
-
-def _class_pattern(terms: list[str], inside: bool) -> str:
-    """One class's terms: whole words, and prefixes ('term*') that may go on (in word-matched languages);
-    the longest term that matches wins, as in an alternation sorted longest first."""
-    trie = _trie(terms)
-    return _trie_regex(trie, "" if inside else f"(?!{WORD_CHAR})") if trie else "(?!)"
+class Seeds(NamedTuple):
+    """A language's seed terms in one Aho-Corasick automaton: a folded term -> ((class index, prefix?), ...) in
+    the order of the classes' first lines, so that a term listed for two classes counts for the first."""
+    automaton: ahocorasick.Automaton
+    classes: tuple[str, ...]
+    inside: bool  # terms match inside words (languages written without spaces, or with attached clitics)
 
 
 @lru_cache(maxsize=64)
-def seeds(language: str) -> tuple[re.Pattern[str], tuple[str, ...]] | None:
-    """The seed pattern of a language (a named group per class) and the class of each group; None: no file.
+def seeds(language: str) -> Seeds | None:
+    """The seed terms of a language, or None: no file.
 
     Lines: `class<TAB>term, term*, ...` (a class may have several lines); `#` starts a comment; a line
     `@match<TAB>inside` makes terms match inside words (languages written without spaces, or whose
@@ -452,10 +429,40 @@ def seeds(language: str) -> tuple[re.Pattern[str], tuple[str, ...]] | None:
     for key, rest in lines:
         if key.strip() in CLASSES:
             terms.setdefault(key.strip(), []).extend(rest.split(","))
-    classes = tuple(terms)
-    body = "|".join(f"(?P<c{k}>{_class_pattern(terms[c], inside)})" for k, c in enumerate(classes))
-    # WORD_CHAR, not \w: a Devanagari vowel sign is part of its word (आग is not आगे)
-    return re.compile(body if inside else rf"(?<!{WORD_CHAR})(?:{body})"), classes
+    kinds: dict[str, dict[int, bool]] = {}   # folded term -> class index -> whether a prefix ('term*')
+    for k, code in enumerate(terms):
+        for raw in terms[code]:
+            term = raw.strip()
+            folded = _SPACES.sub(" ", fold(term.removesuffix("*")).strip())
+            if folded:
+                kinds.setdefault(folded, {})[k] = kinds.get(folded, {}).get(k, False) or term.endswith("*")
+    automaton = ahocorasick.Automaton()
+    for folded, by_class in kinds.items():
+        automaton.add_word(folded, (len(folded), tuple(sorted(by_class.items()))))
+    automaton.make_automaton()
+    return Seeds(automaton, tuple(terms), inside)
+
+
+def _seed_matches(found: Seeds, text: str) -> list[int]:
+    """The class index of each seed term in folded text: at each place the longest term that matches there (as a
+    whole word, or as a prefix for 'term*', unless terms match inside words), then on after it."""
+    candidates = []
+    end_of_text = len(text) - 1
+    for end, (length, by_class) in found.automaton.iter(text):
+        start = end - length + 1
+        if not found.inside and start and is_word_char(text[start - 1]):
+            continue                   # inside a word: not the start of a term
+        whole = found.inside or end == end_of_text or not is_word_char(text[end + 1])
+        for k, prefix in by_class:
+            if prefix or whole:
+                candidates.append((start, -length, k))
+                break
+    out, free = [], 0
+    for start, negative_length, k in sorted(candidates):
+        if start >= free:
+            out.append(k)
+            free = start - negative_length
+    return out
 
 
 def seed_class(title: str, description: str, language: str) -> str:
@@ -465,12 +472,11 @@ def seed_class(title: str, description: str, language: str) -> str:
     found = seeds(language)
     if found is None:
         return UNCLASSIFIED
-    pattern, classes = found
     votes: dict[str, int] = {}
     for text, weight in ((title, SEED_TITLE_WEIGHT), (description, 1)):
-        for match in pattern.finditer(fold(_plain(text or "")[:DESCRIPTION_CHARS])):
-            code = classes[int(str(match.lastgroup)[1:])]
-            votes[code] = votes.get(code, 0) + weight
+        plain = _SPACES.sub(" ", fold(_plain(text or "")[:DESCRIPTION_CHARS]))
+        for k in _seed_matches(found, plain):
+            votes[found.classes[k]] = votes.get(found.classes[k], 0) + weight
     if not votes:
         return UNCLASSIFIED
     return max(votes, key=lambda code: (votes[code], -SEED_PRIOR.index(code)))

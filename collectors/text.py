@@ -6,16 +6,24 @@ import re
 
 from db.text import fold
 
-__all__ = ["WORD_CHAR", "fold", "words"]
+__all__ = ["WORD_CHAR", "fold", "is_word_char", "words"]
 
 # Marks belong inside a word: Devanagari vowel signs, Japanese voicing marks. A short class (the scripts' mark
 # blocks, and the Indic and Southeast Asian blocks whole), not every mark: the seed and gazetteer patterns repeat
 # it hundreds of times, and a class of 300 ranges made compiling them take seconds.
 WORD_CHAR = (r"[\w\u0300-\u036f\u0483-\u0489\u0591-\u05c7\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed"
              r"\u0900-\u0dff\u0e00-\u0eff\u0f00-\u109f\u1780-\u17ff\u302a-\u302f\u3099\u309a\ufe20-\ufe2f]")
+# the characters of WORD_CHAR beyond \w (its explicit ranges), to test one character without a regex call
+_MARKS = frozenset(chr(code) for first, last in re.findall(r"\\u(\w{4})-\\u(\w{4})", WORD_CHAR)
+                   for code in range(int(first, 16), int(last, 16) + 1)) | {"\u0670", "\u3099", "\u309a"}
 _WORD = re.compile(rf"{WORD_CHAR}+(?:['-]{WORD_CHAR}+)*")
 
 
 def words(text: str) -> list[str]:
     """Folded words; hyphenated and apostrophe words stay whole ('nagorno-karabakh', "russia's")."""
     return _WORD.findall(fold(text))
+
+
+def is_word_char(char: str) -> bool:
+    """Whether one character matches WORD_CHAR (re's \\w is str.isalnum() or "_")."""
+    return char.isalnum() or char == "_" or char in _MARKS

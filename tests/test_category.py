@@ -10,7 +10,7 @@ import pytest
 
 from collectors import category
 from collectors.category import CLASSES, MODEL_PATH, SEEDS_DIR, UNCLASSIFIED, classify, classify_many, seeds
-from collectors.text import WORD_CHAR, words
+from collectors.text import is_word_char, words
 
 EXAMPLES = [
     ("sport", "Manchester United 2-1 Liverpool: Rashford scores late winner at Old Trafford",
@@ -247,8 +247,8 @@ def test_seed_files_name_only_iptc_classes_and_compile(path) -> None:
     lines = [line.split("\t") for line in path.read_text(encoding="utf-8").splitlines()
              if line.strip() and not line.startswith("#")]
     assert all(len(parts) == 2 and (parts[0] in CLASSES or parts[0] == "@match") for parts in lines)
-    pattern, classes = seeds(path.stem)
-    assert len(set(classes)) == len(classes) >= 15 and pattern.groups >= len(classes)
+    found = seeds(path.stem)
+    assert len(set(found.classes)) == len(found.classes) >= 15 and len(found.automaton) >= 5 * len(found.classes)
 
 
 @pytest.mark.parametrize(("expected", "title", "description", "language"), EXAMPLES,
@@ -358,30 +358,44 @@ def test_a_class_may_span_several_seed_lines(tmp_path, monkeypatch: pytest.Monke
     monkeypatch.setattr(category, "SEEDS_DIR", tmp_path)
     category.seeds.cache_clear()
     try:
-        pattern, classes = seeds("zz")
-        assert classes == ("sport", "politics")
+        assert seeds("zz").classes == ("sport", "politics")
         assert category.seed_class("match", "", "zz") == "sport"
         assert category.seed_class("goals", "", "zz") == "sport"
     finally:
         category.seeds.cache_clear()
 
 
-def _alternation(terms: list[str], inside: bool) -> str:
-    """The plain regex of a class's seed terms, longest first (what the trie in category._class_pattern compiles)."""
-    def one(term: str) -> str:
-        return re.escape(category.fold(term.strip().removesuffix("*"))).replace("\\ ", r"\s+")
-    ordered = sorted({t.strip() for t in terms if category.fold(t.strip().removesuffix("*")).strip()},
-                     key=lambda t: len(one(t)), reverse=True)
-    if inside:
-        return "|".join(one(t) for t in ordered)
-    # a whole word must end where it ends; a longer prefix term ('neft qiymət*') is still tried before it ('neft')
-    return "|".join(one(t) if t.endswith("*") else f"{one(t)}(?!{WORD_CHAR})" for t in ordered)
+def _reference_matches(terms: dict[str, list[str]], inside: bool, text: str) -> list[str]:
+    """Seed matching spelled out: at each place in turn, the longest term that matches (a whole word, or any
+    word beginning with a 'term*' prefix; a term of two classes counts for the first), then on after it."""
+    by_first: dict[str, list[tuple[str, bool, str]]] = {}
+    for code, raw in ((c, t.strip()) for c, ts in terms.items() for t in ts):
+        term = re.sub(r"\s+", " ", category.fold(raw.removesuffix("*")).strip())
+        if term:
+            by_first.setdefault(term[0], []).append((term, raw.endswith("*"), code))
+    found, at = [], 0
+    while at < len(text):
+        best: tuple[int, str] | None = None
+        for term, prefix, code in by_first.get(text[at], []):
+            if not text.startswith(term, at) or (not inside and at and is_word_char(text[at - 1])):
+                continue
+            end = at + len(term)
+            if not inside and not prefix and end < len(text) and is_word_char(text[end]):
+                continue
+            if best is None or len(term) > best[0]:
+                best = (len(term), code)
+        if best is None:
+            at += 1
+        else:
+            found.append(best[1])
+            at += best[0]
+    return found
 
 
 @pytest.mark.parametrize("path", sorted(SEEDS_DIR.glob("*.tsv")), ids=lambda p: p.stem)
-def test_the_seed_trie_counts_like_a_plain_alternation(path) -> None:
-    """Every seed term, alone, inflected and inside a longer word, is counted for the same classes by the compiled
-    trie as by a plain alternation of the terms (longest first)."""
+def test_the_seed_automaton_counts_like_matching_term_by_term(path) -> None:
+    """Every seed term, alone, inflected, inside a longer word and after a hyphen, is counted for the same classes
+    by the Aho-Corasick automaton as by trying each term at each place."""
     lines = [line.split("\t", 1) for line in path.read_text(encoding="utf-8").splitlines()
              if line.strip() and not line.startswith("#")]
     inside = any(key == "@match" for key, _ in lines)
@@ -389,11 +403,9 @@ def test_the_seed_trie_counts_like_a_plain_alternation(path) -> None:
     for key, rest in lines:
         if key in CLASSES:
             terms.setdefault(key, []).extend(rest.split(","))
-    classes = tuple(terms)
-    body = "|".join(f"(?P<c{k}>{_alternation(terms[c], inside)})" for k, c in enumerate(classes))
-    plain = re.compile(body if inside else rf"(?<!{WORD_CHAR})(?:{body})")
-    pattern, seeded = seeds(path.stem)
-    assert seeded == classes
+    found = seeds(path.stem)
+    assert found.classes == tuple(terms) and found.inside == inside
     samples = [t.strip().removesuffix("*") for ts in terms.values() for t in ts if t.strip()]
     text = category.fold(" ".join(f"{s} {s}a x{s} {s}-b {s}." for s in samples))
-    assert ([m.lastgroup for m in pattern.finditer(text)] == [m.lastgroup for m in plain.finditer(text)])
+    got = [found.classes[k] for k in category._seed_matches(found, text)]
+    assert got == _reference_matches(terms, inside, text)
