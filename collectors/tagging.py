@@ -8,8 +8,13 @@ instead of charting old and new tags side by side without knowing.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
+import multiprocessing
+import os
+from collections import deque
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -118,20 +123,49 @@ def retag(conn: Connection, progress=None) -> int:
 TAG_BATCH = 10_000
 
 
-def tag_lines(lines: Iterable[str], topics: list[topic_store.Topic], batch: int = TAG_BATCH) -> Iterator[str]:
+def tag_lines(lines: Iterable[str], topics: list[topic_store.Topic], batch: int = TAG_BATCH,
+              workers: int | None = None) -> Iterator[str]:
     """For each JSON line with title, description and optional language: the same object with
     countries, category, topics and the language they were made for added: `language_used` (a code or null)
     and `language_source` ('declared' by the record, 'detected' in the text, or 'unknown').
-    A line that is not a JSON object gets an "error" field."""
+    A line that is not a JSON object gets an "error" field. Output keeps the input's order.
+
+    More than one batch is tagged by `workers` processes (default: one per CPU this process may use)."""
     queries = [(t.name, compile_query(t.query)) for t in topics]
+    chunks = _chunks(lines, batch)
+    head = list(itertools.islice(chunks, 2))
+    workers = workers or len(os.sched_getaffinity(0))
+    if len(head) < 2 or workers < 2:
+        for chunk in itertools.chain(head, chunks):
+            yield from _tag_chunk(chunk, queries)
+        return
+    # loaded once before the workers fork, instead of once in each of them
+    category.load_model()
+    language.identify("warm")
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        pending: deque[Future[list[str]]] = deque()
+        for chunk in itertools.chain(head, chunks):
+            pending.append(pool.submit(_tagged, chunk, queries))
+            if len(pending) > workers:  # a bounded read-ahead: stdin may be larger than memory
+                yield from pending.popleft().result()
+        while pending:
+            yield from pending.popleft().result()
+
+
+def _chunks(lines: Iterable[str], batch: int) -> Iterator[list[str]]:
     chunk: list[str] = []
     for line in lines:
         if line.strip():
             chunk.append(line)
         if len(chunk) >= batch:
-            yield from _tag_chunk(chunk, queries)
+            yield chunk
             chunk = []
-    yield from _tag_chunk(chunk, queries)
+    if chunk:
+        yield chunk
+
+
+def _tagged(lines: list[str], queries: list[tuple[str, str]]) -> list[str]:
+    return list(_tag_chunk(lines, queries))
 
 
 def _tag_chunk(lines: list[str], queries: list[tuple[str, str]]) -> Iterator[str]:

@@ -200,7 +200,7 @@ def cmd_topics_export(args: argparse.Namespace) -> int:
 
 def cmd_tag(args: argparse.Namespace) -> int:
     watch = topics.all_topics(_db(args))
-    for line in tag_lines(sys.stdin, watch):
+    for line in tag_lines(sys.stdin, watch, workers=args.workers):
         sys.stdout.write(line + "\n")
     return 0
 
@@ -724,6 +724,12 @@ def _setting(name: str) -> Callable[[str], Any]:
     return parse
 
 
+def _positive_int(text: str) -> int:
+    if not text.strip().isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return int(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="newsradar", description="Self-hosted media monitoring.")
     parser.add_argument("--db", help="SQLite database (default: the db setting, $NEWSRADAR_DB, or the user data "
@@ -783,6 +789,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_topics_export)
 
     p = sub.add_parser("tag", help="tag JSON lines (title, description, language) from stdin")
+    p.add_argument("--workers", type=_positive_int, help="processes for large inputs (default: one per CPU)")
     p.set_defaults(func=cmd_tag)
     p = sub.add_parser("retag", help="recompute countries, category and topics of every stored article")
     p.set_defaults(func=cmd_retag)

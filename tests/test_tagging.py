@@ -78,6 +78,16 @@ def test_tag_lines_adds_countries_category_and_topics():
     assert all(o["category"] in {*CLASSES, UNCLASSIFIED} for o in out if "error" not in o)
 
 
+def test_tag_lines_in_worker_processes_gives_the_same_lines_in_the_same_order():
+    """Many batches go to worker processes; what comes out is what one process makes, line for line."""
+    lines = [json.dumps({"title": t, "description": d, "language": lang, "id": i})
+             for i, (t, d, lang) in enumerate(STORIES * 7)] + ["not json"]
+    topics = [Topic("Football", "premier league OR football"), Topic("AZ-RU", "azerbaijan* AND russia*")]
+    alone = list(tag_lines(lines, topics, batch=len(lines), workers=1))
+    assert list(tag_lines(lines, topics, batch=4, workers=2)) == alone
+    assert [json.loads(line).get("id") for line in alone] == [*range(len(lines) - 1), None]
+
+
 @pytest.mark.parametrize(("record", "used", "source"), [
     ({"title": "Kreml wzywa ambasadora Azerbejdżanu", "language": "pl"}, "pl", "declared"),
     ({"title": "Росія завдала ракетного удару по Києву, загинули троє людей", "language": "en"}, "uk", "detected"),
