@@ -336,6 +336,13 @@ def _fts(node: tuple) -> str:
     return text
 
 
+def first_words(fts: str) -> list[tuple[str, bool]]:
+    """The first word of every phrase of a compiled expression (NOT's too), and whether it is a prefix (a one-word
+    phrase with *): a text that holds none of them matches nothing. Compiled phrases are index tokens in quotes."""
+    return [(phrase.split(" ", 1)[0], star == "*" and " " not in phrase)
+            for phrase, star in re.findall(r'"([^"]*)"(\*?)', fts) if phrase]
+
+
 _NOT_ALONE = "NOT needs a term to subtract from, e.g. 'karabakh NOT football' or 'karabakh -football'"
 
 

@@ -4,9 +4,12 @@ of loose text through the same FTS5 engine as the database."""
 from __future__ import annotations
 
 import sqlite3
+from functools import lru_cache
+
+import ahocorasick
 
 from db.engine import Connection
-from db.search import fts_table, fts_text
+from db.search import first_words, fts_table, fts_text
 
 Row = tuple[int, str, str, str | None]                 # id, title, description, language
 # (category, id) and (id, country) pairs, and (language, id) of the articles whose language the check changed
@@ -58,14 +61,49 @@ def stored_tagger(conn: Connection) -> tuple[str, str] | None:
 
 def topic_matches(texts: list[tuple[str, str]], queries: list[tuple[str, str]]) -> list[list[str]]:
     """Names of the topics each (title, description) matches: `queries` are (name, compiled FTS5 expression), run
-    over a throwaway in-memory index built as the database's is."""
+    over a throwaway in-memory index built as the database's is. Only the texts that hold the first word of some
+    phrase of some query go into the index: most match no topic, and indexing them cost more than the queries."""
+    matched: list[list[str]] = [[] for _ in texts]
+    words = _first_words(tuple(fts for _, fts in queries))
+    indexed = [(i, fts_text(title), fts_text(description)) for i, (title, description) in enumerate(texts)]
+    rows = [row for row in indexed if _holds_any(words, row[1]) or _holds_any(words, row[2])]
+    if not rows:
+        return matched
     memory = sqlite3.connect(":memory:")
     memory.execute(fts_table("t"))
-    memory.executemany("INSERT INTO t (rowid, title, description) VALUES (?, ?, ?)",
-                       [(i, fts_text(title), fts_text(description)) for i, (title, description) in enumerate(texts)])
-    matched: list[list[str]] = [[] for _ in texts]
+    memory.executemany("INSERT INTO t (rowid, title, description) VALUES (?, ?, ?)", rows)
     for name, fts in queries:
         for (rowid,) in memory.execute("SELECT rowid FROM t WHERE t MATCH ?", (fts,)):
             matched[rowid].append(name)
     memory.close()
     return matched
+
+
+@lru_cache(maxsize=8)
+def _first_words(expressions: tuple[str, ...]) -> ahocorasick.Automaton | None:
+    """One automaton of the first words of the expressions' phrases (db.search.first_words): a word -> (its
+    length, whether it is only ever a whole word)."""
+    whole: dict[str, bool] = {}
+    for word, prefix in (pair for fts in expressions for pair in first_words(fts)):
+        whole[word] = whole.get(word, True) and not prefix
+    if not whole:
+        return None
+    automaton = ahocorasick.Automaton()
+    for word, only_whole in whole.items():
+        automaton.add_word(word, (len(word), only_whole))
+    automaton.make_automaton()
+    return automaton
+
+
+def _holds_any(words: ahocorasick.Automaton | None, text: str) -> bool:
+    """Whether a word is in the text as the tokenizer may cut it: not after a letter or digit, and not before one
+    unless a prefix. (Its word characters also include marks and private-use letters: next to one of those a word
+    is let through, which is safe.)"""
+    if words is None:
+        return False
+    last = len(text) - 1
+    for end, (length, only_whole) in words.iter(text):
+        start = end - length + 1
+        if (not start or not text[start - 1].isalnum()) and not (only_whole and end < last and text[end + 1].isalnum()):
+            return True
+    return False
