@@ -225,7 +225,8 @@ def gazetteer(language: str | None) -> Gazetteer:
 
 def _expand(words: list[str]) -> list[str]:
     """Possessives cut; a hyphenated word kept whole (marked \\0, for exact matches) and then as its parts."""
-    joined = [i for i, w in enumerate(words) if "-" in w or "'" in w or "’" in w]
+    # a word of letters and digits alone needs nothing (a word with a mark goes on below, and stays as it is)
+    joined = [i for i, w in enumerate(words) if not w.isalnum()]
     if not joined:
         return words                   # most words are plain: the loop below only for the others
     out = words[:joined[0]]

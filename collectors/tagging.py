@@ -29,6 +29,7 @@ from db import transaction
 from db.engine import Connection
 from db.search import compile_query
 from db.tags import Row, Tags, rows_after
+from db.text import folds_remembered, remember_fold
 
 RETAG_BATCH = 20_000
 
@@ -65,7 +66,10 @@ def tagger_status(conn: Connection) -> dict[str, Any]:
 def story_text(title: str, description: str) -> str:
     """The text the country tagger reads: the title, without an appended outlet name, and the description."""
     title = gazetteer.without_outlet(title)
-    return f"{title}. {description}" if description else title
+    story = f"{title}. {description}" if description else title
+    if description:  # its parts were folded for the category and the topics
+        remember_fold(story, ". ", (title, description))
+    return story
 
 
 def tag_new(conn: Connection, after_id: int) -> None:
@@ -76,6 +80,11 @@ def tag_new(conn: Connection, after_id: int) -> None:
 
 def compute_tags(rows: list[Row]) -> Tags:
     """Language, category and countries of each row; pure computation, so it can run in another process."""
+    with folds_remembered():
+        return _compute_tags(rows)
+
+
+def _compute_tags(rows: list[Row]) -> Tags:
     langs = [language.resolve(lang, title, description).code for _, title, description, lang in rows]
     labels = category.classify_many([(r[1], r[2], lang) for r, lang in zip(rows, langs, strict=True)])
     return (list(zip(labels, (r[0] for r in rows), strict=True)),
@@ -137,7 +146,7 @@ def tag_lines(lines: Iterable[str], topics: list[topic_store.Topic], batch: int 
     workers = workers or len(os.sched_getaffinity(0))
     if len(head) < 2 or workers < 2:
         for chunk in itertools.chain(head, chunks):
-            yield from _tag_chunk(chunk, queries)
+            yield from _tagged(chunk, queries)
         return
     # loaded once before the workers fork, instead of once in each of them
     category.load_model()
@@ -165,7 +174,8 @@ def _chunks(lines: Iterable[str], batch: int) -> Iterator[list[str]]:
 
 
 def _tagged(lines: list[str], queries: list[tuple[str, str]]) -> list[str]:
-    return list(_tag_chunk(lines, queries))
+    with folds_remembered():
+        return list(_tag_chunk(lines, queries))
 
 
 def _tag_chunk(lines: list[str], queries: list[tuple[str, str]]) -> Iterator[str]:

@@ -5,6 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 
 def format_utc(moment: dt.datetime) -> str:
@@ -73,10 +76,46 @@ def _fold_run(match: re.Match) -> str:
     return folded
 
 
+# id(text) -> (text, folded) within folds_remembered(); holding the text keeps its id from being reused
+_remembered: ContextVar[dict[int, tuple[str, str]] | None] = ContextVar("remembered_folds", default=None)
+
+
+@contextmanager
+def folds_remembered() -> Iterator[None]:
+    """Within the block, fold() folds each text object once: the tagger reads one article's title and description
+    for its category, topics and countries. Equal texts of different articles are folded each on their own."""
+    token = _remembered.set({})
+    try:
+        yield
+    finally:
+        _remembered.reset(token)
+
+
+def remember_fold(text: str, separator: str, parts: tuple[str, ...]) -> None:
+    """Within folds_remembered(), fold `text` (which is `separator` joining `parts`) as the folds of its parts: a
+    text made of ones folded already costs nothing more. Outside, nothing."""
+    memo = _remembered.get()
+    if memo is not None:
+        memo[id(text)] = (text, separator.join(fold(part) for part in parts))
+
+
 def fold(text: str) -> str:
     """Lower-case, without diacritics: 'Azerbejdżan' -> 'azerbejdzan', 'Łódź' -> 'lodz', 'Ёлка' -> 'елка',
     'İstanbul' -> 'istanbul', 'Ρωσία' -> 'ρωσια'; Arabic and Persian letter variants are one letter
-    ('روسيا' and 'روسیا' fold alike), without vowel marks or tatweel."""
+    ('روسيا' and 'روسیا' fold alike), without vowel marks or tatweel. Character by character: the fold of
+    "a. b" is the fold of "a", ". " and the fold of "b"."""
+    memo = _remembered.get()
+    if memo is None:
+        return _fold(text)
+    known = memo.get(id(text))
+    if known is not None and known[0] is text:
+        return known[1]
+    folded = _fold(text)
+    memo[id(text)] = (text, folded)
+    return folded
+
+
+def _fold(text: str) -> str:
     if text.isascii():
         return text.lower()
     # NFC first, so that a letter and a separate combining mark fold like the composed letter
