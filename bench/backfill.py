@@ -3,6 +3,7 @@
     .venv/bin/python bench/backfill.py                 # the whole corpus (about a minute)
     .venv/bin/python bench/backfill.py --limit 20000   # a quick run on the first 20,000 lines
     .venv/bin/python bench/backfill.py --keep /tmp/2023.db
+    .venv/bin/python bench/backfill.py --stories-cost  # and again without stories: what grouping adds
 
 Prints figures only; it never asserts a timing. Standard library and newsradar's own code.
 """
@@ -84,6 +85,8 @@ def main(argv: list[str] | None = None) -> int:
                         f"(default: {SHARED})")
     parser.add_argument("--limit", type=int, metavar="N", help="import only the first N lines of the corpus")
     parser.add_argument("--keep", metavar="PATH", help="keep the database built by the first run at PATH")
+    parser.add_argument("--stories-cost", action="store_true",
+                        help="also import into a third database without grouping stories: what stories add")
     args = parser.parse_args(argv)
     if args.limit is not None and args.limit < 1:
         parser.error("--limit must be at least 1")
@@ -127,6 +130,7 @@ def main(argv: list[str] | None = None) -> int:
 
         floor_rows, floor_s = raw_floor(conn, tmp / "floor.db")
         conn.close()
+        without = _without_stories(tmp, source, specs) if args.stories_cost else None
         if keep:
             keep.parent.mkdir(parents=True, exist_ok=True)
             shutil.move(db_path, keep)
@@ -169,9 +173,25 @@ def main(argv: list[str] | None = None) -> int:
                 ])
     print("  (the floor writes articles and their FTS rows only; backfill also reads and normalizes the archive,\n"
           "   links every record to its feed in article_feeds and commits every 5,000 records)")
+    if without is not None:
+        print_table("stories: the same first import with and without grouping articles into stories",
+                    ["measure", "with stories", "without", "stories add"], [
+                        ["seconds (wall)", round(first_s, 1), round(without, 1), round(first_s - without, 1)],
+                    ])
     if keep:
         print(f"\ndatabase kept at {keep}")
     return 0
+
+
+def _without_stories(tmp: Path, source: Path, specs: list) -> float:
+    """Seconds of the first import into a fresh database without story grouping."""
+    conn = connect(tmp / "no-stories.db")
+    import_feeds(conn, specs)
+    started = time.perf_counter()
+    backfill(conn, [source], group_stories=False)
+    seconds = time.perf_counter() - started
+    conn.close()
+    return seconds
 
 
 if __name__ == "__main__":

@@ -261,7 +261,8 @@ class _Feeds:
 
 def backfill_file(conn: Connection, path: Path, report: BackfillReport, progress: bool = False,
                   batch: int = BATCH, tag: bool = True, tagger: Executor | None = None,
-                  allow_private: bool = False, max_line: int = MAX_LINE, grouper: Executor | None = None) -> None:
+                  allow_private: bool = False, max_line: int = MAX_LINE, grouper: Executor | None = None,
+                  group_stories: bool = True) -> None:
     """Import one archive in transactions of `batch` records; a crash loses at most the batch in flight.
 
     With a `tagger` process pool, countries and categories of batch N are computed there while batch
@@ -287,7 +288,9 @@ def backfill_file(conn: Connection, path: Path, report: BackfillReport, progress
             report.new += store_rows(conn, pending, tag=False)
             pending.clear()
             rollups.add_articles(conn, newest)
-            if isinstance(story_grouper, stories.Background):
+            if not group_stories:
+                pass
+            elif isinstance(story_grouper, stories.Background):
                 story_grouper.submit(newest)
                 story_grouper.write(last)
             else:
@@ -350,21 +353,22 @@ def _progress_bar(path: Path, progress: bool):
 
 
 def backfill(conn: Connection, paths: list[Path], progress: bool = False, tag: bool = True,
-             allow_private: bool = False, sink: TextIO | None = None) -> BackfillReport:
+             allow_private: bool = False, sink: TextIO | None = None, group_stories: bool = True) -> BackfillReport:
     """Import archives; tags are computed in a second process (the machine's other core) alongside.
 
     Feeds at private addresses are created disabled unless `allow_private` (the operator's setting);
-    `sink` receives every unreadable or skipped record as a `file:line: reason` line."""
+    `sink` receives every unreadable or skipped record as a `file:line: reason` line. Without `group_stories` (for
+    measuring what grouping costs) the articles get no story until `newsradar stories rebuild`."""
     report = BackfillReport(sink=sink)
     if tag:
         tagging.tag_untagged(conn)
     # a second process costs a second or two to start: worth it for large archives only
     big = sum(Path(p).stat().st_size for p in paths if Path(p).exists()) > PARALLEL_FROM_BYTES
     parallel = tag and big
-    with _pool(parallel) as pool, _pool(big) as grouper:
+    with _pool(parallel) as pool, _pool(big and group_stories) as grouper:
         for path in paths:
             backfill_file(conn, Path(path), report, progress, tag=tag, tagger=pool, allow_private=allow_private,
-                          grouper=grouper)
+                          grouper=grouper, group_stories=group_stories)
     return report
 
 
