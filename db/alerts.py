@@ -194,6 +194,12 @@ def new_matches(conn: sqlite3.Connection, filters: Filters, after_id: int, befor
     return rows, total, newest
 
 
+def newest_published(conn: sqlite3.Connection) -> str | None:
+    """When the newest article that carries its own date was published (a missing date, replaced by the time it was
+    first seen, or a clamped future one, says nothing about the news' own time); None when there is none."""
+    return conn.execute("SELECT max(published) FROM articles WHERE date_flag IS NULL").fetchone()[0]
+
+
 def titles(conn: sqlite3.Connection, filters: Filters, start: dt.datetime, end: dt.datetime) -> list[str]:
     """The titles of the matching articles published in [start, end)."""
     where, params = _where(conn, filters, format_utc(start), format_utc(end))

@@ -2,6 +2,9 @@
 
     newsradar alerts run --once [--now 2023-09-20T00:00:00Z]     (serve runs `alerts run`, every alerts.interval_s)
 
+"Now" is the machine's clock, or with alerts.clock = "articles" the day of the newest stored article, so that `serve`
+over a replay of past news alerts on the replayed days (as_of).
+
 A spike rule looks at yesterday and today (up to `now`) with the chart's rule (dashboard/spikes.py) at its
 sensitivity, and stays quiet for a cool-down after a spike it announced, so that a spike lasting several days is one
 alert. A daily digest covers the previous UTC day, a weekly one the previous ISO week (Monday to Sunday), each against
@@ -250,13 +253,28 @@ def evaluate(conn: Connection, config: Config, rule: store.Rule, now: dt.datetim
     return queued, skipped
 
 
+def as_of(conn: Connection, config: Config,
+          clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)) -> dt.datetime | None:
+    """When the rules are evaluated by default (alerts.clock): the clock, or for a replay of past news the start of
+    the UTC day of the newest stored article, never later than the clock; None when no article says yet."""
+    if config["alerts.clock"] == "system":
+        return clock()
+    newest = store.newest_published(conn)
+    if newest is None:
+        return None
+    # a replay brings a whole day's articles at once and in no order: the newest one's day is not over until the
+    # replay moves on, and a day seen half stored would look smaller than it was
+    return min(clock(), _at_midnight(dt.date.fromisoformat(newest[:10])))
+
+
 def run_once(conn: Connection, config: Config, now: dt.datetime | None = None, retry_now: bool = False,
              clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)) -> RunReport:
-    """Evaluate every rule as of `now` (default: the clock), then send what is due. A rule that cannot be evaluated
-    (its topic deleted) is named in the report's problems and the others go on."""
-    now = now or clock()
+    """Evaluate every rule as of `now` (default: as_of, and none while that is unknown), then send what is due
+    (by the clock). A rule that cannot be evaluated (its topic deleted) is named in the report's problems and the
+    others go on."""
+    now = now or as_of(conn, config, clock)
     report = RunReport(problems=[])
-    for rule in store.list_rules(conn):
+    for rule in store.list_rules(conn) if now else []:
         try:
             queued, skipped = evaluate(conn, config, rule, now)
         except (store.AlertError, ValueError) as exc:

@@ -305,6 +305,30 @@ def test_with_the_mail_server_down_the_alert_waits_is_reported_and_is_delivered_
         assert health.report(conn)["alert_messages"] == {"undelivered": [], "problem": None}
 
 
+def test_with_the_articles_clock_the_rules_see_the_day_of_the_newest_article_with_a_date(db, smtp):
+    from collectors.store import Article, ensure_feed, store_articles
+
+    cfg = settings(smtp.port, NEWSRADAR_ALERTS_CLOCK="articles")
+    with closing(connect(db)) as conn:
+        store.add_rule(conn, "daily", "operator", "topic", "Karabakh", "daily", ["desk@example.org"])
+        feed = ensure_feed(conn, "https://undated.example/rss", "Undated")
+        undated = Article("https://undated.example/1", "https://undated.example/1", "Karabakh, undated", "",
+                          "2026-01-05 10:00:00", "missing", "en")   # first seen then: not the news' own time
+        store_articles(conn, feed, None, [undated], "2026-01-05 10:00:00")
+        assert alerts.as_of(conn, cfg) == after(dt.date(2023, 9, 20))       # the newest dated article is of the 21st
+        alerts.run_once(conn, cfg)                                          # `alerts run --once`, as serve runs it
+    assert smtp.inbox.subjects("daily digest") == [
+        "newsradar: daily digest of Karabakh, 2023-09-20 — 40 articles"]
+
+
+def test_with_the_articles_clock_an_empty_database_decides_nothing(conn, smtp):
+    with conn:
+        topics.save_topic(conn, topics.Topic("Karabakh", KARABAKH))
+    store.add_rule(conn, "daily", "operator", "topic", "Karabakh", "daily", ["desk@example.org"], skip_empty=False)
+    report = alerts.run_once(conn, settings(smtp.port, NEWSRADAR_ALERTS_CLOCK="articles"))
+    assert (report.messages, report.skipped_empty, smtp.inbox.messages) == (0, 0, [])
+
+
 def test_a_failed_delivery_backs_off_doubling_up_to_an_hour():
     assert [notify.retry_delay(n).total_seconds() for n in (1, 2, 3, 7, 20)] == [60, 120, 240, 3600, 3600]
 
