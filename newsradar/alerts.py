@@ -268,10 +268,11 @@ def as_of(conn: Connection, config: Config,
 
 
 def run_once(conn: Connection, config: Config, now: dt.datetime | None = None, retry_now: bool = False,
-             clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)) -> RunReport:
+             clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+             stop: Callable[[], bool] = lambda: False) -> RunReport:
     """Evaluate every rule as of `now` (default: as_of, and none while that is unknown), then send what is due
-    (by the clock). A rule that cannot be evaluated (its topic deleted) is named in the report's problems and the
-    others go on."""
+    (by the clock) until `stop()`. A rule that cannot be evaluated (its topic deleted) is named in the report's
+    problems and the others go on."""
     now = now or as_of(conn, config, clock)
     report = RunReport(problems=[])
     for rule in store.list_rules(conn) if now else []:
@@ -282,7 +283,7 @@ def run_once(conn: Connection, config: Config, now: dt.datetime | None = None, r
             continue
         report.messages += queued
         report.skipped_empty += skipped
-    report.sent, report.failed = notify.deliver_due(conn, config, clock, everything=retry_now)
+    report.sent, report.failed = notify.deliver_due(conn, config, clock, everything=retry_now, stop=stop)
     return report
 
 
@@ -290,7 +291,7 @@ def run_forever(conn: Connection, config: Config, stop: Callable[[], bool] = lam
     """`serve`'s alerts child: evaluate and deliver every alerts.interval_s until `stop()` or a signal."""
     while not stop():
         started = time.monotonic()
-        report = run_once(conn, config)
+        report = run_once(conn, config, stop=stop)
         for problem in report.problems or []:
             print(f"newsradar: warning: {problem}", file=sys.stderr, flush=True)
         if report.failed:

@@ -305,6 +305,18 @@ def test_with_the_mail_server_down_the_alert_waits_is_reported_and_is_delivered_
         assert health.report(conn)["alert_messages"] == {"undelivered": [], "problem": None}
 
 
+def test_a_stop_ends_the_deliveries_after_the_message_in_hand_and_the_rest_wait(db, smtp):
+    cfg = settings(smtp.port)
+    with closing(connect(db)) as conn:
+        rule = store.add_rule(conn, "k", "operator", "topic", "Karabakh", "spike",
+                              ["desk@example.org", "b@example.org"])
+        alerts.evaluate(conn, cfg, rule, after(dt.date(2023, 9, 19)))
+        assert notify.deliver_due(conn, cfg, stop=lambda: len(smtp.inbox.messages) > 0) == (1, 0)   # then SIGTERM
+        assert [row["status"] for row in store.deliveries(conn)] == ["pending", "sent"]              # newest first
+        assert notify.deliver_due(conn, cfg) == (1, 0)                                               # next start
+    assert [to for to, _, _ in smtp.inbox.messages] == ["desk@example.org", "b@example.org"]
+
+
 def test_with_the_articles_clock_the_rules_see_the_day_of_the_newest_article_with_a_date(db, smtp):
     from collectors.store import Article, ensure_feed, store_articles
 
