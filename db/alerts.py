@@ -220,6 +220,12 @@ def sent_periods(conn: sqlite3.Connection, rule_id: int, prefix: str) -> list[st
                                            "AND period LIKE ? ORDER BY period", (rule_id, prefix + "%"))]
 
 
+def last_period(conn: sqlite3.Connection, rule_id: int, prefix: str) -> str | None:
+    """The rule's latest decided period that starts with `prefix` ('daily:'), whatever its outcome."""
+    return conn.execute("SELECT max(period) FROM alert_periods WHERE rule_id = ? AND period LIKE ?",
+                        (rule_id, prefix + "%")).fetchone()[0]
+
+
 def decide(conn: sqlite3.Connection, rule: Rule, period: str, outcome: str, subject: str = "", body: str = "",
            now: dt.datetime | None = None, last_article_id: int | None = None) -> bool:
     """Record the decision on a period (as of `now`, the evaluation's time) and, when it sends, queue its message for

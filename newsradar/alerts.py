@@ -39,6 +39,7 @@ HISTORY_DAYS = 365        # the spike rule wants 14 earlier days with articles; 
 STORIES = 5
 TERMS = 8
 NEW_LISTED = 20
+CATCH_UP = {"daily": 7, "weekly": 4}   # digests of periods missed while serve was stopped that are still sent
 
 
 @dataclass(frozen=True)
@@ -185,6 +186,22 @@ def digest_message(conn: Connection, config: Config, rule: store.Rule, filters: 
     return Message(period, subject, body)
 
 
+def digest_messages(conn: Connection, config: Config, rule: store.Rule, filters: Filters,
+                    now: dt.datetime) -> list[Message]:
+    """The digest of the last complete period, and of those before it that no evaluation reached (serve stopped over
+    a midnight, a replay that moved on by several days), up to CATCH_UP periods back; oldest first. A rule's first
+    evaluation decides the last period only."""
+    last = store.last_period(conn, rule.id, f"{rule.kind}:")
+    step = DAY if rule.kind == "daily" else 7 * DAY
+    found = []
+    for back in range(CATCH_UP[rule.kind] if last else 1):
+        moment = now - back * step
+        if digest_period(rule.kind, moment)[0] <= (last or ""):
+            break
+        found.append(digest_message(conn, config, rule, filters, moment))
+    return [message for message in reversed(found) if message]
+
+
 def new_message(conn: Connection, config: Config, rule: store.Rule, filters: Filters,
                 now: dt.datetime) -> tuple[Message, int] | None:
     """The articles stored since the rule's last message, unless one went out in this batch interval already."""
@@ -240,11 +257,11 @@ def evaluate(conn: Connection, config: Config, rule: store.Rule, now: dt.datetim
         for message in spike_messages(conn, config, rule, filters, now):
             queued += store.decide(conn, rule, message.period, "sent", message.subject, message.body, now)
     elif rule.kind in ("daily", "weekly"):
-        message = digest_message(conn, config, rule, filters, now)
-        if message and message.subject:
-            queued += store.decide(conn, rule, message.period, "sent", message.subject, message.body, now)
-        elif message:
-            skipped += store.decide(conn, rule, message.period, "empty", now=now)
+        for message in digest_messages(conn, config, rule, filters, now):
+            if message.subject:
+                queued += store.decide(conn, rule, message.period, "sent", message.subject, message.body, now)
+            else:
+                skipped += store.decide(conn, rule, message.period, "empty", now=now)
     else:
         found = new_message(conn, config, rule, filters, now)
         if found:

@@ -258,6 +258,19 @@ def test_a_daily_digest_arrives_once_per_day(db, smtp):
     assert "40 articles (the day before: 24; +16, +67%)" in text and "Terms that rose:" in text
 
 
+def test_digests_missed_while_serve_was_stopped_arrive_when_it_is_back(db, smtp):
+    with closing(connect(db)) as conn:
+        store.add_rule(conn, "daily", "operator", "topic", "Karabakh", "daily", ["desk@example.org"], skip_empty=False)
+        store.add_rule(conn, "weekly", "operator", "topic", "Karabakh", "weekly", ["desk@example.org"],
+                       skip_empty=False)
+    cfg = settings(smtp.port)
+    run_days(db, cfg, [dt.date(2023, 9, 10), dt.date(2023, 9, 11), dt.date(2023, 9, 20)])   # stopped 12-20
+    days = [s.split(", ")[1].split(" ")[0] for s in smtp.inbox.subjects("daily digest")]
+    assert days == ["2023-09-10", "2023-09-11", *[d.isoformat() for d in DAYS[4:11]]]   # and 14-20: a week back
+    assert [s.split(", ")[1].split(" — ")[0] for s in smtp.inbox.subjects("weekly digest")] == [
+        "2023-09-04 to 2023-09-10", "2023-09-11 to 2023-09-17"]
+
+
 def test_an_empty_digest_is_skipped_when_the_rule_says_so(db, smtp):
     with closing(connect(db)) as conn:
         store.add_rule(conn, "daily", "operator", "topic", "Karabakh", "daily", ["desk@example.org"])
