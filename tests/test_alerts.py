@@ -661,12 +661,13 @@ def test_the_mail_server_sign_in_uses_the_configured_user_and_password(db):
 
     def authenticator(server, session, envelope, mechanism, data):
         logins.append((data.login.decode(), data.password.decode()))
-        return AuthResult(success=data.password == b"s3cret")
+        return AuthResult(success=data.password == b"s3cret", handled=False)   # False: the server answers 535
 
     server = SmtpServer(free_port())
     server.controller = Controller(server.inbox, hostname="127.0.0.1", port=server.port, authenticator=authenticator,
                                    auth_require_tls=False)
     server.controller.start()
+    delivered = []
     try:
         with closing(connect(db)) as conn:
             store.add_rule(conn, "k", "operator", "topic", "Karabakh", "spike", ["desk@example.org"])
@@ -674,10 +675,11 @@ def test_the_mail_server_sign_in_uses_the_configured_user_and_password(db):
             cfg = settings(server.port, NEWSRADAR_ALERTS_SMTP_USER="newsradar",
                            NEWSRADAR_ALERTS_SMTP_PASSWORD=password)
             run_days(db, cfg, [dt.date(2023, 9, 19)], retry_now=True)
+            delivered.append(len(server.inbox.messages))
     finally:
         server.stop()
-    assert logins == [("newsradar", "wrong"), ("newsradar", "s3cret")]
-    assert len(server.inbox.messages) == 1
+    assert sorted(set(logins)) == [("newsradar", "s3cret"), ("newsradar", "wrong")]   # (once per mechanism offered)
+    assert delivered == [0, 1]
 
 
 def test_a_line_break_in_a_subject_adds_no_header(smtp):
