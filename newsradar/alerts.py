@@ -196,7 +196,7 @@ def digest_messages(conn: Connection, config: Config, rule: store.Rule, filters:
     found = []
     for back in range(CATCH_UP[rule.kind] if last else 1):
         moment = now - back * step
-        if digest_period(rule.kind, moment)[0] <= (last or ""):
+        if back and digest_period(rule.kind, moment)[0] <= last:   # caught up (an earlier --now is its own)
             break
         found.append(digest_message(conn, config, rule, filters, moment))
     return [message for message in reversed(found) if message]
