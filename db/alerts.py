@@ -194,6 +194,12 @@ def new_matches(conn: sqlite3.Connection, filters: Filters, after_id: int, befor
     return rows, total, newest
 
 
+def newest_published(conn: sqlite3.Connection) -> str | None:
+    """When the newest article that carries its own date was published (a missing date, replaced by the time it was
+    first seen, or a clamped future one, says nothing about the news' own time); None when there is none."""
+    return conn.execute("SELECT max(published) FROM articles WHERE date_flag IS NULL").fetchone()[0]
+
+
 def titles(conn: sqlite3.Connection, filters: Filters, start: dt.datetime, end: dt.datetime) -> list[str]:
     """The titles of the matching articles published in [start, end)."""
     where, params = _where(conn, filters, format_utc(start), format_utc(end))
@@ -212,6 +218,12 @@ def sent_periods(conn: sqlite3.Connection, rule_id: int, prefix: str) -> list[st
     """The rule's periods that sent a message, e.g. every 'spike:…' one."""
     return [row[0] for row in conn.execute("SELECT period FROM alert_periods WHERE rule_id = ? AND outcome = 'sent' "
                                            "AND period LIKE ? ORDER BY period", (rule_id, prefix + "%"))]
+
+
+def last_period(conn: sqlite3.Connection, rule_id: int, prefix: str) -> str | None:
+    """The rule's latest decided period that starts with `prefix` ('daily:'), whatever its outcome."""
+    return conn.execute("SELECT max(period) FROM alert_periods WHERE rule_id = ? AND period LIKE ?",
+                        (rule_id, prefix + "%")).fetchone()[0]
 
 
 def decide(conn: sqlite3.Connection, rule: Rule, period: str, outcome: str, subject: str = "", body: str = "",

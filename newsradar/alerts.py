@@ -2,6 +2,9 @@
 
     newsradar alerts run --once [--now 2023-09-20T00:00:00Z]     (serve runs `alerts run`, every alerts.interval_s)
 
+"Now" is the machine's clock, or with alerts.clock = "articles" the day of the newest stored article, so that `serve`
+over a replay of past news alerts on the replayed days (as_of).
+
 A spike rule looks at yesterday and today (up to `now`) with the chart's rule (dashboard/spikes.py) at its
 sensitivity, and stays quiet for a cool-down after a spike it announced, so that a spike lasting several days is one
 alert. A daily digest covers the previous UTC day, a weekly one the previous ISO week (Monday to Sunday), each against
@@ -36,6 +39,7 @@ HISTORY_DAYS = 365        # the spike rule wants 14 earlier days with articles; 
 STORIES = 5
 TERMS = 8
 NEW_LISTED = 20
+CATCH_UP = {"daily": 7, "weekly": 4}   # digests of periods missed while serve was stopped that are still sent
 
 
 @dataclass(frozen=True)
@@ -182,6 +186,22 @@ def digest_message(conn: Connection, config: Config, rule: store.Rule, filters: 
     return Message(period, subject, body)
 
 
+def digest_messages(conn: Connection, config: Config, rule: store.Rule, filters: Filters,
+                    now: dt.datetime) -> list[Message]:
+    """The digest of the last complete period, and of those before it that no evaluation reached (serve stopped over
+    a midnight, a replay that moved on by several days), up to CATCH_UP periods back; oldest first. A rule's first
+    evaluation decides the last period only."""
+    last = store.last_period(conn, rule.id, f"{rule.kind}:")
+    step = DAY if rule.kind == "daily" else 7 * DAY
+    found = []
+    for back in range(CATCH_UP[rule.kind] if last else 1):
+        moment = now - back * step
+        if back and digest_period(rule.kind, moment)[0] <= last:   # caught up (an earlier --now is its own)
+            break
+        found.append(digest_message(conn, config, rule, filters, moment))
+    return [message for message in reversed(found) if message]
+
+
 def new_message(conn: Connection, config: Config, rule: store.Rule, filters: Filters,
                 now: dt.datetime) -> tuple[Message, int] | None:
     """The articles stored since the rule's last message, unless one went out in this batch interval already."""
@@ -237,11 +257,11 @@ def evaluate(conn: Connection, config: Config, rule: store.Rule, now: dt.datetim
         for message in spike_messages(conn, config, rule, filters, now):
             queued += store.decide(conn, rule, message.period, "sent", message.subject, message.body, now)
     elif rule.kind in ("daily", "weekly"):
-        message = digest_message(conn, config, rule, filters, now)
-        if message and message.subject:
-            queued += store.decide(conn, rule, message.period, "sent", message.subject, message.body, now)
-        elif message:
-            skipped += store.decide(conn, rule, message.period, "empty", now=now)
+        for message in digest_messages(conn, config, rule, filters, now):
+            if message.subject:
+                queued += store.decide(conn, rule, message.period, "sent", message.subject, message.body, now)
+            else:
+                skipped += store.decide(conn, rule, message.period, "empty", now=now)
     else:
         found = new_message(conn, config, rule, filters, now)
         if found:
@@ -250,13 +270,29 @@ def evaluate(conn: Connection, config: Config, rule: store.Rule, now: dt.datetim
     return queued, skipped
 
 
+def as_of(conn: Connection, config: Config,
+          clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)) -> dt.datetime | None:
+    """When the rules are evaluated by default (alerts.clock): the clock, or for a replay of past news the start of
+    the UTC day of the newest stored article, never later than the clock; None when no article says yet."""
+    if config["alerts.clock"] == "system":
+        return clock()
+    newest = store.newest_published(conn)
+    if newest is None:
+        return None
+    # a replay brings a whole day's articles at once and in no order: the newest one's day is not over until the
+    # replay moves on, and a day seen half stored would look smaller than it was
+    return min(clock(), _at_midnight(dt.date.fromisoformat(newest[:10])))
+
+
 def run_once(conn: Connection, config: Config, now: dt.datetime | None = None, retry_now: bool = False,
-             clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)) -> RunReport:
-    """Evaluate every rule as of `now` (default: the clock), then send what is due. A rule that cannot be evaluated
-    (its topic deleted) is named in the report's problems and the others go on."""
-    now = now or clock()
+             clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+             stop: Callable[[], bool] = lambda: False) -> RunReport:
+    """Evaluate every rule as of `now` (default: as_of, and none while that is unknown), then send what is due
+    (by the clock) until `stop()`. A rule that cannot be evaluated (its topic deleted) is named in the report's
+    problems and the others go on."""
+    now = now or as_of(conn, config, clock)
     report = RunReport(problems=[])
-    for rule in store.list_rules(conn):
+    for rule in store.list_rules(conn) if now else []:
         try:
             queued, skipped = evaluate(conn, config, rule, now)
         except (store.AlertError, ValueError) as exc:
@@ -264,7 +300,7 @@ def run_once(conn: Connection, config: Config, now: dt.datetime | None = None, r
             continue
         report.messages += queued
         report.skipped_empty += skipped
-    report.sent, report.failed = notify.deliver_due(conn, config, clock, everything=retry_now)
+    report.sent, report.failed = notify.deliver_due(conn, config, clock, everything=retry_now, stop=stop)
     return report
 
 
@@ -272,7 +308,7 @@ def run_forever(conn: Connection, config: Config, stop: Callable[[], bool] = lam
     """`serve`'s alerts child: evaluate and deliver every alerts.interval_s until `stop()` or a signal."""
     while not stop():
         started = time.monotonic()
-        report = run_once(conn, config)
+        report = run_once(conn, config, stop=stop)
         for problem in report.problems or []:
             print(f"newsradar: warning: {problem}", file=sys.stderr, flush=True)
         if report.failed:

@@ -632,7 +632,8 @@ def _alerts_test(conn: Connection, args: argparse.Namespace, rule: alert_store.R
     ledger: a test never stands in for the real message."""
     from newsradar import alerts, notify
 
-    preview = alerts.preview(conn, args.config, rule, _now_arg(args.now) or dt.datetime.now(dt.UTC))
+    now = _now_arg(args.now) or alerts.as_of(conn, args.config) or dt.datetime.now(dt.UTC)
+    preview = alerts.preview(conn, args.config, rule, now)
     subject, body = f"[test] {preview.subject}", preview.body
     failed = 0
     for channel in rule.channels:
@@ -692,7 +693,7 @@ def _add_alerts_parser(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_alerts)
     p = ap.add_parser("test", help="send what the rule would send now to its channels, marked [test]")
     p.add_argument("name")
-    p.add_argument("--now", help="as of this ISO time")
+    p.add_argument("--now", help="as of this ISO time (default: alerts.clock)")
     p.set_defaults(func=cmd_alerts)
     p = ap.add_parser("run", help="evaluate every rule and deliver (every alerts.interval_s until stopped)")
     p.add_argument("--once", action="store_true", help="one evaluation and delivery, then exit")

@@ -106,10 +106,15 @@ KEYS: tuple[Key, ...] = (
     Key("alerts.base_url", "", "The dashboard's address as readers reach it, for the links in alerts "
         "(https://news.example.org/). Empty: http://server.address:server.port/."),
     Key("alerts.interval_s", 60.0, "`serve`: seconds between two evaluations of the alert rules.", 5, 86_400),
+    Key("alerts.clock", "system", "What \"now\" is for the alert rules: system (the machine's clock) or articles "
+        "(the start of the UTC day of the newest stored article, never later than the machine's clock): for `serve` "
+        "over a replay of past news, which then sends each replayed day's spike alert and digest once the replay "
+        "has moved past that day."),
     Key("alerts.new_batch_min", 60, "Alerts on new matches: at most one message per rule in this many minutes.",
         1, 10_080),
 )
 SMTP_TLS = ("none", "starttls", "tls")
+ALERT_CLOCKS = ("system", "articles")
 KEYS_BY_NAME = {key.name: key for key in KEYS}
 ENV_ALIASES = {"NEWSRADAR_ALLOW_PRIVATE": "allow_private_networks"}
 
@@ -215,6 +220,8 @@ def _type_name(default: Any) -> str:
 def _check(values: dict[str, Any]) -> None:
     if values["alerts.smtp_tls"] not in SMTP_TLS:
         raise ConfigError(f"alerts.smtp_tls must be one of {', '.join(SMTP_TLS)}, not {values['alerts.smtp_tls']!r}")
+    if values["alerts.clock"] not in ALERT_CLOCKS:
+        raise ConfigError(f"alerts.clock must be one of {', '.join(ALERT_CLOCKS)}, not {values['alerts.clock']!r}")
     if values["auth.mode"] not in AUTH_MODES:
         raise ConfigError(f"auth.mode must be one of {', '.join(AUTH_MODES)}, not {values['auth.mode']!r}")
     if values["auth.mode"] == "oidc":

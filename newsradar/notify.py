@@ -120,11 +120,15 @@ def retry_delay(attempts: int) -> dt.timedelta:
 
 
 def deliver_due(conn: Connection, config: Config, clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
-                everything: bool = False) -> tuple[int, int]:
-    """Send the deliveries that are due (every pending one with `everything`); (sent, failed)."""
+                everything: bool = False, stop: Callable[[], bool] = lambda: False) -> tuple[int, int]:
+    """Send the deliveries that are due (every pending one with `everything`) until `stop()`; (sent, failed)."""
     store.mark_stale_sending(conn, clock() - STALE_SENDING)
     sent = failed = 0
     for row in store.due_deliveries(conn, clock(), everything):
+        # a stop (serve stopping) ends the run after the message in hand: the rest stay pending for the next start,
+        # rather than going one by one to a slow channel until serve's grace period runs out and kills us mid-send
+        if stop():
+            break
         if not store.claim(conn, row["id"], clock()):
             continue
         try:
