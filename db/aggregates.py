@@ -520,6 +520,10 @@ def story_excess(conn: Connection, filters: Filters, keys: tuple[str, ...] = (),
     if not has_table(conn, "article_stories"):
         return pd.DataFrame({c: pd.Series(dtype="int64" if c in ("outlet_id", "excess") else str) for c in columns})
     engine = dialect(conn)
+    repeats = _repeats(conn, filters, keys, bucket, kind)
+    if repeats is not None:
+        frame = _rows(conn, *repeats, columns)
+        return frame[frame["excess"] > 0].reset_index(drop=True)
     label, join = _RAW_LABEL[kind] if kind else ("''", "")
     if engine == POSTGRESQL:   # the unary plus that steers SQLite's planner is not defined on text there
         label = label.lstrip("+")
@@ -541,3 +545,48 @@ def story_excess(conn: Connection, filters: Filters, keys: tuple[str, ...] = (),
            f"{' GROUP BY ' + ', '.join(str(i + 1) for i in range(len(terms))) if terms else ''}")
     frame = _rows(conn, sql, params, columns)
     return frame[frame["excess"] > 0].reset_index(drop=True)
+
+
+# the cells story_repeat_days counts (migration 18) by the keys they group by, and the filters that keep or drop a
+# cell whole there (any other filter may drop a story's first article of a cell and keep its second)
+_REPEAT_KINDS = {((), None): "all", (("outlet_id",), None): "outlet", (("source",), None): "source",
+                 (("label",), "country"): "country", (("source", "label"), "country"): "source country"}
+_WHOLE_CELLS = {"all": (), "country": (), "outlet": ("outlets", "source_countries"),
+                "source": ("source_countries",), "source country": ("source_countries",)}
+_REPEAT_KEYS = {"outlet_id": "r.outlet_id", "source": "r.source", "label": "r.label"}
+
+
+def _repeats(conn: Connection, filters: Filters, keys: tuple[str, ...], bucket: str | None, kind: str | None
+             ) -> tuple[str, list] | None:
+    """story_excess's query on story_repeat_days, or None where that rollup cannot answer it (a content filter, a
+    filter that splits its cells, keys it does not keep, or no rollup)."""
+    cell = _REPEAT_KINDS.get((keys, kind if "label" in keys else None))
+    if cell is None or has_content_filter(filters) or not has_table(conn, "story_repeat_days"):
+        return None
+    narrowing = {f.name for f in FIELDS if f.rollup and getattr(filters, f.name) and f.name not in ("date_from",
+                                                                                                      "date_to")}
+    if not narrowing <= set(_WHOLE_CELLS[cell]):
+        return None
+    clauses, params = ["r.kind = ?"], [cell]
+    if cell == "outlet":
+        where, more = _rollup_where(filters)
+        clauses, params = clauses + where, params + more
+    else:
+        for clause, value in (("r.day >= ?", filters.date_from), ("r.day <= ?", filters.date_to)):
+            if value:
+                clauses.append(clause)
+                params.append(value.isoformat())
+        if filters.source_countries:
+            clauses.append(f"r.source IN ({_marks(filters.source_countries)}) AND r.source != '{UNKNOWN}'")
+            params.extend(filters.source_countries)
+    # a repeat counts where its nearest earlier article is inside the dates and inside its own bucket
+    if filters.date_from:
+        clauses.append("r.prev >= ?")
+        params.append(filters.date_from.isoformat())
+    if bucket:
+        clauses.append("r.prev = r.day" if bucket == "day" else f"r.prev >= r.{bucket}")
+    terms = ([f"r.{bucket}" if bucket in ("week", "month") else "r.day"] if bucket else []) + [
+        _REPEAT_KEYS[k] for k in keys]
+    group = f" GROUP BY {', '.join(str(i + 1) for i in range(len(terms)))}" if terms else ""
+    return (f"SELECT {''.join(t + ', ' for t in terms)}sum(r.n) FROM story_repeat_days r "
+            f"WHERE {' AND '.join(clauses)}{group}", params)

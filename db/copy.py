@@ -31,7 +31,8 @@ TABLES: dict[str, tuple[str, ...]] = {
     "daily_topic_countries": ("topic_id", "day", "country", "outlet_id", "language"),
     "daily_country_pairs": ("country", "day", "mentioned", "outlet_id", "language"),
 }
-DERIVED = ("daily_country_totals", "shared_stories")     # counted by the target's triggers, checked like the others
+DERIVED = ("daily_country_totals", "shared_stories", "story_repeats", "story_repeat_days")   # counted by the target's
+# triggers, checked like the others
 BATCH = 5_000
 
 
