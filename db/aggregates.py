@@ -532,6 +532,11 @@ def story_excess(conn: Connection, filters: Filters, keys: tuple[str, ...] = (),
         day, outlet, story, buckets = "r.day", "r.outlet_id", "r.story_id", "r.{bucket}"
         source = (f"shared_stories r LEFT JOIN outlets o ON o.id = r.outlet_id{join.replace('a.id', 'r.article_id')} "
                   f"WHERE {' AND '.join(clauses) or '1 = 1'}")
+    elif has_table(conn, "shared_stories"):   # the matching articles among the shared stories' (a third of all)
+        where, params = filters.where(dialect=engine)
+        day, outlet, story, buckets = "r.day", "r.outlet_id", "r.story_id", "r.{bucket}"
+        source = (f"shared_stories r JOIN articles a ON a.id = r.article_id LEFT JOIN outlets o ON o.id = r.outlet_id"
+                  f"{join} WHERE {where}")
     else:
         where, params = filters.where(dialect=engine)
         day, outlet, story, buckets = DAY, "a.outlet_id", "s.story_id", ""
