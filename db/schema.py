@@ -663,7 +663,9 @@ MIGRATIONS: list[str] = [
     #     story, an article's countries or an outlet's country change: a story has tens of articles at most);
     #     story_repeat_days sums them per cell, day and prev, and is what the dashboard reads (aggregates.py
     #     story_excess). Filters by outlet, source country or language change which article comes first in most
-    #     cells: those still read shared_stories.
+    #     cells: those still read shared_stories. In a bulk load (db/rollups.py) the triggers on new stories and new
+    #     countries stand aside: its writers (stories.set_stories, rollups.add_countries, copy) recount each changed
+    #     story once.
     """
     DROP VIEW IF EXISTS story_cells;
     CREATE VIEW story_cells AS
@@ -728,7 +730,8 @@ MIGRATIONS: list[str] = [
             (old.kind, old.source, old.label, old.outlet_id, old.day, old.prev) AND n = 0;
     END;
     DROP TRIGGER IF EXISTS story_repeats_insert;
-    CREATE TRIGGER story_repeats_insert AFTER INSERT ON shared_stories BEGIN
+    CREATE TRIGGER story_repeats_insert AFTER INSERT ON shared_stories
+    WHEN NOT EXISTS (SELECT 1 FROM bulk_load) BEGIN
         DELETE FROM story_repeats WHERE story_id = new.story_id;
         INSERT INTO story_repeats (story_id, article_id, kind, source, label, outlet_id, day, prev)
         SELECT * FROM (SELECT story_id, article_id, kind, source, label, outlet_id, day,
@@ -736,7 +739,8 @@ MIGRATIONS: list[str] = [
             FROM story_cells WHERE story_id = new.story_id) AS c WHERE prev IS NOT NULL;
     END;
     DROP TRIGGER IF EXISTS story_repeats_delete;
-    CREATE TRIGGER story_repeats_delete AFTER DELETE ON shared_stories BEGIN
+    CREATE TRIGGER story_repeats_delete AFTER DELETE ON shared_stories
+    WHEN NOT EXISTS (SELECT 1 FROM bulk_load) BEGIN
         DELETE FROM story_repeats WHERE story_id = old.story_id;
         INSERT INTO story_repeats (story_id, article_id, kind, source, label, outlet_id, day, prev)
         SELECT * FROM (SELECT story_id, article_id, kind, source, label, outlet_id, day,
@@ -744,7 +748,8 @@ MIGRATIONS: list[str] = [
             FROM story_cells WHERE story_id = old.story_id) AS c WHERE prev IS NOT NULL;
     END;
     DROP TRIGGER IF EXISTS story_repeats_update;
-    CREATE TRIGGER story_repeats_update AFTER UPDATE ON shared_stories BEGIN
+    CREATE TRIGGER story_repeats_update AFTER UPDATE OF story_id, day, outlet_id ON shared_stories
+    WHEN old.story_id != new.story_id OR old.day != new.day OR old.outlet_id IS NOT new.outlet_id BEGIN
         DELETE FROM story_repeats WHERE story_id IN (old.story_id, new.story_id);
         INSERT INTO story_repeats (story_id, article_id, kind, source, label, outlet_id, day, prev)
         SELECT * FROM (SELECT story_id, article_id, kind, source, label, outlet_id, day,
@@ -753,7 +758,8 @@ MIGRATIONS: list[str] = [
     END;
     DROP TRIGGER IF EXISTS story_repeats_country_insert;
     CREATE TRIGGER story_repeats_country_insert AFTER INSERT ON article_countries
-    WHEN EXISTS (SELECT 1 FROM shared_stories WHERE article_id = new.article_id) BEGIN
+    WHEN NOT EXISTS (SELECT 1 FROM bulk_load)
+        AND EXISTS (SELECT 1 FROM shared_stories WHERE article_id = new.article_id) BEGIN
         DELETE FROM story_repeats WHERE story_id = (SELECT story_id FROM shared_stories
                                                      WHERE article_id = new.article_id);
         INSERT INTO story_repeats (story_id, article_id, kind, source, label, outlet_id, day, prev)

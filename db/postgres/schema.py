@@ -484,7 +484,8 @@ FOR EACH ROW EXECUTE FUNCTION shared_stories_article();
 """
 
 # story repeats: each shared story's articles that an earlier one of the story precedes in a cell, summed per cell,
-# day and the day of that earlier one (db/schema.py's migration 18, which says why)
+# day and the day of that earlier one (db/schema.py's migration 18, which says why; in a bulk load the writers
+# recount the stories they changed)
 _STORY_REPEATS = """
 CREATE INDEX shared_stories_story ON shared_stories(story_id);
 CREATE VIEW story_cells AS
@@ -557,6 +558,7 @@ BEGIN
 END $$;
 CREATE FUNCTION story_repeats_shared() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    IF TG_OP IN ('INSERT', 'DELETE') AND bulk_loading() THEN RETURN NULL; END IF;
     IF TG_OP = 'INSERT' THEN
         PERFORM story_repeats_of(ARRAY[new.story_id]);
     ELSIF TG_OP = 'DELETE' THEN
@@ -566,12 +568,16 @@ BEGIN
     END IF;
     RETURN NULL;
 END $$;
-CREATE TRIGGER story_repeats_shared AFTER INSERT OR DELETE OR UPDATE ON shared_stories
+CREATE TRIGGER story_repeats_shared AFTER INSERT OR DELETE ON shared_stories
 FOR EACH ROW EXECUTE FUNCTION story_repeats_shared();
+CREATE TRIGGER story_repeats_shared_update AFTER UPDATE ON shared_stories FOR EACH ROW
+WHEN (old.story_id != new.story_id OR old.day != new.day OR old.outlet_id IS DISTINCT FROM new.outlet_id)
+EXECUTE FUNCTION story_repeats_shared();
 CREATE FUNCTION story_repeats_country() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     changed BIGINT[];
 BEGIN
+    IF TG_OP = 'INSERT' AND bulk_loading() THEN RETURN NULL; END IF;
     SELECT array_agg(story_id) INTO changed FROM shared_stories
     WHERE article_id IN (CASE WHEN TG_OP = 'INSERT' THEN new.article_id ELSE old.article_id END,
                          CASE WHEN TG_OP = 'DELETE' THEN old.article_id ELSE new.article_id END);
