@@ -533,7 +533,7 @@ def story_excess(conn: Connection, filters: Filters, keys: tuple[str, ...] = (),
         source = (f"shared_stories r LEFT JOIN outlets o ON o.id = r.outlet_id{join.replace('a.id', 'r.article_id')} "
                   f"WHERE {' AND '.join(clauses) or '1 = 1'}")
     elif has_table(conn, "shared_stories"):   # the matching articles among the shared stories' (a third of all)
-        where, params = filters.where(dialect=engine)
+        where, params = _shared_where(conn, filters)
         day, outlet, story, buckets = "r.day", "r.outlet_id", "r.story_id", "r.{bucket}"
         source = (f"shared_stories r JOIN articles a ON a.id = r.article_id LEFT JOIN outlets o ON o.id = r.outlet_id"
                   f"{join} WHERE {where}")
@@ -595,3 +595,45 @@ def _repeats(conn: Connection, filters: Filters, keys: tuple[str, ...], bucket: 
     group = f" GROUP BY {', '.join(str(i + 1) for i in range(len(terms)))}" if terms else ""
     return (f"SELECT {''.join(t + ', ' for t in terms)}sum(r.n) FROM story_repeat_days r "
             f"WHERE {' AND '.join(clauses)}{group}", params)
+
+
+# with a content filter: the matching articles of shared stories, fetched once for every count of a page ----------
+
+SHARED_COLUMNS = ["story", "day", "week", "month", "outlet_id", "source"]
+
+
+def shared_matches(conn: Connection, filters: Filters, kind: str | None = None) -> pd.DataFrame:
+    """The matching articles of shared stories (migration 17), one row each (per country or topic of it with
+    `kind`): columns story, day, week, month, outlet_id (0: none), source, [label]. What excess_of counts a page's
+    story excesses from when a content filter leaves no rollup to read (a third of the matches at most)."""
+    columns = SHARED_COLUMNS + (["label"] if kind else [])
+    if not has_table(conn, "shared_stories"):
+        return pd.DataFrame({c: pd.Series(dtype="int64" if c in ("story", "outlet_id") else str) for c in columns})
+    label, join = _RAW_LABEL[kind] if kind else ("", "")
+    where, params = _shared_where(conn, filters)
+    sql = (f"SELECT r.story_id, r.day, r.week, r.month, coalesce(r.outlet_id, 0), coalesce(o.country, '{UNKNOWN}')"
+           f"{', ' + label if kind else ''} FROM shared_stories r JOIN articles a ON a.id = r.article_id "
+           f"LEFT JOIN outlets o ON o.id = r.outlet_id{join} WHERE {where}")
+    return _rows(conn, sql, params, columns)
+
+
+def excess_of(shared: pd.DataFrame, keys: tuple[str, ...] = (), bucket: str | None = None) -> pd.DataFrame:
+    """story_excess counted from shared_matches' rows: per bucket and keys, the rows beyond each story's first."""
+    by = ([bucket] if bucket else []) + list(keys)
+    columns = (["bucket"] if bucket else []) + list(keys) + ["excess"]
+    if not by:
+        return pd.DataFrame({"excess": [len(shared) - shared["story"].nunique()]}).query("excess > 0")
+    stories = shared.groupby(by, sort=False)["story"]
+    frame = (stories.size() - stories.nunique()).rename("excess").reset_index()
+    frame = frame.rename(columns={bucket: "bucket"}) if bucket else frame
+    return frame.loc[frame["excess"] > 0, columns].astype({"excess": "int64"}).reset_index(drop=True)
+
+
+def _shared_where(conn: Connection, filters: Filters) -> tuple[str, list]:
+    """The filters' conditions on shared_stories `r` joined to its articles `a`: the dates on r's own day too (its
+    index), the countries and topics tested per article where that is cheaper than collecting theirs (correlate)."""
+    where, params = filters.where(correlated=correlate(conn, filters), dialect=dialect(conn))
+    for clause, day in (("r.day >= ?", filters.date_from), ("r.day <= ?", filters.date_to)):
+        if day:
+            where, params = f"{where} AND {clause}", [*params, day.isoformat()]
+    return where, params

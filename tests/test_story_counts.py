@@ -304,3 +304,18 @@ def test_the_story_repeats_rollup_counts_as_a_recount_on_both_engines(story_db, 
             assert _excess(engine, filters, keys, bucket, kind) == _recount(engine, filters, keys, bucket), \
                 (filters, keys, bucket)
     assert aggregates._repeats(engine, Filters(), ("source", "label"), "week", "country") is not None
+
+
+@pytest.mark.parametrize("name", ["text", "topic", "country", "dates", "source"])
+def test_countries_page_counts_each_story_once_per_country_and_cell(story_db, name):
+    filters = FILTERS[name]
+    with closing(connect(story_db, readonly=True)) as conn:
+        where, params = filters.where()
+        rows = conn.execute(f"SELECT coalesce(o.country, 'unknown'), ac.country, {stories.STORY} FROM articles a "
+                            f"LEFT JOIN outlets o ON o.id = a.outlet_id {stories.JOIN_STORY} "
+                            f"JOIN article_countries ac ON ac.article_id = a.id WHERE {where}", params).fetchall()
+        countries = q.country_counts(conn, filters, "stories").set_index("country")["n"].to_dict()
+        grid = q.cover_grid(conn, filters, count="stories").counts
+    assert countries == {c: len({s for _, named, s in rows if named == c}) for _, c, _ in rows}
+    cells = {(source, c): len({s for o, named, s in rows if (o, named) == (source, c)}) for source, c, _ in rows}
+    assert {(r, c): int(grid.loc[r, c]) for r in grid.index for c in grid.columns if grid.loc[r, c]} == cells
