@@ -137,9 +137,9 @@ def shared_matches(path: str, filters: Filters, kind: str | None = None) -> pd.D
 
 
 @_cached
-def story_page(path: str, filters: Filters, page: int, per_page: int) -> list[stories.StoryRow]:
+def story_page(path: str, filters: Filters, page: int, per_page: int, matches: int = 0) -> list[stories.StoryRow]:
     with _db(path) as conn:
-        return aggregates.story_rows(conn, filters, page, per_page)
+        return aggregates.story_rows(conn, filters, page, per_page, matches)
 
 
 @_cached

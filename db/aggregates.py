@@ -461,16 +461,19 @@ _SHARED = ("JOIN article_stories s ON s.article_id = a.id AND (s.story_id != a.i
            "(SELECT 1 FROM article_stories x WHERE x.story_id = a.id AND x.article_id != a.id))")
 
 
-def story_rows(conn: Connection, filters: Filters, page: int, per_page: int) -> list[StoryRow]:
+def story_rows(conn: Connection, filters: Filters, page: int, per_page: int, matches: int = 0) -> list[StoryRow]:
     """One page of the matching stories, the most recently reported first (by their newest matching article), each
-    with its first matching article's title and link, its matching articles and their outlets.
+    with its first matching article's title and link, its matching articles and their outlets (`matches`: how many
+    articles match, if the caller counted them).
 
     The articles are walked newest first until the page's stories are found (as article_rows pages them), so a page
     reads about as many articles as it shows, not every match."""
     wanted = max(page, 1) * per_page
-    where, params = filters.where(correlated=correlate(conn, filters), dialect=dialect(conn))
+    # as article_rows: with the count, testing each article's countries or topics may beat collecting them first
+    first = {"first": wanted, "matches": matches} if matches else {}
+    where, params = filters.where(correlated=correlate(conn, filters, **first), dialect=dialect(conn))
     order: dict[int, None] = {}
-    offset, chunk = 0, 4 * per_page
+    offset, chunk = 0, 2 * wanted + 2 * per_page   # mostly one query: a page of stories is fewer articles than this
     while len(order) < wanted:
         rows = conn.execute(f"SELECT {STORY} {FROM} {JOIN_STORY} WHERE {where} ORDER BY a.published DESC, a.id DESC "
                             "LIMIT ? OFFSET ?", [*params, chunk, offset]).fetchall()
