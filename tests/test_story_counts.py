@@ -256,8 +256,10 @@ def _change(conn, change: str) -> None:
             stories.set_stories(conn, [(i, ids[0]) for i in ids[4:6]])
         elif change == "an article is deleted":
             conn.execute("DELETE FROM articles WHERE id = ?", (ids[0],))
-        elif change == "an article names another country":
-            conn.execute("INSERT INTO article_countries (article_id, country) VALUES (?, 'UA')", (ids[3],))
+        elif change == "two articles of a story name another country":
+            conn.executemany("INSERT INTO article_countries (article_id, country) VALUES (?, 'UA')",
+                             [(ids[2],), (ids[3],)])
+        elif change == "an article no longer names a country":
             conn.execute("DELETE FROM article_countries WHERE article_id = ? AND country = 'AZ'", (ids[1],))
         elif change == "an outlet moves to another country":
             conn.execute("UPDATE outlets SET country = 'GB' WHERE name = 'Courier'")
@@ -288,7 +290,8 @@ def _excess(conn, filters: Filters, keys: tuple[str, ...], bucket: str | None, k
 
 
 @pytest.mark.parametrize("change", [None, "a copy leaves its story", "two stories merge", "an article is deleted",
-                                    "an article names another country", "an outlet moves to another country"])
+                                    "two articles of a story name another country",
+                                    "an article no longer names a country", "an outlet moves to another country"])
 def test_the_story_repeats_rollup_counts_as_a_recount_on_both_engines(story_db, engine, change):
     with closing(connect(story_db)) as source:
         copy(source, engine)
