@@ -13,8 +13,9 @@ database at --pg-url, already loaded. On PostgreSQL the server's own CPU is not 
 
 Each page visit runs the same dashboard.queries calls as the page, each SQL query on a fresh read-only
 connection as the app does, with nothing cached beforehand (a first visit with these filters; within the
-visit each aggregate is computed once, as the app's cache does). Prints p50/p95 per page over
-every filter combination × run; it never asserts a timing. The goal is p95 ≤ 150 ms at 477k articles.
+visit each aggregate is computed once, as the app's cache does). Prints p50/p95 per page and count (the sidebar's
+Count: articles, or each story once; --count for one of them) over every filter combination × run; it never asserts
+a timing. The goal is p95 ≤ 150 ms at 477k articles.
 """
 
 from __future__ import annotations
@@ -36,11 +37,12 @@ from tables import percentiles, print_table
 from collectors.backfill import backfill
 from collectors.feedlists import import_feeds, read_feed_list
 from dashboard import collection, queries
-from db import connect, topics
+from db import aggregates, connect, topics
 from db.filters import Filters
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 GOAL_MS = 150.0
+ARTICLES_PER_PAGE = 50   # dashboard/state.py ARTICLES_PER_PAGE (not imported: it loads Streamlit)
 
 
 def filter_sets(last: dt.date) -> dict[str, Filters]:
@@ -81,35 +83,43 @@ def visit_fetch(path: Path) -> queries.Fetch:
     return fetch
 
 
-def page_visits(path: Path, f: Filters) -> dict[str, Callable[[], object]]:
-    """Each page's queries for the filters `f`, with the page's default controls (sidebar choices included)."""
-    def coverage(fetch=None, **controls):
-        fetch = fetch or visit_fetch(path)
+def page_visits(path: Path, f: Filters, count: queries.Count = "articles") -> dict[str, Callable[[], object]]:
+    """Each page's queries for the filters `f`, with the page's default controls (sidebar choices included), counting
+    articles or stories (the sidebar's Count; the Topics and Sources pages count neither, so only with articles)."""
+    def coverage(**controls):
+        fetch = visit_fetch(path)
         collected = call(path, queries.collection, f.outlets, f.source_countries, f.langs)
-        return (call(path, queries.filter_choices), queries.headline(fetch, f, controls.get("split", "none")),
-                queries.coverage(fetch, f, **controls),
+        return (call(path, queries.filter_choices), queries.headline(fetch, f, controls.get("split", "none"), count),
+                queries.coverage(fetch, f, **controls, count=count),
                 call(path, queries.outage_days, f), collection.gap_days(collected, f),
                 collection.range_note(collected, f, controls.get("split", "none")))
 
     def countries():
         fetch = visit_fetch(path)
-        return (call(path, queries.filter_choices), queries.country_counts(fetch, f), queries.who_covers_whom(fetch, f))
+        return (call(path, queries.filter_choices), queries.country_counts(fetch, f, count),
+                queries.cover_grid(fetch, f, count=count))
 
     def articles(page: int = 1):
-        total = queries.count_articles(visit_fetch(path), f)
+        fetch = visit_fetch(path)
+        total = queries.count_articles(fetch, f)
+        if count == "stories":   # one row per story, a page of them (as the Articles page)
+            return (call(path, queries.filter_choices), queries.count_matches(fetch, f, count),
+                    call(path, aggregates.story_rows, f, page, ARTICLES_PER_PAGE, total))
         return call(path, queries.filter_choices), call(path, queries.article_page, f, page, total=total)
 
-    return {
+    visits = {
         "coverage": coverage,
         "coverage, week × country, share": lambda: coverage(bucket="week", split="country", normalized=True),
         "coverage, outlet, share": lambda: coverage(split="outlet", normalized=True),
         "countries": countries,
         "articles": articles,
         "articles, page 20": lambda: articles(20),
-        "topics": lambda: (call(path, queries.filter_choices), call(path, queries.topics_table),
-                           call(path, queries.query_preview, "karabakh OR armenia*")),
-        "sources": lambda: (call(path, queries.filter_choices), call(path, queries.sources_table)),
     }
+    if count == "articles":
+        visits["topics"] = lambda: (call(path, queries.filter_choices), call(path, queries.topics_table),
+                                    call(path, queries.query_preview, "karabakh OR armenia*"))
+        visits["sources"] = lambda: (call(path, queries.filter_choices), call(path, queries.sources_table))
+    return visits
 
 
 CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}
@@ -133,8 +143,8 @@ def server_cpu(data: Path) -> float:
 
 
 def measure(path: Path | str, runs: int, detail: bool = False, clock: str = "wall",
-            server: Path | None = None) -> list[list[object]]:
-    """Rows of the report for one database: page, p50, p95, max, slowest filter set.
+            server: Path | None = None, counts: tuple[str, ...] = ("articles",)) -> list[list[object]]:
+    """Rows of the report for one database: page, count (articles or stories), p50, p95, max, slowest filter set.
 
     clock "cpu": this process's CPU time (the queries run in it), which other work on a shared machine barely moves;
     it leaves out waiting for the disk. On PostgreSQL, `server` (the local cluster's data folder) adds the server's
@@ -145,23 +155,26 @@ def measure(path: Path | str, runs: int, detail: bool = False, clock: str = "wal
     with closing(queries.open_db(path)) as conn:
         last = queries.last_day(conn) or dt.date.today()
         articles = queries.count_articles(conn, Filters())
-    samples: dict[str, list[tuple[float, str]]] = {}
+    samples: dict[tuple[str, str], list[tuple[float, str]]] = {}
     for _ in range(runs):
         for name, f in filter_sets(last).items():
-            for page, visit in page_visits(path, f).items():
-                start = now()
-                visit()
-                samples.setdefault(page, []).append(((now() - start) * 1000, name))
+            for count in counts:
+                for page, visit in page_visits(path, f, count).items():
+                    start = now()
+                    visit()
+                    samples.setdefault((page, count), []).append(((now() - start) * 1000, name))
     if detail:
         names = list(filter_sets(last))
-        table = [[name, *(round(statistics.median(v for v, n in samples[page] if n == name), 1) for page in samples)]
+        table = [[name, *(round(statistics.median(v for v, n in samples[key] if n == name), 1) for key in samples)]
                  for name in names]
-        print_table(f"{_label(path)}: median ms per filter set and page", ["filter set", *samples], table)
+        print_table(f"{_label(path)}: median ms per filter set and page", ["filter set",
+                    *(f"{page} [{count}]" for page, count in samples)], table)
     rows = []
-    for page, values in samples.items():
+    for (page, count), values in samples.items():
         p50, p95, top = percentiles(v for v, _ in values)
         slowest = max(values)[1]
-        rows.append([page, round(p50, 1), round(p95, 1), round(top, 1), slowest, "yes" if p95 <= GOAL_MS else "NO"])
+        rows.append([page, count, round(p50, 1), round(p95, 1), round(top, 1), slowest,
+                     "yes" if p95 <= GOAL_MS else "NO"])
     print(f"\n{_label(path)}: {articles:,} articles, rollups: {'yes' if _has_rollups(path) else 'no'}, "
           f"{len(filter_sets(last))} filter sets × {runs} runs, {clock} clock")
     return rows
@@ -207,6 +220,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="wall time, or CPU time (steadier when other work shares the machine)")
     parser.add_argument("--engine", choices=["sqlite", "postgresql"], action="append",
                         help="measure on this engine (repeat for both; default: SQLite, or both with --pg-url)")
+    parser.add_argument("--count", choices=list(queries.COUNTS), action="append",
+                        help="count articles or stories, as the sidebar's Count (repeat for both; default both)")
     parser.add_argument("--pg-url", help="a PostgreSQL database already holding the (one) measured database")
     parser.add_argument("--pg-data", type=Path, help="the local data folder of --pg-url's cluster: --clock cpu then "
                         "counts the server's CPU too")
@@ -222,10 +237,11 @@ def main(argv: list[str] | None = None) -> int:
                 connect(path).close()  # bring an older database up to the current schema (migration 3: rollups)
                 for target in ([path] if "sqlite" in engines else []) + copies.get(path, []):
                     rows = measure(target, args.runs, args.detail, args.clock,
-                                   None if isinstance(target, Path) else args.pg_data)
+                                   None if isinstance(target, Path) else args.pg_data,
+                                   tuple(args.count or queries.COUNTS))
                     print_table(f"{_label(target)}: dashboard queries per page visit, ms "
                                 f"(goal: p95 ≤ {GOAL_MS:.0f} ms)",
-                                ["page", "p50", "p95", "max", "slowest filter set", "p95 ok"], rows)
+                                ["page", "count", "p50", "p95", "max", "slowest filter set", "p95 ok"], rows)
     return 0
 
 

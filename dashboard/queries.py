@@ -71,7 +71,7 @@ Fetch = Callable[..., Any]  # fetch(aggregate, [filters,] **kwargs): one of BASE
 # the aggregates everything else is computed from: one SQL query each
 BASE = (aggregates.outlet_days, aggregates.label_days, aggregates.outlet_labels, aggregates.label_count,
         aggregates.day_totals, aggregates.outlet_totals, aggregates.top_label_days, aggregates.outlets,
-        aggregates.story_excess)
+        aggregates.story_excess, aggregates.shared_matches)
 
 
 def fetcher(source: Connection | Fetch) -> Fetch:
@@ -114,7 +114,10 @@ def _excess(fetch: Fetch, filters: Filters, keys: list[str], bucket: Bucket | No
     if by_day:
         keys, bucket = [k for k in keys if k != "day"], "day"
     asked = tuple("outlet_id" if k == "name" else k for k in keys)
-    excess = fetch(aggregates.story_excess, filters, keys=asked, bucket=bucket, kind=kind)
+    if has_content_filter(filters):   # the page's matching shared articles, fetched once, counted per call
+        excess = aggregates.excess_of(fetch(aggregates.shared_matches, filters, kind=kind), asked, bucket)
+    else:
+        excess = fetch(aggregates.story_excess, filters, keys=asked, bucket=bucket, kind=kind)
     if "name" in keys:
         excess = _with_outlets(excess, fetch).drop(columns=["outlet_id", "source"])
     if by_day:

@@ -131,9 +131,15 @@ def story_excess(path: str, filters: Filters, keys: tuple[str, ...] = (), bucket
 
 
 @_cached
-def story_page(path: str, filters: Filters, page: int, per_page: int) -> list[stories.StoryRow]:
+def shared_matches(path: str, filters: Filters, kind: str | None = None) -> pd.DataFrame:
     with _db(path) as conn:
-        return aggregates.story_rows(conn, filters, page, per_page)
+        return aggregates.shared_matches(conn, filters, kind=kind)
+
+
+@_cached
+def story_page(path: str, filters: Filters, page: int, per_page: int, matches: int = 0) -> list[stories.StoryRow]:
+    with _db(path) as conn:
+        return aggregates.story_rows(conn, filters, page, per_page, matches)
 
 
 @_cached
@@ -197,7 +203,7 @@ _FETCHED: dict[Callable, Callable] = {
     aggregates.outlet_days: outlet_days, aggregates.label_days: label_days, aggregates.outlet_labels: outlet_labels,
     aggregates.label_count: label_count, aggregates.day_totals: day_totals, aggregates.outlet_totals: outlet_totals,
     aggregates.top_label_days: top_label_days, aggregates.outlets: outlets,
-    aggregates.story_excess: story_excess}
+    aggregates.story_excess: story_excess, aggregates.shared_matches: shared_matches}
 _CACHES = (*_FETCHED.values(), story_page, story_members, outage_days, topics_table, query_preview, sources_table,
            article_page, _collection, explanation)
 

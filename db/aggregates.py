@@ -461,16 +461,19 @@ _SHARED = ("JOIN article_stories s ON s.article_id = a.id AND (s.story_id != a.i
            "(SELECT 1 FROM article_stories x WHERE x.story_id = a.id AND x.article_id != a.id))")
 
 
-def story_rows(conn: Connection, filters: Filters, page: int, per_page: int) -> list[StoryRow]:
+def story_rows(conn: Connection, filters: Filters, page: int, per_page: int, matches: int = 0) -> list[StoryRow]:
     """One page of the matching stories, the most recently reported first (by their newest matching article), each
-    with its first matching article's title and link, its matching articles and their outlets.
+    with its first matching article's title and link, its matching articles and their outlets (`matches`: how many
+    articles match, if the caller counted them).
 
     The articles are walked newest first until the page's stories are found (as article_rows pages them), so a page
     reads about as many articles as it shows, not every match."""
     wanted = max(page, 1) * per_page
-    where, params = filters.where(correlated=correlate(conn, filters), dialect=dialect(conn))
+    # as article_rows: with the count, testing each article's countries or topics may beat collecting them first
+    first = {"first": wanted, "matches": matches} if matches else {}
+    where, params = filters.where(correlated=correlate(conn, filters, **first), dialect=dialect(conn))
     order: dict[int, None] = {}
-    offset, chunk = 0, 4 * per_page
+    offset, chunk = 0, 2 * wanted + 2 * per_page   # mostly one query: a page of stories is fewer articles than this
     while len(order) < wanted:
         rows = conn.execute(f"SELECT {STORY} {FROM} {JOIN_STORY} WHERE {where} ORDER BY a.published DESC, a.id DESC "
                             "LIMIT ? OFFSET ?", [*params, chunk, offset]).fetchall()
@@ -520,6 +523,10 @@ def story_excess(conn: Connection, filters: Filters, keys: tuple[str, ...] = (),
     if not has_table(conn, "article_stories"):
         return pd.DataFrame({c: pd.Series(dtype="int64" if c in ("outlet_id", "excess") else str) for c in columns})
     engine = dialect(conn)
+    repeats = _repeats(conn, filters, keys, bucket, kind)
+    if repeats is not None:
+        frame = _rows(conn, *repeats, columns)
+        return frame[frame["excess"] > 0].reset_index(drop=True)
     label, join = _RAW_LABEL[kind] if kind else ("''", "")
     if engine == POSTGRESQL:   # the unary plus that steers SQLite's planner is not defined on text there
         label = label.lstrip("+")
@@ -528,6 +535,11 @@ def story_excess(conn: Connection, filters: Filters, keys: tuple[str, ...] = (),
         day, outlet, story, buckets = "r.day", "r.outlet_id", "r.story_id", "r.{bucket}"
         source = (f"shared_stories r LEFT JOIN outlets o ON o.id = r.outlet_id{join.replace('a.id', 'r.article_id')} "
                   f"WHERE {' AND '.join(clauses) or '1 = 1'}")
+    elif has_table(conn, "shared_stories"):   # the matching articles among the shared stories' (a third of all)
+        where, params = _shared_where(conn, filters)
+        day, outlet, story, buckets = "r.day", "r.outlet_id", "r.story_id", "r.{bucket}"
+        source = (f"shared_stories r JOIN articles a ON a.id = r.article_id LEFT JOIN outlets o ON o.id = r.outlet_id"
+                  f"{join} WHERE {where}")
     else:
         where, params = filters.where(dialect=engine)
         day, outlet, story, buckets = DAY, "a.outlet_id", "s.story_id", ""
@@ -541,3 +553,90 @@ def story_excess(conn: Connection, filters: Filters, keys: tuple[str, ...] = (),
            f"{' GROUP BY ' + ', '.join(str(i + 1) for i in range(len(terms))) if terms else ''}")
     frame = _rows(conn, sql, params, columns)
     return frame[frame["excess"] > 0].reset_index(drop=True)
+
+
+# the cells story_repeat_days counts (migration 18) by the keys they group by, and the filters that keep or drop a
+# cell whole there (any other filter may drop a story's first article of a cell and keep its second)
+_REPEAT_KINDS = {((), None): "all", (("outlet_id",), None): "outlet", (("source",), None): "source",
+                 (("label",), "country"): "country", (("source", "label"), "country"): "source country"}
+_WHOLE_CELLS = {"all": (), "country": (), "outlet": ("outlets", "source_countries"),
+                "source": ("source_countries",), "source country": ("source_countries",)}
+_REPEAT_KEYS = {"outlet_id": "r.outlet_id", "source": "r.source", "label": "r.label"}
+
+
+def _repeats(conn: Connection, filters: Filters, keys: tuple[str, ...], bucket: str | None, kind: str | None
+             ) -> tuple[str, list] | None:
+    """story_excess's query on story_repeat_days, or None where that rollup cannot answer it (a content filter, a
+    filter that splits its cells, keys it does not keep, or no rollup)."""
+    cell = _REPEAT_KINDS.get((keys, kind if "label" in keys else None))
+    if cell is None or has_content_filter(filters) or not has_table(conn, "story_repeat_days"):
+        return None
+    narrowing = {f.name for f in FIELDS if f.rollup and getattr(filters, f.name) and f.name not in ("date_from",
+                                                                                                      "date_to")}
+    if not narrowing <= set(_WHOLE_CELLS[cell]):
+        return None
+    clauses, params = ["r.kind = ?"], [cell]
+    if cell == "outlet":
+        where, more = _rollup_where(filters)
+        clauses, params = clauses + where, params + more
+    else:
+        for clause, value in (("r.day >= ?", filters.date_from), ("r.day <= ?", filters.date_to)):
+            if value:
+                clauses.append(clause)
+                params.append(value.isoformat())
+        if filters.source_countries:
+            clauses.append(f"r.source IN ({_marks(filters.source_countries)}) AND r.source != '{UNKNOWN}'")
+            params.extend(filters.source_countries)
+    # a repeat counts where its nearest earlier article is inside the dates and inside its own bucket
+    if filters.date_from:
+        clauses.append("r.prev >= ?")
+        params.append(filters.date_from.isoformat())
+    if bucket:
+        clauses.append("r.prev = r.day" if bucket == "day" else f"r.prev >= r.{bucket}")
+    terms = ([f"r.{bucket}" if bucket in ("week", "month") else "r.day"] if bucket else []) + [
+        _REPEAT_KEYS[k] for k in keys]
+    group = f" GROUP BY {', '.join(str(i + 1) for i in range(len(terms)))}" if terms else ""
+    return (f"SELECT {''.join(t + ', ' for t in terms)}sum(r.n) FROM story_repeat_days r "
+            f"WHERE {' AND '.join(clauses)}{group}", params)
+
+
+# with a content filter: the matching articles of shared stories, fetched once for every count of a page ----------
+
+SHARED_COLUMNS = ["story", "day", "week", "month", "outlet_id", "source"]
+
+
+def shared_matches(conn: Connection, filters: Filters, kind: str | None = None) -> pd.DataFrame:
+    """The matching articles of shared stories (migration 17), one row each (per country or topic of it with
+    `kind`): columns story, day, week, month, outlet_id (0: none), source, [label]. What excess_of counts a page's
+    story excesses from when a content filter leaves no rollup to read (a third of the matches at most)."""
+    columns = SHARED_COLUMNS + (["label"] if kind else [])
+    if not has_table(conn, "shared_stories"):
+        return pd.DataFrame({c: pd.Series(dtype="int64" if c in ("story", "outlet_id") else str) for c in columns})
+    label, join = _RAW_LABEL[kind] if kind else ("", "")
+    where, params = _shared_where(conn, filters)
+    sql = (f"SELECT r.story_id, r.day, r.week, r.month, coalesce(r.outlet_id, 0), coalesce(o.country, '{UNKNOWN}')"
+           f"{', ' + label if kind else ''} FROM shared_stories r JOIN articles a ON a.id = r.article_id "
+           f"LEFT JOIN outlets o ON o.id = r.outlet_id{join} WHERE {where}")
+    return _rows(conn, sql, params, columns)
+
+
+def excess_of(shared: pd.DataFrame, keys: tuple[str, ...] = (), bucket: str | None = None) -> pd.DataFrame:
+    """story_excess counted from shared_matches' rows: per bucket and keys, the rows beyond each story's first."""
+    by = ([bucket] if bucket else []) + list(keys)
+    columns = (["bucket"] if bucket else []) + list(keys) + ["excess"]
+    if not by:
+        return pd.DataFrame({"excess": [len(shared) - shared["story"].nunique()]}).query("excess > 0")
+    stories = shared.groupby(by, sort=False)["story"]
+    frame = (stories.size() - stories.nunique()).rename("excess").reset_index()
+    frame = frame.rename(columns={bucket: "bucket"}) if bucket else frame
+    return frame.loc[frame["excess"] > 0, columns].astype({"excess": "int64"}).reset_index(drop=True)
+
+
+def _shared_where(conn: Connection, filters: Filters) -> tuple[str, list]:
+    """The filters' conditions on shared_stories `r` joined to its articles `a`: the dates on r's own day too (its
+    index), the countries and topics tested per article where that is cheaper than collecting theirs (correlate)."""
+    where, params = filters.where(correlated=correlate(conn, filters), dialect=dialect(conn))
+    for clause, day in (("r.day >= ?", filters.date_from), ("r.day <= ?", filters.date_to)):
+        if day:
+            where, params = f"{where} AND {clause}", [*params, day.isoformat()]
+    return where, params

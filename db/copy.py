@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from db import rollups
 from db.engine import POSTGRESQL, Connection, dialect
 from db.schema import transaction
 
@@ -31,7 +32,8 @@ TABLES: dict[str, tuple[str, ...]] = {
     "daily_topic_countries": ("topic_id", "day", "country", "outlet_id", "language"),
     "daily_country_pairs": ("country", "day", "mentioned", "outlet_id", "language"),
 }
-DERIVED = ("daily_country_totals", "shared_stories")     # counted by the target's triggers, checked like the others
+DERIVED = ("daily_country_totals", "shared_stories", "story_repeats", "story_repeat_days")   # counted by the target's
+# triggers, checked like the others
 BATCH = 5_000
 
 
@@ -138,6 +140,9 @@ def copy(source: Connection, target: Connection, batch: int = BATCH,
         after = _last(target, table, keys)
         for rows in _batches(source, table, keys, cols, after, batch):
             _write(target, table, cols, rows)
+            if table == "article_stories":   # their repeats' triggers stood aside in the bulk load
+                with transaction(target):
+                    rollups.recount_stories(target, {r[cols.index("story_id")] for r in rows})
             if progress:
                 progress(table, len(rows))
     _identities(target)

@@ -23,6 +23,16 @@ def bulk_load(conn: sqlite3.Connection) -> Iterator[None]:
         conn.execute("DELETE FROM bulk_load")
 
 
+@contextmanager
+def within_bulk_load(conn: sqlite3.Connection) -> Iterator[None]:
+    """bulk_load, unless the caller is in one already (whose flag must outlive this)."""
+    if conn.execute("SELECT 1 FROM bulk_load").fetchone():
+        yield
+        return
+    with bulk_load(conn):
+        yield
+
+
 def _upsert(table: str, keys: str) -> str:
     """The ON CONFLICT clause that adds a batch's counts to the rows already there."""
     return f"ON CONFLICT ({keys}) DO UPDATE SET n = {table}.n + excluded.n"
@@ -43,6 +53,8 @@ def add_countries(conn: sqlite3.Connection, first_id: int, last_id: int) -> None
                  "WHERE c.article_id BETWEEN ? AND ? GROUP BY 1, 2, 3, 4 "
                  + _upsert("daily_countries", "day, country, outlet_id, language"), (first_id, last_id))
     _add_topic_countries(conn, "article_id BETWEEN ? AND ?", (first_id, last_id))
+    recount_story_repeats(conn, "story_id IN (SELECT story_id FROM shared_stories WHERE article_id BETWEEN ? AND ?)",
+                          (first_id, last_id))
     conn.execute("INSERT INTO daily_country_pairs (country, day, mentioned, outlet_id, language, n) "
                  "SELECT country, day, mentioned, outlet_id, language, count(*) FROM country_pairs "
                  "WHERE article_id BETWEEN ? AND ? GROUP BY 1, 2, 3, 4, 5 "
@@ -65,3 +77,26 @@ def _add_topic_countries(conn: sqlite3.Connection, articles: str, params: tuple)
                  "SELECT topic_id, day, country, outlet_id, language, count(*) FROM topic_country_pairs "
                  f"WHERE {articles} GROUP BY 1, 2, 3, 4, 5 "
                  + _upsert("daily_topic_countries", "topic_id, day, country, outlet_id, language"), params)
+
+
+# a story's repeats (migration 18), recomputed whole from its articles, their countries and outlets
+_REPEATS = ("INSERT INTO story_repeats (story_id, article_id, kind, source, label, outlet_id, day, prev) "
+            "SELECT * FROM (SELECT story_id, article_id, kind, source, label, outlet_id, day, lag(day) OVER "
+            "(PARTITION BY story_id, kind, source, label, outlet_id ORDER BY day, article_id) AS prev "
+            "FROM story_cells WHERE {stories}) AS c WHERE prev IS NOT NULL")
+_CHUNK = 500
+
+
+def recount_story_repeats(conn: sqlite3.Connection, stories: str, params: tuple = ()) -> None:
+    """Recount the repeats of the stories matching the condition `stories` on story_id (whose articles, stories or
+    countries a bulk load changed: its row triggers stood aside)."""
+    conn.execute(f"DELETE FROM story_repeats WHERE {stories}", params)
+    conn.execute(_REPEATS.format(stories=stories), params)
+
+
+def recount_stories(conn: sqlite3.Connection, stories: set[int]) -> None:
+    """recount_story_repeats of these stories, a few hundred at a time."""
+    ids = sorted(stories)
+    for start in range(0, len(ids), _CHUNK):
+        chunk = tuple(ids[start:start + _CHUNK])
+        recount_story_repeats(conn, f"story_id IN ({', '.join('?' * len(chunk))})", chunk)

@@ -653,6 +653,159 @@ MIGRATIONS: list[str] = [
         WHERE article_id = new.id;
     END;
     """,
+    # 18: story repeats: counting stories without reading every article of a shared story. Within a cell (all
+    #     articles; one outlet; one source country; one country named; one source country × country named) an
+    #     article of a shared story is a repeat when an earlier article of its story (by day, then id) is in the
+    #     same cell; `prev` is the day of the nearest such one. Over days from..to and per day, week or month, a
+    #     cell's repeats (its articles beyond each story's first) are the articles of those days whose prev is on
+    #     or after both `from` and the start of their bucket: the nearest earlier article is the latest one, so it is
+    #     in the bucket and range if any is. story_repeats holds each story's repeats (recomputed whole when the
+    #     story, an article's countries or an outlet's country change: a story has tens of articles at most);
+    #     story_repeat_days sums them per cell, day and prev, and is what the dashboard reads (aggregates.py
+    #     story_excess). Filters by outlet, source country or language change which article comes first in most
+    #     cells: those still read shared_stories. In a bulk load (db/rollups.py) the triggers on new stories and new
+    #     countries stand aside: its writers (stories.set_stories, rollups.add_countries, copy) recount each changed
+    #     story once.
+    """
+    DROP VIEW IF EXISTS story_cells;
+    CREATE VIEW story_cells AS
+        SELECT r.story_id, r.article_id, 'all' AS kind, '' AS source, '' AS label, 0 AS outlet_id, r.day
+        FROM shared_stories r
+        UNION ALL SELECT r.story_id, r.article_id, 'outlet', '', '', coalesce(r.outlet_id, 0), r.day
+        FROM shared_stories r
+        UNION ALL SELECT r.story_id, r.article_id, 'source', coalesce(o.country, 'unknown'), '', 0, r.day
+        FROM shared_stories r LEFT JOIN outlets o ON o.id = r.outlet_id
+        UNION ALL SELECT r.story_id, r.article_id, 'country', '', ac.country, 0, r.day
+        FROM shared_stories r JOIN article_countries ac ON ac.article_id = r.article_id
+        UNION ALL SELECT r.story_id, r.article_id, 'source country', coalesce(o.country, 'unknown'), ac.country, 0,
+            r.day
+        FROM shared_stories r JOIN article_countries ac ON ac.article_id = r.article_id
+        LEFT JOIN outlets o ON o.id = r.outlet_id;
+    DROP TABLE IF EXISTS story_repeats;
+    CREATE TABLE story_repeats (
+        story_id INTEGER NOT NULL,
+        article_id INTEGER NOT NULL,
+        kind TEXT NOT NULL,                 -- all | outlet | source | country | source country
+        source TEXT NOT NULL,               -- the outlet's country (kinds source, source country), else ''
+        label TEXT NOT NULL,                -- the country named (kinds country, source country), else ''
+        outlet_id INTEGER NOT NULL,         -- the outlet (kind outlet, 0: none), else 0
+        day TEXT NOT NULL,
+        prev TEXT NOT NULL                  -- the day of the nearest earlier article of the story in the cell
+    );
+    CREATE INDEX story_repeats_story ON story_repeats(story_id);
+    CREATE INDEX IF NOT EXISTS shared_stories_story ON shared_stories(story_id);
+    INSERT INTO story_repeats (story_id, article_id, kind, source, label, outlet_id, day, prev)
+    SELECT * FROM (SELECT story_id, article_id, kind, source, label, outlet_id, day,
+        lag(day) OVER (PARTITION BY story_id, kind, source, label, outlet_id ORDER BY day, article_id) AS prev
+        FROM story_cells WHERE 1 = 1) AS c WHERE prev IS NOT NULL;
+    DROP TABLE IF EXISTS story_repeat_days;
+    CREATE TABLE story_repeat_days (
+        kind TEXT NOT NULL,
+        source TEXT NOT NULL,
+        label TEXT NOT NULL,
+        outlet_id INTEGER NOT NULL,
+        day TEXT NOT NULL,
+        prev TEXT NOT NULL,
+        week TEXT NOT NULL,                 -- the Monday of day's week
+        month TEXT NOT NULL,                -- the first of day's month
+        n INTEGER NOT NULL,
+        PRIMARY KEY (kind, source, label, outlet_id, day, prev)
+    ) WITHOUT ROWID;
+    INSERT INTO story_repeat_days (kind, source, label, outlet_id, day, prev, week, month, n)
+    SELECT kind, source, label, outlet_id, day, prev, date(day, '-6 days', 'weekday 1'), substr(day, 1, 7) || '-01',
+        count(*)
+    FROM story_repeats GROUP BY kind, source, label, outlet_id, day, prev;
+    DROP TRIGGER IF EXISTS story_repeat_days_insert;
+    CREATE TRIGGER story_repeat_days_insert AFTER INSERT ON story_repeats BEGIN
+        INSERT INTO story_repeat_days (kind, source, label, outlet_id, day, prev, week, month, n)
+        VALUES (new.kind, new.source, new.label, new.outlet_id, new.day, new.prev,
+            date(new.day, '-6 days', 'weekday 1'), substr(new.day, 1, 7) || '-01', 1)
+        ON CONFLICT DO UPDATE SET n = n + 1;
+    END;
+    DROP TRIGGER IF EXISTS story_repeat_days_delete;
+    CREATE TRIGGER story_repeat_days_delete AFTER DELETE ON story_repeats BEGIN
+        UPDATE story_repeat_days SET n = n - 1 WHERE (kind, source, label, outlet_id, day, prev) =
+            (old.kind, old.source, old.label, old.outlet_id, old.day, old.prev);
+        DELETE FROM story_repeat_days WHERE (kind, source, label, outlet_id, day, prev) =
+            (old.kind, old.source, old.label, old.outlet_id, old.day, old.prev) AND n = 0;
+    END;
+    DROP TRIGGER IF EXISTS story_repeats_insert;
+    CREATE TRIGGER story_repeats_insert AFTER INSERT ON shared_stories
+    WHEN NOT EXISTS (SELECT 1 FROM bulk_load) BEGIN
+        DELETE FROM story_repeats WHERE story_id = new.story_id;
+        INSERT INTO story_repeats (story_id, article_id, kind, source, label, outlet_id, day, prev)
+        SELECT * FROM (SELECT story_id, article_id, kind, source, label, outlet_id, day,
+            lag(day) OVER (PARTITION BY story_id, kind, source, label, outlet_id ORDER BY day, article_id) AS prev
+            FROM story_cells WHERE story_id = new.story_id) AS c WHERE prev IS NOT NULL;
+    END;
+    DROP TRIGGER IF EXISTS story_repeats_delete;
+    CREATE TRIGGER story_repeats_delete AFTER DELETE ON shared_stories
+    WHEN NOT EXISTS (SELECT 1 FROM bulk_load) BEGIN
+        DELETE FROM story_repeats WHERE story_id = old.story_id;
+        INSERT INTO story_repeats (story_id, article_id, kind, source, label, outlet_id, day, prev)
+        SELECT * FROM (SELECT story_id, article_id, kind, source, label, outlet_id, day,
+            lag(day) OVER (PARTITION BY story_id, kind, source, label, outlet_id ORDER BY day, article_id) AS prev
+            FROM story_cells WHERE story_id = old.story_id) AS c WHERE prev IS NOT NULL;
+    END;
+    DROP TRIGGER IF EXISTS story_repeats_update;
+    CREATE TRIGGER story_repeats_update AFTER UPDATE OF story_id, day, outlet_id ON shared_stories
+    WHEN old.story_id != new.story_id OR old.day != new.day OR old.outlet_id IS NOT new.outlet_id BEGIN
+        DELETE FROM story_repeats WHERE story_id IN (old.story_id, new.story_id);
+        INSERT INTO story_repeats (story_id, article_id, kind, source, label, outlet_id, day, prev)
+        SELECT * FROM (SELECT story_id, article_id, kind, source, label, outlet_id, day,
+            lag(day) OVER (PARTITION BY story_id, kind, source, label, outlet_id ORDER BY day, article_id) AS prev
+            FROM story_cells WHERE story_id IN (old.story_id, new.story_id)) AS c WHERE prev IS NOT NULL;
+    END;
+    DROP TRIGGER IF EXISTS story_repeats_country_insert;
+    CREATE TRIGGER story_repeats_country_insert AFTER INSERT ON article_countries
+    WHEN NOT EXISTS (SELECT 1 FROM bulk_load)
+        AND EXISTS (SELECT 1 FROM shared_stories WHERE article_id = new.article_id) BEGIN
+        DELETE FROM story_repeats WHERE story_id = (SELECT story_id FROM shared_stories
+                                                     WHERE article_id = new.article_id);
+        INSERT INTO story_repeats (story_id, article_id, kind, source, label, outlet_id, day, prev)
+        SELECT * FROM (SELECT story_id, article_id, kind, source, label, outlet_id, day,
+            lag(day) OVER (PARTITION BY story_id, kind, source, label, outlet_id ORDER BY day, article_id) AS prev
+            FROM story_cells
+                WHERE story_id = (SELECT story_id FROM shared_stories WHERE article_id = new.article_id))
+                AS c WHERE prev IS NOT NULL;
+    END;
+    DROP TRIGGER IF EXISTS story_repeats_country_delete;
+    CREATE TRIGGER story_repeats_country_delete AFTER DELETE ON article_countries
+    WHEN EXISTS (SELECT 1 FROM shared_stories WHERE article_id = old.article_id) BEGIN
+        DELETE FROM story_repeats WHERE story_id = (SELECT story_id FROM shared_stories
+                                                     WHERE article_id = old.article_id);
+        INSERT INTO story_repeats (story_id, article_id, kind, source, label, outlet_id, day, prev)
+        SELECT * FROM (SELECT story_id, article_id, kind, source, label, outlet_id, day,
+            lag(day) OVER (PARTITION BY story_id, kind, source, label, outlet_id ORDER BY day, article_id) AS prev
+            FROM story_cells
+                WHERE story_id = (SELECT story_id FROM shared_stories WHERE article_id = old.article_id))
+                AS c WHERE prev IS NOT NULL;
+    END;
+    DROP TRIGGER IF EXISTS story_repeats_country_update;
+    CREATE TRIGGER story_repeats_country_update AFTER UPDATE ON article_countries
+    WHEN EXISTS (SELECT 1 FROM shared_stories WHERE article_id IN (old.article_id, new.article_id)) BEGIN
+        DELETE FROM story_repeats WHERE story_id IN (SELECT story_id FROM shared_stories
+                                                      WHERE article_id IN (old.article_id, new.article_id));
+        INSERT INTO story_repeats (story_id, article_id, kind, source, label, outlet_id, day, prev)
+        SELECT * FROM (SELECT story_id, article_id, kind, source, label, outlet_id, day,
+            lag(day) OVER (PARTITION BY story_id, kind, source, label, outlet_id ORDER BY day, article_id) AS prev
+            FROM story_cells
+                WHERE story_id IN (SELECT story_id FROM shared_stories
+                    WHERE article_id IN (old.article_id, new.article_id)))
+                AS c WHERE prev IS NOT NULL;
+    END;
+    DROP TRIGGER IF EXISTS story_repeats_outlet;
+    CREATE TRIGGER story_repeats_outlet AFTER UPDATE OF country ON outlets
+    WHEN old.country IS NOT new.country BEGIN
+        DELETE FROM story_repeats WHERE story_id IN (SELECT story_id FROM shared_stories WHERE outlet_id = new.id);
+        INSERT INTO story_repeats (story_id, article_id, kind, source, label, outlet_id, day, prev)
+        SELECT * FROM (SELECT story_id, article_id, kind, source, label, outlet_id, day,
+            lag(day) OVER (PARTITION BY story_id, kind, source, label, outlet_id ORDER BY day, article_id) AS prev
+            FROM story_cells
+                WHERE story_id IN (SELECT story_id FROM shared_stories WHERE outlet_id = new.id))
+                AS c WHERE prev IS NOT NULL;
+    END;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

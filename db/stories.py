@@ -13,6 +13,7 @@ import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from db import rollups
 from db.engine import POSTGRESQL, dialect
 from db.filters import Filters
 
@@ -85,14 +86,26 @@ def in_order(conn: sqlite3.Connection, after: tuple[str, int], limit: int) -> li
 
 
 def set_stories(conn: sqlite3.Connection, stories: Iterable[tuple[int, int]]) -> None:
-    """Write (article id, story id) pairs."""
-    conn.executemany("INSERT INTO article_stories (article_id, story_id) VALUES (?, ?) "
-                     "ON CONFLICT (article_id) DO UPDATE SET story_id = excluded.story_id", stories)
+    """Write (article id, story id) pairs (within the caller's transaction). The stories' repeats (migration 18)
+    are recounted once per story here, not once per article by the triggers."""
+    pairs = list(stories)
+    changed = {story for _, story in pairs}
+    for start in range(0, len(pairs), 500):
+        ids = [article for article, _ in pairs[start:start + 500]]
+        changed.update(r[0] for r in _plain(conn).execute(
+            f"SELECT story_id FROM article_stories WHERE article_id IN ({', '.join('?' * len(ids))})", ids))
+    with rollups.within_bulk_load(conn):
+        conn.executemany("INSERT INTO article_stories (article_id, story_id) VALUES (?, ?) "
+                         "ON CONFLICT (article_id) DO UPDATE SET story_id = excluded.story_id", pairs)
+        rollups.recount_stories(conn, changed)
 
 
 def clear(conn: sqlite3.Connection) -> int:
     """Ungroup every article (before regrouping them all); return how many articles there are."""
-    conn.execute("DELETE FROM article_stories")
+    with rollups.within_bulk_load(conn):
+        conn.execute("DELETE FROM article_stories")
+        conn.execute("DELETE FROM story_repeat_days")   # first: each repeat's trigger then finds no row to lower
+        conn.execute("DELETE FROM story_repeats")
     return article_count(conn)
 
 

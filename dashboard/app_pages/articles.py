@@ -55,7 +55,7 @@ pages = queries.page_count(shown, PER_PAGE)
 page = st.pagination(pages, key="page", bind="query-params")
 
 if counting == "stories":
-    story_rows = queries.story_table(state.story_page(state.db_path(), filters, page, PER_PAGE))
+    story_rows = queries.story_table(state.story_page(state.db_path(), filters, page, PER_PAGE, total))
     event = table_slot.dataframe(
         story_rows, hide_index=True, on_select="rerun", selection_mode="single-row", key="stories_table",
         height="content", row_height=ARTICLE_ROW_PX, column_order=queries.STORY_COLUMNS[:-1],

@@ -483,6 +483,122 @@ CREATE TRIGGER shared_stories_article AFTER UPDATE OF published, outlet_id, lang
 FOR EACH ROW EXECUTE FUNCTION shared_stories_article();
 """
 
+# story repeats: each shared story's articles that an earlier one of the story precedes in a cell, summed per cell,
+# day and the day of that earlier one (db/schema.py's migration 18, which says why; in a bulk load the writers
+# recount the stories they changed)
+_STORY_REPEATS = """
+CREATE INDEX shared_stories_story ON shared_stories(story_id);
+CREATE VIEW story_cells AS
+    SELECT r.story_id, r.article_id, 'all' AS kind, '' AS source, '' AS label, BIGINT '0' AS outlet_id, r.day
+    FROM shared_stories r
+    UNION ALL SELECT r.story_id, r.article_id, 'outlet', '', '', coalesce(r.outlet_id, 0), r.day
+    FROM shared_stories r
+    UNION ALL SELECT r.story_id, r.article_id, 'source', coalesce(o.country, 'unknown'), '', 0, r.day
+    FROM shared_stories r LEFT JOIN outlets o ON o.id = r.outlet_id
+    UNION ALL SELECT r.story_id, r.article_id, 'country', '', ac.country, 0, r.day
+    FROM shared_stories r JOIN article_countries ac ON ac.article_id = r.article_id
+    UNION ALL SELECT r.story_id, r.article_id, 'source country', coalesce(o.country, 'unknown'), ac.country, 0, r.day
+    FROM shared_stories r JOIN article_countries ac ON ac.article_id = r.article_id
+    LEFT JOIN outlets o ON o.id = r.outlet_id;
+CREATE TABLE story_repeats (
+    story_id BIGINT NOT NULL,
+    article_id BIGINT NOT NULL,
+    kind TEXT NOT NULL,
+    source TEXT NOT NULL,
+    label TEXT NOT NULL,
+    outlet_id BIGINT NOT NULL,
+    day TEXT NOT NULL,
+    prev TEXT NOT NULL
+);
+CREATE INDEX story_repeats_story ON story_repeats(story_id);
+INSERT INTO story_repeats (story_id, article_id, kind, source, label, outlet_id, day, prev)
+SELECT * FROM (SELECT story_id, article_id, kind, source, label, outlet_id, day,
+    lag(day) OVER (PARTITION BY story_id, kind, source, label, outlet_id ORDER BY day, article_id) AS prev
+    FROM story_cells) AS c WHERE prev IS NOT NULL;
+CREATE TABLE story_repeat_days (
+    kind TEXT NOT NULL,
+    source TEXT NOT NULL,
+    label TEXT NOT NULL,
+    outlet_id BIGINT NOT NULL,
+    day TEXT NOT NULL,
+    prev TEXT NOT NULL,
+    week TEXT NOT NULL,
+    month TEXT NOT NULL,
+    n BIGINT NOT NULL,
+    PRIMARY KEY (kind, source, label, outlet_id, day, prev)
+);
+INSERT INTO story_repeat_days (kind, source, label, outlet_id, day, prev, week, month, n)
+SELECT kind, source, label, outlet_id, day, prev, week_of(day), substr(day, 1, 7) || '-01', count(*)
+FROM story_repeats GROUP BY kind, source, label, outlet_id, day, prev;
+CREATE FUNCTION story_repeat_days_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO story_repeat_days AS d (kind, source, label, outlet_id, day, prev, week, month, n)
+        VALUES (new.kind, new.source, new.label, new.outlet_id, new.day, new.prev, week_of(new.day),
+                substr(new.day, 1, 7) || '-01', 1)
+        ON CONFLICT (kind, source, label, outlet_id, day, prev) DO UPDATE SET n = d.n + 1;
+    ELSE
+        UPDATE story_repeat_days SET n = n - 1 WHERE (kind, source, label, outlet_id, day, prev) =
+            (old.kind, old.source, old.label, old.outlet_id, old.day, old.prev);
+        DELETE FROM story_repeat_days WHERE (kind, source, label, outlet_id, day, prev) =
+            (old.kind, old.source, old.label, old.outlet_id, old.day, old.prev) AND n = 0;
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER story_repeat_days_changed AFTER INSERT OR DELETE ON story_repeats
+FOR EACH ROW EXECUTE FUNCTION story_repeat_days_changed();
+-- a story's repeats, recomputed whole (a story has tens of articles at most)
+CREATE FUNCTION story_repeats_of(stories BIGINT[]) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    DELETE FROM story_repeats WHERE story_id = ANY(stories);
+    INSERT INTO story_repeats (story_id, article_id, kind, source, label, outlet_id, day, prev)
+    SELECT * FROM (SELECT story_id, article_id, kind, source, label, outlet_id, day,
+        lag(day) OVER (PARTITION BY story_id, kind, source, label, outlet_id ORDER BY day, article_id) AS prev
+        FROM story_cells WHERE story_id = ANY(stories)) AS c WHERE prev IS NOT NULL;
+END $$;
+CREATE FUNCTION story_repeats_shared() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP IN ('INSERT', 'DELETE') AND bulk_loading() THEN RETURN NULL; END IF;
+    IF TG_OP = 'INSERT' THEN
+        PERFORM story_repeats_of(ARRAY[new.story_id]);
+    ELSIF TG_OP = 'DELETE' THEN
+        PERFORM story_repeats_of(ARRAY[old.story_id]);
+    ELSE
+        PERFORM story_repeats_of(ARRAY[old.story_id, new.story_id]);
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER story_repeats_shared AFTER INSERT OR DELETE ON shared_stories
+FOR EACH ROW EXECUTE FUNCTION story_repeats_shared();
+CREATE TRIGGER story_repeats_shared_update AFTER UPDATE ON shared_stories FOR EACH ROW
+WHEN (old.story_id != new.story_id OR old.day != new.day OR old.outlet_id IS DISTINCT FROM new.outlet_id)
+EXECUTE FUNCTION story_repeats_shared();
+CREATE FUNCTION story_repeats_country() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    changed BIGINT[];
+BEGIN
+    IF TG_OP = 'INSERT' AND bulk_loading() THEN RETURN NULL; END IF;
+    SELECT array_agg(story_id) INTO changed FROM shared_stories
+    WHERE article_id IN (CASE WHEN TG_OP = 'INSERT' THEN new.article_id ELSE old.article_id END,
+                         CASE WHEN TG_OP = 'DELETE' THEN old.article_id ELSE new.article_id END);
+    IF changed IS NOT NULL THEN
+        PERFORM story_repeats_of(changed);
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER story_repeats_country AFTER INSERT OR DELETE OR UPDATE ON article_countries
+FOR EACH ROW EXECUTE FUNCTION story_repeats_country();
+CREATE FUNCTION story_repeats_outlet() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF old.country IS DISTINCT FROM new.country THEN
+        PERFORM story_repeats_of(ARRAY(SELECT DISTINCT story_id FROM shared_stories WHERE outlet_id = new.id));
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER story_repeats_outlet AFTER UPDATE OF country ON outlets
+FOR EACH ROW EXECUTE FUNCTION story_repeats_outlet();
+"""
+
 # version -> the script that brings a database to it; a fresh one starts at the first
 MIGRATIONS: dict[int, str] = {
     13: _TABLES + _COMPAT + _TRIGGERS,
@@ -492,6 +608,7 @@ MIGRATIONS: dict[int, str] = {
     16: "CREATE TABLE article_stories (article_id BIGINT PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE, "
         "story_id BIGINT NOT NULL); CREATE INDEX article_stories_story ON article_stories(story_id);",
     17: _SHARED_STORIES,
+    18: _STORY_REPEATS,
 }
 
 
