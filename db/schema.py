@@ -653,6 +653,17 @@ MIGRATIONS: list[str] = [
         WHERE article_id = new.id;
     END;
     """,
+    # 18: reserved for the branch that adds story repeats (its own migration 18), which arrives by merge; the list is
+    #     positional, so until then this entry stands in for it and changes nothing. Merging: replace this entry with
+    #     that branch's 18, and keep 19 after it.
+    "",
+    # 19: how far each alert rule has been evaluated (newsradar/alerts.py), UTC 'YYYY-MM-DD HH:MM:SS', NULL before
+    #     its first evaluation: after a gap (serve stopped, a replay that moved on by several days) the next
+    #     evaluation checks every day since for spikes, up to 14 days back, and announces as new the articles of the
+    #     gap that were stored before the last evaluation but published after it.
+    """
+    ALTER TABLE alert_rules ADD COLUMN evaluated_until TEXT;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

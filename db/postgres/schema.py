@@ -492,6 +492,9 @@ MIGRATIONS: dict[int, str] = {
     16: "CREATE TABLE article_stories (article_id BIGINT PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE, "
         "story_id BIGINT NOT NULL); CREATE INDEX article_stories_story ON article_stories(story_id);",
     17: _SHARED_STORIES,
+    # how far each alert rule has been evaluated (db/schema.py's migration 19; 18 arrives by merge, and a missing
+    # number is skipped here)
+    19: "ALTER TABLE alert_rules ADD COLUMN IF NOT EXISTS evaluated_until TEXT;",
 }
 
 
