@@ -220,8 +220,8 @@ def digest_message(conn: Connection, config: Config, rule: store.Rule, filters: 
 def digest_messages(conn: Connection, config: Config, rule: store.Rule, filters: Filters,
                     now: dt.datetime) -> list[Message]:
     """The digest of the last complete period, and of those before it that no evaluation reached (serve stopped over
-    a midnight, a replay that moved on by several days), up to CATCH_UP periods back; oldest first. A rule's first
-    evaluation decides the last period only."""
+    a midnight, a replay that moved on by several days), up to CATCH_UP periods back; oldest first, after a message
+    naming the periods further back that are not sent. A rule's first evaluation decides the last period only."""
     last = store.last_period(conn, rule.id, f"{rule.kind}:")
     step = DAY if rule.kind == "daily" else 7 * DAY
     found = []
@@ -230,7 +230,31 @@ def digest_messages(conn: Connection, config: Config, rule: store.Rule, filters:
         if back and digest_period(rule.kind, moment)[0] <= last:   # caught up (an earlier --now is its own)
             break
         found.append(digest_message(conn, config, rule, filters, moment))
+    else:
+        key, _, newest_unsent, _ = digest_period(rule.kind, now - CATCH_UP[rule.kind] * step)
+        if last and key > last:
+            found.append(unsent_message(config, rule, filters, now, _period_after(rule.kind, last), newest_unsent))
     return [message for message in reversed(found) if message]
+
+
+def _period_after(kind: str, key: str) -> dt.date:
+    """The first day of the period after the one of `key` ('daily:2023-09-10', 'weekly:2023-W37')."""
+    if kind == "daily":
+        return dt.date.fromisoformat(key.split(":", 1)[1]) + DAY
+    year, week = key.split(":", 1)[1].split("-W")
+    return dt.date.fromisocalendar(int(year), int(week), 1) + 7 * DAY
+
+
+def unsent_message(config: Config, rule: store.Rule, filters: Filters, now: dt.datetime, first: dt.date,
+                   last: dt.date) -> Message:
+    """Names the digests not sent after a gap longer than CATCH_UP periods."""
+    unit = "days" if rule.kind == "daily" else "weeks"
+    span = first.isoformat() if first == last else f"{first.isoformat()} to {last.isoformat()}"
+    subject = f"newsradar: {rule.kind} digests of {rule.target_name} not sent for {span}"
+    body = (f"The alert rule was not evaluated for a while before {now:%Y-%m-%d %H:%M} UTC. When evaluation resumes "
+            f"it sends the digests of the last {CATCH_UP[rule.kind]} {unit} it missed, so those of {span} (UTC) are "
+            f"not sent. The articles of those days: {view_link(config, filters, first, last)}" + _footer(rule))
+    return Message(f"unsent:{rule.kind}:{first.isoformat()}:{last.isoformat()}", subject, body)
 
 
 def new_message(conn: Connection, config: Config, rule: store.Rule, filters: Filters,
@@ -313,14 +337,14 @@ def evaluate(conn: Connection, config: Config, rule: store.Rule, now: dt.datetim
         for message in spike_messages(conn, config, rule, filters, now):
             if store.decide(conn, rule, message.period, "sent", message.subject, message.body, now):
                 done.queued += 1
-                if message.period.startswith("unchecked:"):
-                    done.notes.append(f"alert rule “{rule.name}”: {message.subject.split(': ', 1)[1]} (evaluation "
-                                      f"resumed after more than {SPIKE_CATCH_UP} days; the message says so)")
+                _note_gap(done, rule, message)
     elif rule.kind in ("daily", "weekly"):
         for message in digest_messages(conn, config, rule, filters, now):
-            if message.subject:
-                done.queued += store.decide(conn, rule, message.period, "sent", message.subject, message.body, now)
-            else:
+            if message.subject and store.decide(conn, rule, message.period, "sent", message.subject, message.body,
+                                                now):
+                done.queued += 1
+                _note_gap(done, rule, message)
+            elif not message.subject:
                 done.skipped += store.decide(conn, rule, message.period, "empty", now=now)
     else:
         found = new_message(conn, config, rule, filters, now)
@@ -333,6 +357,13 @@ def evaluate(conn: Connection, config: Config, rule: store.Rule, now: dt.datetim
         return done
     store.mark_evaluated(conn, rule.id, now)
     return done
+
+
+def _note_gap(done: Evaluation, rule: store.Rule, message: Message) -> None:
+    """A message naming what a gap left unchecked or unsent is also the run's warning."""
+    if message.period.startswith(("unchecked:", "unsent:")):
+        done.notes.append(f"alert rule “{rule.name}”: {message.subject.split(': ', 1)[1]} (evaluation resumed "
+                          f"after a gap longer than it catches up; the rule's channels are told)")
 
 
 def as_of(conn: Connection, config: Config,

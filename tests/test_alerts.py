@@ -296,7 +296,24 @@ def test_a_gap_longer_than_the_catch_up_checks_its_last_14_days_and_says_which_i
     assert "not evaluated from 2023-08-16 12:00:00 UTC until 2023-09-27 12:00 UTC" in smtp.inbox.messages[0][2]
     assert "q=quake&from=2023-08-16&to=2023-09-12" in smtp.inbox.messages[0][2]
     assert report.problems == ["alert rule “quake”: spikes in quake not checked for 2023-08-16 to 2023-09-12 "
-                               "(evaluation resumed after more than 14 days; the message says so)"]
+                               "(evaluation resumed after a gap longer than it catches up; the rule's channels are "
+                               "told)"]
+
+
+def test_digests_beyond_the_catch_up_are_named_in_a_message_not_skipped_silently(engine, smtp):
+    quake_days(engine, "2023-08-25", "2023-09-20")
+    store.add_rule(engine, "daily", "operator", "query", "quake", "daily", ["desk@example.org"])
+    cfg = settings(smtp.port)
+    alerts.run_once(engine, cfg, at("2023-09-01"))
+    report = alerts.run_once(engine, cfg, at("2023-09-20"))      # down from 1 to 19 September
+    alerts.run_once(engine, cfg, at("2023-09-20", 13))
+    subjects = [subject for _, subject, _ in smtp.inbox.messages]
+    assert subjects == ["newsradar: daily digest of quake, 2023-08-31 — 2 articles",
+                        "newsradar: daily digests of quake not sent for 2023-09-01 to 2023-09-12",
+                        *[f"newsradar: daily digest of quake, 2023-09-{d} — 2 articles" for d in range(13, 20)]]
+    assert "sends the digests of the last 7 days it missed, so those of 2023-09-01 to 2023-09-12" in (
+        smtp.inbox.messages[1][2])
+    assert len(report.problems) == 1 and "not sent for 2023-09-01 to 2023-09-12" in report.problems[0]
 
 
 def test_new_matches_after_a_gap_come_in_one_message_by_day_and_none_is_lost(engine, smtp):
@@ -340,8 +357,10 @@ def test_digests_missed_while_serve_was_stopped_arrive_when_it_is_back(db, smtp)
                        skip_empty=False)
     cfg = settings(smtp.port)
     run_days(db, cfg, [dt.date(2023, 9, 10), dt.date(2023, 9, 11), dt.date(2023, 9, 20)])   # stopped 12-20
-    days = [s.split(", ")[1].split(" ")[0] for s in smtp.inbox.subjects("daily digest")]
+    days = [s.split(", ")[1].split(" ")[0] for s in smtp.inbox.subjects("daily digest of")]
     assert days == ["2023-09-10", "2023-09-11", *[d.isoformat() for d in DAYS[4:11]]]   # and 14-20: a week back
+    assert smtp.inbox.subjects("not sent") == ["newsradar: daily digests of Karabakh not sent for 2023-09-12 to "
+                                               "2023-09-13"]
     assert [s.split(", ")[1].split(" — ")[0] for s in smtp.inbox.subjects("weekly digest")] == [
         "2023-09-04 to 2023-09-10", "2023-09-11 to 2023-09-17"]
 
