@@ -1,4 +1,5 @@
-"""Alert rules, the periods they decided and the ledger of their deliveries (migration 14), with the counts they read.
+"""Alert rules, the periods they decided and the ledger of their deliveries (migration 15; how far each rule has been
+evaluated: migration 19), with the counts they read.
 
 A rule watches a topic (followed by id, so a renamed topic keeps its rules), a saved view or a query. Deciding a period
 (alert_periods) and queueing its messages (alert_deliveries, one per channel) is one transaction, so a period is
@@ -48,6 +49,7 @@ class Rule:
     gone: str = ""            # what it watched and no longer exists: 'the topic “Karabakh”'
     topic_id: int | None = None
     view_id: int | None = None
+    evaluated_until: str | None = None   # the `now` of its latest evaluation, UTC; None: never evaluated
 
     def describe(self) -> str:
         """'spike of the topic “Karabakh” (medium) to a@example.org, json://…'."""
@@ -66,7 +68,13 @@ def _rule(row: sqlite3.Row) -> Rule:
     gone = "" if current is not None else f"the {row['target']} “{row['query']}”"
     return Rule(row["id"], row["name"], row["owner"], bool(row["shared"]), row["target"], current or row["query"],
                 row["kind"], tuple(json.loads(row["channels"])), row["sensitivity"], bool(row["skip_empty"]),
-                row["last_article_id"], row["created"], gone, row["topic_id"], row["view_id"])
+                row["last_article_id"], row["created"], gone, row["topic_id"], row["view_id"],
+                _evaluated_until(row))
+
+
+def _evaluated_until(row: sqlite3.Row) -> str | None:
+    columns = row.keys()   # `in row` would look among the values
+    return row["evaluated_until"] if "evaluated_until" in columns else None   # read-only, before migration 19
 
 
 def _target_ids(conn: sqlite3.Connection, target: str, ref: str) -> tuple[int | None, int | None]:
@@ -80,7 +88,7 @@ def _target_ids(conn: sqlite3.Connection, target: str, ref: str) -> tuple[int | 
             raise AlertError("give the query to watch")
         return None, None
     table = "topics" if target == "topic" else "saved_views"
-    row = conn.execute(f"SELECT id FROM {table} WHERE name = ? COLLATE NOCASE", (ref.strip(),)).fetchone()
+    row = conn.execute(f"SELECT id FROM {table} WHERE lower(name) = lower(?)", (ref.strip(),)).fetchone()
     if row is None:
         raise AlertError(f"no {target} called “{ref}”")
     return (row[0], None) if target == "topic" else (None, row[0])
@@ -117,11 +125,12 @@ def add_rule(conn: sqlite3.Connection, name: str, owner: str, target: str, ref: 
 
 
 def list_rules(conn: sqlite3.Connection) -> list[Rule]:
-    return [_rule(row) for row in conn.execute(_RULE_SQL + " ORDER BY r.name COLLATE NOCASE")]
+    return [_rule(row) for row in conn.execute(_RULE_SQL + " ORDER BY lower(r.name), r.name")]
 
 
 def get_rule(conn: sqlite3.Connection, name: str) -> Rule:
-    row = conn.execute(_RULE_SQL + " WHERE r.name = ? COLLATE NOCASE", (name.strip(),)).fetchone()
+    # lower() rather than COLLATE NOCASE, which PostgreSQL does not have
+    row = conn.execute(_RULE_SQL + " WHERE lower(r.name) = lower(?)", (name.strip(),)).fetchone()
     if row is None:
         raise AlertError(f"no alert rule called “{name}”")
     return _rule(row)
@@ -180,18 +189,26 @@ def count(conn: sqlite3.Connection, filters: Filters, start: dt.datetime, end: d
                         params).fetchone()[0]
 
 
-def new_matches(conn: sqlite3.Connection, filters: Filters, after_id: int, before: dt.datetime,
-                limit: int) -> tuple[list[sqlite3.Row], int, int]:
-    """Matching articles stored after `after_id` and published before `before`: the newest `limit` of them, how many
-    there are, and the highest id among them (0 when none)."""
+def newest_article_id(conn: sqlite3.Connection) -> int:
+    return conn.execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()[0]
+
+
+def new_matches(conn: sqlite3.Connection, filters: Filters, seen_id: int, seen_until: str | None, upto_id: int,
+                before: dt.datetime, limit: int) -> tuple[list[sqlite3.Row], dict[str, int]]:
+    """Matching articles up to id `upto_id` published before `before` that the last evaluation did not see: those
+    stored after it (ids above `seen_id`) and those it saw stored but not yet published (on or after `seen_until`,
+    e.g. a replayed day whose articles came before an earlier day's). The newest `limit` of them, and how many there
+    are per UTC day, oldest first."""
     where, params = filters.where(dialect=dialect(conn))
-    where, params = f"{where} AND a.id > ? AND a.published < ?", [*params, after_id, format_utc(before)]
-    total, newest = conn.execute(f"SELECT count(*), coalesce(max(a.id), 0) FROM articles a LEFT JOIN outlets o "
-                                 f"ON o.id = a.outlet_id WHERE {where}", params).fetchone()
+    where = f"{where} AND a.id <= ? AND a.published < ? AND (a.id > ? OR a.published >= ?)"
+    # no evaluation yet: '9' sorts after every time stamp, so only the ids count
+    params = [*params, upto_id, format_utc(before), seen_id, seen_until or "9"]
+    days = dict(conn.execute(f"SELECT substr(a.published, 1, 10) AS day, count(*) FROM articles a LEFT JOIN outlets o "
+                             f"ON o.id = a.outlet_id WHERE {where} GROUP BY day ORDER BY day", params).fetchall())
     rows = conn.execute(f"SELECT a.title, a.link, a.published, o.name AS outlet FROM articles a LEFT JOIN outlets o "
                         f"ON o.id = a.outlet_id WHERE {where} ORDER BY a.published DESC, a.id DESC LIMIT ?",
                         [*params, limit]).fetchall()
-    return rows, total, newest
+    return rows, days
 
 
 def newest_published(conn: sqlite3.Connection) -> str | None:
@@ -233,22 +250,39 @@ def decide(conn: sqlite3.Connection, rule: Rule, period: str, outcome: str, subj
     another runner)."""
     stamp, clock = format_utc(now or dt.datetime.now(dt.UTC)), format_utc(dt.datetime.now(dt.UTC))
     with transaction(conn):
-        if conn.execute("INSERT OR IGNORE INTO alert_periods (rule_id, period, outcome, decided) VALUES (?, ?, ?, ?)",
-                        (rule.id, period, outcome, stamp)).rowcount == 0:
+        if conn.execute("INSERT INTO alert_periods (rule_id, period, outcome, decided) VALUES (?, ?, ?, ?) "
+                        "ON CONFLICT DO NOTHING", (rule.id, period, outcome, stamp)).rowcount == 0:
             return False
         if outcome == "sent":
             conn.executemany("INSERT INTO alert_deliveries (rule_id, period, channel, subject, body, created, "
                              "next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                              [(rule.id, period, channel, subject, body, clock, clock) for channel in rule.channels])
         if last_article_id is not None:
-            conn.execute("UPDATE alert_rules SET last_article_id = max(last_article_id, ?) WHERE id = ?",
-                         (last_article_id, rule.id))
+            _raise_last_article_id(conn, rule.id, last_article_id)
     return True
+
+
+def mark_evaluated(conn: sqlite3.Connection, rule_id: int, now: dt.datetime,
+                   last_article_id: int | None = None) -> None:
+    """Record that the rule has been evaluated up to `now` (kept when a re-run of an earlier --now is behind it) and,
+    for new matches, that it has looked at the articles up to `last_article_id`."""
+    stamp = format_utc(now)
+    with transaction(conn):
+        conn.execute("UPDATE alert_rules SET evaluated_until = ? WHERE id = ? AND "
+                     "(evaluated_until IS NULL OR evaluated_until < ?)", (stamp, rule_id, stamp))
+        if last_article_id is not None:
+            _raise_last_article_id(conn, rule_id, last_article_id)
+
+
+def _raise_last_article_id(conn: sqlite3.Connection, rule_id: int, last_article_id: int) -> None:
+    # a WHERE rather than SQLite's two-argument max(), which PostgreSQL does not have
+    conn.execute("UPDATE alert_rules SET last_article_id = ? WHERE id = ? AND last_article_id < ?",
+                 (last_article_id, rule_id, last_article_id))
 
 
 def due_deliveries(conn: sqlite3.Connection, now: dt.datetime, everything: bool = False) -> list[sqlite3.Row]:
     """Pending deliveries whose next attempt is due (every pending one with `everything`), oldest first."""
-    return conn.execute("SELECT * FROM alert_deliveries WHERE status = 'pending' AND (? OR next_attempt_at <= ?) "
+    return conn.execute("SELECT * FROM alert_deliveries WHERE status = 'pending' AND (? = 1 OR next_attempt_at <= ?) "
                         "ORDER BY id", (int(everything), format_utc(now))).fetchall()
 
 

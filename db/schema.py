@@ -806,6 +806,13 @@ MIGRATIONS: list[str] = [
                 AS c WHERE prev IS NOT NULL;
     END;
     """,
+    # 19: how far each alert rule has been evaluated (newsradar/alerts.py), UTC 'YYYY-MM-DD HH:MM:SS', NULL before
+    #     its first evaluation: after a gap (serve stopped, a replay that moved on by several days) the next
+    #     evaluation checks every day since for spikes, up to 14 days back, and announces as new the articles of the
+    #     gap that were stored before the last evaluation but published after it.
+    """
+    ALTER TABLE alert_rules ADD COLUMN evaluated_until TEXT;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -7,10 +7,12 @@ over a replay of past news alerts on the replayed days (as_of).
 
 A spike rule looks at yesterday and today (up to `now`) with the chart's rule (dashboard/spikes.py) at its
 sensitivity, and stays quiet for a cool-down after a spike it announced, so that a spike lasting several days is one
-alert. A daily digest covers the previous UTC day, a weekly one the previous ISO week (Monday to Sunday), each against
-the period before. New matches are the articles stored since the rule's last message, at most one message per
-alerts.new_batch_min minutes. Every period is decided once (db/alerts.py), so re-running the same times sends nothing
-again.
+alert. After a gap (serve stopped, a replay that moved on by several days) it looks at every day since the day of its
+last evaluation, oldest first, up to SPIKE_CATCH_UP days back; the days before that are named in a message of their
+own, not skipped silently. A daily digest covers the previous UTC day, a weekly one the previous ISO week (Monday to
+Sunday), each against the period before. New matches are the articles the rule's last evaluation did not see, at most
+one message per alerts.new_batch_min minutes. Every period is decided once (db/alerts.py), so re-running the same
+times sends nothing again.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ STORIES = 5
 TERMS = 8
 NEW_LISTED = 20
 CATCH_UP = {"daily": 7, "weekly": 4}   # digests of periods missed while serve was stopped that are still sent
+SPIKE_CATCH_UP = 14   # days back a spike rule looks after a gap; a spike older than that is no longer news
 
 
 @dataclass(frozen=True)
@@ -104,11 +107,37 @@ def _at_midnight(day: dt.date) -> dt.datetime:
 
 # the kinds of rule ----------------------------------------------------------------------------------------------
 
+def spike_days(rule: store.Rule, now: dt.datetime) -> tuple[dt.date, tuple[dt.date, dt.date] | None]:
+    """The first day to look at for spikes (yesterday, or after a gap the day of the last evaluation, which saw it in
+    part, but at most SPIKE_CATCH_UP days back), and the first and last days of the gap left unchecked, if any."""
+    today = now.date()
+    first = today - DAY
+    if rule.evaluated_until:
+        first = min(first, dt.date.fromisoformat(rule.evaluated_until[:10]))
+    oldest = today - dt.timedelta(days=SPIKE_CATCH_UP)
+    return max(first, oldest), ((first, oldest - DAY) if first < oldest else None)
+
+
+def unchecked_message(config: Config, rule: store.Rule, filters: Filters, now: dt.datetime, first: dt.date,
+                      last: dt.date) -> Message:
+    """Says which days a spike rule did not look at after a gap longer than SPIKE_CATCH_UP days."""
+    span = first.isoformat() if first == last else f"{first.isoformat()} to {last.isoformat()}"
+    subject = f"newsradar: spikes in {rule.target_name} not checked for {span}"
+    body = (f"The alert rule was not evaluated from {rule.evaluated_until} UTC until {now:%Y-%m-%d %H:%M} UTC. "
+            f"When evaluation resumes it looks back {SPIKE_CATCH_UP} days for spikes, so {span} (UTC) were not "
+            f"checked and a spike of {_what(rule)} on those days is not announced. The chart of those days: "
+            f"{view_link(config, filters, first, last)}" + _footer(rule))
+    return Message(f"unchecked:{first.isoformat()}:{last.isoformat()}", subject, body)
+
+
 def spike_messages(conn: Connection, config: Config, rule: store.Rule, filters: Filters,
                    now: dt.datetime) -> list[Message]:
-    """A message for yesterday or today (up to `now`) if it is a spike, not announced yet and not in a cool-down."""
+    """A message for each day from spike_days' first to today (up to `now`), oldest first, that is a spike, not
+    announced yet and not in a cool-down; after a gap longer than SPIKE_CATCH_UP days, first one naming the days
+    left unchecked."""
     preset = SENSITIVITY[rule.sensitivity]
     today = now.date()
+    checked_from, unchecked = spike_days(rule, now)
     first = today - dt.timedelta(days=HISTORY_DAYS)
     counts = store.daily_counts(conn, filters, _at_midnight(first), now)
     days = pd.date_range(first, today, freq="D")
@@ -117,11 +146,11 @@ def spike_messages(conn: Connection, config: Config, rule: store.Rule, filters: 
     series["value"] = series["n"].astype(float)
     found = spike_rule.spikes(series, preset.z, preset.ratio, preset.min_articles)
     announced = [dt.date.fromisoformat(p.split(":", 1)[1]) for p in store.sent_periods(conn, rule.id, "spike:")]
-    out = []
+    out = [unchecked_message(config, rule, filters, now, *unchecked)] if unchecked else []
     for row in found.sort_values("bucket").itertuples():
         day = row.bucket.date()
         period = f"spike:{day.isoformat()}"
-        if day < today - DAY or store.decided(conn, rule.id, period):
+        if day < checked_from or store.decided(conn, rule.id, period):
             continue
         if any(0 < (day - seen).days < preset.cooldown_days for seen in announced):
             continue
@@ -139,8 +168,10 @@ def _spike_message(conn: Connection, config: Config, rule: store.Rule, filters: 
     ratio = n / baseline
     subject = f"newsradar: spike in {rule.target_name} on {day.isoformat()} — {n} articles, {ratio:.1f}× the usual"
     so_far = "" if end == _at_midnight(day) + DAY else f" by {end:%H:%M} UTC"
+    late = (f"Sent late: the rule was not evaluated from {rule.evaluated_until} UTC until {now:%Y-%m-%d %H:%M} UTC."
+            f"\n\n" if day < now.date() - DAY else "")
     body = (f"Coverage of {_what(rule)} spiked on {day:%A} {day.isoformat()} (UTC): {n} articles{so_far}, "
-            f"{ratio:.1f}× the mean of the previous {spike_rule.WINDOW} days ({baseline:.1f} a day).\n\n"
+            f"{ratio:.1f}× the mean of the previous {spike_rule.WINDOW} days ({baseline:.1f} a day).\n\n" + late
             + _findings(config, rule, filters, stories, terms, day, day))
     return Message(period, subject, body)
 
@@ -189,8 +220,8 @@ def digest_message(conn: Connection, config: Config, rule: store.Rule, filters: 
 def digest_messages(conn: Connection, config: Config, rule: store.Rule, filters: Filters,
                     now: dt.datetime) -> list[Message]:
     """The digest of the last complete period, and of those before it that no evaluation reached (serve stopped over
-    a midnight, a replay that moved on by several days), up to CATCH_UP periods back; oldest first. A rule's first
-    evaluation decides the last period only."""
+    a midnight, a replay that moved on by several days), up to CATCH_UP periods back; oldest first, after a message
+    naming the periods further back that are not sent. A rule's first evaluation decides the last period only."""
     last = store.last_period(conn, rule.id, f"{rule.kind}:")
     step = DAY if rule.kind == "daily" else 7 * DAY
     found = []
@@ -199,33 +230,74 @@ def digest_messages(conn: Connection, config: Config, rule: store.Rule, filters:
         if back and digest_period(rule.kind, moment)[0] <= last:   # caught up (an earlier --now is its own)
             break
         found.append(digest_message(conn, config, rule, filters, moment))
+    else:
+        key, _, newest_unsent, _ = digest_period(rule.kind, now - CATCH_UP[rule.kind] * step)
+        if last and key > last:
+            found.append(unsent_message(config, rule, filters, now, _period_after(rule.kind, last), newest_unsent))
     return [message for message in reversed(found) if message]
 
 
+def _period_after(kind: str, key: str) -> dt.date:
+    """The first day of the period after the one of `key` ('daily:2023-09-10', 'weekly:2023-W37')."""
+    if kind == "daily":
+        return dt.date.fromisoformat(key.split(":", 1)[1]) + DAY
+    year, week = key.split(":", 1)[1].split("-W")
+    return dt.date.fromisocalendar(int(year), int(week), 1) + 7 * DAY
+
+
+def unsent_message(config: Config, rule: store.Rule, filters: Filters, now: dt.datetime, first: dt.date,
+                   last: dt.date) -> Message:
+    """Names the digests not sent after a gap longer than CATCH_UP periods."""
+    unit = "days" if rule.kind == "daily" else "weeks"
+    span = first.isoformat() if first == last else f"{first.isoformat()} to {last.isoformat()}"
+    subject = f"newsradar: {rule.kind} digests of {rule.target_name} not sent for {span}"
+    body = (f"The alert rule was not evaluated for a while before {now:%Y-%m-%d %H:%M} UTC. When evaluation resumes "
+            f"it sends the digests of the last {CATCH_UP[rule.kind]} {unit} it missed, so those of {span} (UTC) are "
+            f"not sent. The articles of those days: {view_link(config, filters, first, last)}" + _footer(rule))
+    return Message(f"unsent:{rule.kind}:{first.isoformat()}:{last.isoformat()}", subject, body)
+
+
 def new_message(conn: Connection, config: Config, rule: store.Rule, filters: Filters,
-                now: dt.datetime) -> tuple[Message, int] | None:
-    """The articles stored since the rule's last message, unless one went out in this batch interval already."""
+                now: dt.datetime) -> tuple[Message | None, int] | None:
+    """The matching articles the rule's last evaluation did not see (store.new_matches), as one message (None when
+    there are none) and the id up to which the articles were looked at; None when a message went out in this batch
+    interval already, so that they wait for the next one."""
     minutes = config["alerts.new_batch_min"]
     slot = dt.datetime.fromtimestamp(now.timestamp() // (minutes * 60) * minutes * 60, dt.UTC)
     period = f"new:{slot:%Y-%m-%d %H:%M}"
     if store.decided(conn, rule.id, period):
         return None
-    rows, total, newest = store.new_matches(conn, filters, rule.last_article_id, now, NEW_LISTED)
+    upto = store.newest_article_id(conn)   # before counting: articles stored meanwhile wait for the next evaluation
+    rows, days = store.new_matches(conn, filters, rule.last_article_id, rule.evaluated_until, upto, now, NEW_LISTED)
+    total = sum(days.values())
     if not total:
-        return None
+        return None, upto
     listed = "\n".join(f"- {r['title'] or '(no title)'}\n  {r['outlet'] or ''}, {r['published'][:16]} UTC\n"
                        f"  {clean_link(r['link'])}" for r in rows)
     more = f"\n… and {total - len(rows)} more." if total > len(rows) else ""
     subject = f"newsradar: {total} new in {rule.target_name}"
-    body = f"{total} new articles match {_what(rule)}:\n\n{listed}{more}" + _footer(rule)
-    return Message(period, subject, body), newest
+    body = (f"{total} new articles match {_what(rule)}:\n\n{listed}{more}" + _new_by_day(days, now)
+            + _footer(rule))
+    return Message(period, subject, body), upto
+
+
+def _new_by_day(days: dict[str, int], now: dt.datetime) -> str:
+    """After a gap the new articles span several days: how many of each, oldest first (the last SPIKE_CATCH_UP days
+    one by one, the earlier ones together)."""
+    if len(days) < 2:
+        return ""
+    oldest = (now.date() - dt.timedelta(days=SPIKE_CATCH_UP)).isoformat()
+    earlier = sum(n for day, n in days.items() if day < oldest)
+    lines = ([f"- before {oldest}: {earlier}"] if earlier else []) + [
+        f"- {day}: {n}" for day, n in days.items() if day >= oldest]
+    return "\n\nBy day published (UTC):\n" + "\n".join(lines)
 
 
 def preview(conn: Connection, config: Config, rule: store.Rule, now: dt.datetime) -> Message:
     """What the rule would send as of `now` if it had sent nothing yet (recording nothing), or a note that it would
     send nothing: for `alerts test`."""
     filters = store.rule_filters(conn, rule)
-    fresh = dataclasses.replace(rule, id=-1)   # no period of rule -1 was ever decided
+    fresh = dataclasses.replace(rule, id=-1, evaluated_until=None)   # no period of rule -1 was ever decided
     if rule.kind == "spike":
         found = spike_messages(conn, config, fresh, filters, now)
         message = found[-1] if found else None
@@ -241,6 +313,13 @@ def preview(conn: Connection, config: Config, rule: store.Rule, now: dt.datetime
 # running ---------------------------------------------------------------------------------------------------------
 
 @dataclass
+class Evaluation:
+    queued: int = 0           # messages queued
+    skipped: int = 0          # empty digests skipped
+    notes: list[str] = dataclasses.field(default_factory=list)   # what the run should tell its operator
+
+
+@dataclass
 class RunReport:
     messages: int = 0
     skipped_empty: int = 0
@@ -249,25 +328,42 @@ class RunReport:
     problems: list[str] | None = None
 
 
-def evaluate(conn: Connection, config: Config, rule: store.Rule, now: dt.datetime) -> tuple[int, int]:
-    """Decide the rule's due periods as of `now`; (messages queued, empty digests skipped)."""
+def evaluate(conn: Connection, config: Config, rule: store.Rule, now: dt.datetime) -> Evaluation:
+    """Decide the rule's due periods as of `now`, then record that it has been evaluated up to `now` (after the
+    decisions: a run that dies in between leaves them to the next, which finds the decided ones decided)."""
     filters = store.rule_filters(conn, rule)
-    queued = skipped = 0
+    done = Evaluation()
     if rule.kind == "spike":
         for message in spike_messages(conn, config, rule, filters, now):
-            queued += store.decide(conn, rule, message.period, "sent", message.subject, message.body, now)
+            if store.decide(conn, rule, message.period, "sent", message.subject, message.body, now):
+                done.queued += 1
+                _note_gap(done, rule, message)
     elif rule.kind in ("daily", "weekly"):
         for message in digest_messages(conn, config, rule, filters, now):
-            if message.subject:
-                queued += store.decide(conn, rule, message.period, "sent", message.subject, message.body, now)
-            else:
-                skipped += store.decide(conn, rule, message.period, "empty", now=now)
+            if message.subject and store.decide(conn, rule, message.period, "sent", message.subject, message.body,
+                                                now):
+                done.queued += 1
+                _note_gap(done, rule, message)
+            elif not message.subject:
+                done.skipped += store.decide(conn, rule, message.period, "empty", now=now)
     else:
         found = new_message(conn, config, rule, filters, now)
-        if found:
-            message, newest = found
-            queued += store.decide(conn, rule, message.period, "sent", message.subject, message.body, now, newest)
-    return queued, skipped
+        if not found:
+            return done   # held for the next batch interval: its articles still count as not seen
+        message, upto = found
+        if message:
+            done.queued += store.decide(conn, rule, message.period, "sent", message.subject, message.body, now, upto)
+        store.mark_evaluated(conn, rule.id, now, upto)
+        return done
+    store.mark_evaluated(conn, rule.id, now)
+    return done
+
+
+def _note_gap(done: Evaluation, rule: store.Rule, message: Message) -> None:
+    """A message naming what a gap left unchecked or unsent is also the run's warning."""
+    if message.period.startswith(("unchecked:", "unsent:")):
+        done.notes.append(f"alert rule “{rule.name}”: {message.subject.split(': ', 1)[1]} (evaluation resumed "
+                          f"after a gap longer than it catches up; the rule's channels are told)")
 
 
 def as_of(conn: Connection, config: Config,
@@ -294,12 +390,13 @@ def run_once(conn: Connection, config: Config, now: dt.datetime | None = None, r
     report = RunReport(problems=[])
     for rule in store.list_rules(conn) if now else []:
         try:
-            queued, skipped = evaluate(conn, config, rule, now)
+            done = evaluate(conn, config, rule, now)
         except (store.AlertError, ValueError) as exc:
             report.problems.append(f"alert rule “{rule.name}”: {exc}")
             continue
-        report.messages += queued
-        report.skipped_empty += skipped
+        report.messages += done.queued
+        report.skipped_empty += done.skipped
+        report.problems.extend(done.notes)
     report.sent, report.failed = notify.deliver_due(conn, config, clock, everything=retry_now, stop=stop)
     return report
 

@@ -31,7 +31,7 @@ from aiosmtpd.controller import Controller
 
 from collectors.backfill import backfill
 from collectors.feedlists import import_feeds
-from dashboard.testing import free_port
+from dashboard.testing import add_articles, free_port
 from db import alerts as store
 from db import connect, feeds, topics
 from db.filters import Filters
@@ -244,6 +244,102 @@ def test_sensitivity_and_cool_down_decide_which_spike_days_alert(db, smtp, sensi
     assert [s.split(" on ")[1][:10] for s in smtp.inbox.subjects("spike")] == alerted
 
 
+# catching up after a gap: a few synthetic "quake" articles a day, on both engines -----------------------------------
+
+def at(day: str, hour: int = 12) -> dt.datetime:
+    return dt.datetime.fromisoformat(day).replace(hour=hour, tzinfo=dt.UTC)
+
+
+def quake_days(conn, first: str, last: str, spikes: tuple[str, ...] = ()) -> None:
+    """Two quake articles a day from `first` to `last`, and twenty on each day of `spikes` (a spike by any
+    sensitivity)."""
+    day, end, items = dt.date.fromisoformat(first), dt.date.fromisoformat(last), []
+    while day <= end:
+        for i in range(20 if day.isoformat() in spikes else 2):
+            items.append((f"Quake report {day} number {i}", f"https://quake.example/{day}/{i}", f"{day} 08:{i:02d}:00"))
+        day += dt.timedelta(days=1)
+    add_articles(conn, "https://quake.example/rss", items, outlet="Quake News")
+
+
+def spike_rule(conn) -> store.Rule:
+    return store.add_rule(conn, "quake", "operator", "query", "quake", "spike", ["desk@example.org"])
+
+
+def test_a_spike_on_a_day_no_evaluation_ran_on_is_sent_once_when_evaluation_resumes(engine, smtp):
+    quake_days(engine, "2023-09-01", "2023-09-29", spikes=("2023-09-25",))
+    spike_rule(engine)
+    cfg = settings(smtp.port)
+    alerts.run_once(engine, cfg, at("2023-09-24"))     # the last evaluation before serve stopped ...
+    assert smtp.inbox.messages == []
+    alerts.run_once(engine, cfg, at("2023-09-27"))     # ... for all of 25 and 26 September
+    alerts.run_once(engine, cfg, at("2023-09-27"))     # the same time again, and a second resume later
+    alerts.run_once(engine, cfg, at("2023-09-29"))
+    assert smtp.inbox.subjects("spike") == ["newsradar: spike in quake on 2023-09-25 — 20 articles, 10.0× the usual"]
+    text = smtp.inbox.messages[0][2]
+    assert "spiked on Monday 2023-09-25 (UTC): 20 articles, 10.0×" in text
+    assert "Sent late: the rule was not evaluated from 2023-09-24 12:00:00 UTC until 2023-09-27 12:00 UTC." in text
+    assert [(d["period"], d["status"]) for d in store.deliveries(engine)] == [("spike:2023-09-25", "sent")]
+
+
+def test_a_gap_longer_than_the_catch_up_checks_its_last_14_days_and_says_which_it_did_not(engine, smtp):
+    quake_days(engine, "2023-07-20", "2023-09-29", spikes=("2023-08-20", "2023-09-25"))
+    spike_rule(engine)
+    cfg = settings(smtp.port)
+    alerts.run_once(engine, cfg, at("2023-08-16"))
+    database = getattr(engine, "url", None) or engine.execute("PRAGMA database_list").fetchone()[2]
+    resumed = newsradar(database, "alerts", "run", "--once", "--now", "2023-09-27T12:00:00Z",   # 42 days later
+                        env={**smtp_env(smtp.port), "NEWSRADAR_ALERTS_BASE_URL": "https://news.example.org/"})
+    assert resumed.returncode == 0, resumed.stderr
+    alerts.run_once(engine, cfg, at("2023-09-28"))
+    subjects = [subject for _, subject, _ in smtp.inbox.messages]
+    assert subjects == ["newsradar: spikes in quake not checked for 2023-08-16 to 2023-09-12",
+                        "newsradar: spike in quake on 2023-09-25 — 20 articles, 10.0× the usual"]
+    assert "looks back 14 days for spikes, so 2023-08-16 to 2023-09-12 (UTC) were not checked" in (
+        smtp.inbox.messages[0][2])
+    assert "not evaluated from 2023-08-16 12:00:00 UTC until 2023-09-27 12:00 UTC" in smtp.inbox.messages[0][2]
+    assert "q=quake&from=2023-08-16&to=2023-09-12" in smtp.inbox.messages[0][2]
+    assert resumed.stderr == ("newsradar: warning: alert rule “quake”: spikes in quake not checked for 2023-08-16 to "
+                              "2023-09-12 (evaluation resumed after a gap longer than it catches up; the rule's "
+                              "channels are told)\n")
+    assert resumed.stdout.startswith("2 new messages")
+
+
+def test_digests_beyond_the_catch_up_are_named_in_a_message_not_skipped_silently(engine, smtp):
+    quake_days(engine, "2023-08-25", "2023-09-20")
+    store.add_rule(engine, "daily", "operator", "query", "quake", "daily", ["desk@example.org"])
+    cfg = settings(smtp.port)
+    alerts.run_once(engine, cfg, at("2023-09-01"))
+    report = alerts.run_once(engine, cfg, at("2023-09-20"))      # down from 1 to 19 September
+    alerts.run_once(engine, cfg, at("2023-09-20", 13))
+    subjects = [subject for _, subject, _ in smtp.inbox.messages]
+    assert subjects == ["newsradar: daily digest of quake, 2023-08-31 — 2 articles",
+                        "newsradar: daily digests of quake not sent for 2023-09-01 to 2023-09-12",
+                        *[f"newsradar: daily digest of quake, 2023-09-{d} — 2 articles" for d in range(13, 20)]]
+    assert "sends the digests of the last 7 days it missed, so those of 2023-09-01 to 2023-09-12" in (
+        smtp.inbox.messages[1][2])
+    assert len(report.problems) == 1 and "not sent for 2023-09-01 to 2023-09-12" in report.problems[0]
+
+
+def test_new_matches_after_a_gap_come_in_one_message_by_day_and_none_is_lost(engine, smtp):
+    store.add_rule(engine, "new", "operator", "query", "quake", "new", ["desk@example.org"])
+    cfg = settings(smtp.port)
+    # one poll stores the 26th's article before the 25th's (a feed lists the newest first), and the rule is
+    # evaluated as of the start of the 26th (alerts.clock = articles): the 26th's article is not news yet
+    add_articles(engine, "https://quake.example/rss", [
+        ("Quake on the 26th", "https://quake.example/26", "2023-09-26 06:00:00"),
+        ("Quake on the 25th", "https://quake.example/25", "2023-09-25 06:00:00")], outlet="Quake News")
+    alerts.run_once(engine, cfg, at("2023-09-26", 0))
+    quake_days(engine, "2023-09-27", "2023-09-28")
+    alerts.run_once(engine, cfg, at("2023-09-29", 0))              # serve was down on the 27th and the 28th
+    alerts.run_once(engine, cfg, at("2023-09-30", 0))
+    assert [subject for _, subject, _ in smtp.inbox.messages] == ["newsradar: 1 new in quake",
+                                                                   "newsradar: 5 new in quake"]
+    assert "Quake on the 25th" in smtp.inbox.messages[0][2]
+    text = smtp.inbox.messages[1][2]
+    assert "Quake on the 26th" in text
+    assert "By day published (UTC):\n- 2023-09-26: 1\n- 2023-09-27: 2\n- 2023-09-28: 2" in text
+
+
 # digests ------------------------------------------------------------------------------------------------------------
 
 def test_a_daily_digest_arrives_once_per_day(db, smtp):
@@ -265,8 +361,10 @@ def test_digests_missed_while_serve_was_stopped_arrive_when_it_is_back(db, smtp)
                        skip_empty=False)
     cfg = settings(smtp.port)
     run_days(db, cfg, [dt.date(2023, 9, 10), dt.date(2023, 9, 11), dt.date(2023, 9, 20)])   # stopped 12-20
-    days = [s.split(", ")[1].split(" ")[0] for s in smtp.inbox.subjects("daily digest")]
+    days = [s.split(", ")[1].split(" ")[0] for s in smtp.inbox.subjects("daily digest of")]
     assert days == ["2023-09-10", "2023-09-11", *[d.isoformat() for d in DAYS[4:11]]]   # and 14-20: a week back
+    assert smtp.inbox.subjects("not sent") == ["newsradar: daily digests of Karabakh not sent for 2023-09-12 to "
+                                               "2023-09-13"]
     assert [s.split(", ")[1].split(" — ")[0] for s in smtp.inbox.subjects("weekly digest")] == [
         "2023-09-04 to 2023-09-10", "2023-09-11 to 2023-09-17"]
 

@@ -609,6 +609,8 @@ MIGRATIONS: dict[int, str] = {
         "story_id BIGINT NOT NULL); CREATE INDEX article_stories_story ON article_stories(story_id);",
     17: _SHARED_STORIES,
     18: _STORY_REPEATS,
+    # how far each alert rule has been evaluated (db/schema.py's migration 19)
+    19: "ALTER TABLE alert_rules ADD COLUMN IF NOT EXISTS evaluated_until TEXT;",
 }
 
 
