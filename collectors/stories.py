@@ -57,7 +57,7 @@ LEAD_CHARS = 250            # the first sentences of a description are its news;
 class Params:
     window_days: float = 2.0        # reports of one event: published at most this far apart
     copy_window_days: float = 3.0   # copies of one headline
-    link_sim: float = 0.33          # cosine with at least one member of the story
+    link_sim: float = 0.30          # cosine with at least one member of the story
     mean_sim: float = 0.20          # mean cosine over the story's members in the window (other outlets)
     copy_sim: float = 0.8           # near-verbatim: joins on this one link alone
     same_outlet_hours: float = 12.0  # an outlet's own near-verbatim copy (a second link, a corrected title)
