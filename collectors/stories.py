@@ -6,7 +6,12 @@ Two kinds of link put an article into an existing story:
 - a report of the same event: TF-IDF cosine over title (counted twice) and lead, within WINDOW, at least
   link_sim with one member of the story *and* at least mean_sim on average over all its members in the window.
   The average is the guard against chaining: an article that resembles one member only does not join, so a
-  story cannot drift from event to event one neighbour at a time.
+  story cannot drift from event to event one neighbour at a time. The average is over the members in the article's
+  language, so that a story told in two languages grows in both;
+- a report in another language: the words that two languages' articles of the window both use (names, numbers, a
+  few international words) are their common ground; cosine over those alone of at least cross_link, with at least
+  cross_words of them in common, with one member of the story within cross_window_hours (and cross_mean on average
+  over its members of other languages). One shared name is not enough: every story of a large event names it.
 
 Links are only ever made between different outlets: one outlet's series ("war, day 319" / "day 320") and its
 recurring headlines ("Live updates", "Morning briefing") share words with each other, never a story. A headline
@@ -52,13 +57,17 @@ LEAD_CHARS = 250            # the first sentences of a description are its news;
 class Params:
     window_days: float = 2.0        # reports of one event: published at most this far apart
     copy_window_days: float = 3.0   # copies of one headline
-    link_sim: float = 0.33          # cosine with at least one member of the story
+    link_sim: float = 0.30          # cosine with at least one member of the story
     mean_sim: float = 0.20          # mean cosine over the story's members in the window (other outlets)
     copy_sim: float = 0.8           # near-verbatim: joins on this one link alone
     same_outlet_hours: float = 12.0  # an outlet's own near-verbatim copy (a second link, a corrected title)
     max_df: float = 0.08            # words in more of the window's articles than this say nothing of the event
     min_key_words: int = 4          # shorter identical headlines ("Live updates") are not copies
     prefix: int = 6                 # words cut to this many letters: a crude stemmer (Morawieckiego, earthquakes)
+    cross_window_hours: float = 24.0  # another language's report of the event: published at most this far apart
+    cross_link: float = 0.5         # cosine over the words both languages use, with one member of the story ...
+    cross_mean: float = 0.3         # ... and on average over its members of other languages
+    cross_words: int = 3            # words in common with that member
 
 
 @dataclass(frozen=True)
@@ -211,40 +220,30 @@ class Grouper:
         new_matrix, new_keys = _matrix(chunk, p.prefix)
         unit = _tfidf(sparse.vstack([m.matrix[rows], new_matrix], "csr"), p.max_df)
         n_old = len(rows)
-        mine = unit[n_old:]
-        # similarities with the grouped articles, and with the chunk's other ones (of which only the earlier ones,
-        # grouped before each one, count)
-        old_sims = (mine @ unit[:n_old].T).tocsr()
-        new_sims = (mine @ mine.T).tocsr()
         langs = [self._lang(d.language) for d in chunk]
-        # per column of old_sims, then of new_sims: story (-1 until grouped), outlet, time, language
-        story = np.concatenate([m.story[rows], np.full(len(chunk), -1, dtype=np.int64)])
-        outlet = np.concatenate([m.outlet[rows], [d.outlet for d in chunk]]).astype(np.int64)
-        time = np.concatenate([m.time[rows], [d.time for d in chunk]])
-        lang = np.concatenate([m.lang[rows], langs]).astype(np.int64)
-        size: Counter[int] = Counter(story[:n_old].tolist())
-        by_outlet: Counter[tuple[int, int]] = Counter(zip(story[:n_old].tolist(), outlet[:n_old].tolist(),
-                                                          strict=True))
-        # only these need a closer look: a link to another outlet's article, or a near-verbatim one to its own
-        chunk_outlet = outlet[n_old:]
-        near_enough = np.maximum(_row_max(old_sims, _worth(old_sims, outlet[:n_old], chunk_outlet, p.copy_sim)),
-                                 _earlier_max(new_sims, _worth(new_sims, chunk_outlet, chunk_outlet, p.copy_sim))
-                                 ) >= p.link_sim
+        # per column of the similarities (the window's articles, then the chunk's): story (-1 until grouped), ...
+        cols = _Columns(np.concatenate([m.story[rows], np.full(len(chunk), -1, dtype=np.int64)]),
+                        np.concatenate([m.outlet[rows], [d.outlet for d in chunk]]).astype(np.int64),
+                        np.concatenate([m.time[rows], [d.time for d in chunk]]),
+                        np.concatenate([m.lang[rows], langs]).astype(np.int64), n_old)
+        # similarities with the grouped articles, and with the chunk's other ones (of which only the earlier ones,
+        # grouped before each one, count); over all words, and over the words of two languages (names, numbers)
+        sims = _Sims(unit, n_old)
+        cross = _Sims(_shared(unit, cols.lang), n_old, cols.lang, (p.cross_link, p.cross_words))
+        # only these need a closer look: a link to another outlet's article, or a near-verbatim one to its own; or
+        # a strong link to another language's article
+        chunk_outlet = cols.outlet[n_old:]
+        near_enough = sims.top(_worth(sims.old, cols.outlet[:n_old], chunk_outlet, p.copy_sim),
+                               _worth(sims.new, chunk_outlet, chunk_outlet, p.copy_sim)) >= p.link_sim
+        across = cross.top(cross.strong_old, cross.strong_new) > 0
         result: list[int] = []
         for i, doc in enumerate(chunk):
             chosen = self._copy_of(doc, new_keys[i])
-            if chosen is None and near_enough[i]:
-                a, b = old_sims.indptr[i], old_sims.indptr[i + 1]
-                c, d = new_sims.indptr[i], new_sims.indptr[i + 1]
-                earlier = new_sims.indices[c:d] < i
-                cols = np.concatenate([old_sims.indices[a:b], n_old + new_sims.indices[c:d][earlier]])
-                vals = np.concatenate([old_sims.data[a:b], new_sims.data[c:d][earlier]])
-                chosen = self._best_story(cols, vals, n_old + i, story, outlet, time, lang, size, by_outlet)
+            if chosen is None and (near_enough[i] or across[i]):
+                chosen = self._best_story(sims.row(i), cross.row(i) if across[i] else None, n_old + i, cols)
             chosen = doc.id if chosen is None else chosen
             result.append(chosen)
-            story[n_old + i] = chosen
-            size[chosen] += 1
-            by_outlet[chosen, doc.outlet] += 1
+            cols.join(n_old + i, chosen)
             self._note_key(doc, new_keys[i], chosen)
         self.memory.add(chunk, (new_matrix, new_keys), langs, result)
         return dict(zip((d.id for d in chunk), result, strict=True))
@@ -260,34 +259,159 @@ class Grouper:
         within = p.same_outlet_hours * 3600 if outlet == doc.outlet else p.copy_window_days * DAY
         return story if abs(time - doc.time) <= within else None
 
-    def _best_story(self, cols: np.ndarray, vals: np.ndarray, col: int, story: np.ndarray, outlet: np.ndarray,
-                    time: np.ndarray, lang: np.ndarray, size: Counter, by_outlet: Counter) -> int | None:
-        """The story the article at `col` joins, given its similarities `vals` with the articles at `cols`."""
+    def _best_story(self, near: _Row, far: _Row | None, col: int, c: _Columns) -> int | None:
+        """The story the article at `col` joins, given its similarities with the articles of its language (`near`)
+        and, when it has a strong one with another language's article, with those over their shared words (`far`)."""
         p = self.params
-        own = outlet[col]
-        ok = (story[cols] >= 0) & (np.abs(time[cols] - time[col]) <= p.window_days * DAY)
-        if lang[col]:
-            ok &= (lang[cols] == lang[col]) | (lang[cols] == 0)
+        own, lang = c.outlet[col], c.lang[col]
+        cols, vals, _ = near
+        ok = (c.story[cols] >= 0) & (np.abs(c.time[cols] - c.time[col]) <= p.window_days * DAY)
+        if lang:
+            ok &= (c.lang[cols] == lang) | (c.lang[cols] == 0)
         # the outlet's own articles count only as copies: its series and boilerplate resemble each other
-        soon = np.abs(time[cols] - time[col]) <= p.same_outlet_hours * 3600
-        ok &= (outlet[cols] != own) | ((vals >= p.copy_sim) & soon)
+        soon = np.abs(c.time[cols] - c.time[col]) <= p.same_outlet_hours * 3600
+        ok &= (c.outlet[cols] != own) | ((vals >= p.copy_sim) & soon)
         cols, vals = cols[ok], vals[ok]
-        if not len(cols) or vals.max() < p.link_sim:
-            return None
-        members = story[cols]
-        others = outlet[cols] != own
+        xcols, xvals, strong = far or _NO_ROW
+        xok = ((c.story[xcols] >= 0) & (np.abs(c.time[xcols] - c.time[col]) <= p.cross_window_hours * 3600)
+               & (c.outlet[xcols] != own))
+        xcols, xvals, linked = xcols[xok], xvals[xok], strong[xok]
+        members, xmembers = c.story[cols], c.story[xcols]
+        others = c.outlet[cols] != own
+        candidates = set(members[vals >= p.link_sim].tolist()) | set(xmembers[linked].tolist())
         best, best_score = None, 0.0
-        for s in set(members[vals >= p.link_sim].tolist()):
-            theirs = members == s
-            if vals[theirs].max() >= p.copy_sim:
+        for s in sorted(candidates):
+            theirs, xtheirs = members == s, xmembers == s
+            if theirs.any() and vals[theirs].max() >= p.copy_sim:
                 score = 1.0 + float(vals[theirs].max())
             else:
-                score = float(vals[theirs & others].sum()) / max(size[s] - by_outlet[s, own], 1)
-                if score < p.mean_sim:
-                    continue
+                score = 0.0
+                if theirs.any() and vals[theirs].max() >= p.link_sim:
+                    mean = float(vals[theirs & others].sum()) / max(c.alike(s, lang, own), 1)
+                    score = mean if mean >= p.mean_sim else 0.0
+                if (linked & xtheirs).any():
+                    mean = float(xvals[xtheirs].sum()) / max(c.foreign(s, lang), 1)
+                    score = max(score, mean if mean >= p.cross_mean else 0.0)
             if score > best_score:
                 best, best_score = s, score
         return best
+
+
+class _Columns:
+    """Per column of a chunk's similarities (the window's grouped articles, then the chunk's): story (-1 until
+    grouped), outlet, time, language; and the window's members of each story by language and by outlet, for the
+    averages that guard against chaining."""
+
+    def __init__(self, story: np.ndarray, outlet: np.ndarray, time: np.ndarray, lang: np.ndarray, n_old: int):
+        self.story, self.outlet, self.time, self.lang = story, outlet, time, lang
+        self.size: Counter[int] = Counter(story[:n_old].tolist())
+        self.by_lang: Counter[tuple[int, int]] = Counter(zip(story[:n_old].tolist(), lang[:n_old].tolist(),
+                                                             strict=True))
+        self.by_outlet: Counter[tuple[int, int]] = Counter(zip(story[:n_old].tolist(), outlet[:n_old].tolist(),
+                                                               strict=True))
+
+    def join(self, col: int, story: int) -> None:
+        self.story[col] = story
+        self.size[story] += 1
+        self.by_lang[story, int(self.lang[col])] += 1
+        self.by_outlet[story, int(self.outlet[col])] += 1
+
+    def alike(self, story: int, lang: int, outlet: int) -> int:
+        """Members of `story` an article of `lang` from `outlet` is compared with by all its words: the other
+        outlets' ones in its language (or of no stated language)."""
+        if not lang:
+            return self.size[story] - self.by_outlet[story, outlet]
+        return self.by_lang[story, lang] + self.by_lang[story, 0] - self.by_outlet[story, outlet]
+
+    def foreign(self, story: int, lang: int) -> int:
+        """Members of `story` in a language other than `lang` (and stated)."""
+        return self.size[story] - self.by_lang[story, lang] - self.by_lang[story, 0]
+
+
+_Row = tuple[np.ndarray, np.ndarray, np.ndarray]    # one article's columns, similarities, strong links
+_NO_ROW: _Row = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32), np.zeros(0, dtype=bool))
+
+
+class _Sims:
+    """The similarities of a chunk's articles (the last rows of `unit`) with the window's grouped articles (the first
+    `n_old` rows) and with each other. With `lang` given, only those between articles of two stated languages, and
+    the strong ones marked: at least `strong[0]` with at least `strong[1]` words in common (a name, a second name,
+    an age: one name alone is every story of a large event)."""
+
+    def __init__(self, unit: sparse.csr_matrix, n_old: int, lang: np.ndarray | None = None,
+                 strong: tuple[float, int] = (0.0, 0)):
+        self.n_old = n_old
+        chunk = np.arange(n_old, unit.shape[0])
+        if lang is None:
+            mine = unit[n_old:]
+            self.old = (mine @ unit[:n_old].T).tocsr()
+            self.new = (mine @ mine.T).tocsr()
+        else:
+            self.old = _across(unit, chunk, np.arange(n_old), lang)
+            self.new = _across(unit, chunk, chunk, lang)
+            ones = sparse.csr_matrix((np.ones(len(unit.data), dtype=np.float32), unit.indices, unit.indptr),
+                                     shape=unit.shape)
+            # how many words each pair has in common: the same entries as the similarities (both sorted)
+            old_common = _across(ones, chunk, np.arange(n_old), lang).data
+            new_common = _across(ones, chunk, chunk, lang).data
+        self.strong_old = self.old.data >= strong[0]
+        self.strong_new = self.new.data >= strong[0]
+        if lang is not None:
+            self.strong_old &= old_common >= strong[1]
+            self.strong_new &= new_common >= strong[1]
+
+    def top(self, old_only: np.ndarray, new_only: np.ndarray) -> np.ndarray:
+        """Per chunk article, its largest similarity of the entries marked in the masks with the window's articles
+        and the chunk's earlier ones."""
+        return np.maximum(_row_max(self.old, old_only), _earlier_max(self.new, new_only))
+
+    def row(self, i: int) -> _Row:
+        """Chunk article `i`'s columns, similarities and strong links: the window's articles, then the chunk's
+        earlier ones."""
+        old, new = self.old, self.new
+        a, b = old.indptr[i], old.indptr[i + 1]
+        c, d = new.indptr[i], new.indptr[i + 1]
+        earlier = new.indices[c:d] < i
+        return (np.concatenate([old.indices[a:b], self.n_old + new.indices[c:d][earlier]]),
+                np.concatenate([old.data[a:b], new.data[c:d][earlier]]),
+                np.concatenate([self.strong_old[a:b], self.strong_new[c:d][earlier]]))
+
+
+def _across(unit: sparse.csr_matrix, rows: np.ndarray, cols: np.ndarray, lang: np.ndarray) -> sparse.csr_matrix:
+    """The products of `unit`'s `rows` with its `cols` between articles of two different stated languages: one
+    product per language, against the others only (most pairs share a language and need none)."""
+    parts = []
+    for code in np.unique(lang[rows][lang[rows] > 0]).tolist():
+        mine = rows[lang[rows] == code]
+        theirs = cols[(lang[cols] != code) & (lang[cols] > 0)]
+        if not len(theirs):
+            continue
+        block = (unit[mine] @ unit[theirs].T).tocoo()
+        parts.append((mine[block.row] - rows[0], theirs[block.col] - cols[0], block.data))
+    if not parts:
+        return sparse.csr_matrix((len(rows), len(cols)), dtype=np.float32)
+    r, c, v = (np.concatenate(x) for x in zip(*parts, strict=True))
+    sims = sparse.csr_matrix((v, (r, c)), shape=(len(rows), len(cols)))
+    sims.sort_indices()
+    return sims
+
+
+def _shared(unit: sparse.csr_matrix, lang: np.ndarray) -> sparse.csr_matrix:
+    """The rows of `unit` over the words that articles of two or more languages use in it (names, numbers, a few
+    international words), of unit length again; an article without such words has an empty row."""
+    row_of = np.repeat(np.arange(unit.shape[0]), np.diff(unit.indptr))
+    entry_lang = lang[row_of]
+    languages = np.zeros(unit.shape[1], dtype=np.int8)
+    for code in np.unique(lang[lang > 0]).tolist():
+        used = np.zeros(unit.shape[1], dtype=bool)
+        used[unit.indices[entry_lang == code]] = True
+        languages += used
+    data = np.where(languages[unit.indices] >= 2, unit.data, np.float32(0))
+    norms = np.sqrt(np.bincount(row_of, weights=data.astype(np.float64) ** 2, minlength=unit.shape[0]))
+    norms[norms == 0] = 1.0
+    shared = sparse.csr_matrix((data / norms[row_of].astype(np.float32), unit.indices, unit.indptr), shape=unit.shape)
+    shared.eliminate_zeros()
+    return shared
 
 
 def _row_max(matrix: sparse.csr_matrix, only: np.ndarray | None = None) -> np.ndarray:

@@ -128,6 +128,39 @@ def test_a_story_does_not_drift_from_one_event_to_the_next():
     assert grouped[5] != grouped[1]
 
 
+# one death, as English and Polish outlets told it
+ARKIN_EN = [
+    ("Alan Arkin, Oscar-winning star of 'Little Miss Sunshine', dies at 89",
+     "Alan Arkin, the actor who won an Oscar for Little Miss Sunshine, has died at the age of 89, his sons said."),
+    ("Actor Alan Arkin, Oscar winner for 'Little Miss Sunshine', has died at 89",
+     "Alan Arkin, who appeared in more than 100 films and won an Oscar for Little Miss Sunshine, has died."),
+]
+ARKIN_PL = [
+    ("Alan Arkin nie żyje. Zdobywca Oscara miał 89 lat", "Informację o śmierci aktora przekazała rodzina."),
+    ("Nie żyje zdobywca Oscara. Aktor miał 89 lat", "Zmarł aktor, zdobywca Oscara za rolę w filmie, przekazała "
+     "rodzina. Informację o śmierci potwierdzili jego synowie."),
+]
+
+
+def test_reports_of_one_event_in_english_and_polish_are_one_story():
+    """Names and numbers are the words both languages share; a Polish report joins the English story by them, and
+    the next Polish report joins its Polish neighbour there, though it shares nothing with the English ones."""
+    docs = ([doc(i, t, d, hours=i) for i, (t, d) in enumerate(ARKIN_EN, 1)]
+            + [doc(i, t, d, hours=i, language="pl-PL") for i, (t, d) in enumerate(ARKIN_PL, 3)])
+    others = [doc(10 + i, t, d, hours=i) for i, (t, d) in enumerate(OTHER_NEWS)]
+    grouped = stories.group(docs + others)
+    assert set(grouped[d.id] for d in docs) == {1}
+    assert apart(grouped, 1, *(d.id for d in others))
+
+
+def test_one_name_in_common_is_not_one_story_across_languages():
+    """Every story of a large event names it: two languages' reports that share only the name are two stories."""
+    docs = [doc(1, "Hamas releases video of hostages held in Gaza", "The group said the hostages are alive."),
+            doc(2, "Hamas: ropa drożeje po ataku na Izrael", "Ceny ropy naftowej rosną na giełdach.", hours=2,
+                language="pl-PL")]
+    assert apart(stories.group(docs), 1, 2)
+
+
 def test_a_story_keeps_its_id_as_it_grows():
     first = [doc(i, t, d, hours=i) for i, (t, d) in enumerate(KARABAKH[:2], 1)]
     later = [doc(i, t, d, hours=i) for i, (t, d) in enumerate(KARABAKH[2:], 3)]
