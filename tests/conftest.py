@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from contextlib import closing
 from html import unescape
 from pathlib import Path
@@ -113,9 +114,11 @@ def pg_cluster():
 
 
 @pytest.fixture
-def pg_url(pg_cluster) -> str:
-    """A fresh, migrated PostgreSQL database of its own."""
-    return pg_cluster.fresh()
+def pg_url(pg_cluster) -> Iterator[str]:
+    """A fresh, migrated PostgreSQL database of its own, dropped after the test (the cluster stays small)."""
+    url = pg_cluster.fresh()
+    yield url
+    pg_cluster.drop(url)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
