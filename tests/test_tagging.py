@@ -232,10 +232,12 @@ def test_tags_of_another_tagger_call_for_a_retag_and_retag_clears_it(conn, db_pa
 def test_a_database_tagged_before_the_record_existed_is_marked_unknown(db_path):
     with closing(connect(db_path)) as conn:
         store(conn)
-        # back to schema 7: without the tables that migration 8 (tagger) and later ones create
-        created = lambda migrations: set(re.findall(r"CREATE TABLE (?:IF NOT EXISTS )?(\w+)", "\n".join(migrations)))  # noqa: E731
-        for table in created(MIGRATIONS[7:]) - created(MIGRATIONS[:7]):
-            conn.execute(f"DROP TABLE {table}")
+        # back to schema 7: without the tables, views and triggers that migration 8 (tagger) and later ones create
+        for kind in ("TRIGGER", "VIEW", "TABLE"):
+            created = lambda migrations, kind=kind: set(re.findall(  # noqa: E731
+                rf"CREATE {kind} (?:IF NOT EXISTS )?(\w+)", "\n".join(migrations)))
+            for name in created(MIGRATIONS[7:]) - created(MIGRATIONS[:7]):
+                conn.execute(f"DROP {kind} IF EXISTS {name}")
         conn.execute("PRAGMA user_version = 7")
     with closing(connect(db_path)) as conn:
         status = tagger_status(conn)
