@@ -45,7 +45,7 @@ from playwright.sync_api import sync_playwright
 from tables import print_table
 
 from dashboard.serve import streamlit_command
-from dashboard.testing import ScriptRuns, free_port, launch_chromium, load_page, running, settle
+from dashboard.testing import DRAWN, free_port, launch_chromium, load_page, running, runs_of, settle
 from db import connect
 
 GOAL_S = 1.5
@@ -85,7 +85,7 @@ def rss_mb(pid: int) -> tuple[float, int]:
 def open_page(tab, url: str) -> float:
     started = time.perf_counter()
     load_page(tab, url, SETTLE_MS)
-    seconds = time.perf_counter() - started - 0.3
+    seconds = time.perf_counter() - started   # load_page returns once the first run is drawn
     errors = tab.get_by_test_id("stException")
     if errors.count():
         print("  exception on the page:", errors.all_inner_texts())
@@ -209,17 +209,7 @@ WARM_UP = "/views"
 VISITS = ("coverage", "countries", "sources")   # also timed as a first visit: a browser with nothing cached
 # the page drawn: the script's runs are counted from the server's messages (dashboard.testing.ScriptRuns), not
 # from the app root's state, which never shows "running" for a run shorter than a frame
-IDLE_PAGE = """() => {
-  const app = document.querySelector('[data-testid=stApp]');
-  if (!app) return false;
-  if (app.getAttribute('data-test-connection-state') !== 'CONNECTED') return false;
-  if (app.getAttribute('data-test-script-state') !== 'notRunning') return false;
-  if (document.querySelector('[data-testid=stSpinner], [data-testid=stSkeleton], [data-stale=true]')) return false;
-  for (const chart of document.querySelectorAll('[data-testid=stPlotlyChart]')) {
-    if (!chart.querySelector('.main-svg')) return false;
-  }
-  return true;
-}"""
+IDLE_PAGE = DRAWN
 # why a page is not idle (printed when a step times out)
 NOT_IDLE = """() => {
   const app = document.querySelector('[data-testid=stApp]');
@@ -263,16 +253,6 @@ def tree_cpu(pid: int) -> float:
 def browser_cpu(server: int) -> float:
     """CPU seconds of this benchmark's other children: Playwright's driver and Chromium with its renderers."""
     return sum(tree_cpu(child) for child in children(os.getpid()) if child != server)
-
-
-_RUNS: dict = {}
-
-
-def runs_of(tab) -> ScriptRuns:
-    """The tab's counter of script runs (attached on first use: before the tab opens the app)."""
-    if tab not in _RUNS:
-        _RUNS[tab] = ScriptRuns(tab)
-    return _RUNS[tab]
 
 
 def until_idle(tab, after: int, timeout_ms: int = SETTLE_MS) -> float:

@@ -4,8 +4,14 @@ Streamlit's bound widgets write their value to the URL with history.replaceState
 instead of restoring the previous filters. The script below turns exactly those writes (the call comes from the
 binding's updateUrlParam, and the query string changes) into pushState. Streamlit itself handles Back: on a
 history navigation the URL wins over the session's widget values (its _handle_query_param_binding). Every other
-replaceState (Streamlit's own corrections after Back) is left as it was, and the several pushes of one run (Clear
-filters moves every bound widget, each writing the URL) make one entry.
+replaceState (Streamlit's own corrections after Back) is left as it was.
+
+One action, one entry. A bound widget's write is the user's own change (Streamlit writes only those), so it always
+starts an entry: two quick picks are two Back steps even when the second comes before the first one's run ended.
+The writes the script makes (Clear filters moves every bound widget; a filter change sends the Articles page back
+to page 1) come as pushState calls during the run, and join the entry of the action that caused them: only the
+first of them since the last action pushes. An action is a bound write, a click or Enter/Space on a button, or the
+end of a run; a run that ends within one frame never shows "running", so the end of a run alone would not do.
 
 The pickers show names (a country's, a category's, a language's) and a bound widget writes the option as shown; the
 script writes the code instead (country=AZ, not country=Azerbaijan), so that a link says what the filter means in
@@ -43,19 +49,26 @@ _SCRIPT = """<script>
     const url = byCode(window.location.href);
     if (url !== window.location.href) replace(history.state, "", url);
   };
-  let pushedThisRun = false;   // one action, one entry: a run that moves several bound widgets pushes once
+  let pushedThisAction = false;   // see the module's docstring: the script's pushes join the action's entry
+  const actionStarts = () => { pushedThisAction = false; };
+  window.addEventListener("pointerdown", (event) => { if (event.isTrusted) actionStarts(); }, true);
+  window.addEventListener("keydown", (event) => {
+    if (event.isTrusted && (event.key === "Enter" || event.key === " ") && event.target.closest?.("button")) {
+      actionStarts();
+    }
+  }, true);
   new MutationObserver(() => {
     const app = document.querySelector("[data-testid=stApp]");
     if (app && app.dataset.testScriptState === "notRunning") {
-      pushedThisRun = false;
+      actionStarts();
       toCodes();   // Streamlit's own writes of the URL do not all pass through the functions below
     }
   }).observe(document.documentElement, {subtree: true, attributeFilter: ["data-test-script-state"]});
   toCodes();
   history.pushState = function (state, unused, url) {
     url = byCode(url);
-    if (pushedThisRun) return replace(state, unused, url);
-    pushedThisRun = true;
+    if (pushedThisAction) return replace(state, unused, url);
+    pushedThisAction = true;
     return push(state, unused, url);
   };
   history.replaceState = function (state, unused, url) {
@@ -64,6 +77,7 @@ _SCRIPT = """<script>
     const fromBinding = (new Error().stack || "").includes("updateUrlParam");
     if (fromBinding && target && target.pathname === window.location.pathname
         && target.search !== window.location.search) {
+      actionStarts();   // the user's own change: an entry of its own, whatever run is still going
       return history.pushState(state, unused, url);
     }
     return replace(state, unused, url);

@@ -10,6 +10,7 @@ import socket
 import subprocess
 import time
 import urllib.request
+import weakref
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -120,7 +121,9 @@ def launch_chromium(pw):
 
 
 def settle(tab, timeout_ms: int = 60_000) -> None:
-    """Wait for the rerun an interaction started in a Playwright tab (if any) to finish, as Streamlit's e2e tests do."""
+    """Wait for the rerun an interaction started in a Playwright tab (if any) to finish, as Streamlit's e2e tests do.
+    A guess, as the rerun may start later than the second it waits for it: where the interaction is known to rerun
+    the script, `one_run` waits for that run itself."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     with suppress(PlaywrightTimeout):
@@ -131,7 +134,7 @@ def settle(tab, timeout_ms: int = 60_000) -> None:
 
 class ScriptRuns:
     """The script runs of a Playwright tab, counted from the server's own messages: each run starts with a
-    new_session message and ends with script_finished. Attach it before the tab opens the app.
+    new_session message and ends with script_finished. Attach it before the tab opens the app (`runs_of` does).
 
     The app root's data-test-script-state attribute is no counter: a run that ends within one frame of the browser
     (a filter change on a small database or with a warm cache) never shows "running" there, so a wait for the next
@@ -139,7 +142,16 @@ class ScriptRuns:
 
     def __init__(self, tab) -> None:
         self.started = self.finished = 0
-        tab.on("websocket", lambda socket: socket.on("framereceived", self._frame))
+        self._abandoned = 0          # runs of a page left before they finished: they never will
+        self._rerun_next = False     # a run stopped for a rerun: its rerun's new_session is on its way
+        tab.on("websocket", self._socket)
+
+    def _socket(self, socket) -> None:
+        socket.on("framereceived", self._frame)
+        socket.on("close", self._closed)
+
+    def _closed(self, _socket) -> None:
+        self._abandoned, self._rerun_next = self.started - self.finished, False
 
     def _frame(self, payload: str | bytes) -> None:
         from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
@@ -151,24 +163,66 @@ class ScriptRuns:
         kind = message.WhichOneof("type")
         if kind == "new_session":
             self.started += 1
+            self._rerun_next = False
         elif kind == "script_finished":
             self.finished += 1
+            self._rerun_next = message.script_finished == ForwardMsg.FINISHED_EARLY_FOR_RERUN
+
+    @property
+    def running(self) -> bool:
+        return self.started > self.finished + self._abandoned or self._rerun_next
 
     def wait_finished(self, tab, count: int, timeout_ms: int = 60_000) -> None:
-        """Wait until `count` runs have finished and none is running (TimeoutError from Playwright otherwise)."""
+        """Wait until `count` runs have finished (or were left with their page) and none is running (TimeoutError
+        from Playwright otherwise)."""
         from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
         deadline = time.monotonic() + timeout_ms / 1000
-        while self.finished < count or self.started > self.finished:
+        while self.finished + self._abandoned < count or self.running:
             if time.monotonic() > deadline:
                 raise PlaywrightTimeout(f"{count} script runs not finished after {timeout_ms} ms "
                                         f"(started {self.started}, finished {self.finished})")
             tab.wait_for_timeout(10)   # Playwright delivers the socket's frames while it waits
 
 
+_RUNS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def runs_of(tab) -> ScriptRuns:
+    """The tab's counter of script runs, attached on first use (which must come before the tab opens the app)."""
+    if tab not in _RUNS:
+        _RUNS[tab] = ScriptRuns(tab)
+    return _RUNS[tab]
+
+
+# the app has drawn what its last run sent: connected, not running, no spinner, nothing stale, every chart drawn
+DRAWN = """() => {
+  const app = document.querySelector('[data-testid=stApp]');
+  if (!app || app.getAttribute('data-test-connection-state') !== 'CONNECTED') return false;
+  if (app.getAttribute('data-test-script-state') !== 'notRunning') return false;
+  if (document.querySelector('[data-testid=stSpinner], [data-testid=stSkeleton], [data-stale=true]')) return false;
+  return [...document.querySelectorAll('[data-testid=stPlotlyChart]')].every(chart => chart.querySelector('.main-svg'));
+}"""
+
+
+def drawn(tab, runs: int, timeout_ms: int = 60_000) -> None:
+    """Wait until the tab's script has finished `runs` runs, none is going on, and the page shows the last one."""
+    runs_of(tab).wait_finished(tab, runs, timeout_ms)
+    tab.wait_for_function(DRAWN, timeout=timeout_ms, polling=20)
+
+
+@contextmanager
+def one_run(tab, timeout_ms: int = 60_000) -> Iterator[None]:
+    """The block's action reruns the script (a filter change, a click, Back): after it, wait until that run has
+    finished and the page is drawn, however late the run starts."""
+    before = runs_of(tab).started
+    yield
+    drawn(tab, before + 1, timeout_ms)
+
+
 def load_page(tab, url: str, timeout_ms: int = 60_000) -> None:
-    """Open `url` in a Playwright tab, wait until the app has connected (up to 60 s) and its script has finished
-    (up to `timeout_ms`)."""
-    tab.goto(url)
-    tab.wait_for_selector("[data-testid=stApp][data-test-connection-state=CONNECTED]", timeout=60_000)
-    settle(tab, timeout_ms)
+    """Open `url` in a Playwright tab, wait until the app has connected (up to 60 s) and its first run has finished
+    and is drawn (up to `timeout_ms`)."""
+    with one_run(tab, timeout_ms):
+        tab.goto(url)
+        tab.wait_for_selector("[data-testid=stApp][data-test-connection-state=CONNECTED]", timeout=60_000)
