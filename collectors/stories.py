@@ -264,37 +264,76 @@ class Grouper:
         and, when it has a strong one with another language's article, with those over their shared words (`far`)."""
         p = self.params
         own, lang = c.outlet[col], c.lang[col]
-        cols, vals, _ = near
-        ok = (c.story[cols] >= 0) & (np.abs(c.time[cols] - c.time[col]) <= p.window_days * DAY)
-        if lang:
-            ok &= (c.lang[cols] == lang) | (c.lang[cols] == 0)
-        # the outlet's own articles count only as copies: its series and boilerplate resemble each other
-        soon = np.abs(c.time[cols] - c.time[col]) <= p.same_outlet_hours * 3600
-        ok &= (c.outlet[cols] != own) | ((vals >= p.copy_sim) & soon)
-        cols, vals = cols[ok], vals[ok]
-        xcols, xvals, strong = far or _NO_ROW
-        xok = ((c.story[xcols] >= 0) & (np.abs(c.time[xcols] - c.time[col]) <= p.cross_window_hours * 3600)
-               & (c.outlet[xcols] != own))
-        xcols, xvals, linked = xcols[xok], xvals[xok], strong[xok]
+        cols, vals, linked = _candidates(near, near[1] >= p.link_sim, self._usable(col, c), c.story)
+        far = far or _NO_ROW
+        xcols, xvals, xlinked = _candidates(far, far[2], self._usable_across(col, c), c.story)
         members, xmembers = c.story[cols], c.story[xcols]
         others = c.outlet[cols] != own
-        candidates = set(members[vals >= p.link_sim].tolist()) | set(xmembers[linked].tolist())
         best, best_score = None, 0.0
-        for s in sorted(candidates):
-            theirs, xtheirs = members == s, xmembers == s
-            if theirs.any() and vals[theirs].max() >= p.copy_sim:
-                score = 1.0 + float(vals[theirs].max())
+        for s in sorted(linked | xlinked):
+            theirs = members == s
+            top = float(vals[theirs].max()) if s in linked else 0.0
+            if top >= p.copy_sim:
+                score = 1.0 + top
             else:
                 score = 0.0
-                if theirs.any() and vals[theirs].max() >= p.link_sim:
+                if s in linked:
                     mean = float(vals[theirs & others].sum()) / max(c.alike(s, lang, own), 1)
                     score = mean if mean >= p.mean_sim else 0.0
-                if (linked & xtheirs).any():
-                    mean = float(xvals[xtheirs].sum()) / max(c.foreign(s, lang), 1)
+                if s in xlinked:
+                    mean = float(xvals[xmembers == s].sum()) / max(c.foreign(s, lang), 1)
                     score = max(score, mean if mean >= p.cross_mean else 0.0)
             if score > best_score:
                 best, best_score = s, score
         return best
+
+    def _usable(self, col: int, c: _Columns) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+        """Which of the articles at `cols` (with similarities `vals`) the article at `col` may link to in its
+        language: grouped ones within the window, of another outlet or a near-verbatim copy of its own."""
+        p = self.params
+        own, lang, time = c.outlet[col], c.lang[col], c.time[col]
+
+        def usable(cols: np.ndarray, vals: np.ndarray) -> np.ndarray:
+            apart = np.abs(c.time[cols] - time)
+            ok = (c.story[cols] >= 0) & (apart <= p.window_days * DAY)
+            if lang:
+                ok &= (c.lang[cols] == lang) | (c.lang[cols] == 0)
+            # the outlet's own articles count only as copies: its series and boilerplate resemble each other
+            return ok & ((c.outlet[cols] != own) | ((vals >= p.copy_sim) & (apart <= p.same_outlet_hours * 3600)))
+        return usable
+
+    def _usable_across(self, col: int, c: _Columns) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+        """Which of the other languages' articles at `cols` the article at `col` may link to: grouped ones of
+        other outlets within cross_window_hours."""
+        limit, own, time = self.params.cross_window_hours * 3600, c.outlet[col], c.time[col]
+
+        def usable(cols: np.ndarray, vals: np.ndarray) -> np.ndarray:
+            return (c.story[cols] >= 0) & (np.abs(c.time[cols] - time) <= limit) & (c.outlet[cols] != own)
+        return usable
+
+
+def _candidates(row: _Row, links: np.ndarray, usable: Callable[[np.ndarray, np.ndarray], np.ndarray],
+                story: np.ndarray) -> tuple[np.ndarray, np.ndarray, set[int]]:
+    """Of one article's similarities (`row`), the usable ones with the members of the stories it has a usable
+    link (an entry marked in `links`) to: columns, similarities, and those stories. Few of a row's entries are
+    links, so the others are looked at only when they belong to one of these stories (`story`: per column)."""
+    cols, vals, _ = row
+    at = np.flatnonzero(links)
+    if len(at):
+        at = at[usable(cols[at], vals[at])]
+    if not len(at):
+        return cols[:0], vals[:0], set()
+    stories = np.unique(story[cols[at]])
+    theirs = story[cols]
+    if len(stories) > 8:
+        at = np.flatnonzero(np.isin(theirs, stories))
+    else:   # a few stories (the usual case): comparing with each is faster than sorting the row
+        mask = theirs == stories[0]
+        for other in stories[1:].tolist():
+            mask |= theirs == other
+        at = np.flatnonzero(mask)
+    at = at[usable(cols[at], vals[at])]
+    return cols[at], vals[at], set(stories.tolist())
 
 
 class _Columns:
