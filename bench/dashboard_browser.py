@@ -45,7 +45,7 @@ from playwright.sync_api import sync_playwright
 from tables import print_table
 
 from dashboard.serve import streamlit_command
-from dashboard.testing import DRAWN, free_port, launch_chromium, load_page, running, runs_of, settle
+from dashboard.testing import free_port, launch_chromium, load_page, running, runs_of, settle
 from db import connect
 
 GOAL_S = 1.5
@@ -209,7 +209,17 @@ WARM_UP = "/views"
 VISITS = ("coverage", "countries", "sources")   # also timed as a first visit: a browser with nothing cached
 # the page drawn: the script's runs are counted from the server's messages (dashboard.testing.ScriptRuns), not
 # from the app root's state, which never shows "running" for a run shorter than a frame
-IDLE_PAGE = DRAWN
+IDLE_PAGE = """() => {
+  const app = document.querySelector('[data-testid=stApp]');
+  if (!app) return false;
+  if (app.getAttribute('data-test-connection-state') !== 'CONNECTED') return false;
+  if (app.getAttribute('data-test-script-state') !== 'notRunning') return false;
+  if (document.querySelector('[data-testid=stSpinner], [data-testid=stSkeleton], [data-stale=true]')) return false;
+  for (const chart of document.querySelectorAll('[data-testid=stPlotlyChart]')) {
+    if (!chart.querySelector('.main-svg')) return false;
+  }
+  return true;
+}"""
 # why a page is not idle (printed when a step times out)
 NOT_IDLE = """() => {
   const app = document.querySelector('[data-testid=stApp]');

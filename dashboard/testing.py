@@ -195,13 +195,13 @@ def runs_of(tab) -> ScriptRuns:
     return _RUNS[tab]
 
 
-# the app has drawn what its last run sent: connected, not running, no spinner, nothing stale, every chart drawn
+# the app shows what its last run sent: connected, not running, no spinner, nothing stale (charts may still be
+# drawing: a test that looks at one waits for it, as the old notRunning wait did not either)
 DRAWN = """() => {
   const app = document.querySelector('[data-testid=stApp]');
   if (!app || app.getAttribute('data-test-connection-state') !== 'CONNECTED') return false;
   if (app.getAttribute('data-test-script-state') !== 'notRunning') return false;
-  if (document.querySelector('[data-testid=stSpinner], [data-testid=stSkeleton], [data-stale=true]')) return false;
-  return [...document.querySelectorAll('[data-testid=stPlotlyChart]')].every(chart => chart.querySelector('.main-svg'));
+  return !document.querySelector('[data-testid=stSpinner], [data-testid=stSkeleton], [data-stale=true]');
 }"""
 
 
