@@ -115,8 +115,9 @@ def retag(conn: Connection, progress=None) -> int:
         with transaction(conn):
             rows = rows_after(conn, last, RETAG_BATCH)
             if rows:
-                tag_store.clear_countries(conn, last, rows[-1][0])
-                write_tags(conn, compute_tags(rows))
+                tags = compute_tags(rows)
+                tag_store.keep_only_countries(conn, last, rows[-1][0], tags[1])
+                write_tags(conn, tags)
         if not rows:
             break
         done, last = done + len(rows), rows[-1][0]

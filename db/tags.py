@@ -40,9 +40,15 @@ def write(conn: Connection, tags: Tags) -> None:
                      "ON CONFLICT DO NOTHING", pairs)
 
 
-def clear_countries(conn: Connection, after_id: int, last_id: int) -> None:
-    """Forget the countries of the articles with ids in (after_id, last_id], before they are tagged again."""
-    conn.execute("DELETE FROM article_countries WHERE article_id > ? AND article_id <= ?", (after_id, last_id))
+def keep_only_countries(conn: Connection, after_id: int, last_id: int, pairs: list[tuple[int, str]]) -> None:
+    """Before `pairs` are written for the articles with ids in (after_id, last_id]: forget their countries that
+    `pairs` no longer has. Rows that stay are not touched, so a retag that changes little fires few triggers (each
+    country row's triggers recount its story's repeats)."""
+    keep = set(pairs)
+    stale = [(row[0], row[1]) for row in conn.execute(
+        "SELECT article_id, country FROM article_countries WHERE article_id > ? AND article_id <= ?",
+        (after_id, last_id)) if (row[0], row[1]) not in keep]
+    conn.executemany("DELETE FROM article_countries WHERE article_id = ? AND country = ?", stale)
 
 
 def note_tagger(conn: Connection, fingerprint: str, retagged_all: bool = False) -> None:
