@@ -288,13 +288,8 @@ def backfill_file(conn: Connection, path: Path, report: BackfillReport, progress
             report.new += store_rows(conn, pending, tag=False)
             pending.clear()
             rollups.add_articles(conn, newest)
-            if not group_stories:
-                pass
-            elif isinstance(story_grouper, stories.Background):
-                story_grouper.submit(newest)
-                story_grouper.write(last)
-            else:
-                stories.assign_new(conn, newest, story_grouper)
+            if group_stories:
+                group_new(newest, last)
             if tag:
                 topics.apply_to_new(conn, newest)
                 rollups.add_topics(conn, newest)
@@ -306,6 +301,13 @@ def backfill_file(conn: Connection, path: Path, report: BackfillReport, progress
                 while tagging_jobs and (wait or tagging_jobs[0].done()):
                     write_tags(tagging_jobs.pop(0).result())
         commit(conn)
+
+    def group_new(newest: int, last: bool) -> None:
+        if isinstance(story_grouper, stories.Background):
+            story_grouper.submit(newest)
+            story_grouper.write(last)
+        else:
+            stories.assign_new(conn, newest, story_grouper)
 
     def write_tags(tags: tagging.Tags) -> None:
         tagging.write_tags(conn, tags)
