@@ -157,9 +157,14 @@ def all_topics(conn: sqlite3.Connection) -> list[Topic]:
     return [Topic(r["name"], r["query"], r["description"]) for r in list_topics(conn)]
 
 
+def default_topics() -> list[Topic]:
+    """The bundled default topic pack."""
+    return read_toml(DEFAULT_TOPICS.read_text("utf-8"))
+
+
 def seed_defaults(conn: sqlite3.Connection) -> int:
     """Add the bundled default topics to a database that has none; returns how many were added."""
     if conn.execute("SELECT count(*) FROM topics").fetchone()[0]:
         return 0
     with transaction(conn):
-        return import_topics(conn, read_toml(DEFAULT_TOPICS.read_text("utf-8")))[0]
+        return import_topics(conn, default_topics())[0]

@@ -199,7 +199,13 @@ def cmd_topics_export(args: argparse.Namespace) -> int:
 # tag, retag --------------------------------------------------------------------------------------------------
 
 def cmd_tag(args: argparse.Namespace) -> int:
-    watch = topics.all_topics(_db(args))
+    """The database's topics; without a database yet, the default pack (nothing is created). A --db that does not
+    exist is refused: a mistyped path would otherwise tag with no topics, or leave an empty database behind."""
+    path = _db_path(args)
+    if args.db or engine.is_url(path) or Path(path).is_file():
+        watch = topics.all_topics(connect(_existing_db(args)))
+    else:
+        watch = topics.default_topics()
     for line in tag_lines(sys.stdin, watch, workers=args.workers):
         sys.stdout.write(line + "\n")
     return 0

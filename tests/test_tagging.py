@@ -95,6 +95,7 @@ def test_tag_lines_in_worker_processes_gives_the_same_lines_in_the_same_order():
     ({"title": "2023"}, None, "unknown"),
 ])
 def test_tag_command_prints_the_language_it_used(tmp_path, monkeypatch, capsys, record, used, source):
+    connect(tmp_path / "t.db").close()
     monkeypatch.setattr("sys.stdin", io.StringIO(json.dumps(record) + "\n"))
     assert main(["--db", str(tmp_path / "t.db"), "tag"]) == 0
     result = json.loads(capsys.readouterr().out)
@@ -264,3 +265,19 @@ def test_the_sources_page_warns_about_tags_of_another_tagger(tmp_path, monkeypat
     assert not [w for w in at.warning if "retag" in w.value]
     at = no_errors(run_app(old, monkeypatch, "sources"))
     assert any("newsradar retag" in plain(w) for w in at.warning)
+
+
+def test_tag_with_a_mistyped_db_is_refused_and_creates_nothing(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr("sys.stdin", io.StringIO('{"title": "Putin in Baku"}\n'))
+    assert main(["--db", str(tmp_path / "typo" / "news.db"), "tag"]) == 2
+    assert "no database at" in capsys.readouterr().err
+    assert not (tmp_path / "typo").exists()
+
+
+def test_tag_before_any_database_uses_the_default_topics_and_creates_nothing(tmp_path, monkeypatch, capsys):
+    monkeypatch.delenv("NEWSRADAR_DB", raising=False)
+    monkeypatch.setattr("newsradar.cli.default_db_path", lambda: tmp_path / "data" / "newsradar.db")
+    monkeypatch.setattr("sys.stdin", io.StringIO('{"title": "Putin meets Aliyev in Baku"}\n'))
+    assert main(["tag"]) == 0
+    assert "Azerbaijan–Russia relations" in json.loads(capsys.readouterr().out)["topics"]
+    assert not (tmp_path / "data").exists()
