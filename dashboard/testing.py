@@ -220,6 +220,25 @@ def one_run(tab, timeout_ms: int = 60_000) -> Iterator[None]:
     drawn(tab, before + 1, timeout_ms)
 
 
+def choose(tab, combobox, option) -> None:
+    """Open a select box (a Playwright locator) and pick the option named `option` (a string or a pattern), waiting
+    for the run it starts. A click that lands while the page is still being drawn can leave the list closed: the box
+    is clicked again, up to three times."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    wanted = tab.get_by_role("option", name=option)
+    for attempt in range(3):
+        combobox.click()
+        try:
+            wanted.first.wait_for(timeout=10_000)
+            break
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
+    with one_run(tab):
+        wanted.first.click()
+
+
 def load_page(tab, url: str, timeout_ms: int = 60_000) -> None:
     """Open `url` in a Playwright tab, wait until the app has connected (up to 60 s) and its first run has finished
     and is drawn (up to `timeout_ms`)."""
