@@ -12,6 +12,8 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from db.schema import REPEATS_INSERT
+
 
 @contextmanager
 def bulk_load(conn: sqlite3.Connection) -> Iterator[None]:
@@ -80,10 +82,6 @@ def _add_topic_countries(conn: sqlite3.Connection, articles: str, params: tuple)
 
 
 # a story's repeats (migration 18), recomputed whole from its articles, their countries and outlets
-_REPEATS = ("INSERT INTO story_repeats (story_id, article_id, kind, source, label, outlet_id, day, prev) "
-            "SELECT * FROM (SELECT story_id, article_id, kind, source, label, outlet_id, day, lag(day) OVER "
-            "(PARTITION BY story_id, kind, source, label, outlet_id ORDER BY day, article_id) AS prev "
-            "FROM story_cells WHERE {stories}) AS c WHERE prev IS NOT NULL")
 _CHUNK = 500
 
 
@@ -91,7 +89,7 @@ def recount_story_repeats(conn: sqlite3.Connection, stories: str, params: tuple 
     """Recount the repeats of the stories matching the condition `stories` on story_id (whose articles, stories or
     countries a bulk load changed: its row triggers stood aside)."""
     conn.execute(f"DELETE FROM story_repeats WHERE {stories}", params)
-    conn.execute(_REPEATS.format(stories=stories), params)
+    conn.execute(REPEATS_INSERT.format(stories=stories), params)
 
 
 def recount_stories(conn: sqlite3.Connection, stories: set[int]) -> None:

@@ -17,6 +17,20 @@ from db.text import fold
 
 BUSY_TIMEOUT_S = 30.0
 
+# a story's repeats (migration 18), recounted whole: by the triggers of migration 18 and by db/rollups.py
+REPEATS_INSERT = ("INSERT INTO story_repeats (story_id, article_id, kind, source, label, outlet_id, day, prev) "
+                  "SELECT * FROM (SELECT story_id, article_id, kind, source, label, outlet_id, day, lag(day) OVER "
+                  "(PARTITION BY story_id, kind, source, label, outlet_id ORDER BY day, article_id) AS prev "
+                  "FROM story_cells WHERE {stories}) AS c WHERE prev IS NOT NULL")
+
+
+def _recount_repeats(condition: str) -> str:
+    """A trigger's statements that recount the repeats of the stories whose story_id matches `condition`."""
+    stories = f"story_id {condition}"
+    return f"DELETE FROM story_repeats WHERE {stories};\n        {REPEATS_INSERT.format(stories=stories)};"
+
+
+
 # Each entry upgrades the schema from version i to i + 1. Append, never edit a released one.
 MIGRATIONS: list[str] = [
     """
@@ -666,7 +680,7 @@ MIGRATIONS: list[str] = [
     #     cells: those still read shared_stories. In a bulk load (db/rollups.py) the triggers on new stories and new
     #     countries stand aside: its writers (stories.set_stories, rollups.add_countries, copy) recount each changed
     #     story once.
-    """
+    f"""
     DROP VIEW IF EXISTS story_cells;
     CREATE VIEW story_cells AS
         SELECT r.story_id, r.article_id, 'all' AS kind, '' AS source, '' AS label, 0 AS outlet_id, r.day
@@ -694,10 +708,7 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX story_repeats_story ON story_repeats(story_id);
     CREATE INDEX IF NOT EXISTS shared_stories_story ON shared_stories(story_id);
-    INSERT INTO story_repeats (story_id, article_id, kind, source, label, outlet_id, day, prev)
-    SELECT * FROM (SELECT story_id, article_id, kind, source, label, outlet_id, day,
-        lag(day) OVER (PARTITION BY story_id, kind, source, label, outlet_id ORDER BY day, article_id) AS prev
-        FROM story_cells WHERE 1 = 1) AS c WHERE prev IS NOT NULL;
+    {REPEATS_INSERT.format(stories="1 = 1")};
     DROP TABLE IF EXISTS story_repeat_days;
     CREATE TABLE story_repeat_days (
         kind TEXT NOT NULL,
@@ -732,78 +743,39 @@ MIGRATIONS: list[str] = [
     DROP TRIGGER IF EXISTS story_repeats_insert;
     CREATE TRIGGER story_repeats_insert AFTER INSERT ON shared_stories
     WHEN NOT EXISTS (SELECT 1 FROM bulk_load) BEGIN
-        DELETE FROM story_repeats WHERE story_id = new.story_id;
-        INSERT INTO story_repeats (story_id, article_id, kind, source, label, outlet_id, day, prev)
-        SELECT * FROM (SELECT story_id, article_id, kind, source, label, outlet_id, day,
-            lag(day) OVER (PARTITION BY story_id, kind, source, label, outlet_id ORDER BY day, article_id) AS prev
-            FROM story_cells WHERE story_id = new.story_id) AS c WHERE prev IS NOT NULL;
+        {_recount_repeats('= new.story_id')}
     END;
     DROP TRIGGER IF EXISTS story_repeats_delete;
     CREATE TRIGGER story_repeats_delete AFTER DELETE ON shared_stories
     WHEN NOT EXISTS (SELECT 1 FROM bulk_load) BEGIN
-        DELETE FROM story_repeats WHERE story_id = old.story_id;
-        INSERT INTO story_repeats (story_id, article_id, kind, source, label, outlet_id, day, prev)
-        SELECT * FROM (SELECT story_id, article_id, kind, source, label, outlet_id, day,
-            lag(day) OVER (PARTITION BY story_id, kind, source, label, outlet_id ORDER BY day, article_id) AS prev
-            FROM story_cells WHERE story_id = old.story_id) AS c WHERE prev IS NOT NULL;
+        {_recount_repeats('= old.story_id')}
     END;
     DROP TRIGGER IF EXISTS story_repeats_update;
     CREATE TRIGGER story_repeats_update AFTER UPDATE OF story_id, day, outlet_id ON shared_stories
     WHEN old.story_id != new.story_id OR old.day != new.day OR old.outlet_id IS NOT new.outlet_id BEGIN
-        DELETE FROM story_repeats WHERE story_id IN (old.story_id, new.story_id);
-        INSERT INTO story_repeats (story_id, article_id, kind, source, label, outlet_id, day, prev)
-        SELECT * FROM (SELECT story_id, article_id, kind, source, label, outlet_id, day,
-            lag(day) OVER (PARTITION BY story_id, kind, source, label, outlet_id ORDER BY day, article_id) AS prev
-            FROM story_cells WHERE story_id IN (old.story_id, new.story_id)) AS c WHERE prev IS NOT NULL;
+        {_recount_repeats('IN (old.story_id, new.story_id)')}
     END;
     DROP TRIGGER IF EXISTS story_repeats_country_insert;
     CREATE TRIGGER story_repeats_country_insert AFTER INSERT ON article_countries
     WHEN NOT EXISTS (SELECT 1 FROM bulk_load)
         AND EXISTS (SELECT 1 FROM shared_stories WHERE article_id = new.article_id) BEGIN
-        DELETE FROM story_repeats WHERE story_id = (SELECT story_id FROM shared_stories
-                                                     WHERE article_id = new.article_id);
-        INSERT INTO story_repeats (story_id, article_id, kind, source, label, outlet_id, day, prev)
-        SELECT * FROM (SELECT story_id, article_id, kind, source, label, outlet_id, day,
-            lag(day) OVER (PARTITION BY story_id, kind, source, label, outlet_id ORDER BY day, article_id) AS prev
-            FROM story_cells
-                WHERE story_id = (SELECT story_id FROM shared_stories WHERE article_id = new.article_id))
-                AS c WHERE prev IS NOT NULL;
+        {_recount_repeats('= (SELECT story_id FROM shared_stories WHERE article_id = new.article_id)')}
     END;
     DROP TRIGGER IF EXISTS story_repeats_country_delete;
     CREATE TRIGGER story_repeats_country_delete AFTER DELETE ON article_countries
     WHEN EXISTS (SELECT 1 FROM shared_stories WHERE article_id = old.article_id) BEGIN
-        DELETE FROM story_repeats WHERE story_id = (SELECT story_id FROM shared_stories
-                                                     WHERE article_id = old.article_id);
-        INSERT INTO story_repeats (story_id, article_id, kind, source, label, outlet_id, day, prev)
-        SELECT * FROM (SELECT story_id, article_id, kind, source, label, outlet_id, day,
-            lag(day) OVER (PARTITION BY story_id, kind, source, label, outlet_id ORDER BY day, article_id) AS prev
-            FROM story_cells
-                WHERE story_id = (SELECT story_id FROM shared_stories WHERE article_id = old.article_id))
-                AS c WHERE prev IS NOT NULL;
+        {_recount_repeats('= (SELECT story_id FROM shared_stories WHERE article_id = old.article_id)')}
     END;
     DROP TRIGGER IF EXISTS story_repeats_country_update;
     CREATE TRIGGER story_repeats_country_update AFTER UPDATE ON article_countries
     WHEN EXISTS (SELECT 1 FROM shared_stories WHERE article_id IN (old.article_id, new.article_id)) BEGIN
-        DELETE FROM story_repeats WHERE story_id IN (SELECT story_id FROM shared_stories
-                                                      WHERE article_id IN (old.article_id, new.article_id));
-        INSERT INTO story_repeats (story_id, article_id, kind, source, label, outlet_id, day, prev)
-        SELECT * FROM (SELECT story_id, article_id, kind, source, label, outlet_id, day,
-            lag(day) OVER (PARTITION BY story_id, kind, source, label, outlet_id ORDER BY day, article_id) AS prev
-            FROM story_cells
-                WHERE story_id IN (SELECT story_id FROM shared_stories
-                    WHERE article_id IN (old.article_id, new.article_id)))
-                AS c WHERE prev IS NOT NULL;
+        {_recount_repeats('IN (SELECT story_id FROM shared_stories WHERE article_id IN (old.article_id, '
+                          'new.article_id))')}
     END;
     DROP TRIGGER IF EXISTS story_repeats_outlet;
     CREATE TRIGGER story_repeats_outlet AFTER UPDATE OF country ON outlets
     WHEN old.country IS NOT new.country BEGIN
-        DELETE FROM story_repeats WHERE story_id IN (SELECT story_id FROM shared_stories WHERE outlet_id = new.id);
-        INSERT INTO story_repeats (story_id, article_id, kind, source, label, outlet_id, day, prev)
-        SELECT * FROM (SELECT story_id, article_id, kind, source, label, outlet_id, day,
-            lag(day) OVER (PARTITION BY story_id, kind, source, label, outlet_id ORDER BY day, article_id) AS prev
-            FROM story_cells
-                WHERE story_id IN (SELECT story_id FROM shared_stories WHERE outlet_id = new.id))
-                AS c WHERE prev IS NOT NULL;
+        {_recount_repeats('IN (SELECT story_id FROM shared_stories WHERE outlet_id = new.id)')}
     END;
     """,
     # 19: how far each alert rule has been evaluated (newsradar/alerts.py), UTC 'YYYY-MM-DD HH:MM:SS', NULL before
