@@ -30,12 +30,14 @@ demo: install
 lint: install
 	$(BIN)/ruff check .
 
+# one test process per CPU (pytest-xdist); a file's tests stay in one process, with their module fixtures
+TEST_WORKERS ?= auto
 # the browser tests drive Debian's chromium through Playwright (a pip package); never `playwright install`.
 # the PostgreSQL tests start a throwaway cluster of Debian's postgresql (tests/pgcluster.py)
 test: install lint
 	@test -x /usr/bin/chromium || (apt-get update && apt-get install -y chromium)
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || (apt-get update && apt-get install -y postgresql)
-	$(BIN)/python -m pytest -q -p no:cacheprovider
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile
 
 # dashboard_browser.py (felt speed in Chromium) uses $BENCH_DB or /tmp/full.db, else builds the 2023 corpus itself
 bench: install

@@ -65,6 +65,13 @@ class Replay:
         return out
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Files with long tests (marked slow) first, each file's tests in their order: make test runs one process per
+    CPU with whole files (pytest-xdist), and a long file started last would keep the others waiting."""
+    long_files = {item.path for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.path not in long_files)
+
+
 @pytest.fixture(scope="session")
 def replay() -> Replay:
     port = free_port()

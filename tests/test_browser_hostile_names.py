@@ -58,6 +58,8 @@ DRAWN = """(charts) => {
     && drawn.length === charts;
 }"""
 
+pytestmark = pytest.mark.slow   # a long file: started first (conftest.py)
+
 
 class ImageServer(ThreadingHTTPServer):
     """A loopback HTTP server that records the path of every request."""

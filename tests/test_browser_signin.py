@@ -13,9 +13,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
+import pytest
 from conftest import SECRET_TITLE, open_page
 
 from dashboard.testing import free_port, running, settle
+
+pytestmark = pytest.mark.slow   # a long file: started first (conftest.py)
 
 
 def serve(db: Path, tmp_path: Path, mode: str):

@@ -327,6 +327,7 @@ def test_export_filters_from_command_line(tmp_path: Path, capsys, small: Path) -
     assert "1 articles exported" in err
 
 
+@pytest.mark.slow
 def test_demo_loads_sample(tmp_path: Path, capsys) -> None:
     code, out, _ = run(capsys, "--db", str(tmp_path / "demo.db"), "demo")
     assert code == 0

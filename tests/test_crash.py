@@ -19,6 +19,8 @@ from db import connect
 
 SAMPLE = Path(__file__).resolve().parents[1] / "collectors" / "data" / "sample-2023.jsonl.gz"
 
+pytestmark = pytest.mark.slow   # a long file: started first (conftest.py)
+
 
 def newsradar(db: Path, *args: str) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "newsradar", "--db", str(db), *args],

@@ -35,6 +35,7 @@ def fault_cycle(replay, tmp_path_factory):
     conn.close()
 
 
+@pytest.mark.slow
 def test_every_good_feed_is_collected(fault_cycle):
     conn, report, _, _ = fault_cycle
     good = [o for o in report.outcomes if "/feeds/" in o.url]

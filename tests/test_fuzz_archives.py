@@ -38,6 +38,8 @@ VALUE = st.recursive(SCALAR, lambda inner: st.lists(inner, max_size=3) | st.dict
                      max_leaves=8)
 FIELDS = ["feed_url", "link", "title", "description", "published", "first_seen", "language"]
 
+pytestmark = pytest.mark.slow   # a long file: started first (conftest.py)
+
 
 def good_record() -> tuple[str, dict]:
     link = f"https://abcnews.go.com/fuzz/{next(_serial)}"

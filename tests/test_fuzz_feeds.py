@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -21,6 +22,8 @@ HOSTILE = [b"&#xD800;", b"&#99999999999999999999;", b"&#0;", b"&#x110000;", b"&#
            "é".encode("latin-1"), "ó".encode(), b"<title>" + b"x" * 100_000 + b"</title>"]
 FUZZ = settings(max_examples=600, deadline=5000, suppress_health_check=[HealthCheck.too_slow,
                                                                           HealthCheck.data_too_large])
+
+pytestmark = pytest.mark.slow   # a long file: started first (conftest.py)
 
 
 def parses_or_refuses(body: bytes) -> None:

@@ -14,6 +14,8 @@ from dashboard.testing import SAMPLE, SAMPLE_OUTLETS
 
 REPO = Path(__file__).resolve().parents[1]
 
+pytestmark = pytest.mark.slow   # a long file: started first (conftest.py)
+
 
 @pytest.fixture
 def bench_load(monkeypatch):

@@ -52,6 +52,7 @@ def test_commands_not_yet_ported_are_refused_in_one_line(command, tmp_path):
     assert done.stderr.count("\n") == 1
 
 
+@pytest.mark.slow
 def test_backfill_retag_and_stories_rebuild_run_on_postgresql(pg_url, tmp_path):
     archive = tmp_path / "slice.jsonl.gz"
     with gzip.open(REPO / "collectors" / "data" / "sample-2023.jsonl.gz", "rt", encoding="utf-8") as source, \

@@ -15,6 +15,8 @@ from db.links import stored_identities
 DAYS = [(dt.date(2023, 9, 18) + dt.timedelta(days=i)).isoformat() for i in range(5)]
 CONFIG = CollectorConfig(deadline_s=20, per_host=8, concurrency=16, allow_private_networks=True)
 
+pytestmark = pytest.mark.slow   # a long file: started first (conftest.py)
+
 
 def cycle(conn, force=True):
     return asyncio.run(run_cycle(conn, CONFIG, force=force))

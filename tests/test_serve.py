@@ -81,6 +81,7 @@ def test_a_stop_signal_stops_both_children_cleanly_and_is_recorded(tmp_path, sig
     assert run["stopped"] and run["stop_reason"] == signal.Signals(signum).name and run["collector_pid"] is None
 
 
+@pytest.mark.slow
 def test_a_crashed_collector_is_restarted_with_growing_backoff(tmp_path):
     proc = start_supervisor(tmp_path, {"collector": (0.1, 3), "dashboard": (60, 0)})
     try:
@@ -234,6 +235,7 @@ def stop(proc: subprocess.Popen) -> str:
         proc.kill()
 
 
+@pytest.mark.slow
 def test_serve_killed_with_sigterm_mid_collection_loses_and_duplicates_nothing(replay, tmp_path):
     replay.set_day("2023-09-25")
     db = tmp_path / "served.db"

@@ -25,12 +25,15 @@ pytestmark = pytest.mark.slow
 DAYS = [(dt.date(2023, 9, 18) + dt.timedelta(days=i)).isoformat() for i in range(5)]
 KILL_DAY = 2
 LEASE_S = 8
+# the fault feed "slow" answers after 5 s and "timeout" after 120 s: 6 s keeps the first and cuts the second as the
+# default 20 s would, without waiting 20 s a cycle
+DEADLINE_S = 6
 
 
 def collector(url: str) -> subprocess.Popen:
     # a few feeds at a time: many claims per cycle, so that both collectors get feeds
     return subprocess.Popen([sys.executable, "-m", "newsradar", "--db", url, "collect", "--once", "--per-host", "8",
-                             "--concurrency", "4"],
+                             "--concurrency", "4", "--deadline", str(DEADLINE_S)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env={**os.environ, "NEWSRADAR_COLLECTOR_LEASE_S": str(LEASE_S)})
 
