@@ -20,7 +20,7 @@ HOSTILE = [b"&#xD800;", b"&#99999999999999999999;", b"&#0;", b"&#x110000;", b"&#
            b"a" * 40_000, b"&lt;!--" * 20_000, b"<![CDATA[", b"]]>", b"<item>", b"</item>", b"<entry>",
            b"\xff\xfe", b"\x00", b"<!DOCTYPE x [<!ENTITY a 'b'>]>", b"&a;", b"<?xml version='1.0' encoding='x'?>",
            "é".encode("latin-1"), "ó".encode(), b"<title>" + b"x" * 100_000 + b"</title>"]
-FUZZ = settings(max_examples=600, deadline=5000, suppress_health_check=[HealthCheck.too_slow,
+FUZZ = settings(max_examples=300, deadline=5000, suppress_health_check=[HealthCheck.too_slow,
                                                                           HealthCheck.data_too_large])
 
 pytestmark = pytest.mark.slow   # a long file: started first (conftest.py)
