@@ -114,6 +114,7 @@ class Gazetteer:
     stems: dict[str, str] = field(default_factory=dict)        # a name word without its final -> the word
     stem_starts: set[str] = field(default_factory=set)
     canonical: dict[str, str] = field(default_factory=dict)   # words seen before: news repeats its words
+    singles: dict[str, Entry | None] = field(default_factory=dict)  # words seen before: their one-word entry
     substrings: dict[str, list[tuple[str, Entry]]] = field(default_factory=dict)  # by first letter, longest first
     substring_start: re.Pattern | None = None              # a letter that starts one of them
 
@@ -251,7 +252,9 @@ class _Text:
         self.folded_text = folded = fold(text)
         words = _words(folded)
         self.hyphens = "-" in folded
-        self.folded = _expand(words)
+        # only a possessive or a hyphen changes a word in _expand, and most texts have neither mark
+        plain = not self.hyphens and "'" not in folded and "’" not in folded
+        self.folded = words if plain else _expand(words)
         self._original: list[str] | None = None
         self._joined: str | None = None
 
@@ -324,6 +327,9 @@ def _lookup(g: Gazetteer, key: tuple[str, ...]) -> Entry | None:
     return None
 
 
+_UNSEEN = object()
+
+
 def _match_at(g: Gazetteer, text: _Text, i: int) -> tuple[str | None, int]:
     """The code matched by the longest pattern starting at word i ('' for a trap meaning nothing), and its length."""
     folded = text.folded
@@ -338,8 +344,16 @@ def _match_at(g: Gazetteer, text: _Text, i: int) -> tuple[str | None, int]:
     for length in lengths:
         if length > room:
             continue
-        key = (word, *folded[i + 1:i + length]) if length > 1 else (word,)
-        entry = _lookup(g, key)
+        if length > 1:
+            key = (word, *folded[i + 1:i + length])
+            entry = _lookup(g, key)
+        else:   # most starts are one-word lookups of words seen before
+            key = (word,)
+            entry = g.singles.get(word, _UNSEEN)
+            if entry is _UNSEEN:
+                if len(g.singles) > _CACHE_SIZE:
+                    g.singles.clear()
+                entry = g.singles[word] = _lookup(g, key)
         if entry is not None:
             return _resolve(entry, key, text, i), length
     return None, 1
