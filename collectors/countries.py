@@ -394,19 +394,20 @@ def _canonical(g: Gazetteer, morph: Morphology, word: str) -> str:
 
 
 def _canonicalize(g: Gazetteer, folded: list[str]) -> None:
-    morph, cache = g.morph, g.canonical
+    morph, cache, first_words, stems = g.morph, g.canonical, g.first_words, g.stems
     assert morph is not None
     if len(cache) > _CACHE_SIZE:
         cache.clear()
     for i, word in enumerate(folded):
-        if word[0] != "\0" and word not in g.candidates:
-            if i and folded[i - 1] in g.first_words and g.stems.get(word) == word:
-                continue                   # the second word of a phrase (الدولار الأمريكي) as the phrase has it
-            canonical = cache.get(word)
-            if canonical is None:      # a word that a pattern matches as it is stays as it is
-                canonical = word if _lookup(g, (word,)) is not None else _canonical(g, morph, word)
-                cache[word] = canonical
-            folded[i] = canonical
+        canonical = cache.get(word)
+        if canonical is None:      # a pattern's own first word, or a word that a pattern matches as it is, stays
+            stays = word[0] == "\0" or word in g.candidates or _lookup(g, (word,)) is not None
+            canonical = cache[word] = word if stays else _canonical(g, morph, word)
+        if canonical == word:      # most words: nothing to change
+            continue
+        if i and folded[i - 1] in first_words and stems.get(word) == word:
+            continue                   # the second word of a phrase (الدولار الأمريكي) as the phrase has it
+        folded[i] = canonical
 
 
 def _katakana(char: str) -> bool:
