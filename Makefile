@@ -37,7 +37,7 @@ TEST_WORKERS ?= auto
 test: install lint
 	@test -x /usr/bin/chromium || (apt-get update && apt-get install -y chromium)
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || (apt-get update && apt-get install -y postgresql)
-	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 # dashboard_browser.py (felt speed in Chromium) uses $BENCH_DB or /tmp/full.db, else builds the 2023 corpus itself
 bench: install
