@@ -290,20 +290,33 @@ def _token_hashes(items: list[tuple[str, str, str | None]]) -> tuple[np.ndarray,
 
 def build_index(vocab: list[str]) -> Index:
     """Index of a feature list (position in the list = feature id)."""
-    grams = [f.split(" ") for f in vocab]
-    lang = {g[0][5:]: f for f, g in enumerate(grams) if g[0].startswith("lang=")}
-    feats = [f for f, g in enumerate(grams) if not g[0].startswith("lang=")]
-    word_list = sorted({w.removesuffix(STEM_MARK) for f in feats for w in grams[f]})
-    buf = np.frombuffer(" ".join(word_list).encode("utf-8"), np.uint8)
-    hashes = _hash_runs(buf, buf != 32)[1]
-    at = {w: i for i, w in enumerate(word_list)}
-    first = hashes[np.array([at[grams[f][0].removesuffix(STEM_MARK)] for f in feats], np.int64)]
-    second = hashes[np.array([at[grams[f][-1].removesuffix(STEM_MARK)] for f in feats], np.int64)]
-    single = np.array([len(grams[f]) == 1 for f in feats], bool)
-    prefix = np.array([grams[f][0].endswith(STEM_MARK) for f in feats], bool)
-    keys = np.where(prefix, _stem_key(first), np.where(single, _mix(first), _bigram(first, second)))
+    lang: dict[str, int] = {}
+    feats: list[int] = []
+    firsts: list[str] = []
+    lasts: list[str] = []
+    single: list[bool] = []
+    for f, feature in enumerate(vocab):
+        first, space, rest = feature.partition(" ")
+        if first.startswith("lang="):
+            lang[first[5:]] = f
+            continue
+        feats.append(f)
+        firsts.append(first)
+        lasts.append(rest.rpartition(" ")[2] if space else first)
+        single.append(not space)
+    prefix = np.array([first.endswith(STEM_MARK) for first in firsts], bool)
+    first, second = _word_hashes([w.removesuffix(STEM_MARK) for w in firsts + lasts]).reshape(2, -1)
+    keys = np.where(prefix, _stem_key(first), np.where(np.array(single, bool), _mix(first), _bigram(first, second)))
     table_keys, table_ids = _hash_table(keys, np.array(feats, np.int64))
     return Index(table_keys, table_ids, lang, len(vocab), bool(prefix.any()))
+
+
+def _word_hashes(words: list[str]) -> np.ndarray:
+    """The hash of each word (none empty or holding a space), as _hash_runs gives it in a text."""
+    buf = np.frombuffer(" ".join(words).encode("utf-8"), np.uint8)
+    hashes = _hash_runs(buf, buf != 32)[1]
+    assert len(hashes) == len(words)
+    return hashes
 
 
 def _hash_table(keys: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

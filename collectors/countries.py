@@ -199,28 +199,44 @@ def _entries(path: Path) -> tuple[tuple[tuple[str, ...], str], ...]:
 
 
 @functools.cache
-def gazetteer(language: str | None) -> Gazetteer:
-    """The English gazetteer merged with the files of `language` (when there are any), then the traps.
-    A language written without spaces gets its own names as substrings instead."""
-    result = Gazetteer(morph=languages().get(language or ""))
-    substring = result.morph is not None and result.morph.mode == "substring"
-    vocabulary: set[str] = set()
-    for path in [GAZETTEER / "en.tsv", *_files(language)]:
-        for words, code in _entries(path):
-            if substring and path.name != "en.tsv":
-                result.add_substring("".join(words), code)
-            else:
-                result.add(words, code)
-                if path.name != "en.tsv" and not words[-1].endswith("*"):
-                    vocabulary.update(words)
+def _english() -> Gazetteer:
+    """The English patterns, added once: every language's gazetteer starts from a copy of them."""
+    base = Gazetteer()
+    for words, code in _entries(GAZETTEER / "en.tsv"):
+        base.add(words, code)
+    return base
+
+
+@functools.cache
+def _traps() -> tuple[tuple[tuple[str, ...], tuple[Rule, ...]], ...]:
     rules: dict[tuple[str, ...], list[Rule]] = {}
     for row in _rows(GAZETTEER / "traps.tsv"):
         words = _pattern(row["word"].strip())
         if words:
             rules.setdefault(words, []).append(Rule((row.get("code") or "").strip().upper(),
                                                     _cues(row.get("blocked_by")), _cues(row.get("needs"))))
-    for words, word_rules in rules.items():
-        result.add(words, tuple(word_rules))
+    return tuple((words, tuple(word_rules)) for words, word_rules in rules.items())
+
+
+@functools.cache
+def gazetteer(language: str | None) -> Gazetteer:
+    """The English gazetteer merged with the files of `language` (when there are any), then the traps.
+    A language written without spaces gets its own names as substrings instead."""
+    en = _english()
+    result = Gazetteer(exact=dict(en.exact), prefixes=dict(en.prefixes), prefix_starts=set(en.prefix_starts),
+                       first_words=set(en.first_words), longest=en.longest, morph=languages().get(language or ""))
+    substring = result.morph is not None and result.morph.mode == "substring"
+    vocabulary: set[str] = set()
+    for path in _files(language):
+        for words, code in _entries(path):
+            if substring:
+                result.add_substring("".join(words), code)
+            else:
+                result.add(words, code)
+                if not words[-1].endswith("*"):
+                    vocabulary.update(words)
+    for words, word_rules in _traps():
+        result.add(words, word_rules)
     return result.finish(vocabulary)
 
 
@@ -252,8 +268,8 @@ class _Text:
         self.folded_text = folded = fold(text)
         words = _words(folded)
         self.hyphens = "-" in folded
-        # only a possessive or a hyphen changes a word in _expand, and most texts have neither mark
-        plain = not self.hyphens and "'" not in folded and "’" not in folded
+        # only a possessive ('s, folded to lower case) or a hyphen changes a word in _expand: most texts have neither
+        plain = not self.hyphens and "'s" not in folded and "’s" not in folded
         self.folded = words if plain else _expand(words)
         self._original: list[str] | None = None
         self._joined: str | None = None
