@@ -240,8 +240,11 @@ def gazetteer(language: str | None) -> Gazetteer:
     return result.finish(vocabulary)
 
 
-def _expand(words: list[str]) -> list[str]:
-    """Possessives cut; a hyphenated word kept whole (marked \\0, for exact matches) and then as its parts."""
+def _expand(words: list[str], text: str) -> list[str]:
+    """Possessives cut; a hyphenated word kept whole (marked \\0, for exact matches) and then as its parts.
+    `words` are the words of `text`."""
+    if "-" not in text and not any(mark in text for mark in _POSSESSIVE):
+        return words                   # most texts have neither: nothing to change
     # a word of letters and digits alone needs nothing (a word with a mark goes on below, and stays as it is)
     joined = [i for i, w in enumerate(words) if not w.isalnum()]
     if not joined:
@@ -268,9 +271,7 @@ class _Text:
         self.folded_text = folded = fold(text)
         words = _words(folded)
         self.hyphens = "-" in folded
-        # only a possessive ('s, folded to lower case) or a hyphen changes a word in _expand: most texts have neither
-        plain = not self.hyphens and "'s" not in folded and "’s" not in folded
-        self.folded = words if plain else _expand(words)
+        self.folded = _expand(words, folded)
         self._original: list[str] | None = None
         self._joined: str | None = None
 
@@ -278,7 +279,7 @@ class _Text:
     def original(self) -> list[str]:
         if self._original is None:
             text = self.text if self.text.isascii() else unicodedata.normalize("NFC", self.text)
-            words = _expand(_WORD.findall(text))
+            words = _expand(_WORD.findall(text), text)
             # a fold that changed word boundaries (rare ligatures) leaves no case information: assume capitals
             self._original = words if len(words) == len(self.folded) else [w.upper() for w in self.folded]
         return self._original
