@@ -12,6 +12,7 @@ import multiprocessing
 import re
 import sys
 import zlib
+from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from contextlib import nullcontext
@@ -263,11 +264,12 @@ def backfill_file(conn: Connection, path: Path, report: BackfillReport, progress
                   batch: int = BATCH, tag: bool = True, tagger: Executor | None = None,
                   allow_private: bool = False, max_line: int = MAX_LINE, grouper: Executor | None = None,
                   group_stories: bool = True) -> None:
-    """Import one archive in transactions of `batch` records; a crash loses at most the batch in flight.
+    """Import one archive in transactions of `batch` records; a crash loses at most the batches in flight.
 
-    With a `tagger` process pool, countries and categories of batch N are computed there while batch
-    N+1 is parsed and stored here, and written with the next commit; with a `grouper` pool (one process),
-    so are the stories."""
+    The new articles of a batch are tagged before they are stored (in the `tagger` process pool, when there is
+    one, while the next batch is read), so that each is written once, with its language, category and countries,
+    before its story groups it; with a `grouper` pool (one process), the stories of a batch are computed there
+    and written with a later commit."""
     try:
         raw, stream = _open(path)
     except OSError as exc:
@@ -275,31 +277,28 @@ def backfill_file(conn: Connection, path: Path, report: BackfillReport, progress
     bar = _progress_bar(path, progress)
     now = dt.datetime.now(dt.UTC)
     feeds = _Feeds(conn, report, allow_private)
-    pending: list[tuple[int, int | None, str, Article]] = []
+    pending: list[_Row] = []
+    # batches read and sent to the tagger, stored in order: at most one tagged ahead of the one being stored
+    waiting: deque[tuple[list[_Row], Future[dict[str, tagging.Tagged]] | None]] = deque()
     # keeps the recent articles tokenized from batch to batch, here or in the grouper's process
     story_grouper = stories.Grouper() if grouper is None else stories.Background(conn, grouper)
-    tagging_jobs: list[Future] = []
     last_pos = 0
     articles.large_cache(conn)
 
-    def flush(wait: bool, last: bool = False) -> None:
+    def send(rows: list[_Row]) -> None:
+        waiting.append((rows, _tag_new_rows(conn, rows, tagger) if tag else None))
+
+    def flush(last: bool = False) -> None:
+        rows, tags = waiting.popleft()
         newest = articles.newest_id(conn)
         with rollups.bulk_load(conn):
-            report.new += store_rows(conn, pending, tag=False)
-            pending.clear()
-            rollups.add_articles(conn, newest)
+            if tags is None:
+                report.new += store_rows(conn, rows, tag=False)
+                rollups.add_articles(conn, newest)
+            else:
+                report.new += _store_tagged(conn, rows, tags.result(), newest)
             if group_stories:
                 group_new(newest, last)
-            if tag:
-                topics.apply_to_new(conn, newest)
-                rollups.add_topics(conn, newest)
-                rows = tagging.rows_after(conn, newest)
-                if tagger is None:
-                    write_tags(tagging.compute_tags(rows))
-                elif rows:
-                    tagging_jobs.append(tagger.submit(tagging.compute_tags, rows))
-                while tagging_jobs and (wait or tagging_jobs[0].done()):
-                    write_tags(tagging_jobs.pop(0).result())
         commit(conn)
 
     def group_new(newest: int, last: bool) -> None:
@@ -308,12 +307,6 @@ def backfill_file(conn: Connection, path: Path, report: BackfillReport, progress
             story_grouper.write(last)
         else:
             stories.assign_new(conn, newest, story_grouper)
-
-    def write_tags(tags: tagging.Tags) -> None:
-        tagging.write_tags(conn, tags)
-        ids = [article_id for _, article_id in tags[0]]
-        if ids:
-            rollups.add_countries(conn, min(ids), max(ids))
 
     with raw, stream:
         begin(conn)
@@ -331,19 +324,68 @@ def backfill_file(conn: Connection, path: Path, report: BackfillReport, progress
                     continue
                 pending.append((feed[0], feed[1], format_utc(seen), article))
                 if len(pending) >= batch:
-                    flush(wait=len(tagging_jobs) > 1)   # at most one batch tagged ahead
-                    begin(conn)
+                    send(pending)
+                    pending = []
+                    if len(waiting) > 1:
+                        flush()
+                        begin(conn)
                     if bar is not None:
                         pos = raw.tell()
                         bar.update(pos - last_pos)
                         last_pos = pos
-            flush(wait=True, last=True)
+            send(pending)
+            while waiting:
+                flush(last=len(waiting) == 1)
+                if waiting:
+                    begin(conn)
         except BaseException:
             rollback(conn)
             raise
         finally:
             if bar is not None:
                 bar.close()
+
+
+_Row = tuple[int, int | None, str, Article]      # feed id, outlet id, first seen, the article
+
+
+def _tag_new_rows(conn: Connection, rows: list[_Row], tagger: Executor | None) -> Future[dict[str, tagging.Tagged]]:
+    """The tags of the articles of `rows` not stored yet, by link: computed in `tagger`, or here and now."""
+    known = articles.known_links(conn, [r[3].norm_link for r in rows])
+    fresh = {r[3].norm_link: r[3] for r in rows if r[3].norm_link not in known}
+    texts = [(a.title, a.description, a.language) for a in fresh.values()]
+    if tagger is not None:
+        return tagger.submit(_tags_by_link, list(fresh), texts)
+    done: Future[dict[str, tagging.Tagged]] = Future()
+    done.set_result(_tags_by_link(list(fresh), texts))
+    return done
+
+
+def _tags_by_link(links: list[str], texts: list[tuple[str, str, str | None]]) -> dict[str, tagging.Tagged]:
+    return dict(zip(links, tagging.tag_texts(texts), strict=True))
+
+
+def _store_tagged(conn: Connection, rows: list[_Row], tags: dict[str, tagging.Tagged], newest: int) -> int:
+    """Store `rows` with the language and category of their `tags`, then their countries and topics and the
+    rollups of all three (in a bulk load); return how many articles were new."""
+    tagged = [(feed, outlet, seen, a._replace(language=tags[a.norm_link][0], category=tags[a.norm_link][1])
+               if a.norm_link in tags else a) for feed, outlet, seen, a in rows]
+    new = store_rows(conn, tagged, tag=False)
+    rollups.add_articles(conn, newest)
+    if not new:
+        return 0
+    ids = articles.ids_after(conn, newest)
+    # known when the batch was sent to the tagger and deleted since: rare, tagged here
+    missed = {a.norm_link: a for *_, a in rows if a.norm_link in ids and a.norm_link not in tags}
+    if missed:
+        tags = tags | _tags_by_link(list(missed), [(a.title, a.description, a.language) for a in missed.values()])
+    tagging.write_tags(conn, ([], [(article_id, code) for link, article_id in ids.items()
+                                   for code in tags[link][2]], []))
+    tagging.note_tagger(conn)
+    rollups.add_countries(conn, newest + 1, max(ids.values()))
+    topics.apply_to_new(conn, newest)
+    rollups.add_topics(conn, newest)
+    return new
 
 
 def _progress_bar(path: Path, progress: bool):

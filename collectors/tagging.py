@@ -85,12 +85,27 @@ def compute_tags(rows: list[Row]) -> Tags:
 
 
 def _compute_tags(rows: list[Row]) -> Tags:
-    langs = [language.resolve(lang, title, description).code for _, title, description, lang in rows]
-    labels = category.classify_many([(r[1], r[2], lang) for r, lang in zip(rows, langs, strict=True)])
-    return (list(zip(labels, (r[0] for r in rows), strict=True)),
-            [(r[0], code) for r, lang in zip(rows, langs, strict=True)
-             for code in countries(story_text(r[1], r[2]), lang)],
-            [(lang, r[0]) for r, lang in zip(rows, langs, strict=True) if lang != r[3]])
+    tagged = _tag_texts([(title, description, lang) for _, title, description, lang in rows])
+    return ([(label, r[0]) for r, (_, label, _) in zip(rows, tagged, strict=True)],
+            [(r[0], code) for r, (_, _, codes) in zip(rows, tagged, strict=True) for code in codes],
+            [(lang, r[0]) for r, (lang, _, _) in zip(rows, tagged, strict=True) if lang != r[3]])
+
+
+Tagged = tuple[str | None, str, list[str]]     # language used, category, countries in the story
+
+
+def tag_texts(texts: list[tuple[str, str, str | None]]) -> list[Tagged]:
+    """The tags of (title, description, declared language) texts not stored yet; pure computation, so it can run
+    in another process (an import tags a batch there while it reads the next)."""
+    with folds_remembered():
+        return _tag_texts(texts)
+
+
+def _tag_texts(texts: list[tuple[str, str, str | None]]) -> list[Tagged]:
+    langs = [language.resolve(lang, title, description).code for title, description, lang in texts]
+    labels = category.classify_many([(t[0], t[1], lang) for t, lang in zip(texts, langs, strict=True)])
+    return [(lang, label, countries(story_text(t[0], t[1]), lang))
+            for t, lang, label in zip(texts, langs, labels, strict=True)]
 
 
 def write_tags(conn: Connection, tags: Tags) -> None:

@@ -53,6 +53,7 @@ class Article(NamedTuple):
     date_flag: str | None
     language: str | None
     guid: str | None = None
+    category: str | None = None     # set when the tags were computed before storing (an import); else tag_new's
 
 
 # The same outlet's story under a second URL (another slug of one article): the same non-empty title, real published
@@ -77,8 +78,9 @@ AND NOT EXISTS (SELECT 1 FROM articles r WHERE r.outlet_id = articles.outlet_id 
 _UNKNOWN = ("NOT EXISTS (SELECT 1 FROM articles WHERE norm_link = :norm) "
             "AND NOT EXISTS (SELECT 1 FROM article_links WHERE norm_link = :norm)")
 _INSERT = """
-INSERT INTO articles (norm_link, link, title, description, published, date_flag, first_seen, language, outlet_id)
-SELECT :norm, :link, :title, :description, :published, :flag, :seen, :language, :outlet
+INSERT INTO articles (norm_link, link, title, description, published, date_flag, first_seen, language, outlet_id,
+                      category)
+SELECT :norm, :link, :title, :description, :published, :flag, :seen, :language, :outlet, :category
 WHERE {where}
 ON CONFLICT (norm_link) DO NOTHING
 """
@@ -105,6 +107,23 @@ ON CONFLICT DO NOTHING
 """
 
 
+def known_links(conn: Connection, norm_links: list[str]) -> set[str]:
+    """Those of `norm_links` stored already, as an article's link or as another link of one."""
+    known: set[str] = set()
+    for start in range(0, len(norm_links), 500):
+        chunk = norm_links[start:start + 500]
+        marks = ", ".join("?" * len(chunk))
+        known.update(row[0] for row in conn.execute(
+            f"SELECT norm_link FROM articles WHERE norm_link IN ({marks}) "
+            f"UNION ALL SELECT norm_link FROM article_links WHERE norm_link IN ({marks})", chunk + chunk))
+    return known
+
+
+def ids_after(conn: Connection, after_id: int) -> dict[str, int]:
+    """The ids of the articles stored after `after_id`, by link."""
+    return {row[0]: row[1] for row in conn.execute("SELECT norm_link, id FROM articles WHERE id > ?", (after_id,))}
+
+
 def _index_new(conn: Connection, after_id: int) -> None:
     """The text index of the articles just stored: SQLite's FTS5 table, PostgreSQL's `search` tsvector."""
     if dialect(conn) == POSTGRESQL:
@@ -123,7 +142,8 @@ def store_rows(conn: Connection, rows: list[tuple[int, int | None, str, Article]
     newest = newest_id(conn)
     params = [{"norm": a.norm_link, "link": a.link, "title": a.title, "description": a.description,
                "published": a.published, "flag": a.date_flag, "seen": seen, "language": a.language,
-               "outlet": outlet_id, "feed": feed_id, "guid": a.guid} for feed_id, outlet_id, seen, a in rows]
+               "outlet": outlet_id, "feed": feed_id, "guid": a.guid, "category": a.category}
+              for feed_id, outlet_id, seen, a in rows]
     new = conn.executemany(_INSERT_ALONE, params).rowcount
     if new < len(params):   # the next passes only for the rows the first did not store (few, in an import)
         stored = {row[0] for row in conn.execute("SELECT norm_link FROM articles WHERE id > ?", (newest,))}

@@ -55,8 +55,8 @@ def add_countries(conn: sqlite3.Connection, first_id: int, last_id: int) -> None
                  "WHERE c.article_id BETWEEN ? AND ? GROUP BY 1, 2, 3, 4 "
                  + _upsert("daily_countries", "day, country, outlet_id, language"), (first_id, last_id))
     _add_topic_countries(conn, "article_id BETWEEN ? AND ?", (first_id, last_id))
-    recount_story_repeats(conn, "story_id IN (SELECT story_id FROM shared_stories WHERE article_id BETWEEN ? AND ?)",
-                          (first_id, last_id))
+    recount_stories(conn, {row[0] for row in conn.execute(
+        "SELECT story_id FROM shared_stories WHERE article_id BETWEEN ? AND ?", (first_id, last_id))})
     conn.execute("INSERT INTO daily_country_pairs (country, day, mentioned, outlet_id, language, n) "
                  "SELECT country, day, mentioned, outlet_id, language, count(*) FROM country_pairs "
                  "WHERE article_id BETWEEN ? AND ? GROUP BY 1, 2, 3, 4, 5 "
@@ -85,16 +85,14 @@ def _add_topic_countries(conn: sqlite3.Connection, articles: str, params: tuple)
 _CHUNK = 500
 
 
-def recount_story_repeats(conn: sqlite3.Connection, stories: str, params: tuple = ()) -> None:
-    """Recount the repeats of the stories matching the condition `stories` on story_id (whose articles, stories or
-    countries a bulk load changed: its row triggers stood aside)."""
-    conn.execute(f"DELETE FROM story_repeats WHERE {stories}", params)
-    conn.execute(REPEATS_INSERT.format(stories=stories), params)
-
-
 def recount_stories(conn: sqlite3.Connection, stories: set[int]) -> None:
-    """recount_story_repeats of these stories, a few hundred at a time."""
+    """Recount the repeats of these stories (whose articles, stories or countries a bulk load changed: its row
+    triggers stood aside), a few hundred at a time."""
     ids = sorted(stories)
     for start in range(0, len(ids), _CHUNK):
         chunk = tuple(ids[start:start + _CHUNK])
-        recount_story_repeats(conn, f"story_id IN ({', '.join('?' * len(chunk))})", chunk)
+        # a list of values, not a subquery: SQLite pushes only the former down into story_cells' five branches,
+        # and a subquery made every batch of an import scan all the stories and countries stored so far
+        condition = f"story_id IN ({', '.join('?' * len(chunk))})"
+        conn.execute(f"DELETE FROM story_repeats WHERE {condition}", chunk)
+        conn.execute(REPEATS_INSERT.format(stories=condition), chunk)
