@@ -279,7 +279,7 @@ def backfill_file(conn: Connection, path: Path, report: BackfillReport, progress
     feeds = _Feeds(conn, report, allow_private)
     pending: list[_Row] = []
     # batches read and sent to the tagger, stored in order: at most one tagged ahead of the one being stored
-    waiting: deque[tuple[list[_Row], Future[dict[str, tagging.Tagged]] | None]] = deque()
+    waiting: deque[tuple[list[_Row], _Tagging | None]] = deque()
     # keeps the recent articles tokenized from batch to batch, here or in the grouper's process
     story_grouper = stories.Grouper() if grouper is None else stories.Background(conn, grouper)
     last_pos = 0
@@ -296,7 +296,7 @@ def backfill_file(conn: Connection, path: Path, report: BackfillReport, progress
                 report.new += store_rows(conn, rows, tag=False)
                 rollups.add_articles(conn, newest)
             else:
-                report.new += _store_tagged(conn, rows, tags.result(), newest)
+                report.new += _store_tagged(conn, rows, tags, newest)
             if group_stories:
                 group_new(newest, last)
         commit(conn)
@@ -349,25 +349,37 @@ def backfill_file(conn: Connection, path: Path, report: BackfillReport, progress
 _Row = tuple[int, int | None, str, Article]      # feed id, outlet id, first seen, the article
 
 
-def _tag_new_rows(conn: Connection, rows: list[_Row], tagger: Executor | None) -> Future[dict[str, tagging.Tagged]]:
-    """The tags of the articles of `rows` not stored yet, by link: computed in `tagger`, or here and now."""
+@dataclass
+class _Tagging:
+    """The tags of a batch's articles not stored yet, by link, being computed; the topics they are matched with."""
+
+    tags: Future[dict[str, tagging.Tagged]]
+    topics: list[tuple[int, str, str]]
+
+
+def _tag_new_rows(conn: Connection, rows: list[_Row], tagger: Executor | None) -> _Tagging:
+    """The tags of the articles of `rows` not stored yet: computed in `tagger`, or here and now."""
     known = articles.known_links(conn, [r[3].norm_link for r in rows])
     fresh = {r[3].norm_link: r[3] for r in rows if r[3].norm_link not in known}
     texts = [(a.title, a.description, a.language) for a in fresh.values()]
+    matched = topics.compiled_topics(conn)
+    queries = [(topic_id, fts) for topic_id, _, fts in matched]
     if tagger is not None:
-        return tagger.submit(_tags_by_link, list(fresh), texts)
+        return _Tagging(tagger.submit(_tags_by_link, list(fresh), texts, queries), matched)
     done: Future[dict[str, tagging.Tagged]] = Future()
-    done.set_result(_tags_by_link(list(fresh), texts))
-    return done
+    done.set_result(_tags_by_link(list(fresh), texts, queries))
+    return _Tagging(done, matched)
 
 
-def _tags_by_link(links: list[str], texts: list[tuple[str, str, str | None]]) -> dict[str, tagging.Tagged]:
-    return dict(zip(links, tagging.tag_texts(texts), strict=True))
+def _tags_by_link(links: list[str], texts: list[tuple[str, str, str | None]],
+                  queries: list[tuple[int, str]] = ()) -> dict[str, tagging.Tagged]:
+    return dict(zip(links, tagging.tag_texts(texts, queries), strict=True))
 
 
-def _store_tagged(conn: Connection, rows: list[_Row], tags: dict[str, tagging.Tagged], newest: int) -> int:
-    """Store `rows` with the language and category of their `tags`, then their countries and topics and the
+def _store_tagged(conn: Connection, rows: list[_Row], batch: _Tagging, newest: int) -> int:
+    """Store `rows` with the language and category of their tags, then their countries and topics and the
     rollups of all three (in a bulk load); return how many articles were new."""
+    tags = batch.tags.result()
     tagged = [(feed, outlet, seen, a._replace(language=tags[a.norm_link][0], category=tags[a.norm_link][1])
                if a.norm_link in tags else a) for feed, outlet, seen, a in rows]
     new = store_rows(conn, tagged, tag=False)
@@ -378,12 +390,15 @@ def _store_tagged(conn: Connection, rows: list[_Row], tags: dict[str, tagging.Ta
     # known when the batch was sent to the tagger and deleted since: rare, tagged here
     missed = {a.norm_link: a for *_, a in rows if a.norm_link in ids and a.norm_link not in tags}
     if missed:
-        tags = tags | _tags_by_link(list(missed), [(a.title, a.description, a.language) for a in missed.values()])
-    tagging.write_tags(conn, ([], [(article_id, code) for link, article_id in ids.items()
-                                   for code in tags[link][2]], []))
+        tags = tags | _tags_by_link(list(missed), [(a.title, a.description, a.language) for a in missed.values()],
+                                    [(topic_id, fts) for topic_id, _, fts in batch.topics])
+    tagging.write_tags(conn, ([(tags[link][1], ids[link]) for link in missed],
+                              [(article_id, code) for link, article_id in ids.items() for code in tags[link][2]],
+                              [(tags[link][0], ids[link]) for link in missed]))
     tagging.note_tagger(conn)
     rollups.add_countries(conn, newest + 1, max(ids.values()))
-    topics.apply_to_new(conn, newest)
+    topics.apply_matched(conn, newest, [(topic_id, article_id) for link, article_id in ids.items()
+                                        for topic_id in tags[link][3]], batch.topics)
     rollups.add_topics(conn, newest)
     return new
 

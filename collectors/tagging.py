@@ -91,17 +91,20 @@ def _compute_tags(rows: list[Row]) -> Tags:
             [(lang, r[0]) for r, (lang, _, _) in zip(rows, tagged, strict=True) if lang != r[3]])
 
 
-Tagged = tuple[str | None, str, list[str]]     # language used, category, countries in the story
+Tagged = tuple[str | None, str, list[str], list[int]]   # language used, category, countries, topic ids
 
 
-def tag_texts(texts: list[tuple[str, str, str | None]]) -> list[Tagged]:
-    """The tags of (title, description, declared language) texts not stored yet; pure computation, so it can run
-    in another process (an import tags a batch there while it reads the next)."""
+def tag_texts(texts: list[tuple[str, str, str | None]], topics: list[tuple[int, str]] = ()) -> list[Tagged]:
+    """The tags of (title, description, declared language) texts not stored yet, with the ids of the `topics`
+    ((id, compiled FTS5 expression)) each matches; pure computation, so it can run in another process (an import
+    tags a batch there while it reads the next)."""
     with folds_remembered():
-        return _tag_texts(texts)
+        tagged = _tag_texts(texts)
+        matches = tag_store.topic_matches([(t[0], t[1]) for t in texts], list(topics)) if topics else None
+    return [(*tags, matches[i] if matches else []) for i, tags in enumerate(tagged)]
 
 
-def _tag_texts(texts: list[tuple[str, str, str | None]]) -> list[Tagged]:
+def _tag_texts(texts: list[tuple[str, str, str | None]]) -> list[tuple[str | None, str, list[str]]]:
     langs = [language.resolve(lang, title, description).code for title, description, lang in texts]
     labels = category.classify_many([(t[0], t[1], lang) for t, lang in zip(texts, langs, strict=True)])
     return [(lang, label, countries(story_text(t[0], t[1]), lang))

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import sqlite3
 from functools import lru_cache
+from typing import TypeVar
 
 import ahocorasick
 
 from db.engine import Connection
 from db.search import first_words, fts_table, fts_text
 
+Key = TypeVar("Key")
 Row = tuple[int, str, str, str | None]                 # id, title, description, language
 # (category, id) and (id, country) pairs, and (language, id) of the articles whose language the check changed
 Tags = tuple[list[tuple[str, int]], list[tuple[int, str]], list[tuple[str | None, int]]]
@@ -65,11 +67,12 @@ def stored_tagger(conn: Connection) -> tuple[str, str] | None:
     return (row[0], row[1]) if row else None
 
 
-def topic_matches(texts: list[tuple[str, str]], queries: list[tuple[str, str]]) -> list[list[str]]:
-    """Names of the topics each (title, description) matches: `queries` are (name, compiled FTS5 expression), run
-    over a throwaway in-memory index built as the database's is. Only the texts that hold the first word of some
-    phrase of some query go into the index: most match no topic, and indexing them cost more than the queries."""
-    matched: list[list[str]] = [[] for _ in texts]
+def topic_matches(texts: list[tuple[str, str]], queries: list[tuple[Key, str]]) -> list[list[Key]]:
+    """Names (or ids) of the topics each (title, description) matches: `queries` are (name or id, compiled FTS5
+    expression), run over a throwaway in-memory index built as the database's is. Only the texts that hold the first
+    word of some phrase of some query go into the index: most match no topic, and indexing them cost more than the
+    queries."""
+    matched: list[list[Key]] = [[] for _ in texts]
     words = _first_words(tuple(fts for _, fts in queries))
     indexed = [(i, fts_text(title), fts_text(description)) for i, (title, description) in enumerate(texts)]
     rows = [row for row in indexed if _holds_any(words, row[1]) or _holds_any(words, row[2])]

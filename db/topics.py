@@ -92,14 +92,36 @@ def apply_to_new(conn: sqlite3.Connection, after_id: int) -> int:
 
     A topic saved under an older query language that no longer compiles (lowercase `or` between terms) is
     skipped, so that collecting goes on; editing the topic shows why."""
-    count = 0
-    for topic_id, query in conn.execute("SELECT id, query FROM topics").fetchall():
+    return sum(_apply(conn, topic_id, query, after_id) for topic_id, query, _ in compiled_topics(conn))
+
+
+def compiled_topics(conn: sqlite3.Connection) -> list[tuple[int, str, str]]:
+    """(id, query, compiled FTS5 expression) of every topic whose query compiles."""
+    compiled = []
+    for topic_id, query in conn.execute("SELECT id, query FROM topics ORDER BY id").fetchall():
         try:
-            compile_query(query)
+            compiled.append((topic_id, query, compile_query(query)))
         except QuerySyntaxError:
             continue
-        count += _apply(conn, topic_id, query, after_id)
-    return count
+    return compiled
+
+
+def apply_matched(conn: sqlite3.Connection, after_id: int, pairs: list[tuple[int, int]],
+                  matched_with: list[tuple[int, str, str]]) -> None:
+    """Write the (topic id, article id) `pairs` found for the articles with ids above `after_id` by matching their
+    text in memory (db.tags.topic_matches) with the topics `matched_with` (compiled_topics of when the batch was
+    sent), and apply the topics saved or changed since as apply_to_new would. PostgreSQL matches in the database:
+    its text search is not SQLite's."""
+    if dialect(conn) == POSTGRESQL:
+        apply_to_new(conn, after_id)
+        return
+    now = compiled_topics(conn)
+    same = {t[0] for t in set(now) & set(matched_with)}
+    conn.executemany("INSERT OR IGNORE INTO article_topics (topic_id, article_id) VALUES (?, ?)",
+                     [p for p in pairs if p[0] in same])
+    for topic_id, query, _ in now:
+        if topic_id not in same:
+            _apply(conn, topic_id, query, after_id)
 
 
 def read_toml(text: str) -> list[Topic]:

@@ -209,6 +209,56 @@ def test_articles_left_untagged_by_a_crash_are_tagged_on_the_next_import(tmp_pat
     assert conn.execute("SELECT count(*) FROM articles WHERE category IS NULL").fetchone()[0] == 0
 
 
+def _topics_and_tags(conn):
+    return (_tags(conn), conn.execute("SELECT group_concat(topic_id || ':' || article_id, ',') FROM "
+                                      "(SELECT * FROM article_topics ORDER BY 1, 2)").fetchone()[0])
+
+
+def test_an_import_tags_as_a_retag_does(tmp_path):
+    """An import tags each batch before storing it and matches the topics in memory; a retag reads the stored
+    articles and matches the topics in the database. Both must give every article the same tags."""
+    from collectors.backfill import backfill
+    from collectors.tagging import retag
+    from db import connect, topics
+
+    conn = connect(tmp_path / "t.db")
+    topics.seed_defaults(conn)
+    backfill(conn, [_jsonl(tmp_path / "slice.jsonl", 1500)])
+    imported = _topics_and_tags(conn)
+    assert imported[1].count(",") > 20        # the slice matches default topics
+    retag(conn)
+    assert _topics_and_tags(conn) == imported
+
+
+def test_topics_changed_while_a_batch_was_tagged_are_applied_as_they_are_now(conn):
+    from collectors.store import store_rows
+    from db.topics import apply_matched, compiled_topics, remove_topic
+
+    with transaction(conn):
+        for name, query in [("Azerbaijan", "azerbaijan* OR azerbejdzan*"), ("Football", "liverpool"),
+                            ("Gone", "baku")]:
+            save_topic(conn, Topic(name, query))
+        feed = ensure_feed(conn, "https://x.example/rss", "X", "GB", "en")
+        store_rows(conn, [(feed, None, "2023-09-20 10:00:00", Article(
+            normalize_link(f"https://x.example/{i}"), f"https://x.example/{i}", title, description,
+            "2023-09-20 10:00:00", None, lang)) for i, (title, description, lang) in enumerate(STORIES)], tag=False)
+    ids = {t: i for i, t in conn.execute("SELECT id, title FROM articles")}
+    when_sent = compiled_topics(conn)
+    topic = {name: i for i, name in conn.execute("SELECT id, name FROM topics")}
+    matched_then = [(topic["Azerbaijan"], ids[STORIES[0][0]]), (topic["Azerbaijan"], ids[STORIES[1][0]]),
+                    (topic["Football"], ids[STORIES[2][0]]), (topic["Gone"], ids[STORIES[0][0]])]
+    with transaction(conn):
+        save_topic(conn, Topic("Azerbaijan", "jekaterynburg*"), old_name="Azerbaijan")   # edited
+        remove_topic(conn, "Gone")
+        save_topic(conn, Topic("Chelsea", "chelsea"))                                      # new
+        conn.execute("DELETE FROM article_topics")        # as before the batch's topics were written
+        apply_matched(conn, 0, matched_then, when_sent)
+    found = {(name, title) for name, title in conn.execute(
+        "SELECT t.name, a.title FROM article_topics x JOIN topics t ON t.id = x.topic_id "
+        "JOIN articles a ON a.id = x.article_id")}
+    assert found == {("Azerbaijan", STORIES[1][0]), ("Football", STORIES[2][0]), ("Chelsea", STORIES[2][0])}
+
+
 # which tagger made the stored tags -------------------------------------------------------------------------------
 
 def test_a_new_database_records_the_tagger_of_its_first_tags(conn):
