@@ -89,7 +89,8 @@ def set_stories(conn: sqlite3.Connection, stories: Iterable[tuple[int, int]]) ->
     """Write (article id, story id) pairs (within the caller's transaction). The stories' repeats (migration 18)
     are recounted once per story here, not once per article by the triggers."""
     pairs = list(stories)
-    changed = {story for _, story in pairs}
+    # an article alone in its new story has no repeats to count there (most articles of an import)
+    changed = {story for article, story in pairs if story != article}
     for start in range(0, len(pairs), 500):
         ids = [article for article, _ in pairs[start:start + 500]]
         changed.update(r[0] for r in _plain(conn).execute(
