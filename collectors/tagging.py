@@ -13,7 +13,7 @@ import json
 import multiprocessing
 import os
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from functools import lru_cache
 from pathlib import Path
@@ -94,7 +94,7 @@ def _compute_tags(rows: list[Row]) -> Tags:
 Tagged = tuple[str | None, str, list[str], list[int]]   # language used, category, countries, topic ids
 
 
-def tag_texts(texts: list[tuple[str, str, str | None]], topics: list[tuple[int, str]] = ()) -> list[Tagged]:
+def tag_texts(texts: list[tuple[str, str, str | None]], topics: Sequence[tuple[int, str]] = ()) -> list[Tagged]:
     """The tags of (title, description, declared language) texts not stored yet, with the ids of the `topics`
     ((id, compiled FTS5 expression)) each matches; pure computation, so it can run in another process (an import
     tags a batch there while it reads the next)."""

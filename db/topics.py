@@ -95,6 +95,13 @@ def apply_to_new(conn: sqlite3.Connection, after_id: int) -> int:
     return sum(_apply(conn, topic_id, query, after_id) for topic_id, query, _ in compiled_topics(conn))
 
 
+def matched_in_memory(conn: sqlite3.Connection) -> list[tuple[int, str, str]]:
+    """The topics that an import may match in memory before storing (db.tags.topic_matches), as compiled_topics:
+    every valid one on SQLite, whose FTS5 index the memory index is; none on PostgreSQL, whose text search is its
+    own (apply_matched then applies them all in the database)."""
+    return [] if dialect(conn) == POSTGRESQL else compiled_topics(conn)
+
+
 def compiled_topics(conn: sqlite3.Connection) -> list[tuple[int, str, str]]:
     """(id, query, compiled FTS5 expression) of every topic whose query compiles."""
     compiled = []
@@ -109,15 +116,11 @@ def compiled_topics(conn: sqlite3.Connection) -> list[tuple[int, str, str]]:
 def apply_matched(conn: sqlite3.Connection, after_id: int, pairs: list[tuple[int, int]],
                   matched_with: list[tuple[int, str, str]]) -> None:
     """Write the (topic id, article id) `pairs` found for the articles with ids above `after_id` by matching their
-    text in memory (db.tags.topic_matches) with the topics `matched_with` (compiled_topics of when the batch was
-    sent), and apply the topics saved or changed since as apply_to_new would. PostgreSQL matches in the database:
-    its text search is not SQLite's."""
-    if dialect(conn) == POSTGRESQL:
-        apply_to_new(conn, after_id)
-        return
+    text in memory (db.tags.topic_matches) with the topics `matched_with` (matched_in_memory when the batch was
+    sent), and apply the other topics, and those saved or changed since, as apply_to_new would."""
     now = compiled_topics(conn)
     same = {t[0] for t in set(now) & set(matched_with)}
-    conn.executemany("INSERT OR IGNORE INTO article_topics (topic_id, article_id) VALUES (?, ?)",
+    conn.executemany("INSERT INTO article_topics (topic_id, article_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
                      [p for p in pairs if p[0] in same])
     for topic_id, query, _ in now:
         if topic_id not in same:
