@@ -1,8 +1,9 @@
 """Benchmark the tagging of issue 4 on the full 2023 corpus; prints figures, asserts nothing.
 
-    .venv/bin/python bench/tagging.py [--data DIR] [--limit N] [--mixed FILE] [--tag-only]
+    .venv/bin/python bench/tagging.py [--data DIR] [--limit N] [--rounds N] [--mixed FILE] [--tag-only]
 
-1. backfill without tagging and with tagging (countries, category, topics) into fresh databases;
+1. `newsradar backfill` without tagging (--no-tag) and with tagging (countries, category, topics) into fresh
+   databases, each a fresh process as a user runs it, the two alternating for --rounds rounds (default 2);
 2. creating or editing each default topic over the whole corpus;
 3. `newsradar tag` throughput on 50,000 JSON lines of the corpus, and on 100,000 lines in 24 languages (or FILE,
    --mixed), by wall clock and by CPU time of all its processes (the machine may be shared: CPU time is steadier).
@@ -17,13 +18,13 @@ import json
 import os
 import random
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from collectors.backfill import backfill
 from collectors.feedlists import import_feeds, read_feed_list
 from db import connect, topics, transaction
 
@@ -37,11 +38,17 @@ def fresh_db(tmp: Path, name: str, data: Path):
     return conn
 
 
-def timed_backfill(tmp: Path, data: Path, archive: Path, tag: bool) -> tuple[float, object]:
-    conn = fresh_db(tmp, f"tag-{tag}.db", data)
+def timed_backfill(tmp: Path, data: Path, archive: Path, tag: bool) -> float:
+    """Seconds of `newsradar backfill` into a fresh database (feeds and default topics in it), process start
+    included."""
+    db = tmp / f"tag-{tag}.db"
+    for path in tmp.glob(f"{db.name}*"):
+        path.unlink()
+    fresh_db(tmp, db.name, data).close()
     started = time.perf_counter()
-    report = backfill(conn, [archive], tag=tag)
-    return time.perf_counter() - started, conn, report
+    subprocess.run([sys.executable, "-m", "newsradar", "--db", str(db), "backfill", str(archive),
+                    *([] if tag else ["--no-tag"])], check=True, capture_output=True)
+    return time.perf_counter() - started
 
 
 def tag_throughput(db: Path, lines: Path) -> str:
@@ -63,6 +70,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
     parser.add_argument("--limit", type=int, help="only the first N lines of the corpus")
+    parser.add_argument("--rounds", type=int, default=2, help="backfills without and with tagging, in turn")
     parser.add_argument("--mixed", type=Path, help="JSON lines in many languages to time `newsradar tag` on")
     parser.add_argument("--tag-only", action="store_true", help="only the `newsradar tag` figures")
     args = parser.parse_args()
@@ -77,15 +85,20 @@ def main() -> None:
             with gzip.open(archive, "rt", encoding="utf-8") as src:
                 (tmp / "slice.jsonl").write_text("".join(itertools.islice(src, args.limit)), encoding="utf-8")
             archive = tmp / "slice.jsonl"
-        plain_s, plain, report = timed_backfill(tmp, args.data, archive, tag=False)
-        tagged_s, conn, _ = timed_backfill(tmp, args.data, archive, tag=True)
-        plain.close()
-        print(f"backfill of {report.read:,} records ({report.new:,} articles)")
-        print(f"  without tagging  {plain_s:7.1f} s")
-        print(f"  with tagging     {tagged_s:7.1f} s   (+{tagged_s - plain_s:.1f} s for countries, category, topics)")
+        print(f"newsradar backfill {archive.name}, a fresh process and database each time")
+        added = []
+        for round_ in range(1, args.rounds + 1):
+            plain_s = timed_backfill(tmp, args.data, archive, tag=False)
+            tagged_s = timed_backfill(tmp, args.data, archive, tag=True)
+            added.append(tagged_s - plain_s)
+            print(f"  round {round_}: without tagging {plain_s:6.1f} s, with tagging {tagged_s:6.1f} s   "
+                  f"(+{tagged_s - plain_s:.1f} s for countries, category, topics)")
+        print(f"  tagging adds {statistics.median(added):.1f} s (median of {len(added)} rounds)")
+        conn = connect(tmp / "tag-True.db")
+        articles = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
         tagged = conn.execute("SELECT count(*) FROM articles WHERE category IS NOT NULL").fetchone()[0]
         pairs = conn.execute("SELECT count(*) FROM article_countries").fetchone()[0]
-        print(f"  tagged articles {tagged:,}; article-country pairs {pairs:,}")
+        print(f"  articles {articles:,}, tagged {tagged:,}; article-country pairs {pairs:,}")
 
         print("\ncreating/editing a topic over the whole database")
         for topic in topics.all_topics(conn):
