@@ -172,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
                     ["backfill seconds / floor seconds", round(first_s / floor_s, 1) if floor_s else 0.0],
                 ])
     print("  (the floor writes articles and their FTS rows only; backfill also reads and normalizes the archive,\n"
-          "   links every record to its feed in article_feeds and commits every 20,000 records)")
+          "   links every record to its feed in article_feeds and commits every 5,000 records)")
     if without is not None:
         print_table("stories: the same first import with and without grouping articles into stories",
                     ["measure", "with stories", "without", "stories add"], [

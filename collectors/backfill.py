@@ -30,9 +30,6 @@ from db.engine import Connection
 from db.schema import begin, commit, rollback
 
 BATCH = 5000
-# a large archive's batches: each batch costs the topics' queries and the grouper's window about the same whatever
-# its size (on the 2023 corpus, 127 s to import with 20,000 records a batch, 140 s with 5,000)
-LARGE_BATCH = 20_000
 PARALLEL_FROM_BYTES = 16 * 1024 * 1024
 # A news record is a few kilobytes; a longer line is skipped without being held in memory.
 MAX_LINE = 1024 * 1024
@@ -383,7 +380,7 @@ def _store_tagged(conn: Connection, rows: list[_Row], batch: _Tagging, newest: i
     """Store `rows` with the language and category of their tags, then their countries and topics and the
     rollups of all three (in a bulk load); return how many articles were new."""
     tags = batch.tags.result()
-    tagged = [(feed, outlet, seen, a._replace(language=tags[a.norm_link][0], category=tags[a.norm_link][1])
+    tagged = [(feed, outlet, seen, a._replace(language=tags[a.norm_link][0].code, category=tags[a.norm_link][1])
                if a.norm_link in tags else a) for feed, outlet, seen, a in rows]
     new = store_rows(conn, tagged, tag=False)
     rollups.add_articles(conn, newest)
@@ -397,7 +394,7 @@ def _store_tagged(conn: Connection, rows: list[_Row], batch: _Tagging, newest: i
                                     [(topic_id, fts) for topic_id, _, fts in batch.topics])
     tagging.write_tags(conn, ([(tags[link][1], ids[link]) for link in missed],
                               [(article_id, code) for link, article_id in ids.items() for code in tags[link][2]],
-                              [(tags[link][0], ids[link]) for link in missed]))
+                              [(tags[link][0].code, ids[link]) for link in missed]))
     tagging.note_tagger(conn)
     rollups.add_countries(conn, newest + 1, max(ids.values()))
     topics.apply_matched(conn, newest, [(topic_id, article_id) for link, article_id in ids.items()
@@ -429,8 +426,8 @@ def backfill(conn: Connection, paths: list[Path], progress: bool = False, tag: b
     parallel = tag and big
     with _pool(parallel) as pool, _pool(big and group_stories) as grouper:
         for path in paths:
-            backfill_file(conn, Path(path), report, progress, LARGE_BATCH if big else BATCH, tag=tag, tagger=pool,
-                          allow_private=allow_private, grouper=grouper, group_stories=group_stories)
+            backfill_file(conn, Path(path), report, progress, tag=tag, tagger=pool, allow_private=allow_private,
+                          grouper=grouper, group_stories=group_stories)
     return report
 
 
