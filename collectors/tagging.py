@@ -28,7 +28,7 @@ from db import topics as topic_store
 from db import transaction
 from db.engine import Connection
 from db.search import compile_query
-from db.tags import Row, Tags, rows_after
+from db.tags import Key, Row, Tags, rows_after
 from db.text import folds_remembered, remember_fold
 
 RETAG_BATCH = 20_000
@@ -80,35 +80,26 @@ def tag_new(conn: Connection, after_id: int) -> None:
 
 def compute_tags(rows: list[Row]) -> Tags:
     """Language, category and countries of each row; pure computation, so it can run in another process."""
-    with folds_remembered():
-        return _compute_tags(rows)
+    tagged = tag_texts([(title, description, lang) for _, title, description, lang in rows])
+    return ([(label, r[0]) for r, (_, label, _, _) in zip(rows, tagged, strict=True)],
+            [(r[0], code) for r, (_, _, codes, _) in zip(rows, tagged, strict=True) for code in codes],
+            [(lang.code, r[0]) for r, (lang, _, _, _) in zip(rows, tagged, strict=True) if lang.code != r[3]])
 
 
-def _compute_tags(rows: list[Row]) -> Tags:
-    tagged = _tag_texts([(title, description, lang) for _, title, description, lang in rows])
-    return ([(label, r[0]) for r, (_, label, _) in zip(rows, tagged, strict=True)],
-            [(r[0], code) for r, (_, _, codes) in zip(rows, tagged, strict=True) for code in codes],
-            [(lang, r[0]) for r, (lang, _, _) in zip(rows, tagged, strict=True) if lang != r[3]])
+# the language used (with where it came from), category, countries, and the keys of the topics matched
+Tagged = tuple[language.Language, str, list[str], list[Key]]
 
 
-Tagged = tuple[str | None, str, list[str], list[int]]   # language used, category, countries, topic ids
-
-
-def tag_texts(texts: list[tuple[str, str, str | None]], topics: Sequence[tuple[int, str]] = ()) -> list[Tagged]:
-    """The tags of (title, description, declared language) texts not stored yet, with the ids of the `topics`
-    ((id, compiled FTS5 expression)) each matches; pure computation, so it can run in another process (an import
+def tag_texts(texts: list[tuple[str, str, str | None]], topics: Sequence[tuple[Key, str]] = ()) -> list[Tagged]:
+    """The tags of (title, description, declared language) texts, with the names or ids of the `topics` ((name or
+    id, compiled FTS5 expression)) each matches; pure computation, so it can run in another process (an import
     tags a batch there while it reads the next)."""
     with folds_remembered():
-        tagged = _tag_texts(texts)
+        langs = [language.resolve(lang, title, description) for title, description, lang in texts]
+        labels = category.classify_many([(t[0], t[1], lang.code) for t, lang in zip(texts, langs, strict=True)])
         matches = tag_store.topic_matches([(t[0], t[1]) for t in texts], list(topics)) if topics else None
-    return [(*tags, matches[i] if matches else []) for i, tags in enumerate(tagged)]
-
-
-def _tag_texts(texts: list[tuple[str, str, str | None]]) -> list[tuple[str | None, str, list[str]]]:
-    langs = [language.resolve(lang, title, description).code for title, description, lang in texts]
-    labels = category.classify_many([(t[0], t[1], lang) for t, lang in zip(texts, langs, strict=True)])
-    return [(lang, label, countries(story_text(t[0], t[1]), lang))
-            for t, lang, label in zip(texts, langs, labels, strict=True)]
+        return [(lang, label, countries(story_text(t[0], t[1]), lang.code), matches[i] if matches else [])
+                for i, (t, lang, label) in enumerate(zip(texts, langs, labels, strict=True))]
 
 
 def write_tags(conn: Connection, tags: Tags) -> None:
@@ -193,8 +184,7 @@ def _chunks(lines: Iterable[str], batch: int) -> Iterator[list[str]]:
 
 
 def _tagged(lines: list[str], queries: list[tuple[str, str]]) -> list[str]:
-    with folds_remembered():
-        return list(_tag_chunk(lines, queries))
+    return list(_tag_chunk(lines, queries))
 
 
 def _tag_chunk(lines: list[str], queries: list[tuple[str, str]]) -> Iterator[str]:
@@ -207,14 +197,10 @@ def _tag_chunk(lines: list[str], queries: list[tuple[str, str]]) -> Iterator[str
         records.append(record if isinstance(record, dict) else None)
     good = [r for r in records if r is not None]
     # the same cleaning as storage: feeds put HTML and entities in titles and descriptions
-    texts = [(html_to_text(r.get("title")), html_to_text(r.get("description"))) for r in good]
-    langs = [language.resolve(r.get("language"), title, description)
-             for r, (title, description) in zip(good, texts, strict=True)]
-    labels = category.classify_many([(t, d, lang.code) for (t, d), lang in zip(texts, langs, strict=True)])
-    topic_names = tag_store.topic_matches(texts, queries)
-    for record, (title, description), lang, label, names in zip(good, texts, langs, labels, topic_names,
-                                                                strict=True):
-        record["countries"] = countries(story_text(title, description), lang.code)
+    tagged = tag_texts([(html_to_text(r.get("title")), html_to_text(r.get("description")), r.get("language"))
+                        for r in good], queries)
+    for record, (lang, label, codes, names) in zip(good, tagged, strict=True):
+        record["countries"] = codes
         record["category"] = label
         record["topics"] = names
         record["language_used"], record["language_source"] = lang.code, lang.source

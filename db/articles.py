@@ -146,7 +146,7 @@ def store_rows(conn: Connection, rows: list[tuple[int, int | None, str, Article]
               for feed_id, outlet_id, seen, a in rows]
     new = conn.executemany(_INSERT_ALONE, params).rowcount
     if new < len(params):   # the next passes only for the rows the first did not store (few, in an import)
-        stored = {row[0] for row in conn.execute("SELECT norm_link FROM articles WHERE id > ?", (newest,))}
+        stored = ids_after(conn, newest)
         rest = [p for p in params if p["norm"] not in stored]
         conn.executemany(_ADD_LINK, rest)
         new += conn.executemany(_INSERT_REST, rest).rowcount
