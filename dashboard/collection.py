@@ -53,6 +53,35 @@ def day_spans(days: list[str]) -> list[str]:
             else f"{s[0]} to {s[-1]}" for s in spans]
 
 
+BUCKET_LENGTH = {"day": pd.DateOffset(days=1), "week": pd.DateOffset(weeks=1), "month": pd.DateOffset(months=1)}
+NAMED_SPANS = 3      # runs of outage days named in the note on those outside the chart
+
+
+def outages_within(outages: pd.DataFrame, series: pd.DataFrame, bucket: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The outage days inside the span of the chart's lines, and the others. A view without dates spans its
+    articles; the fetch log's failures of a live collector years after an imported archive would squeeze its lines
+    against one edge of the chart, so those days go to the caption instead (outside_note)."""
+    if outages.empty or series.empty:
+        return outages, outages.iloc[0:0]
+    start = pd.Timestamp(series["bucket"].min())
+    end = pd.Timestamp(series["bucket"].max()) + BUCKET_LENGTH[bucket]
+    days = pd.to_datetime(outages["day"])
+    inside = (days >= start) & (days < end)
+    return outages[inside], outages[~inside]
+
+
+def outside_note(outside: pd.DataFrame) -> str:
+    """The caption on outage days the chart does not reach: how many and when."""
+    if outside.empty:
+        return ""
+    spans = day_spans(list(outside["day"]))
+    named = spans[:NAMED_SPANS] + ([f"{len(spans) - NAMED_SPANS} more runs of days"] if len(spans) > NAMED_SPANS
+                                   else [])
+    days = "1 day" if len(outside) == 1 else f"{len(outside)} days"
+    return (f"Not drawn: on {days} outside these articles' period ({_listing(named)}) some of these outlets' feeds "
+            "failed every fetch, so nothing was collected there.")
+
+
 def _listing(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 

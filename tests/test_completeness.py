@@ -7,6 +7,7 @@ import datetime as dt
 from contextlib import closing
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from conftest import no_errors, run_app
 
@@ -163,6 +164,31 @@ def test_every_fetch_failed_is_an_incomplete_day_of_a_live_outlet(tmp_path):
         log_fetches(conn, "http://feeds.bbci.co.uk/news/rss.xml", "2023-09-18", ["error", "error"])
         gaps = completeness(conn).within(D("2023-09-18"), D("2023-09-18"))
     assert ("BBC News", "failed") in [(g.name, g.reason) for g in gaps]
+
+
+@pytest.mark.parametrize("bucket", ["day", "week", "month"])
+def test_outages_years_from_the_articles_go_to_the_caption_not_the_chart(conn, bucket):
+    series = queries.coverage(conn, Filters(), bucket)
+    outages = pd.DataFrame({"day": ["2023-09-20", "2026-11-30", "2026-12-01", "2026-12-02"], "failing": [1, 2, 2, 2],
+                            "polled": [4, 4, 4, 4]})
+    inside, outside = collection.outages_within(outages, series, bucket)
+    assert list(inside["day"]) == ["2023-09-20"]
+    fig = figures.coverage_figure(series, inside, bucket=bucket)
+    assert max(pd.Timestamp(x) for trace in fig.data for x in trace.x) < pd.Timestamp("2023-11-01")
+    assert collection.outside_note(outside) == (
+        "Not drawn: on 3 days outside these articles' period (2026-11-30 to 12-02) some of these outlets' feeds "
+        "failed every fetch, so nothing was collected there.")
+
+
+def test_a_live_collector_failing_today_leaves_the_archive_chart_readable(tmp_path, monkeypatch):
+    db = build_sample_db(tmp_path / "archive.db", every=10)
+    with closing(connect(db)) as conn:
+        for day in ("2026-12-01", "2026-12-02"):
+            log_fetches(conn, "http://feeds.bbci.co.uk/news/rss.xml", day, ["error", "error"])
+    at = no_errors(run_app(db, monkeypatch))
+    caption = at.caption[0].value
+    assert "Not drawn: on 2 days outside these articles' period (2026-12-01 to 12-02)" in caption
+    assert "Shaded:" not in caption
 
 
 def test_export_names_the_incomplete_days(sample_db, tmp_path, capsys):

@@ -50,7 +50,7 @@ top_n = top.number_input("Lines (top N + other)", min_value=low, max_value=high,
                          value=int(state.CHART_DEFAULTS["top"]), key="top", bind="query-params", disabled=by == "none")
 
 series = queries.coverage(state.fetch, filters, bucket, by, int(top_n), share, counting)
-outages = state.outage_days(state.db_path(), filters)
+outages, outside = collection.outages_within(state.outage_days(state.db_path(), filters), series, bucket)
 collected = state.collection(filters)
 gaps = collection.gap_days(collected, filters)
 peaks = spikes(series)
@@ -71,6 +71,7 @@ if not outages.empty:
     days = "1 day" if len(outages) == 1 else f"{len(outages)} days"
     notes.append(f"Shaded: {days} on which some of these outlets' feeds failed every fetch — "
                  "a drop there may be an outage, not less coverage.")
+notes.append(collection.outside_note(outside))
 notes += [note for note in (collection.gap_note(gaps), collection.range_note(collected, filters, by)) if note]
-st.caption(" ".join(notes))
+st.caption(" ".join(note for note in notes if note))
 explain.panel(filters, series, peaks, bucket)
