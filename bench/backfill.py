@@ -3,7 +3,7 @@
     .venv/bin/python bench/backfill.py                 # the whole corpus (about a minute)
     .venv/bin/python bench/backfill.py --limit 20000   # a quick run on the first 20,000 lines
     .venv/bin/python bench/backfill.py --keep /tmp/2023.db
-    .venv/bin/python bench/backfill.py --stories-cost  # and again without stories: what grouping adds
+    .venv/bin/python bench/backfill.py --stories-cost [--rounds N]   # what grouping into stories adds
 
 Prints figures only; it never asserts a timing. Standard library and newsradar's own code.
 """
@@ -21,6 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from runs import what_it_adds
 from tables import print_table
 
 from collectors.backfill import backfill
@@ -86,7 +87,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, metavar="N", help="import only the first N lines of the corpus")
     parser.add_argument("--keep", metavar="PATH", help="keep the database built by the first run at PATH")
     parser.add_argument("--stories-cost", action="store_true",
-                        help="also import into a third database without grouping stories: what stories add")
+                        help="also `newsradar backfill` without (--no-stories) and with stories, a fresh process and "
+                             "database each, in turn: what stories add")
+    parser.add_argument("--rounds", type=int, default=2, help="--stories-cost: rounds without and with stories")
     args = parser.parse_args(argv)
     if args.limit is not None and args.limit < 1:
         parser.error("--limit must be at least 1")
@@ -130,7 +133,10 @@ def main(argv: list[str] | None = None) -> int:
 
         floor_rows, floor_s = raw_floor(conn, tmp / "floor.db")
         conn.close()
-        without = _without_stories(tmp, source, specs) if args.stories_cost else None
+        if args.stories_cost:   # printed first: the tables below are of the in-process import
+            print(f"\nstories: `newsradar backfill {source.name}` with tags, without and with grouping into stories")
+            (tmp / "runs").mkdir()
+            what_it_adds(tmp / "runs", data, source, args.rounds, "--no-stories", "stories")
         if keep:
             keep.parent.mkdir(parents=True, exist_ok=True)
             shutil.move(db_path, keep)
@@ -173,25 +179,9 @@ def main(argv: list[str] | None = None) -> int:
                 ])
     print("  (the floor writes articles and their FTS rows only; backfill also reads and normalizes the archive,\n"
           "   links every record to its feed in article_feeds and commits every 5,000 records)")
-    if without is not None:
-        print_table("stories: the same first import with and without grouping articles into stories",
-                    ["measure", "with stories", "without", "stories add"], [
-                        ["seconds (wall)", round(first_s, 1), round(without, 1), round(first_s - without, 1)],
-                    ])
     if keep:
         print(f"\ndatabase kept at {keep}")
     return 0
-
-
-def _without_stories(tmp: Path, source: Path, specs: list) -> float:
-    """Seconds of the first import into a fresh database without story grouping."""
-    conn = connect(tmp / "no-stories.db")
-    import_feeds(conn, specs)
-    started = time.perf_counter()
-    backfill(conn, [source], group_stories=False)
-    seconds = time.perf_counter() - started
-    conn.close()
-    return seconds
 
 
 if __name__ == "__main__":

@@ -3,7 +3,8 @@
     .venv/bin/python bench/tagging.py [--data DIR] [--limit N] [--rounds N] [--mixed FILE] [--tag-only]
 
 1. `newsradar backfill` without tagging (--no-tag) and with tagging (countries, category, topics) into fresh
-   databases, each a fresh process as a user runs it, the two alternating for --rounds rounds (default 2);
+   databases, each a fresh process as a user runs it, the two alternating for --rounds rounds
+   (default 2; bench/runs.py);
 2. creating or editing each default topic over the whole corpus;
 3. `newsradar tag` throughput on 50,000 JSON lines of the corpus, and on 100,000 lines in 24 languages (or FILE,
    --mixed), by wall clock and by CPU time of all its processes (the machine may be shared: CPU time is steadier).
@@ -18,37 +19,17 @@ import json
 import os
 import random
 import resource
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from collectors.feedlists import import_feeds, read_feed_list
+from runs import fresh_db, what_it_adds
+
 from db import connect, topics, transaction
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-def fresh_db(tmp: Path, name: str, data: Path):
-    conn = connect(tmp / name)
-    import_feeds(conn, read_feed_list(data / "outlets-2023.csv")[0])
-    topics.seed_defaults(conn)
-    return conn
-
-
-def timed_backfill(tmp: Path, data: Path, archive: Path, tag: bool) -> float:
-    """Seconds of `newsradar backfill` into a fresh database (feeds and default topics in it), process start
-    included."""
-    db = tmp / f"tag-{tag}.db"
-    for path in tmp.glob(f"{db.name}*"):
-        path.unlink()
-    fresh_db(tmp, db.name, data).close()
-    started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "newsradar", "--db", str(db), "backfill", str(archive),
-                    *([] if tag else ["--no-tag"])], check=True, capture_output=True)
-    return time.perf_counter() - started
 
 
 def tag_throughput(db: Path, lines: Path) -> str:
@@ -77,7 +58,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as name:
         tmp = Path(name)
         if args.tag_only:
-            fresh_db(tmp, "tag-True.db", args.data).close()
+            fresh_db(tmp, "with.db", args.data).close()
             tag_figures(tmp, args.data, args.mixed)
             return
         archive = args.data / "news-2023.jsonl.gz"
@@ -86,15 +67,8 @@ def main() -> None:
                 (tmp / "slice.jsonl").write_text("".join(itertools.islice(src, args.limit)), encoding="utf-8")
             archive = tmp / "slice.jsonl"
         print(f"newsradar backfill {archive.name}, a fresh process and database each time")
-        added = []
-        for round_ in range(1, args.rounds + 1):
-            plain_s = timed_backfill(tmp, args.data, archive, tag=False)
-            tagged_s = timed_backfill(tmp, args.data, archive, tag=True)
-            added.append(tagged_s - plain_s)
-            print(f"  round {round_}: without tagging {plain_s:6.1f} s, with tagging {tagged_s:6.1f} s   "
-                  f"(+{tagged_s - plain_s:.1f} s for countries, category, topics)")
-        print(f"  tagging adds {statistics.median(added):.1f} s (median of {len(added)} rounds)")
-        conn = connect(tmp / "tag-True.db")
+        what_it_adds(tmp, args.data, archive, args.rounds, "--no-tag", "tags (countries, category, topics)")
+        conn = connect(tmp / "with.db")
         articles = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
         tagged = conn.execute("SELECT count(*) FROM articles WHERE category IS NOT NULL").fetchone()[0]
         pairs = conn.execute("SELECT count(*) FROM article_countries").fetchone()[0]
@@ -132,8 +106,8 @@ def tag_figures(tmp: Path, data: Path, mixed: Path | None) -> None:
         lines.write_text("".join(itertools.islice(src, 50_000)), encoding="utf-8")
     mixed = mixed or mixed_lines(data, tmp / "mixed.jsonl")
     print(f"\nnewsradar tag (process start included; {len(os.sched_getaffinity(0))} CPUs)")
-    print(f"  corpus (en, pl)  {tag_throughput(tmp / 'tag-True.db', lines)}")
-    print(f"  mixed languages  {tag_throughput(tmp / 'tag-True.db', mixed)}")
+    print(f"  corpus (en, pl)  {tag_throughput(tmp / 'with.db', lines)}")
+    print(f"  mixed languages  {tag_throughput(tmp / 'with.db', mixed)}")
 
 
 if __name__ == "__main__":

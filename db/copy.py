@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from db import rollups
+from db import rollups, stories
 from db.engine import POSTGRESQL, Connection, dialect
 from db.schema import transaction
 
@@ -110,6 +110,11 @@ def _write(target: Connection, table: str, cols: list[str], rows: list[tuple]) -
             ids = [r[cols.index("id")] for r in rows]
             target.execute("INSERT INTO articles_fts (rowid, title, description) SELECT id, fts_text(title), "
                            "fts_text(description) FROM articles WHERE id BETWEEN ? AND ?", (min(ids), max(ids)))
+        if table == "article_stories":   # their shared rows and repeats: the row triggers stood aside
+            pairs = [(r[cols.index("article_id")], r[cols.index("story_id")]) for r in rows]
+            grouped = [(article, story) for article, story in pairs if article != story]
+            stories.share(target, grouped)
+            rollups.recount_stories(target, {story for _, story in grouped})
         target.execute("DELETE FROM bulk_load")
 
 
@@ -140,9 +145,6 @@ def copy(source: Connection, target: Connection, batch: int = BATCH,
         after = _last(target, table, keys)
         for rows in _batches(source, table, keys, cols, after, batch):
             _write(target, table, cols, rows)
-            if table == "article_stories":   # their repeats' triggers stood aside in the bulk load
-                with transaction(target):
-                    rollups.recount_stories(target, {r[cols.index("story_id")] for r in rows})
             if progress:
                 progress(table, len(rows))
     _identities(target)

@@ -87,18 +87,43 @@ def in_order(conn: sqlite3.Connection, after: tuple[str, int], limit: int) -> li
 
 def set_stories(conn: sqlite3.Connection, stories: Iterable[tuple[int, int]]) -> None:
     """Write (article id, story id) pairs (within the caller's transaction). The stories' repeats (migration 18)
-    are recounted once per story here, not once per article by the triggers."""
+    are recounted once per story here, not once per article by the triggers, and the newly grouped articles' rows of
+    shared_stories are written for the whole batch (migration 20)."""
     pairs = list(stories)
     # an article alone in its new story has no repeats to count there (most articles of an import)
     changed = {story for article, story in pairs if story != article}
+    grouped: set[int] = set()     # articles with a story already: their row's update trigger keeps shared_stories
     for start in range(0, len(pairs), 500):
         ids = [article for article, _ in pairs[start:start + 500]]
-        changed.update(r[0] for r in _plain(conn).execute(
-            f"SELECT story_id FROM article_stories WHERE article_id IN ({', '.join('?' * len(ids))})", ids))
+        for article, story in _plain(conn).execute(
+                f"SELECT article_id, story_id FROM article_stories WHERE article_id IN ({', '.join('?' * len(ids))})",
+                ids):
+            grouped.add(article)
+            changed.add(story)
     with rollups.within_bulk_load(conn):
         conn.executemany("INSERT INTO article_stories (article_id, story_id) VALUES (?, ?) "
                          "ON CONFLICT (article_id) DO UPDATE SET story_id = excluded.story_id", pairs)
+        share(conn, [(article, story) for article, story in pairs if story != article and article not in grouped])
         rollups.recount_stories(conn, changed)
+
+
+def share(conn: sqlite3.Connection, pairs: list[tuple[int, int]]) -> None:
+    """Within a bulk load: the shared_stories rows of articles newly grouped with others (article id, story id), and
+    of their stories' first articles; what the row trigger does for each article, once per batch (the trigger
+    rewrote the first article's row once per member)."""
+    week = ("week_of(a.published)" if dialect(conn) == POSTGRESQL else
+            "coalesce(date(a.published, '-6 days', 'weekday 1'), substr(a.published, 1, 10))")
+    for start in range(0, len(pairs), 500):
+        chunk = pairs[start:start + 500]
+        given = f"WITH p (article_id, story_id) AS (VALUES {', '.join(['(?, ?)'] * len(chunk))}) "
+        params = [value for pair in chunk for value in pair]
+        conn.execute(given + "DELETE FROM shared_stories WHERE article_id IN "
+                     "(SELECT article_id FROM p UNION SELECT story_id FROM p)", params)
+        conn.execute(given + "INSERT INTO shared_stories (article_id, story_id, day, week, month, outlet_id, language) "
+                     f"SELECT a.id, m.story_id, substr(a.published, 1, 10), {week}, "
+                     "substr(a.published, 1, 7) || '-01', a.outlet_id, a.language "
+                     "FROM (SELECT article_id, story_id FROM p UNION SELECT story_id, story_id FROM p) AS m "
+                     "JOIN articles a ON a.id = m.article_id", params)
 
 
 def clear(conn: sqlite3.Connection) -> int:

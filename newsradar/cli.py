@@ -317,7 +317,7 @@ def cmd_backfill(args: argparse.Namespace) -> int:
     # the report file is opened (or refused) before anything is imported; it is written in place
     with open(args.report, "w", encoding="utf-8") if args.report else nullcontext() as sink:
         report = backfill(conn, [Path(p) for p in args.files], progress=True, tag=not args.no_tag,
-                          allow_private=_allow_private(args), sink=sink)
+                          allow_private=_allow_private(args), sink=sink, group_stories=not args.no_stories)
     print(report.summary())
     _print_problems(report, args.report)
     return 0
@@ -368,8 +368,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
     print(f"stories    {found.stories:,} (each counted once; {found.shared:,} of two or more articles hold "
           f"{found.in_shared:,} articles, the largest {found.largest:,})")
     if found.ungrouped:
-        print(f"ungrouped  {found.ungrouped:,} articles stored before stories existed, each its own story "
-              "(run 'newsradar stories rebuild')")
+        print(f"ungrouped  {found.ungrouped:,} articles not grouped into stories (stored before stories existed, "
+              "or imported with --no-stories), each its own story (run 'newsradar stories rebuild')")
     return 0
 
 
@@ -820,6 +820,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("backfill", help="import archives: JSON lines (.jsonl, .jsonl.gz) or CSV")
     p.add_argument("files", nargs="+")
     p.add_argument("--no-tag", action="store_true", help="skip tagging (run 'newsradar retag' afterwards)")
+    p.add_argument("--no-stories", action="store_true",
+                   help="skip grouping into stories (run 'newsradar stories rebuild' afterwards)")
     p.add_argument("--report", metavar="FILE", help="write every unreadable or skipped record (file:line: reason) "
                    "to FILE")
     p.set_defaults(func=cmd_backfill)

@@ -1,4 +1,5 @@
-"""bench/backfill.py --stories-cost imports once without grouping stories; the import must be the same otherwise."""
+"""`newsradar backfill --no-stories` (and bench/backfill.py --stories-cost) imports without grouping stories; the
+import must be the same otherwise, and `stories rebuild` groups the articles as the import would have."""
 
 from __future__ import annotations
 
@@ -21,14 +22,19 @@ def _import(tmp_path: Path, name: str, archive: Path, group_stories: bool):
     return conn, report
 
 
-def test_an_import_without_stories_stores_the_same_articles_and_a_rebuild_groups_them(tmp_path) -> None:
+def test_an_import_without_stories_stores_the_same_articles_and_a_rebuild_groups_them(tmp_path, capsys) -> None:
     archive = tmp_path / "slice.jsonl"
     with gzip.open(DATA / "sample-2023.jsonl.gz", "rt", encoding="utf-8") as src:
         archive.write_text("".join(itertools.islice(src, 1500)), encoding="utf-8")
     grouped, report = _import(tmp_path, "with.db", archive, group_stories=True)
-    plain, plain_report = _import(tmp_path, "without.db", archive, group_stories=False)
+    import_feeds(connect(tmp_path / "without.db"), read_feed_list(DATA / "sample-outlets.csv")[0])
+    assert main(["--db", str(tmp_path / "without.db"), "backfill", "--no-stories", str(archive)]) == 0
+    assert f"{report.new:,} new articles" in capsys.readouterr().out
+    assert main(["--db", str(tmp_path / "without.db"), "stats"]) == 0
+    assert f"ungrouped  {report.new:,} articles not grouped into stories" in capsys.readouterr().out
+    plain = connect(tmp_path / "without.db")
     articles = "SELECT link, title, category FROM articles ORDER BY id"
-    assert plain_report.new == report.new > 1000
+    assert report.new > 1000
     assert plain.execute(articles).fetchall() == grouped.execute(articles).fetchall()
     assert plain.execute("SELECT count(*) FROM article_stories").fetchone()[0] == 0
     plain.close()

@@ -432,6 +432,25 @@ CREATE INDEX alert_deliveries_due ON alert_deliveries(status, next_attempt_at);
 """
 
 # the articles of shared stories, kept as article_stories changes (db/schema.py's migration 17)
+_SHARED_STORIES_CHANGED = """
+CREATE FUNCTION shared_stories_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP IN ('DELETE', 'UPDATE') THEN
+        DELETE FROM shared_stories WHERE article_id = old.article_id;
+        DELETE FROM shared_stories WHERE article_id = old.story_id AND story_id = old.story_id AND NOT EXISTS
+            (SELECT 1 FROM article_stories WHERE story_id = old.story_id AND article_id != old.story_id);
+    END IF;
+    IF TG_OP IN ('INSERT', 'UPDATE') AND new.story_id != new.article_id THEN
+        INSERT INTO shared_stories AS d (article_id, story_id, day, week, month, outlet_id, language)
+        SELECT a.id, new.story_id, substr(a.published, 1, 10), week_of(a.published),
+               substr(a.published, 1, 7) || '-01', a.outlet_id, a.language FROM articles a
+        WHERE a.id IN (new.article_id, new.story_id)
+        ON CONFLICT (article_id) DO UPDATE SET story_id = excluded.story_id, day = excluded.day,
+            week = excluded.week, month = excluded.month, outlet_id = excluded.outlet_id, language = excluded.language;
+    END IF;
+    RETURN NULL;
+END $$;
+"""
 _SHARED_STORIES = """
 CREATE TABLE shared_stories (
     article_id BIGINT PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
@@ -453,23 +472,7 @@ SELECT a.id, s.story_id, substr(a.published, 1, 10), week_of(a.published), subst
 FROM article_stories s JOIN articles a ON a.id = s.article_id
 WHERE s.story_id != s.article_id OR EXISTS (SELECT 1 FROM article_stories x WHERE x.story_id = s.article_id
                                             AND x.article_id != s.article_id);
-CREATE FUNCTION shared_stories_changed() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    IF TG_OP IN ('DELETE', 'UPDATE') THEN
-        DELETE FROM shared_stories WHERE article_id = old.article_id;
-        DELETE FROM shared_stories WHERE article_id = old.story_id AND story_id = old.story_id AND NOT EXISTS
-            (SELECT 1 FROM article_stories WHERE story_id = old.story_id AND article_id != old.story_id);
-    END IF;
-    IF TG_OP IN ('INSERT', 'UPDATE') AND new.story_id != new.article_id THEN
-        INSERT INTO shared_stories AS d (article_id, story_id, day, week, month, outlet_id, language)
-        SELECT a.id, new.story_id, substr(a.published, 1, 10), week_of(a.published),
-               substr(a.published, 1, 7) || '-01', a.outlet_id, a.language FROM articles a
-        WHERE a.id IN (new.article_id, new.story_id)
-        ON CONFLICT (article_id) DO UPDATE SET story_id = excluded.story_id, day = excluded.day,
-            week = excluded.week, month = excluded.month, outlet_id = excluded.outlet_id, language = excluded.language;
-    END IF;
-    RETURN NULL;
-END $$;
+""" + _SHARED_STORIES_CHANGED + """
 CREATE TRIGGER shared_stories_changed AFTER INSERT OR DELETE OR UPDATE OF story_id ON article_stories
 FOR EACH ROW EXECUTE FUNCTION shared_stories_changed();
 CREATE FUNCTION shared_stories_article() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -611,6 +614,9 @@ MIGRATIONS: dict[int, str] = {
     18: _STORY_REPEATS,
     # how far each alert rule has been evaluated (db/schema.py's migration 19)
     19: "ALTER TABLE alert_rules ADD COLUMN IF NOT EXISTS evaluated_until TEXT;",
+    # under a bulk load, db/stories.py set_stories writes the new articles' shared_stories rows (db/schema.py's 20)
+    20: _SHARED_STORIES_CHANGED.replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1).replace(
+        "BEGIN\n", "BEGIN\n    IF TG_OP = 'INSERT' AND bulk_loading() THEN RETURN NULL; END IF;\n", 1),
 }
 
 
