@@ -9,6 +9,7 @@ import gzip
 import itertools
 import json
 import multiprocessing
+import os
 import re
 import sys
 import zlib
@@ -31,6 +32,7 @@ from db.schema import begin, commit, rollback
 
 BATCH = 5000
 PARALLEL_FROM_BYTES = 16 * 1024 * 1024
+GROUPER_NICE = 10   # the story grouper's results are written a batch or two later than asked for
 # A news record is a few kilobytes; a longer line is skipped without being held in memory.
 MAX_LINE = 1024 * 1024
 SHOWN_PROBLEMS = 10
@@ -424,13 +426,18 @@ def backfill(conn: Connection, paths: list[Path], progress: bool = False, tag: b
     # a second process costs a second or two to start: worth it for large archives only
     big = sum(Path(p).stat().st_size for p in paths if Path(p).exists()) > PARALLEL_FROM_BYTES
     parallel = tag and big
-    with _pool(parallel) as pool, _pool(big and group_stories) as grouper:
+    # the grouper's results are written a batch or two later: it yields the CPU to the process that stores the rows
+    with _pool(parallel) as pool, _pool(big and group_stories, nice=GROUPER_NICE) as grouper:
         for path in paths:
             backfill_file(conn, Path(path), report, progress, tag=tag, tagger=pool, allow_private=allow_private,
                           grouper=grouper, group_stories=group_stories)
     return report
 
 
-def _pool(wanted: bool) -> ProcessPoolExecutor | nullcontext:
-    """A one-process pool (started fresh, not forked from a process holding a database connection) when `wanted`."""
-    return ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) if wanted else nullcontext()
+def _pool(wanted: bool, nice: int = 0) -> ProcessPoolExecutor | nullcontext:
+    """A one-process pool (started fresh, not forked from a process holding a database connection) when `wanted`,
+    its process `nice` steps below this one's priority."""
+    if not wanted:
+        return nullcontext()
+    return ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"), initializer=os.nice,
+                               initargs=(nice,))

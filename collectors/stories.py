@@ -653,17 +653,18 @@ def rebuild(conn: sqlite3.Connection, progress: Callable[[int], object] | None =
 _WORKER: list[tuple[Grouper, _Archive]] = []     # the worker process's one grouper, kept from batch to batch
 
 
-def _assign_in_worker(new: list[Doc], prior: list[Doc], prior_stories: dict[int, int],
+def _assign_in_worker(new: list[story_store.DocRow], prior: list[story_store.DocRow], prior_stories: dict[int, int],
                       fresh: bool) -> dict[int, int]:
-    """In the worker: group `new` against the articles it grouped before and the `prior` ones (stored before the
-    import, with their stories), as `_stored` would against the database; a `fresh` import starts a new grouper,
-    as an import in line does."""
+    """In the worker: group the `new` articles against the articles it grouped before and the `prior` ones (stored
+    before the import, with their stories), as `_stored` would against the database; a `fresh` import starts a new
+    grouper, as an import in line does. The rows are made into Docs here, off the storing process."""
     if fresh:
         _WORKER[:] = [(Grouper(), _Archive())]
     grouper, archive = _WORKER[0]
-    archive.add(prior, prior_stories)
-    stories = grouper.assign(new, archive.window, archive.load)
-    archive.add(new, stories)
+    archive.add([_doc(r) for r in prior], prior_stories)
+    docs = [_doc(r) for r in new]
+    stories = grouper.assign(docs, archive.window, archive.load)
+    archive.add(docs, stories)
     return stories
 
 
@@ -681,16 +682,16 @@ class Background:
 
     def submit(self, after_id: int) -> None:
         """Send the articles stored after `after_id` (and not grouped) to the worker."""
-        new = [_doc(r, LEAD_CHARS) for r in story_store.ungrouped_after(self.conn, after_id)]
+        new = story_store.ungrouped_after(self.conn, after_id, LEAD_CHARS)
         if not new:
             return
         reach = max(Params().window_days, Params().copy_window_days) * DAY
-        times = [d.time for d in new]
-        window = story_store.grouped_between(self.conn, stored_time(min(times) - reach),
-                                             stored_time(max(times) + reach))
+        stamps = [r[1] for r in new]
+        window = story_store.grouped_between(self.conn, stored_time(epoch(min(stamps)) - reach),
+                                             stored_time(epoch(max(stamps)) + reach))
         prior = {i: s for i, s in window if i <= self.before and i not in self.sent}
         self.sent.update(prior)
-        docs = [_doc(r, LEAD_CHARS) for r in story_store.docs(self.conn, list(prior))] if prior else []
+        docs = story_store.docs(self.conn, list(prior), LEAD_CHARS) if prior else []
         self.jobs.append(self.pool.submit(_assign_in_worker, new, docs, prior, self.fresh))
         self.fresh = False
 

@@ -22,8 +22,13 @@ JOIN_STORY = "LEFT JOIN article_stories s ON s.article_id = a.id"
 STORY = "coalesce(s.story_id, a.id)"
 MEASURES = ("articles", "stories")
 # what the grouping reads of an article
-_DOC = ("SELECT a.id, a.published, coalesce(a.language, ''), coalesce(a.outlet_id, 0), a.title, a.description "
+_DOC = ("SELECT a.id, a.published, coalesce(a.language, ''), coalesce(a.outlet_id, 0), a.title, {description} "
         "FROM articles a")
+
+
+def _doc_sql(lead: int | None) -> str:
+    """_DOC with the whole description, or its first `lead` characters (all that grouping reads of it)."""
+    return _DOC.format(description="a.description" if lead is None else f"substr(a.description, 1, {int(lead)})")
 
 DocRow = tuple[int, str, str, int, str, str]   # id, published, language, outlet id, title, description
 
@@ -59,10 +64,11 @@ def grouped_between(conn: sqlite3.Connection, first: str, last: str) -> list[tup
                         "WHERE a.published BETWEEN ? AND ?", (first, last)).fetchall()
 
 
-def docs(conn: sqlite3.Connection, ids: list[int]) -> list[DocRow]:
+def docs(conn: sqlite3.Connection, ids: list[int], lead: int | None = None) -> list[DocRow]:
+    """The articles `ids` as grouping reads them (the descriptions cut to `lead` characters, when given)."""
     each = ("SELECT CAST(value AS bigint) FROM json_array_elements_text(CAST(? AS json))" if dialect(conn) == POSTGRESQL
             else "SELECT value FROM json_each(?)")
-    return _plain(conn).execute(f"{_DOC} WHERE a.id IN ({each})", (json.dumps(ids),)).fetchall()
+    return _plain(conn).execute(f"{_doc_sql(lead)} WHERE a.id IN ({each})", (json.dumps(ids),)).fetchall()
 
 
 def article_count(conn: sqlite3.Connection) -> int:
@@ -73,15 +79,16 @@ def newest_id(conn: sqlite3.Connection) -> int:
     return conn.execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()[0]
 
 
-def ungrouped_after(conn: sqlite3.Connection, after_id: int) -> list[DocRow]:
-    """The articles stored after article `after_id` that have no story yet."""
-    return _plain(conn).execute(f"{_DOC} WHERE a.id > ? AND a.id NOT IN (SELECT article_id FROM article_stories "
-                        "WHERE article_id > ?)", (after_id, after_id)).fetchall()
+def ungrouped_after(conn: sqlite3.Connection, after_id: int, lead: int | None = None) -> list[DocRow]:
+    """The articles stored after article `after_id` that have no story yet (descriptions cut as by `docs`)."""
+    return _plain(conn).execute(f"{_doc_sql(lead)} WHERE a.id > ? AND a.id NOT IN (SELECT article_id FROM "
+                                "article_stories WHERE article_id > ?)", (after_id, after_id)).fetchall()
 
 
 def in_order(conn: sqlite3.Connection, after: tuple[str, int], limit: int) -> list[DocRow]:
     """The next `limit` articles in order of publication after (published, id) `after`."""
-    return _plain(conn).execute(f"{_DOC} WHERE (a.published, a.id) > (?, ?) ORDER BY a.published, a.id LIMIT ?",
+    return _plain(conn).execute(f"{_doc_sql(None)} WHERE (a.published, a.id) > (?, ?) ORDER BY a.published, a.id "
+                                "LIMIT ?",
                         (*after, limit)).fetchall()
 
 
