@@ -32,6 +32,17 @@ def _recount_repeats(condition: str) -> str:
 
 
 # Each entry upgrades the schema from version i to i + 1. Append, never edit a released one.
+# the shared_stories rows of a newly grouped article and of its story's first article (migrations 17 and 20)
+_SHARED_INSERT = """CREATE TRIGGER shared_stories_insert AFTER INSERT ON article_stories
+    WHEN {when} BEGIN
+        DELETE FROM shared_stories WHERE article_id IN (new.article_id, new.story_id);
+        INSERT INTO shared_stories (article_id, story_id, day, week, month, outlet_id, language)
+        SELECT a.id, new.story_id, substr(a.published, 1, 10),
+            coalesce(date(a.published, '-6 days', 'weekday 1'), substr(a.published, 1, 10)),
+            substr(a.published, 1, 7) || '-01', a.outlet_id, a.language FROM articles a
+        WHERE a.id IN (new.article_id, new.story_id);
+    END;"""
+
 MIGRATIONS: list[str] = [
     """
     CREATE TABLE outlets (
@@ -632,14 +643,7 @@ MIGRATIONS: list[str] = [
                                                 AND x.article_id != s.article_id);
     DROP TRIGGER IF EXISTS shared_stories_insert;
     -- delete, then insert: a trigger's OR REPLACE yields to the firing statement's policy (the grouping's upsert)
-    CREATE TRIGGER shared_stories_insert AFTER INSERT ON article_stories WHEN new.story_id != new.article_id BEGIN
-        DELETE FROM shared_stories WHERE article_id IN (new.article_id, new.story_id);
-        INSERT INTO shared_stories (article_id, story_id, day, week, month, outlet_id, language)
-        SELECT a.id, new.story_id, substr(a.published, 1, 10),
-            coalesce(date(a.published, '-6 days', 'weekday 1'), substr(a.published, 1, 10)),
-            substr(a.published, 1, 7) || '-01', a.outlet_id, a.language FROM articles a
-        WHERE a.id IN (new.article_id, new.story_id);
-    END;
+    """ + _SHARED_INSERT.format(when="new.story_id != new.article_id") + """
     DROP TRIGGER IF EXISTS shared_stories_delete;
     CREATE TRIGGER shared_stories_delete AFTER DELETE ON article_stories BEGIN
         DELETE FROM shared_stories WHERE article_id = old.article_id;
@@ -790,15 +794,7 @@ MIGRATIONS: list[str] = [
     #     about a third of the cost of storing a story
     """
     DROP TRIGGER IF EXISTS shared_stories_insert;
-    CREATE TRIGGER shared_stories_insert AFTER INSERT ON article_stories
-    WHEN new.story_id != new.article_id AND NOT EXISTS (SELECT 1 FROM bulk_load) BEGIN
-        DELETE FROM shared_stories WHERE article_id IN (new.article_id, new.story_id);
-        INSERT INTO shared_stories (article_id, story_id, day, week, month, outlet_id, language)
-        SELECT a.id, new.story_id, substr(a.published, 1, 10),
-            coalesce(date(a.published, '-6 days', 'weekday 1'), substr(a.published, 1, 10)),
-            substr(a.published, 1, 7) || '-01', a.outlet_id, a.language FROM articles a
-        WHERE a.id IN (new.article_id, new.story_id);
-    END;
+    """ + _SHARED_INSERT.format(when="new.story_id != new.article_id AND NOT EXISTS (SELECT 1 FROM bulk_load)") + """
     """,
 ]
 
