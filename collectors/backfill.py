@@ -32,7 +32,9 @@ from db.schema import begin, commit, rollback
 
 BATCH = 5000
 PARALLEL_FROM_BYTES = 16 * 1024 * 1024
-GROUPER_NICE = 10   # the story grouper's results are written a batch or two later than asked for
+# the story grouper's results are written a batch or two after it was asked: it yields the CPU to the process that
+# stores the rows (the import's critical path)
+GROUPER_NICE = 10
 # A news record is a few kilobytes; a longer line is skipped without being held in memory.
 MAX_LINE = 1024 * 1024
 SHOWN_PROBLEMS = 10
@@ -426,7 +428,6 @@ def backfill(conn: Connection, paths: list[Path], progress: bool = False, tag: b
     # a second process costs a second or two to start: worth it for large archives only
     big = sum(Path(p).stat().st_size for p in paths if Path(p).exists()) > PARALLEL_FROM_BYTES
     parallel = tag and big
-    # the grouper's results are written a batch or two later: it yields the CPU to the process that stores the rows
     with _pool(parallel) as pool, _pool(big and group_stories, nice=GROUPER_NICE) as grouper:
         for path in paths:
             backfill_file(conn, Path(path), report, progress, tag=tag, tagger=pool, allow_private=allow_private,

@@ -30,6 +30,7 @@ def _doc_sql(lead: int | None) -> str:
     """_DOC with the whole description, or its first `lead` characters (all that grouping reads of it)."""
     return _DOC.format(description="a.description" if lead is None else f"substr(a.description, 1, {int(lead)})")
 
+
 DocRow = tuple[int, str, str, int, str, str]   # id, published, language, outlet id, title, description
 
 
@@ -88,8 +89,7 @@ def ungrouped_after(conn: sqlite3.Connection, after_id: int, lead: int | None = 
 def in_order(conn: sqlite3.Connection, after: tuple[str, int], limit: int) -> list[DocRow]:
     """The next `limit` articles in order of publication after (published, id) `after`."""
     return _plain(conn).execute(f"{_doc_sql(None)} WHERE (a.published, a.id) > (?, ?) ORDER BY a.published, a.id "
-                                "LIMIT ?",
-                        (*after, limit)).fetchall()
+                                "LIMIT ?", (*after, limit)).fetchall()
 
 
 def set_stories(conn: sqlite3.Connection, stories: Iterable[tuple[int, int]]) -> None:
