@@ -18,7 +18,7 @@ from dashboard.labels import md_escape
 from dashboard.queries import safe_link
 from db.explain import StoryChange
 from db.filters import Filters
-from newsradar.explain import Explanation, Share, period_words
+from newsradar.explain import Explanation, Share, baseline, period_words
 
 LAZY_DAYS = 62
 SPIKES_LISTED = 10
@@ -75,9 +75,7 @@ def share_md(share: Share, country: bool) -> str:
 
 
 def show(found: Explanation) -> None:
-    st.caption(f"{found.articles:,} articles in {period_words(found.start, found.end)} (UTC), against "
-               f"{found.articles_before * found.scale:.1f} expected from the {found.articles_before:,} of "
-               f"{period_words(found.before, found.start)} (the baseline, scaled to the period's length).")
+    st.caption(f"{found.articles:,} articles in {period_words(found.start, found.end)} (UTC), {baseline(found)}")
     stories, who = st.columns([3, 2])
     with stories:
         st.markdown("**Largest stories**")

@@ -211,11 +211,21 @@ def share_line(share: Share) -> str:
             f"({share.part:.0%} of the excess)")
 
 
+def baseline(found: Explanation) -> str:
+    """What the period is compared with, in a sentence; said plainly when the window before holds no article (an
+    archive's first weeks): then nothing can be said to have risen against it."""
+    window = period_words(found.before, found.start)
+    if not found.articles_before:
+        return (f"no article matches in {window}, the baseline window before it (nothing collected yet?), so the "
+                "terms, outlets and countries below are measured against nothing and say little.")
+    return (f"against {found.articles_before * found.scale:.1f} expected from the {found.articles_before:,} of "
+            f"{window} (the baseline, scaled to the period's length).")
+
+
 def text(found: Explanation) -> str:
     """The explanation as plain text, for the terminal."""
-    lines = [f"What happened, {period_words(found.start, found.end)} (UTC): {found.articles} articles, against "
-             f"{found.articles_before * found.scale:.1f} expected from {found.articles_before} in "
-             f"{period_words(found.before, found.start)}.", "", "Largest stories:"]
+    lines = [f"What happened, {period_words(found.start, found.end)} (UTC): {found.articles} articles; "
+             f"{baseline(found)}", "", "Largest stories:"]
     lines += [f"  {i}. {story_line(s)}" for i, s in enumerate(found.largest, 1)] or ["  none"]
     lines += ["", "Fastest-growing stories:"]
     lines += [f"  {i}. {story_line(s)}" for i, s in enumerate(found.growing, 1)] or ["  none beyond the largest"]
@@ -227,4 +237,4 @@ def text(found: Explanation) -> str:
     return "\n".join(lines)
 
 
-__all__ = ["Explanation", "Share", "day_span", "explain", "rising", "text", "top_terms"]
+__all__ = ["Explanation", "Share", "baseline", "day_span", "explain", "rising", "text", "top_terms"]

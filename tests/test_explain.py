@@ -103,6 +103,19 @@ def test_the_cli_prints_the_stories_terms_and_outlets(backfilled):  # noqa: F811
     assert "  www.rp.pl: 5 articles against 0.0 expected" in out
 
 
+@pytest.mark.parametrize(("before", "sentence"), [
+    (0, "no article matches in 2023-09-05 to 2023-09-18, the baseline window before it (nothing collected yet?), so "
+        "the terms, outlets and countries below are measured against nothing and say little."),
+    (28, "against 2.0 expected from the 28 of 2023-09-05 to 2023-09-18 (the baseline, scaled to the period's "
+         "length)."),
+])
+def test_the_baseline_sentence_says_when_there_is_nothing_to_compare_with(before, sentence):
+    found = explain.Explanation(dt.datetime(2023, 9, 19), dt.datetime(2023, 9, 20), dt.datetime(2023, 9, 5), 24,
+                                before, 1 / 14)
+    assert explain.baseline(found) == sentence
+    assert explain.text(found).startswith(f"What happened, 2023-09-19 (UTC): 24 articles; {sentence}")
+
+
 @pytest.mark.parametrize(("args", "message"), [
     ((), "which period? give --day YYYY-MM-DD, or --from and --to"),
     (("--day", "2023-09-31"), "'2023-09-31' is not an ISO date"),
