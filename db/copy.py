@@ -111,10 +111,10 @@ def _write(target: Connection, table: str, cols: list[str], rows: list[tuple]) -
             target.execute("INSERT INTO articles_fts (rowid, title, description) SELECT id, fts_text(title), "
                            "fts_text(description) FROM articles WHERE id BETWEEN ? AND ?", (min(ids), max(ids)))
         if table == "article_stories":   # their shared rows and repeats: the row triggers stood aside
-            pairs = [(r[cols.index("article_id")], r[cols.index("story_id")]) for r in rows]
-            grouped = [(article, story) for article, story in pairs if article != story]
+            article, story = cols.index("article_id"), cols.index("story_id")
+            grouped = [(r[article], r[story]) for r in rows if r[article] != r[story]]
             stories.share(target, grouped)
-            rollups.recount_stories(target, {story for _, story in grouped})
+            rollups.recount_stories(target, {pair[1] for pair in grouped})
         target.execute("DELETE FROM bulk_load")
 
 
