@@ -215,7 +215,7 @@ IDLE_PAGE = """() => {
   if (app.getAttribute('data-test-connection-state') !== 'CONNECTED') return false;
   if (app.getAttribute('data-test-script-state') !== 'notRunning') return false;
   if (document.querySelector('[data-testid=stSpinner], [data-testid=stSkeleton], [data-stale=true]')) return false;
-  for (const chart of document.querySelectorAll('[data-testid=stPlotlyChart]')) {
+  for (const chart of document.querySelectorAll('.nr-chart')) {
     if (!chart.querySelector('.main-svg')) return false;
   }
   return true;
@@ -227,7 +227,7 @@ NOT_IDLE = """() => {
           script: app && app.getAttribute('data-test-script-state'), url: location.href,
           busy: document.querySelectorAll('[data-testid=stSpinner], [data-testid=stSkeleton]').length,
           stale: document.querySelectorAll('[data-stale=true]').length,
-          undrawn: [...document.querySelectorAll('[data-testid=stPlotlyChart]')]
+          undrawn: [...document.querySelectorAll('.nr-chart')]
             .filter(c => !c.querySelector('.main-svg')).length};
 }"""
 CLOCK_TICK = os.sysconf("SC_CLK_TCK")

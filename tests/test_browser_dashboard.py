@@ -22,6 +22,7 @@ from conftest import open_page
 from PIL import Image
 
 from dashboard import queries
+from dashboard.isocodes import COUNTRIES
 from dashboard.labels import ARTICLE_ROW_PX
 from dashboard.serve import streamlit_command
 from dashboard.testing import add_articles, build_sample_db, free_port, log_fetches, one_run, running, runs_of
@@ -86,7 +87,7 @@ def select_row(tab, row: int) -> None:
 
 def shoot(tab, name: str) -> None:
     """Save a screenshot of the page once its charts are drawn (for the README)."""
-    tab.wait_for_function("[...document.querySelectorAll('[data-testid=stPlotlyChart]')]"
+    tab.wait_for_function("[...document.querySelectorAll('.nr-chart')]"
                           ".every(chart => chart.querySelector('.main-svg'))", timeout=30_000)
     tab.wait_for_timeout(800)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -195,6 +196,33 @@ def test_countries_map_and_who_covers_whom_filter_the_view(server, page):
         cells.nth(1).click(force=True)
     params = url_params(page)
     assert len(params.get("country", [])) == 1 and len(params.get("source", [])) == 1
+
+
+# a point inside the largest country drawn on the map, and its ISO-3 code (Plotly binds each shape to its location)
+COUNTRY_SPOT = """() => {
+  const shapes = [...document.querySelectorAll('.choroplethlocation')]
+    .map(shape => ({shape, box: shape.getBoundingClientRect()}))
+    .sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height);
+  for (const {shape, box} of shapes) {
+    for (let fx = 0.3; fx <= 0.7; fx += 0.1) for (let fy = 0.3; fy <= 0.7; fy += 0.1) {
+      const x = box.x + fx * box.width, y = box.y + fy * box.height;
+      const inside = new DOMPoint(x, y).matrixTransform(shape.getScreenCTM().inverse());
+      if (shape.isPointInFill(inside)) return {x, y, location: shape.__data__.loc};
+    }
+  }
+  return null;
+}"""
+
+
+def test_clicking_a_country_on_the_map_filters_by_it(server, page):
+    open_page(page, server, "/countries")
+    page.wait_for_selector(".choroplethlocation", timeout=30_000)
+    spot = page.evaluate(COUNTRY_SPOT)
+    code = next(alpha2 for alpha2, (alpha3, _) in COUNTRIES.items() if alpha3 == spot["location"])
+    with one_run(page):
+        page.mouse.click(spot["x"], spot["y"])
+    assert url_params(page).get("country") in ([code], [COUNTRIES[code][1]])
+    assert page.get_by_test_id("stException").count() == 0
 
 
 def test_topics_and_sources_pages(server, page):

@@ -52,7 +52,7 @@ ALL_TEXT = """() => document.body.innerText + '\\n' +
 # the run after signing in has finished and drawn `charts` Plotly charts, their legends and ticks included
 DRAWN = """(charts) => {
   const app = document.querySelector('[data-testid=stApp]');
-  const drawn = [...document.querySelectorAll('[data-testid=stPlotlyChart]')]
+  const drawn = [...document.querySelectorAll('.nr-chart')]
     .filter(chart => chart.querySelector('.main-svg text'));
   return app && app.dataset.testScriptState === 'notRunning' && !document.querySelector('[data-testid=stSkeleton]')
     && drawn.length === charts;

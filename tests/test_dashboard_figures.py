@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -178,3 +179,12 @@ def test_markdown_escaping_stops_autolinks(text):
     escaped = md_escape(text)
     assert WORD_JOINER in escaped
     assert escaped.replace("\\", "").replace(WORD_JOINER, "") == text
+
+
+def test_the_browser_draws_with_the_plotly_js_that_wrote_the_figures():
+    """The figures' JSON (typed arrays and all) is written by the Python plotly package for the plotly.js it embeds:
+    the dashboard's own build (scripts/plotly_bundle) must be that same release, or charts break silently."""
+    from plotly.offline import get_plotlyjs_version
+
+    bundle = Path(figures.__file__).with_name("static") / "plotly-newsradar.min.js"
+    assert bundle.read_text(encoding="utf-8")[:200].startswith(f"/* plotly.js {get_plotlyjs_version()} ")

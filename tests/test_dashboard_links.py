@@ -61,7 +61,7 @@ def test_a_bad_link_value_is_named_and_nothing_is_shown(sample_db, monkeypatch, 
     assert names in message and (suggests is None or suggests in message)
     assert "cannot be applied" in plain(at.warning[0])
     # no data table, no chart, no download: the view is refused, not widened to everything
-    assert not at.dataframe and not at.get("plotly_chart") and not at.get("download_button") and not at.metric
+    assert not at.dataframe and not at.get("bidi_component") and not at.get("download_button") and not at.metric
 
 
 def test_every_parameter_a_saved_view_link_carries_is_known():

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import figures, queries, state
+from dashboard import chart, figures, queries, state
 from dashboard.labels import country_label
 
 filters = state.filters_or_stop()
@@ -16,7 +16,7 @@ if counts.empty:
     st.stop()
 
 st.subheader("Countries in the story")
-st.plotly_chart(figures.world_map(counts), key="world_map", on_select=lambda: state.country_from_map("world_map"),
+chart.plotly_chart(figures.world_map(counts), key="world_map", on_select=lambda: state.country_from_map("world_map"),
                 selection_mode="points", config=figures.MAP_CONFIG)
 st.caption("Click a country to show only the stories that name it. With a country selected, the map shows "
            "which other countries those stories name.")
@@ -36,7 +36,7 @@ grid = queries.cover_grid(state.fetch, filters, home=home, count=counting)
 if grid.empty:
     st.info("No outlets with a known country among these articles.", icon=":material/search_off:")
 else:
-    st.plotly_chart(figures.who_covers_whom_figure(grid.shares if normalized else grid.counts, normalized,
+    chart.plotly_chart(figures.who_covers_whom_figure(grid.shares if normalized else grid.counts, normalized,
                                                    counts=grid.counts, sources=grid.sources, named=grid.named,
                                                    min_count=int(min_count), counted=counting),
                     key="who_covers_whom", on_select=lambda: state.cell_from_heatmap("who_covers_whom"),

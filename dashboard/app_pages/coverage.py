@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import collection, explain, figures, queries, state
+from dashboard import chart, collection, explain, figures, queries, state
 from dashboard.labels import SPLITS
 from dashboard.spikes import spike_note, spikes
 from db.filters import Filters
@@ -56,7 +56,7 @@ gaps = collection.gap_days(collected, filters)
 peaks = spikes(series)
 figure = figures.coverage_figure(series, outages, split=by, normalized=share, bucket=bucket, peaks=peaks, gaps=gaps,
                                  counted=unit)
-st.plotly_chart(figure, key="coverage_chart", on_select=lambda: state.dates_from_box("coverage_chart"),
+chart.plotly_chart(figure, key="coverage_chart", on_select=lambda: state.dates_from_box("coverage_chart"),
                 selection_mode="box", config=figures.CHART_CONFIG)
 notes = ["Drag a box across the chart to set the date range."]
 if counting == "stories":

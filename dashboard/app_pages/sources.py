@@ -3,7 +3,7 @@
 import streamlit as st
 
 from collectors.feedlists import FeedListError, parse_feed_list
-from dashboard import collection, figures, state
+from dashboard import chart, collection, figures, state
 from dashboard.labels import country_label, language_label, md_escape
 from db.completeness import STARTED_STOPPED_DAYS
 from db.filters import Filters
@@ -62,7 +62,7 @@ else:
     if start and end:
         st.subheader("Collection calendar")
         calendar = collection.calendar_frame(collected, start, end)
-        st.plotly_chart(figures.calendar_figure(calendar), key="collection_calendar", config=figures.CHART_CONFIG)
+        chart.plotly_chart(figures.calendar_figure(calendar), key="collection_calendar", config=figures.CHART_CONFIG)
         tally = collection.calendar_summary(calendar)
         st.caption(f"Each outlet's days from {start} to {end} (the sidebar's dates, else every day with articles): "
                    f"{tally.get('collected', 0):,} outlet-days collected, {tally.get('incomplete', 0):,} far below "

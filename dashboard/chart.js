@@ -1,0 +1,64 @@
+// The chart component (dashboard/chart.py): draws a Plotly figure sent from Python with newsradar's own Plotly
+// build, and reports a box dragged across it or a point clicked, in the shape of st.plotly_chart's selection state.
+const BUNDLE = "app/static/plotly-newsradar.min.js";
+let loading = null;
+
+function plotly() {
+  if (window.Plotly) return Promise.resolve(window.Plotly);
+  if (loading === null) {
+    loading = new Promise((resolve, reject) => {
+      const script = document.createElement("script");
+      script.src = BUNDLE;
+      script.onload = () => resolve(window.Plotly);
+      script.onerror = () => {
+        loading = null;
+        script.remove();
+        reject(new Error(`${BUNDLE} could not be loaded`));
+      };
+      document.head.appendChild(script);
+    });
+  }
+  return loading;
+}
+
+// only plain values: a Plotly point also holds its trace, axes and figure
+function point(p) {
+  const out = { curve_number: p.curveNumber, point_number: p.pointNumber, x: p.x, y: p.y };
+  for (const name of ["z", "location", "customdata", "text"]) {
+    if (p[name] !== undefined) out[name] = p[name];
+  }
+  return out;
+}
+
+function listen(div) {
+  div.on("plotly_selected", (event) => {
+    if (div.nrSelect !== "box" || !event || !event.range) return;   // a double click clears: not a choice
+    div.nrSend("selection", { box: [{ x: event.range.x, y: event.range.y }], points: [] });
+  });
+  div.on("plotly_click", (event) => {
+    if (div.nrSelect !== "points" || !event) return;
+    div.nrSend("selection", { box: [], points: event.points.map(point) });
+  });
+}
+
+export default function ({ data, parentElement, setTriggerValue }) {
+  const div = parentElement.querySelector(".nr-chart");
+  const figure = JSON.parse(data.figure);
+  div.style.minHeight = `${figure.layout.height || 450}px`;   // the page does not jump when the chart is drawn
+  div.nrSend = setTriggerValue;
+  div.nrSelect = data.select;
+  plotly()
+    .then((Plotly) => Plotly.react(div, figure.data, figure.layout, { ...data.config, responsive: true }))
+    .then(() => {
+      if (!div.nrListening) {
+        listen(div);
+        div.nrListening = true;
+      }
+    })
+    .catch((error) => {
+      div.textContent = `The chart could not be drawn: ${error.message}. Reload the page to try again.`;
+    });
+  return () => {
+    if (window.Plotly) window.Plotly.purge(div);
+  };
+}

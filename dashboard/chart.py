@@ -1,0 +1,28 @@
+"""Plotly charts drawn by newsradar's own chart component instead of st.plotly_chart.
+
+Streamlit's chart module carries all of Plotly (4.7 MB, some fifty trace types): a browser spent over a second
+evaluating it in every new tab, most of a first page load. The component (chart.js) loads a Plotly build with the
+three trace types our figures use (dashboard/static/plotly-newsradar.min.js, 1.4 MB; scripts/plotly_bundle) and
+reports selections in the shape of st.plotly_chart's, so dashboard.interact reads both."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Literal
+
+import plotly.graph_objects as go
+import streamlit as st
+
+_CHART = st.components.v2.component("newsradar_chart", html='<div class="nr-chart"></div>',
+                                    js=Path(__file__).with_name("chart.js").read_text(encoding="utf-8"),
+                                    isolate_styles=False)   # Plotly styles its SVG from the page's stylesheet
+
+
+def plotly_chart(figure: go.Figure, *, key: str, config: dict[str, Any],
+                 on_select: Callable[[], None] | None = None,
+                 selection_mode: Literal["box", "points"] | None = None) -> None:
+    """Draw `figure`; a box dragged across it (selection_mode "box") or a point clicked ("points") is put in
+    st.session_state[key]["selection"] and `on_select` is called."""
+    callbacks = {"on_selection_change": on_select} if on_select else {}
+    _CHART(key=key, data={"figure": figure.to_json(), "config": config, "select": selection_mode}, **callbacks)
