@@ -243,3 +243,16 @@ def team_sample(tmp_path_factory) -> Path:
         for name, role in TEAM:
             users.add_user(conn, name, f"{name}-password", role)
     return path
+
+
+def shaded_days(fig, color: str | None = None) -> dict[str, float]:
+    """The days a coverage figure shades (dashboard.figures.shade_days), in `color` (#rrggbb) or any: ISO day →
+    opacity."""
+    from dashboard.figures import SHADE
+
+    found = {}
+    for trace in (trace for trace in fig.data if trace.name == SHADE):
+        *rgb, alpha = (float(part) for part in trace.fillcolor[5:-1].split(","))   # "rgba(107,107,107,0.10)"
+        if color in (None, "#" + "".join(f"{int(v):02x}" for v in rgb)):
+            found.update(dict.fromkeys(trace.x[::5], alpha))
+    return found

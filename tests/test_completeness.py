@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import no_errors, run_app
+from conftest import no_errors, run_app, shaded_days
 
 from dashboard import collection, figures, queries
 from dashboard.testing import build_sample_db, log_fetches
@@ -106,7 +106,7 @@ def test_the_gap_days_are_shaded_on_the_chart_in_both_measures(conn, normalized)
     series = queries.coverage(conn, Filters(), normalized=normalized)
     gaps = collection.gap_days(queries.collection(conn), Filters())
     fig = figures.coverage_figure(series, queries.outage_days(conn, Filters()), normalized=normalized, gaps=gaps)
-    shaded = {shape.x0 for shape in fig.layout.shapes}
+    shaded = set(shaded_days(fig))
     assert set(GAP) <= shaded
     marker = next(t for t in fig.data if t.name == "incomplete collection")
     assert [str(x)[:10] for x in marker.x[:3]] == GAP and marker.text[0].startswith("nothing collected")

@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 import plotly.graph_objects as go
 import pytest
+from conftest import shaded_days
 
 from dashboard import figures, interact
 from dashboard.labels import WORD_JOINER, category_label, country_label, md_escape, plot_text
@@ -54,9 +55,9 @@ def test_the_legend_sits_under_the_plot_away_from_the_toolbar():
 def test_coverage_figure_shades_outage_days():
     outages = pd.DataFrame({"day": ["2023-09-19", "2023-09-20"], "failing": [1, 4], "polled": [4, 4]})
     fig = figures.coverage_figure(series({"all": [5, 6, 7]}), outages)
-    assert len(fig.layout.shapes) == 2
-    first, second = fig.layout.shapes
-    assert (first.x0, first.x1) == ("2023-09-19", "2023-09-20") and second.opacity > first.opacity
+    shaded = shaded_days(fig)
+    assert list(shaded) == ["2023-09-19", "2023-09-20"] and shaded["2023-09-20"] > shaded["2023-09-19"]
+    assert fig.data[0].name == figures.SHADE and fig.data[0].x[:4] == ("2023-09-19",) * 2 + ("2023-09-20",) * 2
     marker = fig.data[-1]
     assert marker.name == "feed outage" and list(marker.text) == ["1 of 4 feeds failed all day",
                                                                    "4 of 4 feeds failed all day"]
@@ -68,12 +69,14 @@ def test_a_year_of_outage_and_gap_days_is_shaded_day_by_day_behind_the_lines():
     gaps = pd.DataFrame({"day": days, "missing": [(i % 10) / 9 for i in range(365)], "nothing": [False] * 365,
                          "outlets": [("BBC News",)] * 365})
     fig = figures.coverage_figure(series({"all": [5] * 365}, start="2023-01-01"), outages, gaps=gaps)
-    shapes = fig.layout.shapes
-    assert len(shapes) == 2 * 365 and all(shape.layer == "below" for shape in shapes)
-    outage, gap = shapes[1], shapes[365 + 9]
-    assert (outage.x0, outage.x1, outage.fillcolor) == ("2023-01-02", "2023-01-03", figures.OUTAGE_COLOR)
-    assert (gap.x0, gap.x1, gap.fillcolor) == ("2023-01-10", "2023-01-11", figures.GAP_COLOR)
-    assert gap.opacity > shapes[365].opacity and outage.opacity > shapes[0].opacity   # darker: more missing
+    outages_shaded, gaps_shaded = shaded_days(fig, figures.OUTAGE_COLOR), shaded_days(fig, figures.GAP_COLOR)
+    assert sorted(outages_shaded) == sorted(gaps_shaded) == days
+    assert gaps_shaded["2023-01-10"] > gaps_shaded["2023-01-01"]          # darker: more missing
+    assert outages_shaded["2023-01-02"] > outages_shaded["2023-01-01"]    # darker: more feeds failing
+    # behind the lines, over the plot's whole height, and a few traces, not one shape per day
+    shades = [trace for trace in fig.data if trace.name == figures.SHADE]
+    assert fig.data[:len(shades)] == tuple(shades) and len(shades) <= 12 and not fig.layout.shapes
+    assert max(max(y for y in trace.y if y is not None) for trace in shades) == fig.layout.yaxis.range[1] > 5
 
 
 def test_normalized_coverage_says_percent():
