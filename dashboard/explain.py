@@ -18,7 +18,7 @@ from dashboard.labels import md_escape
 from dashboard.queries import safe_link
 from db.explain import StoryChange
 from db.filters import Filters
-from newsradar.explain import Explanation, Share, baseline, period_words
+from newsradar.explain import Explanation, Share, baseline, period_words, share_against
 
 LAZY_DAYS = 62
 SPIKES_LISTED = 10
@@ -70,8 +70,7 @@ def story_md(story: StoryChange) -> str:
 
 def share_md(share: Share, country: bool) -> str:
     label = country_name(share.label) if country else share.label
-    return (f"{md_escape(label)}: {share.now} against {share.expected:.1f} expected "
-            f"({share.part:.0%} of the excess)")
+    return f"{md_escape(label)}: {share.now:,} {share_against(share)}"
 
 
 def show(found: Explanation) -> None:

@@ -206,20 +206,31 @@ def story_line(story: StoryChange) -> str:
             f"{plain(clean_link(story.link))}")
 
 
+def expected_words(expected: float) -> str:
+    """A baseline's expectation as a reader takes it in: "none", "0.4", "2.5", "1,125" (a decimal only below 10)."""
+    if expected == 0:
+        return "none"
+    return f"{expected:.1f}" if expected < 10 else f"{expected:,.0f}"
+
+
+def share_against(share: Share) -> str:
+    """The end of an outlet's or country's line: what the baseline expected and its part of the excess."""
+    return f"against {expected_words(share.expected)} expected ({share.part:.0%} of the excess)"
+
+
 def share_line(share: Share) -> str:
-    return (f"{plain(share.label)}: {_count(share.now, 'article')} against {share.expected:.1f} expected "
-            f"({share.part:.0%} of the excess)")
+    return f"{plain(share.label)}: {_count(share.now, 'article')} {share_against(share)}"
 
 
 def baseline(found: Explanation) -> str:
-    """What the period is compared with, in a sentence; said plainly when the window before holds no article (an
-    archive's first weeks): then nothing can be said to have risen against it."""
+    """What the period is compared with, in a sentence; said plainly when the window before holds no matching article
+    (an archive's first weeks, or filters that match nothing there): then nothing can be said to have risen."""
     window = period_words(found.before, found.start)
     if not found.articles_before:
-        return (f"no article matches in {window}, the baseline window before it (nothing collected yet?), so the "
-                "terms, outlets and countries below are measured against nothing and say little.")
-    return (f"against {found.articles_before * found.scale:.1f} expected from the {found.articles_before:,} of "
-            f"{window} (the baseline, scaled to the period's length).")
+        return (f"no article matches in {window}, the baseline window before it, so the terms, outlets and countries "
+                "below are measured against nothing and say little.")
+    return (f"against {expected_words(found.articles_before * found.scale)} expected from the "
+            f"{found.articles_before:,} of {window} (the baseline, scaled to the period's length).")
 
 
 def text(found: Explanation) -> str:

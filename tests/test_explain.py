@@ -100,12 +100,12 @@ def test_the_cli_prints_the_stories_terms_and_outlets(backfilled):  # noqa: F811
     assert "first: www.lemonde.fr, 2023-09-19 10:49 UTC https://www.lemonde.fr/en/international/" in out
     assert "  2. Azerbaijan launches new ‘anti-terror’ offensive in Nagorno Karabakh" in out
     assert re.search(r"Terms that rose: .*anti-terrorist", out)
-    assert "  www.rp.pl: 5 articles against 0.0 expected" in out
+    assert "  www.rp.pl: 5 articles against none expected" in out
 
 
 @pytest.mark.parametrize(("before", "sentence"), [
-    (0, "no article matches in 2023-09-05 to 2023-09-18, the baseline window before it (nothing collected yet?), so "
-        "the terms, outlets and countries below are measured against nothing and say little."),
+    (0, "no article matches in 2023-09-05 to 2023-09-18, the baseline window before it, so the terms, outlets and "
+        "countries below are measured against nothing and say little."),
     (28, "against 2.0 expected from the 28 of 2023-09-05 to 2023-09-18 (the baseline, scaled to the period's "
          "length)."),
 ])
@@ -297,3 +297,11 @@ def test_a_starred_spike_can_be_explained(server, page):
     choose(page, picker, re.compile("The period shown"))
     assert page.get_by_text("Explain this long period").count() == 1
     assert "Largest stories" not in page.inner_text("body")
+
+
+@pytest.mark.parametrize(("expected", "words"), [(0, "none"), (0.36, "0.4"), (2.0, "2.0"), (9.94, "9.9"),
+                                                 (10.4, "10"), (1125.0, "1,125"), (75401.0, "75,401")])
+def test_an_expectation_reads_as_a_count_with_a_decimal_only_when_small(expected, words):
+    assert explain.expected_words(expected) == words
+    share = explain.Share("BBC News", 12, expected, 0.5)
+    assert explain.share_line(share) == f"BBC News: 12 articles against {words} expected (50% of the excess)"
