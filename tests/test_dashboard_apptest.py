@@ -12,6 +12,7 @@ from conftest import no_errors, plain, run_app
 from streamlit.testing.v1 import AppTest
 
 from dashboard import queries, state
+from dashboard.labels import country_label
 from dashboard.testing import add_articles, build_sample_db
 from db import connect, service
 from db.filters import Filters
@@ -212,3 +213,13 @@ def test_sources_shows_a_collector_in_a_crash_loop_as_an_error(tmp_path, monkeyp
     shown = plain(at.error[0])
     assert "the collector is in a crash loop: 3 restarts in the last 10 minutes" in shown
     assert "exit status 1" in shown and "OverflowError: [*x*](http://host/)" in shown   # as text, not a link
+
+
+def test_the_country_table_is_drawn_only_when_asked_for(sample_db, monkeypatch):
+    at = no_errors(run_app(sample_db, monkeypatch, "countries"))
+    assert not at.dataframe             # its grid would cost every first load of the page
+    at.toggle(key="country_table").set_value(True).run()
+    with closing(queries.open_db(sample_db)) as conn:
+        counts = queries.country_counts(conn, Filters())
+    table = at.dataframe[0].value
+    assert list(table["n"]) == list(counts["n"]) and table["name"].iloc[0] == country_label(counts["country"].iloc[0])
