@@ -12,7 +12,8 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from db.schema import REPEATS_INSERT
+from db.engine import POSTGRESQL, dialect
+from db.schema import RECOUNTING, REPEATS_INSERT
 
 
 @contextmanager
@@ -87,12 +88,35 @@ _CHUNK = 500
 
 def recount_stories(conn: sqlite3.Connection, stories: set[int]) -> None:
     """Recount the repeats of these stories (whose articles, stories or countries a bulk load changed: its row
-    triggers stood aside), a few hundred at a time."""
+    triggers stood aside), a few hundred at a time, and their cells of story_repeat_days with two statements per
+    chunk (the repeats leaving, the repeats arriving) while story_repeats' row triggers stand aside (migration 21)."""
     ids = sorted(stories)
-    for start in range(0, len(ids), _CHUNK):
-        chunk = tuple(ids[start:start + _CHUNK])
-        # a list of values, not a subquery: SQLite pushes only the former down into story_cells' five branches,
-        # and a subquery made every batch of an import scan all the stories and countries stored so far
-        condition = f"story_id IN ({', '.join('?' * len(chunk))})"
-        conn.execute(f"DELETE FROM story_repeats WHERE {condition}", chunk)
-        conn.execute(REPEATS_INSERT.format(stories=condition), chunk)
+    if not ids:
+        return
+    conn.execute(f"INSERT INTO bulk_load VALUES ({RECOUNTING})")
+    try:
+        for start in range(0, len(ids), _CHUNK):
+            chunk = tuple(ids[start:start + _CHUNK])
+            # a list of values, not a subquery: SQLite pushes only the former down into story_cells' five branches,
+            # and a subquery made every batch of an import scan all the stories and countries stored so far
+            condition = f"story_id IN ({', '.join('?' * len(chunk))})"
+            _count_repeat_days(conn, condition, chunk, -1)
+            conn.execute(f"DELETE FROM story_repeat_days WHERE n = 0 AND ({_CELL}) IN "
+                         f"(SELECT {_CELL} FROM story_repeats WHERE {condition})", chunk)
+            conn.execute(f"DELETE FROM story_repeats WHERE {condition}", chunk)
+            conn.execute(REPEATS_INSERT.format(stories=condition), chunk)
+            _count_repeat_days(conn, condition, chunk, 1)
+    finally:
+        conn.execute(f"DELETE FROM bulk_load WHERE flag = {RECOUNTING}")
+
+
+_CELL = "kind, source, label, outlet_id, day, prev"   # story_repeat_days' key
+
+
+def _count_repeat_days(conn: sqlite3.Connection, condition: str, params: tuple, sign: int) -> None:
+    """Add (sign 1) or take away (-1) the story_repeats rows of the stories matching `condition` in story_repeat_days
+    (a cell taken away always has its row there: it was added with the same rows)."""
+    week = "week_of(day)" if dialect(conn) == POSTGRESQL else "date(day, '-6 days', 'weekday 1')"
+    conn.execute(f"INSERT INTO story_repeat_days ({_CELL}, week, month, n) "
+                 f"SELECT {_CELL}, {week}, substr(day, 1, 7) || '-01', {sign} * count(*) FROM story_repeats "
+                 f"WHERE {condition} GROUP BY {_CELL} " + _upsert("story_repeat_days", _CELL), params)

@@ -15,6 +15,7 @@ articles the dated indexes (published first) and the rollups serve the date rang
 from __future__ import annotations
 
 from db.postgres.connection import PgConnection
+from db.schema import RECOUNTING
 
 _NOW = "to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS')"
 
@@ -486,6 +487,25 @@ CREATE TRIGGER shared_stories_article AFTER UPDATE OF published, outlet_id, lang
 FOR EACH ROW EXECUTE FUNCTION shared_stories_article();
 """
 
+# keeps story_repeat_days as story_repeats changes row by row (migration 18; 21 has it stand aside while
+# db/rollups.py recount_stories keeps it a batch at a time)
+_REPEAT_DAYS_CHANGED = """CREATE FUNCTION story_repeat_days_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO story_repeat_days AS d (kind, source, label, outlet_id, day, prev, week, month, n)
+        VALUES (new.kind, new.source, new.label, new.outlet_id, new.day, new.prev, week_of(new.day),
+                substr(new.day, 1, 7) || '-01', 1)
+        ON CONFLICT (kind, source, label, outlet_id, day, prev) DO UPDATE SET n = d.n + 1;
+    ELSE
+        UPDATE story_repeat_days SET n = n - 1 WHERE (kind, source, label, outlet_id, day, prev) =
+            (old.kind, old.source, old.label, old.outlet_id, old.day, old.prev);
+        DELETE FROM story_repeat_days WHERE (kind, source, label, outlet_id, day, prev) =
+            (old.kind, old.source, old.label, old.outlet_id, old.day, old.prev) AND n = 0;
+    END IF;
+    RETURN NULL;
+END $$;
+"""
+
 # story repeats: each shared story's articles that an earlier one of the story precedes in a cell, summed per cell,
 # day and the day of that earlier one (db/schema.py's migration 18, which says why; in a bulk load the writers
 # recount the stories they changed)
@@ -533,22 +553,7 @@ CREATE TABLE story_repeat_days (
 INSERT INTO story_repeat_days (kind, source, label, outlet_id, day, prev, week, month, n)
 SELECT kind, source, label, outlet_id, day, prev, week_of(day), substr(day, 1, 7) || '-01', count(*)
 FROM story_repeats GROUP BY kind, source, label, outlet_id, day, prev;
-CREATE FUNCTION story_repeat_days_changed() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    IF TG_OP = 'INSERT' THEN
-        INSERT INTO story_repeat_days AS d (kind, source, label, outlet_id, day, prev, week, month, n)
-        VALUES (new.kind, new.source, new.label, new.outlet_id, new.day, new.prev, week_of(new.day),
-                substr(new.day, 1, 7) || '-01', 1)
-        ON CONFLICT (kind, source, label, outlet_id, day, prev) DO UPDATE SET n = d.n + 1;
-    ELSE
-        UPDATE story_repeat_days SET n = n - 1 WHERE (kind, source, label, outlet_id, day, prev) =
-            (old.kind, old.source, old.label, old.outlet_id, old.day, old.prev);
-        DELETE FROM story_repeat_days WHERE (kind, source, label, outlet_id, day, prev) =
-            (old.kind, old.source, old.label, old.outlet_id, old.day, old.prev) AND n = 0;
-    END IF;
-    RETURN NULL;
-END $$;
-CREATE TRIGGER story_repeat_days_changed AFTER INSERT OR DELETE ON story_repeats
+""" + _REPEAT_DAYS_CHANGED + """CREATE TRIGGER story_repeat_days_changed AFTER INSERT OR DELETE ON story_repeats
 FOR EACH ROW EXECUTE FUNCTION story_repeat_days_changed();
 -- a story's repeats, recomputed whole (a story has tens of articles at most)
 CREATE FUNCTION story_repeats_of(stories BIGINT[]) RETURNS void LANGUAGE plpgsql AS $$
@@ -617,6 +622,11 @@ MIGRATIONS: dict[int, str] = {
     # under a bulk load, db/stories.py set_stories writes the new articles' shared_stories rows (db/schema.py's 20)
     20: _SHARED_STORIES_CHANGED.replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1).replace(
         "BEGIN\n", "BEGIN\n    IF TG_OP = 'INSERT' AND bulk_loading() THEN RETURN NULL; END IF;\n", 1),
+    # story_repeats' row trigger stands aside while recount_stories holds the RECOUNTING flag (db/schema.py's 21)
+    21: f"CREATE FUNCTION recounting() RETURNS boolean LANGUAGE sql STABLE AS "
+        f"'SELECT EXISTS (SELECT 1 FROM bulk_load WHERE flag = {RECOUNTING})';\n"
+        + _REPEAT_DAYS_CHANGED.replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1).replace(
+            "BEGIN\n", "BEGIN\n    IF recounting() THEN RETURN NULL; END IF;\n", 1),
 }
 
 
