@@ -30,6 +30,22 @@ function point(p) {
   return out;
 }
 
+// the app's theme (light, or dark where the browser prefers it): the chart takes the page's text colour on a
+// transparent background, as st.plotly_chart did with Streamlit's theme; a dark theme also gets faint grid lines
+function themed(layout, element) {
+  const color = getComputedStyle(element).color;
+  const [red, green, blue] = (color.match(/\d+/g) || [0, 0, 0]).map(Number);
+  const out = { ...layout, paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "rgba(0,0,0,0)",
+                font: { ...layout.font, color } };
+  if (red + green + blue > 3 * 128) {   // light text: a dark theme
+    for (const axis of new Set(["xaxis", "yaxis", ...Object.keys(layout).filter((k) => /^[xy]axis\d*$/.test(k))])) {
+      out[axis] = { ...layout[axis], gridcolor: "rgba(250,250,250,0.12)", zerolinecolor: "rgba(250,250,250,0.25)" };
+    }
+    if (layout.geo) out.geo = { ...layout.geo, bgcolor: "rgba(0,0,0,0)" };
+  }
+  return out;
+}
+
 function listen(div) {
   div.on("plotly_selected", (event) => {
     if (div.nrSelect !== "box" || !event || !event.range) return;   // a double click clears: not a choice
@@ -48,7 +64,8 @@ export default function ({ data, parentElement, setTriggerValue }) {
   div.nrSend = setTriggerValue;
   div.nrSelect = data.select;
   plotly()
-    .then((Plotly) => Plotly.react(div, figure.data, figure.layout, { ...data.config, responsive: true }))
+    .then((Plotly) => Plotly.react(div, figure.data, themed(figure.layout, parentElement),
+                                   { ...data.config, responsive: true }))
     .then(() => {
       if (!div.nrListening) {
         listen(div);

@@ -313,6 +313,30 @@ def overlaps(a: dict, b: dict) -> bool:
         a["y"] < b["y"] + b["height"] and b["y"] < a["y"] + a["height"]
 
 
+# the colour of the chart's legend text and of its background, as drawn
+CHART_COLOURS = """() => {
+  const chart = document.querySelector('.nr-chart');
+  return {text: getComputedStyle(chart.querySelector('.legendtext')).fill,
+          paper: chart.querySelector('.main-svg').style.background, page: getComputedStyle(document.body).color};
+}"""
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_charts_follow_the_apps_light_or_dark_theme(server, browser, scheme):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme=scheme)
+    try:
+        tab = context.new_page()
+        open_page(tab, server, "/?split=country&top=5")
+        tab.wait_for_selector(".nr-chart .legendtext", timeout=30_000)
+        colours = tab.evaluate(CHART_COLOURS)
+    finally:
+        context.close()
+    red, green, blue = (int(v) for v in re.findall(r"\d+", colours["text"])[:3])
+    assert colours["text"] == colours["page"]                     # the app's own text colour
+    assert (red + green + blue > 3 * 128) == (scheme == "dark")    # light text on a dark page, dark on a light one
+    assert colours["paper"] in ("rgba(0, 0, 0, 0)", "transparent")   # the page's background shows through
+
+
 @pytest.mark.parametrize("link", ["/?split=country&top=8", "/?split=outlet&top=20&interval=week&measure=share"])
 def test_the_chart_toolbar_never_covers_the_legend(server, page, link):
     open_page(page, server, link)
