@@ -144,8 +144,10 @@ def _plot_top(fig: go.Figure) -> float:
     shaded = fig.layout.yaxis.range
     if shaded is not None:
         return float(shaded[1])
-    highest = max((float(np.nanmax(np.asarray(trace.y, dtype=float))) for trace in fig.data if trace.y is not None
-                   and len(trace.y)), default=0.0)
+    values = np.concatenate([np.asarray(trace.y, dtype=float) for trace in fig.data if trace.y is not None]
+                            or [np.zeros(0)])
+    values = values[np.isfinite(values)]     # a share of nothing is NaN
+    highest = float(values.max()) if len(values) else 0.0
     return (highest if highest > 0 else 1.0) * 1.08
 
 

@@ -191,3 +191,12 @@ def test_the_browser_draws_with_the_plotly_js_that_wrote_the_figures():
 
     bundle = Path(figures.__file__).with_name("static") / "plotly-newsradar.min.js"
     assert bundle.read_text(encoding="utf-8")[:200].startswith(f"/* plotly.js {get_plotlyjs_version()} ")
+
+
+@pytest.mark.parametrize("values", [[float("nan"), float("nan")], [0, 0], [float("nan"), 40]])
+def test_shaded_days_reach_above_every_line_even_one_of_nothing(values):
+    gaps = pd.DataFrame({"day": ["2023-09-19"], "missing": [1.0], "nothing": [True], "outlets": [("BBC News",)]})
+    fig = figures.coverage_figure(series({"all": values}), NO_OUTAGES, gaps=gaps)
+    top = fig.layout.yaxis.range[1]
+    assert top == pytest.approx(max([v for v in values if v == v] + [1]) * 1.08)   # NaN != NaN: a missing value
+    assert shaded_days(fig) == {"2023-09-19": pytest.approx(0.35)}
