@@ -173,6 +173,11 @@ def _gap_text(row: object) -> str:
     return f"{what} ({', '.join(names)})"
 
 
+# a calendar of more days draws them without a gap between: a year's days are under 3 px wide, and a 1 px gap
+# striped the whole calendar (and cost the browser a drawn rectangle per cell)
+GAPPED_DAYS = 120
+
+
 def calendar_figure(frame: pd.DataFrame) -> go.Figure:
     """Each outlet's collection calendar (dashboard.collection.calendar_frame): a row per outlet, a cell per day."""
     outlets = list(dict.fromkeys(frame["outlet"]))
@@ -186,7 +191,8 @@ def calendar_figure(frame: pd.DataFrame) -> go.Figure:
     for position, color, _ in CALENDAR_STATES.values():
         scale += [[position / 4, color], [(position + 1) / 4, color]]
     fig = go.Figure(go.Heatmap(z=z, x=pd.to_datetime(days), y=[plot_text(o) for o in outlets], zmin=0, zmax=4,
-                               colorscale=scale, showscale=False, xgap=1, ygap=1, customdata=hover,
+                               colorscale=scale, showscale=False, xgap=1 if len(days) <= GAPPED_DAYS else 0,
+                               ygap=1, customdata=hover,
                                hovertemplate="%{y} · %{x|%Y-%m-%d}: %{customdata[0]}, %{customdata[1]:,} "
                                              "articles<extra></extra>"))
     for _, color, meaning in CALENDAR_STATES.values():  # a legend: the heatmap itself has none

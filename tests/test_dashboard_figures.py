@@ -200,3 +200,11 @@ def test_shaded_days_reach_above_every_line_even_one_of_nothing(values):
     top = fig.layout.yaxis.range[1]
     assert top == pytest.approx(max([v for v in values if v == v] + [1]) * 1.08)   # NaN != NaN: a missing value
     assert shaded_days(fig) == {"2023-09-19": pytest.approx(0.35)}
+
+
+@pytest.mark.parametrize(("days", "gap"), [(30, 1), (120, 1), (121, 0), (365, 0)])
+def test_a_long_collection_calendar_has_no_gaps_between_days(days, gap):
+    dates = [(dt.date(2023, 1, 1) + dt.timedelta(days=i)).isoformat() for i in range(days)]
+    frame = pd.DataFrame({"outlet": ["BBC News"] * days, "day": dates, "state": ["collected"] * days, "n": [5] * days})
+    heatmap = figures.calendar_figure(frame).data[0]
+    assert (heatmap.xgap, heatmap.ygap) == (gap, 1)
