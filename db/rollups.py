@@ -17,13 +17,14 @@ from db.schema import RECOUNTING, REPEATS_INSERT
 
 
 @contextmanager
-def bulk_load(conn: sqlite3.Connection) -> Iterator[None]:
-    """Within the caller's transaction: row triggers off for this connection only (the flag is never committed)."""
-    conn.execute("INSERT INTO bulk_load VALUES (1)")
+def bulk_load(conn: sqlite3.Connection, flag: int = 1) -> Iterator[None]:
+    """Within the caller's transaction: row triggers off for this connection only (the flag is never committed);
+    flag RECOUNTING: only story_repeats' (recount_stories)."""
+    conn.execute("INSERT INTO bulk_load VALUES (?)", (flag,))
     try:
         yield
     finally:
-        conn.execute("DELETE FROM bulk_load")
+        conn.execute("DELETE FROM bulk_load WHERE flag = ?", (flag,))
 
 
 @contextmanager
@@ -93,8 +94,7 @@ def recount_stories(conn: sqlite3.Connection, stories: set[int]) -> None:
     ids = sorted(stories)
     if not ids:
         return
-    conn.execute(f"INSERT INTO bulk_load VALUES ({RECOUNTING})")
-    try:
+    with bulk_load(conn, RECOUNTING):
         for start in range(0, len(ids), _CHUNK):
             chunk = tuple(ids[start:start + _CHUNK])
             # a list of values, not a subquery: SQLite pushes only the former down into story_cells' five branches,
@@ -106,8 +106,6 @@ def recount_stories(conn: sqlite3.Connection, stories: set[int]) -> None:
             conn.execute(f"DELETE FROM story_repeats WHERE {condition}", chunk)
             conn.execute(REPEATS_INSERT.format(stories=condition), chunk)
             _count_repeat_days(conn, condition, chunk, 1)
-    finally:
-        conn.execute(f"DELETE FROM bulk_load WHERE flag = {RECOUNTING}")
 
 
 _CELL = "kind, source, label, outlet_id, day, prev"   # story_repeat_days' key
