@@ -254,6 +254,9 @@ def label_count(conn: Connection, filters: Filters, kind: str = "country") -> in
                f"SELECT (SELECT min(country) FROM {table} WHERE country > c.x) FROM c WHERE c.x IS NOT NULL) "
                f"SELECT count(*) FROM c WHERE c.x IS NOT NULL AND EXISTS (SELECT 1 FROM {table} r WHERE {exists})")
         return conn.execute(_plain(conn, sql), params).fetchone()[0]
+    pairs = _tag_pairs(conn, filters) if kind == "country" else None
+    if pairs:
+        return conn.execute(_plain(conn, pairs[0]), pairs[1]).fetchone()[0]
     facts, params = label_facts(conn, filters, kind)
     if (kind == "country" and not facts.startswith("SELECT r.") and filters.countries
             and dataclasses.replace(filters, countries=()) == Filters()):
@@ -263,6 +266,25 @@ def label_count(conn: Connection, filters: Filters, kind: str = "country") -> in
                             filters.countries).fetchone()[0]
     return conn.execute(_plain(conn, f"SELECT count(DISTINCT label) FROM ({facts}) AS f WHERE n > 0"),
                         params).fetchone()[0]
+
+
+def _tag_pairs(conn: Connection, filters: Filters) -> tuple[str, list] | None:
+    """SQL counting the countries in the story of articles naming any of the filter's countries (or having any of its
+    topics), when that and the sources and dates are the only filters: the distinct countries of the pair rollups
+    (migration 7) of those countries (topics) in the filtered days and sources are exactly theirs, however many."""
+    tags = dataclasses.replace(sources_only(filters), countries=filters.countries, topics=filters.topics)
+    if tags != filters or filters.countries_all or bool(filters.countries) == bool(filters.topics):
+        return None
+    if not has_rollups(conn, "daily_country_pairs"):
+        return None
+    if filters.countries:
+        sql, params = _rollup("SELECT count(DISTINCT r.mentioned) FROM daily_country_pairs r", filters,
+                              f"r.country IN ({_marks(filters.countries)}) AND r.n > 0", filters.countries)
+    else:
+        sql, params = _rollup("SELECT count(DISTINCT r.country) FROM daily_topic_countries r", filters,
+                              f"r.topic_id IN (SELECT id FROM topics WHERE name IN ({_marks(filters.topics)})) "
+                              "AND r.n > 0", filters.topics)
+    return sql, params
 
 
 def day_totals(conn: Connection, filters: Filters) -> pd.DataFrame:

@@ -136,18 +136,26 @@ def _expected(counts: np.ndarray) -> np.ndarray:
     """Per day of `counts` (an outlet's active range), the median of the same weekday over WEEKS_AROUND weeks
     either side (inside the range)."""
     span = len(counts)
-    # day i's window: days i + 7k for |k| <= WEEKS_AROUND that fall inside the range (NaN outside, sorted last)
+    # day i's window: days i + 7k for |k| <= WEEKS_AROUND that fall inside the range (NaN outside)
     reach = 7 * WEEKS_AROUND
     padded = np.pad(counts, reach, constant_values=np.nan)
-    windows = np.sort(np.stack([padded[reach + 7 * k:reach + 7 * k + span]
-                                for k in range(-WEEKS_AROUND, WEEKS_AROUND + 1)], axis=1), axis=1)
-    valid = np.count_nonzero(~np.isnan(windows), axis=1)
-    rows = np.arange(span)
-    local = (windows[rows, (valid - 1) // 2] + windows[rows, valid // 2]) / 2
+    local = _medians(np.stack([padded[reach + 7 * k:reach + 7 * k + span]
+                               for k in range(-WEEKS_AROUND, WEEKS_AROUND + 1)], axis=1))
     # an outage of weeks empties the local window: an empty day where half the weekday's median over the whole
     # range is still usual output is a gap too (only an empty one: a feed whose level changed is not low)
-    whole = np.array([np.median(counts[weekday::7]) for weekday in range(min(7, span))])[rows % 7]
+    weeks = np.pad(counts, (0, -span % 7), constant_values=np.nan).reshape(-1, 7)
+    whole = _medians(weeks.T)[np.arange(span) % 7]
     return np.where(counts == 0, np.maximum(local, FLOOR_SHARE * whole), local)
+
+
+def _medians(rows: np.ndarray) -> np.ndarray:
+    """The median of each row's numbers, leaving out its NaNs (a row of NaNs only: NaN), without numpy's per-row
+    cost of nanmedian: the rows are sorted at once, NaNs last."""
+    ordered = np.sort(rows, axis=1)
+    valid = np.count_nonzero(~np.isnan(ordered), axis=1)
+    index = np.arange(len(ordered))
+    with np.errstate(invalid="ignore"):
+        return (ordered[index, np.maximum(valid - 1, 0) // 2] + ordered[index, valid // 2]) / 2
 
 
 def _failed_days(conn: sqlite3.Connection, scope: Scope) -> tuple[dict[int, set[dt.date]], dict[int, set[dt.date]]]:
@@ -185,9 +193,10 @@ def outlet_gaps(counts: dict[int, dict[dt.date, int]], ranges: Iterable[OutletRa
 
 def _as_array(days: dict[dt.date, int], first: dt.date, span: int) -> np.ndarray:
     out = np.zeros(span)
-    for day, n in days.items():
-        if 0 <= (day - first).days < span:
-            out[(day - first).days] = n
+    offsets = np.fromiter((day.toordinal() for day in days), dtype=np.int64, count=len(days)) - first.toordinal()
+    counts = np.fromiter(days.values(), dtype=float, count=len(days))
+    inside = (offsets >= 0) & (offsets < span)
+    out[offsets[inside]] = counts[inside]
     return out
 
 

@@ -129,6 +129,20 @@ def test_the_top_countries_and_other_from_the_rollup_match_every_country_counted
         assert ("other" in set(got["label"])) == (every["label"].nunique() > top_n)
 
 
+@pytest.mark.parametrize("filters", [
+    *FILTER_SETS,
+    Filters.make(countries=["US", "UA", "RU"], outlets=["BBC News", "The Guardian"], date_to="2023-09-25"),
+    Filters.make(countries=["US", "UA"], countries_mode="all"),
+    Filters.make(topics=["Elections", "Russia–Ukraine war"], source_countries=["PL", "GB"], date_from="2023-09-15"),
+    Filters.make(countries=["XX"], date_from="2023-09-20"),
+], ids=lambda f: str(f.to_params()) or "all")
+def test_the_number_of_countries_in_the_story_is_that_of_the_matching_articles(conn, filters):
+    # several countries or topics (any of them) are counted from the pair rollups: a country named beside two of
+    # them, or outside the dates, must count once or not at all
+    expected = plain(conn, filters, "count(DISTINCT ac.country)", "JOIN article_countries ac ON ac.article_id = a.id")
+    assert q.label_count(conn, filters, "country") == expected[0][0]
+
+
 @pytest.mark.parametrize("filters", FILTER_SETS, ids=lambda f: str(f.to_params()) or "all")
 def test_rollups_and_raw_sql_give_the_same_answers(db, raw_db, filters):
     rolled, raw = q.open_db(db), q.open_db(raw_db)
