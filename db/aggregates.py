@@ -36,6 +36,7 @@ _RAW_LABEL = {"country": ("+ac.country", " JOIN article_countries ac ON ac.artic
 # the same facts pre-counted per day, outlet and language by the triggers of db/schema.py migration 3
 _ROLLUP = {"article": "SELECT r.day, r.outlet_id, r.language, r.n FROM daily_articles r",
            "country": "SELECT r.day, r.outlet_id, r.language, r.country AS label, r.n FROM daily_countries r",
+           "category": "SELECT r.day, r.outlet_id, r.language, r.n FROM daily_categories r",   # migration 22
            "topic": "SELECT r.day, r.outlet_id, r.language, t.name AS label, r.n FROM daily_topics r "
                     "JOIN topics t ON t.id = r.topic_id",
            # the countries of one topic's articles, and the countries named beside one country (migration 7)
@@ -110,10 +111,15 @@ def one_tag(filters: Filters) -> Literal["topic", "country", None]:
     return "topic" if filters.topics else "country"
 
 
+def only_categories(filters: Filters) -> bool:
+    """Whether categories are the only content filter (an article has one: their rollup rows add up exactly)."""
+    return bool(filters.categories) and dataclasses.replace(filters, categories=()) == sources_only(filters)
+
+
 def rolled_up(filters: Filters) -> bool:
     """Whether article_facts reads the matching articles from a rollup (if the database has them): then the totals
     per day or per outlet are cheap queries of their own; else one scan per query, so both come from outlet_days."""
-    return not has_content_filter(filters) or one_tag(filters) is not None
+    return not has_content_filter(filters) or one_tag(filters) is not None or only_categories(filters)
 
 
 # facts: what every count below is summed from ------------------------------------------------------------------
@@ -180,7 +186,11 @@ def article_facts(conn: Connection, filters: Filters) -> tuple[str, list]:
             return _rollup(_ROLLUP["country"], filters, "r.country = ?", filters.countries)
         if tag == "topic":
             return _rollup(_ROLLUP["topic"], filters, "t.name = ?", filters.topics)
-        return _rollup(_ROLLUP["article"], filters)
+        if not only_categories(filters):
+            return _rollup(_ROLLUP["article"], filters)
+        if has_rollups(conn, "daily_categories"):
+            return _rollup(_ROLLUP["category"], filters, f"r.category IN ({_marks(filters.categories)})",
+                           filters.categories)
     where, params = filters.where(correlated=correlate(conn, filters), dialect=dialect(conn))
     return f"SELECT {_RAW_COLUMNS}, 1 AS n {FROM} WHERE {where}", params
 

@@ -1,4 +1,4 @@
-"""Daily rollups (schema migrations 3 and 7) updated a batch at a time, for bulk imports.
+"""Daily rollups (schema migrations 3, 7 and 22) updated a batch at a time, for bulk imports.
 
 Outside a bulk load, triggers keep the rollups exact row by row. Inside `bulk_load`, the insert
 triggers stand aside and the importer calls the add_* functions once per batch instead (after writing
@@ -47,6 +47,10 @@ def add_articles(conn: sqlite3.Connection, after_id: int) -> None:
                  "SELECT substr(published, 1, 10), coalesce(outlet_id, 0), coalesce(language, ''), count(*) "
                  "FROM articles WHERE id > ? GROUP BY 1, 2, 3 " + _upsert("daily_articles", "day, outlet_id, language"),
                  (after_id,))
+    conn.execute("INSERT INTO daily_categories (category, day, outlet_id, language, n) "
+                 "SELECT coalesce(category, ''), substr(published, 1, 10), coalesce(outlet_id, 0), "
+                 "coalesce(language, ''), count(*) FROM articles WHERE id > ? GROUP BY 1, 2, 3, 4 "
+                 + _upsert("daily_categories", "category, day, outlet_id, language"), (after_id,))
 
 
 def add_countries(conn: sqlite3.Connection, first_id: int, last_id: int) -> None:

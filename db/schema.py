@@ -804,6 +804,50 @@ MIGRATIONS: list[str] = [
     #     repeats leaving, the repeats arriving) while it holds the RECOUNTING flag: the row triggers, one upsert per
     #     repeat written, were a third of what recounting a story cost
     _REPEAT_DAYS_TRIGGERS.format(when=f" WHEN NOT EXISTS (SELECT 1 FROM bulk_load WHERE flag = {RECOUNTING})"),
+    # 22: articles per category, day, outlet and language, so that a view filtered by category alone (with any
+    #     sources and dates) is summed from a rollup, not read article by article (db/aggregates.py article_facts).
+    #     An article has one category: the rows of several categories add up exactly. The tagger sets a live
+    #     article's category after storing it (an UPDATE); an import stores it with the article, and under a bulk
+    #     load db/rollups.py add_articles counts the batch.
+    """
+    CREATE TABLE daily_categories (
+        category TEXT NOT NULL,             -- '': none yet (not tagged)
+        day TEXT NOT NULL,
+        outlet_id INTEGER NOT NULL,
+        language TEXT NOT NULL,
+        n INTEGER NOT NULL,
+        PRIMARY KEY (category, day, outlet_id, language)
+    ) WITHOUT ROWID;
+    INSERT INTO daily_categories (category, day, outlet_id, language, n)
+    SELECT coalesce(category, ''), substr(published, 1, 10), coalesce(outlet_id, 0), coalesce(language, ''), count(*)
+    FROM articles GROUP BY 1, 2, 3, 4;
+    CREATE TRIGGER daily_categories_insert AFTER INSERT ON articles
+    WHEN NOT EXISTS (SELECT 1 FROM bulk_load) BEGIN
+        INSERT INTO daily_categories (category, day, outlet_id, language, n)
+        VALUES (coalesce(new.category, ''), substr(new.published, 1, 10), coalesce(new.outlet_id, 0),
+                coalesce(new.language, ''), 1)
+        ON CONFLICT DO UPDATE SET n = n + 1;
+    END;
+    CREATE TRIGGER daily_categories_delete AFTER DELETE ON articles BEGIN
+        UPDATE daily_categories SET n = n - 1 WHERE category = coalesce(old.category, '')
+            AND day = substr(old.published, 1, 10) AND outlet_id = coalesce(old.outlet_id, 0)
+            AND language = coalesce(old.language, '');
+    END;
+    CREATE TRIGGER daily_categories_update AFTER UPDATE OF published, outlet_id, language, category ON articles
+    WHEN coalesce(old.category, '') != coalesce(new.category, '')
+        OR substr(old.published, 1, 10) IS NOT substr(new.published, 1, 10)
+        OR coalesce(old.outlet_id, 0) != coalesce(new.outlet_id, 0)
+        OR coalesce(old.language, '') != coalesce(new.language, '')
+    BEGIN
+        UPDATE daily_categories SET n = n - 1 WHERE category = coalesce(old.category, '')
+            AND day = substr(old.published, 1, 10) AND outlet_id = coalesce(old.outlet_id, 0)
+            AND language = coalesce(old.language, '');
+        INSERT INTO daily_categories (category, day, outlet_id, language, n)
+        VALUES (coalesce(new.category, ''), substr(new.published, 1, 10), coalesce(new.outlet_id, 0),
+                coalesce(new.language, ''), 1)
+        ON CONFLICT DO UPDATE SET n = n + 1;
+    END;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -30,6 +30,7 @@ FILTER_SETS = [
     Filters.make(topics=["Elections", "Climate"], langs=["en"]),
     Filters.make(q="ukrain* OR russia*"),
     Filters.make(categories=["politics", "sport"]),
+    Filters.make(categories=["politics"], source_countries=["GB"], date_from="2023-09-18"),
     Filters.make(source_countries=["PL"], langs=["pl"]),
     Filters.make(outlets=["BBC News", "The Guardian"], date_to="2023-09-25"),
     Filters.make(countries=["GB"], source_countries=["GB"], date_from="2023-09-18", date_to="2023-09-28"),

@@ -1,4 +1,4 @@
-"""Schema migrations 3, 6 and 7: the dashboard's daily rollups stay equal to the articles through any kind of write."""
+"""Schema migrations 3, 6, 7 and 22: the daily rollups stay equal to the articles through any kind of write."""
 
 from __future__ import annotations
 
@@ -17,6 +17,9 @@ ROLLUPS = {
     "daily_articles": ("SELECT day, outlet_id, language, n FROM daily_articles WHERE n != 0",
                        "SELECT substr(published, 1, 10), coalesce(outlet_id, 0), coalesce(language, ''), count(*) "
                        "FROM articles GROUP BY 1, 2, 3"),
+    "daily_categories": ("SELECT category, day, outlet_id, language, n FROM daily_categories WHERE n != 0",
+                         "SELECT coalesce(category, ''), substr(published, 1, 10), coalesce(outlet_id, 0), "
+                         "coalesce(language, ''), count(*) FROM articles GROUP BY 1, 2, 3, 4"),
     "daily_countries": ("SELECT day, country, outlet_id, language, n FROM daily_countries WHERE n != 0",
                         "SELECT substr(a.published, 1, 10), ac.country, coalesce(a.outlet_id, 0), "
                         "coalesce(a.language, ''), count(*) FROM article_countries ac "
@@ -60,6 +63,7 @@ def sample(tmp_path):
 def test_a_backfill_and_new_articles_are_counted(sample):
     assert_rollups_exact(sample)
     assert sample.execute("SELECT sum(n) FROM daily_articles").fetchone()[0] > 300
+    assert sample.execute("SELECT count(DISTINCT category) FROM daily_categories WHERE n > 0").fetchone()[0] > 3
     assert sample.execute("SELECT sum(n) FROM daily_countries").fetchone()[0] > 0
     assert sample.execute("SELECT sum(n) FROM daily_topics").fetchone()[0] > 0
     assert sample.execute("SELECT sum(n) FROM daily_topic_countries").fetchone()[0] > 0
@@ -92,6 +96,8 @@ def test_edited_and_deleted_articles_move_their_counts(sample):
         sample.execute("UPDATE articles SET outlet_id = ?, language = 'de' WHERE id = ?", (other_outlet, ids[1]))
         sample.execute("UPDATE articles SET outlet_id = NULL, language = NULL WHERE id = ?", (ids[2],))
         sample.execute("UPDATE articles SET title = 'only the title changed' WHERE id = ?", (ids[3],))
+        sample.execute("UPDATE articles SET category = 'sport' WHERE id = ?", (ids[4],))
+        sample.execute("UPDATE articles SET category = NULL, published = '2023-08-03 10:00:00' WHERE id = ?", (ids[5],))
     assert_rollups_exact(sample)
     with transaction(sample):
         sample.execute(f"DELETE FROM articles WHERE id IN ({ids[4]}, {ids[5]}, {ids[0]})")

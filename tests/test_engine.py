@@ -12,6 +12,8 @@ from db.postgres.connection import translate
 ROLLUPS = {
     "daily_articles": "SELECT substr(published, 1, 10), coalesce(outlet_id, 0), coalesce(language, ''), count(*) "
                       "FROM articles GROUP BY 1, 2, 3",
+    "daily_categories": "SELECT coalesce(category, ''), substr(published, 1, 10), coalesce(outlet_id, 0), "
+                        "coalesce(language, ''), count(*) FROM articles GROUP BY 1, 2, 3, 4",
     "daily_countries": "SELECT substr(a.published, 1, 10), c.country, coalesce(a.outlet_id, 0), "
                        "coalesce(a.language, ''), count(*) FROM article_countries c JOIN articles a ON a.id = "
                        "c.article_id GROUP BY 1, 2, 3, 4",
@@ -82,9 +84,11 @@ def test_failed_transaction_leaves_nothing(engine):
     assert engine.execute("SELECT count(*) FROM outlets").fetchone()[0] == 0
 
 
-def _article(conn, id_: int, published: str, outlet: int | None, language: str | None) -> None:
-    conn.execute("INSERT INTO articles (id, norm_link, link, published, first_seen, outlet_id, language) "
-                 "VALUES (?, ?, ?, ?, ?, ?, ?)", (id_, f"l{id_}", f"l{id_}", published, published, outlet, language))
+def _article(conn, id_: int, published: str, outlet: int | None, language: str | None,
+             category: str | None = None) -> None:
+    conn.execute("INSERT INTO articles (id, norm_link, link, published, first_seen, outlet_id, language, category) "
+                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                 (id_, f"l{id_}", f"l{id_}", published, published, outlet, language, category))
 
 
 def _rollups_exact(conn) -> None:
@@ -99,7 +103,8 @@ def test_rollups_stay_exact_through_inserts_updates_and_deletes(engine):
         engine.execute("INSERT INTO topics (id, name, query) VALUES (1, 't1', 'x'), (2, 't2', 'y')")
         for i in range(1, 7):
             outlet = 1 + i % 2 if i != 5 else None
-            _article(engine, i, f"2023-09-{10 + i % 3} 12:00:00", outlet, "en" if i % 2 else None)
+            _article(engine, i, f"2023-09-{10 + i % 3} 12:00:00", outlet, "en" if i % 2 else None,
+                     "politics" if i % 3 else None)
         for i, country in ((1, "AZ"), (1, "AM"), (2, "AZ"), (3, "RU"), (4, "AZ"), (4, "RU"), (6, "AM")):
             engine.execute("INSERT INTO article_countries (article_id, country) VALUES (?, ?)", (i, country))
         for topic, i in ((1, 1), (1, 2), (2, 4), (1, 4), (2, 6)):
@@ -108,6 +113,9 @@ def test_rollups_stay_exact_through_inserts_updates_and_deletes(engine):
     with transaction(engine):
         engine.execute("UPDATE articles SET published = '2023-10-01 00:00:00', outlet_id = 2 WHERE id IN (1, 4)")
         engine.execute("UPDATE articles SET language = 'de' WHERE id = 6")
+        engine.execute("UPDATE articles SET category = 'sport' WHERE id IN (2, 6)")
+        engine.execute("UPDATE articles SET category = 'politics' WHERE id = 2")
+        engine.execute("UPDATE articles SET category = NULL, published = '2023-10-02 00:00:00' WHERE id = 6")
     _rollups_exact(engine)
     with transaction(engine):
         engine.execute("DELETE FROM article_countries WHERE article_id = 4 AND country = 'RU'")
@@ -125,7 +133,7 @@ def test_batch_rollups_of_a_bulk_load_are_exact(engine):
     for first in (2, 5):
         with transaction(engine), rollups.bulk_load(engine):
             for i in range(first, first + 3):   # as a backfill writes: countries, counted; then topics, counted
-                _article(engine, i, f"2023-09-1{i % 2} 12:00:00", None, "en")
+                _article(engine, i, f"2023-09-1{i % 2} 12:00:00", None, "en", "sport" if i % 2 else None)
                 engine.execute("INSERT INTO article_countries (article_id, country) VALUES (?, 'AZ'), (?, 'AM')",
                                (i, i))
             rollups.add_articles(engine, first - 1)

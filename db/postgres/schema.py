@@ -607,6 +607,41 @@ CREATE TRIGGER story_repeats_outlet AFTER UPDATE OF country ON outlets
 FOR EACH ROW EXECUTE FUNCTION story_repeats_outlet();
 """
 
+# db/schema.py's migration 22: articles per category, day, outlet and language
+_CATEGORIES = """
+CREATE TABLE daily_categories (
+    category TEXT NOT NULL, day TEXT NOT NULL, outlet_id BIGINT NOT NULL, language TEXT NOT NULL, n BIGINT NOT NULL,
+    PRIMARY KEY (category, day, outlet_id, language)
+);
+INSERT INTO daily_categories (category, day, outlet_id, language, n)
+SELECT coalesce(category, ''), substr(published, 1, 10), coalesce(outlet_id, 0), coalesce(language, ''), count(*)
+FROM articles GROUP BY 1, 2, 3, 4;
+CREATE FUNCTION daily_categories_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT' AND bulk_loading() THEN RETURN NULL; END IF;
+    IF TG_OP = 'UPDATE' AND coalesce(old.category, '') = coalesce(new.category, '')
+        AND substr(old.published, 1, 10) IS NOT DISTINCT FROM substr(new.published, 1, 10)
+        AND coalesce(old.outlet_id, 0) = coalesce(new.outlet_id, 0)
+        AND coalesce(old.language, '') = coalesce(new.language, '') THEN
+        RETURN NULL;
+    END IF;
+    IF TG_OP IN ('UPDATE', 'DELETE') THEN
+        UPDATE daily_categories SET n = n - 1 WHERE category = coalesce(old.category, '')
+            AND day = substr(old.published, 1, 10) AND outlet_id = coalesce(old.outlet_id, 0)
+            AND language = coalesce(old.language, '');
+    END IF;
+    IF TG_OP IN ('UPDATE', 'INSERT') THEN
+        INSERT INTO daily_categories AS d (category, day, outlet_id, language, n)
+        VALUES (coalesce(new.category, ''), substr(new.published, 1, 10), coalesce(new.outlet_id, 0),
+                coalesce(new.language, ''), 1)
+        ON CONFLICT (category, day, outlet_id, language) DO UPDATE SET n = d.n + 1;
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER daily_categories_changed AFTER INSERT OR DELETE OR UPDATE OF published, outlet_id, language, category
+ON articles FOR EACH ROW EXECUTE FUNCTION daily_categories_changed();
+"""
+
 # version -> the script that brings a database to it; a fresh one starts at the first
 MIGRATIONS: dict[int, str] = {
     13: _TABLES + _COMPAT + _TRIGGERS,
@@ -627,6 +662,7 @@ MIGRATIONS: dict[int, str] = {
         f"'SELECT EXISTS (SELECT 1 FROM bulk_load WHERE flag = {RECOUNTING})';\n"
         + _REPEAT_DAYS_CHANGED.replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1).replace(
             "BEGIN\n", "BEGIN\n    IF recounting() THEN RETURN NULL; END IF;\n", 1),
+    22: _CATEGORIES,
 }
 
 
