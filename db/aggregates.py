@@ -17,7 +17,7 @@ from typing import Literal
 import pandas as pd
 
 from db.completeness import Completeness, Scope, completeness
-from db.engine import POSTGRESQL, Connection, dialect, has_table, is_url
+from db.engine import POSTGRESQL, Connection, dialect, has_table, is_url, week_start
 from db.filters import FIELDS, Filters, day_after
 from db.schema import connect
 from db.search import compile_query
@@ -538,8 +538,7 @@ def _bucket_sql(day: str, bucket: str, engine: str) -> str:
     if bucket == "month":
         return f"substr({day}, 1, 7) || '-01'"
     if bucket == "week":
-        return (f"to_char(date_trunc('week', CAST({day} AS date)), 'YYYY-MM-DD')" if engine == POSTGRESQL else
-                f"date({day}, '-6 days', 'weekday 1')")
+        return week_start(day, engine)
     return day
 
 

@@ -20,12 +20,20 @@ Connection: TypeAlias = "sqlite3.Connection | PgConnection"
 SQLITE, POSTGRESQL = "sqlite", "postgresql"
 
 __all__ = ["Connection", "POSTGRESQL", "SQLITE", "database_errors", "dialect", "integrity_errors", "is_url",
-           "retry_errors", "target"]
+           "retry_errors", "target", "week_start"]
 
 
 def dialect(conn: Connection) -> str:
     """'sqlite' or 'postgresql'."""
     return getattr(conn, "dialect", SQLITE)
+
+
+def week_start(stamp: str, engine: str) -> str:
+    """SQL for the Monday (ISO day text) of the week of `stamp`, an SQL expression of an ISO day or time, on the
+    engine `engine` (a stamp SQLite cannot read is its own week, as shared_stories has always kept it)."""
+    if engine == POSTGRESQL:
+        return f"week_of({stamp})"   # db/postgres/schema.py (migration 17)
+    return f"coalesce(date({stamp}, '-6 days', 'weekday 1'), substr({stamp}, 1, 10))"
 
 
 def target(value: str | os.PathLike) -> str | os.PathLike:

@@ -12,7 +12,7 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from db.engine import POSTGRESQL, dialect
+from db.engine import dialect, week_start
 from db.schema import RECOUNTING, REPEATS_INSERT
 
 
@@ -118,7 +118,7 @@ _CELL = "kind, source, label, outlet_id, day, prev"   # story_repeat_days' key
 def _count_repeat_days(conn: sqlite3.Connection, condition: str, params: tuple, sign: int) -> None:
     """Add (sign 1) or take away (-1) the story_repeats rows of the stories matching `condition` in story_repeat_days
     (a cell taken away always has its row there: it was added with the same rows)."""
-    week = "week_of(day)" if dialect(conn) == POSTGRESQL else "date(day, '-6 days', 'weekday 1')"
+    week = week_start("day", dialect(conn))
     conn.execute(f"INSERT INTO story_repeat_days ({_CELL}, week, month, n) "
                  f"SELECT {_CELL}, {week}, substr(day, 1, 7) || '-01', {sign} * count(*) FROM story_repeats "
                  f"WHERE {condition} GROUP BY {_CELL} " + _upsert("story_repeat_days", _CELL), params)

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from db import rollups
-from db.engine import POSTGRESQL, dialect
+from db.engine import POSTGRESQL, dialect, week_start
 from db.filters import Filters
 
 # the story of article `a` (joined to its row of article_stories by JOIN_STORY): its own id until it is grouped
@@ -118,8 +118,7 @@ def share(conn: sqlite3.Connection, pairs: list[tuple[int, int]]) -> None:
     """Within a bulk load: the shared_stories rows of articles newly grouped with others (article id, story id), and
     of their stories' first articles; what the row trigger does for each article, once per batch (the trigger
     rewrote the first article's row once per member)."""
-    week = ("week_of(a.published)" if dialect(conn) == POSTGRESQL else
-            "coalesce(date(a.published, '-6 days', 'weekday 1'), substr(a.published, 1, 10))")
+    week = week_start("a.published", dialect(conn))
     for start in range(0, len(pairs), 500):
         chunk = pairs[start:start + 500]
         given = f"WITH p (article_id, story_id) AS (VALUES {', '.join(['(?, ?)'] * len(chunk))}) "
