@@ -37,6 +37,9 @@ _RAW_LABEL = {"country": ("+ac.country", " JOIN article_countries ac ON ac.artic
 _ROLLUP = {"article": "SELECT r.day, r.outlet_id, r.language, r.n FROM daily_articles r",
            "country": "SELECT r.day, r.outlet_id, r.language, r.country AS label, r.n FROM daily_countries r",
            "category": "SELECT r.day, r.outlet_id, r.language, r.n FROM daily_categories r",   # migration 22
+           # the countries of one or more categories' articles (migration 23)
+           "category country": "SELECT r.day, r.outlet_id, r.language, r.country AS label, r.n "
+                               "FROM daily_category_countries r",
            "topic": "SELECT r.day, r.outlet_id, r.language, t.name AS label, r.n FROM daily_topics r "
                     "JOIN topics t ON t.id = r.topic_id",
            # the countries of one topic's articles, and the countries named beside one country (migration 7)
@@ -200,6 +203,9 @@ def label_facts(conn: Connection, filters: Filters, kind: str) -> tuple[str, lis
     if has_rollups(conn) and not has_content_filter(filters):
         return _rollup(_ROLLUP[kind], filters)
     tag = one_tag(filters)
+    if kind == "country" and only_categories(filters) and has_rollups(conn, "daily_category_countries"):
+        return _rollup(_ROLLUP["category country"], filters, f"r.category IN ({_marks(filters.categories)})",
+                       filters.categories)
     if kind == "country" and tag and has_rollups(conn, "daily_country_pairs"):
         if tag == "topic":
             return _rollup(_ROLLUP["topic country"], filters, "r.topic_id = (SELECT id FROM topics WHERE name = ?)",

@@ -28,6 +28,7 @@ TABLES: dict[str, tuple[str, ...]] = {
     "alert_rules": ("id",), "alert_periods": ("rule_id", "period"), "alert_deliveries": ("id",),
     "daily_articles": ("day", "outlet_id", "language"),
     "daily_categories": ("category", "day", "outlet_id", "language"),
+    "daily_category_countries": ("category", "day", "country", "outlet_id", "language"),
     "daily_countries": ("day", "country", "outlet_id", "language"),
     "daily_topics": ("day", "topic_id", "outlet_id", "language"),
     "daily_topic_countries": ("topic_id", "day", "country", "outlet_id", "language"),

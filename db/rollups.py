@@ -1,4 +1,4 @@
-"""Daily rollups (schema migrations 3, 7 and 22) updated a batch at a time, for bulk imports.
+"""Daily rollups (schema migrations 3, 7, 22 and 23) updated a batch at a time, for bulk imports.
 
 Outside a bulk load, triggers keep the rollups exact row by row. Inside `bulk_load`, the insert
 triggers stand aside and the importer calls the add_* functions once per batch instead (after writing
@@ -61,6 +61,11 @@ def add_countries(conn: sqlite3.Connection, first_id: int, last_id: int) -> None
                  "WHERE c.article_id BETWEEN ? AND ? GROUP BY 1, 2, 3, 4 "
                  + _upsert("daily_countries", "day, country, outlet_id, language"), (first_id, last_id))
     _add_topic_countries(conn, "article_id BETWEEN ? AND ?", (first_id, last_id))
+    conn.execute("INSERT INTO daily_category_countries (category, day, country, outlet_id, language, n) "
+                 "SELECT category, day, country, outlet_id, language, count(*) FROM category_countries "
+                 "WHERE article_id BETWEEN ? AND ? GROUP BY 1, 2, 3, 4, 5 "
+                 + _upsert("daily_category_countries", "category, day, country, outlet_id, language"),
+                 (first_id, last_id))
     recount_stories(conn, {row[0] for row in conn.execute(
         "SELECT story_id FROM shared_stories WHERE article_id BETWEEN ? AND ?", (first_id, last_id))})
     conn.execute("INSERT INTO daily_country_pairs (country, day, mentioned, outlet_id, language, n) "

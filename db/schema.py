@@ -848,6 +848,56 @@ MIGRATIONS: list[str] = [
         ON CONFLICT DO UPDATE SET n = n + 1;
     END;
     """,
+    # 23: the countries in the story of each category's articles, per day, outlet and language, so that a view
+    #     filtered by categories alone is split by country, mapped and counted from a rollup (db/aggregates.py
+    #     label_facts), as migration 7 does for one topic. A country row moves with its article's category, day,
+    #     outlet and language; tags are only inserted and deleted (migration 7's refusal of updates).
+    """
+    CREATE TABLE daily_category_countries (
+        category TEXT NOT NULL,             -- '': none yet (not tagged)
+        day TEXT NOT NULL,
+        country TEXT NOT NULL,
+        outlet_id INTEGER NOT NULL,
+        language TEXT NOT NULL,
+        n INTEGER NOT NULL,
+        PRIMARY KEY (category, day, country, outlet_id, language)
+    ) WITHOUT ROWID;
+    CREATE VIEW category_countries AS
+    SELECT coalesce(a.category, '') AS category, substr(a.published, 1, 10) AS day, ac.country,
+        coalesce(a.outlet_id, 0) AS outlet_id, coalesce(a.language, '') AS language, ac.article_id
+    FROM article_countries ac JOIN articles a ON a.id = ac.article_id;
+    INSERT INTO daily_category_countries (category, day, country, outlet_id, language, n)
+    SELECT category, day, country, outlet_id, language, count(*) FROM category_countries GROUP BY 1, 2, 3, 4, 5;
+    CREATE TRIGGER daily_category_countries_insert AFTER INSERT ON article_countries
+    WHEN NOT EXISTS (SELECT 1 FROM bulk_load) BEGIN
+        INSERT INTO daily_category_countries (category, day, country, outlet_id, language, n)
+        SELECT category, day, country, outlet_id, language, 1 FROM category_countries
+        WHERE article_id = new.article_id AND country = new.country
+        ON CONFLICT DO UPDATE SET n = n + 1;
+    END;
+    -- an article's countries go before the article itself (migration 3's delete trigger): it is still there
+    CREATE TRIGGER daily_category_countries_delete AFTER DELETE ON article_countries BEGIN
+        UPDATE daily_category_countries SET n = n - 1 WHERE (category, day, country, outlet_id, language) =
+            (SELECT coalesce(category, ''), substr(published, 1, 10), old.country, coalesce(outlet_id, 0),
+                    coalesce(language, '')
+             FROM articles WHERE id = old.article_id);
+    END;
+    CREATE TRIGGER daily_category_countries_article AFTER UPDATE OF published, outlet_id, language, category
+    ON articles
+    WHEN coalesce(old.category, '') != coalesce(new.category, '')
+        OR substr(old.published, 1, 10) IS NOT substr(new.published, 1, 10)
+        OR coalesce(old.outlet_id, 0) != coalesce(new.outlet_id, 0)
+        OR coalesce(old.language, '') != coalesce(new.language, '')
+    BEGIN
+        UPDATE daily_category_countries SET n = n - 1 WHERE category = coalesce(old.category, '')
+            AND day = substr(old.published, 1, 10) AND outlet_id = coalesce(old.outlet_id, 0)
+            AND language = coalesce(old.language, '')
+            AND country IN (SELECT country FROM article_countries WHERE article_id = new.id);
+        INSERT INTO daily_category_countries (category, day, country, outlet_id, language, n)
+        SELECT category, day, country, outlet_id, language, 1 FROM category_countries WHERE article_id = new.id
+        ON CONFLICT DO UPDATE SET n = n + 1;
+    END;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

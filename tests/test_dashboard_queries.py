@@ -13,7 +13,7 @@ import pytest
 
 from dashboard import queries as q
 from dashboard.testing import add_articles, build_sample_db, log_fetches
-from db import connect
+from db import aggregates, connect
 from db.engine import dialect
 from db.filters import Filters
 from db.search import QuerySyntaxError
@@ -142,6 +142,19 @@ def test_the_number_of_countries_in_the_story_is_that_of_the_matching_articles(c
     # them, or outside the dates, must count once or not at all
     expected = plain(conn, filters, "count(DISTINCT ac.country)", "JOIN article_countries ac ON ac.article_id = a.id")
     assert q.label_count(conn, filters, "country") == expected[0][0]
+
+
+@pytest.mark.parametrize("filters", [f for f in FILTER_SETS if aggregates.only_categories(f)],
+                         ids=lambda f: str(f.to_params()))
+def test_views_filtered_by_category_alone_are_summed_from_its_rollups(conn, filters):
+    assert "daily_categories" in aggregates.article_facts(conn, filters)[0]
+    assert "daily_category_countries" in q.label_facts(conn, filters, "country")[0]
+    expected = plain(conn, filters, "coalesce(a.outlet_id, 0) AS o, ac.country, count(*)",
+                     "JOIN article_countries ac ON ac.article_id = a.id", "GROUP BY o, ac.country ORDER BY 1, 2")
+    pairs = q.outlet_labels(conn, filters, "country").sort_values(["outlet_id", "label"], ignore_index=True)
+    assert list(pairs.itertuples(index=False, name=None)) == expected and expected
+    days = plain(conn, filters, f"{aggregates.DAY}, count(*)", "", "GROUP BY 1 ORDER BY 1")
+    assert list(aggregates.day_totals(conn, filters).sort_values("day").itertuples(index=False, name=None)) == days
 
 
 @pytest.mark.parametrize("filters", FILTER_SETS, ids=lambda f: str(f.to_params()) or "all")

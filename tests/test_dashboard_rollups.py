@@ -1,4 +1,4 @@
-"""Schema migrations 3, 6, 7 and 22: the daily rollups stay equal to the articles through any kind of write."""
+"""Migrations 3, 6, 7, 22 and 23: the daily rollups stay equal to the articles through any kind of write."""
 
 from __future__ import annotations
 
@@ -20,6 +20,12 @@ ROLLUPS = {
     "daily_categories": ("SELECT category, day, outlet_id, language, n FROM daily_categories WHERE n != 0",
                          "SELECT coalesce(category, ''), substr(published, 1, 10), coalesce(outlet_id, 0), "
                          "coalesce(language, ''), count(*) FROM articles GROUP BY 1, 2, 3, 4"),
+    "daily_category_countries": ("SELECT category, day, country, outlet_id, language, n FROM daily_category_countries "
+                                 "WHERE n != 0",
+                                 "SELECT coalesce(a.category, ''), substr(a.published, 1, 10), ac.country, "
+                                 "coalesce(a.outlet_id, 0), coalesce(a.language, ''), count(*) "
+                                 "FROM article_countries ac JOIN articles a ON a.id = ac.article_id "
+                                 "GROUP BY 1, 2, 3, 4, 5"),
     "daily_countries": ("SELECT day, country, outlet_id, language, n FROM daily_countries WHERE n != 0",
                         "SELECT substr(a.published, 1, 10), ac.country, coalesce(a.outlet_id, 0), "
                         "coalesce(a.language, ''), count(*) FROM article_countries ac "

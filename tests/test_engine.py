@@ -14,6 +14,9 @@ ROLLUPS = {
                       "FROM articles GROUP BY 1, 2, 3",
     "daily_categories": "SELECT coalesce(category, ''), substr(published, 1, 10), coalesce(outlet_id, 0), "
                         "coalesce(language, ''), count(*) FROM articles GROUP BY 1, 2, 3, 4",
+    "daily_category_countries": "SELECT coalesce(a.category, ''), substr(a.published, 1, 10), c.country, "
+                                "coalesce(a.outlet_id, 0), coalesce(a.language, ''), count(*) FROM article_countries c "
+                                "JOIN articles a ON a.id = c.article_id GROUP BY 1, 2, 3, 4, 5",
     "daily_countries": "SELECT substr(a.published, 1, 10), c.country, coalesce(a.outlet_id, 0), "
                        "coalesce(a.language, ''), count(*) FROM article_countries c JOIN articles a ON a.id = "
                        "c.article_id GROUP BY 1, 2, 3, 4",

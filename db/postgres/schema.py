@@ -642,6 +642,58 @@ CREATE TRIGGER daily_categories_changed AFTER INSERT OR DELETE OR UPDATE OF publ
 ON articles FOR EACH ROW EXECUTE FUNCTION daily_categories_changed();
 """
 
+# db/schema.py's migration 23: the countries in the story of each category's articles
+_CATEGORY_COUNTRIES = """
+CREATE TABLE daily_category_countries (
+    category TEXT NOT NULL, day TEXT NOT NULL, country TEXT NOT NULL, outlet_id BIGINT NOT NULL,
+    language TEXT NOT NULL, n BIGINT NOT NULL,
+    PRIMARY KEY (category, day, country, outlet_id, language)
+);
+CREATE VIEW category_countries AS
+SELECT coalesce(a.category, '') AS category, substr(a.published, 1, 10) AS day, ac.country,
+    coalesce(a.outlet_id, 0) AS outlet_id, coalesce(a.language, '') AS language, ac.article_id
+FROM article_countries ac JOIN articles a ON a.id = ac.article_id;
+INSERT INTO daily_category_countries (category, day, country, outlet_id, language, n)
+SELECT category, day, country, outlet_id, language, count(*) FROM category_countries GROUP BY 1, 2, 3, 4, 5;
+CREATE FUNCTION category_country_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        IF bulk_loading() THEN RETURN NULL; END IF;
+        INSERT INTO daily_category_countries AS d (category, day, country, outlet_id, language, n)
+        SELECT category, day, country, outlet_id, language, 1 FROM category_countries
+        WHERE article_id = new.article_id AND country = new.country
+        ON CONFLICT (category, day, country, outlet_id, language) DO UPDATE SET n = d.n + 1;
+    ELSE   -- an article's countries go before the article itself (articles_deleting): it is still there
+        UPDATE daily_category_countries SET n = n - 1 WHERE (category, day, country, outlet_id, language) =
+            (SELECT coalesce(category, ''), substr(published, 1, 10), old.country, coalesce(outlet_id, 0),
+                    coalesce(language, '')
+             FROM articles WHERE id = old.article_id);
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER daily_category_countries_changed AFTER INSERT OR DELETE ON article_countries
+FOR EACH ROW EXECUTE FUNCTION category_country_changed();
+CREATE FUNCTION category_countries_moved() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF coalesce(old.category, '') = coalesce(new.category, '')
+        AND substr(old.published, 1, 10) IS NOT DISTINCT FROM substr(new.published, 1, 10)
+        AND coalesce(old.outlet_id, 0) = coalesce(new.outlet_id, 0)
+        AND coalesce(old.language, '') = coalesce(new.language, '') THEN
+        RETURN NULL;
+    END IF;
+    UPDATE daily_category_countries SET n = n - 1 WHERE category = coalesce(old.category, '')
+        AND day = substr(old.published, 1, 10) AND outlet_id = coalesce(old.outlet_id, 0)
+        AND language = coalesce(old.language, '')
+        AND country IN (SELECT country FROM article_countries WHERE article_id = new.id);
+    INSERT INTO daily_category_countries AS d (category, day, country, outlet_id, language, n)
+    SELECT category, day, country, outlet_id, language, 1 FROM category_countries WHERE article_id = new.id
+    ON CONFLICT (category, day, country, outlet_id, language) DO UPDATE SET n = d.n + 1;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER daily_category_countries_article AFTER UPDATE OF published, outlet_id, language, category ON articles
+FOR EACH ROW EXECUTE FUNCTION category_countries_moved();
+"""
+
 # version -> the script that brings a database to it; a fresh one starts at the first
 MIGRATIONS: dict[int, str] = {
     13: _TABLES + _COMPAT + _TRIGGERS,
@@ -663,6 +715,7 @@ MIGRATIONS: dict[int, str] = {
         + _REPEAT_DAYS_CHANGED.replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1).replace(
             "BEGIN\n", "BEGIN\n    IF recounting() THEN RETURN NULL; END IF;\n", 1),
     22: _CATEGORIES,
+    23: _CATEGORY_COUNTRIES,
 }
 
 
