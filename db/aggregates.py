@@ -79,9 +79,12 @@ def _marks(values: tuple | list) -> str:
 
 def _plain(conn: Connection, sql: str) -> str:
     """`sql` without SQLite's planner hints on PostgreSQL: unary plus on a column (`+ac.country`, which PostgreSQL
-    refuses on text and would group apart from the column) and INDEXED BY (PostgreSQL's planner picks the index)."""
+    refuses on text and would group apart from the column) and INDEXED BY (PostgreSQL's planner picks the index).
+    A sum of rollup counts is cast to bigint there: PostgreSQL sums bigints as numeric, which the driver hands
+    over one Python call per value (a third of fetching a year of days × outlets)."""
     if dialect(conn) != POSTGRESQL:
         return sql
+    sql = re.sub(r"\bsum\(((?:r\.)?n)\)", r"CAST(sum(\1) AS bigint)", sql)
     return re.sub(r" INDEXED BY \w+", "", re.sub(r"(?<![\w)'])\+(?=[a-z])", "", sql))
 
 

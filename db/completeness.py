@@ -95,7 +95,9 @@ def daily_counts(conn: sqlite3.Connection, scope: Scope = Scope()) -> dict[int, 
         params.extend(scope.langs)
     counts: dict[int, dict[dt.date, int]] = defaultdict(dict)
     dates: dict[str, dt.date] = {}  # each day parsed once, not once per outlet
-    for outlet_id, day, n in conn.execute(f"SELECT outlet_id, day, sum(n) FROM daily_articles WHERE outlet_id != 0 "
+    # (cast: PostgreSQL sums bigints as numeric, which its driver converts one Python call per value)
+    for outlet_id, day, n in conn.execute(f"SELECT outlet_id, day, CAST(sum(n) AS bigint) FROM daily_articles "
+                                          f"WHERE outlet_id != 0 "
                                           f"AND {where} GROUP BY day, outlet_id HAVING sum(n) > 0", params):
         counts[outlet_id][dates.get(day) or dates.setdefault(day, dt.date.fromisoformat(day))] = n
     return dict(counts)
