@@ -716,6 +716,7 @@ MIGRATIONS: dict[int, str] = {
             "BEGIN\n", "BEGIN\n    IF recounting() THEN RETURN NULL; END IF;\n", 1),
     22: _CATEGORIES,
     23: _CATEGORY_COUNTRIES,
+    24: "DROP INDEX IF EXISTS shared_stories_week; DROP INDEX IF EXISTS shared_stories_month;",   # (db/schema.py's)
 }
 
 
