@@ -60,6 +60,20 @@ _SHARED_INSERT = """CREATE TRIGGER shared_stories_insert AFTER INSERT ON article
         WHERE a.id IN (new.article_id, new.story_id);
     END;"""
 
+# an article's category, day, outlet or language changed: what moves its counts in migrations 22 and 23's rollups
+_ARTICLE_KEYS_CHANGED = """WHEN coalesce(old.category, '') != coalesce(new.category, '')
+        OR substr(old.published, 1, 10) IS NOT substr(new.published, 1, 10)
+        OR coalesce(old.outlet_id, 0) != coalesce(new.outlet_id, 0)
+        OR coalesce(old.language, '') != coalesce(new.language, '')"""
+# migration 23's view of each country tag with its article's category, day, outlet and language, and the first
+# count of its rollup (db/postgres/schema.py's too)
+CATEGORY_COUNTRIES = """CREATE VIEW category_countries AS
+    SELECT coalesce(a.category, '') AS category, substr(a.published, 1, 10) AS day, ac.country,
+        coalesce(a.outlet_id, 0) AS outlet_id, coalesce(a.language, '') AS language, ac.article_id
+    FROM article_countries ac JOIN articles a ON a.id = ac.article_id;
+    INSERT INTO daily_category_countries (category, day, country, outlet_id, language, n)
+    SELECT category, day, country, outlet_id, language, count(*) FROM category_countries GROUP BY 1, 2, 3, 4, 5;"""
+
 MIGRATIONS: list[str] = [
     """
     CREATE TABLE outlets (
@@ -834,10 +848,7 @@ MIGRATIONS: list[str] = [
             AND language = coalesce(old.language, '');
     END;
     CREATE TRIGGER daily_categories_update AFTER UPDATE OF published, outlet_id, language, category ON articles
-    WHEN coalesce(old.category, '') != coalesce(new.category, '')
-        OR substr(old.published, 1, 10) IS NOT substr(new.published, 1, 10)
-        OR coalesce(old.outlet_id, 0) != coalesce(new.outlet_id, 0)
-        OR coalesce(old.language, '') != coalesce(new.language, '')
+    """ + _ARTICLE_KEYS_CHANGED + """
     BEGIN
         UPDATE daily_categories SET n = n - 1 WHERE category = coalesce(old.category, '')
             AND day = substr(old.published, 1, 10) AND outlet_id = coalesce(old.outlet_id, 0)
@@ -862,12 +873,7 @@ MIGRATIONS: list[str] = [
         n INTEGER NOT NULL,
         PRIMARY KEY (category, day, country, outlet_id, language)
     ) WITHOUT ROWID;
-    CREATE VIEW category_countries AS
-    SELECT coalesce(a.category, '') AS category, substr(a.published, 1, 10) AS day, ac.country,
-        coalesce(a.outlet_id, 0) AS outlet_id, coalesce(a.language, '') AS language, ac.article_id
-    FROM article_countries ac JOIN articles a ON a.id = ac.article_id;
-    INSERT INTO daily_category_countries (category, day, country, outlet_id, language, n)
-    SELECT category, day, country, outlet_id, language, count(*) FROM category_countries GROUP BY 1, 2, 3, 4, 5;
+    """ + CATEGORY_COUNTRIES + """
     CREATE TRIGGER daily_category_countries_insert AFTER INSERT ON article_countries
     WHEN NOT EXISTS (SELECT 1 FROM bulk_load) BEGIN
         INSERT INTO daily_category_countries (category, day, country, outlet_id, language, n)
@@ -884,10 +890,7 @@ MIGRATIONS: list[str] = [
     END;
     CREATE TRIGGER daily_category_countries_article AFTER UPDATE OF published, outlet_id, language, category
     ON articles
-    WHEN coalesce(old.category, '') != coalesce(new.category, '')
-        OR substr(old.published, 1, 10) IS NOT substr(new.published, 1, 10)
-        OR coalesce(old.outlet_id, 0) != coalesce(new.outlet_id, 0)
-        OR coalesce(old.language, '') != coalesce(new.language, '')
+    """ + _ARTICLE_KEYS_CHANGED + """
     BEGIN
         UPDATE daily_category_countries SET n = n - 1 WHERE category = coalesce(old.category, '')
             AND day = substr(old.published, 1, 10) AND outlet_id = coalesce(old.outlet_id, 0)

@@ -15,7 +15,7 @@ articles the dated indexes (published first) and the rollups serve the date rang
 from __future__ import annotations
 
 from db.postgres.connection import PgConnection
-from db.schema import RECOUNTING
+from db.schema import CATEGORY_COUNTRIES, RECOUNTING
 
 _NOW = "to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS')"
 
@@ -649,12 +649,7 @@ CREATE TABLE daily_category_countries (
     language TEXT NOT NULL, n BIGINT NOT NULL,
     PRIMARY KEY (category, day, country, outlet_id, language)
 );
-CREATE VIEW category_countries AS
-SELECT coalesce(a.category, '') AS category, substr(a.published, 1, 10) AS day, ac.country,
-    coalesce(a.outlet_id, 0) AS outlet_id, coalesce(a.language, '') AS language, ac.article_id
-FROM article_countries ac JOIN articles a ON a.id = ac.article_id;
-INSERT INTO daily_category_countries (category, day, country, outlet_id, language, n)
-SELECT category, day, country, outlet_id, language, count(*) FROM category_countries GROUP BY 1, 2, 3, 4, 5;
+""" + CATEGORY_COUNTRIES + """
 CREATE FUNCTION category_country_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
