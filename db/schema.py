@@ -822,8 +822,13 @@ MIGRATIONS: list[str] = [
     #     sources and dates) is summed from a rollup, not read article by article (db/aggregates.py article_facts).
     #     An article has one category: the rows of several categories add up exactly. The tagger sets a live
     #     article's category after storing it (an UPDATE); an import stores it with the article, and under a bulk
-    #     load db/rollups.py add_articles counts the batch.
+    #     load db/rollups.py add_articles counts the batch. (22 and 23 drop what they create first, as 16-18 do: they
+    #     run again on a database whose version was set back.)
     """
+    DROP TABLE IF EXISTS daily_categories;
+    DROP TRIGGER IF EXISTS daily_categories_insert;
+    DROP TRIGGER IF EXISTS daily_categories_delete;
+    DROP TRIGGER IF EXISTS daily_categories_update;
     CREATE TABLE daily_categories (
         category TEXT NOT NULL,             -- '': none yet (not tagged)
         day TEXT NOT NULL,
@@ -864,6 +869,11 @@ MIGRATIONS: list[str] = [
     #     label_facts), as migration 7 does for one topic. A country row moves with its article's category, day,
     #     outlet and language; tags are only inserted and deleted (migration 7's refusal of updates).
     """
+    DROP VIEW IF EXISTS category_countries;
+    DROP TABLE IF EXISTS daily_category_countries;
+    DROP TRIGGER IF EXISTS daily_category_countries_insert;
+    DROP TRIGGER IF EXISTS daily_category_countries_delete;
+    DROP TRIGGER IF EXISTS daily_category_countries_article;
     CREATE TABLE daily_category_countries (
         category TEXT NOT NULL,             -- '': none yet (not tagged)
         day TEXT NOT NULL,
