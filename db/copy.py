@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from db import rollups, stories
 from db.engine import POSTGRESQL, Connection, dialect
-from db.schema import transaction
+from db.schema import schema_version, transaction
 
 # table -> its key, in the order the tables are copied (a row's references before it)
 TABLES: dict[str, tuple[str, ...]] = {
@@ -141,6 +141,12 @@ def copy(source: Connection, target: Connection, batch: int = BATCH,
     copy stopped; returns the per-table counts of both (CopyError if they differ)."""
     if dialect(source) == dialect(target) and getattr(source, "url", 1) == getattr(target, "url", 2):
         raise CopyError("the source and the target are the same database")
+    # the source is read only, so never migrated here: an older one lacks the newer tables the copy writes
+    older, newer = schema_version(source), schema_version(target)
+    if older != newer:
+        raise CopyError(f"the source has schema version {older} and the target {newer}: open the source once with "
+                        "this newsradar (for instance `newsradar --db SOURCE stats`), which brings it up to date, "
+                        "then copy again")
     for table, keys in TABLES.items():
         target_cols = set(columns(target, table))
         cols = [c for c in columns(source, table) if c in target_cols and c != "search"]

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import platformdirs
 
+from db.engine import POSTGRESQL, dialect
 from db.postgres import is_url
 from db.search import QuerySyntaxError, compile_query, fts_text
 from db.text import fold
@@ -1027,6 +1028,15 @@ def _fts_query(query: str | None) -> str | None:
         return compile_query(query or "")
     except QuerySyntaxError:
         return None
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    """The schema version the database is at (on either engine)."""
+    if dialect(conn) == POSTGRESQL:
+        from db.postgres import schema as pg_schema
+
+        return pg_schema.version(conn)
+    return conn.execute("PRAGMA user_version").fetchone()[0]
 
 
 def _migrate(conn: sqlite3.Connection, version: int) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
 from contextlib import closing
@@ -100,3 +101,27 @@ def test_cli_refuses_a_source_it_cannot_open_in_one_line(source, tmp_path):
     assert done.stderr.startswith("newsradar: ") and done.stderr.count("\n") == 1, done.stderr
     assert "Traceback" not in done.stderr
     assert not (tmp_path / "t.db").exists() or source.startswith("postgresql")
+
+
+def test_cli_refuses_a_source_older_than_the_target_and_says_how_to_upgrade_it(sample, tmp_path):
+    # the source is opened read only, so never migrated: an older one lacks the tables the copy writes
+    old = tmp_path / "old.db"
+    with closing(connect(sample)) as conn:
+        conn.execute(f"VACUUM INTO '{old}'")
+    with closing(sqlite3.connect(old)) as raw:
+        raw.execute("DROP VIEW category_countries")
+        raw.execute("DROP TABLE daily_category_countries")
+        raw.execute("PRAGMA user_version = 22")
+        raw.commit()
+    target = tmp_path / "target.db"
+    command = [sys.executable, "-m", "newsradar", "db", "copy", str(old), str(target)]
+    done = subprocess.run(command, capture_output=True, text=True, cwd=REPO, timeout=300)
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and "schema version 22" in done.stderr and "--db SOURCE stats" in done.stderr
+    upgrade = subprocess.run([sys.executable, "-m", "newsradar", "--db", str(old), "stats"], capture_output=True,
+                             text=True, cwd=REPO, timeout=300)
+    assert upgrade.returncode == 0, upgrade.stderr
+    again = subprocess.run(command, capture_output=True, text=True, cwd=REPO, timeout=300)
+    assert again.returncode == 0, again.stderr
+    with closing(connect(old)) as source, closing(connect(target)) as copied:
+        assert _counts(copied) == _counts(source)
