@@ -302,19 +302,3 @@ def empty_figure(message: str) -> go.Figure:
     fig.update_yaxes(visible=False)
     return _layout(fig, 240)
 
-
-def warm_up() -> None:
-    """Build and serialize one small figure of each kind the pages draw. Plotly creates a figure's templates and
-    validators on first use, about 0.2-0.4 s in a new process: without this, the first visitor's first chart after
-    a restart waited for it (dashboard/state.py calls this once per process)."""
-    day = pd.Timestamp("2023-09-19")
-    series = pd.DataFrame({"bucket": [day], "label": ["AZ"], "value": [1.0], "n": [1]})
-    outages = pd.DataFrame({"day": ["2023-09-19"], "failing": [1], "polled": [2]})
-    gaps = pd.DataFrame({"day": ["2023-09-19"], "missing": [0.5], "outlets": [("BBC News",)], "nothing": [False]})
-    peaks = pd.DataFrame({"bucket": [day], "value": [1.0], "ratio": [3.0]})
-    calendar = pd.DataFrame({"outlet": ["BBC News"], "day": ["2023-09-19"], "state": ["collected"], "n": [1]})
-    grid = pd.DataFrame([[1.0]], index=["GB"], columns=["AZ"])
-    for fig in (coverage_figure(series, outages, split="country", peaks=peaks, gaps=gaps), calendar_figure(calendar),
-                world_map(pd.DataFrame({"country": ["AZ"], "n": [1]})), who_covers_whom_figure(grid),
-                empty_figure("")):
-        fig.to_json()

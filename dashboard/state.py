@@ -65,7 +65,7 @@ def freeze_long_lived_objects() -> bool:
     Streamlit collects all garbage after each run, before the browser hears that the run is over; over the whole
     heap of pandas, Plotly and Streamlit that full collection took ~0.2 s of every filter change. Frozen, those
     objects are not walked again; what the runs leave behind is still collected."""
-    figures.warm_up()  # Plotly builds its validators on first use: build them before freezing
+    figures.empty_figure("")  # Plotly builds its validators on first use: build them before freezing
     gc.collect()
     gc.freeze()
     return True

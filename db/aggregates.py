@@ -117,9 +117,14 @@ def one_tag(filters: Filters) -> Literal["topic", "country", None]:
     return "topic" if filters.topics else "country"
 
 
+def content_only(filters: Filters, *fields: str) -> bool:
+    """Whether the content filters (those sources_only drops) are among `fields`: the sources and dates aside."""
+    return dataclasses.replace(sources_only(filters), **{f: getattr(filters, f) for f in fields}) == filters
+
+
 def only_categories(filters: Filters) -> bool:
     """Whether categories are the only content filter (an article has one: their rollup rows add up exactly)."""
-    return bool(filters.categories) and dataclasses.replace(filters, categories=()) == sources_only(filters)
+    return bool(filters.categories) and content_only(filters, "categories")
 
 
 def rolled_up(filters: Filters) -> bool:
@@ -291,8 +296,8 @@ def _tag_pairs(conn: Connection, filters: Filters) -> tuple[str, list] | None:
     """SQL counting the countries in the story of articles naming any of the filter's countries (or having any of its
     topics), when that and the sources and dates are the only filters: the distinct countries of the pair rollups
     (migration 7) of those countries (topics) in the filtered days and sources are exactly theirs, however many."""
-    tags = dataclasses.replace(sources_only(filters), countries=filters.countries, topics=filters.topics)
-    if tags != filters or filters.countries_all or bool(filters.countries) == bool(filters.topics):
+    # (countries_all is a content filter too: "all of them" is not what the pairs answer)
+    if not content_only(filters, "countries", "topics") or bool(filters.countries) == bool(filters.topics):
         return None
     if not has_rollups(conn, "daily_country_pairs"):
         return None
