@@ -127,10 +127,17 @@ def only_categories(filters: Filters) -> bool:
     return bool(filters.categories) and content_only(filters, "categories")
 
 
+def two_countries(filters: Filters) -> bool:
+    """Whether two countries in the story (any or all of them) are the only content filter: the pair rollup
+    (migration 7) counts the articles naming both, so either mode is summed from rollups exactly."""
+    return len(filters.countries) == 2 and content_only(filters, "countries", "countries_all")
+
+
 def rolled_up(filters: Filters) -> bool:
     """Whether article_facts reads the matching articles from a rollup (if the database has them): then the totals
     per day or per outlet are cheap queries of their own; else one scan per query, so both come from outlet_days."""
-    return not has_content_filter(filters) or one_tag(filters) is not None or only_categories(filters)
+    return (not has_content_filter(filters) or one_tag(filters) is not None or only_categories(filters)
+            or two_countries(filters))
 
 
 # facts: what every count below is summed from ------------------------------------------------------------------
@@ -197,6 +204,8 @@ def article_facts(conn: Connection, filters: Filters) -> tuple[str, list]:
             return _rollup(_ROLLUP["country"], filters, "r.country = ?", filters.countries)
         if tag == "topic":
             return _rollup(_ROLLUP["topic"], filters, "t.name = ?", filters.topics)
+        if two_countries(filters):
+            return _two_countries(filters)
         if not only_categories(filters):
             return _rollup(_ROLLUP["article"], filters)
         if has_rollups(conn, "daily_categories"):
@@ -204,6 +213,19 @@ def article_facts(conn: Connection, filters: Filters) -> tuple[str, list]:
                            filters.categories)
     where, params = filters.where(correlated=correlate(conn, filters), dialect=dialect(conn))
     return f"SELECT {_RAW_COLUMNS}, 1 AS n {FROM} WHERE {where}", params
+
+
+def _two_countries(filters: Filters) -> tuple[str, list]:
+    """Facts of the articles naming both countries (all of them) or either (any: each country's articles, less those
+    naming both, counted once in each country's rows)."""
+    both, params = _rollup("SELECT r.day, r.outlet_id, r.language, r.n FROM daily_country_pairs r", filters,
+                           "r.country = ? AND r.mentioned = ?", filters.countries)
+    if filters.countries_all:
+        return both, params
+    either, either_params = _rollup("SELECT r.day, r.outlet_id, r.language, r.n FROM daily_countries r", filters,
+                                    f"r.country IN ({_marks(filters.countries)})", filters.countries)
+    less = both.replace("r.n FROM", "-r.n FROM", 1)
+    return f"{either} UNION ALL {less}", either_params + params
 
 
 def label_facts(conn: Connection, filters: Filters, kind: str) -> tuple[str, list]:

@@ -24,6 +24,7 @@ FILTER_SETS = [
     Filters.make(date_from="2023-09-15", date_to="2023-09-30"),
     Filters.make(countries=["US"]),
     Filters.make(countries=["US", "UA"], date_from="2023-09-20"),
+    Filters.make(countries=["US", "UA"], countries_mode="all", langs=["en"]),
     Filters.make(countries=["UA"], langs=["en"], date_to="2023-09-25"),
     Filters.make(topics=["Russia–Ukraine war"]),
     Filters.make(topics=["Elections"], source_countries=["PL"], date_from="2023-09-10"),
@@ -155,6 +156,22 @@ def test_views_filtered_by_category_alone_are_summed_from_its_rollups(conn, filt
     assert list(pairs.itertuples(index=False, name=None)) == expected and expected
     days = plain(conn, filters, f"{aggregates.DAY}, count(*)", "", "GROUP BY 1 ORDER BY 1")
     assert list(aggregates.day_totals(conn, filters).sort_values("day").itertuples(index=False, name=None)) == days
+
+
+@pytest.mark.parametrize("filters", [f for f in FILTER_SETS if aggregates.two_countries(f)] + [
+    Filters.make(countries=["US", "UA"], outlets=["BBC News", "The Guardian"], date_to="2023-09-25"),
+    Filters.make(countries=["UA", "RU"], countries_mode="all", source_countries=["GB"], date_from="2023-09-15"),
+    Filters.make(countries=["US", "XX"]), Filters.make(countries=["US", "XX"], countries_mode="all"),
+], ids=lambda f: str(f.to_params()))
+def test_two_countries_in_either_mode_are_summed_from_the_pair_rollup(conn, filters):
+    # any: each country's articles less those naming both (the pair rollup), which would otherwise count twice
+    assert "daily_country_pairs" in aggregates.article_facts(conn, filters)[0]
+    days = plain(conn, filters, f"{aggregates.DAY}, count(*)", "", "GROUP BY 1 ORDER BY 1")
+    assert list(aggregates.day_totals(conn, filters).sort_values("day").itertuples(index=False, name=None)) == days
+    outlets = plain(conn, filters, "coalesce(a.outlet_id, 0) AS o, count(*)", "", "GROUP BY o ORDER BY o")
+    got = aggregates.outlet_totals(conn, filters).sort_values("outlet_id")
+    assert list(got.itertuples(index=False, name=None)) == outlets
+    assert q.count_articles(conn, filters) == sum(n for _, n in days)
 
 
 @pytest.mark.parametrize("filters", FILTER_SETS, ids=lambda f: str(f.to_params()) or "all")
