@@ -142,18 +142,19 @@ def active_ranges(conn: sqlite3.Connection, scope: Scope = Scope(),
 
 
 def _expected(counts: np.ndarray) -> np.ndarray:
-    """Per day of `counts` (an outlet's active range), the median of the same weekday over WEEKS_AROUND weeks
-    either side (inside the range)."""
-    span = len(counts)
+    """Per outlet (row) and day of `counts` (NaN outside the outlet's active range), the median of the same weekday
+    over WEEKS_AROUND weeks either side, inside the range."""
+    outlets, span = counts.shape
     # day i's window: days i + 7k for |k| <= WEEKS_AROUND that fall inside the range (NaN outside)
     reach = 7 * WEEKS_AROUND
-    padded = np.pad(counts, reach, constant_values=np.nan)
-    local = _medians(np.stack([padded[reach + 7 * k:reach + 7 * k + span]
-                               for k in range(-WEEKS_AROUND, WEEKS_AROUND + 1)], axis=1))
+    padded = np.pad(counts, ((0, 0), (reach, reach)), constant_values=np.nan)
+    window = np.stack([padded[:, reach + 7 * k:reach + 7 * k + span] for k in range(-WEEKS_AROUND, WEEKS_AROUND + 1)],
+                      axis=2)
+    local = _medians(window.reshape(outlets * span, -1)).reshape(outlets, span)
     # an outage of weeks empties the local window: an empty day where half the weekday's median over the whole
     # range is still usual output is a gap too (only an empty one: a feed whose level changed is not low)
-    weeks = np.pad(counts, (0, -span % 7), constant_values=np.nan).reshape(-1, 7)
-    whole = _medians(weeks.T)[np.arange(span) % 7]
+    weeks = np.pad(counts, ((0, 0), (0, -span % 7)), constant_values=np.nan).reshape(outlets, -1, 7)
+    whole = _medians(weeks.transpose(0, 2, 1).reshape(outlets * 7, -1)).reshape(outlets, 7)[:, np.arange(span) % 7]
     return np.where(counts == 0, np.maximum(local, FLOOR_SHARE * whole), local)
 
 
@@ -185,17 +186,28 @@ def _failed_days(conn: sqlite3.Connection, scope: Scope) -> tuple[dict[int, set[
 def outlet_gaps(counts: dict[int, dict[dt.date, int]], ranges: Iterable[OutletRange],
                 polled: dict[int, set[dt.date]], failed: dict[int, set[dt.date]]) -> list[Gap]:
     """The incomplete days of each outlet inside its active range (pure: the tests feed it counts directly)."""
+    ranges = list(ranges)
+    if not ranges:
+        return []
+    # every outlet at once: a row each over the days of all their ranges, NaN outside the outlet's own
+    origin = min(r.first for r in ranges)
+    stored = np.full((len(ranges), (max(r.last for r in ranges) - origin).days + 1), np.nan)
+    for row, rng in enumerate(ranges):
+        first, span = (rng.first - origin).days, (rng.last - rng.first).days + 1
+        stored[row, first:first + span] = _as_array(counts.get(rng.outlet_id, {}), rng.first, span)
+    usual = _expected(stored)
+    with np.errstate(invalid="ignore"):
+        low = (usual >= MIN_EXPECTED) & (stored < LOW_SHARE * usual)
+    flagged: dict[int, set[dt.date]] = defaultdict(set)
+    for row, offset in zip(*np.nonzero(low), strict=True):
+        flagged[int(row)].add(origin + dt.timedelta(days=int(offset)))
     gaps = []
-    for rng in ranges:
-        days = counts.get(rng.outlet_id, {})
-        stored = _as_array(days, rng.first, (rng.last - rng.first).days + 1)
-        usual = _expected(stored)
-        low = np.flatnonzero((usual >= MIN_EXPECTED) & (stored < LOW_SHARE * usual))
-        flagged = {rng.first + dt.timedelta(days=int(i)) for i in low} - polled.get(rng.outlet_id, set())
-        flagged |= {d for d in failed.get(rng.outlet_id, ()) if rng.first <= d <= rng.last}
-        for day in flagged:
-            n, expected = days.get(day, 0), float(usual[(day - rng.first).days])
-            reason = "failed" if day in failed.get(rng.outlet_id, ()) else "none" if n == 0 else "low"
+    for row, rng in enumerate(ranges):
+        days, fails = counts.get(rng.outlet_id, {}), failed.get(rng.outlet_id, set())
+        marked = (flagged[row] - polled.get(rng.outlet_id, set())) | {d for d in fails if rng.first <= d <= rng.last}
+        for day in marked:
+            n, expected = days.get(day, 0), float(usual[row, (day - origin).days])
+            reason = "failed" if day in fails else "none" if n == 0 else "low"
             gaps.append(Gap(day, rng.outlet_id, rng.name, n, expected, reason))
     return sorted(gaps, key=lambda g: (g.day, g.name.casefold()))
 
