@@ -16,6 +16,7 @@ from typing import Literal
 
 import pandas as pd
 
+from db import sqlite_pool
 from db.completeness import Completeness, Scope, completeness
 from db.engine import POSTGRESQL, Connection, dialect, has_table, is_url, week_start
 from db.filters import FIELDS, Filters, day_after
@@ -56,14 +57,14 @@ FEED_COLUMNS = ["id", "outlet", "country", "language", "url", "status", "last_su
 
 
 def open_db(path: str | os.PathLike) -> Connection:
-    """A short-lived read-only connection (one per query function call) that returns plain tuples (on PostgreSQL
-    one kept open between calls: db/postgres/pool.py)."""
+    """A short-lived read-only connection (one per query function call) that returns plain tuples, kept open
+    between calls (db/sqlite_pool.py, db/postgres/pool.py)."""
     if is_url(path):
         from db.postgres.pool import open_readonly
 
         conn = open_readonly(str(path))
     else:
-        conn = connect(path, readonly=True)
+        conn = sqlite_pool.open_readonly(path)
     conn.row_factory = None  # sqlite3.Row costs a third more on the bigger aggregates
     return conn
 

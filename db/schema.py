@@ -937,19 +937,20 @@ def default_db_path() -> Path | str:
     return Path(platformdirs.user_data_dir("newsradar")) / "newsradar.db"
 
 
-def connect(path: str | os.PathLike, readonly: bool = False, migrate: bool = True) -> sqlite3.Connection:
+def connect(path: str | os.PathLike, readonly: bool = False, migrate: bool = True,
+            factory: type[sqlite3.Connection] = sqlite3.Connection) -> sqlite3.Connection:
     """Open the database in WAL mode with a busy timeout, creating or upgrading its schema (a postgresql:// URL:
-    that PostgreSQL database, see db/postgres/schema.py)."""
+    that PostgreSQL database, see db/postgres/schema.py). `factory`: the SQLite connection's class."""
     if is_url(path):
         return _connect_postgres(str(path), readonly, migrate)
     path = Path(path)
     if readonly:
         # as_uri() percent-encodes: a '#', '?' or '%' in the file name must not cut or alter the URI
         conn = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S,
-                               isolation_level=None, check_same_thread=False)
+                               isolation_level=None, check_same_thread=False, factory=factory)
     else:
         path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None, factory=factory)
     conn.row_factory = sqlite3.Row
     conn.create_function("fold", 1, _fold, deterministic=True)
     conn.create_function("fts_text", 1, _fts_text, deterministic=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import uuid
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
@@ -27,8 +28,10 @@ def small_db(tmp_path_factory) -> Path:
 
 @contextmanager
 def read_only(path: Path) -> Iterator[Path]:
-    """`path` as a file nobody may write: immutable for root (who ignores permissions), mode 0444 for anyone else."""
-    copy = path.with_name("readonly-" + path.name)
+    """`path` as a file nobody may write: immutable for root (who ignores permissions), mode 0444 for anyone else.
+    A new file each time: an earlier test's connections kept open by the dashboard (db/sqlite_pool.py) would hand
+    SQLite a descriptor opened for writing before the file was made immutable."""
+    copy = path.with_name(f"readonly-{uuid.uuid4().hex}-{path.name}")
     with closing(connect(path)) as source, closing(connect(copy)) as target:
         source.backup(target)
     if os.geteuid() == 0:
