@@ -229,6 +229,37 @@ def _two_countries(filters: Filters) -> tuple[str, list]:
     return f"{either} UNION ALL {less}", either_params + params
 
 
+def _either_country_labels(conn: Connection, filters: Filters) -> tuple[str, list]:
+    """label_facts of either of two countries: the countries named beside each (the pair rollup), less those of
+    the articles naming both, which the two counted twice (read from the articles: the rarer country's, each
+    probed for the other)."""
+    each, params = _rollup(_ROLLUP["country country"], filters, f"r.country IN ({_marks(filters.countries)})",
+                           filters.countries)
+    rare, common = _rarer_first(conn, filters.countries)
+    where, source_params = sources_only(filters).where(dialect=dialect(conn))
+    label, join = _RAW_LABEL["country"]
+    then = "JOIN" if dialect(conn) == POSTGRESQL else "CROSS JOIN"   # SQLite: in this order
+    # the rollup's conventions: no outlet is 0, no language ''
+    twice = (f"SELECT {DAY}, coalesce(a.outlet_id, 0), coalesce(a.language, ''), {label}, -1 "
+             f"FROM article_countries b1 {then} article_countries b2 ON b2.article_id = b1.article_id "
+             f"AND b2.country = ? {then} articles a ON a.id = b1.article_id LEFT JOIN outlets o ON o.id = a.outlet_id"
+             f"{join} WHERE b1.country = ? AND {where}")
+    return f"{each} UNION ALL {twice}", [*params, common, rare, *source_params]
+
+
+def _rarer_first(conn: Connection, countries: tuple[str, ...]) -> list[str]:
+    """`countries` with the fewest tagged articles first (PostgreSQL's planner orders its joins itself)."""
+    path = None if dialect(conn) == POSTGRESQL else conn.execute("PRAGMA database_list").fetchone()[2]
+    return sorted(countries, key=lambda country: _tagged(path, country)) if path else list(countries)
+
+
+@functools.lru_cache(maxsize=512)
+def _tagged(path: str, country: str) -> int:
+    """How many articles name `country` (counted once per file and country: a stale count only costs speed)."""
+    with closing(open_db(path)) as conn:
+        return conn.execute("SELECT count(*) FROM article_countries WHERE country = ?", (country,)).fetchone()[0]
+
+
 def label_facts(conn: Connection, filters: Filters, kind: str) -> tuple[str, list]:
     """SQL of (day, outlet_id, language, label, n) rows: matching articles per country in the story or topic."""
     if has_rollups(conn) and not has_content_filter(filters):
@@ -237,7 +268,10 @@ def label_facts(conn: Connection, filters: Filters, kind: str) -> tuple[str, lis
     if kind == "country" and only_categories(filters) and has_rollups(conn, "daily_category_countries"):
         return _rollup(_ROLLUP["category country"], filters, f"r.category IN ({_marks(filters.categories)})",
                        filters.categories)
-    if kind == "country" and tag and has_rollups(conn, "daily_country_pairs"):
+    pairs = kind == "country" and has_rollups(conn, "daily_country_pairs")
+    if pairs and two_countries(filters) and not filters.countries_all:
+        return _either_country_labels(conn, filters)
+    if pairs and tag:
         if tag == "topic":
             return _rollup(_ROLLUP["topic country"], filters, "r.topic_id = (SELECT id FROM topics WHERE name = ?)",
                            filters.topics)

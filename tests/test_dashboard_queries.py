@@ -163,7 +163,7 @@ def test_views_filtered_by_category_alone_are_summed_from_its_rollups(conn, filt
     Filters.make(countries=["UA", "RU"], countries_mode="all", source_countries=["GB"], date_from="2023-09-15"),
     Filters.make(countries=["US", "XX"]), Filters.make(countries=["US", "XX"], countries_mode="all"),
 ], ids=lambda f: str(f.to_params()))
-def test_two_countries_in_either_mode_are_summed_from_the_pair_rollup(conn, filters):
+def test_two_countries_in_either_mode_are_counted_from_the_pair_rollup(conn, filters):
     # any: each country's articles less those naming both (the pair rollup), which would otherwise count twice
     assert "daily_country_pairs" in aggregates.article_facts(conn, filters)[0]
     days = plain(conn, filters, f"{aggregates.DAY}, count(*)", "", "GROUP BY 1 ORDER BY 1")
@@ -172,6 +172,11 @@ def test_two_countries_in_either_mode_are_summed_from_the_pair_rollup(conn, filt
     got = aggregates.outlet_totals(conn, filters).sort_values("outlet_id")
     assert list(got.itertuples(index=False, name=None)) == outlets
     assert q.count_articles(conn, filters) == sum(n for _, n in days)
+    # and the countries named beside them: each country's pair rollup, less what the articles naming both add twice
+    labels = plain(conn, filters, "coalesce(a.outlet_id, 0) AS o, ac.country, count(*)",
+                   "JOIN article_countries ac ON ac.article_id = a.id", "GROUP BY o, ac.country ORDER BY 1, 2")
+    got = q.outlet_labels(conn, filters, "country").sort_values(["outlet_id", "label"], ignore_index=True)
+    assert list(got.itertuples(index=False, name=None)) == labels
 
 
 @pytest.mark.parametrize("filters", FILTER_SETS, ids=lambda f: str(f.to_params()) or "all")
