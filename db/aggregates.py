@@ -532,6 +532,10 @@ def feed_rows(conn: Connection) -> pd.DataFrame:
 
 def feed_day_counts(conn: Connection, start: dt.date, end: dt.date) -> pd.DataFrame:
     """Articles per feed and publication day from `start` to `end` inclusive: columns feed_id, day, n."""
+    if has_rollups(conn, "daily_feeds"):   # migration 25
+        return _rows(conn, "SELECT feed_id, day, sum(n) FROM daily_feeds WHERE day >= ? AND day <= ? "
+                           "GROUP BY day, feed_id HAVING sum(n) > 0", [start.isoformat(), end.isoformat()],
+                     ["feed_id", "day", "n"])
     return _rows(conn, f"SELECT af.feed_id, {DAY} AS day, count(*) FROM articles a "
                        "JOIN article_feeds af ON af.article_id = a.id WHERE a.published >= ? AND a.published < ? "
                        "GROUP BY af.feed_id, day", [start.isoformat(), (end + dt.timedelta(days=1)).isoformat()],

@@ -3,7 +3,8 @@
 Each table is copied in the order of its key, a batch per transaction; a copy that stops (killed, a lost
 connection) is run again and goes on after the last key the target holds, so that nothing is copied twice. The
 target's rollup triggers stand aside (bulk_load, as in a backfill) and the rollups are copied as they are, except
-daily_country_totals, which the target's triggers sum from daily_countries. The text index is the target's own:
+daily_country_totals, which the target's triggers sum from daily_countries, and daily_feeds, which they count from
+the links of articles to feeds. The text index is the target's own:
 SQLite's articles_fts or PostgreSQL's articles.search, written from the copied titles and descriptions. Copy from
 a database nothing writes to meanwhile (stop the collector): what is written behind the copy's position is not
 seen."""
@@ -34,8 +35,8 @@ TABLES: dict[str, tuple[str, ...]] = {
     "daily_topic_countries": ("topic_id", "day", "country", "outlet_id", "language"),
     "daily_country_pairs": ("country", "day", "mentioned", "outlet_id", "language"),
 }
-DERIVED = ("daily_country_totals", "shared_stories", "story_repeats", "story_repeat_days")   # counted by the target's
-# triggers, checked like the others
+# counted by the target's triggers, checked like the others
+DERIVED = ("daily_country_totals", "daily_feeds", "shared_stories", "story_repeats", "story_repeat_days")
 BATCH = 5_000
 
 

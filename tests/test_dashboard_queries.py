@@ -179,6 +179,16 @@ def test_two_countries_in_either_mode_are_counted_from_the_pair_rollup(conn, fil
     assert list(got.itertuples(index=False, name=None)) == labels
 
 
+@pytest.mark.parametrize("days", [1, 30, 400])
+def test_the_sources_table_counts_each_feeds_days_from_its_rollup_as_from_the_links(db, raw_db, days):
+    rolled, raw = q.open_db(db), q.open_db(raw_db)
+    assert q.has_rollups(rolled, "daily_feeds") and not q.has_rollups(raw, "daily_feeds")
+    end = aggregates.last_day(raw)
+    got, expected = q.sources_table(rolled, days, end), q.sources_table(raw, days, end)
+    assert got["per_day"].tolist() == expected["per_day"].tolist()
+    assert sum(map(sum, expected["per_day"])) > 0
+
+
 @pytest.mark.parametrize("filters", FILTER_SETS, ids=lambda f: str(f.to_params()) or "all")
 def test_rollups_and_raw_sql_give_the_same_answers(db, raw_db, filters):
     rolled, raw = q.open_db(db), q.open_db(raw_db)

@@ -1,4 +1,4 @@
-"""Migrations 3, 6, 7, 22 and 23: the daily rollups stay equal to the articles through any kind of write."""
+"""Migrations 3, 6, 7, 22, 23 and 25: the daily rollups stay equal to the articles through any kind of write."""
 
 from __future__ import annotations
 
@@ -49,6 +49,9 @@ ROLLUPS = {
                             "coalesce(a.language, ''), count(*) FROM article_countries f "
                             "JOIN article_countries ac ON ac.article_id = f.article_id "
                             "JOIN articles a ON a.id = f.article_id GROUP BY 1, 2, 3, 4, 5"),
+    "daily_feeds": ("SELECT day, feed_id, n FROM daily_feeds WHERE n != 0",
+                    "SELECT substr(a.published, 1, 10), af.feed_id, count(*) FROM article_feeds af "
+                    "JOIN articles a ON a.id = af.article_id GROUP BY 1, 2"),
 }
 
 

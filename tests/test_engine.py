@@ -29,6 +29,8 @@ ROLLUPS = {
                              "GROUP BY 1, 2, 3, 4, 5",
     "daily_country_pairs": "SELECT country, day, mentioned, outlet_id, language, count(*) FROM country_pairs "
                            "GROUP BY 1, 2, 3, 4, 5",
+    "daily_feeds": "SELECT substr(a.published, 1, 10), f.feed_id, count(*) FROM article_feeds f "
+                   "JOIN articles a ON a.id = f.article_id GROUP BY 1, 2",
 }
 
 
@@ -100,9 +102,17 @@ def _rollups_exact(conn) -> None:
         assert kept == {tuple(r[:-1]): r[-1] for r in conn.execute(truth).fetchall()}, table
 
 
+def _link(conn, pairs: list[tuple[int, int]]) -> None:
+    for article, feed in pairs:   # as a collector links: a link stored already is left as it is
+        conn.execute("INSERT INTO article_feeds (article_id, feed_id, first_seen) VALUES (?, ?, '2023-09-20') "
+                     "ON CONFLICT DO NOTHING", (article, feed))
+
+
 def test_rollups_stay_exact_through_inserts_updates_and_deletes(engine):
     with transaction(engine):
         engine.execute("INSERT INTO outlets (id, name) VALUES (1, 'A'), (2, 'B')")
+        engine.execute("INSERT INTO feeds (id, url, outlet_id) VALUES (1, 'http://a.example/rss', 1), "
+                       "(2, 'http://b.example/rss', 2), (3, 'http://b.example/atom', 2)")
         engine.execute("INSERT INTO topics (id, name, query) VALUES (1, 't1', 'x'), (2, 't2', 'y')")
         for i in range(1, 7):
             outlet = 1 + i % 2 if i != 5 else None
@@ -112,6 +122,7 @@ def test_rollups_stay_exact_through_inserts_updates_and_deletes(engine):
             engine.execute("INSERT INTO article_countries (article_id, country) VALUES (?, ?)", (i, country))
         for topic, i in ((1, 1), (1, 2), (2, 4), (1, 4), (2, 6)):
             engine.execute("INSERT INTO article_topics (topic_id, article_id) VALUES (?, ?)", (topic, i))
+        _link(engine, [(1, 1), (1, 2), (2, 2), (3, 3), (4, 2), (4, 3), (5, 1), (6, 3), (2, 2)])
     _rollups_exact(engine)
     with transaction(engine):
         engine.execute("UPDATE articles SET published = '2023-10-01 00:00:00', outlet_id = 2 WHERE id IN (1, 4)")
@@ -124,13 +135,17 @@ def test_rollups_stay_exact_through_inserts_updates_and_deletes(engine):
         engine.execute("DELETE FROM article_countries WHERE article_id = 4 AND country = 'RU'")
         engine.execute("DELETE FROM article_topics WHERE topic_id = 1 AND article_id = 2")
         engine.execute("DELETE FROM articles WHERE id IN (1, 3)")
+        engine.execute("DELETE FROM article_feeds WHERE article_id = 5")
+        engine.execute("DELETE FROM feeds WHERE id = 3")           # its links go with it
     _rollups_exact(engine)
+    assert engine.execute("SELECT count(*) FROM daily_feeds WHERE n = 0").fetchone()[0] == 0   # emptied days go
 
 
 def test_batch_rollups_of_a_bulk_load_are_exact(engine):
     """Inside bulk_load the triggers stand aside and db/rollups.py counts each batch, on either engine."""
     with transaction(engine):
         engine.execute("INSERT INTO topics (id, name, query) VALUES (1, 't1', 'x')")
+        engine.execute("INSERT INTO feeds (id, url) VALUES (1, 'http://a.example/rss')")
         _article(engine, 1, "2023-09-10 12:00:00", None, "en")
         engine.execute("INSERT INTO article_countries (article_id, country) VALUES (1, 'AZ')")
     for first in (2, 5):
@@ -144,6 +159,8 @@ def test_batch_rollups_of_a_bulk_load_are_exact(engine):
             for i in range(first, first + 3):
                 engine.execute("INSERT INTO article_topics (topic_id, article_id) VALUES (1, ?)", (i,))
             rollups.add_topics(engine, first - 1)
+            # an import links new articles and ones stored before to its feeds: each link is counted as it is made
+            _link(engine, [(i, 1) for i in range(first - 1, first + 3)])
     _rollups_exact(engine)
 
 

@@ -689,6 +689,53 @@ CREATE TRIGGER daily_category_countries_article AFTER UPDATE OF published, outle
 FOR EACH ROW EXECUTE FUNCTION category_countries_moved();
 """
 
+# db/schema.py's migration 25: articles per feed and publication day, kept row by row even under a bulk load
+_FEEDS = """
+CREATE TABLE daily_feeds (
+    day TEXT NOT NULL, feed_id BIGINT NOT NULL, n BIGINT NOT NULL, PRIMARY KEY (day, feed_id)
+);
+INSERT INTO daily_feeds (day, feed_id, n)
+SELECT substr(a.published, 1, 10), af.feed_id, count(*) FROM article_feeds af JOIN articles a ON a.id = af.article_id
+GROUP BY 1, 2;
+CREATE FUNCTION daily_feeds_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    unlinked text;
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO daily_feeds AS d (day, feed_id, n)
+        SELECT substr(published, 1, 10), new.feed_id, 1 FROM articles WHERE id = new.article_id
+        ON CONFLICT (day, feed_id) DO UPDATE SET n = d.n + 1;
+    ELSE   -- an article's links go before the article itself (daily_feeds_article_deleting): it is still there
+        unlinked := (SELECT substr(published, 1, 10) FROM articles WHERE id = old.article_id);
+        UPDATE daily_feeds SET n = n - 1 WHERE day = unlinked AND feed_id = old.feed_id;
+        DELETE FROM daily_feeds WHERE day = unlinked AND feed_id = old.feed_id AND n = 0;
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER daily_feeds_changed AFTER INSERT OR DELETE ON article_feeds
+FOR EACH ROW EXECUTE FUNCTION daily_feeds_changed();
+CREATE FUNCTION daily_feeds_article_deleting() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    DELETE FROM article_feeds WHERE article_id = old.id;
+    RETURN old;
+END $$;
+CREATE TRIGGER daily_feeds_article_deleting BEFORE DELETE ON articles
+FOR EACH ROW EXECUTE FUNCTION daily_feeds_article_deleting();
+CREATE FUNCTION daily_feeds_moved() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF substr(old.published, 1, 10) IS NOT DISTINCT FROM substr(new.published, 1, 10) THEN RETURN NULL; END IF;
+    UPDATE daily_feeds SET n = n - 1 WHERE day = substr(old.published, 1, 10)
+        AND feed_id IN (SELECT feed_id FROM article_feeds WHERE article_id = new.id);
+    DELETE FROM daily_feeds WHERE day = substr(old.published, 1, 10) AND n = 0;
+    INSERT INTO daily_feeds AS d (day, feed_id, n)
+    SELECT substr(new.published, 1, 10), feed_id, 1 FROM article_feeds WHERE article_id = new.id
+    ON CONFLICT (day, feed_id) DO UPDATE SET n = d.n + 1;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER daily_feeds_moved AFTER UPDATE OF published ON articles
+FOR EACH ROW EXECUTE FUNCTION daily_feeds_moved();
+"""
+
 # version -> the script that brings a database to it; a fresh one starts at the first
 MIGRATIONS: dict[int, str] = {
     13: _TABLES + _COMPAT + _TRIGGERS,
@@ -712,6 +759,7 @@ MIGRATIONS: dict[int, str] = {
     22: _CATEGORIES,
     23: _CATEGORY_COUNTRIES,
     24: "DROP INDEX IF EXISTS shared_stories_week; DROP INDEX IF EXISTS shared_stories_month;",   # (db/schema.py's)
+    25: _FEEDS,
 }
 
 
