@@ -142,7 +142,9 @@ def test_one_country_is_the_same_filter_in_either_mode_and_stays_rolled_up():
     one_all = Filters.make(countries=["AZ"], countries_mode="all")
     assert one_all == Filters.make(countries=["az"]) and queries.rolled_up(one_all)
     two_all = Filters.make(countries=["AZ", "AM"], countries_mode="ALL")
-    assert two_all.countries_all and not queries.rolled_up(two_all)   # the articles answer, not a rollup
+    assert two_all.countries_all and queries.rolled_up(two_all)        # the pair rollup counts articles naming both
+    three_all = Filters.make(countries=["AZ", "AM", "RU"], countries_mode="all")
+    assert three_all.countries_all and not queries.rolled_up(three_all)   # the articles answer, not a rollup
     assert Filters.from_params(two_all.to_params()) == two_all and two_all.to_params()["countries_mode"] == "all"
 
 
