@@ -299,8 +299,10 @@ def coverage(source: Connection | Fetch, filters: Filters, bucket: Bucket = "day
     series = _complete(counts, bucket, filters)
     if not normalized:
         return series.assign(total=float("nan"), value=series["n"].astype(float))
-    if not has_content_filter(filters) and split == "none":
-        total = series.rename(columns={"n": "total"}).drop(columns="label")
+    if not has_content_filter(filters) and split in ("none", *SOURCE_SPLITS):
+        # the lines are all the articles of their own sources: each is its own denominator
+        total = series.rename(columns={"n": "total"})
+        total = total.drop(columns="label") if split == "none" else total
     else:
         total = _denominator(source, filters, split, list(series["label"].unique()), bucket, count)
     keys = ["bucket", "label"] if split in SOURCE_SPLITS else ["bucket"]

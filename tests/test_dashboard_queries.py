@@ -179,6 +179,19 @@ def test_two_countries_in_either_mode_are_counted_from_the_pair_rollup(conn, fil
     assert list(got.itertuples(index=False, name=None)) == labels
 
 
+@pytest.mark.parametrize("filters", [f for f in FILTER_SETS if not q.has_content_filter(f)],
+                         ids=lambda f: str(f.to_params()) or "all")
+@pytest.mark.parametrize("split", ["outlet", "source"])
+def test_without_a_content_filter_each_source_line_is_all_of_its_own_articles(conn, filters, split):
+    got = q.coverage(conn, filters, "week", split, 3, normalized=True)
+    assert set(got.loc[got["n"] > 0, "value"]) == {100.0} and got.loc[got["n"] == 0, "value"].isna().all()
+    # the same as the denominator counted apart from the lines, as it is for a content filter
+    apart = q._denominator(conn, filters, split, list(got["label"].unique()), "week")
+    merged = got.merge(apart, on=["bucket", "label"], how="left", suffixes=("", "_apart"))
+    pd.testing.assert_series_equal(merged["value"], 100.0 * merged["n"] / merged["total_apart"].where(
+        merged["total_apart"] > 0), check_names=False)
+
+
 @pytest.mark.parametrize("days", [1, 30, 400])
 def test_the_sources_table_counts_each_feeds_days_from_its_rollup_as_from_the_links(db, raw_db, days):
     rolled, raw = q.open_db(db), q.open_db(raw_db)
