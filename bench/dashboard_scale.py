@@ -155,7 +155,7 @@ def build_x10_postgres(url: str) -> float:
     conn.execute("SET maintenance_work_mem = '1GB'")
     conn.execute("BEGIN")
     try:
-        conn.execute("INSERT INTO bulk_load VALUES (1)")          # the articles' row triggers stand aside
+        conn.execute("INSERT INTO bulk_load (flag) VALUES (1)")          # the articles' row triggers stand aside
         conn.execute("ALTER TABLE daily_countries DISABLE TRIGGER daily_country_totals")   # its totals copied below
         conn.execute("DROP INDEX articles_search")
         for k in range(1, COPIES + 1):

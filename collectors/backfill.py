@@ -295,12 +295,13 @@ def backfill_file(conn: Connection, path: Path, report: BackfillReport, progress
     def flush(last: bool = False) -> None:
         rows, tags = waiting.popleft()
         newest = articles.newest_id(conn)
-        with rollups.bulk_load(conn):
+        with rollups.bulk_load(conn, after_id=newest):
             if tags is None:
                 report.new += store_rows(conn, rows, tag=False)
                 rollups.add_articles(conn, newest)
             else:
                 report.new += _store_tagged(conn, rows, tags, newest)
+            rollups.add_feed_links(conn, newest)
             if group_stories:
                 group_new(newest, last)
         commit(conn)

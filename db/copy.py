@@ -101,7 +101,7 @@ def _write(target: Connection, table: str, cols: list[str], rows: list[tuple]) -
         rows = [(*r, tsvector(r[title], r[description])) for r in rows]
         cols = [*cols, "search"]
     with transaction(target):
-        target.execute("INSERT INTO bulk_load VALUES (1)")
+        target.execute("INSERT INTO bulk_load (flag) VALUES (1)")
         if postgres:   # COPY: a batch is atomic and the copy resumes after the target's last key, so no row is there
             with target.raw.cursor().copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN") as stream:
                 for row in rows:

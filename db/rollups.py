@@ -1,4 +1,4 @@
-"""Daily rollups (schema migrations 3, 7, 22 and 23) updated a batch at a time, for bulk imports.
+"""Daily rollups (schema migrations 3, 7, 22, 23 and 25) updated a batch at a time, for bulk imports.
 
 Outside a bulk load, triggers keep the rollups exact row by row. Inside `bulk_load`, the insert
 triggers stand aside and the importer calls the add_* functions once per batch instead (after writing
@@ -17,10 +17,11 @@ from db.schema import RECOUNTING, REPEATS_INSERT
 
 
 @contextmanager
-def bulk_load(conn: sqlite3.Connection, flag: int = 1) -> Iterator[None]:
+def bulk_load(conn: sqlite3.Connection, flag: int = 1, after_id: int | None = None) -> Iterator[None]:
     """Within the caller's transaction: row triggers off for this connection only (the flag is never committed);
-    flag RECOUNTING: only story_repeats' (recount_stories)."""
-    conn.execute("INSERT INTO bulk_load VALUES (?)", (flag,))
+    flag RECOUNTING: only story_repeats' (recount_stories). `after_id`, the newest article before an import's batch:
+    the feed links of the articles after it are left to add_feed_links (the others' trigger counts them)."""
+    conn.execute("INSERT INTO bulk_load (flag, after_id) VALUES (?, ?)", (flag, after_id))
     try:
         yield
     finally:
@@ -51,6 +52,14 @@ def add_articles(conn: sqlite3.Connection, after_id: int) -> None:
                  "SELECT coalesce(category, ''), substr(published, 1, 10), coalesce(outlet_id, 0), "
                  "coalesce(language, ''), count(*) FROM articles WHERE id > ? GROUP BY 1, 2, 3, 4 "
                  + _upsert("daily_categories", "category, day, outlet_id, language"), (after_id,))
+
+
+def add_feed_links(conn: sqlite3.Connection, after_id: int) -> None:
+    """Count the feed links of the articles after `after_id`, all stored by this batch (under bulk_load(after_id))."""
+    conn.execute("INSERT INTO daily_feeds (day, feed_id, n) "
+                 "SELECT substr(a.published, 1, 10), af.feed_id, count(*) FROM article_feeds af "
+                 "JOIN articles a ON a.id = af.article_id WHERE af.article_id > ? GROUP BY 1, 2 "
+                 + _upsert("daily_feeds", "day, feed_id"), (after_id,))
 
 
 def add_countries(conn: sqlite3.Connection, first_id: int, last_id: int) -> None:

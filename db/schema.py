@@ -919,12 +919,15 @@ MIGRATIONS: list[str] = [
     DROP INDEX IF EXISTS shared_stories_month;
     """,
     # 25: articles per feed and publication day, for the Sources page's month of each feed (db/aggregates.py
-    #     feed_day_counts): it read every link of the month's articles, 165 ms on PostgreSQL at 477k articles. Kept
-    #     by row triggers even under a bulk load, since an import also links articles stored before to new feeds
-    #     (one upsert per link: about 2 s of the 2023 corpus's import); `db copy` leaves the table to the target's
-    #     triggers (db/copy.py DERIVED), so a day emptied is deleted. An article's links go before it, while it can
-    #     still say its day.
+    #     feed_day_counts): it read every link of the month's articles, 165 ms on PostgreSQL at 477k articles. An
+    #     import's bulk load names the newest article before its batch (bulk_load.after_id, a column bulk_load gets
+    #     here; the table never holds a committed row): db/rollups.py add_feed_links counts the links of the batch's
+    #     new articles, the row trigger those of articles stored before (a row trigger for every link cost the 2023
+    #     corpus's import 10-20 s). `db copy` leaves the table to the target's triggers (db/copy.py DERIVED), so a
+    #     day emptied is deleted. An article's links go before it, while it can still say its day.
     """
+    DROP TABLE IF EXISTS bulk_load;
+    CREATE TABLE bulk_load (flag INTEGER, after_id INTEGER);
     DROP TABLE IF EXISTS daily_feeds;
     DROP TRIGGER IF EXISTS daily_feeds_insert;
     DROP TRIGGER IF EXISTS daily_feeds_delete;
@@ -939,7 +942,8 @@ MIGRATIONS: list[str] = [
     INSERT INTO daily_feeds (day, feed_id, n)
     SELECT substr(a.published, 1, 10), af.feed_id, count(*) FROM article_feeds af
     JOIN articles a ON a.id = af.article_id GROUP BY 1, 2;
-    CREATE TRIGGER daily_feeds_insert AFTER INSERT ON article_feeds BEGIN
+    CREATE TRIGGER daily_feeds_insert AFTER INSERT ON article_feeds
+    WHEN NOT EXISTS (SELECT 1 FROM bulk_load WHERE new.article_id > after_id) BEGIN
         INSERT INTO daily_feeds (day, feed_id, n)
         SELECT substr(published, 1, 10), new.feed_id, 1 FROM articles WHERE id = new.article_id
         ON CONFLICT DO UPDATE SET n = n + 1;

@@ -145,11 +145,11 @@ def test_batch_rollups_of_a_bulk_load_are_exact(engine):
     """Inside bulk_load the triggers stand aside and db/rollups.py counts each batch, on either engine."""
     with transaction(engine):
         engine.execute("INSERT INTO topics (id, name, query) VALUES (1, 't1', 'x')")
-        engine.execute("INSERT INTO feeds (id, url) VALUES (1, 'http://a.example/rss')")
+        engine.execute("INSERT INTO feeds (id, url) VALUES (1, 'http://a.example/rss'), (2, 'http://b.example/rss')")
         _article(engine, 1, "2023-09-10 12:00:00", None, "en")
         engine.execute("INSERT INTO article_countries (article_id, country) VALUES (1, 'AZ')")
     for first in (2, 5):
-        with transaction(engine), rollups.bulk_load(engine):
+        with transaction(engine), rollups.bulk_load(engine, after_id=first - 1):
             for i in range(first, first + 3):   # as a backfill writes: countries, counted; then topics, counted
                 _article(engine, i, f"2023-09-1{i % 2} 12:00:00", None, "en", "sport" if i % 2 else None)
                 engine.execute("INSERT INTO article_countries (article_id, country) VALUES (?, 'AZ'), (?, 'AM')",
@@ -159,8 +159,9 @@ def test_batch_rollups_of_a_bulk_load_are_exact(engine):
             for i in range(first, first + 3):
                 engine.execute("INSERT INTO article_topics (topic_id, article_id) VALUES (1, ?)", (i,))
             rollups.add_topics(engine, first - 1)
-            # an import links new articles and ones stored before to its feeds: each link is counted as it is made
-            _link(engine, [(i, 1) for i in range(first - 1, first + 3)])
+            # an import links its new articles, counted per batch, and ones stored before, counted by their trigger
+            _link(engine, [(first - 1, 2)] + [(i, 1) for i in range(first, first + 3)])
+            rollups.add_feed_links(engine, first - 1)
     _rollups_exact(engine)
 
 

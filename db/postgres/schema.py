@@ -689,8 +689,10 @@ CREATE TRIGGER daily_category_countries_article AFTER UPDATE OF published, outle
 FOR EACH ROW EXECUTE FUNCTION category_countries_moved();
 """
 
-# db/schema.py's migration 25: articles per feed and publication day, kept row by row even under a bulk load
+# db/schema.py's migration 25: articles per feed and publication day; under an import's bulk load the links of the
+# batch's new articles (after bulk_load.after_id) are counted per batch (db/rollups.py add_feed_links)
 _FEEDS = """
+ALTER TABLE bulk_load ADD COLUMN IF NOT EXISTS after_id BIGINT;
 CREATE TABLE daily_feeds (
     day TEXT NOT NULL, feed_id BIGINT NOT NULL, n BIGINT NOT NULL, PRIMARY KEY (day, feed_id)
 );
@@ -702,6 +704,7 @@ DECLARE
     unlinked text;
 BEGIN
     IF TG_OP = 'INSERT' THEN
+        IF EXISTS (SELECT 1 FROM bulk_load WHERE new.article_id > after_id) THEN RETURN NULL; END IF;
         INSERT INTO daily_feeds AS d (day, feed_id, n)
         SELECT substr(published, 1, 10), new.feed_id, 1 FROM articles WHERE id = new.article_id
         ON CONFLICT (day, feed_id) DO UPDATE SET n = d.n + 1;
