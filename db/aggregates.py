@@ -171,10 +171,7 @@ def _sizes(path: str, filters: Filters) -> tuple[int, int]:
     """(articles of the filtered sources and dates, articles tagged with the filtered countries or topics)."""
     with closing(open_db(path)) as conn:
         in_range = int(day_totals(conn, sources_only(filters))["n"].sum())  # count_articles: always rolled up
-        tagged = 0
-        if filters.countries:
-            tagged += conn.execute(f"SELECT count(*) FROM article_countries WHERE country IN "
-                                   f"({_marks(filters.countries)})", filters.countries).fetchone()[0]
+        tagged = sum(_tagged(path, country) for country in filters.countries)
         if filters.topics:
             tagged += conn.execute(f"SELECT count(*) FROM article_topics WHERE topic_id IN (SELECT id FROM topics "
                                    f"WHERE name IN ({_marks(filters.topics)}))", filters.topics).fetchone()[0]
@@ -189,7 +186,7 @@ def correlate(conn: Connection, filters: Filters, first: int | None = None, matc
     per tagged article. The sizes are counted once per filter set (a stale count only costs speed)."""
     if not (filters.countries or filters.topics) or filters.q or dialect(conn) == POSTGRESQL:
         return False  # PostgreSQL plans IN and EXISTS alike (a semi-join) and chooses by its own statistics
-    path = conn.execute("PRAGMA database_list").fetchone()[2]
+    path = _file_of(conn)
     if not path:
         return False
     in_range, tagged = _sizes(path, filters)
@@ -249,8 +246,13 @@ def _either_country_labels(conn: Connection, filters: Filters) -> tuple[str, lis
 
 def _rarer_first(conn: Connection, countries: tuple[str, ...]) -> list[str]:
     """`countries` with the fewest tagged articles first (PostgreSQL's planner orders its joins itself)."""
-    path = None if dialect(conn) == POSTGRESQL else conn.execute("PRAGMA database_list").fetchone()[2]
+    path = None if dialect(conn) == POSTGRESQL else _file_of(conn)
     return sorted(countries, key=lambda country: _tagged(path, country)) if path else list(countries)
+
+
+def _file_of(conn: Connection) -> str:
+    """The SQLite connection's database file ('' for one in memory)."""
+    return conn.execute("PRAGMA database_list").fetchone()[2]
 
 
 @functools.lru_cache(maxsize=512)
