@@ -33,7 +33,10 @@ ARTICLES = [
 FILTERS = {"everything": Filters(), "text": Filters.from_params({"q": "karabakh OR poland"}),
            "topic": Filters.from_params({"topic": "Karabakh"}), "country": Filters.from_params({"country": "AZ"}),
            "source": Filters.from_params({"source": "PL"}), "outlet": Filters.from_params({"outlet": "Herald"}),
-           "dates": Filters.from_params({"from": "2023-09-19", "to": "2023-09-20"})}
+           "dates": Filters.from_params({"from": "2023-09-19", "to": "2023-09-20"}),
+           # a content filter within dates: read from the shared stories' own day, the last day included
+           "country, dates": Filters.from_params({"country": "AZ", "from": "2023-09-19", "to": "2023-09-19"}),
+           "topic, language": Filters.from_params({"topic": "Karabakh", "lang": "en"})}
 
 
 @pytest.fixture
@@ -90,7 +93,7 @@ def test_stories_count_each_story_once_under_every_filter(story_db, name):
         assert drawn == {day: len(s) for day, s in days.items()}
 
 
-@pytest.mark.parametrize("name", ["everything", "text", "outlet", "country"])
+@pytest.mark.parametrize("name", ["everything", "text", "outlet", "country", "country, dates", "topic, language"])
 def test_both_engines_count_the_articles_beyond_each_storys_first_alike(story_db, engine, name):
     with closing(connect(story_db)) as source:   # the collector's path on PostgreSQL is another part's: copied
         copy(source, engine)
