@@ -10,6 +10,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
 
 from dashboard.isocodes import alpha3, country_name
 from dashboard.labels import plot_text
@@ -40,9 +41,13 @@ CHART_CONFIG = {"displaylogo": False}
 LEGEND = {"orientation": "h", "yref": "container", "yanchor": "bottom", "y": 0, "x": 0, "traceorder": "normal"}
 
 
+# every figure's template, given as the default: Plotly then takes it as valid, where template="plotly_white" in a
+# layout had it checked and deep-copied for each figure (a fifth of the time of building the Coverage chart)
+pio.templates.default = "plotly_white"
+
+
 def _layout(fig: go.Figure, height: int) -> go.Figure:
-    fig.update_layout(height=height, margin={"l": 10, "r": 10, "t": 30, "b": 10}, template="plotly_white",
-                      legend=LEGEND)
+    fig.update_layout(height=height, margin={"l": 10, "r": 10, "t": 30, "b": 10}, legend=LEGEND)
     return fig
 
 
@@ -131,7 +136,9 @@ def shade_days(fig: go.Figure, days: pd.Series, opacities: pd.Series, color: str
         for day in group:
             end = (dt.date.fromisoformat(day) + dt.timedelta(days=1)).isoformat()
             xs += [day, day, end, end, None]
-        shades.append(go.Scatter(x=xs, y=[0, top, top, 0, None] * len(group), mode="lines", fill="toself",
+        # as arrays: Plotly checks a list element by element (about 5 ms of the full corpus's Coverage chart)
+        ys = np.tile(np.array([0, top, top, 0, None], dtype=object), len(group))
+        shades.append(go.Scatter(x=np.array(xs, dtype=object), y=ys, mode="lines", fill="toself",
                                  fillcolor=_rgba(color, float(opacity)), line={"width": 0}, hoverinfo="skip",
                                  showlegend=False, name=SHADE))
     fig.add_traces(shades)

@@ -57,7 +57,7 @@ def test_coverage_figure_shades_outage_days():
     fig = figures.coverage_figure(series({"all": [5, 6, 7]}), outages)
     shaded = shaded_days(fig)
     assert list(shaded) == ["2023-09-19", "2023-09-20"] and shaded["2023-09-20"] > shaded["2023-09-19"]
-    assert fig.data[0].name == figures.SHADE and fig.data[0].x[:4] == ("2023-09-19",) * 2 + ("2023-09-20",) * 2
+    assert fig.data[0].name == figures.SHADE and list(fig.data[0].x[:4]) == ["2023-09-19"] * 2 + ["2023-09-20"] * 2
     marker = fig.data[-1]
     assert marker.name == "feed outage" and list(marker.text) == ["1 of 4 feeds failed all day",
                                                                    "4 of 4 feeds failed all day"]
