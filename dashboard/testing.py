@@ -11,6 +11,7 @@ import subprocess
 import time
 import urllib.request
 import weakref
+from collections import deque
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -144,6 +145,7 @@ class ScriptRuns:
         self.started = self.finished = 0
         self._abandoned = 0          # runs of a page left before they finished: they never will
         self._rerun_next = False     # a run stopped for a rerun: its rerun's new_session is on its way
+        self._last: deque[str] = deque(maxlen=12)   # the kinds of the last messages: said when a wait times out
         tab.on("websocket", self._socket)
 
     def _socket(self, socket) -> None:
@@ -161,6 +163,7 @@ class ScriptRuns:
         message = ForwardMsg()
         message.ParseFromString(payload)
         kind = message.WhichOneof("type")
+        self._last.append(f"{kind}:{message.script_finished}" if kind == "script_finished" else str(kind))
         if kind == "new_session":
             self.started += 1
             self._rerun_next = False
@@ -181,7 +184,9 @@ class ScriptRuns:
         while self.finished + self._abandoned < count or self.running:
             if time.monotonic() > deadline:
                 raise PlaywrightTimeout(f"{count} script runs not finished after {timeout_ms} ms "
-                                        f"(started {self.started}, finished {self.finished})")
+                                        f"(started {self.started}, finished {self.finished}, left "
+                                        f"{self._abandoned}; at {tab.url}; the last messages: "
+                                        f"{', '.join(self._last)})")
             tab.wait_for_timeout(10)   # Playwright delivers the socket's frames while it waits
 
 
