@@ -37,3 +37,9 @@ def test_a_connection_the_server_dropped_is_replaced(pg_url):
 def test_the_read_connections_stay_read_only(pg_url):
     with closing(aggregates.open_db(pg_url)) as conn, pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
         conn.execute("INSERT INTO topics (name, query) VALUES ('x', 'x')")
+
+
+def test_the_read_connections_compile_no_query(pg_url):
+    # PostgreSQL's JIT compiled the full corpus's aggregates for longer than they ran (docs/scale.md)
+    with closing(aggregates.open_db(pg_url)) as conn:
+        assert conn.execute("SHOW jit").fetchone()[0] == "off"
