@@ -967,6 +967,13 @@ MIGRATIONS: list[str] = [
         ON CONFLICT DO UPDATE SET n = n + 1;
     END;
     """,
+    # 26: the shared stories' day index carries each article's story, so that counting stories by day, outlet and
+    # language (a language or an outlet filter, which story_repeat_days cannot answer) reads no table row: the
+    # stories of English articles per day 66 → 37 ms at 477k. (PostgreSQL's twin also covers articles by id.)
+    """
+    DROP INDEX IF EXISTS shared_stories_day;
+    CREATE INDEX shared_stories_day ON shared_stories(day, outlet_id, language, story_id);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -763,6 +763,13 @@ MIGRATIONS: dict[int, str] = {
     23: _CATEGORY_COUNTRIES,
     24: "DROP INDEX IF EXISTS shared_stories_week; DROP INDEX IF EXISTS shared_stories_month;",   # (db/schema.py's)
     25: _FEEDS,
+    # db/schema.py's 26, and the articles' id index with what the filters read of a row: the articles of a tag (an
+    # IN list of ids) are probed in this index, not in the heap, whose rows are wide (title, description, search):
+    # the 20th page of a topic's articles in one source country, 131 → 65 ms at 477k
+    26: "DROP INDEX IF EXISTS shared_stories_day; "
+        "CREATE INDEX shared_stories_day ON shared_stories(day, outlet_id, language) INCLUDE (story_id); "
+        "CREATE INDEX IF NOT EXISTS articles_id_covering ON articles (id) "
+        "INCLUDE (published, outlet_id, language, category);",
 }
 
 
