@@ -13,7 +13,9 @@ them would give.
 The copy is built in SQL: for k in 1..9 every article again, published and first_seen shifted by k years (the
 time of day kept), norm_link + '#copyk', id + k × 10,000,000, with its countries, topics and feeds, folded FTS
 rows, and the daily rollups recomputed from scratch (the bulk_load flag keeps the row triggers out of the way).
-Prints the build time, the row counts and p50/p95 per page; it never asserts a timing. The goal is p95 ≤ 1 s.
+Prints the build time, the row counts and p50/p95 per page, counting articles; it never asserts a timing. The goal
+is p95 ≤ 300 ms. The stories are not copied: the copies' articles are each a story of their own, so a count by
+story at 10× would mean nothing and is not measured.
 """
 
 from __future__ import annotations
@@ -31,16 +33,18 @@ from tables import print_table
 from db import connect, rollups, transaction
 from db.schema import MIGRATIONS, _split_sql
 
-GOAL_MS = 1000.0
+GOAL_MS = 300.0   # issue 14: p95 ≤ 300 ms per page at 4.8M articles, on each engine
 COPIES = 9
 OFFSET = 10_000_000
-ROLLUPS = ("daily_articles", "daily_countries", "daily_topics", "daily_topic_countries", "daily_country_pairs")
+ROLLUPS = ("daily_articles", "daily_countries", "daily_topics", "daily_topic_countries", "daily_country_pairs",
+           "daily_categories", "daily_category_countries", "daily_feeds")
 
 
 def rollup_inserts() -> list[str]:
-    """The INSERT … SELECT … GROUP BY statements of migrations 3 and 7 that fill the rollups from the article tables
-    (migration 6's daily_country_totals follows daily_countries through its own triggers)."""
-    return [s for m in (MIGRATIONS[2], MIGRATIONS[6]) for s in _split_sql(m) if s.startswith("INSERT INTO daily_")]
+    """The INSERT … SELECT … GROUP BY statements of migrations 3, 7, 22, 23 and 25 that fill the rollups from the
+    article tables (migration 6's daily_country_totals follows daily_countries through its own triggers)."""
+    return [s for m in (MIGRATIONS[2], MIGRATIONS[6], MIGRATIONS[21], MIGRATIONS[22], MIGRATIONS[24])
+            for s in _split_sql(m) if s.startswith("INSERT INTO daily_")]
 
 
 def current_triggers(conn: sqlite3.Connection) -> None:
@@ -142,7 +146,10 @@ def _shifted(column: str, k: int) -> str:
 _PG_ROLLUPS = {"daily_articles": "day, outlet_id, language", "daily_countries": "day, country, outlet_id, language",
                "daily_country_totals": "day, country", "daily_topics": "day, topic_id, outlet_id, language",
                "daily_topic_countries": "topic_id, day, country, outlet_id, language",
-               "daily_country_pairs": "country, day, mentioned, outlet_id, language"}
+               "daily_country_pairs": "country, day, mentioned, outlet_id, language",
+               "daily_categories": "category, day, outlet_id, language",
+               "daily_category_countries": "category, day, country, outlet_id, language"}
+# (daily_feeds is not among them: its trigger counts the copies' links, which name no batch's first article)
 
 
 def build_x10_postgres(url: str) -> float:
@@ -205,6 +212,15 @@ def print_counts(path: Path) -> None:
     print_table(f"{path.name}: row counts", ["table", "rows"], rows)
 
 
+HEADER = ["page", "count", "p50", "p95", "max", "slowest filter set", "p95 ok"]   # dashboard_queries.measure's rows
+
+
+def _judge(rows: list[list[object]]) -> None:
+    """Each row's last column against this benchmark's goal (measure judged it against the 477k one)."""
+    for row in rows:
+        row[-1] = "yes" if float(row[3]) <= GOAL_MS else "NO"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--full", type=Path, default=Path("/tmp/full.db"), help="the full 2023 database to copy")
@@ -221,8 +237,9 @@ def main(argv: list[str] | None = None) -> int:
         if not args.reuse:
             print(f"\nbuilt 10× in PostgreSQL in {build_x10_postgres(args.pg_url):.0f} s")
         rows = dashboard_queries.measure(args.pg_url, args.runs, args.detail, args.clock)
+        _judge(rows)
         print_table(f"PostgreSQL: dashboard queries per page visit at 10×, ms (goal: p95 ≤ {GOAL_MS:.0f} ms)",
-                    ["page", "p50", "p95", "max", "slowest filter set", "p95 ok"], rows)
+                    HEADER, rows)
         return 0
     if not args.reuse or not args.out.exists():
         if not args.full.exists():
@@ -233,10 +250,8 @@ def main(argv: list[str] | None = None) -> int:
     print_counts(args.out)
     started = time.perf_counter()
     rows = dashboard_queries.measure(args.out, args.runs, args.detail, args.clock)
-    for row in rows:
-        row[-1] = "yes" if row[2] <= GOAL_MS else "NO"
-    print_table(f"dashboard queries per page visit at 10×, ms (goal: p95 ≤ {GOAL_MS:.0f} ms)",
-                                ["page", "p50", "p95", "max", "slowest filter set", "p95 ok"], rows)
+    _judge(rows)
+    print_table(f"dashboard queries per page visit at 10×, ms (goal: p95 ≤ {GOAL_MS:.0f} ms)", HEADER, rows)
     print(f"measured in {time.perf_counter() - started:.0f} s")
     return 0
 
