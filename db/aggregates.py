@@ -749,20 +749,14 @@ _SHARED_AS_ARTICLES = ("(SELECT article_id AS id, story_id, day, day AS publishe
 
 def _shared_source(conn: Connection, filters: Filters) -> tuple[str, str, list, str]:
     """The matching articles of shared stories: FROM (to join outlets `o` and labels to), WHERE, its parameters, and
-    the alias of shared_stories' columns (story_id, day, week, month, outlet_id). The articles' rows are read only
-    for a category, or for a text search on PostgreSQL (its search column)."""
-    if filters.categories or (filters.q and dialect(conn) == POSTGRESQL):
-        where, params = _shared_where(conn, filters)
-        return "shared_stories r JOIN articles a ON a.id = r.article_id", where, params, "r"
+    the alias of shared_stories' columns (story_id, day, week, month, outlet_id). The countries and topics are tested
+    per article where that is cheaper than collecting theirs (correlate). The articles' rows are read only for a
+    category, or for a text search on PostgreSQL (its search column); the dates then go on r's own day too (its
+    index)."""
     where, params = filters.where(correlated=correlate(conn, filters), dialect=dialect(conn))
-    return _SHARED_AS_ARTICLES, where, params, "a"
-
-
-def _shared_where(conn: Connection, filters: Filters) -> tuple[str, list]:
-    """The filters' conditions on shared_stories `r` joined to its articles `a`: the dates on r's own day too (its
-    index), the countries and topics tested per article where that is cheaper than collecting theirs (correlate)."""
-    where, params = filters.where(correlated=correlate(conn, filters), dialect=dialect(conn))
+    if not (filters.categories or (filters.q and dialect(conn) == POSTGRESQL)):
+        return _SHARED_AS_ARTICLES, where, params, "a"
     for clause, day in (("r.day >= ?", filters.date_from), ("r.day <= ?", filters.date_to)):
         if day:
             where, params = f"{where} AND {clause}", [*params, day.isoformat()]
-    return where, params
+    return "shared_stories r JOIN articles a ON a.id = r.article_id", where, params, "r"
