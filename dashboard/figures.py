@@ -210,8 +210,9 @@ def calendar_figure(frame: pd.DataFrame) -> go.Figure:
     return _layout(fig, 90 + 18 * len(outlets))
 
 
-def world_map(counts: pd.DataFrame) -> go.Figure:
-    """Choropleth of articles per country in the story (ISO-3 locations; alpha-2 codes kept in customdata)."""
+def world_map(counts: pd.DataFrame, counted: str = "articles") -> go.Figure:
+    """Choropleth of articles (or stories: `counted`) per country in the story (ISO-3 locations; alpha-2 codes kept
+    in customdata)."""
     known = counts[counts["country"].map(lambda c: alpha3(c) is not None)]
     top = int(known["n"].max()) if len(known) else 1
     ticks = [10 ** k for k in range(len(str(top)))]  # the colour is log-scaled: one country must not wash out all
@@ -220,9 +221,9 @@ def world_map(counts: pd.DataFrame) -> go.Figure:
         customdata=known[["country", "n"]].to_numpy(dtype=object),
         text=known["country"].map(lambda code: plot_text(country_name(code))),
         colorscale="Blues", zmin=0, zmax=max(np.log10(top), 1), marker_line_color="#888", marker_line_width=0.4,
-        colorbar={"title": {"text": "articles"}, "thickness": 12, "tickvals": np.log10(ticks).tolist(),
+        colorbar={"title": {"text": counted}, "thickness": 12, "tickvals": np.log10(ticks).tolist(),
                   "ticktext": [f"{t:,}" for t in ticks]},
-        hovertemplate="%{text}: %{customdata[1]:,} articles<extra></extra>"))
+        hovertemplate=f"%{{text}}: %{{customdata[1]:,}} {counted}<extra></extra>"))
     fig.update_geos(projection_type="natural earth", showframe=False, showcoastlines=False, showcountries=True,
                     countrycolor="#ccc", showland=True, landcolor="#f4f4f4", lataxis_range=[-58, 85])
     fig.update_layout(dragmode=False, clickmode="event+select")

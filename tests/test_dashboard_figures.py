@@ -95,6 +95,12 @@ def test_world_map_uses_iso3_and_keeps_alpha2_for_clicks():
     assert figures.MAP_CONFIG["topojsonURL"] == "app/static/"                            # served by the app itself
 
 
+@pytest.mark.parametrize("counted", ["articles", "stories"])
+def test_the_map_says_what_it_counts(counted):
+    trace = figures.world_map(pd.DataFrame({"country": ["US"], "n": [7]}), counted).data[0]
+    assert trace.colorbar.title.text == counted and trace.hovertemplate.endswith(f" {counted}<extra></extra>")
+
+
 def test_who_covers_whom_figure_has_a_clickable_marker_on_every_cell():
     matrix = pd.DataFrame([[5, 1, 0], [2, 0, 7]], index=["GB", "PL"], columns=["US", "UA", "RU"])
     fig = figures.who_covers_whom_figure(matrix, normalized=False)

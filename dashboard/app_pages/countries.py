@@ -16,8 +16,9 @@ if counts.empty:
     st.stop()
 
 st.subheader("Countries in the story")
-chart.plotly_chart(figures.world_map(counts), key="world_map", on_select=lambda: state.country_from_map("world_map"),
-                selection_mode="points", config=figures.MAP_CONFIG)
+chart.plotly_chart(figures.world_map(counts, counting), key="world_map",
+                   on_select=lambda: state.country_from_map("world_map"), selection_mode="points",
+                   config=figures.MAP_CONFIG)
 st.caption("Click a country to show only the stories that name it. With a country selected, the map shows "
            "which other countries those stories name.")
 
