@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import pytest
@@ -214,3 +215,18 @@ def test_a_long_collection_calendar_has_no_gaps_between_days(days, gap):
     frame = pd.DataFrame({"outlet": ["BBC News"] * days, "day": dates, "state": ["collected"] * days, "n": [5] * days})
     heatmap = figures.calendar_figure(frame).data[0]
     assert (heatmap.xgap, heatmap.ygap) == (gap, 1)
+
+
+@pytest.mark.parametrize(("state", "n"), [("collected", 171), ("incomplete", 3), ("none", 0), ("inactive", 0)])
+def test_a_calendar_cell_is_coloured_by_its_state_and_hovers_its_count(state, n):
+    frame = pd.DataFrame({"outlet": ["Fox News", "Fox News", "BBC News", "BBC News"],
+                          "day": ["2023-08-06", "2023-08-07", "2023-08-06", "2023-08-07"],
+                          "state": ["collected", state, "collected", "collected"], "n": [50, n, 40, 45]})
+    fig = figures.calendar_figure(frame)
+    heatmap = fig.data[0]
+    code = np.asarray(heatmap.z)[0, 1]
+    colors = dict(heatmap.colorscale)
+    assert colors[code / 4] == figures.CALENDAR_STATES[state][1]   # the legend's colour for the state
+    assert np.asarray(heatmap.customdata)[0, 1] == n
+    assert "%{customdata:,} articles" in heatmap.hovertemplate
+    assert [trace.name for trace in fig.data[1:]] == [spec[2] for spec in figures.CALENDAR_STATES.values()]
