@@ -193,8 +193,8 @@ def calendar_figure(frame: pd.DataFrame) -> go.Figure:
     # numbers only, which Plotly sends as typed arrays: a year of 54 outlets was 0.6 MB of JSON with each cell's
     # state spelled out for its hover, and the browser spent about a second receiving and drawing it; the colour
     # and the legend say the state
-    z = coded.pivot(index="outlet", columns="day", values="code").reindex(index=outlets, columns=days)
-    counts = frame.pivot(index="outlet", columns="day", values="n").reindex(index=outlets, columns=days)
+    cells = coded.pivot(index="outlet", columns="day", values=["code", "n"])
+    z, counts = (cells[name].reindex(index=outlets, columns=days) for name in ("code", "n"))
     scale = []
     for position, color, _ in CALENDAR_STATES.values():
         scale += [[position / 4, color], [(position + 1) / 4, color]]
