@@ -670,6 +670,15 @@ _REPEAT_KINDS = {((), None): "all", (("outlet_id",), None): "outlet", (("source"
 _WHOLE_CELLS = {"all": (), "country": (), "outlet": ("outlets", "source_countries"),
                 "source": ("source_countries",), "source country": ("source_countries",)}
 _REPEAT_KEYS = {"outlet_id": "r.outlet_id", "source": "r.source", "label": "r.label"}
+# one outlet or one source country keeps a cell of all sources whole within it: the finer cell answers for it
+_NARROWER = {"all": {"outlet": "outlet", "source": "source"}, "country": {"source": "source country"}}
+
+
+def _one_source(filters: Filters) -> str | None:
+    """"outlet" or "source" when the filters name one outlet, or one source country (and no outlet), else None."""
+    if len(filters.outlets) == 1:
+        return "outlet"
+    return "source" if len(filters.source_countries) == 1 and not filters.outlets else None
 
 
 def _repeats(conn: Connection, filters: Filters, keys: tuple[str, ...], bucket: str | None, kind: str | None
@@ -677,30 +686,37 @@ def _repeats(conn: Connection, filters: Filters, keys: tuple[str, ...], bucket: 
     """story_excess's query on story_repeat_days, or None where that rollup cannot answer it (a content filter, a
     filter that splits its cells, keys it does not keep, or no rollup)."""
     cell = _REPEAT_KINDS.get((keys, kind if "label" in keys else None))
+    cell = _NARROWER.get(cell, {}).get(_one_source(filters), cell)
     if cell is None or has_content_filter(filters) or not has_table(conn, "story_repeat_days"):
         return None
+    # one language keeps or drops a story's articles of it whole in every cell (migration 27); several do not
+    whole = {*_WHOLE_CELLS[cell], *(("langs",) if len(filters.langs) == 1 else ())}
     narrowing = {f.name for f in FIELDS if f.rollup and getattr(filters, f.name) and f.name not in ("date_from",
                                                                                                       "date_to")}
-    if not narrowing <= set(_WHOLE_CELLS[cell]):
+    if not narrowing <= whole:
         return None
     clauses, params = ["r.kind = ?"], [cell]
     if cell == "outlet":
         where, more = _rollup_where(filters)
         clauses, params = clauses + where, params + more
     else:
-        for clause, value in (("r.day >= ?", filters.date_from), ("r.day <= ?", filters.date_to)):
+        for clause, value in (("r.day >= ?", filters.date_from), ("r.day <= ?", filters.date_to),
+                              ("r.language = ?", filters.langs[0] if filters.langs else None)):
             if value:
                 clauses.append(clause)
-                params.append(value.isoformat())
+                params.append(value if isinstance(value, str) else value.isoformat())
         if filters.source_countries:
             clauses.append(f"r.source IN ({_marks(filters.source_countries)}) AND r.source != '{UNKNOWN}'")
             params.extend(filters.source_countries)
-    # a repeat counts where its nearest earlier article is inside the dates and inside its own bucket
+    # a repeat counts where its nearest earlier article (in the language filtered, if one is) is inside the dates and
+    # inside its own bucket
+    prev = "r.prev_lang" if filters.langs else "r.prev"
+    clauses.append(f"{prev} != ''")
     if filters.date_from:
-        clauses.append("r.prev >= ?")
+        clauses.append(f"{prev} >= ?")
         params.append(filters.date_from.isoformat())
     if bucket:
-        clauses.append("r.prev = r.day" if bucket == "day" else f"r.prev >= r.{bucket}")
+        clauses.append(f"{prev} = r.day" if bucket == "day" else f"{prev} >= r.{bucket}")
     terms = ([f"r.{bucket}" if bucket in ("week", "month") else "r.day"] if bucket else []) + [
         _REPEAT_KEYS[k] for k in keys]
     group = f" GROUP BY {', '.join(str(i + 1) for i in range(len(terms)))}" if terms else ""

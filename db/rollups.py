@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from db.engine import dialect, week_start
-from db.schema import RECOUNTING, REPEATS_INSERT
+from db.schema import RECOUNTING, REPEAT_CELL, REPEATS_INSERT
 
 
 @contextmanager
@@ -126,7 +126,7 @@ def recount_stories(conn: sqlite3.Connection, stories: set[int]) -> None:
             _count_repeat_days(conn, condition, chunk, 1)
 
 
-_CELL = "kind, source, label, outlet_id, day, prev"   # story_repeat_days' key
+_CELL = REPEAT_CELL   # story_repeat_days' key
 
 
 def _count_repeat_days(conn: sqlite3.Connection, condition: str, params: tuple, sign: int) -> None:

@@ -18,21 +18,31 @@ from db.text import fold
 
 BUSY_TIMEOUT_S = 30.0
 
-# a story's repeats (migration 18), recounted whole: by the triggers of migration 18 and by db/rollups.py
-REPEATS_INSERT = ("INSERT INTO story_repeats (story_id, article_id, kind, source, label, outlet_id, day, prev) "
-                  "SELECT * FROM (SELECT story_id, article_id, kind, source, label, outlet_id, day, lag(day) OVER "
-                  "(PARTITION BY story_id, kind, source, label, outlet_id ORDER BY day, article_id) AS prev "
+# a story's repeats as migration 18 counted them (migrations 18 and 21 keep their text; 27 is today's)
+_REPEATS_INSERT_18 = ("INSERT INTO story_repeats (story_id, article_id, kind, source, label, outlet_id, day, prev) "
+                      "SELECT * FROM (SELECT story_id, article_id, kind, source, label, outlet_id, day, lag(day) OVER "
+                      "(PARTITION BY story_id, kind, source, label, outlet_id ORDER BY day, article_id) AS prev "
+                      "FROM story_cells WHERE {stories}) AS c WHERE prev IS NOT NULL")
+# a story's repeats (migration 27), recounted whole: by its triggers and by db/rollups.py. `prev` is the day of the
+# nearest earlier article of the story in the cell, `prev_lang` of the nearest one in the article's own language
+# ('' for none): what a one-language filter counts
+REPEATS_INSERT = ("INSERT INTO story_repeats (story_id, article_id, kind, source, label, outlet_id, language, day, "
+                  "prev, prev_lang) "
+                  "SELECT story_id, article_id, kind, source, label, outlet_id, language, day, prev, "
+                  "coalesce(prev_lang, '') FROM (SELECT story_id, article_id, kind, source, label, outlet_id, "
+                  "language, day, lag(day) OVER (PARTITION BY story_id, kind, source, label, outlet_id "
+                  "ORDER BY day, article_id) AS prev, lag(day) OVER (PARTITION BY story_id, kind, source, label, "
+                  "outlet_id, language ORDER BY day, article_id) AS prev_lang "
                   "FROM story_cells WHERE {stories}) AS c WHERE prev IS NOT NULL")
 
 
-def _recount_repeats(condition: str) -> str:
+def _recount_repeats(condition: str, insert: str = REPEATS_INSERT) -> str:
     """A trigger's statements that recount the repeats of the stories whose story_id matches `condition`."""
     stories = f"story_id {condition}"
-    return f"DELETE FROM story_repeats WHERE {stories};\n        {REPEATS_INSERT.format(stories=stories)};"
+    return f"DELETE FROM story_repeats WHERE {stories};\n        {insert.format(stories=stories)};"
 
 
-
-# story_repeat_days kept by story_repeats' row triggers (migrations 18 and 21)
+# story_repeat_days kept by story_repeats' row triggers (migrations 18 and 21; 27 adds the language)
 _REPEAT_DAYS_TRIGGERS = """DROP TRIGGER IF EXISTS story_repeat_days_insert;
     CREATE TRIGGER story_repeat_days_insert AFTER INSERT ON story_repeats{when} BEGIN
         INSERT INTO story_repeat_days (kind, source, label, outlet_id, day, prev, week, month, n)
@@ -47,7 +57,61 @@ _REPEAT_DAYS_TRIGGERS = """DROP TRIGGER IF EXISTS story_repeat_days_insert;
         DELETE FROM story_repeat_days WHERE (kind, source, label, outlet_id, day, prev) =
             (old.kind, old.source, old.label, old.outlet_id, old.day, old.prev) AND n = 0;
     END;"""
+REPEAT_CELL = "kind, source, label, outlet_id, language, day, prev, prev_lang"
+_REPEAT_DAYS_TRIGGERS_27 = (_REPEAT_DAYS_TRIGGERS
+                            .replace("kind, source, label, outlet_id, day, prev", REPEAT_CELL)
+                            .replace("new.kind, new.source, new.label, new.outlet_id, new.day, new.prev",
+                                     "new.kind, new.source, new.label, new.outlet_id, new.language, new.day, "
+                                     "new.prev, new.prev_lang")
+                            .replace("old.kind, old.source, old.label, old.outlet_id, old.day, old.prev",
+                                     "old.kind, old.source, old.label, old.outlet_id, old.language, old.day, "
+                                     "old.prev, old.prev_lang"))
 RECOUNTING = 2   # the bulk_load flag under which story_repeats' row triggers stand aside (migration 21)
+
+
+def _repeats_triggers(insert: str, language: str) -> str:
+    """The triggers that recount a story's repeats (with `insert`) as its articles, their countries or an outlet's
+    country change; `language`: the shared_stories column that also moves an article's repeats, if any."""
+    def recount(condition: str) -> str:
+        return _recount_repeats(condition, insert)
+    moved = f", {language}" if language else ""
+    moved_when = f" OR old.{language} IS NOT new.{language}" if language else ""
+    return f"""DROP TRIGGER IF EXISTS story_repeats_insert;
+    CREATE TRIGGER story_repeats_insert AFTER INSERT ON shared_stories
+    WHEN NOT EXISTS (SELECT 1 FROM bulk_load) BEGIN
+        {recount('= new.story_id')}
+    END;
+    DROP TRIGGER IF EXISTS story_repeats_delete;
+    CREATE TRIGGER story_repeats_delete AFTER DELETE ON shared_stories
+    WHEN NOT EXISTS (SELECT 1 FROM bulk_load) BEGIN
+        {recount('= old.story_id')}
+    END;
+    DROP TRIGGER IF EXISTS story_repeats_update;
+    CREATE TRIGGER story_repeats_update AFTER UPDATE OF story_id, day, outlet_id{moved} ON shared_stories
+    WHEN old.story_id != new.story_id OR old.day != new.day OR old.outlet_id IS NOT new.outlet_id{moved_when} BEGIN
+        {recount('IN (old.story_id, new.story_id)')}
+    END;
+    DROP TRIGGER IF EXISTS story_repeats_country_insert;
+    CREATE TRIGGER story_repeats_country_insert AFTER INSERT ON article_countries
+    WHEN NOT EXISTS (SELECT 1 FROM bulk_load)
+        AND EXISTS (SELECT 1 FROM shared_stories WHERE article_id = new.article_id) BEGIN
+        {recount('= (SELECT story_id FROM shared_stories WHERE article_id = new.article_id)')}
+    END;
+    DROP TRIGGER IF EXISTS story_repeats_country_delete;
+    CREATE TRIGGER story_repeats_country_delete AFTER DELETE ON article_countries
+    WHEN EXISTS (SELECT 1 FROM shared_stories WHERE article_id = old.article_id) BEGIN
+        {recount('= (SELECT story_id FROM shared_stories WHERE article_id = old.article_id)')}
+    END;
+    DROP TRIGGER IF EXISTS story_repeats_country_update;
+    CREATE TRIGGER story_repeats_country_update AFTER UPDATE ON article_countries
+    WHEN EXISTS (SELECT 1 FROM shared_stories WHERE article_id IN (old.article_id, new.article_id)) BEGIN
+        {recount('IN (SELECT story_id FROM shared_stories WHERE article_id IN (old.article_id, new.article_id))')}
+    END;
+    DROP TRIGGER IF EXISTS story_repeats_outlet;
+    CREATE TRIGGER story_repeats_outlet AFTER UPDATE OF country ON outlets
+    WHEN old.country IS NOT new.country BEGIN
+        {recount('IN (SELECT story_id FROM shared_stories WHERE outlet_id = new.id)')}
+    END;"""
 
 # Each entry upgrades the schema from version i to i + 1. Append, never edit a released one.
 # the shared_stories rows of a newly grouped article and of its story's first article (migrations 17 and 20)
@@ -744,7 +808,7 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX story_repeats_story ON story_repeats(story_id);
     CREATE INDEX IF NOT EXISTS shared_stories_story ON shared_stories(story_id);
-    {REPEATS_INSERT.format(stories="1 = 1")};
+    {_REPEATS_INSERT_18.format(stories="1 = 1")};
     DROP TABLE IF EXISTS story_repeat_days;
     CREATE TABLE story_repeat_days (
         kind TEXT NOT NULL,
@@ -763,43 +827,7 @@ MIGRATIONS: list[str] = [
         count(*)
     FROM story_repeats GROUP BY kind, source, label, outlet_id, day, prev;
     {_REPEAT_DAYS_TRIGGERS.format(when="")}
-    DROP TRIGGER IF EXISTS story_repeats_insert;
-    CREATE TRIGGER story_repeats_insert AFTER INSERT ON shared_stories
-    WHEN NOT EXISTS (SELECT 1 FROM bulk_load) BEGIN
-        {_recount_repeats('= new.story_id')}
-    END;
-    DROP TRIGGER IF EXISTS story_repeats_delete;
-    CREATE TRIGGER story_repeats_delete AFTER DELETE ON shared_stories
-    WHEN NOT EXISTS (SELECT 1 FROM bulk_load) BEGIN
-        {_recount_repeats('= old.story_id')}
-    END;
-    DROP TRIGGER IF EXISTS story_repeats_update;
-    CREATE TRIGGER story_repeats_update AFTER UPDATE OF story_id, day, outlet_id ON shared_stories
-    WHEN old.story_id != new.story_id OR old.day != new.day OR old.outlet_id IS NOT new.outlet_id BEGIN
-        {_recount_repeats('IN (old.story_id, new.story_id)')}
-    END;
-    DROP TRIGGER IF EXISTS story_repeats_country_insert;
-    CREATE TRIGGER story_repeats_country_insert AFTER INSERT ON article_countries
-    WHEN NOT EXISTS (SELECT 1 FROM bulk_load)
-        AND EXISTS (SELECT 1 FROM shared_stories WHERE article_id = new.article_id) BEGIN
-        {_recount_repeats('= (SELECT story_id FROM shared_stories WHERE article_id = new.article_id)')}
-    END;
-    DROP TRIGGER IF EXISTS story_repeats_country_delete;
-    CREATE TRIGGER story_repeats_country_delete AFTER DELETE ON article_countries
-    WHEN EXISTS (SELECT 1 FROM shared_stories WHERE article_id = old.article_id) BEGIN
-        {_recount_repeats('= (SELECT story_id FROM shared_stories WHERE article_id = old.article_id)')}
-    END;
-    DROP TRIGGER IF EXISTS story_repeats_country_update;
-    CREATE TRIGGER story_repeats_country_update AFTER UPDATE ON article_countries
-    WHEN EXISTS (SELECT 1 FROM shared_stories WHERE article_id IN (old.article_id, new.article_id)) BEGIN
-        {_recount_repeats('IN (SELECT story_id FROM shared_stories WHERE article_id IN (old.article_id, '
-                          'new.article_id))')}
-    END;
-    DROP TRIGGER IF EXISTS story_repeats_outlet;
-    CREATE TRIGGER story_repeats_outlet AFTER UPDATE OF country ON outlets
-    WHEN old.country IS NOT new.country BEGIN
-        {_recount_repeats('IN (SELECT story_id FROM shared_stories WHERE outlet_id = new.id)')}
-    END;
+    {_repeats_triggers(_REPEATS_INSERT_18, '')}
     """,
     # 19: how far each alert rule has been evaluated (newsradar/alerts.py), UTC 'YYYY-MM-DD HH:MM:SS', NULL before
     #     its first evaluation: after a gap (serve stopped, a replay that moved on by several days) the next
@@ -973,6 +1001,67 @@ MIGRATIONS: list[str] = [
     """
     DROP INDEX IF EXISTS shared_stories_day;
     CREATE INDEX shared_stories_day ON shared_stories(day, outlet_id, language, story_id);
+    """,
+    # 27: story repeats per language as well: each repeat also keeps its article's language and `prev_lang`, the day
+    #     of the nearest earlier article of its story in the cell in that language ('' for none). A filter on one
+    #     language keeps or drops a cell's articles of that language whole, so story_repeat_days now answers it (with
+    #     the outlet and source filters it answered before) rather than a read of the language's shared stories:
+    #     the Countries page counting stories for one source country's English articles, about 270 → … ms at 477k.
+    #     A story told in two languages is one story in the cells of either language's filter alone; a filter on
+    #     several languages still reads shared_stories.
+    f"""
+    DROP VIEW IF EXISTS story_cells;
+    CREATE VIEW story_cells AS
+        SELECT r.story_id, r.article_id, 'all' AS kind, '' AS source, '' AS label, 0 AS outlet_id,
+            coalesce(r.language, '') AS language, r.day
+        FROM shared_stories r
+        UNION ALL SELECT r.story_id, r.article_id, 'outlet', '', '', coalesce(r.outlet_id, 0),
+            coalesce(r.language, ''), r.day
+        FROM shared_stories r
+        UNION ALL SELECT r.story_id, r.article_id, 'source', coalesce(o.country, 'unknown'), '', 0,
+            coalesce(r.language, ''), r.day
+        FROM shared_stories r LEFT JOIN outlets o ON o.id = r.outlet_id
+        UNION ALL SELECT r.story_id, r.article_id, 'country', '', ac.country, 0, coalesce(r.language, ''), r.day
+        FROM shared_stories r JOIN article_countries ac ON ac.article_id = r.article_id
+        UNION ALL SELECT r.story_id, r.article_id, 'source country', coalesce(o.country, 'unknown'), ac.country, 0,
+            coalesce(r.language, ''), r.day
+        FROM shared_stories r JOIN article_countries ac ON ac.article_id = r.article_id
+        LEFT JOIN outlets o ON o.id = r.outlet_id;
+    DROP TABLE IF EXISTS story_repeats;
+    CREATE TABLE story_repeats (
+        story_id INTEGER NOT NULL,
+        article_id INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        source TEXT NOT NULL,
+        label TEXT NOT NULL,
+        outlet_id INTEGER NOT NULL,
+        language TEXT NOT NULL,             -- the article's ('' for none)
+        day TEXT NOT NULL,
+        prev TEXT NOT NULL,
+        prev_lang TEXT NOT NULL             -- as prev, among the story's articles in the same language ('': none)
+    );
+    CREATE INDEX story_repeats_story ON story_repeats(story_id);
+    {REPEATS_INSERT.format(stories="1 = 1")};
+    DROP TABLE IF EXISTS story_repeat_days;
+    CREATE TABLE story_repeat_days (
+        kind TEXT NOT NULL,
+        source TEXT NOT NULL,
+        label TEXT NOT NULL,
+        outlet_id INTEGER NOT NULL,
+        language TEXT NOT NULL,
+        day TEXT NOT NULL,
+        prev TEXT NOT NULL,
+        prev_lang TEXT NOT NULL,
+        week TEXT NOT NULL,
+        month TEXT NOT NULL,
+        n INTEGER NOT NULL,
+        PRIMARY KEY ({REPEAT_CELL})
+    ) WITHOUT ROWID;
+    INSERT INTO story_repeat_days ({REPEAT_CELL}, week, month, n)
+    SELECT {REPEAT_CELL}, date(day, '-6 days', 'weekday 1'), substr(day, 1, 7) || '-01', count(*)
+    FROM story_repeats GROUP BY {REPEAT_CELL};
+    {_REPEAT_DAYS_TRIGGERS_27.format(when=f" WHEN NOT EXISTS (SELECT 1 FROM bulk_load WHERE flag = {RECOUNTING})")}
+    {_repeats_triggers(REPEATS_INSERT, "language")}
     """,
 ]
 

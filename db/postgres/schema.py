@@ -15,7 +15,7 @@ articles the dated indexes (published first) and the rollups serve the date rang
 from __future__ import annotations
 
 from db.postgres.connection import PgConnection
-from db.schema import CATEGORY_COUNTRIES, RECOUNTING
+from db.schema import CATEGORY_COUNTRIES, RECOUNTING, REPEAT_CELL, REPEATS_INSERT
 
 _NOW = "to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS')"
 
@@ -739,6 +739,87 @@ CREATE TRIGGER daily_feeds_moved AFTER UPDATE OF published ON articles
 FOR EACH ROW EXECUTE FUNCTION daily_feeds_moved();
 """
 
+# db/schema.py's migration 27: story repeats per language as well (each repeat's language and prev_lang)
+_CELL_NEW = ", ".join(f"new.{c}" for c in REPEAT_CELL.split(", "))
+_CELL_OLD = ", ".join(f"old.{c}" for c in REPEAT_CELL.split(", "))
+_LANGUAGE_REPEATS = f"""
+DROP TRIGGER IF EXISTS story_repeats_shared_update ON shared_stories;
+DROP VIEW IF EXISTS story_cells;
+DROP TABLE IF EXISTS story_repeats;
+DROP TABLE IF EXISTS story_repeat_days;
+CREATE VIEW story_cells AS
+    SELECT r.story_id, r.article_id, 'all' AS kind, '' AS source, '' AS label, BIGINT '0' AS outlet_id,
+        coalesce(r.language, '') AS language, r.day
+    FROM shared_stories r
+    UNION ALL SELECT r.story_id, r.article_id, 'outlet', '', '', coalesce(r.outlet_id, 0), coalesce(r.language, ''),
+        r.day
+    FROM shared_stories r
+    UNION ALL SELECT r.story_id, r.article_id, 'source', coalesce(o.country, 'unknown'), '', 0,
+        coalesce(r.language, ''), r.day
+    FROM shared_stories r LEFT JOIN outlets o ON o.id = r.outlet_id
+    UNION ALL SELECT r.story_id, r.article_id, 'country', '', ac.country, 0, coalesce(r.language, ''), r.day
+    FROM shared_stories r JOIN article_countries ac ON ac.article_id = r.article_id
+    UNION ALL SELECT r.story_id, r.article_id, 'source country', coalesce(o.country, 'unknown'), ac.country, 0,
+        coalesce(r.language, ''), r.day
+    FROM shared_stories r JOIN article_countries ac ON ac.article_id = r.article_id
+    LEFT JOIN outlets o ON o.id = r.outlet_id;
+CREATE TABLE story_repeats (
+    story_id BIGINT NOT NULL,
+    article_id BIGINT NOT NULL,
+    kind TEXT NOT NULL,
+    source TEXT NOT NULL,
+    label TEXT NOT NULL,
+    outlet_id BIGINT NOT NULL,
+    language TEXT NOT NULL,
+    day TEXT NOT NULL,
+    prev TEXT NOT NULL,
+    prev_lang TEXT NOT NULL
+);
+CREATE INDEX story_repeats_story ON story_repeats(story_id);
+{REPEATS_INSERT.format(stories="TRUE")};
+CREATE TABLE story_repeat_days (
+    kind TEXT NOT NULL,
+    source TEXT NOT NULL,
+    label TEXT NOT NULL,
+    outlet_id BIGINT NOT NULL,
+    language TEXT NOT NULL,
+    day TEXT NOT NULL,
+    prev TEXT NOT NULL,
+    prev_lang TEXT NOT NULL,
+    week TEXT NOT NULL,
+    month TEXT NOT NULL,
+    n BIGINT NOT NULL,
+    PRIMARY KEY ({REPEAT_CELL})
+);
+INSERT INTO story_repeat_days ({REPEAT_CELL}, week, month, n)
+SELECT {REPEAT_CELL}, week_of(day), substr(day, 1, 7) || '-01', count(*)
+FROM story_repeats GROUP BY {REPEAT_CELL};
+CREATE OR REPLACE FUNCTION story_repeat_days_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF recounting() THEN RETURN NULL; END IF;
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO story_repeat_days AS d ({REPEAT_CELL}, week, month, n)
+        VALUES ({_CELL_NEW}, week_of(new.day), substr(new.day, 1, 7) || '-01', 1)
+        ON CONFLICT ({REPEAT_CELL}) DO UPDATE SET n = d.n + 1;
+    ELSE
+        UPDATE story_repeat_days SET n = n - 1 WHERE ({REPEAT_CELL}) = ({_CELL_OLD});
+        DELETE FROM story_repeat_days WHERE ({REPEAT_CELL}) = ({_CELL_OLD}) AND n = 0;
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER story_repeat_days_changed AFTER INSERT OR DELETE ON story_repeats
+FOR EACH ROW EXECUTE FUNCTION story_repeat_days_changed();
+CREATE OR REPLACE FUNCTION story_repeats_of(stories BIGINT[]) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    DELETE FROM story_repeats WHERE story_id = ANY(stories);
+    {REPEATS_INSERT.format(stories="story_id = ANY(stories)")};
+END $$;
+CREATE TRIGGER story_repeats_shared_update AFTER UPDATE ON shared_stories FOR EACH ROW
+WHEN (old.story_id != new.story_id OR old.day != new.day OR old.outlet_id IS DISTINCT FROM new.outlet_id
+      OR old.language IS DISTINCT FROM new.language)
+EXECUTE FUNCTION story_repeats_shared();
+"""
+
 # version -> the script that brings a database to it; a fresh one starts at the first
 MIGRATIONS: dict[int, str] = {
     13: _TABLES + _COMPAT + _TRIGGERS,
@@ -770,6 +851,7 @@ MIGRATIONS: dict[int, str] = {
         "CREATE INDEX shared_stories_day ON shared_stories(day, outlet_id, language) INCLUDE (story_id); "
         "CREATE INDEX IF NOT EXISTS articles_id_covering ON articles (id) "
         "INCLUDE (published, outlet_id, language, category);",
+    27: _LANGUAGE_REPEATS,
 }
 
 
