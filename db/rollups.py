@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from db.engine import dialect, week_start
-from db.schema import RECOUNTING, REPEAT_CELL, REPEATS_INSERT
+from db.schema import RECOUNTING, REPEAT_CELL, REPEATS_INSERT, REPEATS_INSERT_ONE_LANGUAGE
 
 
 @contextmanager
@@ -122,11 +122,22 @@ def recount_stories(conn: sqlite3.Connection, stories: set[int]) -> None:
             conn.execute(f"DELETE FROM story_repeat_days WHERE n = 0 AND ({_CELL}) IN "
                          f"(SELECT {_CELL} FROM story_repeats WHERE {condition})", chunk)
             conn.execute(f"DELETE FROM story_repeats WHERE {condition}", chunk)
-            conn.execute(REPEATS_INSERT.format(stories=condition), chunk)
+            several = _in_several_languages(conn, condition, chunk)
+            for insert, stories in ((REPEATS_INSERT_ONE_LANGUAGE, [s for s in chunk if s not in several]),
+                                    (REPEATS_INSERT, sorted(several))):
+                if stories:
+                    conn.execute(insert.format(stories=f"story_id IN ({', '.join('?' * len(stories))})"), stories)
             _count_repeat_days(conn, condition, chunk, 1)
 
 
 _CELL = REPEAT_CELL   # story_repeat_days' key
+
+
+def _in_several_languages(conn: sqlite3.Connection, condition: str, params: tuple) -> set[int]:
+    """The stories matching `condition` whose articles are in more than one language (a few in a hundred)."""
+    return {row[0] for row in conn.execute(
+        f"SELECT story_id FROM shared_stories WHERE {condition} GROUP BY story_id "
+        "HAVING min(coalesce(language, '')) < max(coalesce(language, ''))", params)}
 
 
 def _count_repeat_days(conn: sqlite3.Connection, condition: str, params: tuple, sign: int) -> None:

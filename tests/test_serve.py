@@ -75,7 +75,7 @@ def test_a_stop_signal_stops_both_children_cleanly_and_is_recorded(tmp_path, sig
         out += proc.communicate(timeout=40)[0]
     finally:
         proc.kill()
-    assert proc.returncode == 0
+    assert proc.returncode == 0, out   # the supervisor's own words say why, when it failed
     assert "collector stopped cleanly" in out and "dashboard stopped cleanly" in out and "Traceback" not in out
     run = last_run(tmp_path / "s.db")
     assert run["stopped"] and run["stop_reason"] == signal.Signals(signum).name and run["collector_pid"] is None
