@@ -45,6 +45,26 @@ REPEATS_INSERT_ONE_LANGUAGE = ("INSERT INTO story_repeats (story_id, article_id,
                                "FROM story_cells WHERE {stories}) AS c WHERE prev IS NOT NULL")
 
 
+# migration 27's cells of a shared story's articles, with each article's language (db/postgres/schema.py's twin too:
+# `zero` is an outlet id of 0, typed there)
+STORY_CELLS = """CREATE VIEW story_cells AS
+    SELECT r.story_id, r.article_id, 'all' AS kind, '' AS source, '' AS label, {zero} AS outlet_id,
+        coalesce(r.language, '') AS language, r.day
+    FROM shared_stories r
+    UNION ALL SELECT r.story_id, r.article_id, 'outlet', '', '', coalesce(r.outlet_id, 0), coalesce(r.language, ''),
+        r.day
+    FROM shared_stories r
+    UNION ALL SELECT r.story_id, r.article_id, 'source', coalesce(o.country, 'unknown'), '', 0,
+        coalesce(r.language, ''), r.day
+    FROM shared_stories r LEFT JOIN outlets o ON o.id = r.outlet_id
+    UNION ALL SELECT r.story_id, r.article_id, 'country', '', ac.country, 0, coalesce(r.language, ''), r.day
+    FROM shared_stories r JOIN article_countries ac ON ac.article_id = r.article_id
+    UNION ALL SELECT r.story_id, r.article_id, 'source country', coalesce(o.country, 'unknown'), ac.country, 0,
+        coalesce(r.language, ''), r.day
+    FROM shared_stories r JOIN article_countries ac ON ac.article_id = r.article_id
+    LEFT JOIN outlets o ON o.id = r.outlet_id;"""
+
+
 def _recount_repeats(condition: str, insert: str = REPEATS_INSERT) -> str:
     """A trigger's statements that recount the repeats of the stories whose story_id matches `condition`."""
     stories = f"story_id {condition}"
@@ -1020,22 +1040,7 @@ MIGRATIONS: list[str] = [
     #     several languages still reads shared_stories.
     f"""
     DROP VIEW IF EXISTS story_cells;
-    CREATE VIEW story_cells AS
-        SELECT r.story_id, r.article_id, 'all' AS kind, '' AS source, '' AS label, 0 AS outlet_id,
-            coalesce(r.language, '') AS language, r.day
-        FROM shared_stories r
-        UNION ALL SELECT r.story_id, r.article_id, 'outlet', '', '', coalesce(r.outlet_id, 0),
-            coalesce(r.language, ''), r.day
-        FROM shared_stories r
-        UNION ALL SELECT r.story_id, r.article_id, 'source', coalesce(o.country, 'unknown'), '', 0,
-            coalesce(r.language, ''), r.day
-        FROM shared_stories r LEFT JOIN outlets o ON o.id = r.outlet_id
-        UNION ALL SELECT r.story_id, r.article_id, 'country', '', ac.country, 0, coalesce(r.language, ''), r.day
-        FROM shared_stories r JOIN article_countries ac ON ac.article_id = r.article_id
-        UNION ALL SELECT r.story_id, r.article_id, 'source country', coalesce(o.country, 'unknown'), ac.country, 0,
-            coalesce(r.language, ''), r.day
-        FROM shared_stories r JOIN article_countries ac ON ac.article_id = r.article_id
-        LEFT JOIN outlets o ON o.id = r.outlet_id;
+    {STORY_CELLS.format(zero='0')}
     DROP TABLE IF EXISTS story_repeats;
     CREATE TABLE story_repeats (
         story_id INTEGER NOT NULL,

@@ -15,7 +15,7 @@ articles the dated indexes (published first) and the rollups serve the date rang
 from __future__ import annotations
 
 from db.postgres.connection import PgConnection
-from db.schema import CATEGORY_COUNTRIES, RECOUNTING, REPEAT_CELL, REPEATS_INSERT
+from db.schema import CATEGORY_COUNTRIES, RECOUNTING, REPEAT_CELL, REPEATS_INSERT, STORY_CELLS
 
 _NOW = "to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS')"
 
@@ -747,22 +747,7 @@ DROP TRIGGER IF EXISTS story_repeats_shared_update ON shared_stories;
 DROP VIEW IF EXISTS story_cells;
 DROP TABLE IF EXISTS story_repeats;
 DROP TABLE IF EXISTS story_repeat_days;
-CREATE VIEW story_cells AS
-    SELECT r.story_id, r.article_id, 'all' AS kind, '' AS source, '' AS label, BIGINT '0' AS outlet_id,
-        coalesce(r.language, '') AS language, r.day
-    FROM shared_stories r
-    UNION ALL SELECT r.story_id, r.article_id, 'outlet', '', '', coalesce(r.outlet_id, 0), coalesce(r.language, ''),
-        r.day
-    FROM shared_stories r
-    UNION ALL SELECT r.story_id, r.article_id, 'source', coalesce(o.country, 'unknown'), '', 0,
-        coalesce(r.language, ''), r.day
-    FROM shared_stories r LEFT JOIN outlets o ON o.id = r.outlet_id
-    UNION ALL SELECT r.story_id, r.article_id, 'country', '', ac.country, 0, coalesce(r.language, ''), r.day
-    FROM shared_stories r JOIN article_countries ac ON ac.article_id = r.article_id
-    UNION ALL SELECT r.story_id, r.article_id, 'source country', coalesce(o.country, 'unknown'), ac.country, 0,
-        coalesce(r.language, ''), r.day
-    FROM shared_stories r JOIN article_countries ac ON ac.article_id = r.article_id
-    LEFT JOIN outlets o ON o.id = r.outlet_id;
+{STORY_CELLS.format(zero="BIGINT '0'")}
 CREATE TABLE story_repeats (
     story_id BIGINT NOT NULL,
     article_id BIGINT NOT NULL,
