@@ -349,3 +349,24 @@ def test_countries_page_counts_each_story_once_per_country_and_cell(story_db, na
     assert countries == {c: len({s for _, named, s in rows if named == c}) for _, c, _ in rows}
     cells = {(source, c): len({s for o, named, s in rows if (o, named) == (source, c)}) for source, c, _ in rows}
     assert {(r, c): int(grid.loc[r, c]) for r in grid.index for c in grid.columns if grid.loc[r, c]} == cells
+
+
+@pytest.mark.parametrize("engine_name", ["sqlite", "postgresql"])
+def test_migration_27_counts_the_languages_of_a_database_it_finds_filled(story_db, tmp_path, request, engine_name):
+    target = request.getfixturevalue("pg_url") if engine_name == "postgresql" else tmp_path / "target.db"
+    with closing(connect(story_db)) as source, closing(connect(target)) as conn:
+        _change(source, "an outlet's articles turn out to be Polish")
+        copy(source, conn)
+        with transaction(conn):
+            stories.set_stories(conn, [tuple(r) for r in source.execute("SELECT article_id, story_id FROM "
+                                                                         "article_stories")])
+        # a database of version 26 with shared stories: migration 27 must count its repeats itself
+        with transaction(conn):
+            conn.execute("DELETE FROM story_repeat_days")
+            conn.execute("DELETE FROM story_repeats")
+            conn.execute("UPDATE schema_version SET version = 26" if engine_name == "postgresql"
+                         else "PRAGMA user_version = 26")
+    with closing(connect(target)) as conn:
+        for filters in (Filters(), Filters.from_params({"lang": "pl"}), Filters.from_params({"lang": "en"})):
+            assert _excess(conn, filters, (), "week", None) == _recount(conn, filters, (), "week") != {}
+            assert _excess(conn, filters, ("label",), None, "country") == _recount(conn, filters, ("label",), None)
