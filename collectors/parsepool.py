@@ -61,8 +61,12 @@ def _exchange(proc: multiprocessing.process.BaseProcess, pipe: Connection, child
     return pipe.recv()
 
 
-def _end(proc: multiprocessing.process.BaseProcess, *pipes: Connection) -> None:
-    """Close the pipes and kill the worker (it has answered, or is over its time); never wait on it."""
+def _end(proc: multiprocessing.process.BaseProcess, *pipes: Connection, exchange: asyncio.Future) -> None:
+    """Close the pipes and kill the worker (it has answered, or is over its time); never wait on it. The
+    `exchange`'s error is taken here: a parse given up (over its time, or the collector stopping) ends with the pipe
+    closed under its thread, which asyncio would otherwise print as a traceback no one retrieved."""
+    if not exchange.cancelled():
+        exchange.exception()
     for pipe in pipes:
         pipe.close()
     if proc.pid is not None and proc.exitcode is None:
@@ -89,7 +93,7 @@ async def parse_in_worker(body: bytes, seen: dt.datetime, content_type: str | No
     finally:
         if proc.pid is not None and proc.exitcode is None:
             proc.kill()   # over its time: the waiting thread then sees the pipe close
-        exchange.add_done_callback(lambda _: _end(proc, child_end, pipe))
+        exchange.add_done_callback(lambda done: _end(proc, child_end, pipe, exchange=done))
     if message[0] == "ok":
         return message[1]
     raise FeedError(message[1], message[2])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import gc
 import re
 import subprocess
 import sys
@@ -211,6 +212,26 @@ def test_a_parse_that_overruns_its_time_is_stopped_as_a_timeout():
     with pytest.raises(FeedError) as caught:
         asyncio.run(parse_in_worker(FEEDS["manyitems"] * 3, dt.datetime.now(dt.UTC), None, None, None, 0.001))
     assert caught.value.kind == "timeout" and "deadline" in str(caught.value)
+
+
+@pytest.mark.parametrize("given_up", ["over its time", "the collector stopping"])
+def test_a_parse_given_up_leaves_no_traceback_in_the_log(caplog, given_up):
+    async def parse() -> None:
+        body = FEEDS["manyitems"] * 40
+        if given_up == "over its time":
+            with pytest.raises(FeedError, match="deadline"):
+                await parse_in_worker(body, dt.datetime.now(dt.UTC), None, None, None, 0.3)
+        else:
+            task = asyncio.create_task(parse_in_worker(body, dt.datetime.now(dt.UTC), None, None, None, 30))
+            await asyncio.sleep(0.3)
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):   # still parsing when stopped
+                await task
+        await asyncio.sleep(0.5)   # the waiting thread sees the killed worker's pipe close
+
+    asyncio.run(parse())
+    gc.collect()   # asyncio reports an error no one retrieved when its future is collected
+    assert not [r for r in caplog.records if r.name == "asyncio"], caplog.text
 
 
 def test_a_parse_in_a_worker_gives_the_same_articles():
