@@ -700,11 +700,13 @@ def _repeats(conn: Connection, filters: Filters, keys: tuple[str, ...], bucket: 
         where, more = _rollup_where(filters)
         clauses, params = clauses + where, params + more
     else:
-        for clause, value in (("r.day >= ?", filters.date_from), ("r.day <= ?", filters.date_to),
-                              ("r.language = ?", filters.langs[0] if filters.langs else None)):
+        for clause, value in (("r.day >= ?", filters.date_from), ("r.day <= ?", filters.date_to)):
             if value:
                 clauses.append(clause)
-                params.append(value if isinstance(value, str) else value.isoformat())
+                params.append(value.isoformat())
+        if filters.langs:
+            clauses.append("r.language = ?")
+            params.append(filters.langs[0])
         if filters.source_countries:
             clauses.append(f"r.source IN ({_marks(filters.source_countries)}) AND r.source != '{UNKNOWN}'")
             params.extend(filters.source_countries)

@@ -119,8 +119,8 @@ def recount_stories(conn: sqlite3.Connection, stories: set[int]) -> None:
             # and a subquery made every batch of an import scan all the stories and countries stored so far
             condition = f"story_id IN ({', '.join('?' * len(chunk))})"
             _count_repeat_days(conn, condition, chunk, -1)
-            conn.execute(f"DELETE FROM story_repeat_days WHERE n = 0 AND ({_CELL}) IN "
-                         f"(SELECT {_CELL} FROM story_repeats WHERE {condition})", chunk)
+            conn.execute(f"DELETE FROM story_repeat_days WHERE n = 0 AND ({REPEAT_CELL}) IN "
+                         f"(SELECT {REPEAT_CELL} FROM story_repeats WHERE {condition})", chunk)
             conn.execute(f"DELETE FROM story_repeats WHERE {condition}", chunk)
             several = _in_several_languages(conn, condition, chunk)
             for insert, stories in ((REPEATS_INSERT_ONE_LANGUAGE, [s for s in chunk if s not in several]),
@@ -128,9 +128,6 @@ def recount_stories(conn: sqlite3.Connection, stories: set[int]) -> None:
                 if stories:
                     conn.execute(insert.format(stories=f"story_id IN ({', '.join('?' * len(stories))})"), stories)
             _count_repeat_days(conn, condition, chunk, 1)
-
-
-_CELL = REPEAT_CELL   # story_repeat_days' key
 
 
 def _in_several_languages(conn: sqlite3.Connection, condition: str, params: tuple) -> set[int]:
@@ -144,6 +141,6 @@ def _count_repeat_days(conn: sqlite3.Connection, condition: str, params: tuple, 
     """Add (sign 1) or take away (-1) the story_repeats rows of the stories matching `condition` in story_repeat_days
     (a cell taken away always has its row there: it was added with the same rows)."""
     week = week_start("day", dialect(conn))
-    conn.execute(f"INSERT INTO story_repeat_days ({_CELL}, week, month, n) "
-                 f"SELECT {_CELL}, {week}, substr(day, 1, 7) || '-01', {sign} * count(*) FROM story_repeats "
-                 f"WHERE {condition} GROUP BY {_CELL} " + _upsert("story_repeat_days", _CELL), params)
+    conn.execute(f"INSERT INTO story_repeat_days ({REPEAT_CELL}, week, month, n) "
+                 f"SELECT {REPEAT_CELL}, {week}, substr(day, 1, 7) || '-01', {sign} * count(*) FROM story_repeats "
+                 f"WHERE {condition} GROUP BY {REPEAT_CELL} " + _upsert("story_repeat_days", REPEAT_CELL), params)

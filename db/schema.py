@@ -26,23 +26,24 @@ _REPEATS_INSERT_18 = ("INSERT INTO story_repeats (story_id, article_id, kind, so
 # a story's repeats (migration 27), recounted whole: by its triggers and by db/rollups.py. `prev` is the day of the
 # nearest earlier article of the story in the cell, `prev_lang` of the nearest one in the article's own language
 # ('' for none): what a one-language filter counts
-REPEATS_INSERT = ("INSERT INTO story_repeats (story_id, article_id, kind, source, label, outlet_id, language, day, "
-                  "prev, prev_lang) "
-                  "SELECT story_id, article_id, kind, source, label, outlet_id, language, day, prev, "
-                  "coalesce(prev_lang, '') FROM (SELECT story_id, article_id, kind, source, label, outlet_id, "
-                  "language, day, lag(day) OVER (PARTITION BY story_id, kind, source, label, outlet_id "
-                  "ORDER BY day, article_id) AS prev, lag(day) OVER (PARTITION BY story_id, kind, source, label, "
-                  "outlet_id, language ORDER BY day, article_id) AS prev_lang "
-                  "FROM story_cells WHERE {stories}) AS c WHERE prev IS NOT NULL")
-# the same for stories told in one language, whose prev_lang is their prev: one window to sort, not two (the second
-# doubled what recounting cost; db/rollups.py recounts an import's stories with this where it can)
-REPEATS_INSERT_ONE_LANGUAGE = ("INSERT INTO story_repeats (story_id, article_id, kind, source, label, outlet_id, "
-                               "language, day, prev, prev_lang) "
-                               "SELECT story_id, article_id, kind, source, label, outlet_id, language, day, prev, prev "
-                               "FROM (SELECT story_id, article_id, kind, source, label, outlet_id, language, day, "
-                               "lag(day) OVER (PARTITION BY story_id, kind, source, label, outlet_id "
-                               "ORDER BY day, article_id) AS prev "
-                               "FROM story_cells WHERE {stories}) AS c WHERE prev IS NOT NULL")
+_CELL_LAG = "lag(day) OVER (PARTITION BY story_id, kind, source, label, outlet_id{also} ORDER BY day, article_id)"
+
+
+def _repeats_insert(languages: bool) -> str:
+    """The insert of story_repeats' rows; without `languages` (stories told in one language) prev_lang is prev: one
+    window to sort, not two (the second doubled what recounting cost)."""
+    prev_lang = f", {_CELL_LAG.format(also=', language')} AS prev_lang" if languages else ""
+    written = "coalesce(prev_lang, '')" if languages else "prev"
+    return ("INSERT INTO story_repeats (story_id, article_id, kind, source, label, outlet_id, language, day, prev, "
+            f"prev_lang) SELECT story_id, article_id, kind, source, label, outlet_id, language, day, prev, {written} "
+            "FROM (SELECT story_id, article_id, "
+            f"kind, source, label, outlet_id, language, day, {_CELL_LAG.format(also='')} AS prev{prev_lang} "
+            "FROM story_cells WHERE {stories}) AS c WHERE prev IS NOT NULL")
+
+
+REPEATS_INSERT = _repeats_insert(languages=True)
+# db/rollups.py recounts an import's stories told in one language with this
+REPEATS_INSERT_ONE_LANGUAGE = _repeats_insert(languages=False)
 
 
 # migration 27's cells of a shared story's articles, with each article's language (db/postgres/schema.py's twin too:
