@@ -728,22 +728,36 @@ def _repeats(conn: Connection, filters: Filters, keys: tuple[str, ...], bucket: 
 
 # with a content filter: the matching articles of shared stories, fetched once for every count of a page ----------
 
-SHARED_COLUMNS = ["story", "day", "week", "month", "outlet_id", "source"]
+SHARED_COLUMNS = ["story", "day", "outlet_id", "source"]
 
 
 def shared_matches(conn: Connection, filters: Filters, kind: str | None = None) -> pd.DataFrame:
     """The matching articles of shared stories (migration 17), one row each (per country or topic of it with
-    `kind`): columns story, day, week, month, outlet_id (0: none), source, [label]. What excess_of counts a page's
-    story excesses from when a content filter leaves no rollup to read (a third of the matches at most)."""
+    `kind`): columns story, day, outlet_id (0: none), source, [label]. What excess_of counts a page's story excesses
+    from when a content filter leaves no rollup to read (a third of the matches at most)."""
     columns = SHARED_COLUMNS + (["label"] if kind else [])
     if not has_table(conn, "shared_stories"):
         return pd.DataFrame({c: pd.Series(dtype="int64" if c in ("story", "outlet_id") else str) for c in columns})
     label, join = _RAW_LABEL[kind] if kind else ("", "")
     shared, where, params, r = _shared_source(conn, filters)
-    sql = (f"SELECT {r}.story_id, {r}.day, {r}.week, {r}.month, coalesce({r}.outlet_id, 0), "
-           f"coalesce(o.country, '{UNKNOWN}'){', ' + label if kind else ''} FROM {shared} "
-           f"LEFT JOIN outlets o ON o.id = {r}.outlet_id{join} WHERE {where}")
-    return _rows(conn, sql, params, columns)
+    # a row's few narrow values: converting each fetched value to Python costs more than SQLite's reading it, so the
+    # outlet's country is looked up per outlet, not fetched per row
+    sql = (f"SELECT {r}.story_id, {r}.day, coalesce({r}.outlet_id, 0){', ' + label if kind else ''} FROM {shared} "
+           f"LEFT JOIN outlets o ON o.id = {r}.outlet_id{join} WHERE {where}")   # o: the filters' outlet and source
+    frame = _rows(conn, sql, params, [c for c in columns if c != "source"])
+    countries = dict(conn.execute(f"SELECT id, coalesce(country, '{UNKNOWN}') FROM outlets").fetchall())
+    frame.insert(3, "source", frame["outlet_id"].map(countries).fillna(UNKNOWN))
+    return frame
+
+
+def _bucket_of(days: pd.Series, bucket: str) -> pd.Series:
+    """The ISO first day of each ISO day's week (Monday) or month (a day: itself), one computation per day."""
+    if bucket == "day":
+        return days
+    first = {day: (day[:8] + "01" if bucket == "month" else
+                   (dt.date.fromisoformat(day) - dt.timedelta(days=dt.date.fromisoformat(day).weekday())).isoformat())
+             for day in days.unique()}
+    return days.map(first)
 
 
 def excess_of(shared: pd.DataFrame, keys: tuple[str, ...] = (), bucket: str | None = None) -> pd.DataFrame:
@@ -752,6 +766,8 @@ def excess_of(shared: pd.DataFrame, keys: tuple[str, ...] = (), bucket: str | No
     columns = (["bucket"] if bucket else []) + list(keys) + ["excess"]
     if not by:
         return pd.DataFrame({"excess": [len(shared) - shared["story"].nunique()]}).query("excess > 0")
+    if bucket:
+        shared = shared.assign(**{bucket: _bucket_of(shared["day"], bucket)})
     stories = shared.groupby(by, sort=False)["story"]
     frame = (stories.size() - stories.nunique()).rename("excess").reset_index()
     frame = frame.rename(columns={bucket: "bucket"}) if bucket else frame
