@@ -106,26 +106,33 @@ def countries_named(fetch: Fetch, filters: Filters, split: Split = "none") -> in
 
 def _with_outlets(frame: pd.DataFrame, fetch: Fetch) -> pd.DataFrame:
     """`frame` with the name and source country of its outlet_id ('unknown' where there is none)."""
-    outlets = fetch(aggregates.outlets).set_index("outlet_id")
-    ids = frame["outlet_id"]   # mapped, not merged: a merge costs several times more on a page's small frames
-    return frame.assign(name=ids.map(outlets["name"]).fillna(UNKNOWN),
-                        source=ids.map(outlets["source"]).fillna(UNKNOWN))
+    return frame.assign(name=_outlet_field(frame["outlet_id"], fetch, "name"),
+                        source=_outlet_field(frame["outlet_id"], fetch, "source"))
+
+
+def _outlet_field(ids: pd.Series, fetch: Fetch, field: Literal["name", "source"]) -> pd.Series:
+    """The name or source country of each outlet_id ('unknown' where there is none)."""
+    # mapped, not merged: a merge costs several times more on a page's small frames
+    return ids.map(fetch(aggregates.outlets).set_index("outlet_id")[field]).fillna(UNKNOWN)
 
 
 def _excess(fetch: Fetch, filters: Filters, keys: list[str], bucket: Bucket | None = None,
-            kind: str | None = None) -> pd.DataFrame:
+            kind: str | None = None, labels: str | None = None) -> pd.DataFrame:
     """Per bucket (if any) and `keys` (of day, name, source, label): how many matching articles are not the first of
-    their story there: an article count minus this counts each story once. Column `excess`."""
+    their story there: an article count minus this counts each story once. Column `excess`.
+
+    `labels`: the kind of label (country, topic) the page also counts by under these filters; without `kind`, a
+    content filter's matching shared articles are then counted from the same rows as those per label."""
     by_day = "day" in keys   # per day as ISO text (the headline's), not as a bucket's timestamp
     if by_day:
         keys, bucket = [k for k in keys if k != "day"], "day"
     asked = tuple("outlet_id" if k == "name" else k for k in keys)
     if has_content_filter(filters):   # the page's matching shared articles, fetched once, counted per call
-        excess = aggregates.excess_of(fetch(aggregates.shared_matches, filters, kind=kind), asked, bucket)
+        excess = aggregates.excess_of(fetch(aggregates.shared_matches, filters, kind=kind or labels), asked, bucket)
     else:
         excess = fetch(aggregates.story_excess, filters, keys=asked, bucket=bucket, kind=kind)
     if "name" in keys:
-        excess = _with_outlets(excess, fetch).drop(columns=["outlet_id", "source"])
+        excess = excess.assign(name=_outlet_field(excess["outlet_id"], fetch, "name")).drop(columns="outlet_id")
     if by_day:
         excess = excess.rename(columns={"bucket": "day"})
     elif bucket is not None:
@@ -158,11 +165,12 @@ def count_articles(source: Connection | Fetch, filters: Filters) -> int:
     return int(_totals(fetcher(source), filters, "day")["n"].sum())
 
 
-def count_matches(source: Connection | Fetch, filters: Filters, count: Count = "articles") -> int:
-    """How many articles match, or how many stories (each story once)."""
+def count_matches(source: Connection | Fetch, filters: Filters, count: Count = "articles",
+                  labels: str | None = None) -> int:
+    """How many articles match, or how many stories (each story once). `labels`: as _excess."""
     total = count_articles(source, filters)
     if count == "stories" and total:
-        total -= int(_excess(fetcher(source), filters, [])["excess"].iloc[0])
+        total -= int(_excess(fetcher(source), filters, [], labels=labels)["excess"].iloc[0])
     return total
 
 
@@ -178,8 +186,9 @@ def headline(source: Connection | Fetch, filters: Filters, split: Split = "none"
         return Headline(0, 0, 0, None, 0)
     total = int(per_day["n"].sum())
     if count == "stories":   # a story over two days counts on each day, once in the total
-        per_day = _less(per_day, _excess(fetch, filters, ["day"]), ["day"])
-        total = count_matches(fetch, filters, count)
+        labels = split if split in LABEL_SPLITS and not getattr(filters, _FILTER_FIELD[split]) else None  # the chart's
+        per_day = _less(per_day, _excess(fetch, filters, ["day"], labels=labels), ["day"])
+        total = count_matches(fetch, filters, count, labels)
     busiest = per_day.sort_values(["n", "day"], ascending=False).iloc[0]
     per_outlet = _totals(fetch, filters, "outlet_id")
     return Headline(total, int((per_outlet["outlet_id"] != 0).sum()),
@@ -199,7 +208,7 @@ def daily_counts(source: Connection | Fetch, filters: Filters, split: Split = "n
         return fetch(aggregates.label_days, filters, kind=split, labels=labels)
     if split in SOURCE_SPLITS:
         days = fetch(aggregates.outlet_days, filters)
-        days = _with_outlets(days, fetch).assign(label=lambda d: d["name" if split == "outlet" else "source"])
+        days = days.assign(label=_outlet_field(days["outlet_id"], fetch, "name" if split == "outlet" else "source"))
     else:
         days = _totals(fetch, filters, "day").assign(label="all")
     if labels is not None:
@@ -237,7 +246,7 @@ def _rollup_buckets(daily: pd.DataFrame, bucket: Bucket) -> pd.DataFrame:
                              "n": pd.Series(dtype="int64")})
     out = daily.assign(bucket=bucket_start(daily["day"], bucket))
     if bucket == "day":   # a day is its own bucket: the rows are already one per day and label
-        return out[["bucket", "label", "n"]].sort_values(["bucket", "label"], ignore_index=True)
+        return out[["bucket", "label", "n"]]
     return out.groupby(["bucket", "label"], as_index=False)["n"].sum()
 
 
@@ -372,7 +381,7 @@ def cover_grid(source: Connection | Fetch, filters: Filters, home: bool = True, 
     # from a rollup when the filters allow one, else from the outlet_days the Coverage headline already fetched
     totals = _with_outlets(_totals(fetch, filters, "outlet_id"), fetch).groupby("source", as_index=False)["n"].sum()
     if count == "stories":
-        totals = _less(totals, _excess(fetch, filters, ["source"]), ["source"])
+        totals = _less(totals, _excess(fetch, filters, ["source"], labels="country"), ["source"])
     totals = totals.set_index("source")["n"]
     sources = totals.sort_values(ascending=False, kind="stable").head(top_sources)
     named = pairs.groupby("label")["n"].sum().sort_values(ascending=False, kind="stable").head(top_countries)

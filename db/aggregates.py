@@ -732,17 +732,19 @@ SHARED_COLUMNS = ["story", "day", "outlet_id", "source"]
 
 
 def shared_matches(conn: Connection, filters: Filters, kind: str | None = None) -> pd.DataFrame:
-    """The matching articles of shared stories (migration 17), one row each (per country or topic of it with
-    `kind`): columns story, day, outlet_id (0: none), source, [label]. What excess_of counts a page's story excesses
-    from when a content filter leaves no rollup to read (a third of the matches at most)."""
-    columns = SHARED_COLUMNS + (["label"] if kind else [])
+    """The matching articles of shared stories (migration 17), one row each: columns story, day, outlet_id (0: none),
+    source. With `kind`, one row per country or topic of each (columns article, label; an article without one has a
+    row with no label), which answers excess_of per label and without one alike. What excess_of counts a page's
+    story excesses from when a content filter leaves no rollup to read (a third of the matches at most)."""
+    columns = SHARED_COLUMNS + (["article", "label"] if kind else [])
     if not has_table(conn, "shared_stories"):
-        return pd.DataFrame({c: pd.Series(dtype="int64" if c in ("story", "outlet_id") else str) for c in columns})
-    label, join = _RAW_LABEL[kind] if kind else ("", "")
+        return pd.DataFrame({c: pd.Series(dtype=str if c in ("day", "source", "label") else "int64") for c in columns})
+    label, join = (_RAW_LABEL[kind][0], _RAW_LABEL[kind][1].replace(" JOIN ", " LEFT JOIN ")) if kind else ("", "")
     shared, where, params, r = _shared_source(conn, filters)
     # a row's few narrow values: converting each fetched value to Python costs more than SQLite's reading it, so the
     # outlet's country is looked up per outlet, not fetched per row
-    sql = (f"SELECT {r}.story_id, {r}.day, coalesce({r}.outlet_id, 0){', ' + label if kind else ''} FROM {shared} "
+    labelled = f", {r}.{'article_id' if r == 'r' else 'id'}, {label}" if kind else ""
+    sql = (f"SELECT {r}.story_id, {r}.day, coalesce({r}.outlet_id, 0){labelled} FROM {shared} "
            f"LEFT JOIN outlets o ON o.id = {r}.outlet_id{join} WHERE {where}")   # o: the filters' outlet and source
     frame = _rows(conn, sql, params, [c for c in columns if c != "source"])
     countries = dict(conn.execute(f"SELECT id, coalesce(country, '{UNKNOWN}') FROM outlets").fetchall())
@@ -761,7 +763,10 @@ def _bucket_of(days: pd.Series, bucket: str) -> pd.Series:
 
 
 def excess_of(shared: pd.DataFrame, keys: tuple[str, ...] = (), bucket: str | None = None) -> pd.DataFrame:
-    """story_excess counted from shared_matches' rows: per bucket and keys, the rows beyond each story's first."""
+    """story_excess counted from shared_matches' rows: per bucket and keys, the rows beyond each story's first.
+    Rows per label count per label (`keys` has label), else once per article."""
+    if "label" in shared:
+        shared = shared[shared["label"].notna()] if "label" in keys else shared.drop_duplicates("article")
     by = ([bucket] if bucket else []) + list(keys)
     columns = (["bucket"] if bucket else []) + list(keys) + ["excess"]
     if not by:

@@ -351,6 +351,41 @@ def test_countries_page_counts_each_story_once_per_country_and_cell(story_db, na
     assert {(r, c): int(grid.loc[r, c]) for r in grid.index for c in grid.columns if grid.loc[r, c]} == cells
 
 
+# two stories of two copies each: one names no country, the other two countries
+LABELLED = [("summit", "Herald", "GB", "Leaders gather for the summit", "2023-10-17 08:00:00"),
+            ("summit", "Courier", "US", "Leaders gather for the summit", "2023-10-17 09:00:00"),
+            ("deal", "Gazeta", "PL", "Poland and Ukraine sign a grain deal", "2023-10-18 08:00:00"),
+            ("deal", "Herald", "GB", "Poland and Ukraine sign a grain deal", "2023-10-18 09:00:00")]
+
+
+@pytest.mark.parametrize("split", ["none", "country", "topic"])
+def test_a_content_filters_story_counts_keep_each_article_once_whatever_it_names(story_db, split):
+    """A page that also counts per country or topic reads its matching shared articles once, with their labels: a
+    story that names no country, or two, still counts once in the headline and in the row totals of who covers
+    whom."""
+    links = [f"https://{outlet.lower()}.example/{key}{i}" for i, (key, outlet, *_rest) in enumerate(LABELLED)]
+    with closing(connect(story_db)) as conn:
+        for link, (_, outlet, country, title, published) in zip(links, LABELLED, strict=True):
+            add_articles(conn, f"https://{outlet.lower()}.example/rss", [(title, link, published)], outlet=outlet,
+                         country=country)
+        ids = [conn.execute("SELECT id FROM articles WHERE link = ?", (link,)).fetchone()[0] for link in links]
+        assert {len(c) for c in _countries(conn, ids)} == {0, 2}
+        with transaction(conn):
+            stories.set_stories(conn, [(ids[0], ids[0]), (ids[1], ids[0]), (ids[2], ids[2]), (ids[3], ids[2])])
+    filters = Filters.from_params({"q": "summit OR poland"})
+    with closing(connect(story_db, readonly=True)) as conn:
+        head = q.headline(conn, filters, split, count="stories")
+        grid = q.cover_grid(conn, filters, count="stories")
+    # the summit, the deal, the election (two copies each) and the weather once; each day one story (a tie: the latest)
+    assert (head.articles, head.busiest_day, head.busiest_count) == (4, "2023-10-18", 1)
+    assert grid.sources.to_dict() == {"US": 3, "GB": 3, "PL": 1}
+
+
+def _countries(conn, ids: list[int]) -> list[set[str]]:
+    return [{r[0] for r in conn.execute("SELECT country FROM article_countries WHERE article_id = ?", (i,))}
+            for i in ids]
+
+
 @pytest.mark.parametrize("engine_name", ["sqlite", "postgresql"])
 def test_migration_27_counts_the_languages_of_a_database_it_finds_filled(story_db, tmp_path, request, engine_name):
     target = request.getfixturevalue("pg_url") if engine_name == "postgresql" else tmp_path / "target.db"
