@@ -597,7 +597,8 @@ def story_rows(conn: Connection, filters: Filters, page: int, per_page: int, mat
     ids = ", ".join(str(int(i)) for i in shown)   # ids read from the database: integers
     members = conn.execute(
         f"SELECT {STORY}, a.published, a.id, o.name, a.title, a.link {FROM} {JOIN_STORY} "
-        f"WHERE (a.id IN ({ids}) OR a.id IN (SELECT article_id FROM article_stories WHERE story_id IN ({ids}))) "
+        f"WHERE a.id IN (SELECT article_id FROM article_stories WHERE story_id IN ({ids}) "
+        f"UNION ALL SELECT id FROM articles WHERE id IN ({ids})) "   # not OR: PostgreSQL would scan every article
         f"AND {where} ORDER BY a.published, a.id", params).fetchall()
     by_story: dict[int, list] = {}
     for row in members:

@@ -1078,6 +1078,8 @@ MIGRATIONS: list[str] = [
     {_REPEAT_DAYS_TRIGGERS_27.format(when=f" WHEN NOT EXISTS (SELECT 1 FROM bulk_load WHERE flag = {RECOUNTING})")}
     {_repeats_triggers(REPEATS_INSERT, "language")}
     """,
+    # 28: PostgreSQL's only (its category index gives the articles' ids); SQLite's indexes carry the rowid already
+    "",
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
