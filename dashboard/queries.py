@@ -245,8 +245,6 @@ def _rollup_buckets(daily: pd.DataFrame, bucket: Bucket) -> pd.DataFrame:
         return pd.DataFrame({"bucket": pd.Series(dtype="datetime64[ns]"), "label": pd.Series(dtype=str),
                              "n": pd.Series(dtype="int64")})
     out = daily.assign(bucket=bucket_start(daily["day"], bucket))
-    if bucket == "day":   # a day is its own bucket: the rows are already one per day and label
-        return out[["bucket", "label", "n"]]
     return out.groupby(["bucket", "label"], as_index=False)["n"].sum()
 
 

@@ -309,6 +309,19 @@ def test_normalized_share_divides_by_all_articles_of_the_same_outlets(conn):
     assert (by_outlet["value"] <= 100).all() and (by_outlet["total"] >= by_outlet["n"]).all()
 
 
+@pytest.mark.parametrize("bucket", ["day", "week"])
+@pytest.mark.parametrize("count", ["articles", "stories"])
+def test_a_share_by_outlet_draws_each_line_once_per_bucket_and_other_over_the_rest(conn, bucket, count):
+    series = q.coverage(conn, Filters.make(q="ukrain*"), bucket, "outlet", top_n=2, normalized=True, count=count)
+    assert not series.duplicated(["bucket", "label"]).any()
+    drawn = set(series["label"]) - {q.OTHER}
+    assert len(drawn) == 2 and q.OTHER in set(series["label"])
+    per_outlet = dict(plain(conn, Filters(), "o.name, count(*)", group="GROUP BY o.name"))
+    if count == "articles":   # the whole year: every outlet's articles, the other ones' in "other"
+        totals = series.groupby("label")["total"].sum()
+        assert totals[q.OTHER] == sum(n for name, n in per_outlet.items() if name not in drawn)
+
+
 def test_no_content_filter_share_is_everything(conn):
     series = q.coverage(conn, Filters.make(langs=["pl"]), "day", normalized=True)
     assert series["value"].dropna().round(6).eq(100).all()
