@@ -781,20 +781,20 @@ def excess_of(shared: pd.DataFrame, keys: tuple[str, ...] = (), bucket: str | No
 
 
 # shared_stories in the place of `articles a`: an article's id, its day as `published` (the filters' dates are whole
-# days, so a day compares as its time does) and its language. A view that filters on nothing else of an article
-# reads none of its rows, which are wide (title, description): that probe per row was half the cost of the read.
-_SHARED_AS_ARTICLES = ("(SELECT article_id AS id, story_id, day, day AS published, week, month, outlet_id, language "
-                       "FROM shared_stories) a")
+# days, so a day compares as its time does), its language and category (migration 29). A view that filters on
+# nothing else of an article reads none of its rows, which are wide (title, description): that probe per row was
+# half the cost of the read.
+_SHARED_AS_ARTICLES = ("(SELECT article_id AS id, story_id, day, day AS published, week, month, outlet_id, language, "
+                       "category FROM shared_stories) a")
 
 
 def _shared_source(conn: Connection, filters: Filters) -> tuple[str, str, list, str]:
     """The matching articles of shared stories: FROM (to join outlets `o` and labels to), WHERE, its parameters, and
     the alias of shared_stories' columns (story_id, day, week, month, outlet_id). The countries and topics are tested
     per article where that is cheaper than collecting theirs (correlate). The articles' rows are read only for a
-    category, or for a text search on PostgreSQL (its search column); the dates then go on r's own day too (its
-    index)."""
+    text search on PostgreSQL (its search column); the dates then go on r's own day too (its index)."""
     where, params = filters.where(correlated=correlate(conn, filters), dialect=dialect(conn))
-    if not (filters.categories or (filters.q and dialect(conn) == POSTGRESQL)):
+    if not (filters.q and dialect(conn) == POSTGRESQL):
         return _SHARED_AS_ARTICLES, where, params, "a"
     for clause, day in (("r.day >= ?", filters.date_from), ("r.day <= ?", filters.date_to)):
         if day:

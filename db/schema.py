@@ -155,6 +155,17 @@ _SHARED_INSERT = """CREATE TRIGGER shared_stories_insert AFTER INSERT ON article
         WHERE a.id IN (new.article_id, new.story_id);
     END;"""
 
+# migration 29's: the same, with the article's category
+_SHARED_INSERT_29 = """CREATE TRIGGER shared_stories_insert AFTER INSERT ON article_stories
+    WHEN {when} BEGIN
+        DELETE FROM shared_stories WHERE article_id IN (new.article_id, new.story_id);
+        INSERT INTO shared_stories (article_id, story_id, day, week, month, outlet_id, language, category)
+        SELECT a.id, new.story_id, substr(a.published, 1, 10),
+            coalesce(date(a.published, '-6 days', 'weekday 1'), substr(a.published, 1, 10)),
+            substr(a.published, 1, 7) || '-01', a.outlet_id, a.language, a.category FROM articles a
+        WHERE a.id IN (new.article_id, new.story_id);
+    END;"""
+
 # an article's category, day, outlet or language changed: what moves its counts in migrations 22 and 23's rollups
 _ARTICLE_KEYS_CHANGED = """WHEN coalesce(old.category, '') != coalesce(new.category, '')
         OR substr(old.published, 1, 10) IS NOT substr(new.published, 1, 10)
@@ -1080,6 +1091,37 @@ MIGRATIONS: list[str] = [
     """,
     # 28: PostgreSQL's only (its category index gives the articles' ids); SQLite's indexes carry the rowid already
     "",
+    # 29: shared_stories keeps each article's category, so that a category's story counts read no article row (they
+    #     read each matching shared article's row for its category before): the shared stories of sport, 20 → 8 ms
+    #     at 477k (PostgreSQL 33 → 10)
+    """
+    ALTER TABLE shared_stories ADD COLUMN category TEXT;
+    UPDATE shared_stories SET category = (SELECT category FROM articles WHERE id = shared_stories.article_id);
+    CREATE INDEX IF NOT EXISTS shared_stories_category ON shared_stories(category);
+    DROP TRIGGER IF EXISTS shared_stories_insert;
+    """ + _SHARED_INSERT_29.format(when="new.story_id != new.article_id AND NOT EXISTS (SELECT 1 FROM bulk_load)") + """
+    DROP TRIGGER IF EXISTS shared_stories_update;
+    CREATE TRIGGER shared_stories_update AFTER UPDATE OF story_id ON article_stories BEGIN
+        DELETE FROM shared_stories WHERE article_id = old.article_id;
+        DELETE FROM shared_stories WHERE article_id = old.story_id AND story_id = old.story_id AND NOT EXISTS
+            (SELECT 1 FROM article_stories WHERE story_id = old.story_id AND article_id != old.story_id);
+        DELETE FROM shared_stories WHERE new.story_id != new.article_id
+            AND article_id IN (new.article_id, new.story_id);
+        INSERT INTO shared_stories (article_id, story_id, day, week, month, outlet_id, language, category)
+        SELECT a.id, new.story_id, substr(a.published, 1, 10),
+            coalesce(date(a.published, '-6 days', 'weekday 1'), substr(a.published, 1, 10)),
+            substr(a.published, 1, 7) || '-01', a.outlet_id, a.language, a.category FROM articles a
+        WHERE new.story_id != new.article_id AND a.id IN (new.article_id, new.story_id);
+    END;
+    DROP TRIGGER IF EXISTS shared_stories_article;
+    CREATE TRIGGER shared_stories_article AFTER UPDATE OF published, outlet_id, language, category ON articles BEGIN
+        UPDATE shared_stories SET day = substr(new.published, 1, 10),
+            week = coalesce(date(new.published, '-6 days', 'weekday 1'), substr(new.published, 1, 10)),
+            month = substr(new.published, 1, 7) || '-01', outlet_id = new.outlet_id, language = new.language,
+            category = new.category
+        WHERE article_id = new.id;
+    END;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

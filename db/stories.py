@@ -125,9 +125,9 @@ def share(conn: sqlite3.Connection, pairs: list[tuple[int, int]]) -> None:
         params = [value for pair in chunk for value in pair]
         conn.execute(given + "DELETE FROM shared_stories WHERE article_id IN "
                      "(SELECT article_id FROM p UNION SELECT story_id FROM p)", params)
-        conn.execute(given + "INSERT INTO shared_stories (article_id, story_id, day, week, month, outlet_id, language) "
-                     f"SELECT a.id, m.story_id, substr(a.published, 1, 10), {week}, "
-                     "substr(a.published, 1, 7) || '-01', a.outlet_id, a.language "
+        conn.execute(given + "INSERT INTO shared_stories (article_id, story_id, day, week, month, outlet_id, language, "
+                     f"category) SELECT a.id, m.story_id, substr(a.published, 1, 10), {week}, "
+                     "substr(a.published, 1, 7) || '-01', a.outlet_id, a.language, a.category "
                      "FROM (SELECT article_id, story_id FROM p UNION SELECT story_id, story_id FROM p) AS m "
                      "JOIN articles a ON a.id = m.article_id", params)
 

@@ -67,7 +67,7 @@ def fill(conn) -> None:
 
 def expected(filters: Filters, conn) -> dict[str, set]:
     """The stories of the matching articles by their day: what counting each story once must give."""
-    where, params = filters.where()
+    where, params = filters.where(dialect=getattr(conn, "dialect", "sqlite"))
     rows = conn.execute(f"SELECT substr(a.published, 1, 10), coalesce(s.story_id, a.id) FROM articles a "
                         f"LEFT JOIN outlets o ON o.id = a.outlet_id {stories.JOIN_STORY} WHERE {where}",
                         params).fetchall()
@@ -384,6 +384,35 @@ def test_a_content_filters_story_counts_keep_each_article_once_whatever_it_names
 def _countries(conn, ids: list[int]) -> list[set[str]]:
     return [{r[0] for r in conn.execute("SELECT country FROM article_countries WHERE article_id = ?", (i,))}
             for i in ids]
+
+
+@pytest.mark.parametrize("engine_name", ["sqlite", "postgresql"])
+@pytest.mark.parametrize("order", ["categorised after the grouping", "grouped after the categorising"])
+def test_a_categorys_story_counts_follow_its_articles_categories(story_db, tmp_path, request, engine_name, order):
+    """The shared stories keep each article's category (migration 29), which a category's story counts read: written
+    when an article is grouped (alone by the row trigger as the copy writes it, or a batch by set_stories) and moved
+    when its category changes."""
+    target = request.getfixturevalue("pg_url") if engine_name == "postgresql" else tmp_path / "target.db"
+    with closing(connect(story_db)) as source, closing(connect(target)) as conn:
+        copy(source, conn)
+        grouped = [tuple(r) for r in conn.execute("SELECT article_id, story_id FROM article_stories")]
+        with transaction(conn):
+            conn.execute("UPDATE articles SET category = 'politics' WHERE title LIKE '%Karabakh%' "
+                         "OR title LIKE 'Poland votes%'")
+            # one copy of the Karabakh story moves to sport: the story counts once in each category
+            conn.execute("UPDATE articles SET category = 'sport' WHERE title LIKE '%Stepanakert%'")
+        if order == "grouped after the categorising":
+            with transaction(conn):
+                stories.clear(conn)
+            with transaction(conn):
+                stories.set_stories(conn, grouped)
+        for category, count in (("politics", 2), ("sport", 1)):   # Karabakh and the election; Karabakh's copy
+            filters = Filters.from_params({"category": category})
+            days = expected(filters, conn)
+            assert q.count_matches(conn, filters, "stories") == len(set().union(*days.values())) == count
+            series = q.coverage(conn, filters, "day", count="stories")
+            assert {b.strftime("%Y-%m-%d"): n for b, n in zip(series["bucket"], series["n"], strict=True) if n} == \
+                {day: len(s) for day, s in days.items()}
 
 
 @pytest.mark.parametrize("engine_name", ["sqlite", "postgresql"])
