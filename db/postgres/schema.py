@@ -810,6 +810,9 @@ EXECUTE FUNCTION story_repeats_shared();
 _SHARED_CATEGORY = """
 ALTER TABLE shared_stories ADD COLUMN IF NOT EXISTS category TEXT;
 UPDATE shared_stories r SET category = a.category FROM articles a WHERE a.id = r.article_id;
+-- the update left a dead copy of every row, which a vacuum frees but does not give back: rewritten, the table's scans
+-- (a country's shared stories) stay as fast as before, not twice as slow (1 s at 477k)
+CLUSTER shared_stories USING shared_stories_pkey;
 CREATE INDEX IF NOT EXISTS shared_stories_category ON shared_stories(category);
 CREATE OR REPLACE FUNCTION shared_stories_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
