@@ -144,27 +144,42 @@ def _repeats_triggers(insert: str, language: str) -> str:
     END;"""
 
 # Each entry upgrades the schema from version i to i + 1. Append, never edit a released one.
-# the shared_stories rows of a newly grouped article and of its story's first article (migrations 17 and 20)
-_SHARED_INSERT = """CREATE TRIGGER shared_stories_insert AFTER INSERT ON article_stories
+# the shared_stories rows of a newly grouped article and of its story's first article (migrations 17, 20 and 29,
+# which writes the article's category too)
+def _shared_rows(category: bool) -> tuple[str, str]:
+    """The column list and the values from `articles a` of a shared_stories row."""
+    column, value = (", category", ", a.category") if category else ("", "")
+    return (f"article_id, story_id, day, week, month, outlet_id, language{column}",
+            "a.id, new.story_id, substr(a.published, 1, 10),\n"
+            "            coalesce(date(a.published, '-6 days', 'weekday 1'), substr(a.published, 1, 10)),\n"
+            f"            substr(a.published, 1, 7) || '-01', a.outlet_id, a.language{value}")
+
+
+def _shared_insert(when: str, category: bool = False) -> str:
+    columns, values = _shared_rows(category)
+    return f"""CREATE TRIGGER shared_stories_insert AFTER INSERT ON article_stories
     WHEN {when} BEGIN
         DELETE FROM shared_stories WHERE article_id IN (new.article_id, new.story_id);
-        INSERT INTO shared_stories (article_id, story_id, day, week, month, outlet_id, language)
-        SELECT a.id, new.story_id, substr(a.published, 1, 10),
-            coalesce(date(a.published, '-6 days', 'weekday 1'), substr(a.published, 1, 10)),
-            substr(a.published, 1, 7) || '-01', a.outlet_id, a.language FROM articles a
+        INSERT INTO shared_stories ({columns})
+        SELECT {values} FROM articles a
         WHERE a.id IN (new.article_id, new.story_id);
     END;"""
 
-# migration 29's: the same, with the article's category
-_SHARED_INSERT_29 = """CREATE TRIGGER shared_stories_insert AFTER INSERT ON article_stories
-    WHEN {when} BEGIN
-        DELETE FROM shared_stories WHERE article_id IN (new.article_id, new.story_id);
-        INSERT INTO shared_stories (article_id, story_id, day, week, month, outlet_id, language, category)
-        SELECT a.id, new.story_id, substr(a.published, 1, 10),
-            coalesce(date(a.published, '-6 days', 'weekday 1'), substr(a.published, 1, 10)),
-            substr(a.published, 1, 7) || '-01', a.outlet_id, a.language, a.category FROM articles a
-        WHERE a.id IN (new.article_id, new.story_id);
+
+def _shared_update(category: bool = False) -> str:
+    """The trigger that moves an article's shared_stories rows when its story changes."""
+    columns, values = _shared_rows(category)
+    return f"""CREATE TRIGGER shared_stories_update AFTER UPDATE OF story_id ON article_stories BEGIN
+        DELETE FROM shared_stories WHERE article_id = old.article_id;
+        DELETE FROM shared_stories WHERE article_id = old.story_id AND story_id = old.story_id AND NOT EXISTS
+            (SELECT 1 FROM article_stories WHERE story_id = old.story_id AND article_id != old.story_id);
+        DELETE FROM shared_stories WHERE new.story_id != new.article_id
+            AND article_id IN (new.article_id, new.story_id);
+        INSERT INTO shared_stories ({columns})
+        SELECT {values} FROM articles a
+        WHERE new.story_id != new.article_id AND a.id IN (new.article_id, new.story_id);
     END;"""
+
 
 # an article's category, day, outlet or language changed: what moves its counts in migrations 22 and 23's rollups
 _ARTICLE_KEYS_CHANGED = """WHEN coalesce(old.category, '') != coalesce(new.category, '')
@@ -780,7 +795,7 @@ MIGRATIONS: list[str] = [
                                                 AND x.article_id != s.article_id);
     DROP TRIGGER IF EXISTS shared_stories_insert;
     -- delete, then insert: a trigger's OR REPLACE yields to the firing statement's policy (the grouping's upsert)
-    """ + _SHARED_INSERT.format(when="new.story_id != new.article_id") + """
+    """ + _shared_insert("new.story_id != new.article_id") + """
     DROP TRIGGER IF EXISTS shared_stories_delete;
     CREATE TRIGGER shared_stories_delete AFTER DELETE ON article_stories BEGIN
         DELETE FROM shared_stories WHERE article_id = old.article_id;
@@ -788,18 +803,7 @@ MIGRATIONS: list[str] = [
             (SELECT 1 FROM article_stories WHERE story_id = old.story_id AND article_id != old.story_id);
     END;
     DROP TRIGGER IF EXISTS shared_stories_update;
-    CREATE TRIGGER shared_stories_update AFTER UPDATE OF story_id ON article_stories BEGIN
-        DELETE FROM shared_stories WHERE article_id = old.article_id;
-        DELETE FROM shared_stories WHERE article_id = old.story_id AND story_id = old.story_id AND NOT EXISTS
-            (SELECT 1 FROM article_stories WHERE story_id = old.story_id AND article_id != old.story_id);
-        DELETE FROM shared_stories WHERE new.story_id != new.article_id
-            AND article_id IN (new.article_id, new.story_id);
-        INSERT INTO shared_stories (article_id, story_id, day, week, month, outlet_id, language)
-        SELECT a.id, new.story_id, substr(a.published, 1, 10),
-            coalesce(date(a.published, '-6 days', 'weekday 1'), substr(a.published, 1, 10)),
-            substr(a.published, 1, 7) || '-01', a.outlet_id, a.language FROM articles a
-        WHERE new.story_id != new.article_id AND a.id IN (new.article_id, new.story_id);
-    END;
+    """ + _shared_update() + """
     DROP TRIGGER IF EXISTS shared_stories_article;
     CREATE TRIGGER shared_stories_article AFTER UPDATE OF published, outlet_id, language ON articles BEGIN
         UPDATE shared_stories SET day = substr(new.published, 1, 10),
@@ -882,7 +886,7 @@ MIGRATIONS: list[str] = [
     #     about a third of the cost of storing a story
     """
     DROP TRIGGER IF EXISTS shared_stories_insert;
-    """ + _SHARED_INSERT.format(when="new.story_id != new.article_id AND NOT EXISTS (SELECT 1 FROM bulk_load)") + """
+    """ + _shared_insert("new.story_id != new.article_id AND NOT EXISTS (SELECT 1 FROM bulk_load)") + """
     """,
     # 21: db/rollups.py recount_stories keeps story_repeat_days for a batch of stories with two statements (the
     #     repeats leaving, the repeats arriving) while it holds the RECOUNTING flag: the row triggers, one upsert per
@@ -1099,20 +1103,9 @@ MIGRATIONS: list[str] = [
     UPDATE shared_stories SET category = (SELECT category FROM articles WHERE id = shared_stories.article_id);
     CREATE INDEX IF NOT EXISTS shared_stories_category ON shared_stories(category);
     DROP TRIGGER IF EXISTS shared_stories_insert;
-    """ + _SHARED_INSERT_29.format(when="new.story_id != new.article_id AND NOT EXISTS (SELECT 1 FROM bulk_load)") + """
+    """ + _shared_insert("new.story_id != new.article_id AND NOT EXISTS (SELECT 1 FROM bulk_load)", True) + """
     DROP TRIGGER IF EXISTS shared_stories_update;
-    CREATE TRIGGER shared_stories_update AFTER UPDATE OF story_id ON article_stories BEGIN
-        DELETE FROM shared_stories WHERE article_id = old.article_id;
-        DELETE FROM shared_stories WHERE article_id = old.story_id AND story_id = old.story_id AND NOT EXISTS
-            (SELECT 1 FROM article_stories WHERE story_id = old.story_id AND article_id != old.story_id);
-        DELETE FROM shared_stories WHERE new.story_id != new.article_id
-            AND article_id IN (new.article_id, new.story_id);
-        INSERT INTO shared_stories (article_id, story_id, day, week, month, outlet_id, language, category)
-        SELECT a.id, new.story_id, substr(a.published, 1, 10),
-            coalesce(date(a.published, '-6 days', 'weekday 1'), substr(a.published, 1, 10)),
-            substr(a.published, 1, 7) || '-01', a.outlet_id, a.language, a.category FROM articles a
-        WHERE new.story_id != new.article_id AND a.id IN (new.article_id, new.story_id);
-    END;
+    """ + _shared_update(True) + """
     DROP TRIGGER IF EXISTS shared_stories_article;
     CREATE TRIGGER shared_stories_article AFTER UPDATE OF published, outlet_id, language, category ON articles BEGIN
         UPDATE shared_stories SET day = substr(new.published, 1, 10),

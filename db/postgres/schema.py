@@ -432,8 +432,12 @@ CREATE TABLE alert_deliveries (
 CREATE INDEX alert_deliveries_due ON alert_deliveries(status, next_attempt_at);
 """
 
-# the articles of shared stories, kept as article_stories changes (db/schema.py's migration 17)
-_SHARED_STORIES_CHANGED = """
+# the articles of shared stories, kept as article_stories changes (db/schema.py's migration 17; 29 writes each one's
+# category too)
+def _shared_stories_changed(category: bool = False) -> str:
+    column, value = (", category", ", a.category") if category else ("", "")
+    language = "language = excluded.language" + (",\n            category = excluded.category" if category else "")
+    return f"""
 CREATE FUNCTION shared_stories_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP IN ('DELETE', 'UPDATE') THEN
@@ -442,16 +446,25 @@ BEGIN
             (SELECT 1 FROM article_stories WHERE story_id = old.story_id AND article_id != old.story_id);
     END IF;
     IF TG_OP IN ('INSERT', 'UPDATE') AND new.story_id != new.article_id THEN
-        INSERT INTO shared_stories AS d (article_id, story_id, day, week, month, outlet_id, language)
+        INSERT INTO shared_stories AS d (article_id, story_id, day, week, month, outlet_id, language{column})
         SELECT a.id, new.story_id, substr(a.published, 1, 10), week_of(a.published),
-               substr(a.published, 1, 7) || '-01', a.outlet_id, a.language FROM articles a
+               substr(a.published, 1, 7) || '-01', a.outlet_id, a.language{value} FROM articles a
         WHERE a.id IN (new.article_id, new.story_id)
         ON CONFLICT (article_id) DO UPDATE SET story_id = excluded.story_id, day = excluded.day,
-            week = excluded.week, month = excluded.month, outlet_id = excluded.outlet_id, language = excluded.language;
+            week = excluded.week, month = excluded.month, outlet_id = excluded.outlet_id, {language};
     END IF;
     RETURN NULL;
 END $$;
 """
+
+
+# under a bulk load, db/stories.py set_stories writes the new articles' rows (db/schema.py's migration 20)
+def _bulk_aware(function: str) -> str:
+    return function.replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1).replace(
+        "BEGIN\n", "BEGIN\n    IF TG_OP = 'INSERT' AND bulk_loading() THEN RETURN NULL; END IF;\n", 1)
+
+
+_SHARED_STORIES_CHANGED = _shared_stories_changed()
 _SHARED_STORIES = """
 CREATE TABLE shared_stories (
     article_id BIGINT PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
@@ -814,25 +827,7 @@ UPDATE shared_stories r SET category = a.category FROM articles a WHERE a.id = r
 -- (a country's shared stories) stay as fast as before, not twice as slow (1 s at 477k)
 CLUSTER shared_stories USING shared_stories_pkey;
 CREATE INDEX IF NOT EXISTS shared_stories_category ON shared_stories(category);
-CREATE OR REPLACE FUNCTION shared_stories_changed() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    IF TG_OP = 'INSERT' AND bulk_loading() THEN RETURN NULL; END IF;
-    IF TG_OP IN ('DELETE', 'UPDATE') THEN
-        DELETE FROM shared_stories WHERE article_id = old.article_id;
-        DELETE FROM shared_stories WHERE article_id = old.story_id AND story_id = old.story_id AND NOT EXISTS
-            (SELECT 1 FROM article_stories WHERE story_id = old.story_id AND article_id != old.story_id);
-    END IF;
-    IF TG_OP IN ('INSERT', 'UPDATE') AND new.story_id != new.article_id THEN
-        INSERT INTO shared_stories AS d (article_id, story_id, day, week, month, outlet_id, language, category)
-        SELECT a.id, new.story_id, substr(a.published, 1, 10), week_of(a.published),
-               substr(a.published, 1, 7) || '-01', a.outlet_id, a.language, a.category FROM articles a
-        WHERE a.id IN (new.article_id, new.story_id)
-        ON CONFLICT (article_id) DO UPDATE SET story_id = excluded.story_id, day = excluded.day,
-            week = excluded.week, month = excluded.month, outlet_id = excluded.outlet_id, language = excluded.language,
-            category = excluded.category;
-    END IF;
-    RETURN NULL;
-END $$;
+""" + _bulk_aware(_shared_stories_changed(True)) + """
 CREATE OR REPLACE FUNCTION shared_stories_article() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     UPDATE shared_stories SET day = substr(new.published, 1, 10), week = week_of(new.published),
@@ -859,8 +854,7 @@ MIGRATIONS: dict[int, str] = {
     # how far each alert rule has been evaluated (db/schema.py's migration 19)
     19: "ALTER TABLE alert_rules ADD COLUMN IF NOT EXISTS evaluated_until TEXT;",
     # under a bulk load, db/stories.py set_stories writes the new articles' shared_stories rows (db/schema.py's 20)
-    20: _SHARED_STORIES_CHANGED.replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1).replace(
-        "BEGIN\n", "BEGIN\n    IF TG_OP = 'INSERT' AND bulk_loading() THEN RETURN NULL; END IF;\n", 1),
+    20: _bulk_aware(_SHARED_STORIES_CHANGED),
     # story_repeats' row trigger stands aside while recount_stories holds the RECOUNTING flag (db/schema.py's 21)
     21: f"CREATE FUNCTION recounting() RETURNS boolean LANGUAGE sql STABLE AS "
         f"'SELECT EXISTS (SELECT 1 FROM bulk_load WHERE flag = {RECOUNTING})';\n"
