@@ -33,7 +33,7 @@ def gap_days(result: Completeness, filters: Filters) -> pd.DataFrame:
             by_day.setdefault(gap.day, []).append(gap)
     rows = []
     for day, gaps in sorted(by_day.items()):
-        stored = sum(days.get(day, 0) for days in result.counts.values())
+        stored = result.stored_on(day)
         lost = sum(max(g.expected - g.n, 0.0) for g in gaps)
         names = tuple(g.name for g in sorted(gaps, key=lambda g: g.n - g.expected))
         rows.append((day.isoformat(), names, stored, round(lost + stored), lost / max(lost + stored, 1.0),
