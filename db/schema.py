@@ -1115,6 +1115,11 @@ MIGRATIONS: list[str] = [
         WHERE article_id = new.id;
     END;
     """,
+    # 30: a topic's daily counts by topic first (as daily_countries' by country), so that a topic's view reads its
+    #     own cells, not every topic's: the outlet × day counts of one topic of twelve 22 → 13 ms at 477k
+    """
+    CREATE INDEX IF NOT EXISTS daily_topics_topic ON daily_topics(topic_id, outlet_id, day, language, n);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

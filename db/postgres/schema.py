@@ -877,6 +877,7 @@ MIGRATIONS: dict[int, str] = {
     28: "DROP INDEX IF EXISTS articles_category_published; CREATE INDEX articles_category_published "
         "ON articles (category, published, outlet_id, language) INCLUDE (id);",
     29: _SHARED_CATEGORY,
+    30: "CREATE INDEX IF NOT EXISTS daily_topics_topic ON daily_topics(topic_id, outlet_id, day, language, n);",
 }
 
 
