@@ -261,7 +261,7 @@ def _stories_in(source: Connection | Fetch, counts: pd.DataFrame, filters: Filte
     excess = _excess(fetcher(source), used, [key] if key else [], bucket,
                      kind=split if split in LABEL_SPLITS else None)
     excess = excess.rename(columns={key: "label"}) if key else excess.assign(label="all")
-    shown = set(counts["label"].unique())   # not iterated value by value: each is an Arrow scalar
+    shown = set(counts["label"].unique())
     if OTHER in shown:
         excess.loc[~excess["label"].isin(shown), "label"] = OTHER
     excess = excess.groupby(["bucket", "label"], as_index=False)["excess"].sum()
