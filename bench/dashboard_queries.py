@@ -16,8 +16,9 @@ Each page visit runs the same dashboard.queries calls as the page, each SQL quer
 connection as the app does, with nothing cached beforehand (a first visit with these filters; within the
 visit each aggregate is computed once, as the app's cache does). Prints p50/p95 per page and count (the sidebar's
 Count: articles, or each story once; --count for one of them) over every filter combination × run; it never asserts
-a timing. The goal is p95 ≤ 150 ms at 477k articles. On a machine whose speed drifts from minute to minute, compare
-two versions with --minimums (each filter set's fastest run), running them alternately.
+a timing. The goal is p95 ≤ 150 ms at 477k articles. A database without the topics the filter sets name (one built
+by bench/backfill.py --keep) is refused: their views would be empty, and fast. On a machine whose speed drifts from
+minute to minute, compare two versions with --minimums (each filter set's fastest run), running them alternately.
 """
 
 from __future__ import annotations
@@ -168,6 +169,10 @@ def measure(path: Path | str, runs: int, detail: bool = False, clock: str = "wal
     now = CLOCKS[clock]
     if clock == "cpu" and server is not None:
         now = lambda: time.process_time() + server_cpu(server)  # noqa: E731
+    missing = _missing_topics(path)
+    if missing:   # the filter sets of a topic would time an empty view
+        raise SystemExit(f"{_label(path)} has no topic {', '.join(map(repr, missing))}: add the default topics "
+                         "first (newsradar --db DB seed)")
     with closing(queries.open_db(path)) as conn:
         last = queries.last_day(conn) or dt.date.today()
         articles = queries.count_articles(conn, Filters())
@@ -203,6 +208,13 @@ def measure(path: Path | str, runs: int, detail: bool = False, clock: str = "wal
 def _label(path: Path | str) -> str:
     """A database as the report names it (a PostgreSQL URL without its user)."""
     return path.name if isinstance(path, Path) else "PostgreSQL " + str(path).rsplit("@", 1)[-1]
+
+
+def _missing_topics(path: Path | str) -> list[str]:
+    """The topics the filter sets name that the database does not have."""
+    named = {t for f in filter_sets(dt.date.today()).values() for t in f.topics}
+    with closing(queries.open_db(path)) as conn:
+        return sorted(named - set(queries.topics_table(conn)["name"]))
 
 
 def _has_rollups(path: Path | str) -> bool:
