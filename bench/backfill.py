@@ -26,7 +26,7 @@ from tables import print_table
 
 from collectors.backfill import backfill
 from collectors.feedlists import import_feeds, read_feed_list
-from db import connect
+from db import connect, topics
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 CORPUS = "news-2023.jsonl.gz"
@@ -111,6 +111,7 @@ def main(argv: list[str] | None = None) -> int:
         conn = connect(db_path)
         specs, skipped_specs = read_feed_list(outlets_csv)
         new_feeds = import_feeds(conn, specs)
+        topics.seed_defaults(conn)   # as a first start does: the import tags the default topics too
         print(f"feeds imported from {outlets_csv.name}: {new_feeds} new of {len(specs)} listed"
               + (f", {skipped_specs} skipped" if skipped_specs else ""))
 
