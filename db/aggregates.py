@@ -748,8 +748,8 @@ def shared_matches(conn: Connection, filters: Filters, kind: str | None = None) 
     sql = (f"SELECT {r}.story_id, {r}.day, coalesce({r}.outlet_id, 0){labelled} FROM {shared} "
            f"LEFT JOIN outlets o ON o.id = {r}.outlet_id{join} WHERE {where}")   # o: the filters' outlet and source
     frame = _rows(conn, sql, params, [c for c in columns if c != "source"])
-    countries = dict(conn.execute(f"SELECT id, coalesce(country, '{UNKNOWN}') FROM outlets").fetchall())
-    frame.insert(3, "source", frame["outlet_id"].map(countries).fillna(UNKNOWN))
+    sources = outlets(conn).set_index("outlet_id")["source"]
+    frame.insert(3, "source", frame["outlet_id"].map(sources).fillna(UNKNOWN))
     return frame
 
 
@@ -757,10 +757,13 @@ def _bucket_of(days: pd.Series, bucket: str) -> pd.Series:
     """The ISO first day of each ISO day's week (Monday) or month (a day: itself), one computation per day."""
     if bucket == "day":
         return days
-    first = {day: (day[:8] + "01" if bucket == "month" else
-                   (dt.date.fromisoformat(day) - dt.timedelta(days=dt.date.fromisoformat(day).weekday())).isoformat())
+    first = {day: day[:8] + "01" if bucket == "month" else _monday(dt.date.fromisoformat(day)).isoformat()
              for day in days.unique()}
     return days.map(first)
+
+
+def _monday(day: dt.date) -> dt.date:
+    return day - dt.timedelta(days=day.weekday())
 
 
 def excess_of(shared: pd.DataFrame, keys: tuple[str, ...] = (), bucket: str | None = None) -> pd.DataFrame:
