@@ -19,7 +19,7 @@ import pandas as pd
 from db import sqlite_pool
 from db.completeness import Completeness, Scope, completeness
 from db.engine import POSTGRESQL, Connection, dialect, has_table, is_url, week_start
-from db.filters import FIELDS, Filters, day_after
+from db.filters import FIELDS, Filters, day_after, where_in
 from db.schema import connect
 from db.search import compile_query
 from db.stories import JOIN_STORY, STORY, StoryRow
@@ -210,7 +210,7 @@ def article_facts(conn: Connection, filters: Filters) -> tuple[str, list]:
         if has_rollups(conn, "daily_categories"):
             return _rollup(_ROLLUP["category"], filters, f"r.category IN ({_marks(filters.categories)})",
                            filters.categories)
-    where, params = filters.where(correlated=correlate(conn, filters), dialect=dialect(conn))
+    where, params = where_in(conn, filters, correlate(conn, filters))
     return f"SELECT {_RAW_COLUMNS}, 1 AS n {FROM} WHERE {where}", params
 
 
@@ -234,7 +234,7 @@ def _either_country_labels(conn: Connection, filters: Filters) -> tuple[str, lis
     each, params = _rollup(_ROLLUP["country country"], filters, f"r.country IN ({_marks(filters.countries)})",
                            filters.countries)
     rare, common = _rarer_first(conn, filters.countries)
-    where, source_params = sources_only(filters).where(dialect=dialect(conn))
+    where, source_params = where_in(conn, sources_only(filters))
     label, join = _RAW_LABEL["country"]
     then = "JOIN" if dialect(conn) == POSTGRESQL else "CROSS JOIN"   # SQLite: in this order
     # the rollup's conventions: no outlet is 0, no language ''
@@ -279,7 +279,7 @@ def label_facts(conn: Connection, filters: Filters, kind: str) -> tuple[str, lis
             return _rollup(_ROLLUP["topic country"], filters, "r.topic_id = (SELECT id FROM topics WHERE name = ?)",
                            filters.topics)
         return _rollup(_ROLLUP["country country"], filters, "r.country = ?", filters.countries)
-    where, params = filters.where(correlated=correlate(conn, filters), dialect=dialect(conn))
+    where, params = where_in(conn, filters, correlate(conn, filters))
     label, join = _RAW_LABEL[kind]
     return f"SELECT {_RAW_COLUMNS}, {label} AS label, 1 AS n {FROM}{join} WHERE {where}", params
 
@@ -473,7 +473,7 @@ def article_rows(conn: Connection, filters: Filters, page: int, per_page: int, m
     correlated = False
     if filters.countries or filters.topics:  # newest first stops after the page: maybe few articles to look at
         correlated = correlate(conn, filters, first=max(page, 1) * per_page, matches=matches)
-    where, params = filters.where(correlated=correlated, dialect=dialect(conn))
+    where, params = where_in(conn, filters, correlated)
     # the page's ids first: the countries and topics of only those 50 rows, not of every match before sorting
     sql = (f"WITH page AS (SELECT a.id {FROM} WHERE {where} ORDER BY a.published DESC, a.id DESC LIMIT ? OFFSET ?) "
            "SELECT a.published, o.name, o.country, a.title, a.link, "
@@ -581,7 +581,7 @@ def story_rows(conn: Connection, filters: Filters, page: int, per_page: int, mat
     wanted = max(page, 1) * per_page
     # as article_rows: with the count, testing each article's countries or topics may beat collecting them first
     first = {"first": wanted, "matches": matches} if matches else {}
-    where, params = filters.where(correlated=correlate(conn, filters, **first), dialect=dialect(conn))
+    where, params = where_in(conn, filters, correlate(conn, filters, **first))
     order: dict[int, None] = {}
     offset, chunk = 0, 2 * wanted + 2 * per_page   # mostly one query: a page of stories is fewer articles than this
     while len(order) < wanted:
@@ -650,7 +650,7 @@ def story_excess(conn: Connection, filters: Filters, keys: tuple[str, ...] = (),
         day, outlet, story, buckets = f"{r}.day", f"{r}.outlet_id", f"{r}.story_id", f"{r}.{{bucket}}"
         source = f"{shared} LEFT JOIN outlets o ON o.id = {r}.outlet_id{join} WHERE {where}"
     else:
-        where, params = filters.where(dialect=engine)
+        where, params = where_in(conn, filters)
         day, outlet, story, buckets = DAY, "a.outlet_id", "s.story_id", ""
         source = f"articles a LEFT JOIN outlets o ON o.id = a.outlet_id {_SHARED}{join} WHERE {where}"
     exprs = {"outlet_id": f"coalesce({outlet}, 0)", "source": f"coalesce(o.country, '{UNKNOWN}')", "label": label}
@@ -796,7 +796,7 @@ def _shared_source(conn: Connection, filters: Filters) -> tuple[str, str, list, 
     the alias of shared_stories' columns (story_id, day, week, month, outlet_id). The countries and topics are tested
     per article where that is cheaper than collecting theirs (correlate). The articles' rows are read only for a
     text search on PostgreSQL (its search column); the dates then go on r's own day too (its index)."""
-    where, params = filters.where(correlated=correlate(conn, filters), dialect=dialect(conn))
+    where, params = where_in(conn, filters, correlate(conn, filters))
     if not (filters.q and dialect(conn) == POSTGRESQL):
         return _SHARED_AS_ARTICLES, where, params, "a"
     for clause, day in (("r.day >= ?", filters.date_from), ("r.day <= ?", filters.date_to)):

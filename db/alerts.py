@@ -17,8 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from db import views as view_store
-from db.engine import dialect, has_table
-from db.filters import Filters, QueryError
+from db.engine import has_table
+from db.filters import Filters, QueryError, where_in
 from db.schema import transaction
 from db.text import format_utc
 
@@ -171,7 +171,7 @@ def rule_filters(conn: sqlite3.Connection, rule: Rule) -> Filters:
 # what the rules read ------------------------------------------------------------------------------------------
 
 def _where(conn: sqlite3.Connection, filters: Filters, start: str, end: str) -> tuple[str, list]:
-    where, params = filters.where(dialect=dialect(conn))
+    where, params = where_in(conn, filters)
     return f"{where} AND a.published >= ? AND a.published < ?", [*params, start, end]
 
 
@@ -199,7 +199,7 @@ def new_matches(conn: sqlite3.Connection, filters: Filters, seen_id: int, seen_u
     stored after it (ids above `seen_id`) and those it saw stored but not yet published (on or after `seen_until`,
     e.g. a replayed day whose articles came before an earlier day's). The newest `limit` of them, and how many there
     are per UTC day, oldest first."""
-    where, params = filters.where(dialect=dialect(conn))
+    where, params = where_in(conn, filters)
     where = f"{where} AND a.id <= ? AND a.published < ? AND (a.id > ? OR a.published >= ?)"
     # no evaluation yet: '9' sorts after every time stamp, so only the ids count
     params = [*params, upto_id, format_utc(before), seen_id, seen_until or "9"]

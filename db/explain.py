@@ -11,8 +11,8 @@ import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
-from db.engine import Connection, dialect
-from db.filters import Filters
+from db.engine import Connection
+from db.filters import Filters, where_in
 from db.stories import JOIN_STORY, STORY
 from db.text import format_utc
 
@@ -40,7 +40,7 @@ def _windows(conn: Connection, filters: Filters, before: dt.datetime, start: dt.
              end: dt.datetime) -> tuple[str, list, list]:
     """The filters' condition (without their dates) over [before, end), its parameters, and the bounds of `now`
     repeated for the CASE that counts it."""
-    where, params = dataclasses.replace(filters, date_from=None, date_to=None).where(dialect=dialect(conn))
+    where, params = where_in(conn, dataclasses.replace(filters, date_from=None, date_to=None))
     return (f"{where} AND a.published >= ? AND a.published < ?", [*params, format_utc(before), format_utc(end)],
             [format_utc(start)])
 

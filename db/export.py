@@ -8,8 +8,7 @@ from collections.abc import Iterator
 from typing import TextIO
 
 from db.completeness import Gap, completeness, scope_of
-from db.engine import dialect
-from db.filters import Filters
+from db.filters import Filters, where_in
 from db.links import clean_link
 from db.stories import JOIN_STORY, STORY
 
@@ -31,7 +30,7 @@ def _iso(stamp: str | None) -> str:
 def export_rows(conn: sqlite3.Connection, filters: Filters) -> Iterator[list[str]]:
     """The export's rows, newest first, without the header; links without their tracking parameters (the stored
     link keeps them, as the feed gave it; this is the one place both the CLI and the dashboard export through)."""
-    where, params = filters.where(dialect=dialect(conn))
+    where, params = where_in(conn, filters)
     sql = ("SELECT a.published, o.name, o.country, a.language, a.title, a.link, a.description, "
            "(SELECT group_concat(country, ' ') FROM article_countries WHERE article_id = a.id), "
            "(SELECT group_concat(t.name, '; ') FROM article_topics at JOIN topics t ON t.id = at.topic_id "

@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
-from db.engine import has_table
+from db.engine import POSTGRESQL, Connection, dialect, has_table
 from db.search import QuerySyntaxError, compile_query
 
 
@@ -280,12 +280,15 @@ class Filters:
             raise QueryError("; ".join(problems))
         return dataclasses.replace(self, **resolved)
 
-    def where(self, correlated: bool = False, dialect: str = "sqlite") -> tuple[str, list]:
+    def where(self, correlated: bool = False, dialect: str = "sqlite",
+              topic_ids: Sequence[int] | None = None) -> tuple[str, list]:
         """SQL condition over `articles a` joined to `outlets o`, and its parameters.
 
         correlated: test the countries and topics of each article looked at (EXISTS) instead of collecting all
         their articles first (IN); faster when dates or an ORDER BY ... LIMIT bound how many are looked at.
-        dialect: the engine's (db.engine.dialect); only the text search is written differently."""
+        dialect: the engine's (db.engine.dialect); only the text search is written differently.
+        topic_ids: the ids of the topics named, as read from the database (`where_in` reads them): the condition
+        then names them instead of looking their names up."""
         postgres = dialect == "postgresql"
         clauses, params = ["true" if postgres else "1"], []
         if self.q and postgres:
@@ -320,10 +323,27 @@ class Filters:
                            f"a.id IN (SELECT article_id FROM article_countries WHERE country IN "
                            f"({_marks(self.countries)}))")
             params.extend(self.countries)
-        if self.topics:
+        if self.topics and topic_ids is not None:
+            ids = ", ".join(str(int(i)) for i in topic_ids) or "NULL"   # no id: no topic of that name, no article
+            clauses.append(f"EXISTS (SELECT 1 FROM article_topics ft WHERE ft.article_id = a.id AND ft.topic_id IN "
+                           f"({ids}))" if correlated else
+                           f"a.id IN (SELECT article_id FROM article_topics WHERE topic_id IN ({ids}))")
+        elif self.topics:
             clauses.append("EXISTS (SELECT 1 FROM article_topics ft JOIN topics tt ON tt.id = ft.topic_id WHERE "
                            f"ft.article_id = a.id AND tt.name IN ({_marks(self.topics)}))" if correlated else
                            "a.id IN (SELECT article_id FROM article_topics WHERE topic_id IN "
                            f"(SELECT id FROM topics WHERE name IN ({_marks(self.topics)})))")
             params.extend(self.topics)
         return " AND ".join(clauses), params
+
+
+def where_in(conn: Connection, filters: Filters, correlated: bool = False) -> tuple[str, list]:
+    """filters.where() for the engine of `conn`. PostgreSQL gets the topics by their ids, read here: its planner
+    estimates a topic's articles from the id's statistics, where a lookup by name gets the average topic's (the
+    Russia–Ukraine war's first page of stories read by a hash of all its articles: 34 ms, by the id 2 ms)."""
+    engine = dialect(conn)
+    ids = None
+    if filters.topics and engine == POSTGRESQL:
+        ids = [row[0] for row in conn.execute(f"SELECT id FROM topics WHERE name IN ({_marks(filters.topics)})",
+                                              list(filters.topics)).fetchall()]
+    return filters.where(correlated, engine, ids)

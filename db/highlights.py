@@ -12,7 +12,7 @@ import sqlite3
 from dataclasses import dataclass
 
 from db.engine import POSTGRESQL, dialect, has_table
-from db.filters import Filters
+from db.filters import Filters, where_in
 from db.stories import JOIN_STORY, STORY
 from db.text import fold, format_utc
 
@@ -33,7 +33,7 @@ def top_stories(conn: sqlite3.Connection, filters: Filters, start: dt.datetime, 
     grouped = has_table(conn, "article_stories") and conn.execute("SELECT 1 FROM article_stories LIMIT 1").fetchone()
     if not grouped and dialect(conn) == POSTGRESQL:   # no fold() in SQL there: the headlines are grouped here
         return _top_stories_folded_here(conn, filters, start, end, limit)
-    where, params = filters.where(dialect=dialect(conn))
+    where, params = where_in(conn, filters)
     story, join = (STORY, JOIN_STORY) if grouped else ("fold(a.title)", "")
     rows = conn.execute(
         "WITH m AS (SELECT a.id, a.title, a.link, coalesce(o.name, '') AS outlet, a.outlet_id, a.published,"
@@ -51,7 +51,7 @@ def _top_stories_folded_here(conn: sqlite3.Connection, filters: Filters, start: 
                              limit: int) -> list[TopStory]:
     """top_stories where the database has no `fold` function (PostgreSQL): the period's matching articles are read
     oldest first and grouped by db.text.fold here, ranked as the SQL above ranks them."""
-    where, params = filters.where(dialect=POSTGRESQL)
+    where, params = where_in(conn, filters)
     rows = conn.execute(
         "SELECT a.title, a.link, coalesce(o.name, '') AS outlet, a.published, a.outlet_id, a.id FROM articles a "
         f"LEFT JOIN outlets o ON o.id = a.outlet_id WHERE {where} AND a.title != '' AND a.published >= ? "

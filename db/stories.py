@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from db import rollups
 from db.engine import POSTGRESQL, dialect, week_start
-from db.filters import Filters
+from db.filters import Filters, where_in
 
 # the story of article `a` (joined to its row of article_stories by JOIN_STORY): its own id until it is grouped
 JOIN_STORY = "LEFT JOIN article_stories s ON s.article_id = a.id"
@@ -164,7 +164,7 @@ def summary(conn: sqlite3.Connection) -> Summary:
 def daily_counts(conn: sqlite3.Connection, filters: Filters, measure: str = "articles") -> list[tuple[str, int]]:
     """(day, count) of the filtered articles per day of publication (UTC), counting every article or each story
     once a day (a story reported over two days counts on each)."""
-    where, params = filters.where(dialect=dialect(conn))
+    where, params = where_in(conn, filters)
     return _plain(conn).execute(f"SELECT substr(a.published, 1, 10) AS day, {count_sql(measure)} FROM articles a "
                         f"LEFT JOIN outlets o ON o.id = a.outlet_id {_join(measure)} WHERE {where} "
                         "GROUP BY day ORDER BY day",
@@ -173,7 +173,7 @@ def daily_counts(conn: sqlite3.Connection, filters: Filters, measure: str = "art
 
 def total(conn: sqlite3.Connection, filters: Filters, measure: str = "articles") -> int:
     """How many articles, or stories, the filters match."""
-    where, params = filters.where(dialect=dialect(conn))
+    where, params = where_in(conn, filters)
     return conn.execute(f"SELECT {count_sql(measure)} FROM articles a LEFT JOIN outlets o ON o.id = a.outlet_id "
                         f"{_join(measure)} WHERE {where}", params).fetchone()[0]
 
@@ -192,7 +192,7 @@ class StoryRow:
 def story_page(conn: sqlite3.Connection, filters: Filters, limit: int = 50, offset: int = 0) -> list[StoryRow]:
     """One row per story of the filtered articles, newest story first (by its first filtered article): what the
     Articles page can show when counting stories."""
-    where, params = filters.where(dialect=dialect(conn))
+    where, params = where_in(conn, filters)
     outlets = ("CAST(json_agg(DISTINCT outlet) AS text)" if dialect(conn) == POSTGRESQL
                else "json_group_array(DISTINCT outlet)")
     rows = conn.execute(
