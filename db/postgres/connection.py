@@ -51,8 +51,7 @@ class Row(tuple):
 
 def _row_factory(cursor: psycopg.Cursor) -> RowMaker[Row]:
     names = tuple(d.name for d in cursor.description or ())
-    cls = type("Row", (Row,), {"_names": names, "__slots__": ()})
-    return lambda values: cls(values)
+    return type("Row", (Row,), {"_names": names, "__slots__": ()})   # the class makes each row: no call between
 
 
 class _NumberLoader(Loader):
