@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from db import rollups
-from db.engine import POSTGRESQL, dialect, week_start
+from db.engine import POSTGRESQL, dialect, insert_many, week_start
 from db.filters import Filters, where_in
 
 # the story of article `a` (joined to its row of article_stories by JOIN_STORY): its own id until it is grouped
@@ -96,7 +96,7 @@ def set_stories(conn: sqlite3.Connection, stories: Iterable[tuple[int, int]]) ->
     """Write (article id, story id) pairs (within the caller's transaction). The stories' repeats (migration 18)
     are recounted once per story here, not once per article by the triggers, and the newly grouped articles' rows of
     shared_stories are written for the whole batch (migration 20)."""
-    pairs = list(stories)
+    pairs = list(dict(stories).items())   # one story per article: the last given, as row by row
     # an article alone in its new story has no repeats to count there (most articles of an import)
     changed = {story for article, story in pairs if story != article}
     grouped: set[int] = set()     # articles with a story already: their row's update trigger keeps shared_stories
@@ -108,8 +108,8 @@ def set_stories(conn: sqlite3.Connection, stories: Iterable[tuple[int, int]]) ->
             grouped.add(article)
             changed.add(story)
     with rollups.within_bulk_load(conn):
-        conn.executemany("INSERT INTO article_stories (article_id, story_id) VALUES (?, ?) "
-                         "ON CONFLICT (article_id) DO UPDATE SET story_id = excluded.story_id", pairs)
+        insert_many(conn, "INSERT INTO article_stories (article_id, story_id)", pairs,
+                    "ON CONFLICT (article_id) DO UPDATE SET story_id = excluded.story_id")
         share(conn, [(article, story) for article, story in pairs if story != article and article not in grouped])
         rollups.recount_stories(conn, changed)
 

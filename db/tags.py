@@ -9,7 +9,7 @@ from typing import TypeVar
 
 import ahocorasick
 
-from db.engine import Connection
+from db.engine import Connection, insert_many
 from db.search import first_words, fts_table, fts_text
 
 Key = TypeVar("Key")
@@ -38,8 +38,7 @@ def write(conn: Connection, tags: Tags) -> None:
     # first, so that the rollups count the article's countries under its corrected language
     conn.executemany("UPDATE articles SET language = ? WHERE id = ?", languages)
     conn.executemany("UPDATE articles SET category = ? WHERE id = ?", categories)
-    conn.executemany("INSERT INTO article_countries (article_id, country) VALUES (?, ?) "
-                     "ON CONFLICT DO NOTHING", pairs)
+    insert_many(conn, "INSERT INTO article_countries (article_id, country)", pairs, "ON CONFLICT DO NOTHING")
 
 
 def keep_only_countries(conn: Connection, after_id: int, last_id: int, pairs: list[tuple[int, str]]) -> None:

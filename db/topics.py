@@ -8,7 +8,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from db.engine import POSTGRESQL, dialect, integrity_errors
+from db.engine import POSTGRESQL, dialect, insert_many, integrity_errors
 from db.schema import transaction
 from db.search import QuerySyntaxError, compile_query
 
@@ -120,8 +120,8 @@ def apply_matched(conn: sqlite3.Connection, after_id: int, pairs: list[tuple[int
     sent), and apply the other topics, and those saved or changed since, as apply_to_new would."""
     now = compiled_topics(conn)
     same = {t[0] for t in set(now) & set(matched_with)}
-    conn.executemany("INSERT INTO article_topics (topic_id, article_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
-                     [p for p in pairs if p[0] in same])
+    insert_many(conn, "INSERT INTO article_topics (topic_id, article_id)", [p for p in pairs if p[0] in same],
+                "ON CONFLICT DO NOTHING")
     for topic_id, query, _ in now:
         if topic_id not in same:
             _apply(conn, topic_id, query, after_id)
