@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
-from db.engine import POSTGRESQL, Connection, dialect
+from db.engine import POSTGRESQL, Connection, dialect, values_lists
 
 
 def newest_id(conn: Connection) -> int:
@@ -98,11 +98,15 @@ _INSERT_REST = _INSERT.format(where=_UNKNOWN)
 # new rows get ids above the previous maximum (rowids are never reused below it)
 _INDEX_NEW = ("INSERT INTO articles_fts (rowid, title, description) "
               "SELECT id, fts_text(title), fts_text(description) FROM articles WHERE id > ?")
-_LINK_FEED = """
+# each (norm_link, feed, guid, seen) row of VALUES, several hundred per statement (db.engine.values_lists)
+_LINK_FEEDS = """
 INSERT INTO article_feeds (article_id, feed_id, guid, first_seen)
-SELECT id, :feed, :guid, :seen FROM (SELECT id FROM articles WHERE norm_link = :norm
-                                     UNION ALL SELECT article_id FROM article_links WHERE norm_link = :norm) AS known
-LIMIT 1
+SELECT known.id, known.feed, known.guid, known.seen FROM (
+    SELECT (SELECT id FROM articles WHERE norm_link = v.column1
+            UNION ALL SELECT article_id FROM article_links WHERE norm_link = v.column1 LIMIT 1) AS id,
+           v.column2 AS feed, v.column3 AS guid, v.column4 AS seen
+    FROM (VALUES {rows}) AS v) AS known
+WHERE known.id IS NOT NULL
 ON CONFLICT DO NOTHING
 """
 
@@ -154,5 +158,12 @@ def store_rows(conn: Connection, rows: list[tuple[int, int | None, str, Article]
         _index_new(conn, newest)
         if on_new is not None:
             on_new(conn, newest)
-    conn.executemany(_LINK_FEED, params)
+    _link_feeds(conn, [(p["norm"], p["feed"], p["guid"], p["seen"]) for p in params])
     return new
+
+
+def _link_feeds(conn: Connection, rows: list[tuple[str, int | None, str | None, str]]) -> None:
+    """Link each stored article (by its link or another link of it) to the feed that carried it; the first row of
+    an article and feed counts."""
+    for values, params in values_lists(rows):
+        conn.execute(_LINK_FEEDS.format(rows=values), params)
