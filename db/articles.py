@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -95,6 +97,10 @@ WHERE kept IS NOT NULL
 ON CONFLICT (norm_link) DO NOTHING
 """
 _INSERT_REST = _INSERT.format(where=_UNKNOWN)
+# the first pass for several hundred rows at once, each a row of VALUES (db.engine.values_lists) in this order
+_FIELDS = ("norm", "link", "title", "description", "published", "flag", "seen", "language", "outlet", "category")
+_INSERT_ALONE_MANY = re.sub(r":(\w+)\b", lambda m: f"v.column{_FIELDS.index(m[1]) + 1}", _INSERT_ALONE).replace(
+    "WHERE", "FROM (VALUES {rows}) AS v WHERE", 1)
 # new rows get ids above the previous maximum (rowids are never reused below it)
 _INDEX_NEW = ("INSERT INTO articles_fts (rowid, title, description) "
               "SELECT id, fts_text(title), fts_text(description) FROM articles WHERE id > ?")
@@ -148,7 +154,7 @@ def store_rows(conn: Connection, rows: list[tuple[int, int | None, str, Article]
                "published": a.published, "flag": a.date_flag, "seen": seen, "language": a.language,
                "outlet": outlet_id, "feed": feed_id, "guid": a.guid, "category": a.category}
               for feed_id, outlet_id, seen, a in rows]
-    new = conn.executemany(_INSERT_ALONE, params).rowcount
+    new = _insert_alone(conn, params)
     if new < len(params):   # the next passes only for the rows the first did not store (few, in an import)
         stored = ids_after(conn, newest)
         rest = [p for p in params if p["norm"] not in stored]
@@ -160,6 +166,23 @@ def store_rows(conn: Connection, rows: list[tuple[int, int | None, str, Article]
             on_new(conn, newest)
     _link_feeds(conn, [(p["norm"], p["feed"], p["guid"], p["seen"]) for p in params])
     return new
+
+
+def _insert_alone(conn: Connection, params: list[dict[str, Any]]) -> int:
+    """The first pass (_INSERT_ALONE) over a batch; return how many rows it stored.
+
+    Several hundred rows per statement (db.engine.values_lists) where that stores the same as row by row: a statement
+    tests each of its rows against the articles stored before it, so it takes only rows that share neither their link
+    nor their outlet and title with another row of the batch. Those (the copies within a batch) follow one by one,
+    in the batch's order, each tested against the rows stored before it."""
+    links = Counter(p["norm"] for p in params)
+    titles = Counter((p["outlet"], p["title"]) for p in params)
+    alone = [p for p in params if links[p["norm"]] == 1 and titles[(p["outlet"], p["title"])] == 1]
+    rest = [p for p in params if links[p["norm"]] > 1 or titles[(p["outlet"], p["title"])] > 1]
+    new = 0
+    for values, flat in values_lists([tuple(p[field] for field in _FIELDS) for p in alone]):
+        new += conn.execute(_INSERT_ALONE_MANY.format(rows=values), flat).rowcount
+    return new + (conn.executemany(_INSERT_ALONE, rest).rowcount if rest else 0)
 
 
 def _link_feeds(conn: Connection, rows: list[tuple[str, int | None, str | None, str]]) -> None:

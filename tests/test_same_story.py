@@ -84,6 +84,15 @@ def test_copies_within_one_batch_and_across_a_minute_boundary_are_one_article(co
     assert count(conn) == 1 and conn.execute("SELECT count(*) FROM article_links").fetchone()[0] == 2
 
 
+def test_a_link_served_twice_in_one_batch_keeps_its_first_text(conn, tmp_path):
+    """The batch's rows are stored several hundred at a time, but a link's first record still wins, as one by one."""
+    load(conn, tmp_path, [record(FIRST, title="Pierwszy tytuł"), record(SECOND, title="Inny artykuł"),
+                          record(FIRST, title="Drugi tytuł", published="2023-01-01 11:00:00+00:00")])
+    assert count(conn) == 2
+    stored = links.article_for(conn, normalize_link(FIRST))
+    assert conn.execute("SELECT title FROM articles WHERE id = ?", (stored,)).fetchone()[0] == "Pierwszy tytuł"
+
+
 @pytest.mark.parametrize(("second", "why"), [
     (record(SECOND, feed="https://www.rmf24.pl/feed"), "the same title from another outlet: a wire copy, kept"),
     (record(SECOND, published="2023-01-01 12:40:00+00:00"), "the same title two hours later: another story"),
