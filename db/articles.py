@@ -177,8 +177,9 @@ def _insert_alone(conn: Connection, params: list[dict[str, Any]]) -> int:
     in the batch's order, each tested against the rows stored before it."""
     links = Counter(p["norm"] for p in params)
     titles = Counter((p["outlet"], p["title"]) for p in params)
-    alone = [p for p in params if links[p["norm"]] == 1 and titles[(p["outlet"], p["title"])] == 1]
-    rest = [p for p in params if links[p["norm"]] > 1 or titles[(p["outlet"], p["title"])] > 1]
+    copied = [links[p["norm"]] > 1 or titles[(p["outlet"], p["title"])] > 1 for p in params]
+    alone = [p for p, copy in zip(params, copied, strict=True) if not copy]
+    rest = [p for p, copy in zip(params, copied, strict=True) if copy]
     new = 0
     for values, flat in values_lists([tuple(p[field] for field in _FIELDS) for p in alone]):
         new += conn.execute(_INSERT_ALONE_MANY.format(rows=values), flat).rowcount

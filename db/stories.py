@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from db import rollups
-from db.engine import POSTGRESQL, dialect, insert_many, week_start
+from db.engine import POSTGRESQL, dialect, insert_many, values_lists, week_start
 from db.filters import Filters, where_in
 
 # the story of article `a` (joined to its row of article_stories by JOIN_STORY): its own id until it is grouped
@@ -119,10 +119,8 @@ def share(conn: sqlite3.Connection, pairs: list[tuple[int, int]]) -> None:
     of their stories' first articles; what the row trigger does for each article, once per batch (the trigger
     rewrote the first article's row once per member)."""
     week = week_start("a.published", dialect(conn))
-    for start in range(0, len(pairs), 500):
-        chunk = pairs[start:start + 500]
-        given = f"WITH p (article_id, story_id) AS (VALUES {', '.join(['(?, ?)'] * len(chunk))}) "
-        params = [value for pair in chunk for value in pair]
+    for values, params in values_lists(pairs):
+        given = f"WITH p (article_id, story_id) AS (VALUES {values}) "
         conn.execute(given + "DELETE FROM shared_stories WHERE article_id IN "
                      "(SELECT article_id FROM p UNION SELECT story_id FROM p)", params)
         conn.execute(given + "INSERT INTO shared_stories (article_id, story_id, day, week, month, outlet_id, language, "
