@@ -249,10 +249,8 @@ class Grouper:
         cross = _Sims(_shared(unit, cols.lang), n_old, cols.lang, (p.cross_link, p.cross_words))
         # only these need a closer look: a link to another outlet's article, or a near-verbatim one to its own; or
         # a strong link to another language's article
-        chunk_outlet = cols.outlet[n_old:]
-        near_enough = sims.top(_worth(sims.old, cols.outlet[:n_old], chunk_outlet, p.copy_sim),
-                               _worth(sims.new, chunk_outlet, chunk_outlet, p.copy_sim)) >= p.link_sim
-        across = cross.top(cross.strong_old, cross.strong_new) > 0
+        near_enough = sims.any(self._links(sims.old, 0, cols), self._links(sims.new, n_old, cols))
+        across = cross.any(np.flatnonzero(cross.strong_old), np.flatnonzero(cross.strong_new))
         result: list[int] = []
         for i, doc in enumerate(chunk):
             chosen = self._copy_of(doc, new_keys[i])
@@ -282,8 +280,8 @@ class Grouper:
         p = self.params
         own, lang = c.outlet[col], c.lang[col]
         cols, vals, linked = _candidates(near, near[1] >= p.link_sim, self._usable(col, c), c.story)
-        far = far or _NO_ROW
-        xcols, xvals, xlinked = _candidates(far, far[2], self._usable_across(col, c), c.story)
+        xcols, xvals, xlinked = (_candidates(far, far[2], self._usable_across(col, c), c.story) if far is not None
+                                 else (cols[:0], vals[:0], set()))
         members, xmembers = c.story[cols], c.story[xcols]
         others = c.outlet[cols] != own
         best, best_score = None, 0.0
@@ -303,6 +301,21 @@ class Grouper:
             if score > best_score:
                 best, best_score = s, score
         return best
+
+    def _links(self, sims: sparse.csr_matrix, first: int, c: _Columns) -> np.ndarray:
+        """The positions of the entries of `sims` (the chunk's articles, with the articles from column `first` on)
+        that `_usable` would take as links, all at once: at least link_sim. The chunk's articles have no story yet;
+        those a row meets (the earlier ones) will have one when it is grouped."""
+        p = self.params
+        at = np.flatnonzero(sims.data >= p.link_sim)
+        row = c.n_old + _entry_rows(sims, at)
+        col = first + sims.indices[at]
+        apart = np.abs(c.time[col] - c.time[row])
+        ok = ((c.story[col] >= 0) | (col >= c.n_old)) & (apart <= p.window_days * DAY)
+        lang = c.lang[row]
+        ok &= (lang == 0) | (c.lang[col] == lang) | (c.lang[col] == 0)
+        ok &= (c.outlet[col] != c.outlet[row]) | ((sims.data[at] >= p.copy_sim) & (apart <= p.same_outlet_hours * 3600))
+        return at[ok]
 
     def _usable(self, col: int, c: _Columns) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
         """Which of the articles at `cols` (with similarities `vals`) the article at `col` may link to in its
@@ -359,7 +372,7 @@ class _Columns:
     averages that guard against chaining."""
 
     def __init__(self, story: np.ndarray, outlet: np.ndarray, time: np.ndarray, lang: np.ndarray, n_old: int):
-        self.story, self.outlet, self.time, self.lang = story, outlet, time, lang
+        self.story, self.outlet, self.time, self.lang, self.n_old = story, outlet, time, lang, n_old
         self.size: Counter[int] = Counter(story[:n_old].tolist())
         self.by_lang: Counter[tuple[int, int]] = Counter(zip(story[:n_old].tolist(), lang[:n_old].tolist(),
                                                              strict=True))
@@ -385,7 +398,6 @@ class _Columns:
 
 
 _Row = tuple[np.ndarray, np.ndarray, np.ndarray]    # one article's columns, similarities, strong links
-_NO_ROW: _Row = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32), np.zeros(0, dtype=bool))
 
 
 class _Sims:
@@ -416,10 +428,14 @@ class _Sims:
             self.strong_old &= old_common >= strong[1]
             self.strong_new &= new_common >= strong[1]
 
-    def top(self, old_only: np.ndarray, new_only: np.ndarray) -> np.ndarray:
-        """Per chunk article, its largest similarity of the entries marked in the masks with the window's articles
-        and the chunk's earlier ones."""
-        return np.maximum(_row_max(self.old, old_only), _earlier_max(self.new, new_only))
+    def any(self, old_at: np.ndarray, new_at: np.ndarray) -> np.ndarray:
+        """Per chunk article, whether one of the entries at these positions (of `old`, of `new`) is in its row: with
+        the window's articles, or with the chunk's earlier ones."""
+        found = np.zeros(self.old.shape[0], dtype=bool)
+        found[_entry_rows(self.old, old_at)] = True
+        rows = _entry_rows(self.new, new_at)
+        found[rows[self.new.indices[new_at] < rows]] = True
+        return found
 
     def row(self, i: int) -> _Row:
         """Chunk article `i`'s columns, similarities and strong links: the window's articles, then the chunk's
@@ -470,26 +486,9 @@ def _shared(unit: sparse.csr_matrix, lang: np.ndarray) -> sparse.csr_matrix:
     return shared
 
 
-def _row_max(matrix: sparse.csr_matrix, only: np.ndarray | None = None) -> np.ndarray:
-    """The largest value of each row (0 for an empty one), of the entries marked in `only` when given."""
-    data = matrix.data if only is None else np.where(only, matrix.data, 0)
-    top = np.zeros(matrix.shape[0], dtype=np.float32)
-    filled = np.flatnonzero(np.diff(matrix.indptr))
-    if len(filled):
-        top[filled] = np.maximum.reduceat(data, matrix.indptr[filled])
-    return top
-
-
-def _earlier_max(square: sparse.csr_matrix, only: np.ndarray) -> np.ndarray:
-    """Per row i of a square matrix, the largest value marked in `only` in the columns before i (0 when none)."""
-    rows = np.repeat(np.arange(square.shape[0]), np.diff(square.indptr))
-    return _row_max(square, only & (square.indices < rows))
-
-
-def _worth(sims: sparse.csr_matrix, column_outlet: np.ndarray, row_outlet: np.ndarray, copy_sim: float) -> np.ndarray:
-    """The entries of `sims` between different outlets' articles, or near-verbatim ones."""
-    rows = np.repeat(np.arange(sims.shape[0]), np.diff(sims.indptr))
-    return (column_outlet[sims.indices] != row_outlet[rows]) | (sims.data >= copy_sim)
+def _entry_rows(matrix: sparse.csr_matrix, at: np.ndarray) -> np.ndarray:
+    """The row of each of the entries at positions `at` of `matrix`'s data."""
+    return np.searchsorted(matrix.indptr, at, side="right") - 1
 
 
 def _matrix(docs: Sequence[Doc], prefix: int = 0) -> tuple[sparse.csr_matrix, list[str]]:
@@ -499,9 +498,11 @@ def _matrix(docs: Sequence[Doc], prefix: int = 0) -> tuple[sparse.csr_matrix, li
     lengths: list[int] = []
     keys: list[str] = []
     for doc in docs:
-        title = _WORD.findall(fold(doc.title))
+        # one fold for both (a fold goes character by character), split at the line end put between them
+        title, _, lead_text = fold(f"{doc.title.replace(chr(10), ' ')}\n{doc.description[:LEAD_CHARS]}").partition("\n")
+        title = _WORD.findall(title)
         keys.append(" ".join(title))
-        lead_words = _WORD.findall(fold(doc.description[:LEAD_CHARS]))
+        lead_words = _WORD.findall(lead_text)
         if prefix:
             title, lead_words = [w[:prefix] for w in title], [w[:prefix] for w in lead_words]
         unique = dict.fromkeys(title)     # ordered, unlike a set: the sums of a row add up in the same order
