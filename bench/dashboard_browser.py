@@ -7,8 +7,9 @@
 Felt speed (the default): each run starts `streamlit run` afresh for every page, so that nothing is cached, and
 1. first loads: opens each page (coverage, countries, articles, topics, sources, views, and a linked view) in a new
    tab, a new Streamlit session, from `goto` until the page is idle: the script has run and is not running, the app
-   is connected, no spinner, skeleton or stale element is left, and every Plotly chart has drawn its SVG. Before the
-   timed load the new server serves one other session (the Saved views page, timed as "warm-up"), as a running
+   is connected, no spinner, skeleton or stale element is left, every Plotly chart has drawn its SVG and every
+   collection calendar its canvas. Before the timed load the new server serves one other session (the Saved views
+   page, timed as "warm-up"), as a running
    server would have: the Python modules are imported and the sidebar's vocabulary is cached; no page's data is.
    "first load": the tab is in the browser that opened the warm-up (the app's scripts in its HTTP cache, as for a
    returning user); "first visit": a new browser context, nothing cached at all (Coverage, Countries, Sources).
@@ -220,6 +221,9 @@ IDLE_PAGE = """() => {
   if (document.querySelector('[data-testid=stSpinner], [data-testid=stSkeleton], [data-stale=true]')) return false;
   for (const chart of document.querySelectorAll('.nr-chart')) {
     if (!chart.querySelector('.main-svg')) return false;
+  }
+  for (const calendar of document.querySelectorAll('.nr-calendar')) {
+    if (!calendar.querySelector('canvas')) return false;
   }
   return true;
 }"""

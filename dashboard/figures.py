@@ -6,6 +6,7 @@ reaches a legend, hover text or tick label: Plotly would otherwise render the HT
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -22,7 +23,7 @@ PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e
 OTHER_COLOR = "#b0b0b0"
 OUTAGE_COLOR = "#d62728"
 GAP_COLOR = "#6b6b6b"
-# the Sources page's collection calendar: state → (position on its colour scale, colour, what a hover says)
+# the Sources page's collection calendar: state → (its digit in calendar_data, colour, what the legend and a hover say)
 CALENDAR_STATES = {"inactive": (0, "#f2f2f2", "before its first or after its last article"),
                    "none": (1, "#d62728", "no articles"),
                    "incomplete": (2, "#ffb000", "far below its usual output"),
@@ -182,33 +183,20 @@ def _gap_text(row: object) -> str:
 
 # a calendar of more days draws them without a gap between: a year's days are under 3 px wide, and a 1 px gap
 # striped the whole calendar (and cost the browser a drawn rectangle per cell)
-GAPPED_DAYS = 120
-
-
-def calendar_figure(frame: pd.DataFrame) -> go.Figure:
-    """Each outlet's collection calendar (dashboard.collection.calendar_frame): a row per outlet, a cell per day."""
+def calendar_data(frame: pd.DataFrame) -> dict[str, Any]:
+    """Each outlet's collection calendar (dashboard.collection.calendar_frame) as dashboard/calendar.js draws it: a
+    row per outlet, a cell per day; per row a string of state digits (positions in CALENDAR_STATES, which index
+    `colors` and `legend`) and the cells' article counts. The names are plain text: the canvas draws no markup."""
     outlets = list(dict.fromkeys(frame["outlet"]))
     days = sorted(frame["day"].unique())
     coded = frame.assign(code=frame["state"].map({state: spec[0] for state, spec in CALENDAR_STATES.items()}))
-    # numbers only, which Plotly sends as typed arrays: a year of 54 outlets was 0.6 MB of JSON with each cell's
-    # state spelled out for its hover, and the browser spent about a second receiving and drawing it; the colour
-    # and the legend say the state
     cells = coded.pivot(index="outlet", columns="day", values=["code", "n"])
-    z, counts = (cells[name].reindex(index=outlets, columns=days) for name in ("code", "n"))
-    scale = []
-    for position, color, _ in CALENDAR_STATES.values():
-        scale += [[position / 4, color], [(position + 1) / 4, color]]
-    fig = go.Figure(go.Heatmap(z=z.to_numpy(np.uint8), x=pd.to_datetime(days), y=[plot_text(o) for o in outlets],
-                               zmin=0, zmax=4, colorscale=scale, showscale=False,
-                               xgap=1 if len(days) <= GAPPED_DAYS else 0, ygap=1,
-                               customdata=counts.to_numpy(np.int32),
-                               hovertemplate="%{y} · %{x|%Y-%m-%d}: %{customdata:,} articles<extra></extra>"))
-    for _, color, meaning in CALENDAR_STATES.values():  # a legend: the heatmap itself has none
-        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=meaning,
-                                 marker={"symbol": "square", "size": 10, "color": color}))
-    fig.update_yaxes(autorange="reversed", type="category")
-    fig.update_layout(dragmode=False, showlegend=True, hovermode="closest")
-    return _layout(fig, 90 + 18 * len(outlets))
+    codes, counts = (cells[name].reindex(index=outlets, columns=days).fillna(0).astype(int) for name in ("code", "n"))
+    states = sorted(CALENDAR_STATES.values())
+    return {"outlets": [str(o) for o in outlets], "days": [str(d) for d in days],
+            "states": ["".join(map(str, row)) for row in codes.to_numpy().tolist()],
+            "counts": counts.to_numpy().tolist(),
+            "colors": [color for _, color, _ in states], "legend": [meaning for _, _, meaning in states]}
 
 
 def world_map(counts: pd.DataFrame, counted: str = "articles") -> go.Figure:

@@ -158,7 +158,7 @@ def options(tab, widget) -> list[str]:
                                                        ("/countries", "map and who-covers-whom ticks", 2),
                                                        ("/articles?q=zqx", "article table", 0),
                                                        ("/topics", "topic picker", 0),
-                                                       ("/sources", "table", 1),   # the collection calendar
+                                                       ("/sources", "table and calendar", 0),
                                                        ("/views", "saved views", 0),
                                                        ("/users", "user picker", 0)])
 def test_hostile_names_stay_text(server, page, names, image_server, path, where, charts, tmp_path):
@@ -179,6 +179,16 @@ def test_hostile_names_stay_text(server, page, names, image_server, path, where,
     elif path == "/topics":
         listed = options(page, page.get_by_test_id("stSelectbox").filter(has_text="Create or edit"))
         assert set(names) <= set(listed)
+    elif path == "/sources":   # the collection calendar is a canvas: its names are drawn, and hovered as text
+        canvas = page.locator(".nr-calendar canvas")
+        canvas.wait_for()
+        assert canvas.get_attribute("aria-label").startswith(f"Collection calendar: {len(names)} outlets, ")
+        hovered = []
+        for row in range(len(names)):    # each outlet's last day (22 px of day labels, 18 px per outlet)
+            canvas.hover(position={"x": canvas.bounding_box()["width"] - 2, "y": 22 + 18 * row + 9})
+            hovered.append(page.locator(".nr-calendar-tip").inner_text())
+            assert page.evaluate(FIND_MARKUP, [port]) == []
+        assert sorted(tip.split(" · 2023-09-15: ")[0] for tip in hovered) == sorted(names), hovered
     elif path == "/views":
         for name in names:
             assert name in text

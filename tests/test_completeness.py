@@ -130,7 +130,11 @@ def test_the_calendar_leaves_the_days_before_an_outlet_started_blank(conn):
     assert days["2023-09-27"] == "inactive" and days["2023-09-28"] == "collected"
     assert set(frame[frame["day"] == "2023-09-22"]["state"]) <= {"none", "inactive", "collected"}
     assert (frame[frame["day"] == "2023-09-22"]["state"] == "none").sum() >= 5
-    assert len(figures.calendar_figure(frame).data[0].y) == len(result.ranges)
+    data = figures.calendar_data(frame)
+    assert len(data["outlets"]) == len(result.ranges) and len(data["days"]) == 11
+    row = data["states"][data["outlets"].index(STARTED)]
+    digit = {state: str(spec[0]) for state, spec in figures.CALENDAR_STATES.items()}
+    assert (row[7], row[8]) == (digit["inactive"], digit["collected"])    # 2023-09-27 and -28
 
 
 def test_the_sources_page_marks_started_outlets_and_shows_the_calendar(db, monkeypatch):

@@ -62,7 +62,7 @@ else:
     if start and end:
         st.subheader("Collection calendar")
         calendar = collection.calendar_frame(collected, start, end)
-        chart.plotly_chart(figures.calendar_figure(calendar), key="collection_calendar", config=figures.CHART_CONFIG)
+        chart.calendar(figures.calendar_data(calendar), key="collection_calendar")
         tally = collection.calendar_summary(calendar)
         st.caption(f"Each outlet's days from {start} to {end} (the sidebar's dates, else every day with articles): "
                    f"{tally.get('collected', 0):,} outlet-days collected, {tally.get('incomplete', 0):,} far below "
