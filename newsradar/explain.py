@@ -102,14 +102,12 @@ _NOT_PROSE = re.compile(r"<[^>]*(?:>|$)|https?://\S+|&\w+;")
 
 def _document_words(language: str, text: str, own: tuple[set[str], tuple[str, ...]]) -> set[str]:
     stop, (exact, prefixes) = stopwords(language), own
-    found = set()
-    for word in words(_NOT_PROSE.sub(" ", text)):
-        parts = word.split("-")
-        if (len(word) < 3 or word.isdigit() or word in stop
-                or any(p in exact or (prefixes and p.startswith(prefixes)) for p in parts)):
-            continue
-        found.add(word)
-    return found
+    found = {word for word in words(_NOT_PROSE.sub(" ", text)) if len(word) >= 3 and word not in stop
+             and not word.isdigit()}
+    if not exact and not prefixes:   # no query (a topic, a category): nothing more to leave out
+        return found
+    return {word for word in found
+            if not any(p in exact or (prefixes and p.startswith(prefixes)) for p in word.split("-"))}
 
 
 def top_terms(now: Iterable[str], before: Iterable[str], limit: int = TERMS, language: str = "en",
