@@ -7,10 +7,10 @@
 Felt speed (the default): each run starts `streamlit run` afresh for every page, so that nothing is cached, and
 1. first loads: opens each page (coverage, countries, articles, topics, sources, views, and a linked view) in a new
    tab, a new Streamlit session, from `goto` until the page is idle: the script has run and is not running, the app
-   is connected, no spinner, skeleton or stale element is left, every Plotly chart has drawn its SVG and every
-   collection calendar its canvas. Before the timed load the new server serves one other session (the Saved views
-   page, timed as "warm-up"), as a running
-   server would have: the Python modules are imported and the sidebar's vocabulary is cached; no page's data is.
+   is connected, no spinner, skeleton or stale element is left, every Plotly chart is drawn (a map's outlines too)
+   and every collection calendar its canvas. Before the timed load the new server serves one other session (the
+   Saved views page, timed as "warm-up"), as a running server would have: the Python modules are imported and the
+   sidebar's vocabulary is cached; no page's data is.
    "first load": the tab is in the browser that opened the warm-up (the app's scripts in its HTTP cache, as for a
    returning user); "first visit": a new browser context, nothing cached at all (Coverage, Countries, Sources).
 2. filter changes: on another fresh server, a sequence of actions a user would take, each with a value that this
@@ -220,7 +220,7 @@ IDLE_PAGE = """() => {
   if (app.getAttribute('data-test-script-state') !== 'notRunning') return false;
   if (document.querySelector('[data-testid=stSpinner], [data-testid=stSkeleton], [data-stale=true]')) return false;
   for (const chart of document.querySelectorAll('.nr-chart')) {
-    if (!chart.querySelector('.main-svg')) return false;
+    if (chart.dataset.drawn !== 'true') return false;   // Plotly.react has resolved: a map's outlines drawn too
   }
   for (const calendar of document.querySelectorAll('.nr-calendar')) {
     if (!calendar.querySelector('canvas')) return false;
@@ -234,8 +234,7 @@ NOT_IDLE = """() => {
           script: app && app.getAttribute('data-test-script-state'), url: location.href,
           busy: document.querySelectorAll('[data-testid=stSpinner], [data-testid=stSkeleton]').length,
           stale: document.querySelectorAll('[data-stale=true]').length,
-          undrawn: [...document.querySelectorAll('.nr-chart')]
-            .filter(c => !c.querySelector('.main-svg')).length};
+          undrawn: [...document.querySelectorAll('.nr-chart')].filter(c => c.dataset.drawn !== 'true').length};
 }"""
 CLOCK_TICK = os.sysconf("SC_CLK_TCK")
 

@@ -57,20 +57,37 @@ function listen(div) {
   });
 }
 
+// a map's outlines (app/static), fetched alongside Plotly's build: Plotly itself asks for them only once it has
+// loaded and started drawing, a tenth of a second later; it takes what PlotlyGeoAssets already holds
+function outlines(layout, config) {
+  if (!layout.geo || !config.topojsonURL) return Promise.resolve();
+  const name = `${layout.geo.scope || "world"}_${layout.geo.resolution || 110}m`;
+  window.PlotlyGeoAssets = window.PlotlyGeoAssets || { topojson: {} };
+  if (window.PlotlyGeoAssets.topojson[name] !== undefined) return Promise.resolve();
+  return fetch(`${config.topojsonURL}${name}.json`)
+    .then((response) => (response.ok ? response.json() : undefined))
+    .then((json) => {
+      if (json !== undefined) window.PlotlyGeoAssets.topojson[name] = json;
+    })
+    .catch(() => undefined);   // Plotly fetches them itself, and says so if it cannot
+}
+
 export default function ({ data, parentElement, setTriggerValue }) {
   const div = parentElement.querySelector(".nr-chart");
   const figure = JSON.parse(data.figure);
   div.style.minHeight = `${figure.layout.height || 450}px`;   // the page does not jump when the chart is drawn
   div.nrSend = setTriggerValue;
   div.nrSelect = data.select;
-  plotly()
-    .then((Plotly) => Plotly.react(div, figure.data, themed(figure.layout, parentElement),
-                                   { ...data.config, responsive: true }))
+  delete div.dataset.drawn;   // set once this figure is drawn, map outlines included (tests and benchmarks wait on it)
+  Promise.all([plotly(), outlines(figure.layout, data.config)])
+    .then(([Plotly]) => Plotly.react(div, figure.data, themed(figure.layout, parentElement),
+                                     { ...data.config, responsive: true }))
     .then(() => {
       if (!div.nrListening) {
         listen(div);
         div.nrListening = true;
       }
+      div.dataset.drawn = "true";
     })
     .catch((error) => {
       div.textContent = `The chart could not be drawn: ${error.message}. Reload the page to try again.`;

@@ -88,7 +88,7 @@ def select_row(tab, row: int) -> None:
 def shoot(tab, name: str) -> None:
     """Save a screenshot of the page once its charts are drawn (for the README)."""
     tab.wait_for_function("[...document.querySelectorAll('.nr-chart')]"
-                          ".every(chart => chart.querySelector('.main-svg'))", timeout=30_000)
+                          ".every(chart => chart.dataset.drawn === 'true')", timeout=30_000)
     tab.wait_for_timeout(800)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     image = Image.open(io.BytesIO(tab.screenshot()))
