@@ -413,7 +413,8 @@ def article_page(conn: Connection, filters: Filters, page: int = 1, per_page: in
                  total: int | None = None) -> pd.DataFrame:
     """One page of the matching articles, newest first, with their countries and topics (`total`: how many match)."""
     matches = 0
-    if filters.countries or filters.topics:  # newest first stops after the page: maybe few articles to look at
+    if filters.countries or filters.topics or filters.outlets or filters.source_countries:
+        # newest first stops after the page: maybe few articles to look at
         matches = count_articles(conn, filters) if total is None else total
     frame = aggregates.article_rows(conn, filters, page, per_page, matches)
     frame["link"] = frame["link"].map(safe_link)

@@ -25,6 +25,9 @@ from db.search import compile_query
 from db.stories import JOIN_STORY, STORY, StoryRow
 
 FROM = "FROM articles a LEFT JOIN outlets o ON o.id = a.outlet_id"
+# the same, with the outlet looked up for each article: SQLite cannot then reach the articles through their outlets
+# (the `+`), and walks them newest first along articles_published (see walk_newest)
+FROM_NEWEST = "FROM articles a LEFT JOIN outlets o ON o.id = +a.outlet_id"
 DAY = "substr(a.published, 1, 10)"
 OTHER = "other"
 UNKNOWN = "unknown"
@@ -193,6 +196,23 @@ def correlate(conn: Connection, filters: Filters, first: int | None = None, matc
     in_range, tagged = _sizes(path, filters)
     looked_at = in_range if first is None else first * in_range / max(matches, 1)
     return looked_at < tagged
+
+
+def walk_newest(conn: Connection, filters: Filters, first: int, matches: int) -> bool:
+    """Whether the `first` newest of `matches` articles of an outlet or source-country filter are found sooner by
+    walking every article of the dates newest first than through the outlets' index, which reads all the outlets'
+    articles of the dates and sorts them (a topic × Polish sources page at 4.8M articles: 1.5M probes, 400 ms).
+    The walk looks at about first × the dates' articles / matches."""
+    if not (filters.outlets or filters.source_countries) or not matches or dialect(conn) == POSTGRESQL:
+        return False
+    if len(filters.outlets) == 1 and not filters.source_countries:
+        return False      # one outlet's articles are in articles_outlet_published newest first already
+    path = _file_of(conn)
+    if not path:
+        return False
+    in_range, _ = _sizes(path, filters)
+    dated = _sizes(path, Filters(date_from=filters.date_from, date_to=filters.date_to))[0]
+    return first * dated / matches < in_range
 
 
 def article_facts(conn: Connection, filters: Filters) -> tuple[str, list]:
@@ -469,13 +489,14 @@ def collection(conn: Connection, outlets: tuple[str, ...] = (), source_countries
 
 def article_rows(conn: Connection, filters: Filters, page: int, per_page: int, matches: int) -> pd.DataFrame:
     """One page of the matching articles, newest first, with their countries and topics, as stored (`matches`: how
-    many match, counted by the caller when a country or topic filter makes it matter)."""
+    many match, counted by the caller when a country, topic, outlet or source-country filter makes it matter)."""
     correlated = False
     if filters.countries or filters.topics:  # newest first stops after the page: maybe few articles to look at
         correlated = correlate(conn, filters, first=max(page, 1) * per_page, matches=matches)
     where, params = where_in(conn, filters, correlated)
+    source = FROM_NEWEST if walk_newest(conn, filters, max(page, 1) * per_page, matches) else FROM
     # the page's ids first: the countries and topics of only those 50 rows, not of every match before sorting
-    sql = (f"WITH page AS (SELECT a.id {FROM} WHERE {where} ORDER BY a.published DESC, a.id DESC LIMIT ? OFFSET ?) "
+    sql = (f"WITH page AS (SELECT a.id {source} WHERE {where} ORDER BY a.published DESC, a.id DESC LIMIT ? OFFSET ?) "
            "SELECT a.published, o.name, o.country, a.title, a.link, "
            "(SELECT group_concat(country, ' ') FROM article_countries WHERE article_id = a.id), "
            "(SELECT group_concat(t.name, '; ') FROM article_topics at JOIN topics t ON t.id = at.topic_id "

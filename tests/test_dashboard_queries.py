@@ -362,6 +362,32 @@ def test_article_page_is_newest_first_and_paged_in_sql(conn):
     assert q.page_count(0, 20) == 1 and q.page_count(41, 20) == 3
 
 
+@pytest.mark.parametrize("filters", [f for f in FILTER_SETS if f.outlets or f.source_countries],
+                         ids=lambda f: str(f.to_params()))
+@pytest.mark.parametrize("page", [1, 3, 40])
+def test_a_page_walked_newest_first_holds_the_rows_the_outlets_index_finds(conn, monkeypatch, filters, page):
+    total = q.count_articles(conn, filters)
+    pages = []
+    for walk in (False, True):
+        monkeypatch.setattr(aggregates, "walk_newest", lambda *args, walk=walk: walk)
+        pages.append(q.article_page(conn, filters, page, 20, total=total))
+    pd.testing.assert_frame_equal(pages[0], pages[1])
+    assert len(pages[0]) == max(0, min(20, total - 20 * (page - 1)))
+
+
+def test_the_newest_first_walk_is_chosen_where_it_looks_at_fewer_articles(sqlite_conn):
+    conn = sqlite_conn
+    everything = q.count_articles(conn, Filters())
+    british = Filters.make(source_countries=["GB"])
+    share = q.count_articles(conn, british)
+    assert 50 * everything / share < share    # most of the sample: the walk finds a page of them soon
+    assert aggregates.walk_newest(conn, british, 50, share)
+    assert not aggregates.walk_newest(conn, british, 50, 1)                           # one among them: not
+    assert not aggregates.walk_newest(conn, Filters.make(outlets=["BBC News"]), 50, everything)  # its index is
+    assert not aggregates.walk_newest(conn, Filters.make(countries=["US"]), 50, everything)      # no outlets
+    assert "+a.outlet_id" in aggregates.FROM_NEWEST
+
+
 def test_only_http_links_are_kept():
     assert q.safe_link("https://example.com/a") == "https://example.com/a"
     for bad in ("javascript:alert(1)", "data:text/html,x", " JAVASCRIPT:alert(1)", "", None, "//example.com"):
