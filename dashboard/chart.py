@@ -20,7 +20,7 @@ _CHART = st.components.v2.component("newsradar_chart", html='<div class="nr-char
                                     isolate_styles=False)   # Plotly styles its SVG from the page's stylesheet
 
 
-# Plotly's build took half a second of the Sources page's first load for its one chart, the calendar (1.8 -> 1.3 s)
+# Plotly's build was a third of the Sources page's first load for its one chart, the calendar (1.8-2.0 -> 1.5-1.6 s)
 _CALENDAR = st.components.v2.component("newsradar_calendar", html='<div class="nr-calendar"></div>',
                                        js=Path(__file__).with_name("calendar.js").read_text(encoding="utf-8"),
                                        isolate_styles=False)

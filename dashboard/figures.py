@@ -181,8 +181,6 @@ def _gap_text(row: object) -> str:
     return f"{what} ({', '.join(names)})"
 
 
-# a calendar of more days draws them without a gap between: a year's days are under 3 px wide, and a 1 px gap
-# striped the whole calendar (and cost the browser a drawn rectangle per cell)
 def calendar_data(frame: pd.DataFrame) -> dict[str, Any]:
     """Each outlet's collection calendar (dashboard.collection.calendar_frame) as dashboard/calendar.js draws it: a
     row per outlet, a cell per day; per row a string of state digits (positions in CALENDAR_STATES, which index
