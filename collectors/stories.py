@@ -306,31 +306,28 @@ class Grouper:
         """The positions of the entries of `sims` (the chunk's articles, with the articles from column `first` on)
         that `_usable` would take as links, all at once: at least link_sim. The chunk's articles have no story yet;
         those a row meets (the earlier ones) will have one when it is grouped."""
-        p = self.params
-        at = np.flatnonzero(sims.data >= p.link_sim)
+        at = np.flatnonzero(sims.data >= self.params.link_sim)
         row = c.n_old + _entry_rows(sims, at)
         col = first + sims.indices[at]
-        apart = np.abs(c.time[col] - c.time[row])
-        ok = ((c.story[col] >= 0) | (col >= c.n_old)) & (apart <= p.window_days * DAY)
-        lang = c.lang[row]
-        ok &= (lang == 0) | (c.lang[col] == lang) | (c.lang[col] == 0)
-        ok &= (c.outlet[col] != c.outlet[row]) | ((sims.data[at] >= p.copy_sim) & (apart <= p.same_outlet_hours * 3600))
+        ok = ((c.story[col] >= 0) | (col >= c.n_old)) & self._may_link(c, row, col, sims.data[at])
         return at[ok]
 
     def _usable(self, col: int, c: _Columns) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
         """Which of the articles at `cols` (with similarities `vals`) the article at `col` may link to in its
-        language: grouped ones within the window, of another outlet or a near-verbatim copy of its own."""
-        p = self.params
-        own, lang, time = c.outlet[col], c.lang[col], c.time[col]
-
+        language: grouped ones that `_may_link` allows."""
         def usable(cols: np.ndarray, vals: np.ndarray) -> np.ndarray:
-            apart = np.abs(c.time[cols] - time)
-            ok = (c.story[cols] >= 0) & (apart <= p.window_days * DAY)
-            if lang:
-                ok &= (c.lang[cols] == lang) | (c.lang[cols] == 0)
-            # the outlet's own articles count only as copies: its series and boilerplate resemble each other
-            return ok & ((c.outlet[cols] != own) | ((vals >= p.copy_sim) & (apart <= p.same_outlet_hours * 3600)))
+            return (c.story[cols] >= 0) & self._may_link(c, col, cols, vals)
         return usable
+
+    def _may_link(self, c: _Columns, row: int | np.ndarray, col: np.ndarray, vals: np.ndarray) -> np.ndarray:
+        """Whether the article at column `row` (each, for an array) may link to the one at `col`, their similarity
+        `vals`, in its language: within the window, of another outlet or a near-verbatim copy of its own."""
+        p = self.params
+        apart = np.abs(c.time[col] - c.time[row])
+        lang = c.lang[row]
+        ok = (apart <= p.window_days * DAY) & ((lang == 0) | (c.lang[col] == lang) | (c.lang[col] == 0))
+        # the outlet's own articles count only as copies: its series and boilerplate resemble each other
+        return ok & ((c.outlet[col] != c.outlet[row]) | ((vals >= p.copy_sim) & (apart <= p.same_outlet_hours * 3600)))
 
     def _usable_across(self, col: int, c: _Columns) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
         """Which of the other languages' articles at `cols` the article at `col` may link to: grouped ones of
