@@ -63,8 +63,21 @@ DAY = 86400.0
 CHUNK_DAYS = 2.0            # new articles are compared with their window a slice of this many days at a time
 _WORD = re.compile(r"\w{3,}|\d+")
 _COLUMNS = 1 << 21          # hashed word columns: two rare words sharing one is rare and nearly harmless
-_COLUMN_CACHE: dict[str, int] = {}   # word -> its column; CRC-32 (not Python's salted hash) so runs agree
 _COLUMN_CACHE_MAX = 2_000_000
+
+
+class _ColumnCache(dict):
+    """Word -> its column: its CRC-32 (not Python's salted hash, so that runs agree), computed on first sight and
+    remembered (a dictionary lookup is as cheap as Python's hash)."""
+
+    def __missing__(self, word: str) -> int:
+        if len(self) > _COLUMN_CACHE_MAX:
+            self.clear()
+        column = self[word] = zlib.crc32(word.encode("utf-8", "surrogatepass")) & (_COLUMNS - 1)
+        return column
+
+
+_COLUMN_CACHE = _ColumnCache()
 TITLE_WEIGHT = 2.0
 MIN_DF_CUT = 50             # a small window keeps its common words: they are its only evidence
 LEAD_CHARS = 250            # the first sentences of a description are its news; the rest is often boilerplate
@@ -516,16 +529,8 @@ def _matrix(docs: Sequence[Doc], prefix: int = 0) -> tuple[sparse.csr_matrix, li
 
 
 def _columns(words: list[str]) -> np.ndarray:
-    """The column of each word: its CRC-32, remembered (a dictionary lookup is as cheap as Python's hash)."""
-    cache = _COLUMN_CACHE
-    try:
-        return np.fromiter(map(cache.__getitem__, words), dtype=np.int32, count=len(words))
-    except KeyError:
-        if len(cache) > _COLUMN_CACHE_MAX:
-            cache.clear()
-        for word in set(words).difference(cache):
-            cache[word] = zlib.crc32(word.encode("utf-8", "surrogatepass")) & (_COLUMNS - 1)
-        return np.fromiter(map(cache.__getitem__, words), dtype=np.int32, count=len(words))
+    """The column of each word."""
+    return np.fromiter(map(_COLUMN_CACHE.__getitem__, words), dtype=np.int32, count=len(words))
 
 
 def _tfidf(counts: sparse.csr_matrix, max_df: float) -> sparse.csr_matrix:
@@ -536,11 +541,11 @@ def _tfidf(counts: sparse.csr_matrix, max_df: float) -> sparse.csr_matrix:
     df = df_by_column[counts.indices]
     keep = df <= max(max_df * n, MIN_DF_CUT)
     idf = np.log((n + 1) / (df[keep] + 1)).astype(np.float32) + 1.0
-    local = np.cumsum(df_by_column > 0) - 1
+    place = np.cumsum(df_by_column > 0, dtype=np.int32)   # a used column's place among the used ones, from 1
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(np.repeat(np.arange(n), np.diff(counts.indptr))[keep], minlength=n), out=indptr[1:])
-    matrix = sparse.csr_matrix((counts.data[keep] * idf, local[counts.indices[keep]].astype(np.int32), indptr),
-                               shape=(n, int(local[-1]) + 1))
+    matrix = sparse.csr_matrix((counts.data[keep] * idf, place[counts.indices[keep]] - 1, indptr),
+                               shape=(n, int(place[-1])))
     row_of = np.repeat(np.arange(n), np.diff(matrix.indptr))
     norms = np.sqrt(np.bincount(row_of, weights=matrix.data.astype(np.float64) ** 2, minlength=n))
     matrix.data /= norms[row_of].astype(np.float32)
