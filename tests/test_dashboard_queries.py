@@ -120,7 +120,8 @@ def test_the_headline_is_the_same_whatever_the_chart_splits_by(conn, filters):
 
 
 @pytest.mark.parametrize("filters", [f for f in FILTER_SETS if not q.has_content_filter(f)] +
-                         [Filters.make(date_from="2023-10-01"), Filters.make(outlets=["no such outlet"])],
+                         [Filters.make(date_from="2023-10-01"), Filters.make(outlets=["no such outlet"]),
+                          Filters.make(source_countries=["GB", "US"]), Filters.make(langs=["en"])],
                          ids=lambda f: str(f.to_params()) or "all")
 def test_the_top_countries_and_other_from_the_rollup_match_every_country_counted(conn, filters):
     every = q.label_days(conn, filters, "country")
