@@ -64,20 +64,6 @@ CHUNK_DAYS = 2.0            # new articles are compared with their window a slic
 _WORD = re.compile(r"\w{3,}|\d+")
 _COLUMNS = 1 << 21          # hashed word columns: two rare words sharing one is rare and nearly harmless
 _COLUMN_CACHE_MAX = 2_000_000
-
-
-class _ColumnCache(dict):
-    """Word -> its column: its CRC-32 (not Python's salted hash, so that runs agree), computed on first sight and
-    remembered (a dictionary lookup is as cheap as Python's hash)."""
-
-    def __missing__(self, word: str) -> int:
-        if len(self) > _COLUMN_CACHE_MAX:
-            self.clear()
-        column = self[word] = zlib.crc32(word.encode("utf-8", "surrogatepass")) & (_COLUMNS - 1)
-        return column
-
-
-_COLUMN_CACHE = _ColumnCache()
 TITLE_WEIGHT = 2.0
 MIN_DF_CUT = 50             # a small window keeps its common words: they are its only evidence
 LEAD_CHARS = 250            # the first sentences of a description are its news; the rest is often boilerplate
@@ -526,6 +512,20 @@ def _matrix(docs: Sequence[Doc], prefix: int = 0) -> tuple[sparse.csr_matrix, li
     if docs:
         np.cumsum(np.add.reduceat(lengths, range(0, len(lengths), 2)), out=indptr[1:])
     return sparse.csr_matrix((data, indices, indptr), shape=(len(docs), _COLUMNS)), keys
+
+
+class _ColumnCache(dict):
+    """Word -> its column: its CRC-32 (not Python's salted hash, so that runs agree), computed on first sight and
+    remembered (a dictionary lookup is as cheap as Python's hash)."""
+
+    def __missing__(self, word: str) -> int:
+        if len(self) > _COLUMN_CACHE_MAX:
+            self.clear()
+        column = self[word] = zlib.crc32(word.encode("utf-8", "surrogatepass")) & (_COLUMNS - 1)
+        return column
+
+
+_COLUMN_CACHE = _ColumnCache()
 
 
 def _columns(words: list[str]) -> np.ndarray:

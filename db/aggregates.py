@@ -354,8 +354,7 @@ def label_count(conn: Connection, filters: Filters, kind: str = "country") -> in
         table = ("daily_countries" if filters.outlets or filters.source_countries or filters.langs else
                  "daily_country_totals")
         exists = " AND ".join(["r.country = c.x", "r.n > 0", *clauses])
-        sql = (f"WITH RECURSIVE c(x) AS (SELECT (SELECT min(country) FROM {table}) UNION ALL "
-               f"SELECT (SELECT min(country) FROM {table} WHERE country > c.x) FROM c WHERE c.x IS NOT NULL) "
+        sql = (_walk_countries(table) +
                f"SELECT count(*) FROM c WHERE c.x IS NOT NULL AND EXISTS (SELECT 1 FROM {table} r WHERE {exists})")
         return conn.execute(_plain(conn, sql), params).fetchone()[0]
     pairs = _tag_pairs(conn, filters) if kind == "country" else None
@@ -412,12 +411,12 @@ def top_label_days(conn: Connection, filters: Filters, kind: str = "country", to
     top N countries' days through that index, and "other" as all the country mentions of a day minus theirs.
     With outlets or source countries, from daily_countries a (country, outlet) pair at a time (_by_country_of_sources);
     with languages alone, the day × country rows in one pass."""
-    if kind != "country" or not has_rollups(conn) or has_content_filter(filters):
+    sourced = bool(filters.outlets or filters.source_countries)
+    if (kind != "country" or not has_rollups(conn) or has_content_filter(filters)
+            or (filters.langs and not sourced)):
         return top_and_other(label_days(conn, filters, kind), top_n)
-    if filters.outlets or filters.source_countries:
+    if sourced:
         return _by_country_of_sources(conn, filters, top_n)
-    if filters.langs:
-        return top_and_other(label_days(conn, filters, kind), top_n)
     clauses, params = _rollup_where(filters)
     where = " AND ".join(clauses) or "1 = 1"
     # a range of days is read along the primary key (day first: +country keeps SQLite off the country index, which
@@ -473,12 +472,17 @@ def _no_label_days() -> pd.DataFrame:
     return pd.DataFrame({"day": pd.Series(dtype=str), "label": pd.Series(dtype=str), "n": pd.Series(dtype="int64")})
 
 
+def _walk_countries(table: str) -> str:
+    """A WITH clause of `c(x)`: the distinct countries of a country rollup, one probe each along its country-first
+    index (migration 5) instead of reading every row; its last row is NULL."""
+    return (f"WITH RECURSIVE c(x) AS (SELECT (SELECT min(country) FROM {table}) UNION ALL "
+            f"SELECT (SELECT min(country) FROM {table} WHERE country > c.x) FROM c WHERE c.x IS NOT NULL) ")
+
+
 def _rollup_countries(conn: Connection) -> list[str]:
-    """The countries the country rollup has rows for, one probe each along its country index."""
-    return [row[0] for row in conn.execute(
-        "WITH RECURSIVE c(x) AS (SELECT (SELECT min(country) FROM daily_country_totals) UNION ALL "
-        "SELECT (SELECT min(country) FROM daily_country_totals WHERE country > c.x) FROM c WHERE c.x IS NOT NULL) "
-        "SELECT x FROM c WHERE x IS NOT NULL")]
+    """The countries the country rollup has rows for."""
+    return [row[0] for row in conn.execute(_walk_countries("daily_country_totals") +
+                                           "SELECT x FROM c WHERE x IS NOT NULL")]
 
 
 def outlets(conn: Connection) -> pd.DataFrame:
