@@ -248,6 +248,16 @@ def history_script_ran(tab) -> None:
     tab.wait_for_function("() => window.history.__newsradarPush === true", timeout=30_000)
 
 
+def test_a_write_that_leaves_the_url_as_it_is_adds_no_back_step(server, page):
+    open_page(page, server, "/articles?country=AZ")
+    history_script_ran(page)
+    before = page.evaluate("history.length")
+    # what a run's late write of the same view does: the URL shown again
+    page.evaluate("history.pushState(history.state, '', location.href)")
+    assert page.evaluate("history.length") == before
+    assert url_params(page) == {"country": ["AZ"]}
+
+
 def test_back_after_a_filter_change_restores_the_previous_view(server, page):
     open_page(page, server, "/articles?country=AZ")
     history_script_ran(page)
