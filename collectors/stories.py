@@ -27,7 +27,9 @@ import). A large import groups in a second process alongside the one that stores
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import importlib.util
+import itertools
 import re
 import sqlite3
 import sys
@@ -62,6 +64,16 @@ sparse = _imported_on_first_use("scipy.sparse")
 DAY = 86400.0
 CHUNK_DAYS = 2.0            # new articles are compared with their window a slice of this many days at a time
 _WORD = re.compile(r"\w{3,}|\d+")
+
+
+@functools.cache
+def _cut_words(prefix: int) -> Callable[[str], list[str]]:
+    """_WORD's words of a text, cut to their first `prefix` characters (0: whole). From 3 on the pattern cuts them
+    itself: the same matches (a number alone where fewer than three word characters follow), the first characters
+    kept, and no list of whole words made first."""
+    if prefix >= 3:
+        return re.compile(rf"(\w{{3,{prefix}}}|\d{{1,2}})\w*").findall
+    return lambda text: [w[:prefix] if prefix else w for w in _WORD.findall(text)]
 _COLUMNS = 1 << 21          # hashed word columns: two rare words sharing one is rare and nearly harmless
 _COLUMN_CACHE_MAX = 2_000_000
 TITLE_WEIGHT = 2.0
@@ -250,6 +262,10 @@ class Grouper:
         # a strong link to another language's article
         near_enough = sims.any(self._links(sims.old, 0, cols), self._links(sims.new, n_old, cols))
         across = cross.any(np.flatnonzero(cross.strong_old), np.flatnonzero(cross.strong_new))
+        # which of their entries each may link to, all at once (the earlier articles of the chunk have their
+        # stories when a row is read: only grouped articles are candidates)
+        sims.allow(np.flatnonzero(near_enough | across), functools.partial(self._may_link, cols))
+        cross.allow(np.flatnonzero(across), functools.partial(self._may_link_across, cols))
         result: list[int] = []
         for i, doc in enumerate(chunk):
             chosen = self._copy_of(doc, new_keys[i])
@@ -278,8 +294,8 @@ class Grouper:
         and, when it has a strong one with another language's article, with those over their shared words (`far`)."""
         p = self.params
         own, lang = c.outlet[col], c.lang[col]
-        cols, vals, linked = _candidates(near, near[1] >= p.link_sim, self._usable(col, c), c.story)
-        xcols, xvals, xlinked = (_candidates(far, far[2], self._usable_across(col, c), c.story) if far is not None
+        cols, vals, linked = _candidates(near, near[1] >= p.link_sim, c.story)
+        xcols, xvals, xlinked = (_candidates(far, far[2], c.story) if far is not None
                                  else (cols[:0], vals[:0], set()))
         members, xmembers = c.story[cols], c.story[xcols]
         others = c.outlet[cols] != own
@@ -311,13 +327,6 @@ class Grouper:
         ok = ((c.story[col] >= 0) | (col >= c.n_old)) & self._may_link(c, row, col, sims.data[at])
         return at[ok]
 
-    def _usable(self, col: int, c: _Columns) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
-        """Which of the articles at `cols` (with similarities `vals`) the article at `col` may link to in its
-        language: grouped ones that `_may_link` allows."""
-        def usable(cols: np.ndarray, vals: np.ndarray) -> np.ndarray:
-            return (c.story[cols] >= 0) & self._may_link(c, col, cols, vals)
-        return usable
-
     def _may_link(self, c: _Columns, row: int | np.ndarray, col: np.ndarray, vals: np.ndarray) -> np.ndarray:
         """Whether the article at column `row` (each, for an array) may link to the one at `col`, their similarity
         `vals`, in its language: within the window, of another outlet or a near-verbatim copy of its own."""
@@ -328,37 +337,30 @@ class Grouper:
         # the outlet's own articles count only as copies: its series and boilerplate resemble each other
         return ok & ((c.outlet[col] != c.outlet[row]) | ((vals >= p.copy_sim) & (apart <= p.same_outlet_hours * 3600)))
 
-    def _usable_across(self, col: int, c: _Columns) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
-        """Which of the other languages' articles at `cols` the article at `col` may link to: grouped ones of
-        other outlets within cross_window_hours."""
-        limit, own, time = self.params.cross_window_hours * 3600, c.outlet[col], c.time[col]
-
-        def usable(cols: np.ndarray, vals: np.ndarray) -> np.ndarray:
-            return (c.story[cols] >= 0) & (np.abs(c.time[cols] - time) <= limit) & (c.outlet[cols] != own)
-        return usable
+    def _may_link_across(self, c: _Columns, row: np.ndarray, col: np.ndarray, vals: np.ndarray) -> np.ndarray:
+        """Whether the articles at columns `row` may link to another language's articles at `col`: of other
+        outlets, within cross_window_hours."""
+        return ((np.abs(c.time[col] - c.time[row]) <= self.params.cross_window_hours * 3600)
+                & (c.outlet[col] != c.outlet[row]))
 
 
-def _candidates(row: _Row, links: np.ndarray, usable: Callable[[np.ndarray, np.ndarray], np.ndarray],
-                story: np.ndarray) -> tuple[np.ndarray, np.ndarray, set[int]]:
-    """Of one article's similarities (`row`), the usable ones with the members of the stories it has a usable
+def _candidates(row: _Row, links: np.ndarray, story: np.ndarray) -> tuple[np.ndarray, np.ndarray, set[int]]:
+    """Of one article's similarities (`row`), the allowed ones with the members of the stories it has an allowed
     link (an entry marked in `links`) to: columns, similarities, and those stories. Few of a row's entries are
     links, so the others are looked at only when they belong to one of these stories (`story`: per column)."""
-    cols, vals, _ = row
-    at = np.flatnonzero(links)
-    if len(at):
-        at = at[usable(cols[at], vals[at])]
+    cols, vals, _, allowed = row
+    at = np.flatnonzero(links & allowed)
     if not len(at):
         return cols[:0], vals[:0], set()
     stories = np.unique(story[cols[at]])
     theirs = story[cols]
     if len(stories) > 8:
-        at = np.flatnonzero(np.isin(theirs, stories))
+        mask = np.isin(theirs, stories)
     else:   # a few stories (the usual case): comparing with each is faster than sorting the row
         mask = theirs == stories[0]
         for other in stories[1:].tolist():
             mask |= theirs == other
-        at = np.flatnonzero(mask)
-    at = at[usable(cols[at], vals[at])]
+    at = np.flatnonzero(mask & allowed)
     return cols[at], vals[at], set(stories.tolist())
 
 
@@ -393,7 +395,8 @@ class _Columns:
         return self.size[story] - self.by_lang[story, lang] - self.by_lang[story, 0]
 
 
-_Row = tuple[np.ndarray, np.ndarray, np.ndarray]    # one article's columns, similarities, strong links
+# one article's columns, similarities, strong links, and which of them it may link to
+_Row = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 
 class _Sims:
@@ -409,7 +412,7 @@ class _Sims:
         if lang is None:
             mine = unit[n_old:]
             self.old = (mine @ unit[:n_old].T).tocsr()
-            self.new = (mine @ mine.T).tocsr()
+            self.new = _with_earlier(mine)
         else:
             self.old = _across(unit, chunk, np.arange(n_old), lang)
             self.new = _across(unit, chunk, chunk, lang)
@@ -442,7 +445,35 @@ class _Sims:
         earlier = new.indices[c:d] < i
         return (np.concatenate([old.indices[a:b], self.n_old + new.indices[c:d][earlier]]),
                 np.concatenate([old.data[a:b], new.data[c:d][earlier]]),
-                np.concatenate([self.strong_old[a:b], self.strong_new[c:d][earlier]]))
+                np.concatenate([self.strong_old[a:b], self.strong_new[c:d][earlier]]),
+                np.concatenate([self.allowed_old[a:b], self.allowed_new[c:d][earlier]]))
+
+    def allow(self, rows: np.ndarray, may_link: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]) -> None:
+        """Mark the entries of the chunk articles `rows` that `may_link(row's column, column, similarity)` allows:
+        what row() gives last (the other rows' entries are not marked)."""
+        self.allowed_old = self._allowed(self.old, rows, 0, may_link)
+        self.allowed_new = self._allowed(self.new, rows, self.n_old, may_link)
+
+    def _allowed(self, sims: sparse.csr_matrix, rows: np.ndarray, first: int,
+                 may_link: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]) -> np.ndarray:
+        allowed = np.zeros(len(sims.data), dtype=bool)
+        starts, counts = sims.indptr[rows], np.diff(sims.indptr)[rows]
+        at = np.arange(counts.sum()) + np.repeat(starts - np.cumsum(counts) + counts, counts)
+        allowed[at] = may_link(self.n_old + np.repeat(rows, counts), first + sims.indices[at], sims.data[at])
+        return allowed
+
+
+def _with_earlier(rows: sparse.csr_matrix, blocks: int = 8) -> sparse.csr_matrix:
+    """The products of `rows` with each other where only those with earlier rows are read (below the diagonal): a
+    block of rows at a time with the rows up to the block's end, about half the work of all of them. Within a block
+    the later ones are there too, and each row's entries come in the order of the full product."""
+    n = rows.shape[0]
+    bounds = np.linspace(0, n, blocks + 1).astype(np.int64).tolist()
+    parts = []
+    for a, b in itertools.pairwise(bounds):
+        block = (rows[a:b] @ rows[:b].T).tocsr()
+        parts.append(sparse.csr_matrix((block.data, block.indices, block.indptr), shape=(b - a, n)))
+    return sparse.vstack(parts, "csr")
 
 
 def _across(unit: sparse.csr_matrix, rows: np.ndarray, cols: np.ndarray, lang: np.ndarray) -> sparse.csr_matrix:
@@ -493,14 +524,15 @@ def _matrix(docs: Sequence[Doc], prefix: int = 0) -> tuple[sparse.csr_matrix, li
     words: list[str] = []
     lengths: list[int] = []
     keys: list[str] = []
+    lead_cut = _cut_words(prefix)
     for doc in docs:
         # one fold for both (a fold goes character by character), split at the line end put between them
         title, _, lead_text = fold(f"{doc.title.replace(chr(10), ' ')}\n{doc.description[:LEAD_CHARS]}").partition("\n")
         title = _WORD.findall(title)
         keys.append(" ".join(title))
-        lead_words = _WORD.findall(lead_text)
         if prefix:
-            title, lead_words = [w[:prefix] for w in title], [w[:prefix] for w in lead_words]
+            title = [w[:prefix] for w in title]
+        lead_words = lead_cut(lead_text)
         unique = dict.fromkeys(title)     # ordered, unlike a set: the sums of a row add up in the same order
         lead = [w for w in dict.fromkeys(lead_words) if w not in unique]
         words += unique
