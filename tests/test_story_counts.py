@@ -107,6 +107,27 @@ def test_both_engines_count_the_articles_beyond_each_storys_first_alike(story_db
                    in _week_source_stories(engine, filters).items() if articles > len(cell_stories)}
 
 
+@pytest.mark.parametrize("name", ["text", "topic", "country", "topic, language"])
+@pytest.mark.parametrize("kind", [None, "country", "topic"])
+def test_both_engines_list_a_content_filters_shared_articles_alike(story_db, engine, name, kind):
+    """What a page with a content filter counts its stories from: the same rows on both engines, one per label of
+    each shared article (one without a label where it has none)."""
+    with closing(connect(story_db)) as source:
+        with transaction(source):   # a shared article with no country
+            source.execute("DELETE FROM article_countries WHERE article_id = (SELECT id FROM articles WHERE link = ?)",
+                           ("https://courier.example/3",))
+        copy(source, engine)
+        grouped = source.execute("SELECT article_id, story_id FROM article_stories").fetchall()
+        want = _rows_of(aggregates.shared_matches(source, FILTERS[name], kind))
+    with transaction(engine):
+        stories.set_stories(engine, [tuple(r) for r in grouped])
+    assert want and _rows_of(aggregates.shared_matches(engine, FILTERS[name], kind)) == want
+
+
+def _rows_of(frame) -> list[tuple]:
+    return sorted(tuple(None if v != v else v for v in row) for row in frame.itertuples(index=False))
+
+
 def _week_source_stories(conn, filters: Filters) -> dict[tuple[str, str], tuple[int, set]]:
     """Per (week, source country) of the matching articles: how many, and their stories, counted in Python."""
     where, params = filters.where(dialect=getattr(conn, "dialect", "sqlite"))
