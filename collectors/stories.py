@@ -34,7 +34,7 @@ import re
 import sqlite3
 import sys
 import zlib
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass
@@ -172,7 +172,8 @@ class Grouper:
         self.params = params or Params()
         self.memory = _Memory()
         self.boilerplate: set[str] = set()
-        self._key_days: dict[tuple[int, str], int] = {}
+        self._key_days: dict[tuple[int, str], int] = {}   # (outlet, headline key) -> the day it was first used
+        self._keyed_on: dict[int, list[tuple[int, str]]] = {}  # day -> the (outlet, key)s first used that day
         self._keys: dict[str, tuple[int, float, int]] = {}   # headline key -> story, time, outlet of a copy
         self._langs: dict[str, int] = {"": 0}
 
@@ -194,7 +195,12 @@ class Grouper:
         if key.count(" ") + 1 < self.params.min_key_words:
             return
         day = int(doc.time // DAY)
-        if self._key_days.setdefault((doc.outlet, key), day) != day:
+        used = (doc.outlet, key)
+        first = self._key_days.get(used)
+        if first is None:
+            self._key_days[used] = day
+            self._keyed_on.setdefault(day, []).append(used)
+        elif first != day:
             self.boilerplate.add(key)
         self._keys.setdefault(key, (story, doc.time, doc.outlet))
 
@@ -205,7 +211,9 @@ class Grouper:
             return
         self.memory.keep(keep)
         floor = int(time // DAY) - 31
-        self._key_days = {k: d for k, d in self._key_days.items() if d >= floor}
+        for day in [d for d in self._keyed_on if d < floor]:   # a day's keys at once, not a pass over all of them
+            for used in self._keyed_on.pop(day):
+                del self._key_days[used]
         self._keys = {k: v for k, v in self._keys.items() if v[1] >= time}
 
     # grouping --------------------------------------------------------------------------------------------------
@@ -371,11 +379,12 @@ class _Columns:
 
     def __init__(self, story: np.ndarray, outlet: np.ndarray, time: np.ndarray, lang: np.ndarray, n_old: int):
         self.story, self.outlet, self.time, self.lang, self.n_old = story, outlet, time, lang, n_old
-        self.size: Counter[int] = Counter(story[:n_old].tolist())
-        self.by_lang: Counter[tuple[int, int]] = Counter(zip(story[:n_old].tolist(), lang[:n_old].tolist(),
-                                                             strict=True))
-        self.by_outlet: Counter[tuple[int, int]] = Counter(zip(story[:n_old].tolist(), outlet[:n_old].tolist(),
-                                                               strict=True))
+        # counts that default to 0 in C: a Counter's missing key is a Python call, and most stories joined are new
+        self.size: defaultdict[int, int] = defaultdict(int, Counter(story[:n_old].tolist()))
+        self.by_lang: defaultdict[tuple[int, int], int] = defaultdict(
+            int, Counter(zip(story[:n_old].tolist(), lang[:n_old].tolist(), strict=True)))
+        self.by_outlet: defaultdict[tuple[int, int], int] = defaultdict(
+            int, Counter(zip(story[:n_old].tolist(), outlet[:n_old].tolist(), strict=True)))
 
     def join(self, col: int, story: int) -> None:
         self.story[col] = story
@@ -569,15 +578,15 @@ def _tfidf(counts: sparse.csr_matrix, max_df: float) -> sparse.csr_matrix:
     """Rows of TF-IDF weights of unit length, in the columns of the words they use; words in more than `max_df`
     of the rows left out."""
     n = counts.shape[0]
-    df_by_column = np.bincount(counts.indices, minlength=_COLUMNS)
-    df = df_by_column[counts.indices]
+    # the used columns in order, each entry's place among them, and in how many rows each is used
+    used, place, df_of_place = np.unique(counts.indices, return_inverse=True, return_counts=True)
+    df = df_of_place[place]
     keep = df <= max(max_df * n, MIN_DF_CUT)
     idf = np.log((n + 1) / (df[keep] + 1)).astype(np.float32) + 1.0
-    place = np.cumsum(df_by_column > 0, dtype=np.int32)   # a used column's place among the used ones, from 1
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(np.repeat(np.arange(n), np.diff(counts.indptr))[keep], minlength=n), out=indptr[1:])
-    matrix = sparse.csr_matrix((counts.data[keep] * idf, place[counts.indices[keep]] - 1, indptr),
-                               shape=(n, int(place[-1])))
+    matrix = sparse.csr_matrix((counts.data[keep] * idf, place[keep].astype(np.int32), indptr),
+                               shape=(n, len(used)))
     row_of = np.repeat(np.arange(n), np.diff(matrix.indptr))
     norms = np.sqrt(np.bincount(row_of, weights=matrix.data.astype(np.float64) ** 2, minlength=n))
     matrix.data /= norms[row_of].astype(np.float32)
