@@ -27,7 +27,7 @@ from collectors.normalize import clamp_date, format_utc, html_to_text, identify,
 from collectors.store import Article, ensure_feed, store_rows
 from db import articles, rollups, topics
 from db import feeds as feed_store
-from db.engine import Connection
+from db.engine import Connection, location
 from db.schema import begin, commit, rollback
 
 BATCH = 5000
@@ -284,15 +284,19 @@ def backfill_file(conn: Connection, path: Path, report: BackfillReport, progress
     pending: list[_Row] = []
     # batches read and sent to the tagger, stored in order: at most one tagged ahead of the one being stored
     waiting: deque[tuple[list[_Row], _Tagging | None]] = deque()
-    # keeps the recent articles tokenized from batch to batch, here or in the grouper's process
-    story_grouper = stories.Grouper() if grouper is None else stories.Background(conn, grouper)
+    # keeps the recent articles tokenized from batch to batch, here or in the grouper's process (which opens the
+    # database itself: not one in memory)
+    database = location(conn)
+    story_grouper = (stories.Background(conn, database, grouper) if grouper is not None and database
+                     else stories.Grouper())
+    background = isinstance(story_grouper, stories.Background)
     last_pos = 0
     articles.large_cache(conn)
 
     def send(rows: list[_Row]) -> None:
         waiting.append((rows, _tag_new_rows(conn, rows, tagger) if tag else None))
 
-    def flush(last: bool = False) -> None:
+    def flush() -> None:
         rows, tags = waiting.popleft()
         newest = articles.newest_id(conn)
         with rollups.bulk_load(conn, after_id=newest):
@@ -302,16 +306,13 @@ def backfill_file(conn: Connection, path: Path, report: BackfillReport, progress
             else:
                 report.new += _store_tagged(conn, rows, tags, newest)
             rollups.add_feed_links(conn, newest)
-            if group_stories:
-                group_new(newest, last)
+            if group_stories and background:
+                story_grouper.write(wait=False)
+            elif group_stories:
+                stories.assign_new(conn, newest, story_grouper)
         commit(conn)
-
-    def group_new(newest: int, last: bool) -> None:
-        if isinstance(story_grouper, stories.Background):
-            story_grouper.submit(newest)
-            story_grouper.write(last)
-        else:
-            stories.assign_new(conn, newest, story_grouper)
+        if group_stories and background:
+            story_grouper.submit(newest)    # committed: the worker can read them
 
     with raw, stream:
         begin(conn)
@@ -340,9 +341,11 @@ def backfill_file(conn: Connection, path: Path, report: BackfillReport, progress
                         last_pos = pos
             send(pending)
             while waiting:
-                flush(last=len(waiting) == 1)
-                if waiting:
-                    begin(conn)
+                flush()
+                begin(conn)
+            if group_stories and background:
+                story_grouper.write(wait=True)
+            commit(conn)
         except BaseException:
             rollback(conn)
             raise

@@ -42,8 +42,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from collectors.text import fold
+from db import connect, transaction
 from db import stories as story_store
-from db import transaction
 
 
 def _imported_on_first_use(name: str):
@@ -694,49 +694,53 @@ def rebuild(conn: sqlite3.Connection, progress: Callable[[int], object] | None =
 
 # grouping in a second process during a long import ------------------------------------------------------------
 
-_WORKER: list[tuple[Grouper, _Archive]] = []     # the worker process's one grouper, kept from batch to batch
+# the worker process's one grouper, kept from batch to batch, the ids of the articles stored before the import that
+# it has read, and its own read-only connection to the database
+_WORKER: list[tuple[Grouper, _Archive, set[int]]] = []
+_WORKER_DB: dict[str, sqlite3.Connection] = {}
 
 
-def _assign_in_worker(new: list[story_store.DocRow], prior: list[story_store.DocRow], prior_stories: dict[int, int],
-                      fresh: bool) -> dict[int, int]:
-    """In the worker: group the `new` articles against the articles it grouped before and the `prior` ones (stored
-    before the import, with their stories), as `_stored` would against the database; a `fresh` import starts a new
-    grouper, as an import in line does. The rows are made into Docs here, off the storing process."""
+def _assign_in_worker(database: str, after_id: int, until: int, before: int, fresh: bool) -> dict[int, int]:
+    """In the worker: group the articles stored after `after_id` up to `until` (committed, not grouped) against the
+    articles it grouped before and those stored before the import (ids up to `before`) that their window reaches, as
+    `_stored` would against the database; a `fresh` import starts a new grouper, as an import in line does. The
+    worker reads the articles itself: the storing process neither reads them back nor sends them over."""
     if fresh:
-        _WORKER[:] = [(Grouper(), _Archive())]
-    grouper, archive = _WORKER[0]
-    archive.add([_doc(r) for r in prior], prior_stories)
-    docs = [_doc(r) for r in new]
-    stories = grouper.assign(docs, archive.window, archive.load)
-    archive.add(docs, stories)
+        _WORKER[:] = [(Grouper(), _Archive(), set())]
+    grouper, archive, sent = _WORKER[0]
+    if database not in _WORKER_DB:
+        _WORKER_DB[database] = connect(database, readonly=True)
+    conn = _WORKER_DB[database]
+    new = [_doc(r) for r in story_store.ungrouped_after(conn, after_id, LEAD_CHARS, until)]
+    if not new:
+        return {}
+    reach = max(Params().window_days, Params().copy_window_days) * DAY
+    times = [d.time for d in new]
+    window = story_store.grouped_between(conn, stored_time(min(times) - reach), stored_time(max(times) + reach))
+    prior = {i: s for i, s in window if i <= before and i not in sent}
+    sent.update(prior)
+    archive.add([_doc(r) for r in story_store.docs(conn, list(prior), LEAD_CHARS)] if prior else [], prior)
+    stories = grouper.assign(new, archive.window, archive.load)
+    archive.add(new, stories)
     return stories
 
 
 class Background:
     """Stories of an import's batches computed in a one-process `pool` while the next batch is read and stored; the
-    stories of a batch are written with a later commit. The worker sees each article once: the new ones as they are
-    stored, and those stored before the import when a batch's window first reaches them."""
+    stories of a batch are written with a later commit. The worker reads each article once, on its own connection:
+    the new ones once they are committed, and those stored before the import when a batch's window first reaches
+    them. `database`: where the worker finds them (a SQLite file or a PostgreSQL URL)."""
 
-    def __init__(self, conn: sqlite3.Connection, pool: Executor, ahead: int = 2):
-        self.conn, self.pool, self.ahead = conn, pool, ahead
+    def __init__(self, conn: sqlite3.Connection, database: str, pool: Executor, ahead: int = 2):
+        self.conn, self.database, self.pool, self.ahead = conn, database, pool, ahead
         self.before = newest_id(conn)       # articles up to this id were stored before the import
-        self.sent: set[int] = set()
         self.jobs: list[Future] = []
         self.fresh = True
 
     def submit(self, after_id: int) -> None:
-        """Send the articles stored after `after_id` (and not grouped) to the worker."""
-        new = story_store.ungrouped_after(self.conn, after_id, LEAD_CHARS)
-        if not new:
-            return
-        reach = max(Params().window_days, Params().copy_window_days) * DAY
-        stamps = [r[1] for r in new]
-        window = story_store.grouped_between(self.conn, stored_time(epoch(min(stamps)) - reach),
-                                             stored_time(epoch(max(stamps)) + reach))
-        prior = {i: s for i, s in window if i <= self.before and i not in self.sent}
-        self.sent.update(prior)
-        docs = story_store.docs(self.conn, list(prior), LEAD_CHARS) if prior else []
-        self.jobs.append(self.pool.submit(_assign_in_worker, new, docs, prior, self.fresh))
+        """Have the worker group the articles stored after `after_id` (up to the newest: one batch), committed."""
+        until = newest_id(self.conn)
+        self.jobs.append(self.pool.submit(_assign_in_worker, self.database, after_id, until, self.before, self.fresh))
         self.fresh = False
 
     def write(self, wait: bool) -> None:

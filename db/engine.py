@@ -29,6 +29,14 @@ def dialect(conn: Connection) -> str:
     return getattr(conn, "dialect", SQLITE)
 
 
+def location(conn: Connection) -> str:
+    """Where the connection's database is, for another process to open it: PostgreSQL's URL, or SQLite's file ('' for
+    one in memory)."""
+    if dialect(conn) == POSTGRESQL:
+        return conn.url
+    return conn.execute("PRAGMA database_list").fetchone()[2]
+
+
 def values_lists(rows: Sequence[Sequence], chunk: int = 500) -> Iterator[tuple[str, list]]:
     """Per `chunk` of `rows`: its VALUES list ("(?, ?), (?, ?)") and the parameters, for a statement that writes
     several hundred rows at once.

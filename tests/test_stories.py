@@ -13,6 +13,7 @@ import subprocess
 import sys
 from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import closing
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -358,3 +359,26 @@ def test_an_import_grouped_in_a_second_process_has_the_stories_of_one_grouped_in
     alongside = import_in_parts(tmp_path / "alongside.db", parts, second_process=True)
     assert alongside == in_line
     assert len(set(in_line.values())) < len(in_line)
+
+
+@pytest.mark.slow
+def test_an_import_grouped_in_a_second_process_on_postgresql_has_the_stories_of_sqlite(tmp_path, pg_url,
+                                                                                        monkeypatch):
+    """The second process reads the committed articles on its own connection: to PostgreSQL too."""
+    sent = []
+    submit = stories.Background.submit
+    monkeypatch.setattr(stories.Background, "submit", lambda self, after: (sent.append(after), submit(self, after)))
+    parts = [sample_part(tmp_path, name, lines) for name, lines in
+             [("before.jsonl", slice(0, 2000)), ("one.jsonl", slice(2000, 6000))]]
+    stories_by_link = []
+    for db, second_process in ((tmp_path / "in-line.db", False), (pg_url, True)):
+        grouped = import_in_parts(db, parts, second_process)
+        with closing(connect(db)) as conn:
+            links = dict(conn.execute("SELECT id, link FROM articles").fetchall())
+        members: dict[int, set[str]] = {}
+        for article, story in grouped.items():
+            members.setdefault(story, set()).add(links[article])
+        stories_by_link.append({frozenset(m) for m in members.values()})
+    assert sent, "the import on PostgreSQL grouped in line, not in the second process"
+    assert stories_by_link[1] == stories_by_link[0]
+    assert any(len(m) > 1 for m in stories_by_link[0])
