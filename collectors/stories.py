@@ -65,16 +65,6 @@ sparse = _imported_on_first_use("scipy.sparse")
 DAY = 86400.0
 CHUNK_DAYS = 2.0            # new articles are compared with their window a slice of this many days at a time
 _WORD = re.compile(r"\w{3,}|\d+")
-
-
-@functools.cache
-def _cut_words(prefix: int) -> Callable[[str], list[str]]:
-    """_WORD's words of a text, cut to their first `prefix` characters (0: whole). From 3 on the pattern cuts them
-    itself: the same matches (a number alone where fewer than three word characters follow), the first characters
-    kept, and no list of whole words made first."""
-    if prefix >= 3:
-        return re.compile(rf"(\w{{3,{prefix}}}|\d{{1,2}})\w*").findall
-    return lambda text: [w[:prefix] if prefix else w for w in _WORD.findall(text)]
 _COLUMNS = 1 << 21          # hashed word columns: two rare words sharing one is rare and nearly harmless
 _COLUMN_CACHE_MAX = 2_000_000
 TITLE_WEIGHT = 2.0
@@ -526,6 +516,16 @@ def _shared(unit: sparse.csr_matrix, lang: np.ndarray) -> sparse.csr_matrix:
 def _entry_rows(matrix: sparse.csr_matrix, at: np.ndarray) -> np.ndarray:
     """The row of each of the entries at positions `at` of `matrix`'s data."""
     return np.searchsorted(matrix.indptr, at, side="right") - 1
+
+
+@functools.cache
+def _cut_words(prefix: int) -> Callable[[str], list[str]]:
+    """_WORD's words of a text, cut to their first `prefix` characters (0: whole). From 3 on the pattern cuts them
+    itself: the same matches (a number alone where fewer than three word characters follow), the first characters
+    kept, and no list of whole words made first."""
+    if prefix >= 3:
+        return re.compile(rf"(\w{{3,{prefix}}}|\d{{1,2}})\w*").findall
+    return lambda text: [w[:prefix] if prefix else w for w in _WORD.findall(text)]
 
 
 def _matrix(docs: Sequence[Doc], prefix: int = 0) -> tuple[sparse.csr_matrix, list[str]]:

@@ -84,10 +84,9 @@ def ungrouped_after(conn: sqlite3.Connection, after_id: int, lead: int | None = 
                     until: int | None = None) -> list[DocRow]:
     """The articles stored after article `after_id` (up to article `until`, when given) that have no story yet
     (descriptions cut as by `docs`)."""
-    last = -1 if until is None else until
-    return _plain(conn).execute(f"{_doc_sql(lead)} WHERE a.id > ? AND (? < 0 OR a.id <= ?) AND a.id NOT IN "
-                                "(SELECT article_id FROM article_stories WHERE article_id > ?)",
-                                (after_id, last, last, after_id)).fetchall()
+    last = 2**63 - 1 if until is None else until
+    return _plain(conn).execute(f"{_doc_sql(lead)} WHERE a.id > ? AND a.id <= ? AND a.id NOT IN (SELECT article_id "
+                                "FROM article_stories WHERE article_id > ?)", (after_id, last, after_id)).fetchall()
 
 
 def in_order(conn: sqlite3.Connection, after: tuple[str, int], limit: int) -> list[DocRow]:
