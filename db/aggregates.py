@@ -799,11 +799,6 @@ def _repeats(conn: Connection, filters: Filters, keys: tuple[str, ...], bucket: 
 # with a content filter: the matching articles of shared stories, fetched once for every count of a page ----------
 
 SHARED_COLUMNS = ["story", "day", "outlet_id", "source"]
-# PostgreSQL: each matching shared article's countries looked up in article_countries' index, one article at a time;
-# its planner would otherwise hash all of article_countries for a few thousand articles (category sport, per country:
-# the query 54 -> 27 ms)
-_PG_COUNTRIES_OF_EACH = (" LEFT JOIN LATERAL (SELECT country FROM article_countries ac WHERE ac.article_id = a.id "
-                         "OFFSET 0) ac ON true")
 
 
 def shared_matches(conn: Connection, filters: Filters, kind: str | None = None) -> pd.DataFrame:
@@ -815,8 +810,6 @@ def shared_matches(conn: Connection, filters: Filters, kind: str | None = None) 
     if not has_table(conn, "shared_stories"):
         return pd.DataFrame({c: pd.Series(dtype=str if c in ("day", "source", "label") else "int64") for c in columns})
     label, join = (_RAW_LABEL[kind][0], _RAW_LABEL[kind][1].replace(" JOIN ", " LEFT JOIN ")) if kind else ("", "")
-    if kind == "country" and dialect(conn) == POSTGRESQL:
-        join = _PG_COUNTRIES_OF_EACH
     shared, where, params, r = _shared_source(conn, filters)
     # a row's few narrow values: converting each fetched value to Python costs more than SQLite's reading it, so the
     # outlet's country is looked up per outlet, not fetched per row
