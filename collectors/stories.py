@@ -717,7 +717,7 @@ def _assign_in_worker(database: str, after_id: int, until: int, before: int, fre
     new = _docs(story_store.ungrouped_after(conn, after_id, LEAD_CHARS, until))
     if not new:
         return {}
-    reach = max(Params().window_days, Params().copy_window_days) * DAY
+    reach = max(grouper.params.window_days, grouper.params.copy_window_days) * DAY
     times = [d.time for d in new]
     window = story_store.grouped_between(conn, stored_time(min(times) - reach), stored_time(max(times) + reach))
     prior = {i: s for i, s in window if i <= before and i not in sent}

@@ -18,7 +18,7 @@ import pandas as pd
 
 from db import sqlite_pool
 from db.completeness import Completeness, Scope, completeness
-from db.engine import POSTGRESQL, Connection, dialect, has_table, is_url, week_start
+from db.engine import POSTGRESQL, Connection, dialect, has_table, is_url, location, week_start
 from db.filters import FIELDS, Filters, day_after, where_in
 from db.schema import connect
 from db.search import compile_query
@@ -190,7 +190,7 @@ def correlate(conn: Connection, filters: Filters, first: int | None = None, matc
     per tagged article. The sizes are counted once per filter set (a stale count only costs speed)."""
     if not (filters.countries or filters.topics) or filters.q or dialect(conn) == POSTGRESQL:
         return False  # PostgreSQL plans IN and EXISTS alike (a semi-join) and chooses by its own statistics
-    path = _file_of(conn)
+    path = location(conn)
     if not path:
         return False
     in_range, tagged = _sizes(path, filters)
@@ -207,7 +207,7 @@ def walk_newest(conn: Connection, filters: Filters, first: int, matches: int) ->
         return False
     if len(filters.outlets) == 1 and not filters.source_countries:
         return False      # one outlet's articles are in articles_outlet_published newest first already
-    path = _file_of(conn)
+    path = location(conn)
     if not path:
         return False
     in_range, _ = _sizes(path, filters)
@@ -267,13 +267,8 @@ def _either_country_labels(conn: Connection, filters: Filters) -> tuple[str, lis
 
 def _rarer_first(conn: Connection, countries: tuple[str, ...]) -> list[str]:
     """`countries` with the fewest tagged articles first (PostgreSQL's planner orders its joins itself)."""
-    path = None if dialect(conn) == POSTGRESQL else _file_of(conn)
+    path = None if dialect(conn) == POSTGRESQL else location(conn)
     return sorted(countries, key=lambda country: _tagged(path, country)) if path else list(countries)
-
-
-def _file_of(conn: Connection) -> str:
-    """The SQLite connection's database file ('' for one in memory)."""
-    return conn.execute("PRAGMA database_list").fetchone()[2]
 
 
 @functools.lru_cache(maxsize=512)

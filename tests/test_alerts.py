@@ -34,6 +34,7 @@ from collectors.feedlists import import_feeds
 from dashboard.testing import add_articles, free_port
 from db import alerts as store
 from db import connect, feeds, topics
+from db.engine import location
 from db.filters import Filters
 from db.highlights import top_stories
 from newsradar import alerts, config, health, notify
@@ -286,7 +287,7 @@ def test_a_gap_longer_than_the_catch_up_checks_its_last_14_days_and_says_which_i
     spike_rule(engine)
     cfg = settings(smtp.port)
     alerts.run_once(engine, cfg, at("2023-08-16"))
-    database = getattr(engine, "url", None) or engine.execute("PRAGMA database_list").fetchone()[2]
+    database = location(engine)
     resumed = newsradar(database, "alerts", "run", "--once", "--now", "2023-09-27T12:00:00Z",   # 42 days later
                         env={**smtp_env(smtp.port), "NEWSRADAR_ALERTS_BASE_URL": "https://news.example.org/"})
     assert resumed.returncode == 0, resumed.stderr
