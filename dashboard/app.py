@@ -122,6 +122,7 @@ def main() -> None:
         # the pickers write the names they show to the URL: the page's script writes their codes instead
         history.push_filter_changes({key: {show(code): code for code in options}
                                      for key, (options, show) in pickers.items()})
+        state.keep_refused_link()
     if user.is_admin and mode == "password":   # other modes keep their accounts elsewhere (the proxy, the provider)
         pages.append(users_page)
     st.navigation(pages, position="top").run()

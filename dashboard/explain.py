@@ -18,7 +18,7 @@ from dashboard.labels import md_escape
 from dashboard.queries import safe_link
 from db.explain import StoryChange
 from db.filters import Filters
-from newsradar.explain import Explanation, Share, baseline, period_words, share_against
+from newsradar.explain import Explanation, Share, found_words, period_words, share_against
 
 LAZY_DAYS = 62
 SPIKES_LISTED = 10
@@ -74,7 +74,7 @@ def share_md(share: Share, country: bool) -> str:
 
 
 def show(found: Explanation) -> None:
-    st.caption(f"{found.articles:,} articles in {period_words(found.start, found.end)} (UTC), {baseline(found)}")
+    st.caption(found_words(found))
     stories, who = st.columns([3, 2])
     with stories:
         st.markdown("**Largest stories**")

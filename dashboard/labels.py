@@ -19,6 +19,15 @@ _CATEGORY_WORDS = {"arts_culture_entertainment": "Arts, culture, entertainment",
                    "unclassified": "Unclassified (no confident category)"}
 
 
+_ONE = {"articles": "article", "stories": "story"}
+
+
+def counted(n: int, unit: str, adjective: str = "") -> str:
+    """'1 matching story', '2,163 articles': `n` of the unit (articles or stories), singular for one."""
+    noun = _ONE.get(unit, unit) if n == 1 else unit
+    return " ".join(part for part in (f"{n:,}", adjective, noun) if part)
+
+
 def country_label(code: object) -> str:
     """'Azerbaijan (AZ)'; '' for a missing code."""
     return f"{country_name(code)} ({code})" if isinstance(code, str) and code else ""

@@ -7,6 +7,7 @@ import functools
 import gc
 import logging
 import threading
+import urllib.parse
 from collections.abc import Callable
 from contextlib import closing
 from typing import Any
@@ -38,6 +39,9 @@ URL_NUMBERS = {"top": (1, 20), "page": (1, None)}
 # every parameter name a link may carry: a name outside them (contry=AZ) would be ignored, showing a wider view
 URL_NAMES = tuple(dict.fromkeys((*FILTER_KEYS, *URL_OPTIONS, *URL_NUMBERS)))   # countries_mode is in two
 STREAMLIT_PARAMS = ("embed", "embed_options")   # Streamlit's own (an embedded app), not the pages'
+# the parameters of a refused link that its bound widgets dropped, kept in the address (as a query string) so that a
+# reload or a copy of it is refused too (check_link_once)
+REFUSED = "refused"
 # the pages' own settings (bound to the URL) and their defaults: a saved view keeps those that differ
 CHART_DEFAULTS = {"interval": "day", "measure": "articles", "split": "none", "top": "8", "who_share": "false",
                   "count": "articles"}
@@ -293,6 +297,9 @@ def link_problems(params: dict[str, list[str]]) -> list[str]:
     the filters."""
     problems = []
     for key, values in params.items():
+        if key == REFUSED:
+            problems += link_problems(urllib.parse.parse_qs(values[0] if values else "", keep_blank_values=True))
+            continue
         if key not in URL_NAMES and key not in STREAMLIT_PARAMS:
             problems.append(f"an unknown parameter “{key}”"
                             f"{closest(key, URL_NAMES, hint='parameters: ' + ', '.join(URL_NAMES))}")
@@ -321,10 +328,30 @@ def check_link_once() -> None:
     if ss.get("_link_checked"):
         return
     ss["_link_checked"] = True
-    problems = link_problems({key: st.query_params.get_all(key) for key in st.query_params})
+    params = {key: st.query_params.get_all(key) for key in st.query_params}
+    problems = link_problems(params)
     if problems:
-        ss["_link_problem"] = "the link asks for " + "; ".join(problems)
+        ss["_link_problem"] = "this link cannot be shown as it asks: " + "; ".join(problems)
+        # the bound widgets drop what they cannot show from the address: kept there under REFUSED while the view is
+        # refused, so that a reload or a copy of the address is refused too, not shown wider
+        ss["_link_refused"] = [(key, value) for key, values in params.items() if key != REFUSED
+                               and link_problems({key: values}) for value in values] + urllib.parse.parse_qsl(
+            st.query_params.get(REFUSED, ""), keep_blank_values=True)
     keep_chart_settings(ss)
+
+
+def keep_refused_link() -> None:
+    """After the widgets ran: the refused parameters of the link in the address while the view is refused (the
+    widgets' own are dropped by them), and out of it once a filter changed (check_link_once)."""
+    ss = st.session_state
+    if not ss.get("_link_problem"):
+        ss.pop("_link_refused", None)
+    kept = urllib.parse.urlencode([(key, value) for key, value in ss.get("_link_refused", [])
+                                   if key not in st.query_params])
+    if kept and st.query_params.get(REFUSED) != kept:
+        st.query_params[REFUSED] = kept
+    elif not kept and REFUSED in st.query_params:
+        del st.query_params[REFUSED]
 
 
 def keep_chart_settings(ss: Any) -> None:

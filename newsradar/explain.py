@@ -183,7 +183,18 @@ def period_words(start: dt.datetime, end: dt.datetime) -> str:
 
 
 def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
+
+
+def period_phrase(start: dt.datetime, end: dt.datetime) -> str:
+    """The period as a sentence takes it: "on 2023-09-19", "from 2023-09-18 to 2023-09-24"."""
+    words = period_words(start, end)
+    return f"from {words}" if " to " in words else f"on {words}"
+
+
+def found_words(found: Explanation) -> str:
+    """The explanation's first sentence: how many articles the period holds, against what."""
+    return f"{_count(found.articles, 'article')} {period_phrase(found.start, found.end)} (UTC), {baseline(found)}"
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
@@ -225,16 +236,15 @@ def baseline(found: Explanation) -> str:
     (an archive's first weeks, or filters that match nothing there): then nothing can be said to have risen."""
     window = period_words(found.before, found.start)
     if not found.articles_before:
-        return (f"no article matches in {window}, the baseline window before it, so the terms, outlets and countries "
-                "below are measured against nothing and say little.")
+        return (f"no article matches {period_phrase(found.before, found.start)}, the baseline window before it, so the "
+                "terms, outlets and countries below are measured against nothing and say little.")
     return (f"against {expected_words(found.articles_before * found.scale)} expected from the "
-            f"{found.articles_before:,} of {window} (the baseline, scaled to the period's length).")
+            f"{_count(found.articles_before, 'article')} of {window} (the baseline, scaled to the period's length).")
 
 
 def text(found: Explanation) -> str:
     """The explanation as plain text, for the terminal."""
-    lines = [f"What happened, {period_words(found.start, found.end)} (UTC): {found.articles} articles; "
-             f"{baseline(found)}", "", "Largest stories:"]
+    lines = [f"What happened: {found_words(found)}", "", "Largest stories:"]
     lines += [f"  {i}. {story_line(s)}" for i, s in enumerate(found.largest, 1)] or ["  none"]
     lines += ["", "Fastest-growing stories:"]
     lines += [f"  {i}. {story_line(s)}" for i, s in enumerate(found.growing, 1)] or ["  none beyond the largest"]

@@ -111,7 +111,7 @@ def test_password_sign_in_in_a_real_browser(team_sample, tmp_path, page):
 
         page.wait_for_timeout(2500)   # the slow-down after one failure
         sign_in(page, "ann", "ann-password")
-        page.get_by_role("heading", name="1 matching articles").wait_for(timeout=30_000)
+        page.get_by_role("heading", name="1 matching article").wait_for(timeout=30_000)
         page.get_by_text(SECRET_TITLE).wait_for(state="attached", timeout=30_000)   # a cell of the articles table
         assert page.get_by_text("Signed in as ann (analyst)").is_visible()
 
@@ -133,7 +133,7 @@ def test_proxy_sign_in_takes_the_header_from_the_proxy(team_sample, tmp_path, br
         with identity_proxy(int(base.rsplit(":", 1)[1]), "X-Forwarded-Email", "ada@example.org") as proxied:
             admin = browser.new_context().new_page()
             open_page(admin, proxied, "/articles?q=zqxsecret")
-            admin.get_by_role("heading", name="1 matching articles").wait_for(timeout=30_000)
+            admin.get_by_role("heading", name="1 matching article").wait_for(timeout=30_000)
             # as text, not a mailto: link (an invisible word joiner after the @ stops the autolink)
             assert admin.get_by_text("Signed in as ada@\u2060example.org (admin)").is_visible()
             assert admin.locator("a[href^=mailto]").count() == 0

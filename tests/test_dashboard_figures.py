@@ -12,7 +12,7 @@ import pytest
 from conftest import shaded_days
 
 from dashboard import figures, interact
-from dashboard.labels import WORD_JOINER, category_label, country_label, md_escape, plot_text
+from dashboard.labels import WORD_JOINER, category_label, counted, country_label, md_escape, plot_text
 
 
 def series(labels: dict[str, list[int]], start: str = "2023-09-18") -> pd.DataFrame:
@@ -228,3 +228,12 @@ def test_a_calendar_is_sent_as_digits_and_counts_not_a_figure():
                           "state": "collected", "n": 5})
     data = figures.calendar_data(frame)
     assert data["states"][53] == "3" * 365 and len(json.dumps(data)) < 100_000   # Plotly's JSON was 0.6 MB
+
+
+@pytest.mark.parametrize(("n", "unit", "adjective", "words"), [
+    (1, "articles", "matching", "1 matching article"), (1, "stories", "matching", "1 matching story"),
+    (0, "articles", "matching", "0 matching articles"), (2163, "articles", "", "2,163 articles"),
+    (2, "stories", "", "2 stories"),
+])
+def test_a_count_of_one_reads_in_the_singular(n, unit, adjective, words):
+    assert counted(n, unit, adjective) == words

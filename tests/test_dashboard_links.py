@@ -89,6 +89,24 @@ def test_the_refusal_lasts_until_a_filter_changes(sample_db, monkeypatch):
     assert not no_errors(at).sidebar.error and shown_count(at) == expected_count(sample_db, countries=["RU"])
 
 
+@pytest.mark.parametrize(("params", "names"), [
+    ({"from": "2023-13-01", "country": "AZ"}, "from: '2023-13-01' is not an ISO date"),
+    ({"to": "2023-02-30"}, "to: '2023-02-30' is not an ISO date"),
+    ({"count": "both"}, "unknown count “both”"),
+    ({"countries_mode": "both", "country": "AZ"}, "unknown countries_mode “both”"),
+])
+def test_a_refused_link_stays_refused_when_its_address_is_reloaded_or_shared(sample_db, monkeypatch, params, names):
+    at = no_errors(run_app(sample_db, monkeypatch, "articles", params))
+    address = dict(at.query_params)
+    # the widget of the bad value dropped it from the address: the address still says what was refused
+    assert state.REFUSED in address
+    again = no_errors(run_app(sample_db, monkeypatch, "articles", address))
+    assert names in plain(again.sidebar.error[0]) and not again.dataframe and not again.get("download_button")
+    again.multiselect(key="country").set_value(["RU"]).run()
+    assert not no_errors(again).sidebar.error and state.REFUSED not in again.query_params
+    assert shown_count(again) == expected_count(sample_db, countries=["RU"])
+
+
 def test_clear_filters_ends_a_refusal(sample_db, monkeypatch):
     at = no_errors(run_app(sample_db, monkeypatch, "articles", {"country": "Atlantis"}))
     at.sidebar.button[0].click().run()

@@ -95,7 +95,7 @@ def test_the_cli_prints_the_stories_terms_and_outlets(backfilled):  # noqa: F811
     run = newsradar(backfilled, "explain", "--q", KARABAKH, "--day", "2023-09-19")
     assert run.returncode == 0, run.stderr
     out = run.stdout
-    assert out.startswith("What happened, 2023-09-19 (UTC): 24 articles")
+    assert out.startswith("What happened: 24 articles on 2023-09-19 (UTC), against 0.4 expected from the 5 articles")
     assert "Largest stories:\n  1. Azerbaijan launches military operation in Nagorno-Karabakh" in out
     assert "first: www.lemonde.fr, 2023-09-19 10:49 UTC https://www.lemonde.fr/en/international/" in out
     assert "  2. Azerbaijan launches new ‘anti-terror’ offensive in Nagorno Karabakh" in out
@@ -104,16 +104,28 @@ def test_the_cli_prints_the_stories_terms_and_outlets(backfilled):  # noqa: F811
 
 
 @pytest.mark.parametrize(("before", "sentence"), [
-    (0, "no article matches in 2023-09-05 to 2023-09-18, the baseline window before it, so the terms, outlets and "
+    (0, "no article matches from 2023-09-05 to 2023-09-18, the baseline window before it, so the terms, outlets and "
         "countries below are measured against nothing and say little."),
-    (28, "against 2.0 expected from the 28 of 2023-09-05 to 2023-09-18 (the baseline, scaled to the period's "
+    (1, "against 0.1 expected from the 1 article of 2023-09-05 to 2023-09-18 (the baseline, scaled to the period's "
+        "length)."),
+    (28, "against 2.0 expected from the 28 articles of 2023-09-05 to 2023-09-18 (the baseline, scaled to the period's "
          "length)."),
 ])
 def test_the_baseline_sentence_says_when_there_is_nothing_to_compare_with(before, sentence):
     found = explain.Explanation(dt.datetime(2023, 9, 19), dt.datetime(2023, 9, 20), dt.datetime(2023, 9, 5), 24,
                                 before, 1 / 14)
     assert explain.baseline(found) == sentence
-    assert explain.text(found).startswith(f"What happened, 2023-09-19 (UTC): 24 articles; {sentence}")
+    assert explain.text(found).startswith(f"What happened: 24 articles on 2023-09-19 (UTC), {sentence}")
+
+
+@pytest.mark.parametrize(("articles", "first", "last", "sentence"), [
+    (1, "2023-09-19", "2023-09-19", "1 article on 2023-09-19 (UTC)"),
+    (1250, "2023-09-18", "2023-09-24", "1,250 articles from 2023-09-18 to 2023-09-24 (UTC)"),
+])
+def test_the_explanation_says_how_many_articles_and_when_in_words(articles, first, last, sentence):
+    start, end = explain.day_span(dt.date.fromisoformat(first), dt.date.fromisoformat(last))
+    found = explain.Explanation(start, end, start - dt.timedelta(days=14), articles, 0, 1.0)
+    assert explain.found_words(found).startswith(sentence + ", no article matches from ")
 
 
 @pytest.mark.parametrize(("args", "message"), [

@@ -5,7 +5,7 @@ import datetime as dt
 import streamlit as st
 
 from dashboard import downloads, queries, state
-from dashboard.labels import ARTICLE_ROW_PX, TITLE_COLUMN_PX, category_label
+from dashboard.labels import ARTICLE_ROW_PX, TITLE_COLUMN_PX, category_label, counted
 
 PER_PAGE = state.ARTICLES_PER_PAGE
 
@@ -16,7 +16,7 @@ shown = queries.count_matches(state.fetch, filters, counting) if counting == "st
 
 st.title("Articles")
 head, export = st.columns([3, 1], vertical_alignment="bottom")
-head.subheader(f"{shown:,} matching {counting}")
+head.subheader(counted(shown, counting, "matching"))
 if total == 0:
     st.info("No articles match these filters. Widen the date range or remove a filter in the sidebar.",
             icon=":material/search_off:")

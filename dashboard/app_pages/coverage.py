@@ -3,7 +3,7 @@
 import streamlit as st
 
 from dashboard import chart, collection, explain, figures, queries, state
-from dashboard.labels import SPLITS
+from dashboard.labels import SPLITS, counted
 from dashboard.spikes import spike_note, spikes
 from db.filters import Filters
 
@@ -29,7 +29,8 @@ articles.metric(unit.capitalize(), f"{head.articles:,}",
                 help=queries.STORIES_MEANING if counting == "stories" else None)
 outlets.metric("Outlets", f"{head.outlets:,}")
 countries.metric("Countries in the story", f"{head.countries:,}")
-busiest.metric("Busiest day", head.busiest_day or "–", f"{head.busiest_count:,} {unit}", delta_color="off")
+busiest.metric("Busiest day", head.busiest_day or "–", counted(head.busiest_count, unit), delta_color="off",
+               delta_arrow="off")
 
 interval, measure, split, top = st.columns([3, 2, 3, 2])
 # the choices are state.URL_OPTIONS (what a link may ask for), the defaults state.CHART_DEFAULTS
