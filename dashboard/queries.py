@@ -366,7 +366,8 @@ def cover_grid(source: Connection | Fetch, filters: Filters, home: bool = True, 
                top_countries: int = 25, count: Count = "articles") -> CoverGrid:
     """The most active source countries × the most named countries; `home=False` leaves out each source country's
     own country (its cell is empty and it does not count towards that column's total or rank). With `count`
-    stories each story counts once per cell and per row (a column sums its cells)."""
+    stories each story counts once per cell, per row and per column (without the home country, a column sums its
+    cells)."""
     fetch = fetcher(source)
     pairs = _with_outlets(fetch(aggregates.outlet_labels, filters, kind="country"), fetch)
     if count == "stories":
@@ -382,7 +383,11 @@ def cover_grid(source: Connection | Fetch, filters: Filters, home: bool = True, 
         totals = _less(totals, _excess(fetch, filters, ["source"], labels="country"), ["source"])
     totals = totals.set_index("source")["n"]
     sources = totals.sort_values(ascending=False, kind="stable").head(top_sources)
-    named = pairs.groupby("label")["n"].sum().sort_values(ascending=False, kind="stable").head(top_countries)
+    if home:   # as the map and the table count them: each story once per country, whoever reported it
+        named = country_counts(fetch, filters, count).set_index("country")["n"]
+    else:      # the column's cells: a story reported from two other source countries counts in each
+        named = pairs.groupby("label")["n"].sum()
+    named = named.sort_values(ascending=False, kind="stable").head(top_countries)
     matrix = pairs.pivot_table(index="source", columns="label", values="n", fill_value=0, aggfunc="sum")
     matrix = matrix.reindex(index=sources.index, columns=named.index, fill_value=0)
     matrix.index.name, matrix.columns.name = "source", "country"

@@ -182,9 +182,14 @@ def test_who_covers_whom_counts_a_story_once_per_cell(story_db):
         articles = q.cover_grid(conn, Filters(), count="articles")
         grid = q.cover_grid(conn, Filters(), count="stories")
         countries = q.country_counts(conn, Filters(), "stories").set_index("country")["n"]
+        named_articles = q.country_counts(conn, Filters()).set_index("country")["n"]
     assert articles.counts.loc["PL", "AZ"] == 2 and grid.counts.loc["PL", "AZ"] == 1
     assert grid.sources.to_dict() == {"PL": 2, "GB": 3, "US": 3}
     assert countries["AZ"] == 1   # on the map: the story once, whichever outlets reported it
+    # a column's total is the map's: each story once, however many source countries reported it
+    assert grid.named.to_dict() == countries[grid.named.index].to_dict()
+    assert articles.named.to_dict() == named_articles[articles.named.index].to_dict()
+    assert grid.counts["AZ"].sum() == 3 and grid.named["AZ"] == 1   # one story, reported from three source countries
 
 
 def test_the_count_option_is_checked_like_the_other_page_options():

@@ -42,8 +42,10 @@ else:
                                                    min_count=int(min_count), counted=counting),
                     key="who_covers_whom", on_select=lambda: state.cell_from_heatmap("who_covers_whom"),
                     selection_mode="points", config=figures.CHART_CONFIG)
-    stories = (" Counting stories: each story once per cell and per row — copies and other outlets' reports of the "
-               "same event count once." if counting == "stories" else "")
+    stories = (" Counting stories: each story once per cell, per row and per column — copies and other outlets' "
+               "reports of the same event count once" + ("" if home else "; with the home country left out, a column "
+               "adds up its cells, so a story reported from two source countries counts twice there") + "."
+               if counting == "stories" else "")
     st.caption(f"Rows: where the outlets are based, with all their matching {counting}. Columns: the countries "
                f"their stories name (the most named), with the {counting} naming each. Grey: fewer than "
                f"{int(min_count):,} {counting}{'' if home else '; blank: an outlet country on itself, left out'}. "
