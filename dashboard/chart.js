@@ -52,8 +52,11 @@ function listen(div) {
     div.nrSend("selection", { box: [{ x: event.range.x, y: event.range.y }], points: [] });
   });
   div.on("plotly_click", (event) => {
-    if (div.nrSelect !== "points" || !event) return;
-    div.nrSend("selection", { box: [], points: event.points.map(point) });
+    if (!event) return;
+    // in box mode a click picks nothing, but a spike's star (its customdata starts with "spike") is explained
+    const points = div.nrSelect === "points" ? event.points
+      : event.points.filter((p) => Array.isArray(p.customdata) && p.customdata[0] === "spike");
+    if (points.length) div.nrSend("selection", { box: [], points: points.map(point) });
   });
 }
 

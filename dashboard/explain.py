@@ -99,8 +99,12 @@ def panel(filters: Filters, series: pd.DataFrame, peaks: pd.DataFrame, interval:
         return
     st.subheader("What happened")
     labels = list(options)
-    # a starred spike is what needs explaining most: the biggest is picked first
+    # a starred spike is what needs explaining most: the biggest is picked first, or the one clicked on the chart
     default = 1 if len(labels) > 1 else 0
+    clicked = st.session_state.pop(state.EXPLAIN_SPIKE, None)
+    for label in labels[1:]:
+        if options[label][0] == clicked:
+            st.session_state["explain_period"] = label
     picked = st.selectbox("Explain", labels, index=default, key="explain_period",
                           help="The top stories, the terms that rose and who is above the baseline: the window "
                                "before, as long as the period and at least 14 days.")

@@ -103,10 +103,13 @@ def coverage_figure(series: pd.DataFrame, outages: pd.DataFrame, *, split: str =
 def add_spikes(fig: go.Figure, peaks: pd.DataFrame, bucket: str) -> None:
     """A star on each spike, saying how far above its recent baseline it is."""
     text = [f"{r.ratio:.1f}× the mean of the previous {WINDOW} {bucket}s" for r in peaks.itertuples()]
+    # a click on a star picks it in the "What happened" panel (dashboard.interact.clicked_spike)
+    days = [[SPIKE_CLICK, day.date().isoformat()] for day in pd.to_datetime(peaks["bucket"])]
     fig.add_trace(go.Scatter(x=peaks["bucket"], y=peaks["value"], mode="markers", name="spike",
                              marker={"symbol": "star", "size": 14, "color": SPIKE_COLOR,
                                      "line": {"width": 1, "color": "white"}},
-                             text=text, hovertemplate="%{x|%Y-%m-%d}: %{text}<extra>spike</extra>"))
+                             text=text, customdata=days,
+                             hovertemplate="%{x|%Y-%m-%d}: %{text} (click to explain)<extra>spike</extra>"))
 
 
 def add_outages(fig: go.Figure, outages: pd.DataFrame) -> None:
@@ -121,6 +124,7 @@ def add_outages(fig: go.Figure, outages: pd.DataFrame) -> None:
                              text=text, hovertemplate="%{x|%Y-%m-%d}: %{text}<extra>outage</extra>"))
 
 
+SPIKE_CLICK = "spike"   # the first customdata of a spike's star: a click on it is reported in any selection mode
 SHADE = "shaded days"   # the name of the traces that shade days (no legend entry, no hover)
 SHADE_STEP = 0.05       # a shade's opacity is rounded to this: one trace per step
 

@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+from dashboard.figures import SPIKE_CLICK
 from dashboard.isocodes import COUNTRIES
 
 _BY_ALPHA3 = {alpha3: alpha2 for alpha2, (alpha3, _) in COUNTRIES.items()}
@@ -43,6 +44,15 @@ def box_date_range(event: Any) -> tuple[dt.date, dt.date] | None:
 
 def _points(event: Any) -> list[Mapping]:
     return list(_selection(event).get("points") or [])
+
+
+def clicked_spike(event: Any) -> dt.date | None:
+    """The day (a bucket's first) of the spike star clicked on the coverage chart."""
+    for point in _points(event):
+        custom = point.get("customdata")
+        if isinstance(custom, list | tuple) and len(custom) == 2 and custom[0] == SPIKE_CLICK:
+            return _day(custom[1])
+    return None
 
 
 def clicked_country(event: Any) -> str | None:

@@ -41,6 +41,7 @@ URL_NAMES = tuple(dict.fromkeys((*FILTER_KEYS, *URL_OPTIONS, *URL_NUMBERS)))   #
 STREAMLIT_PARAMS = ("embed", "embed_options")   # Streamlit's own (an embedded app), not the pages'
 # the parameters of a refused link that its bound widgets dropped, kept in the address (as a query string) so that a
 # reload or a copy of it is refused too (check_link_once)
+EXPLAIN_SPIKE = "_explain_spike"   # the first day of the spike star last clicked, for the panel to pick
 REFUSED = "refused"
 # the pages' own settings (bound to the URL) and their defaults: a saved view keeps those that differ
 CHART_DEFAULTS = {"interval": "day", "measure": "articles", "split": "none", "top": "8", "who_share": "false",
@@ -408,12 +409,17 @@ def clear_filters() -> None:
 
 # chart clicks ------------------------------------------------------------------------------------------------
 
-def dates_from_box(chart_key: str) -> None:
-    """Callback: a box dragged across the coverage chart becomes the date range."""
-    span = interact.box_date_range(st.session_state.get(chart_key))
+def coverage_chart_picked(chart_key: str) -> None:
+    """Callback: a box dragged across the coverage chart becomes the date range; a spike's star clicked is the
+    period the "What happened" panel explains (dashboard/explain.py)."""
+    event = st.session_state.get(chart_key)
+    span = interact.box_date_range(event)
     if span:
         st.session_state["from"], st.session_state["to"] = span
         filters_changed()
+    spike = interact.clicked_spike(event)
+    if spike:
+        st.session_state[EXPLAIN_SPIKE] = spike
 
 
 def country_from_map(chart_key: str) -> None:

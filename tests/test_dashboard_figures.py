@@ -126,6 +126,28 @@ def test_a_box_drag_gives_the_days_it_covers():
     assert interact.box_date_range({"selection": {"box": [{"x": ["nonsense", "2023-09-15"]}]}}) is None
 
 
+@pytest.mark.parametrize(("event", "day"), [
+    ({"selection": {"points": [{"customdata": ["spike", "2023-09-20"]}], "box": []}}, dt.date(2023, 9, 20)),
+    ({"selection": {"points": [{"customdata": ["AZ"]}], "box": []}}, None),       # a map's country
+    ({"selection": {"points": [{"customdata": ["spike", "soon"]}], "box": []}}, None),
+    ({"selection": {"points": [], "box": [{"x": ["2023-09-15", "2023-09-20"]}]}}, None),
+    (None, None),
+])
+def test_a_click_on_a_spike_star_names_its_day_and_nothing_else_does(event, day):
+    assert interact.clicked_spike(event) == day
+
+
+def test_each_spike_star_carries_its_day_for_a_click():
+    series = pd.DataFrame({"bucket": pd.to_datetime(["2023-09-18", "2023-09-19"]), "label": "all", "n": [2, 40],
+                           "total": float("nan"), "value": [2.0, 40.0]})
+    peaks = pd.DataFrame({"bucket": pd.to_datetime(["2023-09-19"]), "label": ["all"], "value": [40.0],
+                          "ratio": [20.0]})
+    fig = figures.coverage_figure(series, pd.DataFrame(), peaks=peaks)
+    stars = next(trace for trace in fig.data if trace.name == "spike")
+    assert [list(c) for c in stars.customdata] == [[figures.SPIKE_CLICK, "2023-09-19"]]
+
+
+
 class Event:
     """Streamlit's plotly_chart state is an attribute dict."""
 

@@ -19,7 +19,7 @@ from conftest import open_page
 from test_alerts import KARABAKH, backfilled, newsradar, slices  # noqa: F401 (fixtures)
 
 from dashboard.serve import streamlit_command
-from dashboard.testing import add_articles, choose, free_port, running
+from dashboard.testing import add_articles, choose, free_port, one_run, running
 from db import connect
 from db import stories as story_store
 from db.copy import copy
@@ -309,6 +309,33 @@ def test_a_starred_spike_can_be_explained(server, page):
     choose(page, picker, re.compile("The period shown"))
     assert page.get_by_text("Explain this long period").count() == 1
     assert "Largest stories" not in page.inner_text("body")
+
+
+# the centre of the star of the spike on `day` on the coverage chart, and every starred day
+_STAR = """(day) => {
+  const chart = document.querySelector('.nr-chart');
+  const i = chart.data.findIndex((trace) => trace.name === 'spike');
+  const days = chart.data[i].customdata.map((custom) => custom[1]);
+  const star = document.querySelectorAll('.nr-chart .scatterlayer .trace')[i].querySelectorAll('path.point')[
+    days.indexOf(day)];
+  const box = star ? star.getBoundingClientRect() : {x: 0, y: 0, width: 0, height: 0};
+  return [box.x + box.width / 2, box.y + box.height / 2, days];
+}"""
+
+
+@pytest.mark.slow
+def test_a_click_on_a_spikes_star_explains_that_spike(server, page):
+    open_page(page, server, "/?q=karabakh+OR+karabach*&to=2023-09-22")
+    picker = page.get_by_role("combobox", name="Explain")
+    first = picker.input_value()
+    page.wait_for_selector(".nr-chart[data-drawn=true]")
+    *_, days = page.evaluate(_STAR, "")
+    other = next(day for day in days if day not in first)   # a spike that is not the one explained first
+    x, y, _ = page.evaluate(_STAR, other)
+    with one_run(page):
+        page.mouse.click(x, y)
+    assert picker.input_value().startswith(f"★ spike of {other}, ")
+    assert "from=" not in page.url   # a click on a star is no date range
 
 
 @pytest.mark.parametrize(("expected", "words"), [(0, "none"), (0.36, "0.4"), (2.0, "2.0"), (9.94, "9.9"),

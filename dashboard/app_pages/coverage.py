@@ -57,7 +57,7 @@ gaps = collection.gap_days(collected, filters)
 peaks = spikes(series)
 figure = figures.coverage_figure(series, outages, split=by, normalized=share, bucket=bucket, peaks=peaks, gaps=gaps,
                                  counted=unit)
-chart.plotly_chart(figure, key="coverage_chart", on_select=lambda: state.dates_from_box("coverage_chart"),
+chart.plotly_chart(figure, key="coverage_chart", on_select=lambda: state.coverage_chart_picked("coverage_chart"),
                 selection_mode="box", config=figures.CHART_CONFIG)
 notes = ["Drag a box across the chart to set the date range."]
 if counting == "stories":
