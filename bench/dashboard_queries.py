@@ -110,6 +110,7 @@ def page_visits(path: Path, f: Filters, count: queries.Count = "articles") -> di
         collected = collection_of(path, f)
         return (call(path, queries.filter_choices), queries.headline(fetch, f, controls.get("split", "none"), count),
                 queries.coverage(fetch, f, **controls, count=count),
+                queries.coverage_before(fetch, f, **controls, count=count),   # the spikes' baseline before the dates
                 call(path, queries.outage_days, f), collection.gap_days(collected, f),
                 collection.range_note(collected, f, controls.get("split", "none")))
 

@@ -54,7 +54,8 @@ __all__ = [  # the shaping defined here, and the aggregates re-exported above
     "ensure_db", "filter_choices", "has_content_filter", "has_rollups", "label_count", "label_days", "label_facts",
     "last_day", "one_tag", "open_db", "outage_days", "outlet_labels", "query_preview", "rolled_up", "sources_only",
     "top_and_other", "top_label_days", "topics_table",
-    "Headline", "CoverGrid", "headline", "coverage", "count_articles", "countries_named", "daily_counts",
+    "Headline", "CoverGrid", "headline", "coverage", "coverage_before", "count_articles", "countries_named",
+    "daily_counts",
     "split_daily", "bucket_start", "country_counts", "cover_grid", "who_covers_whom", "safe_link", "article_page",
     "page_count", "sources_table", "fetcher", "Fetch", "BASE", "Bucket", "Split", "SOURCE_SPLITS", "LABEL_SPLITS",
     "Count", "COUNTS", "STORIES_MEANING", "count_matches", "STORY_COLUMNS", "story_table", "member_table",
@@ -324,6 +325,18 @@ def coverage(source: Connection | Fetch, filters: Filters, bucket: Bucket = "day
     merged = series.merge(total, on=keys, how="left")
     merged["value"] = 100.0 * merged["n"] / merged["total"].where(merged["total"] > 0)
     return merged
+
+
+def coverage_before(source: Connection | Fetch, filters: Filters, bucket: Bucket = "day", split: Split = "none",
+                    top_n: int = 8, normalized: bool = False, count: Count = "articles") -> pd.DataFrame | None:
+    """coverage() of the same lines over all dates, when the filters' dates start later (else None): the buckets
+    before the dates shown are what their first spikes are judged against (dashboard.spikes.spikes_shown), as on the
+    chart of all dates. All dates, not only the earlier ones: a range picked on that chart reads its series from the
+    cache."""
+    if filters.date_from is None:
+        return None
+    return coverage(source, dataclasses.replace(filters, date_from=None, date_to=None), bucket, split, top_n,
+                    normalized, count)
 
 
 # countries ---------------------------------------------------------------------------------------------------

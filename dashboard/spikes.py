@@ -39,6 +39,17 @@ def spikes(series: pd.DataFrame, z: float = Z, ratio: float = RATIO, min_article
     return pd.concat(found).sort_values("ratio", ascending=False, kind="stable").reset_index(drop=True)
 
 
+def spikes_shown(shown: pd.DataFrame, before: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The spikes of `shown` (a coverage series), each line judged with its values `before` the dates shown too (the
+    same series over earlier buckets, if the dates start later): a date range that starts mid-story keeps the
+    baseline its lines had, and so their spikes."""
+    if before is None or before.empty:
+        return spikes(shown)
+    earlier = before[before["bucket"] < shown["bucket"].min()] if len(shown) else before
+    found = spikes(pd.concat([earlier, shown], ignore_index=True))
+    return found[found["bucket"] >= shown["bucket"].min()].reset_index(drop=True) if len(shown) else found.head(0)
+
+
 def spike_note(peaks: pd.DataFrame, split: str, bucket: str, most: int = 3) -> str:
     """The caption under the chart (markdown): the biggest spikes, with how far above their baseline they are."""
     shown = []

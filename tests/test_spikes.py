@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from dashboard import figures
-from dashboard.spikes import spike_note, spikes
+from dashboard.spikes import spike_note, spikes, spikes_shown
 
 DAYS = pd.date_range("2023-09-01", periods=30)
 
@@ -90,3 +90,19 @@ def test_the_note_says_the_window_in_the_unit_shown(bucket):
     note = spike_note(spikes(series([10] * 20 + [60] + [10] * 9)), "none", bucket)
     assert f"the previous 14 {bucket}s" in note and f"14 earlier {bucket}s with articles" in note
     assert '"other" is not judged' in note
+
+
+@pytest.mark.parametrize("first", [15, 19, 20])
+def test_dates_that_start_later_keep_the_spikes_their_lines_had(first):
+    whole = series([10, 12, 9, 11, 10] * 4 + [60] + [10] * 9)
+    shown = whole[whole["bucket"] >= DAYS[first]]          # the dates shown start 1 to 6 days before the spike
+    assert spikes(shown).empty                             # too little history inside the dates alone
+    found = spikes_shown(shown, whole)
+    assert list(found["bucket"].dt.strftime("%Y-%m-%d")) == ["2023-09-21"]
+    assert found["ratio"][0] == pytest.approx(60 / (146 / 14)) and found["value"][0] == 60.0
+
+
+def test_a_spike_before_the_dates_shown_is_not_starred():
+    whole = series([10, 12, 9, 11, 10] * 4 + [60] + [10] * 9)
+    assert spikes_shown(whole[whole["bucket"] > DAYS[20]], whole).empty
+    assert spikes_shown(whole).equals(spikes(whole))       # no earlier dates: the series is its own history

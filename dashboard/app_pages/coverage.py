@@ -4,7 +4,7 @@ import streamlit as st
 
 from dashboard import chart, collection, explain, figures, queries, state
 from dashboard.labels import SPLITS, counted
-from dashboard.spikes import spike_note, spikes
+from dashboard.spikes import spike_note, spikes_shown
 from db.filters import Filters
 
 filters = state.filters_or_stop()
@@ -54,7 +54,8 @@ series = queries.coverage(state.fetch, filters, bucket, by, int(top_n), share, c
 outages, outside = collection.outages_within(state.outage_days(state.db_path(), filters), series, bucket)
 collected = state.collection(filters)
 gaps = collection.gap_days(collected, filters)
-peaks = spikes(series)
+# a line's baseline reaches back before the dates shown: zooming in keeps its spikes
+peaks = spikes_shown(series, queries.coverage_before(state.fetch, filters, bucket, by, int(top_n), share, counting))
 figure = figures.coverage_figure(series, outages, split=by, normalized=share, bucket=bucket, peaks=peaks, gaps=gaps,
                                  counted=unit)
 chart.plotly_chart(figure, key="coverage_chart", on_select=lambda: state.coverage_chart_picked("coverage_chart"),
