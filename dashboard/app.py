@@ -88,6 +88,11 @@ def _sidebar(choices: Vocabulary, pickers: dict[str, tuple[list[str], Callable[[
         st.error(md_escape(error), icon=":material/error:")
     elif filters is not None and len(filters.countries) > 1:
         st.caption(md_escape("Stories " + saved.countries_words(filters) + "."))
+    missing = filters.sources_without_outlets(choices) if filters is not None else ()
+    if missing:
+        st.warning(md_escape(f"No outlet based in {', '.join(country_label(c) for c in missing)} is collected: "
+                             "nothing from there can match. Add its feeds on the Sources page."),
+                   icon=":material/rss_feed:")
 
 
 def main() -> None:

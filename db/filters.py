@@ -260,6 +260,10 @@ class Filters:
                 out[f.param] = list(value) if isinstance(value, tuple) else str(value)
         return out
 
+    def sources_without_outlets(self, known: Vocabulary) -> tuple[str, ...]:
+        """The source countries named that no outlet of the database is based in: valid, but nothing can match them."""
+        return tuple(code for code in self.source_countries if code not in known.source_countries)
+
     def checked(self, known: Vocabulary) -> Filters:
         """The same filters with every value spelled as the database and the URL contract spell it (codes in capitals,
         a country or language name replaced by its code, names matched without regard to case); QueryError naming

@@ -107,6 +107,18 @@ def test_a_refused_link_stays_refused_when_its_address_is_reloaded_or_shared(sam
     assert shown_count(again) == expected_count(sample_db, countries=["RU"])
 
 
+def test_a_source_country_without_outlets_is_named_not_silently_empty(sample_db, monkeypatch):
+    with closing(queries.open_db(sample_db)) as conn:
+        sources = set(queries.filter_choices(conn).source_countries)
+    assert "TR" not in sources and "PL" in sources
+    at = no_errors(run_app(sample_db, monkeypatch, "articles", {"source": ["PL", "TR"]}))
+    warning = plain(at.sidebar.warning[0])
+    assert "Türkiye (TR)" in warning and "Poland" not in warning and "nothing from there can match" in warning
+    assert shown_count(at) == expected_count(sample_db, source_countries=["PL"]) > 0   # the other ones still shown
+    alone = no_errors(run_app(sample_db, monkeypatch, "articles", {"source": "PL"}))
+    assert not alone.sidebar.warning
+
+
 def test_clear_filters_ends_a_refusal(sample_db, monkeypatch):
     at = no_errors(run_app(sample_db, monkeypatch, "articles", {"country": "Atlantis"}))
     at.sidebar.button[0].click().run()
