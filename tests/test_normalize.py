@@ -70,6 +70,27 @@ def test_html_to_text_keeps_comparison_signs(value: str, expected: str) -> None:
 
 @pytest.mark.parametrize(
     ("value", "expected"),
+    [   # descriptions of the 2023 corpus that the feed cut inside a tag
+        ("Bolivia cuts ties, said the minister <a h", "Bolivia cuts ties, said the minister"),
+        ('in a Melbourne prison cell <a href="https://www.theguardian.com/australia-news/2023/jan/28/without-dignity-',
+         "in a Melbourne prison cell"),
+        ("<p>A closing tag cut short</di", "A closing tag cut short"),
+        ('see the picture <img src="https://example.com/a.jpg', "see the picture"),
+        ("a list <UL class='x", "a list"), ("Taylor Swift | The Eras Tour</", "Taylor Swift | The Eras Tour"),
+        ("could be challenged in court. <", "could be challenged in court."),
+        # text that only looks like the start of a tag stays
+        ("features like <a", "features like"), ("ecosystems globally. <str", "ecosystems globally."),
+        # text that only looks like the start of a tag stays
+        ("x <z", "x <z"), ("the <abc> trick: x<y", "the trick: x<y"), ("scores 3<5", "scores 3<5"),
+        ("x <y and z", "x <y and z"),
+    ],
+)
+def test_html_to_text_drops_a_tag_the_feed_cut_off(value: str, expected: str) -> None:
+    assert html_to_text(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
     [
         ("  lots \n\n of\t\tspace  ", "lots of space"),
         ("non\u00a0breaking", "non breaking"),
