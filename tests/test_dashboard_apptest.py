@@ -12,6 +12,7 @@ from conftest import no_errors, plain, run_app
 from streamlit.testing.v1 import AppTest
 
 from dashboard import queries, state
+from dashboard.isocodes import COUNTRIES
 from dashboard.labels import country_label
 from dashboard.testing import add_articles, build_sample_db
 from db import connect, service
@@ -74,6 +75,9 @@ def test_a_link_reproduces_the_view(sample_db, monkeypatch):
     table = at.dataframe[0].value
     assert len(table) == expected and all("AZ" in c.split() for c in table["countries"])
     assert table["published"].min().strftime("%Y-%m-%d") >= "2023-09-15"
+    # where each outlet is based, by name: "Poland", not "PL"
+    names = {name for _, name in COUNTRIES.values()}
+    assert set(table["source"]) - {"unknown"} and set(table["source"]) <= names | {"unknown"}
 
 
 def test_articles_are_paged(sample_db, monkeypatch):

@@ -5,6 +5,7 @@ import datetime as dt
 import streamlit as st
 
 from dashboard import downloads, queries, state
+from dashboard.isocodes import country_name
 from dashboard.labels import ARTICLE_ROW_PX, TITLE_COLUMN_PX, category_label, counted
 
 PER_PAGE = state.ARTICLES_PER_PAGE
@@ -15,7 +16,7 @@ total = queries.count_articles(state.fetch, filters)
 shown = queries.count_matches(state.fetch, filters, counting) if counting == "stories" else total
 
 st.title("Articles")
-head, export = st.columns([3, 1], vertical_alignment="bottom")
+head, export = st.columns([5, 2], vertical_alignment="bottom")   # room for "Download CSV (newest 200,000)"
 head.subheader(counted(shown, counting, "matching"))
 if total == 0:
     st.info("No articles match these filters. Widen the date range or remove a filter in the sidebar.",
@@ -66,9 +67,10 @@ if counting == "stories":
             "articles": st.column_config.NumberColumn("Articles", format="localized"),
             "outlet_count": st.column_config.NumberColumn("Outlets", format="localized"),
             "outlets": st.column_config.TextColumn("Reported by", width="large")})
-    st.caption(f"Page {page} of {pages:,}, {PER_PAGE} per page. One row per story, the most recently reported "
-               "first: its first matching article and the outlets that reported it (copies and other outlets' reports "
-               "of the same event). Select a row for its articles. The download holds every article, with its story.")
+    st.caption(f"Page {page} of {pages:,}, {PER_PAGE} per page. One row per story, the story with the newest "
+               "matching article first; each row shows the story's first matching article (First: when it was "
+               "published) and the outlets that reported it (copies and other outlets' reports of the same event). "
+               "Select a row for its articles. The download holds every article, with its story.")
     picked = event.selection.rows if event else []
     if picked:
         story = story_rows.iloc[picked[0]]
@@ -87,6 +89,7 @@ if counting == "stories":
 
 rows = state.article_page(state.db_path(), filters, page, PER_PAGE, total)
 rows["category"] = rows["category"].map(category_label)
+rows["source"] = rows["source"].map(country_name)
 columns = ["published", "outlet", "source", "title", "link", "countries", "topics", "category"]
 if show_descriptions:
     columns.append("description")
