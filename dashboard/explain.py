@@ -7,15 +7,17 @@ scoring every text of a year takes a while, and most visits do not ask.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from typing import NamedTuple
 
 import pandas as pd
 import streamlit as st
 
 from dashboard import state
 from dashboard.isocodes import country_name
-from dashboard.labels import md_escape
-from dashboard.queries import safe_link
+from dashboard.labels import country_label, md_escape
+from dashboard.queries import SPLIT_FIELDS, safe_link
 from db.explain import StoryChange
 from db.filters import Filters
 from newsradar.explain import Explanation, Share, found_words, period_words, share_against
@@ -35,18 +37,39 @@ def _span(bucket: pd.Timestamp, interval: str) -> tuple[dt.date, dt.date]:
     return first, first
 
 
-def choices(filters: Filters, series: pd.DataFrame, peaks: pd.DataFrame, interval: str
-            ) -> dict[str, tuple[dt.date, dt.date]]:
-    """What the panel can explain, by label: the period shown, then each starred spike's bucket, biggest first."""
-    out: dict[str, tuple[dt.date, dt.date]] = {}
+class Choice(NamedTuple):
+    """A period the panel can explain: its first and last day, and the line of a split chart it spiked on."""
+    first: dt.date
+    last: dt.date
+    line: str | None = None
+
+
+def choices(filters: Filters, series: pd.DataFrame, peaks: pd.DataFrame, interval: str, split: str = "none"
+            ) -> dict[str, Choice]:
+    """What the panel can explain, by label: the period shown, then each starred spike's bucket (and line, on a
+    split chart), biggest first."""
+    out: dict[str, Choice] = {}
     if not series.empty:
         first = filters.date_from or series["bucket"].min().date()
         last = filters.date_to or _span(series["bucket"].max(), interval)[1]
-        out[f"The period shown, {period_words(*_days(first, last))}"] = (first, last)
-    for row in peaks.drop_duplicates("bucket").head(SPIKES_LISTED).itertuples():
+        out[f"The period shown, {period_words(*_days(first, last))}"] = Choice(first, last)
+    for row in peaks.drop_duplicates(["bucket", "label"]).head(SPIKES_LISTED).itertuples():
         first, last = _span(row.bucket, interval)
-        out[f"★ spike of {period_words(*_days(first, last))}, {row.ratio:.1f}×"] = (first, last)
+        line = None if split == "none" else str(row.label)
+        named = f" ({line_name(line, split)})" if line else ""
+        out[f"★ spike of {period_words(*_days(first, last))}{named}, {row.ratio:.1f}×"] = Choice(first, last, line)
     return out
+
+
+def line_name(line: str, split: str) -> str:
+    """A chart line as the chart's legend names it: a country by name and code, an outlet or topic by its name."""
+    return country_label(line) if split in ("country", "source") else line
+
+
+def explained(filters: Filters, split: str, line: str | None) -> Filters:
+    """The filters the explanation of a spike reads: those of the chart, narrowed to the line that spiked."""
+    field = SPLIT_FIELDS.get(split)
+    return dataclasses.replace(filters, **{field: (line,)}) if line and field else filters
 
 
 def _days(first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.datetime]:
@@ -92,9 +115,10 @@ def show(found: Explanation) -> None:
                     or "None, or the outlets' countries are not known.")
 
 
-def panel(filters: Filters, series: pd.DataFrame, peaks: pd.DataFrame, interval: str) -> None:
+def panel(filters: Filters, series: pd.DataFrame, peaks: pd.DataFrame, interval: str, split: str = "none",
+          counting: str = "articles") -> None:
     """The "What happened" panel under the Coverage chart."""
-    options = choices(filters, series, peaks, interval)
+    options = choices(filters, series, peaks, interval, split)
     if not options:
         return
     st.subheader("What happened")
@@ -103,14 +127,18 @@ def panel(filters: Filters, series: pd.DataFrame, peaks: pd.DataFrame, interval:
     default = 1 if len(labels) > 1 else 0
     clicked = st.session_state.pop(state.EXPLAIN_SPIKE, None)
     for label in labels[1:]:
-        if options[label][0] == clicked:
+        if clicked and (options[label].first, options[label].line or "all") == clicked:
             st.session_state["explain_period"] = label
     picked = st.selectbox("Explain", labels, index=default, key="explain_period",
                           help="The top stories, the terms that rose and who is above the baseline: the window "
                                "before, as long as the period and at least 14 days.")
-    first, last = options[picked]
+    first, last, line = options[picked]
     if (last - first).days >= LAZY_DAYS and not st.toggle("Explain this long period", key="explain_long",
                                                          help="Reading every text of a long period takes a while."):
         return
+    if line:
+        st.caption(md_escape(f"The line that spiked: {line_name(line, split)}, its articles only."))
+    if counting == "stories":
+        st.caption("The explanation counts articles: a story's copies and reports are each one.")
     with st.spinner("Reading the period and the window before…"):
-        show(state.explanation(state.db_path(), filters, first, last))
+        show(state.explanation(state.db_path(), explained(filters, split, line), first, last))

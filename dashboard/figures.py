@@ -104,7 +104,8 @@ def add_spikes(fig: go.Figure, peaks: pd.DataFrame, bucket: str) -> None:
     """A star on each spike, saying how far above its recent baseline it is."""
     text = [f"{r.ratio:.1f}× the mean of the previous {WINDOW} {bucket}s" for r in peaks.itertuples()]
     # a click on a star picks it in the "What happened" panel (dashboard.interact.clicked_spike)
-    days = [[SPIKE_CLICK, day.date().isoformat()] for day in pd.to_datetime(peaks["bucket"])]
+    days = [[SPIKE_CLICK, day.date().isoformat(), str(line)]
+            for day, line in zip(pd.to_datetime(peaks["bucket"]), peaks["label"], strict=True)]
     fig.add_trace(go.Scatter(x=peaks["bucket"], y=peaks["value"], mode="markers", name="spike",
                              marker={"symbol": "star", "size": 14, "color": SPIKE_COLOR,
                                      "line": {"width": 1, "color": "white"}},
@@ -124,7 +125,7 @@ def add_outages(fig: go.Figure, outages: pd.DataFrame) -> None:
                              text=text, hovertemplate="%{x|%Y-%m-%d}: %{text}<extra>outage</extra>"))
 
 
-SPIKE_CLICK = "spike"   # the first customdata of a spike's star: a click on it is reported in any selection mode
+SPIKE_CLICK = "spike"   # a spike star's customdata: this, its day, its line; a click on it is reported in any mode
 SHADE = "shaded days"   # the name of the traces that shade days (no legend entry, no hover)
 SHADE_STEP = 0.05       # a shade's opacity is rounded to this: one trace per step
 

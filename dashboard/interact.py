@@ -46,12 +46,13 @@ def _points(event: Any) -> list[Mapping]:
     return list(_selection(event).get("points") or [])
 
 
-def clicked_spike(event: Any) -> dt.date | None:
-    """The day (a bucket's first) of the spike star clicked on the coverage chart."""
+def clicked_spike(event: Any) -> tuple[dt.date, str] | None:
+    """The day (a bucket's first) and the line of the spike star clicked on the coverage chart."""
     for point in _points(event):
         custom = point.get("customdata")
-        if isinstance(custom, list | tuple) and len(custom) == 2 and custom[0] == SPIKE_CLICK:
-            return _day(custom[1])
+        if isinstance(custom, list | tuple) and len(custom) == 3 and custom[0] == SPIKE_CLICK:
+            day = _day(custom[1])
+            return (day, str(custom[2])) if day else None
     return None
 
 

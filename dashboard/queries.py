@@ -58,7 +58,8 @@ __all__ = [  # the shaping defined here, and the aggregates re-exported above
     "daily_counts",
     "split_daily", "bucket_start", "country_counts", "cover_grid", "who_covers_whom", "safe_link", "article_page",
     "page_count", "sources_table", "fetcher", "Fetch", "BASE", "Bucket", "Split", "SOURCE_SPLITS", "LABEL_SPLITS",
-    "Count", "COUNTS", "STORIES_MEANING", "count_matches", "STORY_COLUMNS", "story_table", "member_table",
+    "Count", "COUNTS", "SPLIT_FIELDS", "STORIES_MEANING", "count_matches", "STORY_COLUMNS", "story_table",
+    "member_table",
 ]
 
 Bucket = Literal["day", "week", "month"]
@@ -70,7 +71,8 @@ STORIES_MEANING = ("Stories: each story once — copies and other outlets' repor
 
 SOURCE_SPLITS = ("outlet", "source")  # splits by where an article comes from, not by what it says
 LABEL_SPLITS = ("country", "topic")   # splits by what an article names: one count per country or topic of it
-_FILTER_FIELD = {"outlet": "outlets", "source": "source_countries", "country": "countries", "topic": "topics"}
+# the filter field that selects the lines of each split
+SPLIT_FIELDS = {"outlet": "outlets", "source": "source_countries", "country": "countries", "topic": "topics"}
 
 Fetch = Callable[..., Any]  # fetch(aggregate, [filters,] **kwargs): one of BASE, run (the app: cached) on the database
 # the aggregates everything else is computed from: one SQL query each
@@ -187,7 +189,7 @@ def headline(source: Connection | Fetch, filters: Filters, split: Split = "none"
         return Headline(0, 0, 0, None, 0)
     total = int(per_day["n"].sum())
     if count == "stories":   # a story over two days counts on each day, once in the total
-        labels = split if split in LABEL_SPLITS and not getattr(filters, _FILTER_FIELD[split]) else None  # the chart's
+        labels = split if split in LABEL_SPLITS and not getattr(filters, SPLIT_FIELDS[split]) else None  # the chart's
         per_day = _less(per_day, _excess(fetch, filters, ["day"], labels=labels), ["day"])
         total = count_matches(fetch, filters, count, labels)
     busiest = per_day.sort_values(["n", "day"], ascending=False).iloc[0]
@@ -221,9 +223,9 @@ def split_daily(source: Connection | Fetch, filters: Filters, split: Split, top_
     """Daily counts per label: the top N labels plus "other" (or exactly the labels the filters select)."""
     if split == "none":
         return daily_counts(source, filters)
-    chosen = getattr(filters, _FILTER_FIELD[split])
+    chosen = getattr(filters, SPLIT_FIELDS[split])
     if chosen:  # the filter names the lines to draw; as a split it needs no "any of" filter (nor its cost)
-        unfiltered = dataclasses.replace(filters, **{_FILTER_FIELD[split]: ()})
+        unfiltered = dataclasses.replace(filters, **{SPLIT_FIELDS[split]: ()})
         return daily_counts(source, unfiltered, split, labels=chosen)
     if split == "country" and not has_content_filter(filters):
         return fetcher(source)(aggregates.top_label_days, filters, kind=split, top_n=top_n)
@@ -256,8 +258,8 @@ def _stories_in(source: Connection | Fetch, counts: pd.DataFrame, filters: Filte
                 ) -> pd.DataFrame:
     """Bucketed (bucket, label, n) article counts of `filters` split by `split` (as split_daily draws them) with each
     story once per bucket and label; "other" gathers once per label it holds, as it does articles."""
-    chosen = getattr(filters, _FILTER_FIELD[split]) if split != "none" else ()
-    used = dataclasses.replace(filters, **{_FILTER_FIELD[split]: ()}) if chosen else filters   # as split_daily
+    chosen = getattr(filters, SPLIT_FIELDS[split]) if split != "none" else ()
+    used = dataclasses.replace(filters, **{SPLIT_FIELDS[split]: ()}) if chosen else filters   # as split_daily
     key = _SPLIT_KEY[split]
     excess = _excess(fetcher(source), used, [key] if key else [], bucket,
                      kind=split if split in LABEL_SPLITS else None)

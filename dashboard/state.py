@@ -41,7 +41,7 @@ URL_NAMES = tuple(dict.fromkeys((*FILTER_KEYS, *URL_OPTIONS, *URL_NUMBERS)))   #
 STREAMLIT_PARAMS = ("embed", "embed_options")   # Streamlit's own (an embedded app), not the pages'
 # the parameters of a refused link that its bound widgets dropped, kept in the address (as a query string) so that a
 # reload or a copy of it is refused too (check_link_once)
-EXPLAIN_SPIKE = "_explain_spike"   # the first day of the spike star last clicked, for the panel to pick
+EXPLAIN_SPIKE = "_explain_spike"   # the first day and line of the spike star last clicked, for the panel to pick
 REFUSED = "refused"
 # the pages' own settings (bound to the URL) and their defaults: a saved view keeps those that differ
 CHART_DEFAULTS = {"interval": "day", "measure": "articles", "split": "none", "top": "8", "who_share": "false",

@@ -127,13 +127,16 @@ def test_a_box_drag_gives_the_days_it_covers():
 
 
 @pytest.mark.parametrize(("event", "day"), [
-    ({"selection": {"points": [{"customdata": ["spike", "2023-09-20"]}], "box": []}}, dt.date(2023, 9, 20)),
+    ({"selection": {"points": [{"customdata": ["spike", "2023-09-20", "all"]}], "box": []}},
+     (dt.date(2023, 9, 20), "all")),
+    ({"selection": {"points": [{"customdata": ["spike", "2023-09-20", "AZ"]}], "box": []}},
+     (dt.date(2023, 9, 20), "AZ")),
     ({"selection": {"points": [{"customdata": ["AZ"]}], "box": []}}, None),       # a map's country
-    ({"selection": {"points": [{"customdata": ["spike", "soon"]}], "box": []}}, None),
+    ({"selection": {"points": [{"customdata": ["spike", "soon", "all"]}], "box": []}}, None),
     ({"selection": {"points": [], "box": [{"x": ["2023-09-15", "2023-09-20"]}]}}, None),
     (None, None),
 ])
-def test_a_click_on_a_spike_star_names_its_day_and_nothing_else_does(event, day):
+def test_a_click_on_a_spike_star_names_its_day_and_line_and_nothing_else_does(event, day):
     assert interact.clicked_spike(event) == day
 
 
@@ -144,7 +147,7 @@ def test_each_spike_star_carries_its_day_for_a_click():
                           "ratio": [20.0]})
     fig = figures.coverage_figure(series, pd.DataFrame(), peaks=peaks)
     stars = next(trace for trace in fig.data if trace.name == "spike")
-    assert [list(c) for c in stars.customdata] == [[figures.SPIKE_CLICK, "2023-09-19"]]
+    assert [list(c) for c in stars.customdata] == [[figures.SPIKE_CLICK, "2023-09-19", "all"]]
 
 
 

@@ -14,10 +14,12 @@ import tempfile
 from contextlib import closing
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from conftest import open_page
 from test_alerts import KARABAKH, backfilled, newsradar, slices  # noqa: F401 (fixtures)
 
+from dashboard import explain as panel
 from dashboard.serve import streamlit_command
 from dashboard.testing import add_articles, choose, free_port, one_run, running
 from db import connect
@@ -344,3 +346,21 @@ def test_an_expectation_reads_as_a_count_with_a_decimal_only_when_small(expected
     assert explain.expected_words(expected) == words
     share = explain.Share("BBC News", 12, expected, 0.5)
     assert explain.share_line(share) == f"BBC News: 12 articles against {words} expected (50% of the excess)"
+
+
+@pytest.mark.parametrize(("split", "line", "named", "field"), [
+    ("country", "AZ", " (Azerbaijan (AZ))", {"countries": ("AZ",)}),
+    ("source", "RU", " (Russia (RU))", {"source_countries": ("RU",)}),
+    ("outlet", "BBC News", " (BBC News)", {"outlets": ("BBC News",)}),
+    ("topic", "Nagorno-Karabakh", " (Nagorno-Karabakh)", {"topics": ("Nagorno-Karabakh",)}),
+    ("none", "all", "", {}),
+])
+def test_a_spike_of_one_line_is_named_and_explained_alone(split, line, named, field):
+    weeks = pd.to_datetime(["2023-09-11", "2023-09-18"])
+    series = pd.DataFrame({"bucket": weeks, "label": line, "n": [3, 80], "value": [3.0, 80.0]})
+    peaks = pd.DataFrame({"bucket": weeks[1:], "label": [line], "n": [80], "value": [80.0], "ratio": [14.0]})
+    chart = Filters.make(q="karabakh")
+    options = panel.choices(chart, series, peaks, "week", split)
+    label = list(options)[1]
+    assert label == f"★ spike of 2023-09-18 to 2023-09-24{named}, 14.0×"
+    assert panel.explained(chart, split, options[label].line) == Filters.make(q="karabakh", **field)

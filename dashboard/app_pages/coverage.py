@@ -76,4 +76,4 @@ if not outages.empty:
 notes.append(collection.outside_note(outside))
 notes += [note for note in (collection.gap_note(gaps), collection.range_note(collected, filters, by)) if note]
 st.caption(" ".join(note for note in notes if note))
-explain.panel(filters, series, peaks, bucket)
+explain.panel(filters, series, peaks, bucket, by, counting)
