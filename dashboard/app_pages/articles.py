@@ -90,9 +90,9 @@ if counting == "stories":
 rows = state.article_page(state.db_path(), filters, page, PER_PAGE, total)
 rows["category"] = rows["category"].map(category_label)
 rows["source"] = rows["source"].map(country_name)
-columns = ["published", "outlet", "source", "title", "link", "countries", "topics", "category"]
-if show_descriptions:
-    columns.append("description")
+# a description next to its title: at the far right, past the tags, a 1280-pixel window never showed it
+columns = ["published", "outlet", "source", "title", "link", *(["description"] if show_descriptions else []),
+           "countries", "topics", "category"]
 # the whole page of rows, titles wrapped over up to three lines in a wide column: a scroll box of ten rows with
 # clipped titles made analysts open every row to read it
 event = table_slot.dataframe(
