@@ -269,7 +269,8 @@ def who_covers_whom_figure(matrix: pd.DataFrame, normalized: bool = False, *, co
     fig.update_yaxes(title=f"source country (its {counted})", type="category", autorange="reversed", tickvals=sources_x,
                      ticktext=[_axis_label(str(c), _total(sources, c)) for c in matrix.index])
     fig.update_layout(clickmode="event+select", dragmode=False)
-    fig = _layout(fig, 220 + 26 * len(sources_x))
+    # tall enough for the source axis title, which reads across the rows, with one row too
+    fig = _layout(fig, 220 + 26 * max(len(sources_x), 8))
     fig.update_layout(margin={"t": 150})
     return fig
 

@@ -4,6 +4,7 @@ left out on request, countries by name."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from dashboard import figures
@@ -79,3 +80,12 @@ def test_a_left_out_home_cell_is_blank_and_says_why(grid_db):
 def test_nothing_matching_means_an_empty_grid(grid_db):
     assert q.cover_grid(grid_db, Filters.make(q="zzzzqqq")).empty
     assert q.who_covers_whom(grid_db, Filters.make(q="zzzzqqq")).empty
+
+
+def test_a_grid_of_one_source_country_is_tall_enough_for_its_axis_title():
+    one = pd.DataFrame([[3, 1]], index=pd.Index(["PL"], name="source"), columns=pd.Index(["AZ", "AM"], name="country"))
+    tall = pd.DataFrame([[3, 1]] * 12, index=pd.Index([f"C{i}" for i in range(12)], name="source"),
+                        columns=pd.Index(["AZ", "AM"], name="country"))
+    # the axis title "source country (its articles)" reads along the rows: with one row it was cut to "ɔe country"
+    height = figures.who_covers_whom_figure(one, False).layout.height
+    assert height >= 400 and figures.who_covers_whom_figure(tall, False).layout.height > height
