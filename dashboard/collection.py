@@ -4,11 +4,12 @@ and each outlet's calendar (shaped from db.completeness; no SQL and no Streamlit
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 
 import pandas as pd
 
 from dashboard.labels import md_escape
-from db.completeness import INACTIVE, Completeness, OutletRange
+from db.completeness import INACTIVE, Completeness, Gap, OutletRange
 from db.filters import Filters
 
 GAP_COLUMNS = ["day", "outlets", "stored", "usual", "missing", "nothing"]
@@ -90,6 +91,15 @@ def _outlets(names: tuple[str, ...], shown: int = 2) -> str:
     more = len(names) - shown
     listed = ", ".join(md_escape(n) for n in names[:shown])
     return f"{listed} and {more} more" if more > 0 else listed
+
+
+def whose_gaps(gaps: list[Gap], shown: int = 2) -> str:
+    """Whose collection was incomplete on these days, the outlets with the most such days first (Markdown-safe):
+    'Bloomberg on 24 of them, Fox News on 3 and 2 more outlets'."""
+    days = Counter(g.name for g in gaps).most_common()
+    listed = [f"{md_escape(name)} on {n:,} of them" for name, n in days[:shown]]
+    more = len(days) - len(listed)
+    return ", ".join(listed) + (f" and {more} more outlet{'s' if more > 1 else ''}" if more > 0 else "")
 
 
 def gap_note(gaps: pd.DataFrame) -> str:

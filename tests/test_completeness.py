@@ -14,7 +14,7 @@ from conftest import no_errors, run_app, shaded_days
 from dashboard import collection, figures, queries
 from dashboard.testing import build_sample_db, log_fetches
 from db import connect
-from db.completeness import MIN_EXPECTED, OutletRange, completeness, outlet_gaps
+from db.completeness import MIN_EXPECTED, Gap, OutletRange, completeness, outlet_gaps
 from db.filters import Filters
 from newsradar.cli import main
 
@@ -223,3 +223,15 @@ def test_an_outlet_that_publishes_less_for_months_is_not_low():
     counts = {1: _days("2023-01-01", 120, 20, {f"2023-0{m}-{d:02d}": 2 for m in (1, 2) for d in range(1, 29)})}
     gaps = outlet_gaps(counts, [_range("2023-01-01", "2023-04-30")], {}, {})
     assert len(gaps) <= 7 and all(g.day >= D("2023-02-20") for g in gaps)   # at most the week where its level rose
+
+
+@pytest.mark.parametrize(("names", "words"), [
+    (["Bloomberg"] * 24 + ["Fox News"] * 3, "Bloomberg on 24 of them, Fox News on 3 of them"),
+    (["Bloomberg"] * 24 + ["Fox News"] * 3 + ["CNN", "BBC News", "BBC News"],
+     "Bloomberg on 24 of them, Fox News on 3 of them and 2 more outlets"),
+    (["A", "B", "C"], "A on 1 of them, B on 1 of them and 1 more outlet"),
+    (["<b>x</b>"], r"\<b\>x\</b\> on 1 of them"),
+])
+def test_the_articles_note_names_whose_collection_was_incomplete(names, words):
+    gaps = [Gap(dt.date(2023, 9, 1) + dt.timedelta(days=i), i, name, 0, 10.0, "low") for i, name in enumerate(names)]
+    assert collection.whose_gaps(gaps) == words

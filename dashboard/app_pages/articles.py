@@ -4,7 +4,7 @@ import datetime as dt
 
 import streamlit as st
 
-from dashboard import downloads, queries, state
+from dashboard import collection, downloads, queries, state
 from dashboard.isocodes import country_name
 from dashboard.labels import ARTICLE_ROW_PX, TITLE_COLUMN_PX, category_label, counted
 
@@ -36,7 +36,8 @@ if gaps:
     days = sorted({g.day.isoformat() for g in gaps})
     note, button = st.columns([3, 1], vertical_alignment="center")
     note.caption(f"Collection was incomplete on {len(days):,} of these days ({', '.join(days[:5])}"
-                 f"{', …' if len(days) > 5 else ''}): fewer articles there is missing data, not less coverage.")
+                 f"{', …' if len(days) > 5 else ''}; {collection.whose_gaps(gaps)}): fewer articles there is "
+                 "missing data, not less coverage.")
     button.download_button("Incomplete days", data=downloads.incomplete_csv(gaps), mime="text/csv",
                            file_name="incomplete-days.csv", on_click="ignore", icon=":material/download:",
                            width="stretch", help="Each outlet's days of incomplete collection in these dates, CSV.")
