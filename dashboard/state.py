@@ -39,9 +39,9 @@ URL_NUMBERS = {"top": (1, 20), "page": (1, None)}
 # every parameter name a link may carry: a name outside them (contry=AZ) would be ignored, showing a wider view
 URL_NAMES = tuple(dict.fromkeys((*FILTER_KEYS, *URL_OPTIONS, *URL_NUMBERS)))   # countries_mode is in two
 STREAMLIT_PARAMS = ("embed", "embed_options")   # Streamlit's own (an embedded app), not the pages'
+EXPLAIN_SPIKE = "_explain_spike"   # the first day and line of the spike star last clicked, for the panel to pick
 # the parameters of a refused link that its bound widgets dropped, kept in the address (as a query string) so that a
 # reload or a copy of it is refused too (check_link_once)
-EXPLAIN_SPIKE = "_explain_spike"   # the first day and line of the spike star last clicked, for the panel to pick
 REFUSED = "refused"
 # the pages' own settings (bound to the URL) and their defaults: a saved view keeps those that differ
 CHART_DEFAULTS = {"interval": "day", "measure": "articles", "split": "none", "top": "8", "who_share": "false",
