@@ -89,14 +89,19 @@ def test_backfill_killed_and_restarted(tmp_path, seed):
     db = tmp_path / "crash.db"
     with connect(db) as conn:
         import_feeds(conn, read_feed_list(SAMPLE.with_name("sample-outlets.csv"))[0])
-    archive = tmp_path / "slice.jsonl"   # a third of the sample: an import of several commits, killed twice
+    # a third of the sample in files of 1,000 lines: each file is committed, so a kill soon after the first commit
+    # lands mid-import on a fast machine too (one file made two commits, and a kill could miss both)
     with gzip.open(SAMPLE, "rt", encoding="utf-8") as fh:
-        archive.write_text("".join(itertools.islice(fh, BACKFILL_LINES)), encoding="utf-8")
-    expected = {normalize_link(json.loads(line)["link"]) for line in archive.open(encoding="utf-8")}
-    assert kill_at_random(db, ["backfill", str(archive)], rng, 0.0, 0.4, after_first_commit=True)
+        lines = list(itertools.islice(fh, BACKFILL_LINES))
+    archives = [tmp_path / f"slice-{start}.jsonl" for start in range(0, BACKFILL_LINES, 1000)]
+    for start, archive in zip(range(0, BACKFILL_LINES, 1000), archives, strict=True):
+        archive.write_text("".join(lines[start:start + 1000]), encoding="utf-8")
+    expected = {normalize_link(json.loads(line)["link"]) for line in lines}
+    command = ["backfill", *map(str, archives)]
+    assert kill_at_random(db, command, rng, 0.0, 0.2, after_first_commit=True)
     assert 0 < len(check_database(db)) < len(expected), "the kill must land in the middle of the import"
-    kill_at_random(db, ["backfill", str(archive)], rng, 0.3, 2.0)
-    final = newsradar(db, "backfill", str(archive))
+    kill_at_random(db, command, rng, 0.3, 2.0)
+    final = newsradar(db, *command)
     assert final.wait(timeout=120) == 0, final.stderr.read().decode()
     articles = check_database(db)
     assert set(articles) == expected
