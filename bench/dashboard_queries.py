@@ -102,6 +102,13 @@ def collection_of(path: Path | str, f: Filters) -> object:
     return _WARMED[str(path)]
 
 
+def _coverage_and_before(fetch: queries.Fetch, f: Filters, controls: dict, count: queries.Count) -> tuple:
+    """The chart's series and, for its spikes, its lines before the dates shown (as the Coverage page)."""
+    series = queries.coverage(fetch, f, **controls, count=count)
+    before = {k: v for k, v in controls.items() if k != "top_n"}
+    return series, queries.coverage_before(fetch, f, series, **before, count=count)
+
+
 def page_visits(path: Path, f: Filters, count: queries.Count = "articles") -> dict[str, Callable[[], object]]:
     """Each page's queries for the filters `f`, with the page's default controls (sidebar choices included), counting
     articles or stories (the sidebar's Count; the Topics and Sources pages count neither, so only with articles)."""
@@ -109,8 +116,7 @@ def page_visits(path: Path, f: Filters, count: queries.Count = "articles") -> di
         fetch = visit_fetch(path)
         collected = collection_of(path, f)
         return (call(path, queries.filter_choices), queries.headline(fetch, f, controls.get("split", "none"), count),
-                queries.coverage(fetch, f, **controls, count=count),
-                queries.coverage_before(fetch, f, **controls, count=count),   # the spikes' baseline before the dates
+                _coverage_and_before(fetch, f, controls, count),
                 call(path, queries.outage_days, f), collection.gap_days(collected, f),
                 collection.range_note(collected, f, controls.get("split", "none")))
 

@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from dashboard.spikes import WINDOW
 from db import aggregates, stories
 from db.aggregates import (  # the SQL half, moved to db.aggregates: still found here by pages, tests, benchmarks
     ARTICLE_COLUMNS,
@@ -290,6 +291,7 @@ def _denominator(source: Connection | Fetch, filters: Filters, split: Split, lab
 
 
 _FREQ = {"day": "D", "week": "W-MON", "month": "MS"}
+_STEP = {"day": pd.DateOffset(days=1), "week": pd.DateOffset(weeks=1), "month": pd.DateOffset(months=1)}
 
 
 def _complete(series: pd.DataFrame, bucket: Bucket, filters: Filters) -> pd.DataFrame:
@@ -329,16 +331,31 @@ def coverage(source: Connection | Fetch, filters: Filters, bucket: Bucket = "day
     return merged
 
 
-def coverage_before(source: Connection | Fetch, filters: Filters, bucket: Bucket = "day", split: Split = "none",
-                    top_n: int = 8, normalized: bool = False, count: Count = "articles") -> pd.DataFrame | None:
-    """coverage() of the same lines over all dates, when the filters' dates start later (else None): the buckets
-    before the dates shown are what their first spikes are judged against (dashboard.spikes.spikes_shown), as on the
-    chart of all dates. All dates, not only the earlier ones: a range picked on that chart reads its series from the
-    cache."""
-    if filters.date_from is None:
+def coverage_before(source: Connection | Fetch, filters: Filters, shown: pd.DataFrame, bucket: Bucket = "day",
+                    split: Split = "none", normalized: bool = False, count: Count = "articles") -> pd.DataFrame | None:
+    """The lines of `shown` (coverage() of `filters`) before its first bucket, when the filters' dates start later
+    (else None): what their first spikes are judged against (dashboard.spikes.spikes_shown), as on the chart of all
+    dates. The WINDOW buckets before it as coverage() gives them (every bucket, each line); and before those, the
+    buckets with articles (a value of NaN), which tell how much history a line has: a bucket with articles has
+    stories too, and the article counts are far cheaper than the stories of all earlier dates."""
+    lines = tuple(label for label in shown["label"].unique() if label != OTHER)
+    if filters.date_from is None or not lines:
         return None
-    return coverage(source, dataclasses.replace(filters, date_from=None, date_to=None), bucket, split, top_n,
-                    normalized, count)
+    first = shown["bucket"].min()
+    start = first - WINDOW * _STEP[bucket]
+    # the lines of `shown`, whichever lines would be the top N before it
+    pinned = {SPLIT_FIELDS[split]: lines} if split != "none" and not getattr(filters, SPLIT_FIELDS[split]) else {}
+    recent_filters = dataclasses.replace(filters, date_from=start.date(), date_to=(first - pd.Timedelta(days=1)).date(),
+                                         **pinned)
+    recent = coverage(source, recent_filters, bucket, split, len(lines), normalized, count)
+    grid = pd.MultiIndex.from_product([pd.date_range(start, first, freq=_FREQ[bucket], inclusive="left"), lines],
+                                      names=["bucket", "label"])
+    # a line without articles there: 0 of them (a day without a total keeps its value of NaN: no verdict near it)
+    recent = recent.set_index(["bucket", "label"]).reindex(grid, fill_value=0).reset_index()
+    earlier = dataclasses.replace(filters, date_from=None, date_to=(start - pd.Timedelta(days=1)).date(), **pinned)
+    past = _rollup_buckets(split_daily(source, earlier, split, len(lines)), bucket)
+    past = past[(past["n"] > 0) & past["label"].isin(lines)].assign(value=float("nan"))
+    return pd.concat([past, recent], ignore_index=True)
 
 
 # countries ---------------------------------------------------------------------------------------------------

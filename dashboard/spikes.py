@@ -40,14 +40,14 @@ def spikes(series: pd.DataFrame, z: float = Z, ratio: float = RATIO, min_article
 
 
 def spikes_shown(shown: pd.DataFrame, before: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The spikes of `shown` (a coverage series), each line judged with its values `before` the dates shown too (the
-    same series over earlier buckets, if the dates start later): a date range that starts mid-story keeps the
-    baseline its lines had, and so their spikes."""
-    if before is None or before.empty:
+    """The spikes of `shown` (a coverage series), each line judged with its buckets `before` the dates shown too (as
+    dashboard.queries.coverage_before gives them, if the dates start later): a date range that starts mid-story keeps
+    the baseline its lines had, and so their spikes."""
+    if before is None or before.empty or shown.empty:
         return spikes(shown)
-    earlier = before[before["bucket"] < shown["bucket"].min()] if len(shown) else before
+    earlier = before[before["bucket"] < shown["bucket"].min()]
     found = spikes(pd.concat([earlier, shown], ignore_index=True))
-    return found[found["bucket"] >= shown["bucket"].min()].reset_index(drop=True) if len(shown) else found.head(0)
+    return found[found["bucket"] >= shown["bucket"].min()].reset_index(drop=True)
 
 
 def spike_note(peaks: pd.DataFrame, split: str, bucket: str, most: int = 3) -> str:

@@ -434,3 +434,28 @@ def test_an_empty_database_answers_with_zeros(tmp_path):
     assert q.country_counts(conn, Filters()).empty and q.who_covers_whom(conn, Filters()).empty
     assert q.article_page(conn, Filters()).empty and q.sources_table(conn).empty
     assert q.outage_days(conn, Filters()).empty and q.topics_table(conn).empty
+
+
+@pytest.mark.parametrize("split", ["none", "country", "outlet", "topic"])
+@pytest.mark.parametrize(("normalized", "count"), [(False, "articles"), (True, "articles"), (False, "stories")])
+def test_a_later_start_reads_each_lines_baseline_as_the_chart_of_all_dates_has_it(conn, split, normalized, count):
+    dated = Filters.make(langs=["en"], date_from="2023-09-29")
+    shown = q.coverage(conn, dated, "day", split, 8, normalized, count)
+    before = q.coverage_before(conn, dated, shown, "day", split, normalized, count)
+    whole = q.coverage(conn, Filters.make(langs=["en"]), "day", split, 8, normalized, count)
+    lines = sorted(set(shown["label"]) & set(whole["label"]) - {q.OTHER})
+    assert lines and set(before["label"]) <= set(shown["label"])
+
+    def rows(series: pd.DataFrame) -> list[tuple]:
+        series = series[series["label"].isin(lines)].sort_values(["label", "bucket"])
+        return [(str(r.bucket.date()), r.label, r.n, round(r.value, 9) if r.value == r.value else "none")
+                for r in series.itertuples()]
+    window = whole[(whole["bucket"] >= "2023-09-15") & (whole["bucket"] < "2023-09-29")]   # the 14 days before
+    assert rows(before[before["bucket"] >= "2023-09-15"]) == rows(window)
+    earlier = whole[(whole["bucket"] < "2023-09-15") & (whole["n"] > 0)]   # before those: which days had articles
+    past = before[before["bucket"] < "2023-09-15"]
+    assert [r[:2] for r in rows(past)] == [r[:2] for r in rows(earlier)] and past["value"].isna().all()
+
+
+def test_a_chart_of_all_dates_needs_no_baseline_before_it(conn):
+    assert q.coverage_before(conn, Filters(), q.coverage(conn, Filters())) is None

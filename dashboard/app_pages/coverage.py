@@ -55,7 +55,7 @@ outages, outside = collection.outages_within(state.outage_days(state.db_path(), 
 collected = state.collection(filters)
 gaps = collection.gap_days(collected, filters)
 # a line's baseline reaches back before the dates shown: zooming in keeps its spikes
-peaks = spikes_shown(series, queries.coverage_before(state.fetch, filters, bucket, by, int(top_n), share, counting))
+peaks = spikes_shown(series, queries.coverage_before(state.fetch, filters, series, bucket, by, share, counting))
 figure = figures.coverage_figure(series, outages, split=by, normalized=share, bucket=bucket, peaks=peaks, gaps=gaps,
                                  counted=unit)
 chart.plotly_chart(figure, key="coverage_chart", on_select=lambda: state.coverage_chart_picked("coverage_chart"),
