@@ -80,9 +80,23 @@ HEADER_PX = 35   # the grid's header row
 
 def select_row(tab, row: int) -> None:
     """Tick the selection box of a row of the first table (the grid is drawn on a canvas)."""
-    grid = tab.get_by_test_id("stDataFrame").first.bounding_box()
+    table = tab.get_by_test_id("stDataFrame").first
+    grid = table.bounding_box()
+    y = grid["y"] + HEADER_PX + ARTICLE_ROW_PX * (row - 1) + ARTICLE_ROW_PX // 2
+    if not ARTICLE_ROW_PX < y < tab.viewport_size["height"] - ARTICLE_ROW_PX:   # scroll the row into view
+        tab.mouse.move(grid["x"] + grid["width"] / 2, tab.viewport_size["height"] / 2)
+        tab.mouse.wheel(0, y - tab.viewport_size["height"] / 2)
+        tab.wait_for_timeout(300)
+        y += table.bounding_box()["y"] - grid["y"]
     with one_run(tab):
-        tab.mouse.click(grid["x"] + 15, grid["y"] + HEADER_PX + ARTICLE_ROW_PX * (row - 1) + ARTICLE_ROW_PX // 2)
+        tab.mouse.click(grid["x"] + 15, y)
+
+
+def close_details(tab) -> None:
+    """Close the dialog of a selected row, as an analyst does with Escape."""
+    with one_run(tab):
+        tab.keyboard.press("Escape")
+    tab.get_by_role("dialog").wait_for(state="detached")
 
 
 def shoot(tab, name: str) -> None:
@@ -172,7 +186,8 @@ def test_html_in_titles_is_shown_as_text(server, page):
     assert shown_count(page) == 2
     for row, title in enumerate(HOSTILE, 1):
         select_row(page, row)
-        assert title in page.get_by_test_id("stText").all_inner_texts()
+        assert title in page.get_by_role("dialog").get_by_test_id("stText").all_inner_texts()
+        close_details(page)
     assert page.locator("img[src=x]").count() == 0
     assert page.locator("script", has_text="alert(1)").count() == 0
 
@@ -433,3 +448,32 @@ def test_a_filter_change_runs_the_script_once_and_then_the_page_stays_idle(serve
         runs = runs_of(tab)
         assert (path, runs.started, runs.finished) == (path, before[path] + 1, before[path] + 1)
         assert url_params(tab)["category"] == ["politics"] and "page" not in url_params(tab), path
+
+
+def test_a_selected_article_opens_over_the_table_and_stays_closed_once_closed(server, db, page):
+    open_page(page, server, "/articles?source=GB&lang=en")
+    select_row(page, 30)                                 # far down the page of 50 rows
+    dialog = page.get_by_role("dialog")
+    with closing(queries.open_db(db)) as conn:
+        titles = set(queries.article_page(conn, Filters.make(source_countries=["GB"], langs=["en"]), 1)["title"])
+    shown = dialog.get_by_test_id("stText").first.inner_text()
+    assert shown in titles
+    assert dialog.get_by_role("link", name="Open the original").get_attribute("href").startswith("http")
+    box = dialog.bounding_box()
+    assert box["y"] >= 0 and box["y"] + box["height"] <= page.viewport_size["height"]   # in view, not below the table
+    close_details(page)
+    with one_run(page):                       # a control that reruns the page and leaves its rows (and selection)
+        page.get_by_test_id("stSidebar").get_by_role("radio", name="all", exact=True).click()
+    page.wait_for_timeout(300)
+    assert page.get_by_role("dialog").count() == 0
+    select_row(page, 31)                                 # another row opens its own
+    assert page.get_by_role("dialog").get_by_test_id("stText").first.inner_text() in titles - {shown}
+
+
+def test_a_selected_story_opens_with_every_article_of_it(server, page):
+    open_page(page, server, "/articles?source=GB&lang=en&count=stories")
+    select_row(page, 2)
+    dialog = page.get_by_role("dialog")
+    assert re.fullmatch(r"\d+ matching articles? from \d+ outlets?; every article of the story:",
+                        dialog.get_by_test_id("stCaptionContainer").inner_text())
+    assert dialog.get_by_test_id("stDataFrame").count() == 1

@@ -4,7 +4,7 @@ import datetime as dt
 
 import streamlit as st
 
-from dashboard import collection, downloads, queries, state
+from dashboard import collection, details, downloads, queries, state
 from dashboard.isocodes import country_name
 from dashboard.labels import ARTICLE_ROW_PX, TITLE_COLUMN_PX, category_label, counted
 
@@ -71,21 +71,8 @@ if counting == "stories":
     st.caption(f"Page {page} of {pages:,}, {PER_PAGE} per page. One row per story, the story with the newest "
                "matching article first; each row shows the story's first matching article (First: when it was "
                "published) and the outlets that reported it (copies and other outlets' reports of the same event). "
-               "Select a row for its articles. The download holds every article, with its story.")
-    picked = event.selection.rows if event else []
-    if picked:
-        story = story_rows.iloc[picked[0]]
-        with st.container(border=True):
-            st.text(story["title"])
-            st.caption(f"{story['articles']:,} matching articles from {story['outlet_count']:,} outlets; "
-                       "every article of the story:")
-            st.dataframe(queries.member_table(state.story_members(state.db_path(), int(story["story"]))),
-                         hide_index=True, key="story_members", column_config={
-                             "published": st.column_config.DatetimeColumn("Published (UTC)",
-                                                                          format="YYYY-MM-DD HH:mm"),
-                             "outlet": "Outlet", "title": st.column_config.TextColumn("Title", width="large"),
-                             "link": st.column_config.LinkColumn("Link", display_text=":material/open_in_new:",
-                                                                 width="small")})
+               "Select a row to see its articles. The download holds every article, with its story.")
+    details.story(story_rows, event.selection.rows if event else [])
     st.stop()
 
 rows = state.article_page(state.db_path(), filters, page, PER_PAGE, total)
@@ -105,14 +92,6 @@ event = table_slot.dataframe(
         "link": st.column_config.LinkColumn("Link", display_text=":material/open_in_new:", width="small"),
         "countries": "Countries", "topics": "Topics", "category": "Category",
         "description": st.column_config.TextColumn("Description", width="large")})
-st.caption(f"Page {page} of {pages:,}, {PER_PAGE} per page. Select a row for its description.")
+st.caption(f"Page {page} of {pages:,}, {PER_PAGE} per page. Select a row to read its description.")
 
-picked = event.selection.rows if event else []
-if picked:
-    article = rows.iloc[picked[0]]
-    with st.container(border=True):
-        st.text(article["title"])
-        st.text(f"{article['outlet'] or 'unknown outlet'} · {article['published']:%Y-%m-%d %H:%M} UTC")
-        st.text(article["description"] or "(no description)")
-        if article["link"]:
-            st.link_button("Open the original", article["link"], icon=":material/open_in_new:")
+details.article(rows, event.selection.rows if event else [])
