@@ -9,7 +9,7 @@ from urllib.parse import SplitResult, parse_qsl, urlencode, urljoin, urlsplit
 
 from db.links import clean_link as clean_link  # re-exported: where tests and scripts have always found it
 from db.links import is_tracking
-from db.text import format_utc
+from db.text import CUT_END_RE, cut_tag, format_utc
 
 UTC = dt.UTC
 # A feed date this far past the fetch time is a publisher's error, not a scheduled story.
@@ -27,26 +27,6 @@ RAW_FACTOR = 8                      # markup allowed around the text: raw input 
 # where markup starts: a comment, CDATA markers, or a tag (`<a`, `</a`, `<!DOCTYPE`, `<?xml`)
 _MARKUP_RE = re.compile(r"<!--|<!\[CDATA\[|\]\]>|<[/!?]?[A-Za-z]")
 _BLOCK_OPEN_RE = re.compile(r"<(script|style|iframe|object|template)\b", re.I)
-# a tag the feed's own length limit cut off ("…the minister <a h", "<a href=\"https://www.thegu", "<str", "</di"):
-# nothing after it closes it, yet it is no text. A lone '<' or one before a word ("x<y", "a < b") stays.
-_ELEMENTS = ("a", "abbr", "article", "aside", "audio", "b", "blockquote", "br", "caption", "cite", "code", "div",
-             "em", "figcaption", "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "i",
-             "iframe", "img", "li", "main", "nav", "ol", "p", "picture", "pre", "q", "s", "section", "small",
-             "source", "span", "strong", "sub", "sup", "table", "td", "th", "tr", "u", "ul", "video")
-_CUT_TAG_RE = re.compile(r"</[A-Za-z][A-Za-z0-9]*\Z|<([A-Za-z][A-Za-z0-9]*)(?:[\s/][^<>]*)?\Z")
-
-
-def _cut_tag(text: str, start: int) -> bool:
-    """Whether text[start:] (a '<' with no '>' after it) is a tag cut short: a closing one, or an element's name (or
-    the start of one, when nothing follows it) with what may be its attributes."""
-    match = _CUT_TAG_RE.match(text, start)
-    if match is None or match.group(1) is None:
-        return match is not None
-    name, whole = match.group(1).lower(), match.end(1) == len(text)
-    return any(element == name or (whole and element.startswith(name)) for element in _ELEMENTS)
-
-
-_CUT_END_RE = re.compile(r"</?\s*\Z")    # a tag cut right after its '<' or '</'
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 _ENTITY_RE = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|[A-Za-z]{2,8});")
 
@@ -70,7 +50,7 @@ def _strip_markup(text: str) -> str:
         elif token.startswith("<") and not token.endswith(("[", ">")):
             end = text.find(">", pos)
             if end < 0:                  # no '>' anywhere after: a lone '<' in text, kept as text, or a cut tag
-                if not _cut_tag(text, match.start()):
+                if not cut_tag(text, match.start()):
                     out.append(text[match.start():])
                 pos = len(text)
                 break
@@ -122,7 +102,7 @@ def html_to_text(value: str | None, limit: int = TEXT_MAX) -> str:
             break
         text = html.unescape(text)
     if "<" in text:  # the last unescape may have made markup
-        text = _CUT_END_RE.sub("", _strip_markup(text))
+        text = CUT_END_RE.sub("", _strip_markup(text))
     return _cut(_squash(text), limit)
 
 

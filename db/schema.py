@@ -5,12 +5,14 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import platformdirs
 
+from db import repair
 from db.engine import POSTGRESQL, dialect
 from db.postgres import is_url
 from db.search import QuerySyntaxError, compile_query, fts_text
@@ -1120,9 +1122,14 @@ MIGRATIONS: list[str] = [
     """
     CREATE INDEX IF NOT EXISTS daily_topics_topic ON daily_topics(topic_id, outlet_id, day, language, n);
     """,
+    # 31: titles and descriptions stored with a tag their feed cut short at the end lose it, as the collector now
+    #     stores them (REPAIRS: the text rule is Python's, db/text.py uncut)
+    "SELECT 1;",
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
+# the Python half of a migration, run in its transaction after its SQL (on both engines: db/postgres/schema.py)
+REPAIRS: dict[int, Callable[[Any], int]] = {31: repair.cut_tags}
 
 
 class SchemaError(RuntimeError):
@@ -1254,6 +1261,8 @@ def _migrate(conn: sqlite3.Connection, version: int) -> None:
             for statement in _split_sql(MIGRATIONS[target - 1]):
                 if not _column_exists(conn, statement):
                     conn.execute(statement)
+            if target in REPAIRS:
+                REPAIRS[target](conn)
             conn.execute(f"PRAGMA user_version = {target}")
             conn.execute("COMMIT")
         except BaseException:

@@ -36,17 +36,41 @@ def validate(topic: Topic) -> str:
         raise TopicError(f"topic {topic.name!r}: {exc}") from None
 
 
-def _apply(conn: sqlite3.Connection, topic_id: int, query: str, after_id: int = 0) -> int:
-    """Tag the matching articles with ids above `after_id` (a valid query; PostgreSQL matches articles.search)."""
-    if dialect(conn) == POSTGRESQL:
+def _apply(conn: sqlite3.Connection, topic_id: int, query: str, after_id: int = 0,
+           among: tuple[int, ...] = ()) -> int:
+    """Tag the matching articles with ids above `after_id` (a valid query; PostgreSQL matches articles.search), or
+    only those `among` these ids."""
+    postgres = dialect(conn) == POSTGRESQL
+    key = "id" if postgres else "rowid"
+    only = f" AND {key} IN ({', '.join('?' * len(among))})" if among else ""
+    if postgres:
         from db.postgres.text import tsquery
 
         return conn.execute("INSERT INTO article_topics (topic_id, article_id) SELECT ?, id FROM articles "
-                            "WHERE search @@ CAST(? AS tsquery) AND id > ? ON CONFLICT DO NOTHING",
-                            (topic_id, tsquery(query), after_id)).rowcount
+                            f"WHERE search @@ CAST(? AS tsquery) AND id > ?{only} ON CONFLICT DO NOTHING",
+                            (topic_id, tsquery(query), after_id, *among)).rowcount
     return conn.execute("INSERT OR IGNORE INTO article_topics (topic_id, article_id) "
-                        "SELECT ?, rowid FROM articles_fts WHERE articles_fts MATCH ? AND rowid > ?",
-                        (topic_id, compile_query(query), after_id)).rowcount
+                        f"SELECT ?, rowid FROM articles_fts WHERE articles_fts MATCH ? AND rowid > ?{only}",
+                        (topic_id, compile_query(query), after_id, *among)).rowcount
+
+
+def reapply(conn: sqlite3.Connection, ids: list[int], batch: int = 500) -> None:
+    """Match every topic again against the articles `ids`, whose text changed (in the caller's transaction). A topic
+    whose query no longer compiles keeps its articles until it is edited."""
+    valid = []
+    for row in conn.execute("SELECT id, query FROM topics").fetchall():
+        try:
+            compile_query(row[1])
+        except QuerySyntaxError:
+            continue
+        valid.append((row[0], row[1]))
+    for start in range(0, len(ids), batch):
+        among = tuple(ids[start:start + batch])
+        for topic_id, query in valid:
+            marks = ", ".join("?" * len(among))
+            conn.execute(f"DELETE FROM article_topics WHERE topic_id = ? AND article_id IN ({marks})",
+                         (topic_id, *among))
+            _apply(conn, topic_id, query, among=among)
 
 
 def save_topic(conn: sqlite3.Connection, topic: Topic, old_name: str | None = None) -> int:

@@ -15,7 +15,7 @@ articles the dated indexes (published first) and the rollups serve the date rang
 from __future__ import annotations
 
 from db.postgres.connection import PgConnection
-from db.schema import CATEGORY_COUNTRIES, RECOUNTING, REPEAT_CELL, REPEATS_INSERT, STORY_CELLS
+from db.schema import CATEGORY_COUNTRIES, RECOUNTING, REPAIRS, REPEAT_CELL, REPEATS_INSERT, STORY_CELLS
 
 _NOW = "to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS')"
 
@@ -878,6 +878,7 @@ MIGRATIONS: dict[int, str] = {
         "ON articles (category, published, outlet_id, language) INCLUDE (id);",
     29: _SHARED_CATEGORY,
     30: "CREATE INDEX IF NOT EXISTS daily_topics_topic ON daily_topics(topic_id, outlet_id, day, language, n);",
+    31: "SELECT 1",   # its work is Python's: db/schema.py REPAIRS
 }
 
 
@@ -900,6 +901,8 @@ def migrate(conn: PgConnection, target: int) -> None:
             if step <= current:
                 continue
             conn.raw.execute(MIGRATIONS[step])
+            if step in REPAIRS:
+                REPAIRS[step](conn)
             conn.raw.execute("DELETE FROM schema_version")
             conn.raw.execute("INSERT INTO schema_version VALUES (%s)", (step,))
             current = step
