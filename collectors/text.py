@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Iterable
 
 from db.text import fold
 
-__all__ = ["WORD_CHAR", "fold", "is_word_char", "words"]
+__all__ = ["WORD_CHAR", "fold", "is_word_char", "words", "written_forms"]
 
 # Marks belong inside a word: Devanagari vowel signs, Japanese voicing marks. A short class (the scripts' mark
 # blocks, and the Indic and Southeast Asian blocks whole), not every mark: the seed and gazetteer patterns repeat
@@ -22,6 +24,19 @@ _WORD = re.compile(rf"{WORD_CHAR}+(?:['-]{WORD_CHAR}+)*")
 def words(text: str) -> list[str]:
     """Folded words; hyphenated and apostrophe words stay whole ('nagorno-karabakh', "russia's")."""
     return _WORD.findall(fold(text))
+
+
+def written_forms(texts: Iterable[str], folded: Iterable[str]) -> dict[str, str]:
+    """For each of the `folded` words, its most frequent written form in `texts`, in lower case ('żołnierzy' for
+    'zolnierzy'); a word never found as written keeps its folded form."""
+    wanted = set(folded)
+    seen: dict[str, Counter] = {word: Counter() for word in wanted}
+    for text in texts:
+        for token in _WORD.findall(text):
+            key = fold(token)
+            if key in seen:
+                seen[key][token.lower()] += 1
+    return {word: (seen[word].most_common(1)[0][0] if seen[word] else word) for word in wanted}
 
 
 def is_word_char(char: str) -> bool:

@@ -26,7 +26,7 @@ from functools import cache
 from stop_words import AVAILABLE_LANGUAGES, LANGUAGE_MAPPING, get_stop_words
 
 from collectors.normalize import clean_link
-from collectors.text import words
+from collectors.text import words, written_forms
 from dashboard.spikes import WINDOW
 from db import explain as store
 from db.engine import Connection
@@ -140,7 +140,9 @@ def rising(now: list[tuple[str, str]], before: list[tuple[str, str]], limit: int
         return delta / math.sqrt(1 / y + 1 / x)
 
     scores = {w: z(w) for w, c in ours.items() if c >= MIN_ARTICLES}
-    return sorted((w for w, score in scores.items() if score > 0), key=lambda w: (-scores[w], w))[:limit]
+    top = sorted((w for w, score in scores.items() if score > 0), key=lambda w: (-scores[w], w))[:limit]
+    forms = written_forms((text for _, text in _sample(now)), top)   # counted folded, shown as written
+    return [forms[w] for w in top]
 
 
 def shares(changes: list[Change], scale: float, limit: int = SHARES) -> list[Share]:

@@ -364,3 +364,9 @@ def test_a_spike_of_one_line_is_named_and_explained_alone(split, line, named, fi
     label = list(options)[1]
     assert label == f"★ spike of 2023-09-18 to 2023-09-24{named}, 14.0×"
     assert panel.explained(chart, split, options[label].line) == Filters.make(q="karabakh", **field)
+
+
+def test_a_rising_term_is_shown_as_written_not_folded():
+    now = [("pl", f"Żołnierze wrócili do domu {i}") for i in range(6)] + [("pl", "zolnierze")]
+    before = [("pl", f"Pogoda na weekend {i}") for i in range(6)]
+    assert explain.rising(now, before)[:1] == ["żołnierze"]
