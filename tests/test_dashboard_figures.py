@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from pathlib import Path
 
 import pandas as pd
@@ -262,3 +263,10 @@ def test_a_calendar_is_sent_as_digits_and_counts_not_a_figure():
 ])
 def test_a_count_of_one_reads_in_the_singular(n, unit, adjective, words):
     assert counted(n, unit, adjective) == words
+
+
+@pytest.mark.parametrize(("top", "labels"), [(1, ["1", "10"]), (7, ["1", "10"]), (12, ["1", "10"]),
+                                             (45, ["1", "10", "45"]), (4_500, ["1", "10", "100", "1,000", "4,500"])])
+def test_the_maps_colour_bar_is_labelled_to_its_top(top, labels):
+    trace = figures.world_map(pd.DataFrame({"country": ["US", "PL"], "n": [top, 1]})).data[0]
+    assert list(trace.colorbar.ticktext) == labels and trace.zmax == pytest.approx(math.log10(max(top, 10)))

@@ -44,7 +44,7 @@ with st.container(border=True):
     else:
         st.selectbox("Topic" if chosen == "topic" else "Saved view", watched[chosen], key=f"alert_{chosen}",
                      index=None, placeholder="pick one")
-    kind, sensitivity = st.columns(2)
+    kind, sensitivity = st.columns([3, 2])   # room for "new matches", the fourth kind
     kind.segmented_control("Kind", list(alerts.KIND_WORDS), key="alert_kind", default="spike",
                            format_func=alerts.KIND_WORDS.get, required=True)
     if (st.session_state.get("alert_kind") or "spike") == "spike":
