@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import queries, state
-from dashboard.labels import counted
+from dashboard.labels import counted, country_label
 
 _SHOWN, _CLOSED = "_details_shown", "_details_closed"
 
@@ -30,10 +30,19 @@ def _once(which: Hashable) -> bool:
 @st.dialog("Article", width="large", on_dismiss=_closed)
 def _article(article: pd.Series) -> None:
     st.text(article["title"])
-    st.caption(f"{article['outlet'] or 'unknown outlet'} · {article['published']:%Y-%m-%d %H:%M} UTC")
+    source = f" ({article['source']})" if article["source"] else ""
+    st.caption(f"{article['outlet'] or 'unknown outlet'}{source} · {article['published']:%Y-%m-%d %H:%M} UTC")
     st.text(article["description"] or "(no description)")
+    st.caption(tags_line(article))
     if article["link"]:
         st.link_button("Open the original", article["link"], icon=":material/open_in_new:")
+
+
+def tags_line(article: pd.Series) -> str:
+    """What the article was tagged with, in words (the table's columns cut them short)."""
+    countries = ", ".join(country_label(code) for code in (article["countries"] or "").split())   # 'AZ RU'
+    return (f"Countries in the story: {countries or 'none found'} · Topics: {article['topics'] or 'none'} · "
+            f"Category: {article['category'] or 'none'}")
 
 
 @st.dialog("Story", width="large", on_dismiss=_closed)

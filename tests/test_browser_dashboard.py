@@ -459,6 +459,7 @@ def test_a_selected_article_opens_over_the_table_and_stays_closed_once_closed(se
     shown = dialog.get_by_test_id("stText").first.inner_text()
     assert shown in titles
     assert dialog.get_by_role("link", name="Open the original").get_attribute("href").startswith("http")
+    assert re.search(r"Countries in the story: .+ · Topics: .+ · Category: .+", dialog.inner_text())
     box = dialog.bounding_box()
     assert box["y"] >= 0 and box["y"] + box["height"] <= page.viewport_size["height"]   # in view, not below the table
     close_details(page)
