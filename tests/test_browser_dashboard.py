@@ -469,6 +469,11 @@ def test_a_selected_article_opens_over_the_table_and_stays_closed_once_closed(se
     assert page.get_by_role("dialog").count() == 0
     select_row(page, 31)                                 # another row opens its own
     assert page.get_by_role("dialog").get_by_test_id("stText").first.inner_text() in titles - {shown}
+    close_details(page)
+    with one_run(page):                                  # the next page: nothing ticked there, nothing opens
+        page.get_by_role("button", name="Page 2", exact=True).click()
+    page.wait_for_timeout(300)
+    assert page.get_by_role("dialog").count() == 0 and "page=2" in page.url
 
 
 def test_a_selected_story_opens_with_every_article_of_it(server, page):

@@ -55,11 +55,14 @@ table_slot = st.empty()
 show_descriptions = counting == "articles" and st.toggle("Show descriptions", key="descriptions")
 pages = queries.page_count(shown, PER_PAGE)
 page = st.pagination(pages, key="page", bind="query-params")
+# a table of its own per page and filter set: a row ticked on one must not stay ticked on the next, opening the
+# dialog of whatever article has taken its place
+table_key = f"{counting}_table:{page}:{hash(filters)}"
 
 if counting == "stories":
     story_rows = queries.story_table(state.story_page(state.db_path(), filters, page, PER_PAGE, total))
     event = table_slot.dataframe(
-        story_rows, hide_index=True, on_select="rerun", selection_mode="single-row", key="stories_table",
+        story_rows, hide_index=True, on_select="rerun", selection_mode="single-row", key=table_key,
         height="content", row_height=ARTICLE_ROW_PX, column_order=queries.STORY_COLUMNS[:-1],
         column_config={
             "published": st.column_config.DatetimeColumn("First (UTC)", format="YYYY-MM-DD HH:mm"),
@@ -84,7 +87,7 @@ columns = ["published", "outlet", "source", "title", "link", *(["description"] i
 # the whole page of rows, titles wrapped over up to three lines in a wide column: a scroll box of ten rows with
 # clipped titles made analysts open every row to read it
 event = table_slot.dataframe(
-    rows[columns], hide_index=True, on_select="rerun", selection_mode="single-row", key="articles_table",
+    rows[columns], hide_index=True, on_select="rerun", selection_mode="single-row", key=table_key,
     height="content", row_height=ARTICLE_ROW_PX,
     column_config={
         "published": st.column_config.DatetimeColumn("Published (UTC)", format="YYYY-MM-DD HH:mm"),
