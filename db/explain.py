@@ -20,9 +20,9 @@ from db.text import format_utc
 @dataclass(frozen=True)
 class StoryChange:
     story: int
-    title: str           # the story's first article's headline
-    link: str            # the first article, in the outlet that had the story first
-    outlet: str          # the outlet that had it first
+    title: str           # the headline of the story's first matching article (a Polish view: a Polish headline)
+    link: str            # that article, in the outlet that had the story first among the matching ones
+    outlet: str          # that outlet
     published: str       # when it had it, UTC
     now: int             # matching articles in [start, end)
     before: int          # matching articles in the window before
@@ -48,22 +48,26 @@ def _windows(conn: Connection, filters: Filters, before: dt.datetime, start: dt.
 def story_changes(conn: Connection, filters: Filters, before: dt.datetime, start: dt.datetime, end: dt.datetime,
                   limit: int = 10, scale: float = 1.0) -> list[StoryChange]:
     """The stories with matching articles in [start, end): the `limit` largest there and the 2 × `limit` that grew most
-    against [before, start) (its count times `scale`, the ratio of the windows' lengths), each with its first
-    article (a story's id is its first article's; an ungrouped article is a story of its own)."""
+    against [before, start) (its count times `scale`, the ratio of the windows' lengths), each with its first matching
+    article: the view's own (a story's other articles may be in other languages or outlets; an ungrouped article is a
+    story of its own)."""
     where, params, now = _windows(conn, filters, before, start, end)
     rows = conn.execute(
         f"WITH hit AS (SELECT a.id, a.published, a.outlet_id, {STORY} AS story FROM articles a "
         f"             LEFT JOIN outlets o ON o.id = a.outlet_id {JOIN_STORY} WHERE {where}), "
         "sizes AS (SELECT story, sum(CASE WHEN published >= ? THEN 1 ELSE 0 END) AS now, "
         "                 sum(CASE WHEN published < ? THEN 1 ELSE 0 END) AS before, "
-        "                 count(DISTINCT CASE WHEN published >= ? THEN outlet_id END) AS outlets "
+        "                 count(DISTINCT CASE WHEN published >= ? THEN outlet_id END) AS outlets, "
+        "                 min(published) AS first "
         "          FROM hit GROUP BY story), "
         "grown AS (SELECT * FROM sizes WHERE now > 0), "
         "chosen AS (SELECT story FROM (SELECT story FROM grown ORDER BY now DESC, outlets DESC, story LIMIT ?) big "
         "           UNION SELECT story FROM (SELECT story FROM grown ORDER BY now - before * ? DESC, now DESC, story "
-        "                                    LIMIT ?) fast) "
+        "                                    LIMIT ?) fast), "
+        "named AS (SELECT g.*, (SELECT min(h.id) FROM hit h WHERE h.story = g.story AND h.published = g.first) "
+        "          AS article FROM grown g JOIN chosen c ON c.story = g.story) "
         "SELECT g.story, f.title, f.link, coalesce(o.name, ''), f.published, g.now, g.before, g.outlets "
-        "FROM grown g JOIN chosen c ON c.story = g.story JOIN articles f ON f.id = g.story "
+        "FROM named g JOIN articles f ON f.id = g.article "
         "LEFT JOIN outlets o ON o.id = f.outlet_id ORDER BY g.now DESC, g.story",
         [*params, *now, *now, *now, limit, scale, 2 * limit]).fetchall()
     return [StoryChange(*row) for row in rows]
