@@ -450,6 +450,16 @@ def alpha3(code: str) -> str | None:
     return entry[0] if entry else None
 
 
+# other English names in everyday use (a filter accepts them beside the names above): the names that changed, and
+# the short forms analysts type
+COUNTRY_ALIASES: dict[str, str] = {
+    "Turkey": "TR", "Turkiye": "TR", "Czech Republic": "CZ", "Ivory Coast": "CI", "Swaziland": "SZ",
+    "Macedonia": "MK", "Burma": "MM", "Cabo Verde": "CV", "East Timor": "TL", "Vatican": "VA", "Holy See": "VA",
+    "UK": "GB", "Britain": "GB", "Great Britain": "GB", "USA": "US", "United States of America": "US",
+    "Russian Federation": "RU", "Republic of Korea": "KR", "Persia": "IR",
+}
+
+
 def country_name(code: str | None) -> str:
     """A short English name for an alpha-2 code (the code itself if unknown)."""
     if not isinstance(code, str) or not code:

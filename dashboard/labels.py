@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from dashboard.isocodes import COUNTRIES, LANGUAGES, country_name, language_name
+from dashboard.isocodes import COUNTRIES, COUNTRY_ALIASES, LANGUAGES, country_name, language_name
 from db.engine import Connection
 from db.filters import Vocabulary, vocabulary
 
@@ -77,4 +77,4 @@ def filter_vocabulary(conn: Connection) -> Vocabulary:
     from collectors.category import CLASSES  # numpy and the model's code: only when a vocabulary is built
 
     return vocabulary(conn, {code: name for code, (_, name) in COUNTRIES.items()}, LANGUAGES,
-                      {code: category_label(code) for code in CLASSES})
+                      {code: category_label(code) for code in CLASSES}, COUNTRY_ALIASES)

@@ -134,12 +134,14 @@ class Vocabulary:
     categories: Mapping[str, str]         # category code -> label
     source_countries: tuple[str, ...] = ()   # codes of the outlets' countries (also ones outside `countries`)
     data_languages: tuple[str, ...] = ()     # languages of the stored articles and feeds
+    country_aliases: Mapping[str, str] = dataclasses.field(default_factory=dict)   # "Turkey" -> TR: other names
 
     @cached_property
     def tables(self) -> dict[str, tuple[str, dict[str, str]]]:
         """Per Filters field: (what it is called in a message, folded spelling -> canonical value); built once per
         vocabulary (the dashboard checks its filters against one cached vocabulary on every rerun)."""
-        countries = _lookup(self.countries)
+        countries = {**{name.casefold(): code for name, code in self.country_aliases.items()},
+                     **_lookup(self.countries)}
         sources = {**countries, **{c.casefold(): c for c in self.source_countries}}
         languages = _lookup(self.languages, unique_names=True)
         languages.update({c.casefold(): c for c in self.data_languages})
@@ -183,7 +185,7 @@ def _lookup(names: Mapping[str, str], unique_names: bool = False) -> dict[str, s
 
 
 def vocabulary(conn: sqlite3.Connection, countries: Mapping[str, str], languages: Mapping[str, str],
-               categories: Mapping[str, str]) -> Vocabulary:
+               categories: Mapping[str, str], country_aliases: Mapping[str, str] | None = None) -> Vocabulary:
     """The Vocabulary of this database: its topics, outlets, outlets' countries and languages."""
     column = lambda sql: tuple(r[0] for r in conn.execute(sql).fetchall())  # noqa: E731
     rollup = has_table(conn, "daily_articles")
@@ -194,7 +196,7 @@ def vocabulary(conn: sqlite3.Connection, countries: Mapping[str, str], languages
     return Vocabulary(column("SELECT name FROM topics ORDER BY name"), column("SELECT name FROM outlets ORDER BY name"),
                       countries, languages, categories,
                       column("SELECT DISTINCT country FROM outlets WHERE country IS NOT NULL ORDER BY 1"),
-                      data_languages)
+                      data_languages, country_aliases or {})
 
 
 @dataclass(frozen=True)

@@ -66,6 +66,9 @@ def exported(capsys, db: Path, *argv: str) -> list[str]:
     (["--outlet", "bbc news"], ["--outlet", "BBC News"]),
     (["--topic", "nagorno-karabakh"], ["--topic", "Nagorno-Karabakh"]),
     (["--source-country", "poland"], ["--source-country", "PL"]),
+    (["--country", "Turkey"], ["--country", "TR"]),                   # the name analysts type, not only "Türkiye"
+    (["--source-country", "UK"], ["--source-country", "GB"]),
+    (["--country", "usa"], ["--country", "US"]),
 ])
 def test_names_and_codes_in_any_case_export_the_same_rows(sample_db, capsys, argv, same_as):
     rows = exported(capsys, sample_db, *argv)
