@@ -20,7 +20,7 @@ from dashboard.labels import country_label, md_escape
 from dashboard.queries import SPLIT_FIELDS, safe_link
 from db.explain import StoryChange
 from db.filters import Filters
-from newsradar.explain import Explanation, Share, found_words, period_words, share_against
+from newsradar.explain import NO_COUNTRY_ABOVE, Explanation, Share, found_words, period_words, share_against
 
 LAZY_DAYS = 62
 SPIKES_LISTED = 10
@@ -112,7 +112,7 @@ def show(found: Explanation) -> None:
         st.markdown("\n".join(f"- {share_md(s, False)}" for s in found.outlets) or "None.")
         st.markdown("**Source countries above their baseline**")
         st.markdown("\n".join(f"- {share_md(s, True)}" for s in found.countries)
-                    or "None, or the outlets' countries are not known.")
+                    or f"{NO_COUNTRY_ABOVE.capitalize()}.")
 
 
 def panel(filters: Filters, series: pd.DataFrame, peaks: pd.DataFrame, interval: str, split: str = "none",

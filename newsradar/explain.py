@@ -56,7 +56,7 @@ class Share:
     label: str
     now: int
     expected: float      # the baseline's count scaled to the period
-    part: float          # of the whole excess (now - expected summed over all), 0..1; 0 when nothing rose
+    part: float | None   # of the whole excess (now - expected summed over all), 0..1; None when the whole did not rise
 
 
 @dataclass(frozen=True)
@@ -149,7 +149,7 @@ def shares(changes: list[Change], scale: float, limit: int = SHARES) -> list[Sha
     """The labels most above their baseline (an unknown one aside), with their part of the whole excess."""
     rise = sum(c.now - c.before * scale for c in changes)
     known = [c for c in changes if c.label and c.now > c.before * scale][:limit]
-    return [Share(c.label, c.now, c.before * scale, (c.now - c.before * scale) / rise if rise > 0 else 0.0)
+    return [Share(c.label, c.now, c.before * scale, (c.now - c.before * scale) / rise if rise > 0 else None)
             for c in known]
 
 
@@ -226,7 +226,12 @@ def expected_words(expected: float) -> str:
 
 def share_against(share: Share) -> str:
     """The end of an outlet's or country's line: what the baseline expected and its part of the excess."""
+    if share.part is None:   # others fell by more: there is no excess to have a part of
+        return f"against {expected_words(share.expected)} expected (the view as a whole is not above its baseline)"
     return f"against {expected_words(share.expected)} expected ({share.part:.0%} of the excess)"
+
+
+NO_COUNTRY_ABOVE = "none above its baseline (or the outlets' countries are not known)"
 
 
 def share_line(share: Share) -> str:
@@ -253,8 +258,7 @@ def text(found: Explanation) -> str:
     lines += ["", f"Terms that rose: {', '.join(found.terms) or 'none'}", "", "Outlets that account for the excess:"]
     lines += [f"  {share_line(s)}" for s in found.outlets] or ["  none above their baseline"]
     lines += ["", "Source countries that account for the excess:"]
-    lines += [f"  {share_line(s)}" for s in found.countries] or ["  none above its baseline, or the outlets' "
-                                                                 "countries are not known"]
+    lines += [f"  {share_line(s)}" for s in found.countries] or [f"  {NO_COUNTRY_ABOVE}"]
     return "\n".join(lines)
 
 

@@ -371,3 +371,15 @@ def test_a_rising_term_is_shown_as_written_not_folded():
     now = [("pl", f"Żołnierze wrócili do domu {i}") for i in range(6)] + [("pl", "zolnierze")]
     before = [("pl", f"Pogoda na weekend {i}") for i in range(6)]
     assert explain.rising(now, before)[:1] == ["żołnierze"]
+
+
+def test_an_outlet_that_rose_while_the_view_fell_has_no_part_of_an_excess():
+    from db.explain import Change
+
+    changes = [Change("RMF24", 428, 0), Change("Rzeczpospolita", 100, 1_000)]     # the whole fell: 528 against 1,000
+    found = explain.shares(changes, 1.0)
+    assert [(s.label, s.part) for s in found] == [("RMF24", None)]
+    assert explain.share_line(found[0]) == ("RMF24: 428 articles against none expected (the view as a whole is not "
+                                            "above its baseline)")
+    rose = explain.shares([Change("RMF24", 428, 0), Change("Rzeczpospolita", 100, 200)], 1.0)
+    assert explain.share_line(rose[0]).endswith("(130% of the excess)")   # 428 of a net excess of 328
