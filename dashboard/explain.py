@@ -18,6 +18,7 @@ from dashboard import state
 from dashboard.isocodes import country_name
 from dashboard.labels import country_label, md_escape
 from dashboard.queries import SPLIT_FIELDS, safe_link
+from db.completeness import OutletRange
 from db.explain import StoryChange
 from db.filters import Filters
 from newsradar.explain import NO_COUNTRY_ABOVE, Explanation, Share, found_words, period_words, share_against
@@ -96,7 +97,20 @@ def share_md(share: Share, country: bool) -> str:
     return f"{md_escape(label)}: {share.now:,} {share_against(share)}"
 
 
-def show(found: Explanation) -> None:
+def started_note(found: Explanation, ranges: list[OutletRange]) -> str:
+    """A caption when outlets above their baseline were first collected inside the baseline window or the period
+    (Markdown-safe), else '': their rise is partly their collection starting, not more coverage."""
+    above = {share.label for share in found.outlets}
+    new = sorted((r.first, r.name) for r in ranges
+                 if r.started and r.name in above and r.first >= found.before.date())
+    if not new:
+        return ""
+    named = ", ".join(f"{md_escape(name)} (from {first.isoformat()})" for first, name in new)
+    return (f"Collected only since the baseline window began: {named}. Part of their rise is their collection "
+            "starting, not more coverage.")
+
+
+def show(found: Explanation, ranges: list[OutletRange] | None = None) -> None:
     st.caption(found_words(found))
     stories, who = st.columns([3, 2])
     with stories:
@@ -110,6 +124,8 @@ def show(found: Explanation) -> None:
         st.markdown(md_escape(", ".join(found.terms)) or "None.")
         st.markdown("**Outlets above their baseline**")
         st.markdown("\n".join(f"- {share_md(s, False)}" for s in found.outlets) or "None.")
+        if note := started_note(found, ranges or []):
+            st.caption(note)
         st.markdown("**Source countries above their baseline**")
         st.markdown("\n".join(f"- {share_md(s, True)}" for s in found.countries)
                     or f"{NO_COUNTRY_ABOVE.capitalize()}.")
@@ -141,4 +157,5 @@ def panel(filters: Filters, series: pd.DataFrame, peaks: pd.DataFrame, interval:
     if counting == "stories":
         st.caption("The explanation counts articles: a story's copies and reports are each one.")
     with st.spinner("Reading the period and the window before…"):
-        show(state.explanation(state.db_path(), explained(filters, split, line), first, last))
+        show(state.explanation(state.db_path(), explained(filters, split, line), first, last),
+             state.collection(filters).ranges)

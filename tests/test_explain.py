@@ -383,3 +383,22 @@ def test_an_outlet_that_rose_while_the_view_fell_has_no_part_of_an_excess():
                                             "above its baseline)")
     rose = explain.shares([Change("RMF24", 428, 0), Change("Rzeczpospolita", 100, 200)], 1.0)
     assert explain.share_line(rose[0]).endswith("(130% of the excess)")   # 428 of a net excess of 328
+
+
+@pytest.mark.parametrize(("first", "started", "noted"), [
+    ("2023-08-23", True, True),      # began inside the baseline window: its rise is partly its collection starting
+    ("2023-07-01", True, False),     # began before the window: it has a baseline
+    ("2023-08-23", False, False),    # the database's own start
+])
+def test_an_outlet_that_started_inside_the_baseline_is_named(first, started, noted):
+    from db.completeness import OutletRange
+
+    start = dt.datetime(2023, 8, 25, tzinfo=dt.UTC)
+    found = explain.Explanation(start, start + dt.timedelta(days=1), start - dt.timedelta(days=14), 500, 2_000,
+                                1 / 14, outlets=[explain.Share("Rzeczpospolita", 183, 16.0, 0.72)])
+    end = dt.date(2023, 12, 31)
+    ranges = [OutletRange(1, "Rzeczpospolita", "PL", dt.date.fromisoformat(first), end, started, False),
+              OutletRange(2, "RMF24", "PL", dt.date(2023, 8, 24), end, True, False)]   # not above its baseline
+    note = panel.started_note(found, ranges)
+    assert (note == "Collected only since the baseline window began: Rzeczpospolita (from 2023-08-23). Part of their "
+                    "rise is their collection starting, not more coverage.") if noted else note == ""
