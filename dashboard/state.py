@@ -390,8 +390,10 @@ def filters_or_stop() -> Filters:
     filters, error = st.session_state.get("_filters"), st.session_state.get("_filter_error")
     if error or filters is None:
         reason = md_escape(error or "unknown problem")
-        st.warning(f"These filters cannot be applied: {reason}. Fix them in the sidebar, or clear the filters.",
-                   icon=":material/search_off:")
+        # a link's problem says so itself ("this link cannot be shown as it asks: …"): one lead-in, not two
+        said = (f"{reason[0].upper()}{reason[1:]}" if reason.startswith("this link") else
+                f"These filters cannot be applied: {reason}")
+        st.warning(f"{said}. Fix them in the sidebar, or clear the filters.", icon=":material/search_off:")
         st.stop()
     return filters
 
