@@ -63,6 +63,23 @@ def spike_note(peaks: pd.DataFrame, split: str, bucket: str, most: int = 3) -> s
             f"{MIN_HISTORY} earlier {bucket}s with articles; \"{OTHER}\" is not judged.")
 
 
+def unjudged_note(shown: pd.DataFrame, before: pd.DataFrame | None, split: str, bucket: str) -> str:
+    """A caption naming the lines that were never judged for spikes (too little history), so that "no star" is not
+    read as "no spike" (Markdown-safe); '' when every line was judged."""
+    whole = shown if before is None or before.empty else pd.concat(
+        [before[before["bucket"] < shown["bucket"].min()], shown], ignore_index=True)
+    days_with = whole[(whole["n"] > 0) & (whole["label"] != OTHER)].groupby("label")["bucket"].nunique()
+    lines = [label for label in shown["label"].unique() if label != OTHER]
+    unjudged = [label for label in lines if days_with.get(label, 0) <= MIN_HISTORY]
+    if not unjudged:
+        return ""
+    why = f"fewer than {MIN_HISTORY + 1} {bucket}s with articles, so no baseline to be far above"
+    if split == "none" or len(unjudged) == len(lines):
+        return f"No line is judged for spikes here: {why}."
+    named = ", ".join(md_escape(str(label)) for label in unjudged[:5]) + (" and more" if len(unjudged) > 5 else "")
+    return f"Not judged for spikes ({why}): {named}."
+
+
 def window_words(bucket: str) -> str:
     """The baseline window in the unit shown: "the previous 14 days" (weeks, months)."""
     return f"the previous {WINDOW} {bucket}s"

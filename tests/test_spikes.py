@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from dashboard import figures
-from dashboard.spikes import spike_note, spikes, spikes_shown
+from dashboard.spikes import spike_note, spikes, spikes_shown, unjudged_note
 
 DAYS = pd.date_range("2023-09-01", periods=30)
 
@@ -106,3 +106,15 @@ def test_a_spike_before_the_dates_shown_is_not_starred():
     whole = series([10, 12, 9, 11, 10] * 4 + [60] + [10] * 9)
     assert spikes_shown(whole[whole["bucket"] > DAYS[20]], whole).empty
     assert spikes_shown(whole).equals(spikes(whole))       # no earlier dates: the series is its own history
+
+
+def test_a_chart_says_which_lines_were_never_judged_for_spikes():
+    sparse = series([0, 1, 0, 0, 2] * 4 + [9] + [0] * 9)          # 9 days with articles: no baseline yet
+    assert spikes(sparse).empty
+    assert unjudged_note(sparse, None, "none", "day") == ("No line is judged for spikes here: fewer than 15 days "
+                                                          "with articles, so no baseline to be far above.")
+    both = pd.concat([series([10] * 30, "AZ"), series([0, 0, 3] * 10, "RU"), series([0] * 29 + [40], "other")])
+    assert unjudged_note(both, None, "country", "day").endswith("): RU.")      # "other" is never judged anyway
+    assert unjudged_note(series([10] * 30), None, "none", "day") == ""
+    earlier = series([10] * 30)                                          # a zoom: the history before the dates counts
+    assert unjudged_note(earlier[earlier["bucket"] >= DAYS[25]], earlier, "none", "day") == ""

@@ -4,7 +4,7 @@ import streamlit as st
 
 from dashboard import chart, collection, explain, figures, queries, state
 from dashboard.labels import SPLITS, counted
-from dashboard.spikes import spike_note, spikes_shown
+from dashboard.spikes import spike_note, spikes_shown, unjudged_note
 from db.filters import Filters
 
 filters = state.filters_or_stop()
@@ -55,7 +55,8 @@ outages, outside = collection.outages_within(state.outage_days(state.db_path(), 
 collected = state.collection(filters)
 gaps = collection.gap_days(collected, filters)
 # a line's baseline reaches back before the dates shown: zooming in keeps its spikes
-peaks = spikes_shown(series, queries.coverage_before(state.fetch, filters, series, bucket, by, share, counting))
+before = queries.coverage_before(state.fetch, filters, series, bucket, by, share, counting)
+peaks = spikes_shown(series, before)
 figure = figures.coverage_figure(series, outages, split=by, normalized=share, bucket=bucket, peaks=peaks, gaps=gaps,
                                  counted=unit)
 chart.plotly_chart(figure, key="coverage_chart", on_select=lambda: state.coverage_chart_picked("coverage_chart"),
@@ -69,6 +70,7 @@ if by in ("country", "topic"):
     notes.append(f"{one} counts once in each of its {'countries' if by == 'country' else 'topics'}.")
 if not peaks.empty:
     notes.append(spike_note(peaks, by, bucket))
+notes.append(unjudged_note(series, before, by, bucket))
 if not outages.empty:
     days = "1 day" if len(outages) == 1 else f"{len(outages)} days"
     notes.append(f"Shaded: {days} on which some of these outlets' feeds failed every fetch — "
