@@ -95,6 +95,8 @@ def coverage_figure(series: pd.DataFrame, outages: pd.DataFrame, *, split: str =
     fig.update_layout(dragmode="select", selectdirection="h", hovermode="closest",
                       showlegend=len(labels) > 1 or marked, yaxis_title=unit, xaxis_title=None)
     fig.update_yaxes(rangemode="tozero")
+    if not normalized and len(series) and series["value"].max() <= 5:   # whole articles: no "0.5, 1.5 articles"
+        fig.update_yaxes(tick0=0, dtick=1)
     if bucket != "day":
         fig.update_xaxes(title=f"{bucket} starting")
     return _layout(fig, 420)
@@ -252,8 +254,9 @@ def who_covers_whom_figure(matrix: pd.DataFrame, normalized: bool = False, *, co
     unit = f"% of its {counted}" if normalized else counted
     fig = go.Figure(go.Heatmap(z=np.where(few, 1.0, np.nan), x=countries, y=sources_x, hoverinfo="skip",
                                colorscale=[[0, FEW_COLOR], [1, FEW_COLOR]], showscale=False, hoverongaps=False))
+    # the scale starts at 0 (not at the smallest cell: equal cells made a bar of "8.6 … 9.4 articles")
     fig.add_trace(go.Heatmap(z=np.where(few, np.nan, values), x=countries, y=sources_x, colorscale="YlOrRd",
-                             hoverongaps=False, colorbar={"title": {"text": unit}, "thickness": 12},
+                             zmin=0, hoverongaps=False, colorbar={"title": {"text": unit}, "thickness": 12},
                              hoverinfo="skip"))
     xs, ys, zs, text = [], [], [], []
     for i, (src, src_code) in enumerate(zip(sources_x, matrix.index, strict=True)):

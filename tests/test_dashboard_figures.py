@@ -270,3 +270,18 @@ def test_a_count_of_one_reads_in_the_singular(n, unit, adjective, words):
 def test_the_maps_colour_bar_is_labelled_to_its_top(top, labels):
     trace = figures.world_map(pd.DataFrame({"country": ["US", "PL"], "n": [top, 1]})).data[0]
     assert list(trace.colorbar.ticktext) == labels and trace.zmax == pytest.approx(math.log10(max(top, 10)))
+
+
+def test_a_chart_of_a_few_articles_has_whole_article_ticks():
+    days = pd.date_range("2023-09-01", periods=5)
+    few = pd.DataFrame({"bucket": days, "label": "all", "n": [0, 1, 2, 1, 0], "value": [0.0, 1, 2, 1, 0]})
+    fig = figures.coverage_figure(few, pd.DataFrame(columns=["day"]))
+    assert fig.layout.yaxis.dtick == 1
+    many = few.assign(n=few["n"] * 100, value=few["value"] * 100)
+    assert figures.coverage_figure(many, pd.DataFrame(columns=["day"])).layout.yaxis.dtick is None
+
+
+def test_who_covers_whom_counts_start_their_scale_at_zero():
+    matrix = pd.DataFrame([[9, 9], [9, 9]], index=["GB", "PL"], columns=["US", "UA"])
+    _, heat, _ = figures.who_covers_whom_figure(matrix, normalized=False).data
+    assert heat.zmin == 0
