@@ -99,6 +99,10 @@ def coverage_figure(series: pd.DataFrame, outages: pd.DataFrame, *, split: str =
         fig.update_yaxes(tick0=0, dtick=1)
     if bucket != "day":
         fig.update_xaxes(title=f"{bucket} starting")
+    if len(series) and series["bucket"].nunique() == 1:   # one bucket: a day's axis, not hours around a dot
+        only = pd.Timestamp(series["bucket"].iloc[0])
+        fig.update_xaxes(range=[only - pd.Timedelta(days=1), only + pd.Timedelta(days=1)], dtick=86_400_000,
+                         tickformat="%Y-%m-%d")
     return _layout(fig, 420)
 
 

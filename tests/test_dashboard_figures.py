@@ -285,3 +285,10 @@ def test_who_covers_whom_counts_start_their_scale_at_zero():
     matrix = pd.DataFrame([[9, 9], [9, 9]], index=["GB", "PL"], columns=["US", "UA"])
     _, heat, _ = figures.who_covers_whom_figure(matrix, normalized=False).data
     assert heat.zmin == 0
+
+
+def test_a_one_day_chart_has_a_days_axis():
+    one = pd.DataFrame({"bucket": [pd.Timestamp("2023-09-19")], "label": "all", "n": [40], "value": [40.0]})
+    axis = figures.coverage_figure(one, pd.DataFrame(columns=["day"])).layout.xaxis
+    assert axis.tickformat == "%Y-%m-%d" and axis.dtick == 86_400_000
+    assert [pd.Timestamp(x) for x in axis.range] == [pd.Timestamp("2023-09-18"), pd.Timestamp("2023-09-20")]
