@@ -45,9 +45,15 @@ def spikes_shown(shown: pd.DataFrame, before: pd.DataFrame | None = None) -> pd.
     the baseline its lines had, and so their spikes."""
     if before is None or before.empty or shown.empty:
         return spikes(shown)
-    earlier = before[before["bucket"] < shown["bucket"].min()]
-    found = spikes(pd.concat([earlier, shown], ignore_index=True))
+    found = spikes(_with_history(shown, before))
     return found[found["bucket"] >= shown["bucket"].min()].reset_index(drop=True)
+
+
+def _with_history(shown: pd.DataFrame, before: pd.DataFrame | None) -> pd.DataFrame:
+    """`shown` with its lines' buckets `before` its first one (as coverage_before gives them), if any."""
+    if before is None or before.empty or shown.empty:
+        return shown
+    return pd.concat([before[before["bucket"] < shown["bucket"].min()], shown], ignore_index=True)
 
 
 def spike_note(peaks: pd.DataFrame, split: str, bucket: str, most: int = 3) -> str:
@@ -66,8 +72,7 @@ def spike_note(peaks: pd.DataFrame, split: str, bucket: str, most: int = 3) -> s
 def unjudged_note(shown: pd.DataFrame, before: pd.DataFrame | None, split: str, bucket: str) -> str:
     """A caption naming the lines that were never judged for spikes (too little history), so that "no star" is not
     read as "no spike" (Markdown-safe); '' when every line was judged."""
-    whole = shown if before is None or before.empty else pd.concat(
-        [before[before["bucket"] < shown["bucket"].min()], shown], ignore_index=True)
+    whole = _with_history(shown, before)
     days_with = whole[(whole["n"] > 0) & (whole["label"] != OTHER)].groupby("label")["bucket"].nunique()
     lines = [label for label in shown["label"].unique() if label != OTHER]
     unjudged = [label for label in lines if days_with.get(label, 0) <= MIN_HISTORY]
