@@ -13,8 +13,8 @@ def cut_tags(conn: Connection) -> int:
     (the tagger is not db/'s): `newsradar retag` recomputes them."""
     rows = conn.execute("SELECT id, title, description FROM articles "
                         "WHERE title LIKE '%<%' OR description LIKE '%<%'").fetchall()
-    changed = [(r[0], r[1], r[2], uncut(r[1]), uncut(r[2])) for r in rows
-               if (uncut(r[1]), uncut(r[2])) != (r[1], r[2])]
+    mended = [(r[0], r[1], r[2], uncut(r[1]), uncut(r[2])) for r in rows]
+    changed = [row for row in mended if row[3:] != row[1:3]]
     if not changed:
         return 0
     if dialect(conn) == POSTGRESQL:
