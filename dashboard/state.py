@@ -330,6 +330,8 @@ def check_link_once() -> None:
         return
     ss["_link_checked"] = True
     params = {key: st.query_params.get_all(key) for key in st.query_params}
+    if params.get("page", [""])[0].strip().isdigit():
+        ss["_link_page"] = int(params["page"][0])   # the pagination widget drops a page past the last one silently
     problems = link_problems(params)
     if problems:
         ss["_link_problem"] = "this link cannot be shown as it asks: " + "; ".join(problems)
@@ -339,6 +341,12 @@ def check_link_once() -> None:
                                and link_problems({key: values}) for value in values] + urllib.parse.parse_qsl(
             st.query_params.get(REFUSED, ""), keep_blank_values=True)
     keep_chart_settings(ss)
+
+
+def page_past_the_end(pages: int) -> int | None:
+    """The page a link asked for, once, if the view has fewer pages (the pagination widget shows page 1 instead)."""
+    asked = st.session_state.pop("_link_page", None)
+    return asked if asked is not None and asked > pages else None
 
 
 def keep_refused_link() -> None:

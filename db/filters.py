@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import difflib
+import re
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -18,13 +19,18 @@ class QueryError(ValueError):
     """A filter value that cannot be used; the message says which and why."""
 
 
+_SHORT_DAY = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+
+
 def parse_day(value: str | dt.date | None, name: str) -> dt.date | None:
     if value is None or value == "":
         return None
     if isinstance(value, dt.date):
         return value
+    # the date box reads 2023-2-3 as 3 February: a link that it shows as a date must not be refused as one
+    short = _SHORT_DAY.fullmatch(value.strip())
     try:
-        return dt.date.fromisoformat(value.strip())
+        return dt.date(*map(int, short.groups())) if short else dt.date.fromisoformat(value.strip())
     except ValueError:
         raise QueryError(f"{name}: {value!r} is not an ISO date (YYYY-MM-DD)") from None
 

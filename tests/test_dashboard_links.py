@@ -193,3 +193,22 @@ def test_a_saved_view_of_a_deleted_topic_opens_refused_naming_it(tmp_path, monke
     gone = "the saved view “Votes” refers to the topic “Elections”, which no longer exists"
     assert gone in plain(at.sidebar.error[0])
     assert not at.dataframe and not at.get("download_button")
+
+
+def test_a_date_written_without_leading_zeros_is_the_date_the_date_box_shows(sample_db, monkeypatch):
+    at = no_errors(run_app(sample_db, monkeypatch, "articles", {"from": "2023-9-1", "to": "2023-9-30"}))
+    assert not at.sidebar.error and at.date_input(key="from").value.isoformat() == "2023-09-01"
+    assert shown_count(at) == expected_count(sample_db, date_from="2023-09-01", date_to="2023-09-30") > 0
+
+
+@pytest.mark.parametrize(("asked", "warned"), [("999", True), ("1", False), ("2", False)])
+def test_a_link_to_a_page_past_the_last_says_so(sample_db, monkeypatch, asked, warned):
+    at = no_errors(run_app(sample_db, monkeypatch, "articles", {"source": "PL", "page": asked}))
+    pages = queries.page_count(expected_count(sample_db, source_countries=["PL"]), state.ARTICLES_PER_PAGE)
+    assert pages >= 2
+    warnings = [plain(w) for w in at.warning if "asks for page" in plain(w)]
+    assert warnings == ([f"The link asks for page 999, but these filters give {pages} pages: showing the first."]
+                        if warned else [])
+    assert at.caption[-1].value.startswith(f"Page {1 if warned else int(asked)} of {pages}")
+    at.run()   # said once: the next rerun shows the page without it
+    assert not [w for w in no_errors(at).warning if "asks for page" in plain(w)]

@@ -51,9 +51,12 @@ if capped:
 if st.session_state.get("_articles_for", (filters, counting)) != (filters, counting):  # back to the first page
     st.session_state["page"] = 1
 st.session_state["_articles_for"] = (filters, counting)
+pages = queries.page_count(shown, PER_PAGE)
+if asked := state.page_past_the_end(pages):
+    st.warning(f"The link asks for page {asked:,}, but these filters give {pages:,} page{'s' * (pages > 1)}: "
+               "showing the first.", icon=":material/warning:")
 table_slot = st.empty()
 show_descriptions = counting == "articles" and st.toggle("Show descriptions", key="descriptions")
-pages = queries.page_count(shown, PER_PAGE)
 page = st.pagination(pages, key="page", bind="query-params")
 # a table of its own per page and filter set: a row ticked on one must not stay ticked on the next, opening the
 # dialog of whatever article has taken its place
