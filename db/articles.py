@@ -38,6 +38,11 @@ def last_stored(conn: Connection) -> str | None:
     return row[0] if row else None
 
 
+def first_published(conn: Connection) -> str | None:
+    """When the oldest stored article was published (UTC text), None in an empty database: where the archive begins."""
+    return conn.execute("SELECT min(published) FROM articles").fetchone()[0]
+
+
 def stats(conn: Connection) -> dict[str, Any]:
     """articles, outlets, first and last publication time, and how many articles carry a date flag."""
     one = lambda sql: conn.execute(sql).fetchone()  # noqa: E731

@@ -28,6 +28,7 @@ from stop_words import AVAILABLE_LANGUAGES, LANGUAGE_MAPPING, get_stop_words
 from collectors.normalize import clean_link
 from collectors.text import words, written_forms
 from dashboard.spikes import WINDOW
+from db import articles as stored
 from db import explain as store
 from db.engine import Connection
 from db.explain import Change, StoryChange
@@ -72,6 +73,7 @@ class Explanation:
     terms: list[str] = field(default_factory=list)
     outlets: list[Share] = field(default_factory=list)
     countries: list[Share] = field(default_factory=list)
+    archive_from: dt.date | None = None   # the oldest stored article's day: a baseline before it was never collected
 
 
 @cache
@@ -169,8 +171,10 @@ def explain(conn: Connection, filters: Filters, start: dt.datetime, end: dt.date
         docs[in_now].append((language, f"{title}\n{description}"))
     outlets, countries = (shares(store.changes(conn, filters, before, start, end, by, scale), scale)
                           for by in ("outlet", "country"))
+    oldest = stored.first_published(conn)
     return Explanation(start, end, before, len(docs[True]), len(docs[False]), scale, largest, growing,
-                       rising(docs[True], docs[False], query=filters.q), outlets, countries)
+                       rising(docs[True], docs[False], query=filters.q), outlets, countries,
+                       dt.date.fromisoformat(oldest[:10]) if oldest else None)
 
 
 def day_span(first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.datetime]:
@@ -240,13 +244,19 @@ def share_line(share: Share) -> str:
 
 def baseline(found: Explanation) -> str:
     """What the period is compared with, in a sentence; said plainly when the window before holds no matching article
-    (an archive's first weeks, or filters that match nothing there): then nothing can be said to have risen."""
+    (an archive's first weeks, or filters that match nothing there): then nothing can be said to have risen. Whether
+    nothing was collected then or nothing collected matched are different findings, and said apart."""
     window = period_words(found.before, found.start)
+    begins = found.archive_from
     if not found.articles_before:
-        return (f"no article matches {period_phrase(found.before, found.start)}, the baseline window before it, so the "
+        empty = "nothing was collected" if begins and begins >= found.start.date() else "no article matches"
+        return (f"{empty} {period_phrase(found.before, found.start)}, the baseline window before it, so the "
                 "terms, outlets and countries below are measured against nothing and say little.")
+    partly = (f"; the archive begins on {begins.isoformat()}, so the baseline is partly uncollected and low"
+              if begins and begins > found.before.date() else "")
     return (f"against {expected_words(found.articles_before * found.scale)} expected from the "
-            f"{_count(found.articles_before, 'article')} of {window} (the baseline, scaled to the period's length).")
+            f"{_count(found.articles_before, 'article')} of {window} (the baseline, scaled to the period's length"
+            f"{partly}).")
 
 
 def text(found: Explanation) -> str:

@@ -105,17 +105,36 @@ def test_the_cli_prints_the_stories_terms_and_outlets(backfilled):  # noqa: F811
     assert "  www.rp.pl: 5 articles against none expected" in out
 
 
-@pytest.mark.parametrize(("before", "sentence"), [
-    (0, "no article matches from 2023-09-05 to 2023-09-18, the baseline window before it, so the terms, outlets and "
-        "countries below are measured against nothing and say little."),
-    (1, "against 0.1 expected from the 1 article of 2023-09-05 to 2023-09-18 (the baseline, scaled to the period's "
-        "length)."),
-    (28, "against 2.0 expected from the 28 articles of 2023-09-05 to 2023-09-18 (the baseline, scaled to the period's "
-         "length)."),
+@pytest.mark.parametrize(("day", "said"), [
+    ("2023-01-10", "nothing was collected from 2022-12-27 to 2023-01-09, the baseline window before it"),
+    ("2023-01-15", "against 0.1 expected from the 2 articles of 2023-01-01 to 2023-01-14 (the baseline, scaled to the "
+     "period's length; the archive begins on 2023-01-10, so the baseline is partly uncollected and low)"),
 ])
-def test_the_baseline_sentence_says_when_there_is_nothing_to_compare_with(before, sentence):
-    found = explain.Explanation(dt.datetime(2023, 9, 19), dt.datetime(2023, 9, 20), dt.datetime(2023, 9, 5), 24,
-                                before, 1 / 14)
+def test_the_cli_says_when_the_baseline_lies_before_the_archive(backfilled, day, said):  # noqa: F811 (a fixture)
+    run = newsradar(backfilled, "explain", "--q", KARABAKH, "--day", day)
+    assert run.returncode == 0, run.stderr
+    assert said in run.stdout
+
+
+@pytest.mark.parametrize(("before", "archive", "sentence"), [
+    (0, "2023-01-01", "no article matches from 2023-09-05 to 2023-09-18, the baseline window before it, so the terms, "
+     "outlets and countries below are measured against nothing and say little."),
+    # an archive that begins with the period: nothing could match before it
+    (0, "2023-09-19", "nothing was collected from 2023-09-05 to 2023-09-18, the baseline window before it, so the "
+     "terms, outlets and countries below are measured against nothing and say little."),
+    (0, "2023-09-10", "no article matches from 2023-09-05 to 2023-09-18, the baseline window before it, so the terms, "
+     "outlets and countries below are measured against nothing and say little."),
+    (1, "2023-01-01", "against 0.1 expected from the 1 article of 2023-09-05 to 2023-09-18 (the baseline, scaled to "
+     "the period's length)."),
+    (28, "2023-09-05", "against 2.0 expected from the 28 articles of 2023-09-05 to 2023-09-18 (the baseline, scaled to "
+     "the period's length)."),
+    (28, "2023-09-12", "against 2.0 expected from the 28 articles of 2023-09-05 to 2023-09-18 (the baseline, scaled to "
+     "the period's length; the archive begins on 2023-09-12, so the baseline is partly uncollected and low)."),
+])
+def test_the_baseline_sentence_says_when_there_is_nothing_to_compare_with(before, archive, sentence):
+    found = explain.Explanation(dt.datetime(2023, 9, 19, tzinfo=dt.UTC), dt.datetime(2023, 9, 20, tzinfo=dt.UTC),
+                                dt.datetime(2023, 9, 5, tzinfo=dt.UTC), 24, before, 1 / 14,
+                                archive_from=dt.date.fromisoformat(archive))
     assert explain.baseline(found) == sentence
     assert explain.text(found).startswith(f"What happened: 24 articles on 2023-09-19 (UTC), {sentence}")
 
