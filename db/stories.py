@@ -229,4 +229,4 @@ def ids_by_identity(conn: sqlite3.Connection) -> dict[str, int]:
 
 
 def all_docs(conn: sqlite3.Connection) -> list[DocRow]:
-    return _plain(conn).execute(_DOC).fetchall()
+    return _plain(conn).execute(_doc_sql(None)).fetchall()
