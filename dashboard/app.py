@@ -50,9 +50,11 @@ def _sidebar(choices: Vocabulary, pickers: dict[str, tuple[list[str], Callable[[
     """The filters (bound to the URL), their error if they cannot be applied, and who is signed in.
 
     accept_new_options: a link's value that is no option (country=Atlantis, topic=Nope) reaches the filters as given
-    and is refused there with a message, instead of being dropped by the widget (which would widen the view)."""
+    and is refused there with a message, instead of being dropped by the widget (which would widen the view).
+    select_all=False: Streamlit's first option "Select 2 matches" would take Enter after a typed name ("United
+    States") to add every option containing it (the Minor Outlying Islands too)."""
     changed = {"on_change": state.filters_changed, "bind": "query-params"}
-    lists = {**changed, "accept_new_options": True}
+    lists = {**changed, "accept_new_options": True, "select_all": False}
     st.text_input("Search titles and descriptions", key=KEY["q"], placeholder='karabakh OR "lachin corridor"',
                   help='AND, OR, NOT (in capitals), -term, "phrases", prefix*, (parentheses), title: and '
                        'description:. Case and accents are ignored.',

@@ -420,6 +420,22 @@ def test_a_country_picked_in_the_sidebar_goes_into_the_url_by_code(server, db, p
     assert url_params(page) == {"country": ["AZ"]} and shown_count(page) == azerbaijan
 
 
+@pytest.mark.parametrize(("widget", "typed", "param", "code"), [
+    ("Countries in the story", "United States", "country", "US"),   # not the Minor Outlying Islands as well
+    ("Source countries", "united kingdom", "source", "GB"),
+    ("Language", "Polish", "lang", "pl"),
+])
+def test_a_name_typed_in_full_and_entered_picks_that_one(server, page, widget, typed, param, code):
+    open_page(page, server, "/articles")
+    history_script_ran(page)
+    field = page.get_by_test_id("stSidebar").get_by_test_id("stMultiSelect").filter(has_text=widget).locator("input")
+    field.click()
+    field.fill(typed)
+    with one_run(page):
+        page.keyboard.press("Enter")
+    assert url_params(page) == {param: [code]}
+
+
 @pytest.mark.parametrize("link", ["country=Azerbaijan&source=Poland", "country=AZ&source=Poland"])
 def test_a_link_by_name_reads_by_code_once_open(server, page, link):
     open_page(page, server, f"/articles?{link}")
