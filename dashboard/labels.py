@@ -53,6 +53,13 @@ WORD_JOINER = "\u2060"
 # the Articles table: rows tall enough for three lines, which the grid wraps text into only above 64 px
 ARTICLE_ROW_PX = 66
 TITLE_COLUMN_PX = 420
+# with descriptions: title and description share the title's room in the 820 pixels of a 1280-pixel window (the
+# description had gone past its right edge), in rows of six lines
+DESCRIBED_ROW_PX = 123
+DESCRIBED_TITLE_PX = 260
+DESCRIPTION_PX = 270
+LINK_COLUMN_PX = 48   # an icon: Streamlit's "small" is 75
+STORY_TITLE_PX = 330   # the stories' table: room for its counts beside it
 
 
 def md_escape(text: object) -> str:

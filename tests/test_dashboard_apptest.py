@@ -89,7 +89,7 @@ def test_articles_are_paged(sample_db, monkeypatch):
     assert len(second) == 50 and second["published"].max() <= first["published"].min()
     at.toggle(key="descriptions").set_value(True).run()
     columns = list(no_errors(at).dataframe[0].value.columns)
-    assert columns[columns.index("title"):][:3] == ["title", "link", "description"]   # beside its title, in view
+    assert columns[:5] == ["published", "outlet", "title", "link", "description"]   # beside its title, in view
 
 
 def test_titles_stay_text(sample_db, monkeypatch):

@@ -6,9 +6,21 @@ import streamlit as st
 
 from dashboard import collection, details, downloads, queries, state
 from dashboard.isocodes import country_name
-from dashboard.labels import ARTICLE_ROW_PX, TITLE_COLUMN_PX, category_label, counted
+from dashboard.labels import (
+    ARTICLE_ROW_PX,
+    DESCRIBED_ROW_PX,
+    DESCRIBED_TITLE_PX,
+    DESCRIPTION_PX,
+    LINK_COLUMN_PX,
+    STORY_TITLE_PX,
+    TITLE_COLUMN_PX,
+    category_label,
+    counted,
+)
 
 PER_PAGE = state.ARTICLES_PER_PAGE
+# a story's size beside its date, in view: after a wide title they were past the window's right edge
+STORY_ORDER = ["published", "articles", "outlet_count", "outlet", "title", "link", "outlets"]
 
 filters = state.filters_or_stop()
 counting = state.count()   # the sidebar's Count: one row per article, or per story
@@ -55,8 +67,9 @@ pages = queries.page_count(shown, PER_PAGE)
 if asked := state.page_past_the_end(pages):
     st.warning(f"The link asks for page {asked:,}, but these filters give {pages:,} page{'s' * (pages > 1)}: "
                "showing the first.", icon=":material/warning:")
-table_slot = st.empty()
+# above the table: below it, the toggle was 50 rows down the page
 show_descriptions = counting == "articles" and st.toggle("Show descriptions", key="descriptions")
+table_slot = st.empty()
 page = st.pagination(pages, key="page", bind="query-params")
 # a table of its own per page and filter set: a row ticked on one must not stay ticked on the next, opening the
 # dialog of whatever article has taken its place
@@ -66,11 +79,11 @@ if counting == "stories":
     story_rows = queries.story_table(state.story_page(state.db_path(), filters, page, PER_PAGE, total))
     event = table_slot.dataframe(
         story_rows, hide_index=True, on_select="rerun", selection_mode="single-row", key=table_key,
-        height="content", row_height=ARTICLE_ROW_PX, column_order=queries.STORY_COLUMNS[:-1],
+        height="content", row_height=ARTICLE_ROW_PX, column_order=STORY_ORDER,
         column_config={
             "published": st.column_config.DatetimeColumn("First (UTC)", format="YYYY-MM-DD HH:mm"),
-            "outlet": "First outlet", "title": st.column_config.TextColumn("Title", width=TITLE_COLUMN_PX),
-            "link": st.column_config.LinkColumn("Link", display_text=":material/open_in_new:", width="small"),
+            "outlet": "First outlet", "title": st.column_config.TextColumn("Title", width=STORY_TITLE_PX),
+            "link": st.column_config.LinkColumn("Link", display_text=":material/open_in_new:", width=LINK_COLUMN_PX),
             "articles": st.column_config.NumberColumn("Articles", format="localized"),
             "outlet_count": st.column_config.NumberColumn("Outlets", format="localized"),
             "outlets": st.column_config.TextColumn("Reported by", width="large")})
@@ -84,20 +97,23 @@ if counting == "stories":
 rows = state.article_page(state.db_path(), filters, page, PER_PAGE, total)
 rows["category"] = rows["category"].map(category_label)
 rows["source"] = rows["source"].map(country_name)
-# a description next to its title: at the far right, past the tags, a 1280-pixel window never showed it
-columns = ["published", "outlet", "source", "title", "link", *(["description"] if show_descriptions else []),
-           "countries", "topics", "category"]
+# a description next to its title, in view: at the far right, past the tags, a 1280-pixel window never showed it
+columns = (["published", "outlet", "title", "link", "description", "source", "countries", "topics", "category"]
+           if show_descriptions else ["published", "outlet", "source", "title", "link", "countries", "topics",
+                                      "category"])
 # the whole page of rows, titles wrapped over up to three lines in a wide column: a scroll box of ten rows with
 # clipped titles made analysts open every row to read it
 event = table_slot.dataframe(
     rows[columns], hide_index=True, on_select="rerun", selection_mode="single-row", key=table_key,
-    height="content", row_height=ARTICLE_ROW_PX,
+    height="content", row_height=DESCRIBED_ROW_PX if show_descriptions else ARTICLE_ROW_PX,
     column_config={
         "published": st.column_config.DatetimeColumn("Published (UTC)", format="YYYY-MM-DD HH:mm"),
-        "outlet": "Outlet", "source": "Source", "title": st.column_config.TextColumn("Title", width=TITLE_COLUMN_PX),
-        "link": st.column_config.LinkColumn("Link", display_text=":material/open_in_new:", width="small"),
+        "outlet": "Outlet", "source": "Source",
+        "title": st.column_config.TextColumn(
+            "Title", width=DESCRIBED_TITLE_PX if show_descriptions else TITLE_COLUMN_PX),
+        "link": st.column_config.LinkColumn("Link", display_text=":material/open_in_new:", width=LINK_COLUMN_PX),
         "countries": "Countries", "topics": "Topics", "category": "Category",
-        "description": st.column_config.TextColumn("Description", width="large")})
+        "description": st.column_config.TextColumn("Description", width=DESCRIPTION_PX)})
 st.caption(f"Page {page} of {pages:,}, {PER_PAGE} per page. Select a row to read its description.")
 
 details.article(rows, event.selection.rows if event else [])
