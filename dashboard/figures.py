@@ -208,11 +208,16 @@ def calendar_data(frame: pd.DataFrame) -> dict[str, Any]:
             "colors": [color for _, color, _ in states], "legend": [meaning for _, _, meaning in states]}
 
 
+# the bottom of the map's colour bar, half an article: a country of one article in a narrow view is a visible blue,
+# not the scale's near-white on the map's grey land (which reads as no coverage)
+LEAST_Z = float(np.log10(0.5))
+
+
 def world_map(counts: pd.DataFrame, counted: str = "articles") -> go.Figure:
     """Choropleth of articles (or stories: `counted`) per country in the story (ISO-3 locations; alpha-2 codes kept
     in customdata)."""
     known = counts[counts["country"].map(lambda c: alpha3(c) is not None)]
-    top = max(int(known["n"].max()) if len(known) else 1, 10)   # a bar of at least 1 to 10, not one tick of "1"
+    top = max(int(known["n"].max()) if len(known) else 1, 2)   # a bar of at least 1 to 2, not one tick of "1"
     # the colour is log-scaled (one country must not wash out all): ticks at the powers of ten, and the top if apart
     ticks = [10 ** k for k in range(len(str(top)))]
     ticks += [top] if top >= 2 * ticks[-1] else []
@@ -220,7 +225,7 @@ def world_map(counts: pd.DataFrame, counted: str = "articles") -> go.Figure:
         locations=known["country"].map(alpha3), z=np.log10(known["n"].clip(lower=1)), locationmode="ISO-3",
         customdata=known[["country", "n"]].to_numpy(dtype=object),
         text=known["country"].map(lambda code: plot_text(country_name(code))),
-        colorscale="Blues", zmin=0, zmax=np.log10(top), marker_line_color="#888", marker_line_width=0.4,
+        colorscale="Blues", zmin=LEAST_Z, zmax=np.log10(top), marker_line_color="#888", marker_line_width=0.4,
         colorbar={"title": {"text": counted}, "thickness": 12, "tickvals": np.log10(ticks).tolist(),
                   "ticktext": [f"{t:,}" for t in ticks]},
         hovertemplate=f"%{{text}}: %{{customdata[1]:,}} {counted}<extra></extra>"))
