@@ -30,13 +30,17 @@ def spikes(series: pd.DataFrame, z: float = Z, ratio: float = RATIO, min_article
             continue
         past = rows["value"].shift(1).rolling(WINDOW, min_periods=WINDOW)
         mean, std = past.mean(), past.std(ddof=0).fillna(0.0)
-        history = (rows["n"] > 0).astype(int).shift(1, fill_value=0).cumsum()
         hit = ((rows["n"] >= min_articles) & (rows["value"] > mean + z * std) & (rows["value"] >= ratio * mean)
-               & (mean > 0) & (history >= MIN_HISTORY))
+               & (mean > 0) & _judged(rows))
         found.append(rows[hit].assign(baseline=mean[hit], ratio=rows["value"][hit] / mean[hit]))
     if not found:
         return series.head(0).assign(baseline=pd.Series(dtype=float), ratio=pd.Series(dtype=float))
     return pd.concat(found).sort_values("ratio", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def _judged(rows: pd.DataFrame) -> pd.Series:
+    """Per bucket of one line (in order): whether it has a baseline, MIN_HISTORY earlier buckets with articles."""
+    return (rows["n"] > 0).astype(int).shift(1, fill_value=0).cumsum() >= MIN_HISTORY
 
 
 def spikes_shown(shown: pd.DataFrame, before: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -70,19 +74,40 @@ def spike_note(peaks: pd.DataFrame, split: str, bucket: str, most: int = 3) -> s
 
 
 def unjudged_note(shown: pd.DataFrame, before: pd.DataFrame | None, split: str, bucket: str) -> str:
-    """A caption naming the lines that were never judged for spikes (too little history), so that "no star" is not
-    read as "no spike" (Markdown-safe); '' when every line was judged."""
-    whole = _with_history(shown, before)
-    days_with = whole[(whole["n"] > 0) & (whole["label"] != OTHER)].groupby("label")["bucket"].nunique()
-    lines = [label for label in shown["label"].unique() if label != OTHER]
-    unjudged = [label for label in lines if days_with.get(label, 0) <= MIN_HISTORY]
-    if not unjudged:
+    """A caption naming the lines not judged for spikes (too little history), so that "no star" is not read as "no
+    spike" (Markdown-safe): those never judged in the dates shown, and those judged only from a later date that had
+    a bucket big enough to be a spike before it (a niche line's jump is often its first days with articles); '' when
+    every line was judged wherever it could have spiked."""
+    whole = _with_history(shown, before).sort_values("bucket", kind="stable")
+    first = shown["bucket"].min()
+    never, late = [], []
+    for label in (label for label in shown["label"].unique() if label != OTHER):
+        rows = whole[whole["label"] == label]
+        judged, inside = _judged(rows), rows["bucket"] >= first
+        # a bucket with a full window before it, which only the history rule left unjudged (the first WINDOW
+        # buckets of the archive are every line's, and go without saying)
+        windowed = pd.Series(range(len(rows)), index=rows.index) >= WINDOW
+        if not (judged & inside).any():
+            never.append(label)
+        elif (~judged & inside & windowed & (rows["n"] >= MIN_ARTICLES)).any():
+            late.append((label, rows["bucket"][judged & inside].min()))
+    if not never and not late:
         return ""
     why = f"fewer than {MIN_HISTORY + 1} {bucket}s with articles, so no baseline to be far above"
-    if split == "none" or len(unjudged) == len(lines):
+    if split == "none" and late:
+        return (f"Judged for spikes only from {late[0][1]:%Y-%m-%d}: before it, fewer than {MIN_HISTORY} earlier "
+                f"{bucket}s had articles, so there was no baseline to be far above.")
+    if split == "none" or len(never) == len(shown["label"].unique()) - (OTHER in set(shown["label"])):
         return f"No line is judged for spikes here: {why}."
-    named = ", ".join(md_escape(str(label)) for label in unjudged[:5]) + (" and more" if len(unjudged) > 5 else "")
-    return f"Not judged for spikes ({why}): {named}."
+    parts = [f"Not judged for spikes ({why}): {_some(never)}."] if never else []
+    if late:
+        parts.append(f"Judged for spikes only once they had {MIN_HISTORY} earlier {bucket}s with articles: "
+                     + _some([f"{label} from {day:%Y-%m-%d}" for label, day in late]) + ".")
+    return " ".join(parts)
+
+
+def _some(labels: list, most: int = 5) -> str:
+    return ", ".join(md_escape(str(label)) for label in labels[:most]) + (" and more" if len(labels) > most else "")
 
 
 def window_words(bucket: str) -> str:

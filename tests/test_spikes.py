@@ -118,3 +118,20 @@ def test_a_chart_says_which_lines_were_never_judged_for_spikes():
     assert unjudged_note(series([10] * 30), None, "none", "day") == ""
     earlier = series([10] * 30)                                          # a zoom: the history before the dates counts
     assert unjudged_note(earlier[earlier["bucket"] >= DAYS[25]], earlier, "none", "day") == ""
+
+
+def test_a_chart_says_which_lines_were_judged_only_after_their_jump():
+    # a niche line's first busy days are its jump: no star there, and the note says why (a user trial found Poland's
+    # 9 and 14 Karabakh articles unstarred while the note named only another line)
+    jump = [1] * 5 + [0] * 14 + [9, 14] + [1] * 9
+    lines = pd.concat([series([10] * 30, "AZ"), series(jump, "PL"), series([0, 0, 3] * 10, "RU")])
+    assert spikes(lines[lines["label"] == "PL"]).empty
+    assert unjudged_note(lines, None, "source", "day") == (
+        "Not judged for spikes (fewer than 15 days with articles, so no baseline to be far above): RU. "
+        "Judged for spikes only once they had 14 earlier days with articles: PL from 2023\\-09\\-29.")
+    alone = series([1] * 5 + [0] * 14 + [9] + [1] * 10)
+    assert unjudged_note(alone, None, "none", "day") == (
+        "Judged for spikes only from 2023-09-29: before it, fewer than 14 earlier days had articles, so there was no "
+        "baseline to be far above.")
+    # the first 14 days of an archive are every line's, unjudged for want of a window: not worth a word
+    assert unjudged_note(series([10] * 3 + [30] + [10] * 26), None, "none", "day") == ""
