@@ -26,7 +26,7 @@ from dashboard.isocodes import COUNTRIES
 from dashboard.labels import ARTICLE_ROW_PX
 from dashboard.serve import streamlit_command
 from dashboard.testing import add_articles, build_sample_db, free_port, log_fetches, one_run, running, runs_of
-from db import connect
+from db import connect, topics
 from db.filters import Filters
 
 SCREENSHOTS = Path(os.environ.get("NEWSRADAR_SCREENSHOTS") or tempfile.mkdtemp(prefix="newsradar-screenshots-"))
@@ -381,6 +381,14 @@ def test_the_articles_table_shows_the_whole_page(server, page):
     open_page(page, server, "/articles?source=GB&lang=en")
     grid = page.get_by_test_id("stDataFrame").first.bounding_box()
     assert grid["height"] >= HEADER_PX + 50 * ARTICLE_ROW_PX        # all 50 rows of the page, no scroll box of ten
+
+
+def test_the_topics_table_shows_every_topic(server, db, page):
+    with closing(connect(db, readonly=True)) as conn:
+        count = len(topics.list_topics(conn))
+    open_page(page, server, "/topics")
+    grid = page.get_by_test_id("stDataFrame").first.bounding_box()
+    assert count >= 10 and grid["height"] >= HEADER_PX + count * ARTICLE_ROW_PX   # no scroll box of ten rows
 
 
 def pick(tab, widget: str, typed: str, option: str, wait: bool = True) -> None:

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from dashboard import state
-from dashboard.labels import md_escape
+from dashboard.labels import ARTICLE_ROW_PX, md_escape
 from db.search import QuerySyntaxError
 
 st.title("Topics")
@@ -19,9 +19,12 @@ if table.empty:
     st.info("No topics yet. Create the first one below (or run `newsradar topics import` for the defaults).",
             icon=":material/label_off:")
 else:
-    st.dataframe(table[["name", "articles", "query", "description"]], hide_index=True, column_config={
-        "name": "Topic", "articles": st.column_config.NumberColumn("Articles", format="localized"),
-        "query": st.column_config.TextColumn("Query", width="large"), "description": "Description"})
+    # every topic, queries and descriptions wrapped over three lines: a scroll box of ten clipped rows hid the rest
+    st.dataframe(table[["name", "articles", "query", "description"]], hide_index=True, height="content",
+                 row_height=ARTICLE_ROW_PX, column_config={
+                     "name": "Topic", "articles": st.column_config.NumberColumn("Articles", format="localized"),
+                     "query": st.column_config.TextColumn("Query", width=330),
+                     "description": st.column_config.TextColumn("Description", width=250)})
 
 if not state.user().is_admin:
     st.caption("Admins create, edit and delete topics.")
