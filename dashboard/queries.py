@@ -41,6 +41,7 @@ from db.aggregates import (  # the SQL half, moved to db.aggregates: still found
     sources_only,
     top_and_other,
     top_label_days,
+    top_labels,
     topics_table,
 )
 from db.engine import Connection
@@ -79,7 +80,7 @@ Fetch = Callable[..., Any]  # fetch(aggregate, [filters,] **kwargs): one of BASE
 # the aggregates everything else is computed from: one SQL query each
 BASE = (aggregates.outlet_days, aggregates.label_days, aggregates.outlet_labels, aggregates.label_count,
         aggregates.day_totals, aggregates.outlet_totals, aggregates.top_label_days, aggregates.outlets,
-        aggregates.story_excess, aggregates.shared_matches)
+        aggregates.story_excess, aggregates.shared_matches, aggregates.chosen_outlet_days)
 
 
 def fetcher(source: Connection | Fetch) -> Fetch:
@@ -230,7 +231,26 @@ def split_daily(source: Connection | Fetch, filters: Filters, split: Split, top_
         return daily_counts(source, unfiltered, split, labels=chosen)
     if split == "country" and not has_content_filter(filters):
         return fetcher(source)(aggregates.top_label_days, filters, kind=split, top_n=top_n)
+    if split in SOURCE_SPLITS and rolled_up(filters):
+        return _source_days(fetcher(source), filters, split, top_n=top_n)
     return top_and_other(daily_counts(source, filters, split), top_n)
+
+
+def _source_days(fetch: Fetch, filters: Filters, split: Split, top_n: int = 0,
+                 labels: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """top_and_other(daily_counts(filters, split), top_n) for a split by outlet or source country of rolled-up
+    filters, or with `labels` those lines and "other": the lines chosen from the outlets' totals (the headline's, one
+    cached query), then only their days and the others' sum per day fetched."""
+    field = "name" if split == "outlet" else "source"
+    totals = _totals(fetch, filters, "outlet_id")
+    totals = totals.assign(label=_outlet_field(totals["outlet_id"], fetch, field))
+    top = top_labels(totals, top_n) if labels is None else labels
+    ids = tuple(sorted(int(i) for i in totals.loc[totals["label"].isin(top), "outlet_id"]))
+    days = fetch(aggregates.chosen_outlet_days, filters, ids=ids)
+    named = _outlet_field(days["outlet_id"], fetch, field).where(days["outlet_id"] != -1, OTHER)
+    days = days.assign(label=named).groupby(["day", "label"], as_index=False)["n"].sum()[["day", "label", "n"]]
+    kept = days[days["label"] != OTHER]   # as top_and_other has them: the lines in day order, then "other"
+    return pd.concat([kept, days[days["label"] == OTHER]], ignore_index=True)
 
 
 def bucket_start(days: pd.Series, bucket: Bucket) -> pd.Series:
@@ -281,9 +301,7 @@ def _denominator(source: Connection | Fetch, filters: Filters, split: Split, lab
         if count == "stories":
             totals = _stories_in(source, totals, base, "none", bucket)
         return totals.drop(columns="label").rename(columns={"n": "total"})
-    daily = daily_counts(source, base, split)
-    named = set(labels) - {OTHER}
-    daily.loc[~daily["label"].isin(named), "label"] = OTHER
+    daily = _source_days(fetcher(source), base, split, labels=tuple(sorted(set(labels) - {OTHER})))
     totals = _rollup_buckets(daily, bucket)
     if count == "stories":
         totals = _stories_in(source, totals, base, split, bucket)

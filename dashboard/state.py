@@ -123,6 +123,12 @@ def outlet_totals(path: str, filters: Filters) -> pd.DataFrame:
 
 
 @_cached
+def chosen_outlet_days(path: str, filters: Filters, ids: tuple[int, ...] = ()) -> pd.DataFrame:
+    with _db(path) as conn:
+        return aggregates.chosen_outlet_days(conn, filters, ids=ids)
+
+
+@_cached
 def top_label_days(path: str, filters: Filters, kind: str = "country", top_n: int = 8) -> pd.DataFrame:
     with _db(path) as conn:
         return aggregates.top_label_days(conn, filters, kind=kind, top_n=top_n)
@@ -208,7 +214,8 @@ _FETCHED: dict[Callable, Callable] = {
     aggregates.outlet_days: outlet_days, aggregates.label_days: label_days, aggregates.outlet_labels: outlet_labels,
     aggregates.label_count: label_count, aggregates.day_totals: day_totals, aggregates.outlet_totals: outlet_totals,
     aggregates.top_label_days: top_label_days, aggregates.outlets: outlets,
-    aggregates.story_excess: story_excess, aggregates.shared_matches: shared_matches}
+    aggregates.story_excess: story_excess, aggregates.shared_matches: shared_matches,
+    aggregates.chosen_outlet_days: chosen_outlet_days}
 _CACHES = (*_FETCHED.values(), story_page, story_members, outage_days, topics_table, query_preview, sources_table,
            article_page, _collection, explanation)
 

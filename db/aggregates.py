@@ -398,6 +398,19 @@ def outlet_totals(conn: Connection, filters: Filters) -> pd.DataFrame:
                        "HAVING sum(n) > 0", params, ["outlet_id", "n"])
 
 
+def chosen_outlet_days(conn: Connection, filters: Filters, ids: tuple[int, ...] = ()) -> pd.DataFrame:
+    """Matching articles per day of each outlet in `ids` (0: none), and of all the others together (outlet_id -1):
+    columns day, outlet_id, n. A chart of the top N outlets (or source countries) from a rollup, without fetching
+    every outlet's every day: at 4.8M articles that was 107k rows for 9 lines."""
+    if not ids:
+        return pd.DataFrame({"day": pd.Series(dtype=str), "outlet_id": pd.Series(dtype="int64"),
+                             "n": pd.Series(dtype="int64")})
+    facts, params = article_facts(conn, filters)
+    return _rows(conn, f"SELECT day, CASE WHEN coalesce(outlet_id, 0) IN ({_marks(ids)}) THEN coalesce(outlet_id, 0) "
+                       f"ELSE -1 END, sum(n) FROM ({facts}) AS f GROUP BY 1, 2 HAVING sum(n) > 0",
+                 [*ids, *params], ["day", "outlet_id", "n"])
+
+
 def top_label_days(conn: Connection, filters: Filters, kind: str = "country", top_n: int = 8) -> pd.DataFrame:
     """top_and_other(label_days(...), top_n) without fetching every label's days (for filters without content).
 

@@ -274,6 +274,22 @@ def test_coverage_per_day_and_week(conn):
     assert [b.strftime("%Y-%m-%d") for b in months["bucket"]] == ["2023-09-01", "2023-10-01"]
 
 
+@pytest.mark.parametrize("filters", [f for f in FILTER_SETS if q.rolled_up(f)] +
+                         [Filters.make(date_from="2023-10-01"), Filters.make(outlets=["no such outlet"]),
+                          Filters.make(source_countries=["GB", "US"]), Filters.make(langs=["en"])],
+                         ids=lambda f: str(f.to_params()) or "all")
+@pytest.mark.parametrize("split", ["outlet", "source"])
+def test_the_top_outlets_or_source_countries_and_other_match_every_outlet_counted(conn, filters, split):
+    every = q.daily_counts(conn, filters, split)
+    for top_n in (1, 3, 8, 500):
+        got = q.split_daily(conn, filters, split, top_n)
+        if getattr(filters, q.SPLIT_FIELDS[split]):   # the filter names the lines: those are drawn
+            continue
+        pd.testing.assert_frame_equal(got, q.top_and_other(every, top_n), check_dtype=False)
+        assert got["n"].sum() == every["n"].sum()                   # nothing lost, nothing counted twice
+        assert ("other" in set(got["label"])) == (every["label"].nunique() > top_n)
+
+
 def test_split_by_outlet_keeps_top_n_and_sums_the_rest_into_other(conn):
     series = q.coverage(conn, Filters(), "day", "outlet", top_n=3)
     labels = set(series["label"])
