@@ -122,18 +122,22 @@ def _outlet_field(ids: pd.Series, fetch: Fetch, field: Literal["name", "source"]
 
 
 def _excess(fetch: Fetch, filters: Filters, keys: list[str], bucket: Bucket | None = None,
-            kind: str | None = None, labels: str | None = None) -> pd.DataFrame:
+            kind: str | None = None, labels: str | None = None, only: tuple[str, ...] | None = None
+            ) -> pd.DataFrame:
     """Per bucket (if any) and `keys` (of day, name, source, label): how many matching articles are not the first of
     their story there: an article count minus this counts each story once. Column `excess`.
 
     `labels`: the kind of label (country, topic) the page also counts by under these filters; without `kind`, a
-    content filter's matching shared articles are then counted from the same rows as those per label."""
+    content filter's matching shared articles are then counted from the same rows as those per label. `only`: with
+    `kind` and `label` in `keys`, the only labels wanted (a chart's chosen lines)."""
     by_day = "day" in keys   # per day as ISO text (the headline's), not as a bucket's timestamp
     if by_day:
         keys, bucket = [k for k in keys if k != "day"], "day"
     asked = tuple("outlet_id" if k == "name" else k for k in keys)
     if has_content_filter(filters):   # the page's matching shared articles, fetched once, counted per call
-        excess = aggregates.excess_of(fetch(aggregates.shared_matches, filters, kind=kind or labels), asked, bucket)
+        rows = (fetch(aggregates.shared_matches, filters, kind=kind, labels=only) if kind and only else
+                fetch(aggregates.shared_matches, filters, kind=kind or labels))
+        excess = aggregates.excess_of(rows, asked, bucket)
     else:
         excess = fetch(aggregates.story_excess, filters, keys=asked, bucket=bucket, kind=kind)
     if "name" in keys:
@@ -282,8 +286,9 @@ def _stories_in(source: Connection | Fetch, counts: pd.DataFrame, filters: Filte
     chosen = getattr(filters, SPLIT_FIELDS[split]) if split != "none" else ()
     used = dataclasses.replace(filters, **{SPLIT_FIELDS[split]: ()}) if chosen else filters   # as split_daily
     key = _SPLIT_KEY[split]
-    excess = _excess(fetcher(source), used, [key] if key else [], bucket,
-                     kind=split if split in LABEL_SPLITS else None)
+    label_split = split in LABEL_SPLITS
+    excess = _excess(fetcher(source), used, [key] if key else [], bucket, kind=split if label_split else None,
+                     only=tuple(chosen) if chosen and label_split else None)
     excess = excess.rename(columns={key: "label"}) if key else excess.assign(label="all")
     shown = set(counts["label"].unique())
     if OTHER in shown:

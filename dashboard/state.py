@@ -142,9 +142,10 @@ def story_excess(path: str, filters: Filters, keys: tuple[str, ...] = (), bucket
 
 
 @_cached
-def shared_matches(path: str, filters: Filters, kind: str | None = None) -> pd.DataFrame:
+def shared_matches(path: str, filters: Filters, kind: str | None = None,
+                   labels: tuple[str, ...] | None = None) -> pd.DataFrame:
     with _db(path) as conn:
-        return aggregates.shared_matches(conn, filters, kind=kind)
+        return aggregates.shared_matches(conn, filters, kind=kind, labels=labels)
 
 
 @_cached

@@ -809,16 +809,21 @@ def _repeats(conn: Connection, filters: Filters, keys: tuple[str, ...], bucket: 
 SHARED_COLUMNS = ["story", "day", "outlet_id", "source"]
 
 
-def shared_matches(conn: Connection, filters: Filters, kind: str | None = None) -> pd.DataFrame:
+def shared_matches(conn: Connection, filters: Filters, kind: str | None = None,
+                   labels: tuple[str, ...] | None = None) -> pd.DataFrame:
     """The matching articles of shared stories (migration 17), one row each: columns story, day, outlet_id (0: none),
     source. With `kind`, one row per country or topic of each (columns article, label; an article without one has a
-    row with no label), which answers excess_of per label and without one alike. What excess_of counts a page's
-    story excesses from when a content filter leaves no rollup to read (a third of the matches at most)."""
+    row with no label), which answers excess_of per label and without one alike; with `labels` too, only the rows of
+    those labels (a chart's chosen lines: excess_of per label only). What excess_of counts a page's story excesses
+    from when a content filter leaves no rollup to read (a third of the matches at most)."""
     columns = SHARED_COLUMNS + (["article", "label"] if kind else [])
     if not has_table(conn, "shared_stories"):
         return pd.DataFrame({c: pd.Series(dtype=str if c in ("day", "source", "label") else "int64") for c in columns})
     label, join = (_RAW_LABEL[kind][0], _RAW_LABEL[kind][1].replace(" JOIN ", " LEFT JOIN ")) if kind else ("", "")
     shared, where, params, r = _shared_source(conn, filters)
+    if kind and labels is not None:
+        join = _RAW_LABEL[kind][1]
+        where, params = f"{where} AND {label.lstrip('+')} IN ({_marks(labels)})", [*params, *labels]
     # a row's few narrow values: converting each fetched value to Python costs more than SQLite's reading it, so the
     # outlet's country is looked up per outlet, not fetched per row
     labelled = f", {r}.{'article_id' if r == 'r' else 'id'}, {label}" if kind else ""

@@ -122,6 +122,11 @@ def test_both_engines_list_a_content_filters_shared_articles_alike(story_db, eng
     with transaction(engine):
         stories.set_stories(engine, [tuple(r) for r in grouped])
     assert want and _rows_of(aggregates.shared_matches(engine, FILTERS[name], kind)) == want
+    if kind:   # a chart's chosen lines: those labels' rows, on both engines
+        every = aggregates.shared_matches(engine, FILTERS[name], kind)
+        chosen = tuple(sorted(every["label"].dropna().unique()))[:2]
+        assert chosen and _rows_of(aggregates.shared_matches(engine, FILTERS[name], kind, labels=chosen)) == (
+            _rows_of(every[every["label"].isin(chosen)]))
 
 
 def _rows_of(frame) -> list[tuple]:
