@@ -145,7 +145,12 @@ def visit(tab, base: str, path: str, admin: str, port: int, charts: int) -> str:
 
 
 def options(tab, widget) -> list[str]:
-    """The options a selectbox or multiselect lists when opened (closed again afterwards)."""
+    """The options a selectbox or multiselect lists when opened (closed again afterwards), once the widget has stopped
+    moving (a table above it that sizes itself to its rows moves it down as it draws: a click then lands beside it)."""
+    widget.scroll_into_view_if_needed()
+    box = None
+    while box != (box := widget.bounding_box()):
+        tab.wait_for_timeout(250)
     widget.click()
     tab.get_by_role("option").first.wait_for(timeout=10_000)
     texts = tab.get_by_role("option").all_inner_texts()
