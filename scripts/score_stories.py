@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from collectors import stories  # noqa: E402
-from collectors.normalize import html_to_text, identify, parse_iso  # noqa: E402
+from collectors.normalize import html_to_text, identify, language_code, parse_iso  # noqa: E402
 
 PAIRS = ROOT / "tests" / "data" / "story-pairs.jsonl"
 ARCHIVE = ROOT.parent / "shared" / "data" / "news-2023.jsonl.gz"
@@ -48,7 +48,8 @@ def read_archive(path: Path) -> tuple[list[stories.Doc], dict[str, int]]:
                 continue
             by_link.setdefault(found[1], number)
             outlet = outlets.setdefault(urlsplit(record.get("feed_url") or "").hostname or "", len(outlets))
-            docs.append(stories.Doc(number, moment.timestamp(), record.get("language") or "", outlet,
+            # the language code an import stores ("en-US" is "en"): grouping links reports of one language only
+            docs.append(stories.Doc(number, moment.timestamp(), language_code(record.get("language")) or "", outlet,
                                     html_to_text(record.get("title")), html_to_text(record.get("description"))))
     return docs, by_link
 
