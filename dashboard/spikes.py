@@ -2,8 +2,9 @@
 
 A bucket is a spike when it holds at least MIN_ARTICLES matching articles and its value (articles or share) is
 both above the mean of the previous WINDOW buckets by Z standard deviations and at least RATIO times that mean.
-Each line of a split chart is judged against its own past, and only once it has one: at least WINDOW earlier buckets
-with articles (a line that starts mid-period, or has a few scattered articles, has no baseline to be far above).
+Each line of a split chart is judged against its own past, and only once it has one: MIN_HISTORY buckets since its
+first article (a line that starts mid-period, as an outlet whose collection began then, has no baseline yet; a niche
+line with a few articles a fortnight has one, near zero, and its jump is the spike an analyst asks about).
 "other" is a mixture of lines that changes with the period, never judged.
 """
 
@@ -14,7 +15,7 @@ import pandas as pd
 from dashboard.labels import md_escape
 
 WINDOW = 14          # Meltwater compares a day with the previous 14
-MIN_HISTORY = WINDOW  # fewer earlier buckets with articles than this: no baseline yet, no verdict
+MIN_HISTORY = WINDOW  # fewer buckets than this since a line's first article: no baseline yet, no verdict
 OTHER = "other"      # the label of the lines beyond the top N (dashboard/queries.py)
 Z = 3.0
 RATIO = 2.0
@@ -39,8 +40,12 @@ def spikes(series: pd.DataFrame, z: float = Z, ratio: float = RATIO, min_article
 
 
 def _judged(rows: pd.DataFrame) -> pd.Series:
-    """Per bucket of one line (in order): whether it has a baseline, MIN_HISTORY earlier buckets with articles."""
-    return (rows["n"] > 0).astype(int).shift(1, fill_value=0).cumsum() >= MIN_HISTORY
+    """Per bucket of one line (in order): whether it has a baseline, MIN_HISTORY earlier buckets since its first
+    article. (Before a dated view only the buckets with articles are there, then the WINDOW buckets before its start,
+    all of them: a line that had articles before those has at least MIN_HISTORY buckets at the view's start, as on
+    the chart of all dates.)"""
+    started = (rows["n"] > 0).cummax().astype(int)
+    return started.shift(1, fill_value=0).cumsum() >= MIN_HISTORY
 
 
 def spikes_shown(shown: pd.DataFrame, before: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -69,14 +74,14 @@ def spike_note(peaks: pd.DataFrame, split: str, bucket: str, most: int = 3) -> s
         shown.append(f"{when}{line}, {row.ratio:.1f}×")
     more = f" and {len(peaks) - most} more" if len(peaks) > most else ""
     return (f"Stars: spikes, {bucket}s at least {RATIO:.0f}× the mean of {window_words(bucket)} and "
-            f"{Z:.0f} standard deviations above it — {'; '.join(shown)}{more}. A line is judged once it has "
-            f"{MIN_HISTORY} earlier {bucket}s with articles; \"{OTHER}\" is not judged.")
+            f"{Z:.0f} standard deviations above it — {'; '.join(shown)}{more}. A line is judged from "
+            f"{MIN_HISTORY} {bucket}s after its first article; \"{OTHER}\" is not judged.")
 
 
 def unjudged_note(shown: pd.DataFrame, before: pd.DataFrame | None, split: str, bucket: str) -> str:
     """A caption naming the lines not judged for spikes (too little history), so that "no star" is not read as "no
     spike" (Markdown-safe): those never judged in the dates shown, and those judged only from a later date that had
-    a bucket big enough to be a spike before it (a niche line's jump is often its first days with articles); '' when
+    a bucket big enough to be a spike before it (a line whose outlets' collection began in the dates shown); '' when
     every line was judged wherever it could have spiked."""
     whole = _with_history(shown, before).sort_values("bucket", kind="stable")
     first = shown["bucket"].min()
@@ -93,15 +98,15 @@ def unjudged_note(shown: pd.DataFrame, before: pd.DataFrame | None, split: str, 
             late.append((label, rows["bucket"][judged & inside].min()))
     if not never and not late:
         return ""
-    why = f"fewer than {MIN_HISTORY + 1} {bucket}s with articles, so no baseline to be far above"
+    why = f"fewer than {MIN_HISTORY} {bucket}s since the first article, so no baseline to be far above"
     if split == "none" and late:
-        return (f"Judged for spikes only from {late[0][1]:%Y-%m-%d}: before it, fewer than {MIN_HISTORY} earlier "
-                f"{bucket}s had articles, so there was no baseline to be far above.")
+        return (f"Judged for spikes only from {late[0][1]:%Y-%m-%d}: the first article came fewer than {MIN_HISTORY} "
+                f"{bucket}s before, so there was no baseline to be far above.")
     if split == "none" or len(never) == len(shown["label"].unique()) - (OTHER in set(shown["label"])):
         return f"No line is judged for spikes here: {why}."
     parts = [f"Not judged for spikes ({why}): {_some(never)}."] if never else []
     if late:
-        parts.append(f"Judged for spikes only once they had {MIN_HISTORY} earlier {bucket}s with articles: "
+        parts.append(f"Judged for spikes only from {MIN_HISTORY} {bucket}s after their first article: "
                      + _some([f"{label} from {day:%Y-%m-%d}" for label, day in late]) + ".")
     return " ".join(parts)
 

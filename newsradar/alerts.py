@@ -37,7 +37,7 @@ from newsradar import explain, notify
 from newsradar.config import Config
 
 DAY = dt.timedelta(days=1)
-HISTORY_DAYS = 365        # the spike rule wants 14 earlier days with articles; a quiet topic needs months for that
+HISTORY_DAYS = 365        # the spike rule judges a topic from 14 days after its first article, however long ago
 STORIES = 5
 TERMS = 8
 NEW_LISTED = 20

@@ -67,7 +67,7 @@ def test_the_note_shows_a_name_as_text():
 
 @pytest.mark.parametrize(("values", "why"), [
     ([0] * 16 + [5, 6, 5, 6] + [60] + [5] * 9, "four days of history: a line that only just started"),
-    ([0, 4] * 10 + [60] + [4] * 9, "ten scattered days with articles are not two weeks of baseline"),
+    ([0] * 10 + [0, 4] * 5 + [60] + [4] * 9, "a line whose first article came ten days before has no baseline yet"),
     ([6] * 13 + [60] + [6] * 16, "thirteen earlier days, one short of the window"),
 ])
 def test_a_line_without_a_window_of_history_is_not_judged(values, why):
@@ -88,7 +88,7 @@ def test_other_is_never_starred():
 @pytest.mark.parametrize("bucket", ["day", "week", "month"])
 def test_the_note_says_the_window_in_the_unit_shown(bucket):
     note = spike_note(spikes(series([10] * 20 + [60] + [10] * 9)), "none", bucket)
-    assert f"the previous 14 {bucket}s" in note and f"14 earlier {bucket}s with articles" in note
+    assert f"the previous 14 {bucket}s" in note and f"judged from 14 {bucket}s after its first article" in note
     assert '"other" is not judged' in note
 
 
@@ -109,29 +109,37 @@ def test_a_spike_before_the_dates_shown_is_not_starred():
 
 
 def test_a_chart_says_which_lines_were_never_judged_for_spikes():
-    sparse = series([0, 1, 0, 0, 2] * 4 + [9] + [0] * 9)          # 9 days with articles: no baseline yet
-    assert spikes(sparse).empty
-    assert unjudged_note(sparse, None, "none", "day") == ("No line is judged for spikes here: fewer than 15 days "
-                                                          "with articles, so no baseline to be far above.")
-    both = pd.concat([series([10] * 30, "AZ"), series([0, 0, 3] * 10, "RU"), series([0] * 29 + [40], "other")])
+    young = series([0] * 20 + [1, 0, 2, 9, 0, 1, 0, 0, 3, 1])       # first article 9 days before the end: no baseline
+    assert spikes(young).empty
+    assert unjudged_note(young, None, "none", "day") == ("No line is judged for spikes here: fewer than 14 days since "
+                                                         "the first article, so no baseline to be far above.")
+    both = pd.concat([series([10] * 30, "AZ"), series([0] * 20 + [0, 0, 3] * 3 + [3], "RU"),
+                      series([0] * 29 + [40], "other")])
     assert unjudged_note(both, None, "country", "day").endswith("): RU.")      # "other" is never judged anyway
     assert unjudged_note(series([10] * 30), None, "none", "day") == ""
     earlier = series([10] * 30)                                          # a zoom: the history before the dates counts
     assert unjudged_note(earlier[earlier["bucket"] >= DAYS[25]], earlier, "none", "day") == ""
 
 
+def test_a_niche_lines_jump_is_a_spike():
+    # a user trial: Poland's 9 and 14 Karabakh articles of 19–20 September after one a fortnight were not starred
+    # (the rule wanted 14 earlier days *with* articles); a few articles a fortnight is a baseline, near zero
+    jump = [1] + [0] * 10 + [1] + [0] * 7 + [9, 14] + [1] * 9
+    found = spikes(series(jump, "PL"))
+    assert list(found["bucket"].dt.strftime("%Y-%m-%d")) == ["2023-09-20", "2023-09-21"]
+    assert spikes(series([0] * 19 + [9, 14] + [1] * 9, "PL")).empty      # nothing in the fortnight before: no mean
+
+
 def test_a_chart_says_which_lines_were_judged_only_after_their_jump():
-    # a niche line's first busy days are its jump: no star there, and the note says why (a user trial found Poland's
-    # 9 and 14 Karabakh articles unstarred while the note named only another line)
-    jump = [1] * 5 + [0] * 14 + [9, 14] + [1] * 9
-    lines = pd.concat([series([10] * 30, "AZ"), series(jump, "PL"), series([0, 0, 3] * 10, "RU")])
-    assert spikes(lines[lines["label"] == "PL"]).empty
+    # a line that starts mid-period (an outlet collected from then on) jumps in its first days: no star, and why
+    started = [0] * 15 + [2, 9, 14] + [3] * 12
+    lines = pd.concat([series([10] * 30, "AZ"), series(started, "RT"), series([0] * 22 + [0, 3] * 4, "RU")])
+    assert spikes(lines[lines["label"] == "RT"]).empty
     assert unjudged_note(lines, None, "source", "day") == (
-        "Not judged for spikes (fewer than 15 days with articles, so no baseline to be far above): RU. "
-        "Judged for spikes only once they had 14 earlier days with articles: PL from 2023\\-09\\-29.")
-    alone = series([1] * 5 + [0] * 14 + [9] + [1] * 10)
-    assert unjudged_note(alone, None, "none", "day") == (
-        "Judged for spikes only from 2023-09-29: before it, fewer than 14 earlier days had articles, so there was no "
+        "Not judged for spikes (fewer than 14 days since the first article, so no baseline to be far above): RU. "
+        "Judged for spikes only from 14 days after their first article: RT from 2023\\-09\\-30.")
+    assert unjudged_note(series(started), None, "none", "day") == (
+        "Judged for spikes only from 2023-09-30: the first article came fewer than 14 days before, so there was no "
         "baseline to be far above.")
     # the first 14 days of an archive are every line's, unjudged for want of a window: not worth a word
     assert unjudged_note(series([10] * 3 + [30] + [10] * 26), None, "none", "day") == ""
