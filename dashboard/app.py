@@ -90,6 +90,9 @@ def _sidebar(choices: Vocabulary, pickers: dict[str, tuple[list[str], Callable[[
         st.error(md_escape(error), icon=":material/error:")
     elif filters is not None and len(filters.countries) > 1:
         st.caption(md_escape("Stories " + saved.countries_words(filters) + "."))
+    elif dropped := state.dropped_from_link():
+        st.warning(md_escape(f"Not applied from the link: {dropped}. The view shows the filters as set here."),
+                   icon=":material/link_off:")
     missing = filters.sources_without_outlets(choices) if filters is not None else ()
     if missing:
         st.warning(md_escape(f"No outlet based in {', '.join(country_label(c) for c in missing)} is collected: "

@@ -385,8 +385,19 @@ def _apply_settings(ss: Any, settings: dict[str, str | None]) -> None:
 
 
 def filters_changed() -> None:
-    """Callback of every filter: a changed view no longer carries the link's or the saved view's problem."""
-    st.session_state.pop("_link_problem", None)
+    """Callback of every filter: a changed view no longer carries the link's or the saved view's problem. What of the
+    link was refused and is no longer in the view (a bad date: its widget dropped it) is then named once more
+    (dropped_from_link), so that the view, wider now, is not taken for the one the link asked for."""
+    ss = st.session_state
+    if ss.pop("_link_problem", None) and ss.get("_link_refused"):
+        ss["_link_dropped"] = ", ".join(f"{key}={value}" for key, value in ss["_link_refused"])
+    else:
+        ss.pop("_link_dropped", None)
+
+
+def dropped_from_link() -> str | None:
+    """The refused parts of the link that a filter change left out of the view (until the next change)."""
+    return st.session_state.get("_link_dropped")
 
 
 def read_filters() -> tuple[Filters | None, str | None]:

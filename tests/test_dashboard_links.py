@@ -121,6 +121,20 @@ def test_a_source_country_without_outlets_is_named_not_silently_empty(sample_db,
     assert not alone.sidebar.warning
 
 
+def test_a_refused_date_left_behind_by_another_filter_change_is_named(sample_db, monkeypatch):
+    # a user trial: a bad From date was refused, then a new search showed every date without a word
+    at = no_errors(run_app(sample_db, monkeypatch, "articles", {"q": "karabakh", "from": "2023-02-30",
+                                                                  "to": "2023-10-10"}))
+    assert "2023-02-30" in plain(at.sidebar.error[0]) and not at.dataframe
+    at.text_input(key="q").set_value("karabakh OR armenia").run()
+    assert not no_errors(at).sidebar.error
+    assert plain(at.sidebar.warning[0]) == ("Not applied from the link: from=2023-02-30. The view shows the filters "
+                                            "as set here.")
+    assert shown_count(at) == expected_count(sample_db, q="karabakh OR armenia", date_to="2023-10-10") > 0
+    at.multiselect(key="country").set_value(["AZ"]).run()   # said until the next change
+    assert not no_errors(at).sidebar.warning
+
+
 def test_clear_filters_ends_a_refusal(sample_db, monkeypatch):
     at = no_errors(run_app(sample_db, monkeypatch, "articles", {"country": "Atlantis"}))
     at.sidebar.button[0].click().run()
