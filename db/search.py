@@ -34,6 +34,7 @@ from db.text import LETTER, fold
 
 _TOKEN = re.compile(r'\s*(?:(?P<lp>\()|(?P<rp>\))|(?P<quote>")|(?P<word>[^\s()"]+))')
 _FIELD = re.compile(r"(title|description):", re.IGNORECASE)
+_OTHER_FIELD = re.compile(r"([a-z]+):(?!//)", re.IGNORECASE)   # headline:karabakh (but not a link's https://)
 # the index's tokenizer: letters, digits, private-use characters and combining marks make words (without M*,
 # unicode61 cut भारत after भ); the rest separates them. _FTS_WORD is the same rule in Python.
 TOKENIZE = "unicode61 remove_diacritics 2 categories 'L* N* Co M*'"
@@ -152,6 +153,10 @@ def _special(query: str, text: str, start: int) -> _Tok | None:
                                start)
     field = _FIELD.match(text)
     if field is None:
+        other = _OTHER_FIELD.match(text)
+        if other and len(text) > len(other.group(0)):   # it would be searched as one word, and match nothing
+            raise QuerySyntaxError(f"unknown field {other.group(0)} (the fields are title: and description:); to "
+                                   f"search the text as written, put it in quotes: \"{text}\"", query, start)
         return None
     if len(text) == len(field.group(0)) and after not in ('"', "("):
         raise QuerySyntaxError(f"{field.group(0)} needs a term right after it, e.g. {field.group(0)}karabakh",

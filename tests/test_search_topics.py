@@ -84,6 +84,9 @@ def test_query_matches(filled, query, expected):
     ("karabakh title:-russia", "needs a term", 9),
     ("title:(description:karabakh)", "one field at a time", 7),
     ("title:(-karabakh)", "NOT needs a term to subtract from", 0),
+    # a field that does not exist would be one word with a colon, matching nothing: refused, with the way to search it
+    ("headline:karabakh", "unknown field headline: (the fields are title: and description:)", 0),
+    ("karabakh AND Body:ceasefire", 'put it in quotes: "Body:ceasefire"', 13),
 ])
 def test_invalid_queries_point_at_the_problem(query, message, position):
     with pytest.raises(QuerySyntaxError) as err:
@@ -189,3 +192,8 @@ def test_default_topics_are_valid_and_multilingual():
             "Elections", "Climate", "Artificial intelligence"} <= names
     for topic in topics:
         assert any(ord(c) > 0x400 for c in topic.query), f"{topic.name} has no Russian terms"
+
+
+@pytest.mark.parametrize("query", ['"headline:karabakh"', "https://www.bbc.co.uk", "10:30", "karabakh headline:"])
+def test_a_colon_that_names_no_field_is_still_searchable(query):
+    compile_query(query)
