@@ -75,6 +75,8 @@ def coverage_figure(series: pd.DataFrame, outages: pd.DataFrame, *, split: str =
     fig = go.Figure()
     unit = f"% of the same outlets' {counted}" if normalized else counted
     labels = by_volume(series)
+    starred = set() if peaks is None else set(zip(pd.to_datetime(peaks["bucket"]), peaks["label"].astype(str),
+                                                  strict=True))
     for i, label in enumerate(labels):
         rows = series[series["label"] == label].sort_values("bucket")
         color = OTHER_COLOR if label == "other" else PALETTE[i % len(PALETTE)]
@@ -82,7 +84,7 @@ def coverage_figure(series: pd.DataFrame, outages: pd.DataFrame, *, split: str =
             x=rows["bucket"], y=rows["value"], name=plot_text(label_name(str(label), split)),
             mode="lines+markers" if len(rows) <= MARKERS_UP_TO else "lines",
             line={"color": color, "width": 2}, marker={"size": 4},
-            customdata=rows[["n"]].to_numpy(),
+            customdata=_line_data(rows, str(label), starred),
             hovertemplate=(f"%{{x|%Y-%m-%d}}<br>%{{y:.2f}}% (%{{customdata[0]:,}} {counted})"
                            "<extra>%{fullData.name}</extra>" if normalized else
                            f"%{{x|%Y-%m-%d}}<br>%{{y:,}} {counted}<extra>%{{fullData.name}}</extra>")))
@@ -104,6 +106,16 @@ def coverage_figure(series: pd.DataFrame, outages: pd.DataFrame, *, split: str =
         fig.update_xaxes(range=[only - pd.Timedelta(days=1), only + pd.Timedelta(days=1)], dtick=86_400_000,
                          tickformat="%Y-%m-%d")
     return _layout(fig, 420)
+
+
+def _line_data(rows: pd.DataFrame, label: str, starred: set[tuple[pd.Timestamp, str]]) -> np.ndarray:
+    """Each point's article count, and at a spike also what its star carries (SPIKE_CLICK, day, line): the star sits
+    on the line's point, and a click there may reach the line instead of the star (a user trial's clicks did)."""
+    data = [[n, SPIKE_CLICK, day.date().isoformat(), label] if (day, label) in starred else [n]
+            for day, n in zip(pd.to_datetime(rows["bucket"]), rows["n"].tolist(), strict=True)]
+    out = np.empty(len(data), dtype=object)
+    out[:] = data
+    return out
 
 
 def add_spikes(fig: go.Figure, peaks: pd.DataFrame, bucket: str) -> None:

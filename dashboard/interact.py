@@ -47,12 +47,15 @@ def _points(event: Any) -> list[Mapping]:
 
 
 def clicked_spike(event: Any) -> tuple[dt.date, str] | None:
-    """The day (a bucket's first) and the line of the spike star clicked on the coverage chart."""
+    """The day (a bucket's first) and the line of the spike star (or its line's starred point) clicked on the coverage
+    chart."""
     for point in _points(event):
         custom = point.get("customdata")
-        if isinstance(custom, list | tuple) and len(custom) == 3 and custom[0] == SPIKE_CLICK:
-            day = _day(custom[1])
-            return (day, str(custom[2])) if day else None
+        # the star's [SPIKE_CLICK, day, line], or the starred point of its line: [articles, SPIKE_CLICK, day, line]
+        at = 0 if isinstance(custom, list | tuple) and len(custom) == 3 else 1
+        if isinstance(custom, list | tuple) and len(custom) == at + 3 and custom[at] == SPIKE_CLICK:
+            day = _day(custom[at + 1])
+            return (day, str(custom[at + 2])) if day else None
     return None
 
 

@@ -132,6 +132,9 @@ def test_a_box_drag_gives_the_days_it_covers():
      (dt.date(2023, 9, 20), "all")),
     ({"selection": {"points": [{"customdata": ["spike", "2023-09-20", "AZ"]}], "box": []}},
      (dt.date(2023, 9, 20), "AZ")),
+    ({"selection": {"points": [{"customdata": [40, "spike", "2023-09-20", "AZ"]}], "box": []}},   # its line's point
+     (dt.date(2023, 9, 20), "AZ")),
+    ({"selection": {"points": [{"customdata": [40]}], "box": []}}, None),         # a line's point without a star
     ({"selection": {"points": [{"customdata": ["AZ"]}], "box": []}}, None),       # a map's country
     ({"selection": {"points": [{"customdata": ["spike", "soon", "all"]}], "box": []}}, None),
     ({"selection": {"points": [], "box": [{"x": ["2023-09-15", "2023-09-20"]}]}}, None),
@@ -149,6 +152,8 @@ def test_each_spike_star_carries_its_day_for_a_click():
     fig = figures.coverage_figure(series, pd.DataFrame(), peaks=peaks)
     stars = next(trace for trace in fig.data if trace.name == "spike")
     assert [list(c) for c in stars.customdata] == [[figures.SPIKE_CLICK, "2023-09-19", "all"]]
+    line = next(trace for trace in fig.data if trace.name == "all")   # a click on the star may reach the line's point
+    assert [list(c) for c in line.customdata] == [[2], [40, figures.SPIKE_CLICK, "2023-09-19", "all"]]
 
 
 
