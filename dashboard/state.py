@@ -38,6 +38,8 @@ URL_OPTIONS = {"countries_mode": COUNTRIES_MODES, "interval": ("day", "week", "m
 URL_NUMBERS = {"top": (1, 20), "page": (1, None)}
 # every parameter name a link may carry: a name outside them (contry=AZ) would be ignored, showing a wider view
 URL_NAMES = tuple(dict.fromkeys((*FILTER_KEYS, *URL_OPTIONS, *URL_NUMBERS)))   # countries_mode is in two
+# the parameters that hold one value (the others are lists: country=AZ&country=RU)
+SINGLE_NAMES = tuple(name for name in URL_NAMES if name not in {f.param for f in FIELDS if f.many})
 STREAMLIT_PARAMS = ("embed", "embed_options")   # Streamlit's own (an embedded app), not the pages'
 EXPLAIN_SPIKE = "_explain_spike"   # the first day and line of the spike star last clicked, for the panel to pick
 # the parameters of a refused link that its bound widgets dropped, kept in the address (as a query string) so that a
@@ -312,6 +314,8 @@ def link_problems(params: dict[str, list[str]]) -> list[str]:
         if key not in URL_NAMES and key not in STREAMLIT_PARAMS:
             problems.append(f"an unknown parameter “{key}”"
                             f"{closest(key, URL_NAMES, hint='parameters: ' + ', '.join(URL_NAMES))}")
+        elif key in SINGLE_NAMES and len(set(values)) > 1:   # the widget would keep the first without a word
+            problems.append(f"{key} is given {len(values)} times ({', '.join(values)}): give it once")
         for value in values[:1]:
             try:
                 if key in ("from", "to"):

@@ -50,6 +50,8 @@ BAD_LINKS = [
     ({"contry": "AZ"}, "unknown parameter “contry”", "“country”"),
     ({"form": "2023-09-01"}, "unknown parameter “form”", "“from”"),
     ({"xyzzy": "1"}, "unknown parameter “xyzzy”", "parameters: q, from, to, outlet"),
+    ({"from": ["2023-09-01", "2023-10-01"]}, "from is given 2 times (2023-09-01, 2023-10-01): give it once", None),
+    ({"interval": ["week", "month"]}, "interval is given 2 times (week, month): give it once", None),
 ]
 
 
