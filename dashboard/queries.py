@@ -317,11 +317,16 @@ _FREQ = {"day": "D", "week": "W-MON", "month": "MS"}
 _STEP = {"day": pd.DateOffset(days=1), "week": pd.DateOffset(weeks=1), "month": pd.DateOffset(months=1)}
 
 
-def _complete(series: pd.DataFrame, bucket: Bucket, filters: Filters) -> pd.DataFrame:
-    """Every bucket from the first to the last (or the filter's dates) for every label; a missing one has n = 0."""
+def _complete(series: pd.DataFrame, bucket: Bucket, filters: Filters, collected: pd.DataFrame | None = None
+              ) -> pd.DataFrame:
+    """Every bucket from the first to the last (or the filter's dates) for every label; a missing one has n = 0.
+    Without an end date the chart runs to the last day its sources were `collected` (their day totals): a topic's
+    line must show that it fell to nothing in the last month, not stop at its last article."""
     if series.empty:
         return series
     ends = [series["bucket"].min(), series["bucket"].max()]
+    if filters.date_to is None and collected is not None and not collected.empty:
+        ends.append(bucket_start(pd.Series([collected["day"].max()]), bucket).iloc[0])
     for day in (filters.date_from, filters.date_to):
         if day:
             ends.append(bucket_start(pd.Series([day.isoformat()]), bucket).iloc[0])
@@ -339,7 +344,8 @@ def coverage(source: Connection | Fetch, filters: Filters, bucket: Bucket = "day
     counts = _rollup_buckets(split_daily(source, filters, split, top_n), bucket)
     if count == "stories":
         counts = _stories_in(source, counts, filters, split, bucket)
-    series = _complete(counts, bucket, filters)
+    collected = _totals(fetcher(source), sources_only(filters), "day") if filters.date_to is None else None
+    series = _complete(counts, bucket, filters, collected)
     if not normalized:
         return series.assign(total=float("nan"), value=series["n"].astype(float))
     if not has_content_filter(filters) and split in ("none", *SOURCE_SPLITS):

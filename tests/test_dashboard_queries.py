@@ -290,6 +290,20 @@ def test_the_top_outlets_or_source_countries_and_other_match_every_outlet_counte
         assert ("other" in set(got["label"])) == (every["label"].nunique() > top_n)
 
 
+def test_a_line_runs_to_the_last_day_collected_not_to_its_last_article(conn):
+    # a user trial: a topic's monthly line stopped at November, hiding that December had none of it
+    last = plain(conn, Filters(), "max(substr(a.published, 1, 10))")[0][0]
+    day = "max(substr(a.published, 1, 10))"
+    quiet = plain(conn, Filters(), f"ac.country, {day}", "JOIN article_countries ac ON ac.article_id = a.id",
+                  f"GROUP BY ac.country HAVING {day} < '{last}' ORDER BY count(*) DESC LIMIT 1")
+    country, ended = quiet[0]
+    series = q.coverage(conn, Filters.make(countries=[country]), "day")
+    assert series["bucket"].max().date().isoformat() == last
+    assert series.loc[series["bucket"] > pd.Timestamp(ended), "n"].sum() == 0
+    dated = q.coverage(conn, Filters.make(countries=[country], date_to=ended), "day")   # an end date is the end
+    assert dated["bucket"].max().date().isoformat() == ended
+
+
 def test_split_by_outlet_keeps_top_n_and_sums_the_rest_into_other(conn):
     series = q.coverage(conn, Filters(), "day", "outlet", top_n=3)
     labels = set(series["label"])
