@@ -52,7 +52,7 @@ _AUTOLINK = re.compile(r"(?<=://)|(?<=www)(?=\.)|(?<=@)", re.IGNORECASE)
 WORD_JOINER = "\u2060"
 # the Articles table: rows tall enough for three lines, which the grid wraps text into only above 64 px
 ARTICLE_ROW_PX = 66
-TITLE_COLUMN_PX = 420
+ARTICLES_TITLE_PX = 380   # the Articles table: its Link column within a 1280-pixel window, beside the title
 # with descriptions: title and description share the title's room in the 820 pixels of a 1280-pixel window (the
 # description had gone past its right edge), in rows of six lines
 DESCRIBED_ROW_PX = 123

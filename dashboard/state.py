@@ -422,9 +422,12 @@ def filters_or_stop() -> Filters:
     if error or filters is None:
         reason = md_escape(error or "unknown problem")
         # a link's problem says so itself ("this link cannot be shown as it asks: …"): one lead-in, not two
-        said = (f"{reason[0].upper()}{reason[1:]}" if reason.startswith("this link") else
-                f"These filters cannot be applied: {reason}")
-        st.warning(f"{said}. Fix them in the sidebar, or clear the filters.", icon=":material/search_off:")
+        link = reason.startswith("this link")
+        said = f"{reason[0].upper()}{reason[1:]}" if link else f"These filters cannot be applied: {reason}"
+        # a link's bad date or option is in no sidebar field to fix: a change of any filter shows the view without it
+        fix = ("Change a filter in the sidebar to see the view without what was refused, or clear the filters"
+               if link else "Correct the filter in the sidebar, or clear the filters")
+        st.warning(f"{said}. {fix}.", icon=":material/search_off:")
         st.stop()
     return filters
 

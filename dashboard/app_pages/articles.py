@@ -8,12 +8,12 @@ from dashboard import collection, details, downloads, queries, state
 from dashboard.isocodes import country_name
 from dashboard.labels import (
     ARTICLE_ROW_PX,
+    ARTICLES_TITLE_PX,
     DESCRIBED_ROW_PX,
     DESCRIBED_TITLE_PX,
     DESCRIPTION_PX,
     LINK_COLUMN_PX,
     STORY_TITLE_PX,
-    TITLE_COLUMN_PX,
     category_label,
     counted,
 )
@@ -47,7 +47,7 @@ gaps = state.collection(filters).within(filters.date_from, filters.date_to)
 if gaps:
     days = sorted({g.day.isoformat() for g in gaps})
     note, button = st.columns([3, 1], vertical_alignment="center")
-    note.caption(f"Collection was incomplete on {len(days):,} of these days ({', '.join(days[:5])}"
+    note.caption(f"Collection was incomplete on {len(days):,} days of the period shown ({', '.join(days[:5])}"
                  f"{', …' if len(days) > 5 else ''}; {collection.whose_gaps(gaps)}): fewer articles there is "
                  "missing data, not less coverage.")
     button.download_button("Incomplete days", data=downloads.incomplete_csv(gaps), mime="text/csv",
@@ -110,7 +110,7 @@ event = table_slot.dataframe(
         "published": st.column_config.DatetimeColumn("Published (UTC)", format="YYYY-MM-DD HH:mm"),
         "outlet": "Outlet", "source": "Source",
         "title": st.column_config.TextColumn(
-            "Title", width=DESCRIBED_TITLE_PX if show_descriptions else TITLE_COLUMN_PX),
+            "Title", width=DESCRIBED_TITLE_PX if show_descriptions else ARTICLES_TITLE_PX),
         "link": st.column_config.LinkColumn("Link", display_text=":material/open_in_new:", width=LINK_COLUMN_PX),
         "countries": "Countries", "topics": "Topics", "category": "Category",
         "description": st.column_config.TextColumn("Description", width=DESCRIPTION_PX)})
