@@ -255,8 +255,11 @@ def test_bad_full_text_query(q) -> None:
 
 
 def test_query_syntax_of_sqlite_is_plain_text_to_us(conn) -> None:
-    # FTS5 column filters are not part of our language: 'title:x' is just the words title and x
-    assert titles(conn, Filters.make(q="nosuchcolumn:x")) == set()
+    # FTS5 column filters are not part of our language: an unknown field is refused by name, and in quotes it is
+    # plain text (the words nosuchcolumn and x), never a column filter of FTS5
+    with pytest.raises(QueryError, match="unknown field nosuchcolumn:"):
+        Filters.make(q="nosuchcolumn:x")
+    assert titles(conn, Filters.make(q='"nosuchcolumn:x"')) == set()
 
 
 # export -------------------------------------------------------------------------------------------------------
