@@ -51,9 +51,10 @@ def clicked_spike(event: Any) -> tuple[dt.date, str] | None:
     chart."""
     for point in _points(event):
         custom = point.get("customdata")
-        # the star's [SPIKE_CLICK, day, line], or the starred point of its line: [articles, SPIKE_CLICK, day, line]
-        at = 0 if isinstance(custom, list | tuple) and len(custom) == 3 else 1
-        if isinstance(custom, list | tuple) and len(custom) == at + 3 and custom[at] == SPIKE_CLICK:
+        if not isinstance(custom, list | tuple):
+            continue
+        at = len(custom) - 3   # the star's [SPIKE_CLICK, day, line]; its line's point [articles, SPIKE_CLICK, …]
+        if at in (0, 1) and custom[at] == SPIKE_CLICK:
             day = _day(custom[at + 1])
             return (day, str(custom[at + 2])) if day else None
     return None

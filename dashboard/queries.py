@@ -135,9 +135,9 @@ def _excess(fetch: Fetch, filters: Filters, keys: list[str], bucket: Bucket | No
         keys, bucket = [k for k in keys if k != "day"], "day"
     asked = tuple("outlet_id" if k == "name" else k for k in keys)
     if has_content_filter(filters):   # the page's matching shared articles, fetched once, counted per call
-        rows = (fetch(aggregates.shared_matches, filters, kind=kind, labels=only) if kind and only else
-                fetch(aggregates.shared_matches, filters, kind=kind or labels))
-        excess = aggregates.excess_of(rows, asked, bucket)
+        chosen = {"labels": only} if kind and only else {}   # else the rows other counts of the page share
+        excess = aggregates.excess_of(fetch(aggregates.shared_matches, filters, kind=kind or labels, **chosen),
+                                      asked, bucket)
     else:
         excess = fetch(aggregates.story_excess, filters, keys=asked, bucket=bucket, kind=kind)
     if "name" in keys:
@@ -320,12 +320,12 @@ _STEP = {"day": pd.DateOffset(days=1), "week": pd.DateOffset(weeks=1), "month": 
 def _complete(series: pd.DataFrame, bucket: Bucket, filters: Filters, collected: pd.DataFrame | None = None
               ) -> pd.DataFrame:
     """Every bucket from the first to the last (or the filter's dates) for every label; a missing one has n = 0.
-    Without an end date the chart runs to the last day its sources were `collected` (their day totals): a topic's
-    line must show that it fell to nothing in the last month, not stop at its last article."""
+    Without an end date the chart runs to the last day its sources were `collected` (their day totals, given only
+    then): a topic's line must show that it fell to nothing in the last month, not stop at its last article."""
     if series.empty:
         return series
     ends = [series["bucket"].min(), series["bucket"].max()]
-    if filters.date_to is None and collected is not None and not collected.empty:
+    if collected is not None and not collected.empty:
         ends.append(bucket_start(pd.Series([collected["day"].max()]), bucket).iloc[0])
     for day in (filters.date_from, filters.date_to):
         if day:

@@ -85,8 +85,9 @@ def unjudged_note(shown: pd.DataFrame, before: pd.DataFrame | None, split: str, 
     every line was judged wherever it could have spiked."""
     whole = _with_history(shown, before).sort_values("bucket", kind="stable")
     first = shown["bucket"].min()
+    lines = [label for label in shown["label"].unique() if label != OTHER]
     never, late = [], []
-    for label in (label for label in shown["label"].unique() if label != OTHER):
+    for label in lines:
         rows = whole[whole["label"] == label]
         judged, inside = _judged(rows), rows["bucket"] >= first
         # a bucket with a full window before it, which only the history rule left unjudged (the first WINDOW
@@ -102,7 +103,7 @@ def unjudged_note(shown: pd.DataFrame, before: pd.DataFrame | None, split: str, 
     if split == "none" and late:
         return (f"Judged for spikes only from {late[0][1]:%Y-%m-%d}: the first article came fewer than {MIN_HISTORY} "
                 f"{bucket}s before, so there was no baseline to be far above.")
-    if split == "none" or len(never) == len(shown["label"].unique()) - (OTHER in set(shown["label"])):
+    if split == "none" or len(never) == len(lines):
         return f"No line is judged for spikes here: {why}."
     parts = [f"Not judged for spikes ({why}): {_some(never)}."] if never else []
     if late:

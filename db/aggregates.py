@@ -819,11 +819,12 @@ def shared_matches(conn: Connection, filters: Filters, kind: str | None = None,
     columns = SHARED_COLUMNS + (["article", "label"] if kind else [])
     if not has_table(conn, "shared_stories"):
         return pd.DataFrame({c: pd.Series(dtype=str if c in ("day", "source", "label") else "int64") for c in columns})
-    label, join = (_RAW_LABEL[kind][0], _RAW_LABEL[kind][1].replace(" JOIN ", " LEFT JOIN ")) if kind else ("", "")
+    label, join = _RAW_LABEL[kind] if kind else ("", "")
     shared, where, params, r = _shared_source(conn, filters)
     if kind and labels is not None:
-        join = _RAW_LABEL[kind][1]
         where, params = f"{where} AND {label.lstrip('+')} IN ({_marks(labels)})", [*params, *labels]
+    elif kind:   # every article, one without a label too
+        join = join.replace(" JOIN ", " LEFT JOIN ")
     # a row's few narrow values: converting each fetched value to Python costs more than SQLite's reading it, so the
     # outlet's country is looked up per outlet, not fetched per row
     labelled = f", {r}.{'article_id' if r == 'r' else 'id'}, {label}" if kind else ""
