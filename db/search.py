@@ -155,13 +155,23 @@ def _special(query: str, text: str, start: int) -> _Tok | None:
     if field is None:
         other = _OTHER_FIELD.match(text)
         if other and len(text) > len(other.group(0)):   # it would be searched as one word, and match nothing
+            written = _as_written(query, start, text)
             raise QuerySyntaxError(f"unknown field {other.group(0)} (the fields are title: and description:); to "
-                                   f"search the text as written, put it in quotes: \"{text}\"", query, start)
+                                   f"search the text as written, put it in quotes: \"{written}\"", query, start)
         return None
     if len(text) == len(field.group(0)) and after not in ('"', "("):
         raise QuerySyntaxError(f"{field.group(0)} needs a term right after it, e.g. {field.group(0)}karabakh",
                                query, start)
     return _Tok("field", field.group(0), start)
+
+
+def _as_written(query: str, start: int, word: str) -> str:
+    """The text from `start` to the next space (headline:<script>alert(1)</script>, not the word token before its
+    "("), without the parentheses that close an enclosing group; the `word` token if it holds a quote."""
+    chunk = query[start:].split(None, 1)[0]
+    while chunk.endswith(")") and chunk.count(")") > chunk.count("("):
+        chunk = chunk[:-1]
+    return word if '"' in chunk else chunk
 
 
 def _resolve_lowercase(tokens: list[_Tok], query: str) -> list[_Tok]:

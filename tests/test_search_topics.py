@@ -87,6 +87,9 @@ def test_query_matches(filled, query, expected):
     # a field that does not exist would be one word with a colon, matching nothing: refused, with the way to search it
     ("headline:karabakh", "unknown field headline: (the fields are title: and description:)", 0),
     ("karabakh AND Body:ceasefire", 'put it in quotes: "Body:ceasefire"', 13),
+    # the hint quotes the text as typed up to the next space, not the word before a "(", nor a group's ")"
+    ("headline:<script>alert(1)</script> x", 'put it in quotes: "headline:<script>alert(1)</script>" ', 0),
+    ("(karabakh OR body:cease(fire))", 'put it in quotes: "body:cease(fire)" ', 13),
 ])
 def test_invalid_queries_point_at_the_problem(query, message, position):
     with pytest.raises(QuerySyntaxError) as err:
