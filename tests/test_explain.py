@@ -392,6 +392,20 @@ def test_a_rising_term_is_shown_as_written_not_folded():
     assert explain.rising(now, before)[:1] == ["żołnierze"]
 
 
+@pytest.mark.parametrize(("forms", "one"), [
+    (("Górskim", "Górskiego", "Górskie"), True),         # one Polish word, three cases: named once, as written
+    (("ceasefire", "ceasefires"), True),
+    (("state", "statement"), False),                    # a longer ending is another word
+    (("armenia", "armed"), False),
+])
+def test_the_forms_of_one_word_are_one_term(forms, one):
+    now = [("pl", f"{form} Karabach {i}") for i, form in enumerate(forms * 3)]
+    before = [("pl", f"Pogoda na weekend {i}") for i in range(6)]
+    terms = explain.rising(now, before)
+    shown = [form for form in forms if form.lower() in terms]
+    assert len(shown) == (1 if one else len(forms)) and "karabach" in terms
+
+
 def test_an_outlet_that_rose_while_the_view_fell_has_no_part_of_an_excess():
     from db.explain import Change
 
