@@ -21,7 +21,15 @@ from dashboard.queries import SPLIT_FIELDS, safe_link
 from db.completeness import OutletRange
 from db.explain import StoryChange
 from db.filters import Filters
-from newsradar.explain import NO_COUNTRY_ABOVE, Explanation, Share, found_words, period_words, share_against
+from newsradar.explain import (
+    NO_COUNTRY_ABOVE,
+    Explanation,
+    Share,
+    first_words,
+    found_words,
+    period_words,
+    share_against,
+)
 
 LAZY_DAYS = 62
 SPIKES_LISTED = 10
@@ -88,8 +96,8 @@ def story_md(story: StoryChange) -> str:
     grew = f"{story.before} in the baseline" if story.before else "new"
     plural = "" if story.now == 1 else "s"
     outlets = "1 outlet" if story.outlets == 1 else f"{story.outlets} outlets"
-    return (f"{_link(story.title, story.link)} — {story.now} article{plural} in {outlets}, {grew}; first: "
-            f"{md_escape(story.outlet or 'unknown outlet')}, {md_escape(story.published[:16])} UTC")
+    return (f"{_link(story.title, story.link)} — {story.now} article{plural} in {outlets}, {grew}; "
+            f"{md_escape(first_words(story))}")
 
 
 def share_md(share: Share, country: bool) -> str:

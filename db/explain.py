@@ -20,13 +20,15 @@ from db.text import format_utc
 @dataclass(frozen=True)
 class StoryChange:
     story: int
-    title: str           # the headline of the story's first matching article (a Polish view: a Polish headline)
-    link: str            # that article, in the outlet that had the story first among the matching ones
+    title: str           # the headline of the story's first matching article in [start, end) (a Polish view: a
+                         # Polish headline): a story that began the day before is told by what it says in the period
+    link: str            # that article, in the outlet that had the story first in the period among the matching ones
     outlet: str          # that outlet
     published: str       # when it had it, UTC
     now: int             # matching articles in [start, end)
     before: int          # matching articles in the window before
     outlets: int         # outlets with a matching article in [start, end)
+    began: str = ""      # its first matching article's time in both windows, UTC (before `published`: it began earlier)
 
 
 @dataclass(frozen=True)
@@ -49,8 +51,9 @@ def story_changes(conn: Connection, filters: Filters, before: dt.datetime, start
                   limit: int = 10, scale: float = 1.0) -> list[StoryChange]:
     """The stories with matching articles in [start, end): the `limit` largest there and the 2 × `limit` that grew most
     against [before, start) (its count times `scale`, the ratio of the windows' lengths), each with its first matching
-    article: the view's own (a story's other articles may be in other languages or outlets; an ungrouped article is a
-    story of its own)."""
+    article in [start, end): the view's own (a story's other articles may be in other languages or outlets; an
+    ungrouped article is a story of its own), and the period's (the offensive's story on the day of the ceasefire is
+    told by the ceasefire's headline)."""
     where, params, now = _windows(conn, filters, before, start, end)
     rows = conn.execute(
         f"WITH hit AS (SELECT a.id, a.published, a.outlet_id, {STORY} AS story FROM articles a "
@@ -58,7 +61,7 @@ def story_changes(conn: Connection, filters: Filters, before: dt.datetime, start
         "sizes AS (SELECT story, sum(CASE WHEN published >= ? THEN 1 ELSE 0 END) AS now, "
         "                 sum(CASE WHEN published < ? THEN 1 ELSE 0 END) AS before, "
         "                 count(DISTINCT CASE WHEN published >= ? THEN outlet_id END) AS outlets, "
-        "                 min(published) AS first "
+        "                 min(CASE WHEN published >= ? THEN published END) AS first, min(published) AS began "
         "          FROM hit GROUP BY story), "
         "grown AS (SELECT * FROM sizes WHERE now > 0), "
         "chosen AS (SELECT story FROM (SELECT story FROM grown ORDER BY now DESC, outlets DESC, story LIMIT ?) big "
@@ -66,11 +69,24 @@ def story_changes(conn: Connection, filters: Filters, before: dt.datetime, start
         "                                    LIMIT ?) fast), "
         "named AS (SELECT g.*, (SELECT min(h.id) FROM hit h WHERE h.story = g.story AND h.published = g.first) "
         "          AS article FROM grown g JOIN chosen c ON c.story = g.story) "
-        "SELECT g.story, f.title, f.link, coalesce(o.name, ''), f.published, g.now, g.before, g.outlets "
+        "SELECT g.story, f.title, f.link, coalesce(o.name, ''), f.published, g.now, g.before, g.outlets, g.began "
         "FROM named g JOIN articles f ON f.id = g.article "
         "LEFT JOIN outlets o ON o.id = f.outlet_id ORDER BY g.now DESC, g.story",
-        [*params, *now, *now, *now, limit, scale, 2 * limit]).fetchall()
+        [*params, *now, *now, *now, *now, limit, scale, 2 * limit]).fetchall()
     return [StoryChange(*row) for row in rows]
+
+
+def story_titles(conn: Connection, filters: Filters, start: dt.datetime, end: dt.datetime,
+                 stories: list[int]) -> list[tuple[int, str, str]]:
+    """(story, title, link) of the matching articles of `stories` in [start, end), first published first."""
+    if not stories:
+        return []
+    where, params = where_in(conn, dataclasses.replace(filters, date_from=None, date_to=None))
+    marks = ", ".join("?" * len(stories))
+    return [(row[0], row[1], row[2]) for row in conn.execute(
+        f"SELECT {STORY}, a.title, a.link FROM articles a LEFT JOIN outlets o ON o.id = a.outlet_id {JOIN_STORY} "
+        f"WHERE {where} AND a.published >= ? AND a.published < ? AND {STORY} IN ({marks}) ORDER BY a.published, a.id",
+        [*params, format_utc(start), format_utc(end), *stories])]
 
 
 def texts(conn: Connection, filters: Filters, before: dt.datetime, start: dt.datetime,

@@ -15,6 +15,7 @@ their part of the whole excess.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 import os
@@ -169,6 +170,28 @@ def _forms_of_one(a: str, b: str) -> bool:
     return stem >= STEM and max(len(a), len(b)) - stem <= ENDING
 
 
+def typical_headlines(changes: list[StoryChange], titles: list[tuple[int, str, str]]) -> list[StoryChange]:
+    """Each story told by the headline (and link) of its period that is nearest the centre of the period's headlines
+    of it: the words most of them share. A story that began the day before is told by what it says now, and not by
+    its first article in the period, which may be a side story (a football club's match off, the day after an
+    offensive)."""
+    by_story: dict[int, list[tuple[str, str]]] = {}
+    for story, title, link in titles:
+        by_story.setdefault(story, []).append((title, link))
+    return [dataclasses.replace(change, title=title, link=link) if (title, link) != (change.title, change.link)
+            else change for change in changes
+            for title, link in [_nearest_centre(by_story.get(change.story, [(change.title, change.link)]))]]
+
+
+def _nearest_centre(headlines: list[tuple[str, str]]) -> tuple[str, str]:
+    """The headline whose words the others use most (cosine with the sum of the others' word sets); the first of
+    equals, so one of two or a lone headline is the first."""
+    sets = [set(words(title)) for title, _ in headlines]
+    used = Counter(w for s in sets for w in s)
+    scores = [sum(used[w] - 1 for w in s) / math.sqrt(len(s)) if s else 0.0 for s in sets]
+    return headlines[scores.index(max(scores))]
+
+
 def shares(changes: list[Change], scale: float, limit: int = SHARES) -> list[Share]:
     """The labels most above their baseline (an unknown one aside), with their part of the whole excess."""
     rise = sum(c.now - c.before * scale for c in changes)
@@ -183,6 +206,7 @@ def explain(conn: Connection, filters: Filters, start: dt.datetime, end: dt.date
     before = start - max(end - start, dt.timedelta(days=WINDOW))
     scale = (end - start) / (start - before)
     found = store.story_changes(conn, filters, before, start, end, stories, scale)
+    found = typical_headlines(found, store.story_titles(conn, filters, start, end, [s.story for s in found]))
     largest = sorted(found, key=lambda s: (-s.now, -s.outlets, s.story))[:stories]
     seen = {s.story for s in largest}
     growing = [s for s in sorted(found, key=lambda s: (-(s.now - s.before * scale), -s.now, s.story))
@@ -235,12 +259,20 @@ def plain(text: str) -> str:
 
 
 def story_line(story: StoryChange) -> str:
-    """One story as plain text (feed text, never markup): headline, size and the outlet that had it first."""
+    """One story as plain text (feed text, never markup): headline and its link, size and the outlet that had it
+    first."""
     before = f", {story.before} in the baseline before" if story.before else ", new"
-    return (f"{plain(story.title) or '(no title)'} — {_count(story.now, 'article')} in "
-            f"{_count(story.outlets, 'outlet')}"
-            f"{before}; first: {plain(story.outlet) or 'unknown outlet'}, {story.published[:16]} UTC "
-            f"{plain(clean_link(story.link))}")
+    return (f"{plain(story.title) or '(no title)'} {plain(clean_link(story.link))} — {_count(story.now, 'article')} "
+            f"in {_count(story.outlets, 'outlet')}{before}; {first_words(story, plain(story.outlet))}")
+
+
+def first_words(story: StoryChange, outlet: str | None = None) -> str:
+    """Who had the story first in the period, and when; and the day it began if that was earlier (its headline is
+    then the period's, not the first one's)."""
+    began = f" (the story began {story.began[:16]} UTC)" if story.began and story.began < story.published else ""
+    where = "first in the period" if began else "first"
+    outlet = story.outlet if outlet is None else outlet
+    return f"{where}: {outlet or 'unknown outlet'}, {story.published[:16]} UTC{began}"
 
 
 def expected_words(expected: float) -> str:
