@@ -25,6 +25,7 @@ class TopStory:
     published: str       # when that outlet had it, UTC
     articles: int
     outlets: int
+    story: int | None = None   # its story (None where the headlines are grouped by their folded text)
 
 
 def top_stories(conn: sqlite3.Connection, filters: Filters, start: dt.datetime, end: dt.datetime,
@@ -41,7 +42,8 @@ def top_stories(conn: sqlite3.Connection, filters: Filters, start: dt.datetime, 
         f"  WHERE {where} AND a.title != '' AND a.published >= ? AND a.published < ?),"
         " sizes AS (SELECT story, count(*) AS articles, count(DISTINCT outlet_id) AS outlets FROM m GROUP BY story),"
         " firsts AS (SELECT m.*, row_number() OVER (PARTITION BY story ORDER BY published, id) AS nth FROM m)"
-        " SELECT f.title, f.link, f.outlet, f.published, s.articles, s.outlets FROM firsts f JOIN sizes s USING (story)"
+        f" SELECT f.title, f.link, f.outlet, f.published, s.articles, s.outlets, {'f.story' if grouped else 'NULL'}"
+        " FROM firsts f JOIN sizes s USING (story)"
         " WHERE f.nth = 1 ORDER BY s.outlets DESC, s.articles DESC, f.published, f.id LIMIT ?",
         [*params, format_utc(start), format_utc(end), limit]).fetchall()
     return [TopStory(*row) for row in rows]

@@ -79,9 +79,11 @@ def stories_text(stories: list[TopStory]) -> str:
         return "No articles."
     lines = []
     for number, story in enumerate(stories, 1):
-        spread = f" — {story.articles} articles in {story.outlets} outlets" if story.articles > 1 else ""
-        lines.append(f"{number}. {story.title}\n   {story.outlet}, {story.published[:16]} UTC (first){spread}\n"
-                     f"   {clean_link(story.link)}")
+        outlets = "1 outlet" if story.outlets == 1 else f"{story.outlets} outlets"
+        spread = f" — {story.articles} articles in {outlets}" if story.articles > 1 else ""
+        # the link is the headline's; the line under it says who had the story first
+        lines.append(f"{number}. {story.title}\n   {clean_link(story.link)}\n"
+                     f"   {story.outlet}, {story.published[:16]} UTC (first){spread}")
     return "\n".join(lines)
 
 
@@ -162,7 +164,7 @@ def spike_messages(conn: Connection, config: Config, rule: store.Rule, filters: 
 def _spike_message(conn: Connection, config: Config, rule: store.Rule, filters: Filters, day: dt.date, n: int,
                    baseline: float, now: dt.datetime, period: str) -> Message:
     start, end = _at_midnight(day), min(_at_midnight(day) + DAY, now)
-    stories = top_stories(conn, filters, start, end, STORIES)
+    stories = _top_stories(conn, filters, start, end)
     terms = top_terms(store.titles(conn, filters, start, end),
                       store.titles(conn, filters, start - 14 * DAY, start))
     ratio = n / baseline
@@ -174,6 +176,11 @@ def _spike_message(conn: Connection, config: Config, rule: store.Rule, filters: 
             f"{ratio:.1f}× the mean of the previous {spike_rule.WINDOW} days ({baseline:.1f} a day).\n\n" + late
             + _findings(config, rule, filters, stories, terms, day, day))
     return Message(period, subject, body)
+
+
+def _top_stories(conn: Connection, filters: Filters, start: dt.datetime, end: dt.datetime) -> list[TopStory]:
+    """The period's most-covered stories, each told by its typical headline there (as What happened tells them)."""
+    return explain.told_stories(conn, filters, start, end, top_stories(conn, filters, start, end, STORIES))
 
 
 def _findings(config: Config, rule: store.Rule, filters: Filters, stories: list, terms: list[str],
@@ -213,7 +220,7 @@ def digest_message(conn: Connection, config: Config, rule: store.Rule, filters: 
     subject = f"newsradar: {rule.kind} digest of {rule.target_name}, {span} — {n} articles"
     body = (f"{'Daily' if unit == 'day' else 'Weekly'} digest of {_what(rule)} for {span} (UTC): {n} articles "
             f"(the {unit} before: {m}; {change}).\n\n"
-            + _findings(config, rule, filters, top_stories(conn, filters, start, end, STORIES), terms, first, last))
+            + _findings(config, rule, filters, _top_stories(conn, filters, start, end), terms, first, last))
     return Message(period, subject, body)
 
 

@@ -24,6 +24,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
+from typing import TypeVar
 
 from stop_words import AVAILABLE_LANGUAGES, LANGUAGE_MAPPING, get_stop_words
 
@@ -35,8 +36,10 @@ from db import explain as store
 from db.engine import Connection
 from db.explain import Change, StoryChange
 from db.filters import Filters
+from db.highlights import TopStory
 
 STORIES = 5
+Told = TypeVar("Told", StoryChange, TopStory)   # a story as a list shows it: its id, headline and link
 TERMS = 10
 SHARES = 5
 PRIOR = 100.0        # how many pseudo-counts the pooled rates weigh: a word must rise in many articles to count
@@ -170,7 +173,14 @@ def _forms_of_one(a: str, b: str) -> bool:
     return stem >= STEM and max(len(a), len(b)) - stem <= ENDING
 
 
-def typical_headlines(changes: list[StoryChange], titles: list[tuple[int, str, str]]) -> list[StoryChange]:
+def told_stories(conn: Connection, filters: Filters, start: dt.datetime, end: dt.datetime,
+                 stories: list[Told]) -> list[Told]:
+    """`stories` of [start, end) (StoryChange or TopStory) each told by its typical headline there."""
+    ids = [s.story for s in stories if s.story is not None]
+    return typical_headlines(stories, store.story_titles(conn, filters, start, end, ids)) if ids else stories
+
+
+def typical_headlines(changes: list[Told], titles: list[tuple[int, str, str]]) -> list[Told]:
     """Each story told by the headline (and link) of its period that is nearest the centre of the period's headlines
     of it: the words most of them share. A story that began the day before is told by what it says now, and not by
     its first article in the period, which may be a side story (a football club's match off, the day after an
@@ -180,7 +190,7 @@ def typical_headlines(changes: list[StoryChange], titles: list[tuple[int, str, s
         by_story.setdefault(story, []).append((title, link))
     return [dataclasses.replace(change, title=title, link=link) if (title, link) != (change.title, change.link)
             else change for change in changes
-            for title, link in [_nearest_centre(by_story.get(change.story, [(change.title, change.link)]))]]
+            for title, link in [_nearest_centre(by_story.get(change.story, []) or [(change.title, change.link)])]]
 
 
 def _nearest_centre(headlines: list[tuple[str, str]]) -> tuple[str, str]:
@@ -205,8 +215,8 @@ def explain(conn: Connection, filters: Filters, start: dt.datetime, end: dt.date
     """What happened among the articles matching `filters` (their dates aside) in [start, end)."""
     before = start - max(end - start, dt.timedelta(days=WINDOW))
     scale = (end - start) / (start - before)
-    found = store.story_changes(conn, filters, before, start, end, stories, scale)
-    found = typical_headlines(found, store.story_titles(conn, filters, start, end, [s.story for s in found]))
+    found = told_stories(conn, filters, start, end, store.story_changes(conn, filters, before, start, end, stories,
+                                                                        scale))
     largest = sorted(found, key=lambda s: (-s.now, -s.outlets, s.story))[:stories]
     seen = {s.story for s in largest}
     growing = [s for s in sorted(found, key=lambda s: (-(s.now - s.before * scale), -s.now, s.story))

@@ -216,8 +216,11 @@ def test_one_spike_alert_for_19_september_by_email_and_webhook_and_none_again_af
     assert "spike in Karabakh on 2023-09-19" in subject
     assert "spiked on Tuesday 2023-09-19" in text and "the mean of the previous 14 days" in text
     assert "Nagorno-Karabakh" in text or "Nagorno Karabakh" in text
-    # the largest story (grouped copies in four outlets), linked in the outlet that had it first
-    assert "https://www.aljazeera.com/news/2023/9/19/azerbaijan-launches-new-anti-terror-offensive" in text
+    # the largest stories (grouped reports in several outlets), each told by the headline its reports share, with its
+    # link, and the outlet that had it first
+    assert ("2. Azerbaijan launches ‘anti-terrorist’ operation in Nagorno-Karabakh\n   https://www.ft.com/content/"
+            in text)
+    assert "   www.aljazeera.com, 2023-09-19 10:37 UTC (first) — 3 articles in 3 outlets\n" in text
     assert "https://news.example.org/articles?from=2023-09-19&to=2023-09-19&topic=Karabakh" in text
     assert [(p["title"], p["message"]) for p in posted] == [(subject, text)]
 

@@ -28,7 +28,7 @@ from db.copy import copy
 from db.explain import StoryChange
 from db.filters import Filters
 from db.highlights import top_stories
-from newsradar import explain
+from newsradar import alerts, explain
 
 SCREENSHOTS = Path(os.environ.get("NEWSRADAR_SCREENSHOTS") or tempfile.mkdtemp(prefix="newsradar-screenshots-"))
 ON_TOPIC = re.compile(r"karabakh|karabach|azerbai|azerbejd|armeni|stepanakert", re.IGNORECASE)
@@ -298,6 +298,23 @@ def test_alerts_top_stories_count_a_grouped_story_once(conn):
     # the Polish report is grouped with the wire copy although its headline differs
     assert [(s.title, s.outlet, s.articles, s.outlets) for s in stories] == [
         ("CEASEFIRE in Karabakh", "B", 3, 3), ("Talks go on, day 20", "A", 1, 1)]
+
+
+def test_alerts_tell_a_story_by_its_typical_headline_as_what_happened_does(conn):
+    _newsroom(conn)
+    add_articles(conn, "https://d.example/rss", [("Football match off in Karabakh", "https://d.example/f",
+                                                  "2023-09-20 08:00:00")], outlet="D", country="FR")
+    _group(conn)
+    ids = {link: i for i, link in conn.execute("SELECT id, link FROM articles").fetchall()}
+    story_store.set_stories(conn, [(ids["https://d.example/f"], ids["https://b.example/c"])])
+    conn.commit()
+    start = dt.datetime(2023, 9, 20, tzinfo=dt.UTC)
+    top = alerts._top_stories(conn, Filters(), start, start + dt.timedelta(days=1))[0]
+    # the side report came first (D, 08:00): it names who had the story first, not what the story is
+    assert (top.title, top.link, top.outlet, top.published, top.articles) == (
+        "CEASEFIRE in Karabakh", "https://b.example/c", "D", "2023-09-20 08:00:00", 4)
+    assert alerts.stories_text([top]) == ("1. CEASEFIRE in Karabakh\n   https://b.example/c\n"
+                                         "   D, 2023-09-20 08:00 UTC (first) — 4 articles in 4 outlets")
 
 
 # the dashboard --------------------------------------------------------------------------------------------------------
