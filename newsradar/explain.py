@@ -188,15 +188,20 @@ def typical_headlines(changes: list[Told], titles: list[tuple[int, str, str]]) -
     by_story: dict[int, list[tuple[str, str]]] = {}
     for story, title, link in titles:
         by_story.setdefault(story, []).append((title, link))
-    return [dataclasses.replace(change, title=title, link=link) if (title, link) != (change.title, change.link)
-            else change for change in changes
-            for title, link in [_nearest_centre(by_story.get(change.story, []) or [(change.title, change.link)])]]
+    told = []
+    for change in changes:
+        title, link = _nearest_centre(by_story.get(change.story) or [(change.title, change.link)])
+        same = (title, link) == (change.title, change.link)
+        told.append(change if same else dataclasses.replace(change, title=title, link=link))
+    return told
 
 
 def _nearest_centre(headlines: list[tuple[str, str]]) -> tuple[str, str]:
-    """The headline whose words the others use most (cosine with the sum of the others' word sets); the first of
-    equals, so one of two or a lone headline is the first."""
-    sets = [set(words(title)) for title, _ in headlines]
+    """The headline whose words the others use most (cosine with the sum of the others' word sets; short words and
+    English stopwords, which any two English headlines share, left out); the first of equals, so one of two or a
+    lone headline is the first."""
+    common = stopwords("en")
+    sets = [{w for w in words(title) if len(w) >= 3 and w not in common} for title, _ in headlines]
     used = Counter(w for s in sets for w in s)
     scores = [sum(used[w] - 1 for w in s) / math.sqrt(len(s)) if s else 0.0 for s in sets]
     return headlines[scores.index(max(scores))]

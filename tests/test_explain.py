@@ -319,6 +319,10 @@ def test_alerts_tell_a_story_by_its_typical_headline_as_what_happened_does(conn)
 
 # the dashboard --------------------------------------------------------------------------------------------------------
 
+HOSTILE = ("<img src=x onerror=alert(1)> Karabakh zqxmarker", "[click](javascript:alert(1)) Karabakh zqxmarker",
+           "Karabakh zqxmarker :red[x] $x^2$")
+
+
 @pytest.fixture(scope="module")
 def server(backfilled, tmp_path_factory):  # noqa: F811 (a fixture)
     hostile = tmp_path_factory.mktemp("explain") / "k.db"
@@ -326,10 +330,9 @@ def server(backfilled, tmp_path_factory):  # noqa: F811 (a fixture)
         source.backup(target)
     with closing(connect(hostile)) as conn:   # a story of three hostile headlines, among the day's largest
         add_articles(conn, "https://evil.example/rss", [
-            ("<img src=x onerror=alert(1)> Karabakh zqxmarker", "https://evil.example/1", "2023-09-19 06:00:00"),
-            ("[click](javascript:alert(1)) Karabakh zqxmarker", "https://evil.example/2", "2023-09-19 23:10:00"),
-            ("Karabakh zqxmarker :red[x] $x^2$", "https://evil.example/3", "2023-09-19 23:20:00")],
-            outlet="<b>evil</b>")
+            (HOSTILE[0], "https://evil.example/1", "2023-09-19 06:00:00"),
+            (HOSTILE[1], "https://evil.example/2", "2023-09-19 23:10:00"),
+            (HOSTILE[2], "https://evil.example/3", "2023-09-19 23:20:00")], outlet="<b>evil</b>")
         ids = [row[0] for row in conn.execute("SELECT id FROM articles WHERE link LIKE 'https://evil.example/%' "
                                               "ORDER BY published")]
         story_store.set_stories(conn, [(i, ids[0]) for i in ids])
@@ -355,7 +358,8 @@ def test_the_coverage_page_explains_the_karabakh_day(server, page):
     link = page.get_by_role("link", name=re.compile("‘anti-terrorist’ operation in Nagorno-Karabakh"))
     assert link.first.get_attribute("href").startswith("https://www.ft.com/content/")
     # feed text stays text: the hostile headlines read as written, and nothing of them became an element or a link
-    assert "<img src=x onerror=alert(1)> Karabakh zqxmarker" in text and "<b>evil</b>" in text
+    # (the story of three hostile headlines is told by one of them, whichever its words put at its centre)
+    assert any(headline in text for headline in HOSTILE) and "<b>evil</b>" in text
     assert page.locator("img[src=x]").count() == 0 and page.locator("a[href^=javascript]").count() == 0
     page.set_viewport_size({"width": 1280, "height": 1800})   # the app scrolls inside itself: a tall window, whole
     page.wait_for_timeout(1000)
