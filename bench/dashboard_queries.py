@@ -41,7 +41,7 @@ from tables import percentiles, print_table
 from collectors.backfill import backfill
 from collectors.feedlists import import_feeds, read_feed_list
 from dashboard import collection, queries
-from db import aggregates, connect, topics
+from db import connect, topics
 from db.filters import Filters
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -130,7 +130,7 @@ def page_visits(path: Path, f: Filters, count: queries.Count = "articles") -> di
         total = queries.count_articles(fetch, f)
         if count == "stories":   # one row per story, a page of them (as the Articles page)
             return (call(path, queries.filter_choices), queries.count_matches(fetch, f, count),
-                    call(path, aggregates.story_rows, f, page, ARTICLES_PER_PAGE, total))
+                    call(path, queries.told_story_rows, f, page, ARTICLES_PER_PAGE, total))
         return call(path, queries.filter_choices), call(path, queries.article_page, f, page, total=total)
 
     visits = {

@@ -46,6 +46,7 @@ from db.aggregates import (  # the SQL half, moved to db.aggregates: still found
 )
 from db.engine import Connection
 from db.filters import Filters
+from newsradar import explain
 
 # A page's frames are small (a few thousand rows) and shaped in many steps (merges, group-bys, reindexing); Arrow's
 # strings cost a conversion at each, Python's do not: a story-counted share chart shapes in 45 ms instead of 60.
@@ -493,9 +494,16 @@ def article_page(conn: Connection, filters: Filters, page: int = 1, per_page: in
 STORY_COLUMNS = ["published", "outlet", "title", "link", "articles", "outlet_count", "outlets", "story"]
 
 
+def told_story_rows(conn: Connection, filters: Filters, page: int, per_page: int, matches: int = 0
+                    ) -> list[stories.StoryRow]:
+    """One page of the matching stories (db.aggregates.story_rows), each told by the headline its matching reports
+    share (as What happened tells them), not by its first report, which may be a side story."""
+    return explain.told_stories(conn, filters, aggregates.story_rows(conn, filters, page, per_page, matches))
+
+
 def story_table(rows: list[stories.StoryRow]) -> pd.DataFrame:
-    """One page of stories (db.stories.story_page) as the Articles page shows them: its first article's time, outlet,
-    title and link (http(s) only), how many articles and outlets it has among the matches, and those outlets."""
+    """One page of stories (told_story_rows) as the Articles page shows them: its first article's time and outlet, its
+    headline and link (http(s) only), how many articles and outlets it has among the matches, and those outlets."""
     frame = pd.DataFrame([(r.first_published, r.first_outlet or "", r.title, safe_link(r.link), r.articles,
                            len(r.outlets), "; ".join(r.outlets), r.story) for r in rows], columns=STORY_COLUMNS)
     frame["published"] = pd.to_datetime(frame["published"], format="%Y-%m-%d %H:%M:%S")

@@ -153,7 +153,7 @@ def shared_matches(path: str, filters: Filters, kind: str | None = None,
 @_cached
 def story_page(path: str, filters: Filters, page: int, per_page: int, matches: int = 0) -> list[stories.StoryRow]:
     with _db(path) as conn:
-        return aggregates.story_rows(conn, filters, page, per_page, matches)
+        return queries.told_story_rows(conn, filters, page, per_page, matches)
 
 
 @_cached

@@ -76,17 +76,21 @@ def story_changes(conn: Connection, filters: Filters, before: dt.datetime, start
     return [StoryChange(*row) for row in rows]
 
 
-def story_titles(conn: Connection, filters: Filters, start: dt.datetime, end: dt.datetime,
-                 stories: list[int]) -> list[tuple[int, str, str]]:
-    """(story, title, link) of the matching articles of `stories` in [start, end), first published first."""
+def story_titles(conn: Connection, filters: Filters, stories: list[int], start: dt.datetime | None = None,
+                 end: dt.datetime | None = None) -> list[tuple[int, str, str]]:
+    """(story, title, link) of the matching articles of `stories`, in [start, end) if given (else in the filters' own
+    dates), first published first. Read through the stories' members, not by testing the story of every match."""
     if not stories:
         return []
-    where, params = where_in(conn, dataclasses.replace(filters, date_from=None, date_to=None))
+    dated = start is not None and end is not None
+    where, params = where_in(conn, dataclasses.replace(filters, date_from=None, date_to=None) if dated else filters)
+    span, bounds = (" AND a.published >= ? AND a.published < ?", [format_utc(start), format_utc(end)]) if dated \
+        else ("", [])
     marks = ", ".join("?" * len(stories))
     return [(row[0], row[1], row[2]) for row in conn.execute(
         f"SELECT {STORY}, a.title, a.link FROM articles a LEFT JOIN outlets o ON o.id = a.outlet_id {JOIN_STORY} "
-        f"WHERE {where} AND a.published >= ? AND a.published < ? AND {STORY} IN ({marks}) ORDER BY a.published, a.id",
-        [*params, format_utc(start), format_utc(end), *stories])]
+        f"WHERE {where}{span} AND (a.id IN (SELECT article_id FROM article_stories WHERE story_id IN ({marks})) "
+        f"OR a.id IN ({marks})) ORDER BY a.published, a.id", [*params, *bounds, *stories, *stories])]
 
 
 def texts(conn: Connection, filters: Filters, before: dt.datetime, start: dt.datetime,

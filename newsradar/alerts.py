@@ -180,7 +180,7 @@ def _spike_message(conn: Connection, config: Config, rule: store.Rule, filters: 
 
 def _top_stories(conn: Connection, filters: Filters, start: dt.datetime, end: dt.datetime) -> list[TopStory]:
     """The period's most-covered stories, each told by its typical headline there (as What happened tells them)."""
-    return explain.told_stories(conn, filters, start, end, top_stories(conn, filters, start, end, STORIES))
+    return explain.told_stories(conn, filters, top_stories(conn, filters, start, end, STORIES), start, end)
 
 
 def _findings(config: Config, rule: store.Rule, filters: Filters, stories: list, terms: list[str],

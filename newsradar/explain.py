@@ -37,9 +37,10 @@ from db.engine import Connection
 from db.explain import Change, StoryChange
 from db.filters import Filters
 from db.highlights import TopStory
+from db.stories import StoryRow
 
 STORIES = 5
-Told = TypeVar("Told", StoryChange, TopStory)   # a story as a list shows it: its id, headline and link
+Told = TypeVar("Told", StoryChange, TopStory, StoryRow)   # a story as a list shows it: its id, headline and link
 TERMS = 10
 SHARES = 5
 PRIOR = 100.0        # how many pseudo-counts the pooled rates weigh: a word must rise in many articles to count
@@ -173,11 +174,11 @@ def _forms_of_one(a: str, b: str) -> bool:
     return stem >= STEM and max(len(a), len(b)) - stem <= ENDING
 
 
-def told_stories(conn: Connection, filters: Filters, start: dt.datetime, end: dt.datetime,
-                 stories: list[Told]) -> list[Told]:
-    """`stories` of [start, end) (StoryChange or TopStory) each told by its typical headline there."""
+def told_stories(conn: Connection, filters: Filters, stories: list[Told], start: dt.datetime | None = None,
+                 end: dt.datetime | None = None) -> list[Told]:
+    """`stories` (of [start, end) if given, else of the filters' dates) each told by its typical headline there."""
     ids = [s.story for s in stories if s.story is not None]
-    return typical_headlines(stories, store.story_titles(conn, filters, start, end, ids)) if ids else stories
+    return typical_headlines(stories, store.story_titles(conn, filters, ids, start, end)) if ids else stories
 
 
 def typical_headlines(changes: list[Told], titles: list[tuple[int, str, str]]) -> list[Told]:
@@ -220,8 +221,8 @@ def explain(conn: Connection, filters: Filters, start: dt.datetime, end: dt.date
     """What happened among the articles matching `filters` (their dates aside) in [start, end)."""
     before = start - max(end - start, dt.timedelta(days=WINDOW))
     scale = (end - start) / (start - before)
-    found = told_stories(conn, filters, start, end, store.story_changes(conn, filters, before, start, end, stories,
-                                                                        scale))
+    found = told_stories(conn, filters, store.story_changes(conn, filters, before, start, end, stories, scale), start,
+                         end)
     largest = sorted(found, key=lambda s: (-s.now, -s.outlets, s.story))[:stories]
     seen = {s.story for s in largest}
     growing = [s for s in sorted(found, key=lambda s: (-(s.now - s.before * scale), -s.now, s.story))

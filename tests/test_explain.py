@@ -20,6 +20,7 @@ from conftest import open_page
 from test_alerts import KARABAKH, backfilled, newsradar, slices  # noqa: F401 (fixtures)
 
 from dashboard import explain as panel
+from dashboard import queries as q
 from dashboard.serve import streamlit_command
 from dashboard.testing import add_articles, choose, free_port, one_run, running
 from db import connect
@@ -300,7 +301,8 @@ def test_alerts_top_stories_count_a_grouped_story_once(conn):
         ("CEASEFIRE in Karabakh", "B", 3, 3), ("Talks go on, day 20", "A", 1, 1)]
 
 
-def test_alerts_tell_a_story_by_its_typical_headline_as_what_happened_does(conn):
+def _with_a_side_report(conn) -> None:
+    """The newsroom, its wire story joined by a side report that came first (D, 08:00)."""
     _newsroom(conn)
     add_articles(conn, "https://d.example/rss", [("Football match off in Karabakh", "https://d.example/f",
                                                   "2023-09-20 08:00:00")], outlet="D", country="FR")
@@ -308,6 +310,21 @@ def test_alerts_tell_a_story_by_its_typical_headline_as_what_happened_does(conn)
     ids = {link: i for i, link in conn.execute("SELECT id, link FROM articles").fetchall()}
     story_store.set_stories(conn, [(ids["https://d.example/f"], ids["https://b.example/c"])])
     conn.commit()
+
+
+def test_the_articles_page_tells_a_story_by_its_typical_headline(conn):
+    _with_a_side_report(conn)
+    rows = q.told_story_rows(conn, Filters.make(date_from="2023-09-20"), 1, 50)
+    wire = next(r for r in rows if r.articles == 4)
+    assert (wire.title, wire.link, wire.first_outlet, wire.first_published) == (
+        "CEASEFIRE in Karabakh", "https://b.example/c", "D", "2023-09-20 08:00:00")
+    # only matching reports tell it: a Polish view is told by its Polish report
+    polish = q.told_story_rows(conn, Filters.make(langs=["pl"]), 1, 50)
+    assert [(r.title, r.articles) for r in polish] == [("Rozejm w Karabachu", 1)]
+
+
+def test_alerts_tell_a_story_by_its_typical_headline_as_what_happened_does(conn):
+    _with_a_side_report(conn)
     start = dt.datetime(2023, 9, 20, tzinfo=dt.UTC)
     top = alerts._top_stories(conn, Filters(), start, start + dt.timedelta(days=1))[0]
     # the side report came first (D, 08:00): it names who had the story first, not what the story is

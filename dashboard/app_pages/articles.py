@@ -88,9 +88,10 @@ if counting == "stories":
             "outlet_count": st.column_config.NumberColumn("Outlets", format="localized"),
             "outlets": st.column_config.TextColumn("Reported by", width="large")})
     st.caption(f"Page {page} of {pages:,}, {PER_PAGE} per page. One row per story, the story with the newest "
-               "matching article first; each row shows the story's first matching article (First: when it was "
-               "published) and the outlets that reported it (copies and other outlets' reports of the same event). "
-               "Select a row to see its articles. The download holds every article, with its story.")
+               "matching article first; each row shows when and where the story was first published among the "
+               "matches (First, First outlet), the headline its matching reports share most (Title, Link) and the "
+               "outlets that reported it (copies and other outlets' reports of the same event). Select a row to see "
+               "its articles. The download holds every article, with its story.")
     details.story(story_rows, event.selection.rows if event else [])
     st.stop()
 
