@@ -83,14 +83,17 @@ def story_titles(conn: Connection, filters: Filters, stories: list[int], start: 
     if not stories:
         return []
     dated = start is not None and end is not None
-    where, params = where_in(conn, dataclasses.replace(filters, date_from=None, date_to=None) if dated else filters)
+    # a few members looked at: each one's countries and topics tested (correlated), not all of a country's collected
+    where, params = where_in(conn, dataclasses.replace(filters, date_from=None, date_to=None) if dated else filters,
+                             correlated=True)
     span, bounds = (" AND a.published >= ? AND a.published < ?", [format_utc(start), format_utc(end)]) if dated \
         else ("", [])
     marks = ", ".join("?" * len(stories))
     return [(row[0], row[1], row[2]) for row in conn.execute(
         f"SELECT {STORY}, a.title, a.link FROM articles a LEFT JOIN outlets o ON o.id = a.outlet_id {JOIN_STORY} "
-        f"WHERE {where}{span} AND (a.id IN (SELECT article_id FROM article_stories WHERE story_id IN ({marks})) "
-        f"OR a.id IN ({marks})) ORDER BY a.published, a.id", [*params, *bounds, *stories, *stories])]
+        f"WHERE {where}{span} AND a.id IN (SELECT article_id FROM article_stories WHERE story_id IN ({marks}) "
+        f"UNION SELECT id FROM articles WHERE id IN ({marks})) ORDER BY a.published, a.id",   # ungrouped: itself
+        [*params, *bounds, *stories, *stories])]
 
 
 def texts(conn: Connection, filters: Filters, before: dt.datetime, start: dt.datetime,
