@@ -19,7 +19,7 @@ _CATEGORY_WORDS = {"arts_culture_entertainment": "Arts, culture, entertainment",
                    "unclassified": "Unclassified (no confident category)"}
 
 
-_ONE = {"articles": "article", "stories": "story", "outlets": "outlet"}
+_ONE = {"articles": "article", "stories": "story", "outlets": "outlet", "days": "day"}
 
 
 def counted(n: int, unit: str, adjective: str = "") -> str:

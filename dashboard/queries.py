@@ -498,7 +498,8 @@ def told_story_rows(conn: Connection, filters: Filters, page: int, per_page: int
                     ) -> list[stories.StoryRow]:
     """One page of the matching stories (db.aggregates.story_rows), each told by the headline its matching reports
     share (as What happened tells them), not by its first report, which may be a side story."""
-    return explain.told_stories(conn, filters, aggregates.story_rows(conn, filters, page, per_page, matches))
+    rows = aggregates.story_rows(conn, filters, page, per_page, matches)
+    return explain.typical_headlines(rows, [(r.story, title, link) for r in rows for title, link in r.headlines])
 
 
 def story_table(rows: list[stories.StoryRow]) -> pd.DataFrame:

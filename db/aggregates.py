@@ -22,7 +22,7 @@ from db.engine import POSTGRESQL, Connection, dialect, has_table, is_url, locati
 from db.filters import FIELDS, Filters, day_after, where_in
 from db.schema import connect
 from db.search import compile_query
-from db.stories import JOIN_STORY, STORY, StoryRow
+from db.stories import JOIN_STORY, STORY, StoryRow, of_stories
 
 FROM = "FROM articles a LEFT JOIN outlets o ON o.id = a.outlet_id"
 # the same, with the outlet looked up for each article: SQLite cannot then reach the articles through their outlets
@@ -674,9 +674,7 @@ def story_rows(conn: Connection, filters: Filters, page: int, per_page: int, mat
     ids = ", ".join(str(int(i)) for i in shown)   # ids read from the database: integers
     members = conn.execute(
         f"SELECT {STORY}, a.published, a.id, o.name, a.title, a.link {FROM} {JOIN_STORY} "
-        f"WHERE a.id IN (SELECT article_id FROM article_stories WHERE story_id IN ({ids}) "
-        f"UNION ALL SELECT id FROM articles WHERE id IN ({ids})) "   # not OR: PostgreSQL would scan every article
-        f"AND {where} ORDER BY a.published, a.id", params).fetchall()
+        f"WHERE {of_stories(ids)} AND {where} ORDER BY a.published, a.id", params).fetchall()
     by_story: dict[int, list] = {}
     for row in members:
         by_story.setdefault(row[0], []).append(row)
@@ -686,7 +684,8 @@ def story_rows(conn: Connection, filters: Filters, page: int, per_page: int, mat
 def _story_row(story: int, members: list) -> StoryRow:
     first = members[0]
     outlets = list(dict.fromkeys(m[3] for m in members if m[3] is not None))
-    return StoryRow(story, first[1], first[3], first[4], first[5], len(members), outlets)
+    return StoryRow(story, first[1], first[3], first[4], first[5], len(members), outlets,
+                    [(m[4], m[5]) for m in members if m[4]])
 
 
 def _bucket_sql(day: str, bucket: str, engine: str) -> str:

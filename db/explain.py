@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from db.engine import Connection
 from db.filters import Filters, where_in
-from db.stories import JOIN_STORY, STORY
+from db.stories import JOIN_STORY, STORY, of_stories
 from db.text import format_utc
 
 
@@ -21,14 +21,14 @@ from db.text import format_utc
 class StoryChange:
     story: int
     title: str           # the headline of the story's first matching article in [start, end) (a Polish view: a
-                         # Polish headline): a story that began the day before is told by what it says in the period
-    link: str            # that article, in the outlet that had the story first in the period among the matching ones
-    outlet: str          # that outlet
+                         # Polish headline); newsradar.explain tells it by its typical headline there instead
+    link: str            # that article's (and then the typical headline's)
+    outlet: str          # the outlet that had the story first in the period among the matching ones
     published: str       # when it had it, UTC
     now: int             # matching articles in [start, end)
     before: int          # matching articles in the window before
     outlets: int         # outlets with a matching article in [start, end)
-    began: str = ""      # its first matching article's time in both windows, UTC (before `published`: it began earlier)
+    began: str = ""      # its first matching report's time in both windows, UTC (before `published`: an earlier one)
 
 
 @dataclass(frozen=True)
@@ -76,24 +76,19 @@ def story_changes(conn: Connection, filters: Filters, before: dt.datetime, start
     return [StoryChange(*row) for row in rows]
 
 
-def story_titles(conn: Connection, filters: Filters, stories: list[int], start: dt.datetime | None = None,
-                 end: dt.datetime | None = None) -> list[tuple[int, str, str]]:
-    """(story, title, link) of the matching articles of `stories`, in [start, end) if given (else in the filters' own
-    dates), first published first. Read through the stories' members, not by testing the story of every match."""
+def story_titles(conn: Connection, filters: Filters, stories: list[int], start: dt.datetime,
+                 end: dt.datetime) -> list[tuple[int, str, str]]:
+    """(story, title, link) of the matching articles of `stories` in [start, end) that have a title, first published
+    first. Read through the stories' members, not by testing the story of every match."""
     if not stories:
         return []
-    dated = start is not None and end is not None
     # a few members looked at: each one's countries and topics tested (correlated), not all of a country's collected
-    where, params = where_in(conn, dataclasses.replace(filters, date_from=None, date_to=None) if dated else filters,
-                             correlated=True)
-    span, bounds = (" AND a.published >= ? AND a.published < ?", [format_utc(start), format_utc(end)]) if dated \
-        else ("", [])
+    where, params = where_in(conn, dataclasses.replace(filters, date_from=None, date_to=None), correlated=True)
     marks = ", ".join("?" * len(stories))
     return [(row[0], row[1], row[2]) for row in conn.execute(
         f"SELECT {STORY}, a.title, a.link FROM articles a LEFT JOIN outlets o ON o.id = a.outlet_id {JOIN_STORY} "
-        f"WHERE {where}{span} AND a.id IN (SELECT article_id FROM article_stories WHERE story_id IN ({marks}) "
-        f"UNION SELECT id FROM articles WHERE id IN ({marks})) ORDER BY a.published, a.id",   # ungrouped: itself
-        [*params, *bounds, *stories, *stories])]
+        f"WHERE {where} AND a.published >= ? AND a.published < ? AND a.title != '' AND {of_stories(marks)} "
+        "ORDER BY a.published, a.id", [*params, format_utc(start), format_utc(end), *stories, *stories])]
 
 
 def texts(conn: Connection, filters: Filters, before: dt.datetime, start: dt.datetime,

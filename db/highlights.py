@@ -20,7 +20,7 @@ from db.text import fold, format_utc
 @dataclass(frozen=True)
 class TopStory:
     title: str
-    link: str            # the first outlet's article
+    link: str            # the first outlet's article (newsradar.alerts tells the story by its typical headline)
     outlet: str          # the outlet that had it first
     published: str       # when that outlet had it, UTC
     articles: int

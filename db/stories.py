@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from db import rollups
 from db.engine import POSTGRESQL, dialect, insert_many, values_lists, week_start
@@ -20,6 +20,14 @@ from db.filters import Filters, where_in
 # the story of article `a` (joined to its row of article_stories by JOIN_STORY): its own id until it is grouped
 JOIN_STORY = "LEFT JOIN article_stories s ON s.article_id = a.id"
 STORY = "coalesce(s.story_id, a.id)"
+
+
+def of_stories(marks: str) -> str:
+    """The condition that an article `a` is of one of the stories `marks` (their ids, placeholders or literals, each
+    given twice): a member, or an ungrouped article that is a story of its own. A union, not OR: PostgreSQL would scan
+    every article for the OR."""
+    return (f"a.id IN (SELECT article_id FROM article_stories WHERE story_id IN ({marks}) "
+            f"UNION ALL SELECT id FROM articles WHERE id IN ({marks}))")
 MEASURES = ("articles", "stories")
 # what the grouping reads of an article
 _DOC = ("SELECT a.id, a.published, coalesce(a.language, ''), coalesce(a.outlet_id, 0), a.title, {description} "
@@ -184,10 +192,11 @@ class StoryRow:
     story: int
     first_published: str
     first_outlet: str | None     # the outlet that had it first
-    title: str                   # the first article's title
+    title: str                   # the first article's title (the Articles page shows its typical headline instead)
     link: str
     articles: int
     outlets: list[str]
+    headlines: list[tuple[str, str]] = field(default_factory=list)   # the matching members' (title, link)
 
 
 def story_page(conn: sqlite3.Connection, filters: Filters, limit: int = 50, offset: int = 0) -> list[StoryRow]:

@@ -46,8 +46,9 @@ SHARES = 5
 PRIOR = 100.0        # how many pseudo-counts the pooled rates weigh: a word must rise in many articles to count
 MIN_ARTICLES = 2     # a word in one article is nobody's trend
 # two words are forms of one (górskim, górskiego; ceasefire, ceasefires) when they agree in at least STEM letters and
-# differ in at most ENDING after them: a crude stemmer for every language, which keeps state and statement apart
-STEM, ENDING = 5, 3
+# differ in at most ENDING after them: a crude stemmer for every language, which keeps state and statement, police
+# and policy, Niger and Nigeria apart (and joins minister and ministry)
+STEM, ENDING = 6, 3
 # tokenizing is most of the cost (a month of the whole corpus: 76k texts, 3 s of CPU); an even sample of this many
 # texts a window ranks the same top words
 MAX_TEXTS = 10_000
@@ -174,9 +175,9 @@ def _forms_of_one(a: str, b: str) -> bool:
     return stem >= STEM and max(len(a), len(b)) - stem <= ENDING
 
 
-def told_stories(conn: Connection, filters: Filters, stories: list[Told], start: dt.datetime | None = None,
-                 end: dt.datetime | None = None) -> list[Told]:
-    """`stories` (of [start, end) if given, else of the filters' dates) each told by its typical headline there."""
+def told_stories(conn: Connection, filters: Filters, stories: list[Told], start: dt.datetime,
+                 end: dt.datetime) -> list[Told]:
+    """`stories` of [start, end) each told by its typical headline there."""
     ids = [s.story for s in stories if s.story is not None]
     return typical_headlines(stories, store.story_titles(conn, filters, ids, start, end)) if ids else stories
 
@@ -204,7 +205,8 @@ def _nearest_centre(headlines: list[tuple[str, str]]) -> tuple[str, str]:
     common = stopwords("en")
     sets = [{w for w in words(title) if len(w) >= 3 and w not in common} for title, _ in headlines]
     used = Counter(w for s in sets for w in s)
-    scores = [sum(used[w] - 1 for w in s) / math.sqrt(len(s)) if s else 0.0 for s in sets]
+    # a headline without words (empty, or all stopwords) scores below every other
+    scores = [sum(used[w] - 1 for w in s) / math.sqrt(len(s)) if s else -1.0 for s in sets]
     return headlines[scores.index(max(scores))]
 
 
@@ -283,9 +285,10 @@ def story_line(story: StoryChange) -> str:
 
 
 def first_words(story: StoryChange, outlet: str | None = None) -> str:
-    """Who had the story first in the period, and when; and the day it began if that was earlier (its headline is
-    then the period's, not the first one's)."""
-    began = f" (the story began {story.began[:16]} UTC)" if story.began and story.began < story.published else ""
+    """Who had the story first in the period, and when; and its first matching report before the period, if any
+    (within the baseline window: a story is rarely older)."""
+    began = (f" (first matching report: {story.began[:16]} UTC)" if story.began and story.began < story.published
+             else "")
     where = "first in the period" if began else "first"
     outlet = story.outlet if outlet is None else outlet
     return f"{where}: {outlet or 'unknown outlet'}, {story.published[:16]} UTC{began}"

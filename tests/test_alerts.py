@@ -16,6 +16,7 @@ import email
 import gzip
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -218,9 +219,9 @@ def test_one_spike_alert_for_19_september_by_email_and_webhook_and_none_again_af
     assert "Nagorno-Karabakh" in text or "Nagorno Karabakh" in text
     # the largest stories (grouped reports in several outlets), each told by the headline its reports share, with its
     # link, and the outlet that had it first
-    assert ("2. Azerbaijan launches ‘anti-terrorist’ operation in Nagorno-Karabakh\n   https://www.ft.com/content/"
-            in text)
-    assert "   www.aljazeera.com, 2023-09-19 10:37 UTC (first) — 3 articles in 3 outlets\n" in text
+    assert re.search(r"\n2\. Azerbaijan launches ‘anti-terrorist’ operation in Nagorno-Karabakh\n"
+                     r"   https://www\.ft\.com/content/\S+\n"
+                     r"   www\.aljazeera\.com, 2023-09-19 10:37 UTC \(first\) — 3 articles in 3 outlets\n", text)
     assert "https://news.example.org/articles?from=2023-09-19&to=2023-09-19&topic=Karabakh" in text
     assert [(p["title"], p["message"]) for p in posted] == [(subject, text)]
 

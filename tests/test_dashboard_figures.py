@@ -264,7 +264,7 @@ def test_a_calendar_is_sent_as_digits_and_counts_not_a_figure():
 @pytest.mark.parametrize(("n", "unit", "adjective", "words"), [
     (1, "articles", "matching", "1 matching article"), (1, "stories", "matching", "1 matching story"),
     (0, "articles", "matching", "0 matching articles"), (2163, "articles", "", "2,163 articles"),
-    (2, "stories", "", "2 stories"),
+    (2, "stories", "", "2 stories"), (1, "days", "", "1 day"), (3, "days", "", "3 days"),   # incomplete days
 ])
 def test_a_count_of_one_reads_in_the_singular(n, unit, adjective, words):
     assert counted(n, unit, adjective) == words

@@ -213,8 +213,10 @@ def test_the_articles_page_shows_one_row_per_story_and_opens_it(story_db, monkey
     assert (karabakh["articles"], karabakh["outlet_count"]) == (4, 3)
     assert set(karabakh["outlets"].split("; ")) == {"Herald", "Gazeta", "Courier"}
     assert karabakh["outlet"] == "Herald" and karabakh["published"] == dt.datetime(2023, 9, 19, 8)
-    # a story's size beside its date, before the wide title: after it, a 1280-pixel window did not show it
-    assert list(at.dataframe[0].proto.column_order)[:3] == ["published", "articles", "outlet_count"]
+    # who had it first, then its size, before the wide title (after it, a 1280-pixel window did not show them); the
+    # first outlet away from the headline's link, which may be another outlet's report
+    assert list(at.dataframe[0].proto.column_order)[:6] == ["published", "outlet", "articles", "outlet_count",
+                                                             "title", "link"]
 
 
 def test_the_articles_page_counts_articles_by_default(story_db, monkeypatch):

@@ -19,8 +19,9 @@ from dashboard.labels import (
 )
 
 PER_PAGE = state.ARTICLES_PER_PAGE
-# a story's size beside its date, in view: after a wide title they were past the window's right edge
-STORY_ORDER = ["published", "articles", "outlet_count", "outlet", "title", "link", "outlets"]
+# a story's size near its date, in view: after a wide title they were past the window's right edge; the first outlet
+# beside the first time (both say who had it first), away from the headline and link, which may be another's
+STORY_ORDER = ["published", "outlet", "articles", "outlet_count", "title", "link", "outlets"]
 
 filters = state.filters_or_stop()
 counting = state.count()   # the sidebar's Count: one row per article, or per story
@@ -47,7 +48,7 @@ gaps = state.collection(filters).within(filters.date_from, filters.date_to)
 if gaps:
     days = sorted({g.day.isoformat() for g in gaps})
     note, button = st.columns([3, 1], vertical_alignment="center")
-    note.caption(f"Collection was incomplete on {len(days):,} days of the period shown ({', '.join(days[:5])}"
+    note.caption(f"Collection was incomplete on {counted(len(days), 'days')} of the period shown ({', '.join(days[:5])}"
                  f"{', …' if len(days) > 5 else ''}; {collection.whose_gaps(gaps)}): fewer articles there is "
                  "missing data, not less coverage.")
     button.download_button("Incomplete days", data=downloads.incomplete_csv(gaps), mime="text/csv",
