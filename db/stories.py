@@ -221,8 +221,7 @@ def members(conn: sqlite3.Connection, story: int) -> list[tuple[int, str, str | 
     """(id, published, outlet, title, link) of every article of a story, in order of publication."""
     return conn.execute("SELECT a.id, a.published, o.name, a.title, a.link FROM articles a "
                         "LEFT JOIN outlets o ON o.id = a.outlet_id "
-                        "WHERE a.id IN (SELECT article_id FROM article_stories WHERE story_id = ?) OR a.id = ? "
-                        "ORDER BY a.published, a.id", (story, story)).fetchall()
+                        f"WHERE {of_stories('?')} ORDER BY a.published, a.id", (story, story)).fetchall()
 
 
 # scoring (scripts/score_stories.py) ----------------------------------------------------------------------------
