@@ -115,7 +115,9 @@ def page_visits(path: Path, f: Filters, count: queries.Count = "articles") -> di
     def coverage(**controls):
         fetch = visit_fetch(path)
         collected = collection_of(path, f)
-        return (call(path, queries.filter_choices), queries.headline(fetch, f, controls.get("split", "none"), count),
+        reach = queries.spike_reach(f, controls.get("bucket", "day"))   # as the Coverage page
+        return (call(path, queries.filter_choices), queries.headline(fetch, f, controls.get("split", "none"), count,
+                                                                     reach),
                 _coverage_and_before(fetch, f, controls, count),
                 call(path, queries.outage_days, f), collection.gap_days(collected, f),
                 collection.range_note(collected, f, controls.get("split", "none")))

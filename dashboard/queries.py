@@ -123,22 +123,28 @@ def _outlet_field(ids: pd.Series, fetch: Fetch, field: Literal["name", "source"]
 
 
 def _excess(fetch: Fetch, filters: Filters, keys: list[str], bucket: Bucket | None = None,
-            kind: str | None = None, labels: str | None = None, only: tuple[str, ...] | None = None
-            ) -> pd.DataFrame:
+            kind: str | None = None, labels: str | None = None, only: tuple[str, ...] | None = None,
+            reach: Reach | None = None) -> pd.DataFrame:
     """Per bucket (if any) and `keys` (of day, name, source, label): how many matching articles are not the first of
     their story there: an article count minus this counts each story once. Column `excess`.
 
     `labels`: the kind of label (country, topic) the page also counts by under these filters; without `kind`, a
     content filter's matching shared articles are then counted from the same rows as those per label. `only`: with
-    `kind` and `label` in `keys`, the only labels wanted (a chart's chosen lines)."""
+    `kind` and `label` in `keys`, the only labels wanted (a chart's chosen lines). `reach`: the dates a page's other
+    counts of the same articles span (spike_reach): without labels, their shared articles are fetched once for all
+    of them and each count takes its own dates."""
     by_day = "day" in keys   # per day as ISO text (the headline's), not as a bucket's timestamp
     if by_day:
         keys, bucket = [k for k in keys if k != "day"], "day"
     asked = tuple("outlet_id" if k == "name" else k for k in keys)
     if has_content_filter(filters):   # the page's matching shared articles, fetched once, counted per call
         chosen = {"labels": only} if kind and only else {}   # else the rows other counts of the page share
-        excess = aggregates.excess_of(fetch(aggregates.shared_matches, filters, kind=kind or labels, **chosen),
-                                      asked, bucket)
+        if reach is not None and not (kind or labels):
+            wide = dataclasses.replace(filters, date_from=reach[0], date_to=reach[1])
+            shared = _within(fetch(aggregates.shared_matches, wide), filters)
+        else:
+            shared = fetch(aggregates.shared_matches, filters, kind=kind or labels, **chosen)
+        excess = aggregates.excess_of(shared, asked, bucket)
     else:
         excess = fetch(aggregates.story_excess, filters, keys=asked, bucket=bucket, kind=kind)
     if "name" in keys:
@@ -150,6 +156,29 @@ def _excess(fetch: Fetch, filters: Filters, keys: list[str], bucket: Bucket | No
     if not keys and bucket is None:
         return excess if len(excess) else pd.DataFrame({"excess": [0]})
     return excess
+
+
+# the first and last day of the articles a page counts: the view's dates, from the start of its spike baseline
+Reach = tuple[dt.date, dt.date | None]
+
+
+def spike_reach(filters: Filters, bucket: Bucket) -> Reach | None:
+    """The dates the Coverage page counts stories over for a dated view: the chart's and, before them, the WINDOW
+    buckets of its spike baseline (coverage_before); None without a start date (the chart begins with the data)."""
+    if filters.date_from is None:
+        return None
+    first = bucket_start(pd.Series([filters.date_from.isoformat()]), bucket).iloc[0]
+    return (first - WINDOW * _STEP[bucket]).date(), filters.date_to
+
+
+def _within(shared: pd.DataFrame, filters: Filters) -> pd.DataFrame:
+    """shared_matches' rows of the filters' own dates."""
+    keep = pd.Series(True, index=shared.index)
+    if filters.date_from is not None:
+        keep &= shared["day"] >= filters.date_from.isoformat()
+    if filters.date_to is not None:
+        keep &= shared["day"] <= filters.date_to.isoformat()
+    return shared[keep]
 
 
 def _less(counts: pd.DataFrame, excess: pd.DataFrame, keys: list[str], column: str = "n") -> pd.DataFrame:
@@ -176,20 +205,21 @@ def count_articles(source: Connection | Fetch, filters: Filters) -> int:
 
 
 def count_matches(source: Connection | Fetch, filters: Filters, count: Count = "articles",
-                  labels: str | None = None) -> int:
-    """How many articles match, or how many stories (each story once). `labels`: as _excess."""
+                  labels: str | None = None, reach: Reach | None = None) -> int:
+    """How many articles match, or how many stories (each story once). `labels`, `reach`: as _excess."""
     total = count_articles(source, filters)
     if count == "stories" and total:
-        total -= int(_excess(fetcher(source), filters, [], labels=labels)["excess"].iloc[0])
+        total -= int(_excess(fetcher(source), filters, [], labels=labels, reach=reach)["excess"].iloc[0])
     return total
 
 
-def headline(source: Connection | Fetch, filters: Filters, split: Split = "none", count: Count = "articles"
-             ) -> Headline:
+def headline(source: Connection | Fetch, filters: Filters, split: Split = "none", count: Count = "articles",
+             reach: Reach | None = None) -> Headline:
     """Articles (or stories), outlets, countries in the story and the busiest day of the matching articles.
 
-    `split`: how the page splits its coverage chart (the headline may share an aggregate with it). With `count`
-    stories, the articles and the busiest day's count each story once (a day's stories: once that day)."""
+    `split`, `reach`: how the page splits its coverage chart, and the dates it counts (spike_reach): the headline may
+    share an aggregate with it. With `count` stories, the articles and the busiest day's count each story once (a
+    day's stories: once that day)."""
     fetch = fetcher(source)
     per_day = _totals(fetch, filters, "day")
     if per_day.empty:
@@ -197,8 +227,8 @@ def headline(source: Connection | Fetch, filters: Filters, split: Split = "none"
     total = int(per_day["n"].sum())
     if count == "stories":   # a story over two days counts on each day, once in the total
         labels = split if split in LABEL_SPLITS and not getattr(filters, SPLIT_FIELDS[split]) else None  # the chart's
-        per_day = _less(per_day, _excess(fetch, filters, ["day"], labels=labels), ["day"])
-        total = count_matches(fetch, filters, count, labels)
+        per_day = _less(per_day, _excess(fetch, filters, ["day"], labels=labels, reach=reach), ["day"])
+        total = count_matches(fetch, filters, count, labels, reach)
     busiest = per_day.sort_values(["n", "day"], ascending=False).iloc[0]
     per_outlet = _totals(fetch, filters, "outlet_id")
     return Headline(total, int((per_outlet["outlet_id"] != 0).sum()),
@@ -280,8 +310,8 @@ def _rollup_buckets(daily: pd.DataFrame, bucket: Bucket) -> pd.DataFrame:
 _SPLIT_KEY = {"none": None, "outlet": "name", "source": "source", "country": "label", "topic": "label"}
 
 
-def _stories_in(source: Connection | Fetch, counts: pd.DataFrame, filters: Filters, split: Split, bucket: Bucket
-                ) -> pd.DataFrame:
+def _stories_in(source: Connection | Fetch, counts: pd.DataFrame, filters: Filters, split: Split, bucket: Bucket,
+                reach: Reach | None = None) -> pd.DataFrame:
     """Bucketed (bucket, label, n) article counts of `filters` split by `split` (as split_daily draws them) with each
     story once per bucket and label; "other" gathers once per label it holds, as it does articles."""
     chosen = getattr(filters, SPLIT_FIELDS[split]) if split != "none" else ()
@@ -289,7 +319,7 @@ def _stories_in(source: Connection | Fetch, counts: pd.DataFrame, filters: Filte
     key = _SPLIT_KEY[split]
     label_split = split in LABEL_SPLITS
     excess = _excess(fetcher(source), used, [key] if key else [], bucket, kind=split if label_split else None,
-                     only=tuple(chosen) if chosen and label_split else None)
+                     only=tuple(chosen) if chosen and label_split else None, reach=reach)
     excess = excess.rename(columns={key: "label"}) if key else excess.assign(label="all")
     shown = set(counts["label"].unique())
     if OTHER in shown:
@@ -337,14 +367,17 @@ def _complete(series: pd.DataFrame, bucket: Bucket, filters: Filters, collected:
 
 
 def coverage(source: Connection | Fetch, filters: Filters, bucket: Bucket = "day", split: Split = "none",
-             top_n: int = 8, normalized: bool = False, count: Count = "articles") -> pd.DataFrame:
+             top_n: int = 8, normalized: bool = False, count: Count = "articles", reach: Reach | None = None
+             ) -> pd.DataFrame:
     """Coverage series: columns bucket, label, n (matching articles), total (same sources), value (n or share %).
 
     Every bucket of the period is there: a day without matching articles has n = 0 (and no share without a total).
-    With `count` stories, n and total count each story once per bucket and label."""
+    With `count` stories, n and total count each story once per bucket and label (over `reach`'s shared articles,
+    spike_reach of the filters and bucket unless given)."""
     counts = _rollup_buckets(split_daily(source, filters, split, top_n), bucket)
     if count == "stories":
-        counts = _stories_in(source, counts, filters, split, bucket)
+        reach = spike_reach(filters, bucket) if reach is None else reach
+        counts = _stories_in(source, counts, filters, split, bucket, reach)
     collected = _totals(fetcher(source), sources_only(filters), "day") if filters.date_to is None else None
     series = _complete(counts, bucket, filters, collected)
     if not normalized:
@@ -377,7 +410,8 @@ def coverage_before(source: Connection | Fetch, filters: Filters, shown: pd.Data
     pinned = {SPLIT_FIELDS[split]: lines} if split != "none" and not getattr(filters, SPLIT_FIELDS[split]) else {}
     recent_filters = dataclasses.replace(filters, date_from=start.date(), date_to=(first - pd.Timedelta(days=1)).date(),
                                          **pinned)
-    recent = coverage(source, recent_filters, bucket, split, len(lines), normalized, count)
+    recent = coverage(source, recent_filters, bucket, split, len(lines), normalized, count,
+                      reach=spike_reach(filters, bucket))
     grid = pd.MultiIndex.from_product([pd.date_range(start, first, freq=_FREQ[bucket], inclusive="left"), lines],
                                       names=["bucket", "label"])
     # a line without articles there: 0 of them (a day without a total keeps its value of NaN: no verdict near it)

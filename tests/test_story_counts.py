@@ -469,3 +469,37 @@ def test_migration_27_counts_the_languages_of_a_database_it_finds_filled(story_d
         for filters in (Filters(), Filters.from_params({"lang": "pl"}), Filters.from_params({"lang": "en"})):
             assert _excess(conn, filters, (), "week", None) == _recount(conn, filters, (), "week") != {}
             assert _excess(conn, filters, ("label",), None, "country") == _recount(conn, filters, ("label",), None)
+
+
+def _visit(conn, filters: Filters, bucket: str, split: str) -> tuple[tuple, list]:
+    """The Coverage page's story counts of a visit (headline, chart, its spikes' baseline) and the shared articles'
+    fetches they made, each distinct one once (as the app's cache serves them)."""
+    memo: dict[tuple, object] = {}
+    fetched = []
+
+    def fetch(aggregate, *args, **kwargs):
+        key = (aggregate, args, tuple(sorted(kwargs.items())))
+        if key not in memo:
+            memo[key] = aggregate(conn, *args, **kwargs)
+            if aggregate is aggregates.shared_matches:
+                fetched.append(key)
+        return memo[key]
+    head = q.headline(fetch, filters, split, "stories", q.spike_reach(filters, bucket))
+    series = q.coverage(fetch, filters, bucket, split, 8, False, "stories")
+    before = q.coverage_before(fetch, filters, series, bucket, split, False, "stories")
+    return (head, _rows_of(series), None if before is None else _rows_of(before)), fetched
+
+
+@pytest.mark.parametrize("bucket", ["day", "week"])
+@pytest.mark.parametrize("split", ["none", "outlet", "source"])
+@pytest.mark.parametrize("params", [{"q": "karabakh OR poland", "from": "2023-09-20"},
+                                    {"topic": "Karabakh", "from": "2023-09-20", "to": "2023-09-20"},
+                                    {"country": "PL", "from": "2023-10-15"}])
+def test_a_dated_views_story_counts_fetch_their_shared_articles_once(story_db, monkeypatch, bucket, split, params):
+    filters = Filters.from_params(params)
+    with closing(connect(story_db)) as conn:
+        shared, once = _visit(conn, filters, bucket, split)
+        monkeypatch.setattr(q, "spike_reach", lambda *args: None)   # each count fetching its own dates, as before
+        alone, apart = _visit(conn, filters, bucket, split)
+    assert shared == alone
+    assert len(once) == 1 and len(apart) == 2   # the dates shown, and the spike baseline's before them

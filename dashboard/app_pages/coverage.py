@@ -8,9 +8,11 @@ from dashboard.spikes import spike_note, spikes_shown, unjudged_note
 from db.filters import Filters
 
 filters = state.filters_or_stop()
-# the chart's split as last chosen: with a content filter, a split by country shares its query with the headline
+# the chart's split and interval as last chosen: with a content filter, a split by country shares its query with the
+# headline, and a dated view's stories are fetched once for the headline, the chart and its spikes' baseline
 counting = state.count()
-head = queries.headline(state.fetch, filters, st.session_state.get("split", "none"), counting)
+reach = queries.spike_reach(filters, st.session_state.get("interval", state.CHART_DEFAULTS["interval"]))
+head = queries.headline(state.fetch, filters, st.session_state.get("split", "none"), counting, reach)
 unit = "stories" if counting == "stories" else "articles"
 
 st.title("Coverage")
