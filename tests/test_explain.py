@@ -232,18 +232,24 @@ def _group(conn) -> None:
     conn.commit()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def newsroom(request, db_path):
-    """The newsroom on each engine, grouped into stories."""
+def _on_engine(request, db_path, fill, group):
+    """A connection to the articles `fill` stores (in SQLite, the collector's own code), on the engine of the
+    fixture's parameter (PostgreSQL: copied there), grouped into stories by `group`."""
     with closing(connect(db_path)) as conn:
-        _newsroom(conn)
+        fill(conn)
     target = connect(request.getfixturevalue("pg_url")) if request.param == "postgresql" else connect(db_path)
     if request.param == "postgresql":
         with closing(connect(db_path)) as source:
             copy(source, target)
-    _group(target)
-    yield target
-    target.close()
+    group(target)
+    return target
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def newsroom(request, db_path):
+    """The newsroom on each engine, grouped into stories."""
+    with closing(_on_engine(request, db_path, _newsroom, _group)) as conn:
+        yield conn
 
 
 def test_stories_outlets_and_countries_of_a_day_on_each_engine(newsroom):
@@ -330,15 +336,8 @@ def _group_side_reports(conn) -> None:
 @pytest.fixture(params=["sqlite", "postgresql"])
 def side_reports(request, db_path):
     """_side_reports on each engine, grouped."""
-    with closing(connect(db_path)) as conn:
-        _side_reports(conn)
-    target = connect(request.getfixturevalue("pg_url")) if request.param == "postgresql" else connect(db_path)
-    if request.param == "postgresql":
-        with closing(connect(db_path)) as source:
-            copy(source, target)
-    _group_side_reports(target)
-    yield target
-    target.close()
+    with closing(_on_engine(request, db_path, _side_reports, _group_side_reports)) as conn:
+        yield conn
 
 
 DAY_20 = dt.datetime(2023, 9, 20, tzinfo=dt.UTC)
