@@ -20,6 +20,10 @@ from db.filters import Filters, where_in
 # the story of article `a` (joined to its row of article_stories by JOIN_STORY): its own id until it is grouped
 JOIN_STORY = "LEFT JOIN article_stories s ON s.article_id = a.id"
 STORY = "coalesce(s.story_id, a.id)"
+MEASURES = ("articles", "stories")
+# what the grouping reads of an article
+_DOC = ("SELECT a.id, a.published, coalesce(a.language, ''), coalesce(a.outlet_id, 0), a.title, {description} "
+        "FROM articles a")
 
 
 def of_stories(marks: str) -> str:
@@ -28,10 +32,6 @@ def of_stories(marks: str) -> str:
     every article for the OR."""
     return (f"a.id IN (SELECT article_id FROM article_stories WHERE story_id IN ({marks}) "
             f"UNION ALL SELECT id FROM articles WHERE id IN ({marks}))")
-MEASURES = ("articles", "stories")
-# what the grouping reads of an article
-_DOC = ("SELECT a.id, a.published, coalesce(a.language, ''), coalesce(a.outlet_id, 0), a.title, {description} "
-        "FROM articles a")
 
 
 def _doc_sql(lead: int | None) -> str:

@@ -79,8 +79,8 @@ def stories_text(stories: list[TopStory]) -> str:
         return "No articles."
     lines = []
     for number, story in enumerate(stories, 1):
-        outlets = "1 outlet" if story.outlets == 1 else f"{story.outlets} outlets"
-        spread = f" — {story.articles} articles in {outlets}" if story.articles > 1 else ""
+        spread = f" — {story.articles} articles in {explain.quantity(story.outlets, 'outlet')}" if story.articles > 1 \
+            else ""
         # the link is the headline's; the line under it says who had the story first
         lines.append(f"{number}. {story.title}\n   {clean_link(story.link)}\n"
                      f"   {story.outlet}, {story.published[:16]} UTC (first){spread}")

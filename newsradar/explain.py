@@ -252,7 +252,8 @@ def period_words(start: dt.datetime, end: dt.datetime) -> str:
     return start.date().isoformat() if last == start.date() else f"{start.date().isoformat()} to {last.isoformat()}"
 
 
-def _count(n: int, noun: str) -> str:
+def quantity(n: int, noun: str) -> str:
+    """'1 article', '2,163 articles'."""
     return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
 
 
@@ -264,7 +265,7 @@ def period_phrase(start: dt.datetime, end: dt.datetime) -> str:
 
 def found_words(found: Explanation) -> str:
     """The explanation's first sentence: how many articles the period holds, against what."""
-    return f"{_count(found.articles, 'article')} {period_phrase(found.start, found.end)} (UTC), {baseline(found)}"
+    return f"{quantity(found.articles, 'article')} {period_phrase(found.start, found.end)} (UTC), {baseline(found)}"
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
@@ -280,8 +281,8 @@ def story_line(story: StoryChange) -> str:
     """One story as plain text (feed text, never markup): headline and its link, size and the outlet that had it
     first."""
     before = f", {story.before} in the baseline before" if story.before else ", new"
-    return (f"{plain(story.title) or '(no title)'} {plain(clean_link(story.link))} — {_count(story.now, 'article')} "
-            f"in {_count(story.outlets, 'outlet')}{before}; {first_words(story, plain(story.outlet))}")
+    return (f"{plain(story.title) or '(no title)'} {plain(clean_link(story.link))} — {quantity(story.now, 'article')} "
+            f"in {quantity(story.outlets, 'outlet')}{before}; {first_words(story, plain(story.outlet))}")
 
 
 def first_words(story: StoryChange, outlet: str | None = None) -> str:
@@ -312,7 +313,7 @@ NO_COUNTRY_ABOVE = "none above its baseline (or the outlets' countries are not k
 
 
 def share_line(share: Share) -> str:
-    return f"{plain(share.label)}: {_count(share.now, 'article')} {share_against(share)}"
+    return f"{plain(share.label)}: {quantity(share.now, 'article')} {share_against(share)}"
 
 
 def baseline(found: Explanation) -> str:
@@ -328,7 +329,7 @@ def baseline(found: Explanation) -> str:
     partly = (f"; the archive begins on {begins.isoformat()}, so the baseline is partly uncollected and low"
               if begins and begins > found.before.date() else "")
     return (f"against {expected_words(found.articles_before * found.scale)} expected from the "
-            f"{_count(found.articles_before, 'article')} of {window} (the baseline, scaled to the period's length"
+            f"{quantity(found.articles_before, 'article')} of {window} (the baseline, scaled to the period's length"
             f"{partly}).")
 
 
