@@ -39,7 +39,8 @@ class PooledConnection(sqlite3.Connection):
     def close(self) -> None:
         if self.idle:
             return
-        if self.in_transaction or _key(self.key[0]) != self.key:
+        # not pooled yet (connect refusing the file: a newer schema), in a transaction, or the file replaced
+        if not hasattr(self, "key") or self.in_transaction or _key(self.key[0]) != self.key:
             super().close()
             return
         self.idle = True

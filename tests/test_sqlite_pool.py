@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 from contextlib import closing
 
-from db import aggregates, connect, sqlite_pool
+import pytest
+
+from db import SCHEMA_VERSION, SchemaError, aggregates, connect, sqlite_pool
 
 
 def _count(path) -> int:
@@ -66,3 +69,12 @@ def test_at_most_a_few_idle_connections_are_kept_over_all_files(tmp_path):
         aggregates.open_db(path).close()
     assert len(sqlite_pool._IDLE) <= sqlite_pool.MAX_IDLE
     assert _count(paths[0]) == 0 and _count(paths[-1]) == 0
+
+
+def test_a_database_newer_than_this_newsradar_is_refused_with_why(tmp_path):
+    path = tmp_path / "a.db"
+    connect(path).close()
+    with closing(sqlite3.connect(path)) as raw:
+        raw.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    with pytest.raises(SchemaError, match="newer than this newsradar"):
+        aggregates.open_db(path)
