@@ -137,16 +137,19 @@ def _excess(fetch: Fetch, filters: Filters, keys: list[str], bucket: Bucket | No
     if by_day:
         keys, bucket = [k for k in keys if k != "day"], "day"
     asked = tuple("outlet_id" if k == "name" else k for k in keys)
-    if has_content_filter(filters):   # the page's matching shared articles, fetched once, counted per call
-        chosen = {"labels": only} if kind and only else {}   # else the rows other counts of the page share
+    # a content filter's matching shared articles are fetched once and counted per call, but for a chart's chosen
+    # lines: no other count shares those rows, and the database counts them with less to send
+    chosen = kind is not None and bool(only)
+    if has_content_filter(filters) and not chosen:
         if reach is not None and not (kind or labels):
             wide = dataclasses.replace(filters, date_from=reach[0], date_to=reach[1])
             shared = _within(fetch(aggregates.shared_matches, wide), filters)
         else:
-            shared = fetch(aggregates.shared_matches, filters, kind=kind or labels, **chosen)
+            shared = fetch(aggregates.shared_matches, filters, kind=kind or labels)
         excess = aggregates.excess_of(shared, asked, bucket)
     else:
-        excess = fetch(aggregates.story_excess, filters, keys=asked, bucket=bucket, kind=kind)
+        excess = fetch(aggregates.story_excess, filters, keys=asked, bucket=bucket, kind=kind,
+                       labels=only if chosen else None)
     if "name" in keys:
         excess = excess.assign(name=_outlet_field(excess["outlet_id"], fetch, "name")).drop(columns="outlet_id")
     if by_day:

@@ -138,16 +138,15 @@ def top_label_days(path: str, filters: Filters, kind: str = "country", top_n: in
 
 @_cached
 def story_excess(path: str, filters: Filters, keys: tuple[str, ...] = (), bucket: str | None = None,
-                 kind: str | None = None) -> pd.DataFrame:
+                 kind: str | None = None, labels: tuple[str, ...] | None = None) -> pd.DataFrame:
     with _db(path) as conn:
-        return aggregates.story_excess(conn, filters, keys=keys, bucket=bucket, kind=kind)
+        return aggregates.story_excess(conn, filters, keys=keys, bucket=bucket, kind=kind, labels=labels)
 
 
 @_cached
-def shared_matches(path: str, filters: Filters, kind: str | None = None,
-                   labels: tuple[str, ...] | None = None) -> pd.DataFrame:
+def shared_matches(path: str, filters: Filters, kind: str | None = None) -> pd.DataFrame:
     with _db(path) as conn:
-        return aggregates.shared_matches(conn, filters, kind=kind, labels=labels)
+        return aggregates.shared_matches(conn, filters, kind=kind)
 
 
 @_cached

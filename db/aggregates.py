@@ -182,12 +182,14 @@ def _sizes(path: str, filters: Filters) -> tuple[int, int]:
     return in_range, tagged
 
 
-def correlate(conn: Connection, filters: Filters, first: int | None = None, matches: int = 0) -> bool:
+def correlate(conn: Connection, filters: Filters, first: int | None = None, matches: int = 0,
+              shared: bool = False) -> bool:
     """Whether SQLite should test each article's countries/topics (EXISTS) rather than collect them first (IN).
 
-    EXISTS costs about one probe per article looked at: every article of the dates, or, newest first until the
-    `first` rows are found among `matches`, about first × dates' articles / matches. IN costs about one step
-    per tagged article. The sizes are counted once per filter set (a stale count only costs speed)."""
+    EXISTS costs about one probe per article looked at: every article of the dates (with `shared`, every article of
+    a shared story there), or, newest first until the `first` rows are found among `matches`, about first × dates'
+    articles / matches. IN costs about one step per tagged article. The sizes are counted once per filter set (a
+    stale count only costs speed)."""
     if not (filters.countries or filters.topics) or filters.q or dialect(conn) == POSTGRESQL:
         return False  # PostgreSQL plans IN and EXISTS alike (a semi-join) and chooses by its own statistics
     path = location(conn)
@@ -195,7 +197,16 @@ def correlate(conn: Connection, filters: Filters, first: int | None = None, matc
         return False
     in_range, tagged = _sizes(path, filters)
     looked_at = in_range if first is None else first * in_range / max(matches, 1)
-    return looked_at < tagged
+    return looked_at * (_shared_part(path) if shared else 1.0) < tagged
+
+
+@functools.lru_cache(maxsize=64)
+def _shared_part(path: str) -> float:
+    """The part of all articles that are in a shared story (a third of the 2023 corpus), counted once."""
+    with closing(open_db(path)) as conn:
+        shared = conn.execute("SELECT count(*) FROM shared_stories").fetchone()[0]
+        total = int(day_totals(conn, Filters())["n"].sum())
+    return shared / total if total else 1.0
 
 
 def walk_newest(conn: Connection, filters: Filters, first: int, matches: int) -> bool:
@@ -698,10 +709,11 @@ def _bucket_sql(day: str, bucket: str, engine: str) -> str:
 
 
 def story_excess(conn: Connection, filters: Filters, keys: tuple[str, ...] = (), bucket: str | None = None,
-                 kind: str | None = None) -> pd.DataFrame:
+                 kind: str | None = None, labels: tuple[str, ...] | None = None) -> pd.DataFrame:
     """Per bucket (day, week, month; None: the whole period) and `keys` (of outlet_id, source, label): how many
     matching articles are not the first of their story there. An article count minus this counts each story once.
-    Columns: [bucket,] *keys, excess (only where it is above 0).
+    Columns: [bucket,] *keys, excess (only where it is above 0). `labels`: with `kind` and label in `keys`, only the
+    cells of those labels (a chart's chosen lines).
 
     Only the articles of shared stories are read: without a content filter from migration 17's shared_stories, else
     the matching articles joined to their story."""
@@ -709,10 +721,12 @@ def story_excess(conn: Connection, filters: Filters, keys: tuple[str, ...] = (),
     if not has_table(conn, "article_stories"):
         return pd.DataFrame({c: pd.Series(dtype="int64" if c in ("outlet_id", "excess") else str) for c in columns})
     engine = dialect(conn)
+    chosen = labels is not None and kind is not None and "label" in keys
     repeats = _repeats(conn, filters, keys, bucket, kind)
     if repeats is not None:
         frame = _rows(conn, *repeats, columns)
-        return frame[frame["excess"] > 0].reset_index(drop=True)
+        keep = (frame["excess"] > 0) & (frame["label"].isin(labels) if chosen else True)
+        return frame[keep].reset_index(drop=True)
     label, join = _RAW_LABEL[kind] if kind else ("''", "")
     if engine == POSTGRESQL:   # the unary plus that steers SQLite's planner is not defined on text there
         label = label.lstrip("+")
@@ -729,6 +743,8 @@ def story_excess(conn: Connection, filters: Filters, keys: tuple[str, ...] = (),
         where, params = where_in(conn, filters)
         day, outlet, story, buckets = DAY, "a.outlet_id", "s.story_id", ""
         source = f"articles a LEFT JOIN outlets o ON o.id = a.outlet_id {_SHARED}{join} WHERE {where}"
+    if chosen:
+        source, params = f"{source} AND {label} IN ({_marks(labels)})", [*params, *labels]
     exprs = {"outlet_id": f"coalesce({outlet}, 0)", "source": f"coalesce(o.country, '{UNKNOWN}')", "label": label}
     # the rollup keeps each row's week and month (a date function per row costs more than the count itself)
     at = (buckets.format(bucket=bucket) if buckets else _bucket_sql(day, bucket, engine)) if bucket else None
@@ -808,21 +824,17 @@ def _repeats(conn: Connection, filters: Filters, keys: tuple[str, ...], bucket: 
 SHARED_COLUMNS = ["story", "day", "outlet_id", "source"]
 
 
-def shared_matches(conn: Connection, filters: Filters, kind: str | None = None,
-                   labels: tuple[str, ...] | None = None) -> pd.DataFrame:
+def shared_matches(conn: Connection, filters: Filters, kind: str | None = None) -> pd.DataFrame:
     """The matching articles of shared stories (migration 17), one row each: columns story, day, outlet_id (0: none),
     source. With `kind`, one row per country or topic of each (columns article, label; an article without one has a
-    row with no label), which answers excess_of per label and without one alike; with `labels` too, only the rows of
-    those labels (a chart's chosen lines: excess_of per label only). What excess_of counts a page's story excesses
-    from when a content filter leaves no rollup to read (a third of the matches at most)."""
+    row with no label), which answers excess_of per label and without one alike. What excess_of counts a page's
+    story excesses from when a content filter leaves no rollup to read (a third of the matches at most)."""
     columns = SHARED_COLUMNS + (["article", "label"] if kind else [])
     if not has_table(conn, "shared_stories"):
         return pd.DataFrame({c: pd.Series(dtype=str if c in ("day", "source", "label") else "int64") for c in columns})
     label, join = _RAW_LABEL[kind] if kind else ("", "")
     shared, where, params, r = _shared_source(conn, filters)
-    if kind and labels is not None:
-        where, params = f"{where} AND {label.lstrip('+')} IN ({_marks(labels)})", [*params, *labels]
-    elif kind:   # every article, one without a label too
+    if kind:   # every article, one without a label too
         join = join.replace(" JOIN ", " LEFT JOIN ")
     # a row's few narrow values: converting each fetched value to Python costs more than SQLite's reading it, so the
     # outlet's country is looked up per outlet, not fetched per row
@@ -878,7 +890,7 @@ def _shared_source(conn: Connection, filters: Filters) -> tuple[str, str, list, 
     the alias of shared_stories' columns (story_id, day, week, month, outlet_id). The countries and topics are tested
     per article where that is cheaper than collecting theirs (correlate). The articles' rows are read only for a
     text search on PostgreSQL (its search column); the dates then go on r's own day too (its index)."""
-    where, params = where_in(conn, filters, correlate(conn, filters))
+    where, params = where_in(conn, filters, correlate(conn, filters, shared=True))
     if not (filters.q and dialect(conn) == POSTGRESQL):
         return _SHARED_AS_ARTICLES, where, params, "a"
     for clause, day in (("r.day >= ?", filters.date_from), ("r.day <= ?", filters.date_to)):

@@ -841,6 +841,25 @@ CREATE TRIGGER shared_stories_article AFTER UPDATE OF published, outlet_id, lang
 FOR EACH ROW EXECUTE FUNCTION shared_stories_article();
 """
 
+# db/schema.py's migration 32, PostgreSQL's only: the story counts of a view read their cells from indexes, in the
+# order the view asks for them, not from a scan of the table (SQLite's tables and indexes carry the rowid, and its
+# scans of these small tables cost less). A week split by country counting stories at 477k, p95 164 → 132 ms:
+# - story_repeat_days by kind and day: a dated view's cells (the last month's: a scan of 76k rows, 10 → 2 ms);
+# - shared_stories by outlet and day: the shared stories of two outlets over three months (15 → 3 ms);
+# - shared_stories by category and day, and by day, with what a count reads (a read of the table's row for each).
+_STORY_COUNT_INDEXES = """
+CREATE INDEX IF NOT EXISTS story_repeat_days_day ON story_repeat_days (kind, day)
+    INCLUDE (prev, prev_lang, week, month, label, source, outlet_id, language, n);
+CREATE INDEX IF NOT EXISTS shared_stories_outlet ON shared_stories (outlet_id, day)
+    INCLUDE (story_id, week, month, language, article_id);
+DROP INDEX IF EXISTS shared_stories_category;
+CREATE INDEX shared_stories_category ON shared_stories (category, day)
+    INCLUDE (story_id, week, month, outlet_id, language, article_id);
+DROP INDEX IF EXISTS shared_stories_day;
+CREATE INDEX shared_stories_day ON shared_stories (day, outlet_id, language)
+    INCLUDE (story_id, week, month, category, article_id);
+"""
+
 # version -> the script that brings a database to it; a fresh one starts at the first
 MIGRATIONS: dict[int, str] = {
     13: _TABLES + _COMPAT + _TRIGGERS,
@@ -879,6 +898,7 @@ MIGRATIONS: dict[int, str] = {
     29: _SHARED_CATEGORY,
     30: "CREATE INDEX IF NOT EXISTS daily_topics_topic ON daily_topics(topic_id, outlet_id, day, language, n);",
     31: "SELECT 1",   # its work is Python's: db/schema.py REPAIRS
+    32: _STORY_COUNT_INDEXES,
 }
 
 
