@@ -87,19 +87,20 @@ def visit_fetch(path: Path) -> queries.Fetch:
     return fetch
 
 
-_WARMED: dict[str, object] = {}
+_WARMED: dict[tuple[str, tuple[str, ...]], object] = {}
 
 
 def collection_of(path: Path | str, f: Filters) -> object:
-    """queries.collection as a page gets it from the app's cache: the one of no outlet, source country or language
-    filter is computed when the app starts (dashboard/state.py, warm_default_views) and renewed in the background;
-    any other is computed on the visit."""
+    """queries.collection as a page gets it from the app's cache: the ones of no outlet, source country or language
+    filter and of each single language are computed when the app starts (dashboard/state.py, warm_default_views)
+    and renewed in the background; any other is computed on the visit."""
     scope = (f.outlets, f.source_countries, f.langs)
-    if any(scope):
+    if f.outlets or f.source_countries or len(f.langs) > 1:
         return call(path, queries.collection, *scope)
-    if str(path) not in _WARMED:
-        _WARMED[str(path)] = call(path, queries.collection)
-    return _WARMED[str(path)]
+    key = (str(path), f.langs)
+    if key not in _WARMED:
+        _WARMED[key] = call(path, queries.collection, *scope)
+    return _WARMED[key]
 
 
 def _coverage_and_before(fetch: queries.Fetch, f: Filters, controls: dict, count: queries.Count) -> tuple:

@@ -489,3 +489,24 @@ def test_a_later_start_reads_each_lines_baseline_as_the_chart_of_all_dates_has_i
 
 def test_a_chart_of_all_dates_needs_no_baseline_before_it(conn):
     assert q.coverage_before(conn, Filters(), q.coverage(conn, Filters())) is None
+
+
+def test_the_app_computes_each_languages_collection_before_a_visitor_asks(tmp_path, monkeypatch):
+    """A language filter's pages say which days its outlets were collected: the app computes that for every stored
+    language when it starts, as it does for all outlets, so that a visitor's first such page does not wait for it."""
+    from dashboard import state
+
+    path = tmp_path / "warm.db"
+    with closing(connect(path)) as conn:
+        add_articles(conn, "https://gazeta.example/rss", [("Wybory", "https://gazeta.example/1",
+                                                           "2023-10-15 10:00:00")], "Gazeta", "PL", "pl")
+        add_articles(conn, "https://herald.example/rss", [("Vote", "https://herald.example/1",
+                                                           "2023-10-15 11:00:00")], "Herald", "GB", "en")
+    state.forget_cached()
+    state._warm(str(path))
+    asked = []
+    monkeypatch.setattr(aggregates, "collection", lambda *args, **kwargs: asked.append(kwargs))
+    for language in ("en", "pl"):
+        ranges = state._collection(str(path), (), (), (language,)).ranges
+        assert [r.name for r in ranges] == [{"en": "Herald", "pl": "Gazeta"}[language]]
+    assert asked == []
