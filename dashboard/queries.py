@@ -230,6 +230,8 @@ def headline(source: Connection | Fetch, filters: Filters, split: Split = "none"
     total = int(per_day["n"].sum())
     if count == "stories":   # a story over two days counts on each day, once in the total
         labels = split if split in LABEL_SPLITS and not getattr(filters, SPLIT_FIELDS[split]) else None  # the chart's
+        # a chart split by country or topic counts its lines apart from the headline: its reach is the headline's own
+        reach = None if split in LABEL_SPLITS else reach
         per_day = _less(per_day, _excess(fetch, filters, ["day"], labels=labels, reach=reach), ["day"])
         total = count_matches(fetch, filters, count, labels, reach)
     busiest = per_day.sort_values(["n", "day"], ascending=False).iloc[0]

@@ -514,3 +514,17 @@ def test_a_dated_views_story_counts_fetch_their_shared_articles_once(story_db, m
         alone, apart = _visit(conn, filters, bucket, split)
     assert shared == alone
     assert len(once) == 1 and len(apart) == 2   # the dates shown, and the spike baseline's before them
+
+
+@pytest.mark.parametrize("bucket", ["day", "week"])
+@pytest.mark.parametrize("params", [{"country": "PL", "from": "2023-10-15"}, {"country": "AZ", "from": "2023-09-20"}])
+def test_a_split_by_country_fetches_only_the_dates_of_its_view_for_its_headline(story_db, monkeypatch, bucket, params):
+    """The chart's lines (the countries of the filter) are counted by the database, so the headline's shared articles
+    are fetched for the view's own dates, not from the start of the spike baseline: same figures, less read."""
+    filters = Filters.from_params(params)
+    with closing(connect(story_db)) as conn:
+        figures, fetched = _visit(conn, filters, bucket, "country")
+        monkeypatch.setattr(q, "spike_reach", lambda *args: None)
+        alone, _ = _visit(conn, filters, bucket, "country")
+    assert figures == alone
+    assert fetched and all(key[1][0].date_from == filters.date_from for key in fetched)
