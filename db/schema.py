@@ -1127,6 +1127,14 @@ MIGRATIONS: list[str] = [
     "SELECT 1;",
     # 32: PostgreSQL's only (indexes for its story counts: db/postgres/schema.py); SQLite's read as fast without
     "",
+    # 33: what the filters and the charts read of an article, by id, so that a text search's matches are looked up
+    #     in this narrow index rather than in the rows (title and description): at 4.8M articles the per-outlet days
+    #     of "inflation" in English 113 → 89 ms, the countries it names 105 → 76 ms (db/aggregates.py _facts_from).
+    #     Ids only grow, so a new article's entry goes at the index's end. (PostgreSQL's twin: migration 26's
+    #     articles_id_covering.)
+    """
+    CREATE INDEX IF NOT EXISTS articles_facts ON articles(id, published, outlet_id, language, category);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

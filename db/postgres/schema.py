@@ -899,6 +899,7 @@ MIGRATIONS: dict[int, str] = {
     30: "CREATE INDEX IF NOT EXISTS daily_topics_topic ON daily_topics(topic_id, outlet_id, day, language, n);",
     31: "SELECT 1",   # its work is Python's: db/schema.py REPAIRS
     32: _STORY_COUNT_INDEXES,
+    33: "SELECT 1",   # SQLite's articles_facts: here migration 26's articles_id_covering
 }
 
 
