@@ -220,7 +220,11 @@ def health_server(db: Path, address: str, port: int) -> ThreadingHTTPServer:
         def log_message(self, *_args) -> None:  # a monitor polling every few seconds would flood the log
             pass
 
-    server = ThreadingHTTPServer((address, port), Handler)
+    try:
+        server = ThreadingHTTPServer((address, port), Handler)
+    except OSError as exc:   # most often another `newsradar serve` on this machine: say which port, and how to move
+        raise OSError(exc.errno, exc.strerror, f"the health endpoint's {address}:{port} (--health-port or "
+                                               f"server.health_port; 0 for none)") from exc
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, name="health", daemon=True).start()
     return server

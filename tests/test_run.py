@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from collectors.feedlists import DEFAULT_FEEDS, import_feeds, read_feed_list
+from dashboard.testing import free_port
 from db import connect
 
 REPO = Path(__file__).resolve().parents[1]
@@ -57,9 +58,11 @@ def test_collect_runs_until_ctrl_c(replay, tmp_path):
 def test_make_run_seeds_defaults_and_stops_on_ctrl_c(tmp_path):
     db = tmp_path / "product.db"
     # no route to the outlets here: a feed that hangs fails after 3 s, not the default 20
-    env = {**os.environ, "NEWSRADAR_DB": str(db), "NEWSRADAR_COLLECTOR_DEADLINE_S": "3"}
-    proc = subprocess.Popen(["make", "--no-print-directory", "run"], cwd=REPO, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    # free ports, as a user whose 8501 and 8502 are taken (by another newsradar, or a test beside this one) gives them
+    env = {**os.environ, "NEWSRADAR_DB": str(db), "NEWSRADAR_COLLECTOR_DEADLINE_S": "3",
+           "NEWSRADAR_SERVER_HEALTH_PORT": str(free_port())}
+    proc = subprocess.Popen(["make", "--no-print-directory", "run", f"PORT={free_port()}"], cwd=REPO, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
     try:
         lines = wait_for_line(proc, " feeds in ", timeout=300)
         time.sleep(1)

@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import textwrap
@@ -201,6 +202,18 @@ def test_the_health_endpoint_answers_503_until_the_service_beats(db_path, conn):
         assert status == 200 and body["status"] == "ok" and body["collector"]["pid"] == 4343
     finally:
         server.shutdown()
+
+
+def test_a_health_port_in_use_is_named_with_how_to_move_it(db_path, capsys):
+    from newsradar.cli import main
+
+    with contextlib.closing(socket.socket()) as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        busy = taken.getsockname()[1]
+        assert main(["--db", str(db_path), "serve", "--port", str(free_port()), "--health-port", str(busy)]) == 2
+    error = capsys.readouterr().err
+    assert f"127.0.0.1:{busy}" in error and "--health-port" in error and "Traceback" not in error
 
 
 # acceptance: SIGTERM mid-collection, restart: nothing lost, nothing duplicated, the health check tells -------
