@@ -14,6 +14,7 @@ import datetime as dt
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -230,12 +231,24 @@ def health_server(db: Path, address: str, port: int) -> ThreadingHTTPServer:
     return server
 
 
+def _port_free(address: str, port: int) -> None:
+    """Refuse at once a dashboard port that is taken, saying which (the dashboard would fail and be restarted again
+    and again)."""
+    with closing(socket.socket()) as probe:
+        try:
+            probe.bind((address, port))
+        except OSError as exc:
+            raise OSError(exc.errno, exc.strerror, f"the dashboard's {address}:{port} (--port or server.port, "
+                                                   "PORT= for make run)") from exc
+
+
 def serve(config: Config, db: Path, port: int, health_port: int) -> int:
     """Run the supervised unit until SIGTERM/SIGINT."""
     with closing(connect(db)) as conn:  # create or migrate once, before the children race to
         tags = tagger_status(conn)
     if not tags["current"]:
         print(f"newsradar: warning: {tags['message']}", file=sys.stderr, flush=True)
+    _port_free(config["server.address"], port)
     server = health_server(db, config["server.address"], health_port) if health_port else None
     where = f"http://{config['server.address']}:{port}/"
     print(f"newsradar: serving {db} at {where}" + (f"; health at http://{config['server.address']}:"

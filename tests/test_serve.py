@@ -204,16 +204,17 @@ def test_the_health_endpoint_answers_503_until_the_service_beats(db_path, conn):
         server.shutdown()
 
 
-def test_a_health_port_in_use_is_named_with_how_to_move_it(db_path, capsys):
+@pytest.mark.parametrize(("taken", "flag"), [("--health-port", "--health-port"), ("--port", "--port")])
+def test_a_port_in_use_is_named_with_how_to_move_it(db_path, capsys, taken, flag):
     from newsradar.cli import main
 
-    with contextlib.closing(socket.socket()) as taken:
-        taken.bind(("127.0.0.1", 0))
-        taken.listen()
-        busy = taken.getsockname()[1]
-        assert main(["--db", str(db_path), "serve", "--port", str(free_port()), "--health-port", str(busy)]) == 2
+    with contextlib.closing(socket.socket()) as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        ports = {"--port": str(free_port()), "--health-port": str(free_port()), taken: str(holder.getsockname()[1])}
+        assert main(["--db", str(db_path), "serve", *(x for item in ports.items() for x in item)]) == 2
     error = capsys.readouterr().err
-    assert f"127.0.0.1:{busy}" in error and "--health-port" in error and "Traceback" not in error
+    assert f"127.0.0.1:{ports[taken]}" in error and flag in error and "Traceback" not in error
 
 
 # acceptance: SIGTERM mid-collection, restart: nothing lost, nothing duplicated, the health check tells -------
