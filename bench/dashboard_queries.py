@@ -202,7 +202,8 @@ def measure(path: Path | str, runs: int, detail: bool = False, clock: str = "wal
     with closing(queries.open_db(path)) as conn:
         last = queries.last_day(conn) or dt.date.today()
         articles = queries.count_articles(conn, Filters())
-    collection_of(path, Filters())   # what the app computes when it starts
+    for language in {(), *((lang,) for f in filter_sets(last).values() for lang in f.langs)}:
+        collection_of(path, Filters(langs=language))   # what the app computes when it starts
     samples: dict[tuple[str, str], list[tuple[float, str]]] = {}
     for _ in range(runs):
         for name, f in filter_sets(last).items():

@@ -230,7 +230,8 @@ def headline(source: Connection | Fetch, filters: Filters, split: Split = "none"
     total = int(per_day["n"].sum())
     if count == "stories":   # a story over two days counts on each day, once in the total
         labels = split if split in LABEL_SPLITS and not getattr(filters, SPLIT_FIELDS[split]) else None  # the chart's
-        # a chart split by country or topic counts its lines apart from the headline: its reach is the headline's own
+        # a chart split by country or topic counts from its own dates' rows (its labels', or the database's count of
+        # its chosen lines), never from the spike baseline's start: a fetch from there would serve the headline alone
         reach = None if split in LABEL_SPLITS else reach
         per_day = _less(per_day, _excess(fetch, filters, ["day"], labels=labels, reach=reach), ["day"])
         total = count_matches(fetch, filters, count, labels, reach)

@@ -731,6 +731,8 @@ def story_excess(conn: Connection, filters: Filters, keys: tuple[str, ...] = (),
         return pd.DataFrame({c: pd.Series(dtype="int64" if c in ("outlet_id", "excess") else str) for c in columns})
     engine = dialect(conn)
     chosen = labels is not None and kind is not None and "label" in keys
+    if chosen and not labels:   # no line chosen: no cell (and no `IN ()`, which PostgreSQL refuses)
+        return pd.DataFrame({c: pd.Series(dtype="int64" if c in ("outlet_id", "excess") else str) for c in columns})
     repeats = _repeats(conn, filters, keys, bucket, kind)
     if repeats is not None:
         frame = _rows(conn, *repeats, columns)

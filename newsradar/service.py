@@ -234,12 +234,15 @@ def health_server(db: Path, address: str, port: int) -> ThreadingHTTPServer:
 def _port_free(address: str, port: int) -> None:
     """Refuse at once a dashboard port that is taken, saying which (the dashboard would fail and be restarted again
     and again)."""
-    with closing(socket.socket()) as probe:
-        try:
+    try:
+        family = socket.getaddrinfo(address, port, type=socket.SOCK_STREAM)[0][0]
+        with closing(socket.socket(family)) as probe:
+            # as the dashboard's server binds: a port its last run's closed connections still wait on is free
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             probe.bind((address, port))
-        except OSError as exc:
-            raise OSError(exc.errno, exc.strerror, f"the dashboard's {address}:{port} (--port or server.port, "
-                                                   "PORT= for make run)") from exc
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, f"the dashboard's {address}:{port} (--port or server.port, "
+                                               "PORT= for make run)") from exc
 
 
 def serve(config: Config, db: Path, port: int, health_port: int) -> int:

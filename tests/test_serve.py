@@ -204,6 +204,23 @@ def test_the_health_endpoint_answers_503_until_the_service_beats(db_path, conn):
         server.shutdown()
 
 
+def test_a_dashboard_port_its_last_run_closed_is_free_at_once():
+    """A restart right after a stop: the port's closed connections still wait on it, as the dashboard's server can
+    bind over them (SO_REUSEADDR), the check does too."""
+    from newsradar.service import _port_free
+
+    with contextlib.closing(socket.socket()) as listener:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)   # as Tornado's listener, Streamlit's server
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        client = socket.create_connection(("127.0.0.1", port))
+        served, _ = listener.accept()
+        served.close()      # the server's side closes first: its end of the connection waits (TIME_WAIT)
+        client.close()
+    _port_free("127.0.0.1", port)
+
+
 @pytest.mark.parametrize(("taken", "flag"), [("--health-port", "--health-port"), ("--port", "--port")])
 def test_a_port_in_use_is_named_with_how_to_move_it(db_path, capsys, taken, flag):
     from newsradar.cli import main

@@ -138,6 +138,8 @@ def test_a_charts_chosen_lines_count_their_stories_alike_on_both_engines(story_d
                                     labels=chosen)
     want = {key: n for key, n in _recount(engine, FILTERS[name], ("label",), "week").items() if key[1] in chosen}
     assert {tuple(row[:-1]): int(row[-1]) for row in frame.itertuples(index=False)} == want != {}
+    assert aggregates.story_excess(engine, FILTERS[name], keys=("label",), bucket="week", kind="country",
+                                   labels=()).empty   # no line chosen: no cell, on both engines
 
 
 def _rows_of(frame) -> list[tuple]:

@@ -844,7 +844,9 @@ FOR EACH ROW EXECUTE FUNCTION shared_stories_article();
 # db/schema.py's migration 32, PostgreSQL's only: the story counts of a view read their cells from indexes, in the
 # order the view asks for them, not from a scan of the table (SQLite's tables and indexes carry the rowid, and its
 # scans of these small tables cost less). A week split by country counting stories at 477k, p95 164 → 132 ms:
-# - story_repeat_days by kind and day: a dated view's cells (the last month's: a scan of 76k rows, 10 → 2 ms);
+# - story_repeat_days by kind and day: a dated view's cells (the last month's: a scan of 76k rows, 10 → 2 ms); with
+#   their count n, so that a change of a count is no longer a heap-only update: the collector changes a few cells a
+#   minute, and an import recounts them in bulk (migration 21);
 # - shared_stories by outlet and day: the shared stories of two outlets over three months (15 → 3 ms);
 # - shared_stories by category and day, and by day, with what a count reads (a read of the table's row for each).
 _STORY_COUNT_INDEXES = """
