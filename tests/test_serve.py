@@ -32,10 +32,18 @@ CHILD = textwrap.dedent(r"""
     import signal, sys, time
     name, lifetime, status = sys.argv[1], float(sys.argv[2]), int(sys.argv[3])
     say = lambda text: (sys.stdout.write(f"{name} {text}\n"), sys.stdout.flush())  # one write: no interleaving
+    class Stop(Exception):
+        pass
+    def stop(*_):   # says so outside the handler: a stop signal may land while "running" is still being flushed,
+        raise Stop  # and a write to stdout from the handler then fails as a reentrant call (exit status 1)
     for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: (say("stopped cleanly"), sys.exit(0)))
-    say("running")
-    time.sleep(lifetime)
+        signal.signal(signum, stop)
+    try:
+        say("running")
+        time.sleep(lifetime)
+    except Stop:
+        say("stopped cleanly")
+        sys.exit(0)
     say("ended by itself")
     if status:
         sys.stderr.write(f"{name} failed: boom\n")
