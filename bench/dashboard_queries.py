@@ -116,7 +116,7 @@ def page_visits(path: Path, f: Filters, count: queries.Count = "articles") -> di
     def coverage(**controls):
         fetch = visit_fetch(path)
         collected = collection_of(path, f)
-        reach = queries.spike_reach(f, controls.get("bucket", "day"))   # as the Coverage page
+        reach = queries.spike_reach(f, controls.get("bucket", "day"), controls.get("split", "none"))   # as the page
         return (call(path, queries.filter_choices), queries.headline(fetch, f, controls.get("split", "none"), count,
                                                                      reach),
                 _coverage_and_before(fetch, f, controls, count),

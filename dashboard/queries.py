@@ -165,10 +165,12 @@ def _excess(fetch: Fetch, filters: Filters, keys: list[str], bucket: Bucket | No
 Reach = tuple[dt.date, dt.date | None]
 
 
-def spike_reach(filters: Filters, bucket: Bucket) -> Reach | None:
+def spike_reach(filters: Filters, bucket: Bucket, split: Split = "none") -> Reach | None:
     """The dates the Coverage page counts stories over for a dated view: the chart's and, before them, the WINDOW
-    buckets of its spike baseline (coverage_before); None without a start date (the chart begins with the data)."""
-    if filters.date_from is None:
+    buckets of its spike baseline (coverage_before); None without a start date (the chart begins with the data), and
+    for a split by country or topic, whose lines are counted from rows of their own dates (their labels', or the
+    database's count of chosen lines): a fetch from the baseline's start would serve the headline alone."""
+    if filters.date_from is None or split in LABEL_SPLITS:
         return None
     first = bucket_start(pd.Series([filters.date_from.isoformat()]), bucket).iloc[0]
     return (first - WINDOW * _STEP[bucket]).date(), filters.date_to
@@ -230,9 +232,6 @@ def headline(source: Connection | Fetch, filters: Filters, split: Split = "none"
     total = int(per_day["n"].sum())
     if count == "stories":   # a story over two days counts on each day, once in the total
         labels = split if split in LABEL_SPLITS and not getattr(filters, SPLIT_FIELDS[split]) else None  # the chart's
-        # a chart split by country or topic counts from its own dates' rows (its labels', or the database's count of
-        # its chosen lines), never from the spike baseline's start: a fetch from there would serve the headline alone
-        reach = None if split in LABEL_SPLITS else reach
         per_day = _less(per_day, _excess(fetch, filters, ["day"], labels=labels, reach=reach), ["day"])
         total = count_matches(fetch, filters, count, labels, reach)
     busiest = per_day.sort_values(["n", "day"], ascending=False).iloc[0]
@@ -382,7 +381,7 @@ def coverage(source: Connection | Fetch, filters: Filters, bucket: Bucket = "day
     spike_reach of the filters and bucket unless given)."""
     counts = _rollup_buckets(split_daily(source, filters, split, top_n), bucket)
     if count == "stories":
-        reach = spike_reach(filters, bucket) if reach is None else reach
+        reach = spike_reach(filters, bucket, split) if reach is None else reach
         counts = _stories_in(source, counts, filters, split, bucket, reach)
     collected = _totals(fetcher(source), sources_only(filters), "day") if filters.date_to is None else None
     series = _complete(counts, bucket, filters, collected)
@@ -417,7 +416,7 @@ def coverage_before(source: Connection | Fetch, filters: Filters, shown: pd.Data
     recent_filters = dataclasses.replace(filters, date_from=start.date(), date_to=(first - pd.Timedelta(days=1)).date(),
                                          **pinned)
     recent = coverage(source, recent_filters, bucket, split, len(lines), normalized, count,
-                      reach=spike_reach(filters, bucket))
+                      reach=spike_reach(filters, bucket, split))
     grid = pd.MultiIndex.from_product([pd.date_range(start, first, freq=_FREQ[bucket], inclusive="left"), lines],
                                       names=["bucket", "label"])
     # a line without articles there: 0 of them (a day without a total keeps its value of NaN: no verdict near it)

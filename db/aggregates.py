@@ -727,12 +727,11 @@ def story_excess(conn: Connection, filters: Filters, keys: tuple[str, ...] = (),
     Only the articles of shared stories are read: without a content filter from migration 17's shared_stories, else
     the matching articles joined to their story."""
     columns = (["bucket"] if bucket else []) + list(keys) + ["excess"]
-    if not has_table(conn, "article_stories"):
+    chosen = labels is not None and kind is not None and "label" in keys
+    # no stories yet, or no line chosen (no cell, and no `IN ()`, which PostgreSQL refuses)
+    if not has_table(conn, "article_stories") or (chosen and not labels):
         return pd.DataFrame({c: pd.Series(dtype="int64" if c in ("outlet_id", "excess") else str) for c in columns})
     engine = dialect(conn)
-    chosen = labels is not None and kind is not None and "label" in keys
-    if chosen and not labels:   # no line chosen: no cell (and no `IN ()`, which PostgreSQL refuses)
-        return pd.DataFrame({c: pd.Series(dtype="int64" if c in ("outlet_id", "excess") else str) for c in columns})
     repeats = _repeats(conn, filters, keys, bucket, kind)
     if repeats is not None:
         frame = _rows(conn, *repeats, columns)

@@ -223,12 +223,18 @@ def health_server(db: Path, address: str, port: int) -> ThreadingHTTPServer:
 
     try:
         server = ThreadingHTTPServer((address, port), Handler)
-    except OSError as exc:   # most often another `newsradar serve` on this machine: say which port, and how to move
-        raise OSError(exc.errno, exc.strerror, f"the health endpoint's {address}:{port} (--health-port or "
-                                               f"server.health_port; 0 for none)") from exc
+    except OSError as exc:
+        how = "--health-port or server.health_port; 0 for none"
+        raise _taken(exc, f"the health endpoint's {address}:{port}", how) from exc
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, name="health", daemon=True).start()
     return server
+
+
+def _taken(exc: OSError, what: str, how: str) -> OSError:
+    """`exc` (most often another `newsradar serve` on this machine) naming the address it could not take, and how to
+    move it: `newsradar` prints the file name of an OSError after its reason."""
+    return OSError(exc.errno, exc.strerror, f"{what} ({how})")
 
 
 def _port_free(address: str, port: int) -> None:
@@ -241,8 +247,7 @@ def _port_free(address: str, port: int) -> None:
             probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             probe.bind((address, port))
     except OSError as exc:
-        raise OSError(exc.errno, exc.strerror, f"the dashboard's {address}:{port} (--port or server.port, "
-                                               "PORT= for make run)") from exc
+        raise _taken(exc, f"the dashboard's {address}:{port}", "--port or server.port, PORT= for make run") from exc
 
 
 def serve(config: Config, db: Path, port: int, health_port: int) -> int:

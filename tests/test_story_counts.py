@@ -497,7 +497,7 @@ def _visit(conn, filters: Filters, bucket: str, split: str) -> tuple[tuple, list
             if aggregate is aggregates.shared_matches:
                 fetched.append(key)
         return memo[key]
-    head = q.headline(fetch, filters, split, "stories", q.spike_reach(filters, bucket))
+    head = q.headline(fetch, filters, split, "stories", q.spike_reach(filters, bucket, split))
     series = q.coverage(fetch, filters, bucket, split, 8, False, "stories")
     before = q.coverage_before(fetch, filters, series, bucket, split, False, "stories")
     return (head, _rows_of(series), None if before is None else _rows_of(before)), fetched

@@ -11,8 +11,9 @@ filters = state.filters_or_stop()
 # the chart's split and interval as last chosen: with a content filter, a split by country shares its query with the
 # headline, and a dated view's stories are fetched once for the headline, the chart and its spikes' baseline
 counting = state.count()
-reach = queries.spike_reach(filters, st.session_state.get("interval", state.CHART_DEFAULTS["interval"]))
-head = queries.headline(state.fetch, filters, st.session_state.get("split", "none"), counting, reach)
+last_split = st.session_state.get("split", "none")
+reach = queries.spike_reach(filters, st.session_state.get("interval", state.CHART_DEFAULTS["interval"]), last_split)
+head = queries.headline(state.fetch, filters, last_split, counting, reach)
 unit = "stories" if counting == "stories" else "articles"
 
 st.title("Coverage")
