@@ -339,7 +339,7 @@ def _print_problems(report: BackfillReport, report_path: str | None) -> None:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    path = Path(args.db) if args.db else default_db_path().with_name("demo.db")
+    path = _db_path(args) if args.db else default_db_path().with_name("demo.db")
     conn = connect(path)
     specs, _ = feedlists.read_feed_list(SAMPLE_OUTLETS)
     feedlists.import_feeds(conn, specs)
@@ -869,16 +869,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-# commands whose SQL is still SQLite's own (issue 14 moves it into db/ with a PostgreSQL twin): refused on a
-# postgresql:// database with a clear message rather than a database error halfway through
-_NOT_ON_POSTGRES_YET = {"demo": "demo", "backup": "backup (use pg_dump: docs/postgresql.md)"}
+# SQLite's own commands: refused on a postgresql:// database with what to use there, rather than a database error
+# halfway through
+_SQLITE_ONLY = {"backup": "backup copies a SQLite file; back up PostgreSQL with pg_dump (docs/postgresql.md)"}
 
 
 def _check_engine(args: argparse.Namespace) -> None:
-    what = _NOT_ON_POSTGRES_YET.get(args.command)
+    what = _SQLITE_ONLY.get(args.command)
     if what and engine.is_url(_db_path(args)):
-        raise CliError(f"{what} does not run on PostgreSQL yet; run it on SQLite and move the database with "
-                       "'newsradar db copy'")
+        raise CliError(what)
 
 
 def main(argv: list[str] | None = None) -> int:

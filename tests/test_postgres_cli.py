@@ -44,12 +44,22 @@ def test_setting_names_the_database(pg_url, tmp_path):
     assert "https://www.repubblica.it/rss/homepage/rss2.0.xml" in feeds.stdout
 
 
-@pytest.mark.parametrize("command", [["backup", "copy.db"], ["demo"]])
-def test_commands_not_yet_ported_are_refused_in_one_line(command, tmp_path):
-    done = _newsradar("--db", "postgresql://nobody@127.0.0.1:1/none", *command)
+def test_backup_of_a_postgresql_database_points_to_pg_dump_in_one_line(tmp_path):
+    done = _newsradar("--db", "postgresql://nobody@127.0.0.1:1/none", "backup", str(tmp_path / "copy.db"))
     assert done.returncode == 2
-    assert done.stderr.startswith("newsradar: error: ") and "does not run on PostgreSQL yet" in done.stderr
+    assert done.stderr.startswith("newsradar: error: ") and "pg_dump" in done.stderr
     assert done.stderr.count("\n") == 1
+    assert not (tmp_path / "copy.db").exists()
+
+
+@pytest.mark.slow
+def test_demo_loads_the_sample_into_a_postgresql_database(pg_url):
+    done = _newsradar("--db", pg_url, "demo")
+    assert done.returncode == 0, done.stderr
+    assert "24,788 records read" in done.stdout and f"newsradar --db {pg_url} stats" in done.stdout
+    stats = _newsradar("--db", pg_url, "stats")
+    assert stats.returncode == 0 and "articles" in stats.stdout, stats.stderr
+    assert "articles   0" not in stats.stdout
 
 
 @pytest.mark.slow
