@@ -438,7 +438,8 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def _backup_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("backup", help="copy the database to FILE while the collector runs (checked, then renamed)")
+    p = sub.add_parser("backup", help="copy the SQLite database to FILE while the collector runs "
+                                      "(checked, then renamed)")
     p.add_argument("file", metavar="FILE", help="the copy (built under a private temporary name beside FILE, "
                    "then renamed onto it; a device or FIFO is written into)")
     p.add_argument("--force", action="store_true", help="replace FILE if it exists")
@@ -739,8 +740,8 @@ def _positive_int(text: str) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="newsradar", description="Self-hosted media monitoring.")
-    parser.add_argument("--db", help="SQLite database (default: the db setting, $NEWSRADAR_DB, or the user data "
-                        "directory)")
+    parser.add_argument("--db", help="SQLite file or postgresql:// URL (default: the db setting, $NEWSRADAR_DB, or "
+                        "a file in the user data directory)")
     parser.add_argument("--config", help="settings file (default: $NEWSRADAR_CONFIG or newsradar.toml in the user "
                         "config directory)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -826,7 +827,7 @@ def build_parser() -> argparse.ArgumentParser:
                    "to FILE")
     p.set_defaults(func=cmd_backfill)
 
-    p = sub.add_parser("demo", help="load the bundled sample (Sept 2023) into its own database")
+    p = sub.add_parser("demo", help="load the bundled sample (Sept 2023) into demo.db, or into --db")
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("stats", help="articles, outlets, feeds by status, date range")
