@@ -28,15 +28,9 @@ def gap_days(result: Completeness, filters: Filters) -> pd.DataFrame:
     """The view's days with incomplete collection judged from the articles (the fetch log's failures are the outage
     shading): columns day (ISO), outlets (names, most missing first), stored (articles that day), usual (their usual
     output), missing (share of the day's usual output not collected, 0–1), nothing (no article at all)."""
-    by_day: dict[dt.date, list] = {}
-    for gap in result.within(filters.date_from, filters.date_to):
-        if gap.reason != "failed":
-            by_day.setdefault(gap.day, []).append(gap)
     rows = []
-    for day, gaps in sorted(by_day.items()):
+    for day, names, lost in result.short_days(filters.date_from, filters.date_to):
         stored = result.stored_on(day)
-        lost = sum(max(g.expected - g.n, 0.0) for g in gaps)
-        names = tuple(g.name for g in sorted(gaps, key=lambda g: g.n - g.expected))
         rows.append((day.isoformat(), names, stored, round(lost + stored), lost / max(lost + stored, 1.0),
                      stored == 0))
     return pd.DataFrame(rows, columns=GAP_COLUMNS)

@@ -279,18 +279,19 @@ def split_daily(source: Connection | Fetch, filters: Filters, split: Split, top_
 def _source_days(fetch: Fetch, filters: Filters, split: Split, top_n: int = 0,
                  labels: tuple[str, ...] | None = None) -> pd.DataFrame:
     """top_and_other(daily_counts(filters, split), top_n) for a split by outlet or source country of rolled-up
-    filters, or with `labels` those lines and "other": the lines chosen from the outlets' totals (the headline's, one
-    cached query), then only their days and the others' sum per day fetched."""
+    filters (their counts add up), or with `labels` those lines and "other": the lines chosen from the outlets'
+    totals (the headline's, one cached query), then only their days fetched, and "other" as the day totals less
+    theirs."""
     field = "name" if split == "outlet" else "source"
     totals = _totals(fetch, filters, "outlet_id")
     totals = totals.assign(label=_outlet_field(totals["outlet_id"], fetch, field))
     top = top_labels(totals, top_n) if labels is None else labels
     ids = tuple(sorted(int(i) for i in totals.loc[totals["label"].isin(top), "outlet_id"]))
     days = fetch(aggregates.chosen_outlet_days, filters, ids=ids)
-    named = _outlet_field(days["outlet_id"], fetch, field).where(days["outlet_id"] != -1, OTHER)
-    days = days.assign(label=named).groupby(["day", "label"], as_index=False)["n"].sum()[["day", "label", "n"]]
-    kept = days[days["label"] != OTHER]   # as top_and_other has them: the lines in day order, then "other"
-    return pd.concat([kept, days[days["label"] == OTHER]], ignore_index=True)
+    kept = (days.assign(label=_outlet_field(days["outlet_id"], fetch, field))
+            .groupby(["day", "label"], as_index=False)["n"].sum()[["day", "label", "n"]])
+    # as top_and_other has them: the lines in day order, then "other"
+    return pd.concat([kept, aggregates.other_days(_totals(fetch, filters, "day"), days)], ignore_index=True)
 
 
 def bucket_start(days: pd.Series, bucket: Bucket) -> pd.Series:

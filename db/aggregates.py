@@ -419,16 +419,24 @@ def outlet_totals(conn: Connection, filters: Filters) -> pd.DataFrame:
 
 
 def chosen_outlet_days(conn: Connection, filters: Filters, ids: tuple[int, ...] = ()) -> pd.DataFrame:
-    """Matching articles per day of each outlet in `ids` (0: none), and of all the others together (outlet_id -1):
-    columns day, outlet_id, n. A chart of the top N outlets (or source countries) from a rollup, without fetching
-    every outlet's every day: at 4.8M articles that was 107k rows for 9 lines."""
+    """Matching articles per day of each outlet in `ids` (0: none): columns day, outlet_id, n. A chart of the top N
+    outlets (or source countries) without fetching every outlet's every day (at 4.8M articles 107k rows for 9 lines);
+    its "other" line is the day totals less these (other_days). Grouped as the rollup's key runs (day, outlet): no
+    sort, where grouping all outlets into the chosen and the rest sorted every row (56 → 25 ms at 4.8M)."""
     if not ids:
         return pd.DataFrame({"day": pd.Series(dtype=str), "outlet_id": pd.Series(dtype="int64"),
                              "n": pd.Series(dtype="int64")})
     facts, params = article_facts(conn, filters)
-    return _rows(conn, f"SELECT day, CASE WHEN coalesce(outlet_id, 0) IN ({_marks(ids)}) THEN coalesce(outlet_id, 0) "
-                       f"ELSE -1 END, sum(n) FROM ({facts}) AS f GROUP BY 1, 2 HAVING sum(n) > 0",
-                 [*ids, *params], ["day", "outlet_id", "n"])
+    return _rows(conn, f"SELECT day, coalesce(outlet_id, 0), sum(n) FROM ({facts}) AS f "
+                       f"WHERE coalesce(outlet_id, 0) IN ({_marks(ids)}) GROUP BY day, outlet_id HAVING sum(n) > 0",
+                 [*params, *ids], ["day", "outlet_id", "n"])
+
+
+def other_days(per_day: pd.DataFrame, kept: pd.DataFrame) -> pd.DataFrame:
+    """The "other" line (day, label, n): each day's total (`per_day`: day, n) less the `kept` lines' (day, n) of it."""
+    other = per_day.set_index("day")["n"].sub(kept.groupby("day")["n"].sum(), fill_value=0)
+    other = other[other > 0].astype("int64").rename_axis("day").reset_index().assign(label=OTHER)
+    return other[["day", "label", "n"]]
 
 
 def top_label_days(conn: Connection, filters: Filters, kind: str = "country", top_n: int = 8) -> pd.DataFrame:
@@ -463,9 +471,7 @@ def top_label_days(conn: Connection, filters: Filters, kind: str = "country", to
         return kept
     mentions = _rows(conn, f"SELECT day, sum(n) FROM daily_country_totals r WHERE {where} GROUP BY 1",
                      params, ["day", "n"])
-    other = mentions.set_index("day")["n"].sub(kept.groupby("day")["n"].sum(), fill_value=0)
-    other = other[other > 0].astype("int64").rename_axis("day").reset_index().assign(label=OTHER)
-    return pd.concat([kept, other[["day", "label", "n"]]], ignore_index=True)
+    return pd.concat([kept, other_days(mentions, kept)], ignore_index=True)
 
 
 def _by_country_of_sources(conn: Connection, filters: Filters, top_n: int) -> pd.DataFrame:
