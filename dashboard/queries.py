@@ -81,7 +81,7 @@ Fetch = Callable[..., Any]  # fetch(aggregate, [filters,] **kwargs): one of BASE
 # the aggregates everything else is computed from: one SQL query each
 BASE = (aggregates.outlet_days, aggregates.label_days, aggregates.outlet_labels, aggregates.label_count,
         aggregates.day_totals, aggregates.outlet_totals, aggregates.top_label_days, aggregates.outlets,
-        aggregates.story_excess, aggregates.shared_matches, aggregates.chosen_outlet_days)
+        aggregates.story_excess, aggregates.shared_matches, aggregates.chosen_outlet_days, aggregates.search_counts)
 
 
 def fetcher(source: Connection | Fetch) -> Fetch:
@@ -95,7 +95,30 @@ def _totals(fetch: Fetch, filters: Filters, by: Literal["day", "outlet_id"]) -> 
     """Matching articles per day or per outlet (columns `by`, n), with the fewest scans of the articles."""
     if rolled_up(filters):
         return fetch(aggregates.day_totals if by == "day" else aggregates.outlet_totals, filters)
-    return fetch(aggregates.outlet_days, filters).groupby(by, as_index=False)["n"].sum()[[by, "n"]]
+    return _outlet_days(fetch, filters).groupby(by, as_index=False)["n"].sum()[[by, "n"]]
+
+
+# A text search's matches per day and outlet and their countries come from one read of them (search_counts): every
+# page over a text search wants two of these, and each reads the matches again.
+
+def _outlet_days(fetch: Fetch, filters: Filters) -> pd.DataFrame:
+    """aggregates.outlet_days."""
+    return fetch(aggregates.search_counts, filters).days if filters.q else fetch(aggregates.outlet_days, filters)
+
+
+def _country_days(fetch: Fetch, filters: Filters, labels: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """aggregates.label_days of countries."""
+    if not filters.q:
+        return fetch(aggregates.label_days, filters, kind="country", labels=labels)
+    days = fetch(aggregates.search_counts, filters).country_days
+    return days if labels is None else days[days["label"].isin(labels)].reset_index(drop=True)
+
+
+def _outlet_countries(fetch: Fetch, filters: Filters) -> pd.DataFrame:
+    """aggregates.outlet_labels of countries."""
+    if filters.q:
+        return fetch(aggregates.search_counts, filters).outlet_countries
+    return fetch(aggregates.outlet_labels, filters, kind="country")
 
 
 def countries_named(fetch: Fetch, filters: Filters, split: Split = "none") -> int:
@@ -104,9 +127,9 @@ def countries_named(fetch: Fetch, filters: Filters, split: Split = "none") -> in
     Without a content filter that is one probe per country in the rollup. With one it is a pass over the matching
     articles and their countries; if the page also splits its chart by country (`split`), that pass fetches the
     articles per day and country the chart needs anyway, and the count comes from them."""
-    if split == "country" and has_content_filter(filters) and not filters.countries:
+    if filters.q or (split == "country" and has_content_filter(filters) and not filters.countries):
         # the same arguments as daily_counts passes, so that a cache keyed on them shares the result
-        return int(fetch(aggregates.label_days, filters, kind="country", labels=None)["label"].nunique())
+        return int(_country_days(fetch, filters)["label"].nunique())
     return int(fetch(aggregates.label_count, filters, kind="country"))
 
 
@@ -249,10 +272,12 @@ def daily_counts(source: Connection | Fetch, filters: Filters, split: Split = "n
 
     In a split by country or topic an article counts once in each of its countries or topics."""
     fetch = fetcher(source)
+    if split == "country":
+        return _country_days(fetch, filters, labels)
     if split in LABEL_SPLITS:
         return fetch(aggregates.label_days, filters, kind=split, labels=labels)
     if split in SOURCE_SPLITS:
-        days = fetch(aggregates.outlet_days, filters)
+        days = _outlet_days(fetch, filters)
         days = days.assign(label=_outlet_field(days["outlet_id"], fetch, "name" if split == "outlet" else "source"))
     else:
         days = _totals(fetch, filters, "day").assign(label="all")
@@ -434,7 +459,7 @@ def country_counts(source: Connection | Fetch, filters: Filters, count: Count = 
     """Matching articles (or stories, each once per country) per country in the story: columns country, n; most
     first."""
     fetch = fetcher(source)
-    pairs = fetch(aggregates.outlet_labels, filters, kind="country")
+    pairs = _outlet_countries(fetch, filters)
     totals = pairs.groupby("label", as_index=False)["n"].sum()
     if count == "stories":
         totals = _less(totals, _excess(fetch, filters, ["label"], kind="country"), ["label"])
@@ -471,7 +496,7 @@ def cover_grid(source: Connection | Fetch, filters: Filters, home: bool = True, 
     stories each story counts once per cell, per row and per column (without the home country, a column sums its
     cells)."""
     fetch = fetcher(source)
-    pairs = _with_outlets(fetch(aggregates.outlet_labels, filters, kind="country"), fetch)
+    pairs = _with_outlets(_outlet_countries(fetch, filters), fetch)
     if count == "stories":
         pairs = pairs.groupby(["source", "label"], as_index=False)["n"].sum()
         pairs = _less(pairs, _excess(fetch, filters, ["source", "label"], kind="country"), ["source", "label"])

@@ -113,6 +113,12 @@ def label_count(path: str, filters: Filters, kind: str = "country") -> int:
 
 
 @_cached
+def search_counts(path: str, filters: Filters) -> aggregates.SearchCounts:
+    with _db(path) as conn:
+        return aggregates.search_counts(conn, filters)
+
+
+@_cached
 def day_totals(path: str, filters: Filters) -> pd.DataFrame:
     with _db(path) as conn:
         return aggregates.day_totals(conn, filters)
@@ -217,7 +223,7 @@ _FETCHED: dict[Callable, Callable] = {
     aggregates.label_count: label_count, aggregates.day_totals: day_totals, aggregates.outlet_totals: outlet_totals,
     aggregates.top_label_days: top_label_days, aggregates.outlets: outlets,
     aggregates.story_excess: story_excess, aggregates.shared_matches: shared_matches,
-    aggregates.chosen_outlet_days: chosen_outlet_days}
+    aggregates.chosen_outlet_days: chosen_outlet_days, aggregates.search_counts: search_counts}
 _CACHES = (*_FETCHED.values(), story_page, story_members, outage_days, topics_table, query_preview, sources_table,
            article_page, _collection, explanation)
 

@@ -379,11 +379,44 @@ def label_count(conn: Connection, filters: Filters, kind: str = "country") -> in
     if (kind == "country" and not facts.startswith("SELECT r.") and filters.countries
             and dataclasses.replace(filters, countries=()) == Filters()):
         # only countries filter: the countries named beside them, from the tags alone (no article row is read)
-        return conn.execute(f"SELECT count(DISTINCT ac.country) FROM article_countries f JOIN article_countries ac "
-                            f"ON ac.article_id = f.article_id WHERE f.country IN ({_marks(filters.countries)})",
-                            filters.countries).fetchone()[0]
-    return conn.execute(_plain(conn, f"SELECT count(DISTINCT label) FROM ({facts}) AS f WHERE n > 0"),
+        pairs = ("SELECT DISTINCT ac.country FROM article_countries f JOIN article_countries ac "
+                 f"ON ac.article_id = f.article_id WHERE f.country IN ({_marks(filters.countries)})")
+        return conn.execute(_count_of(pairs), filters.countries).fetchone()[0]
+    return conn.execute(_plain(conn, _count_of(f"SELECT DISTINCT label FROM ({facts}) AS f WHERE n > 0")),
                         params).fetchone()[0]
+
+
+@dataclasses.dataclass(frozen=True)
+class SearchCounts:
+    """A text search's matches counted three ways, as outlet_days, label_days and outlet_labels (countries) give them:
+    `days` (day, outlet_id, n), `country_days` (day, label, n), `outlet_countries` (outlet_id, label, n)."""
+    days: pd.DataFrame
+    country_days: pd.DataFrame
+    outlet_countries: pd.DataFrame
+
+
+def search_counts(conn: Connection, filters: Filters) -> SearchCounts:
+    """outlet_days, label_days and outlet_labels (countries) of a text search's filters from one read of its matches.
+
+    Each of those reads the matches again: at 4.8M articles "inflation" in English is 42,000 matches, whose rows
+    PostgreSQL visits in 100–110 ms and SQLite looks up in 80, and every page over a text search wants the matches
+    per day and outlet and their countries one way or another. The matches are read once (a materialized CTE), then
+    counted per day and outlet, their countries per day and per outlet."""
+    where, params = where_in(conn, filters, correlate(conn, filters))
+    label, join = _RAW_LABEL["country"]
+    sql = (f"WITH m AS MATERIALIZED (SELECT a.id, {DAY} AS day, coalesce(a.outlet_id, 0) AS outlet_id "
+           f"{_facts_from(conn, filters)} WHERE {where}), "
+           f"c AS MATERIALIZED (SELECT a.day, a.outlet_id, {label} AS label FROM m a{join}) "
+           "SELECT 0, day, outlet_id, NULL, count(*) FROM m GROUP BY day, outlet_id "
+           "UNION ALL SELECT 1, day, 0, label, count(*) FROM c GROUP BY day, label "
+           "UNION ALL SELECT 2, NULL, outlet_id, label, count(*) FROM c GROUP BY outlet_id, label")
+    rows = _rows(conn, sql, params, ["part", "day", "outlet_id", "label", "n"])
+    part = rows.pop("part")
+
+    def counted(which: int, columns: list[str]) -> pd.DataFrame:
+        return rows.loc[part == which, columns].sort_values(columns[:-1], ignore_index=True)
+    return SearchCounts(counted(0, ["day", "outlet_id", "n"]), counted(1, ["day", "label", "n"]),
+                        counted(2, ["outlet_id", "label", "n"]))
 
 
 def _tag_pairs(conn: Connection, filters: Filters) -> tuple[str, list] | None:
@@ -396,13 +429,19 @@ def _tag_pairs(conn: Connection, filters: Filters) -> tuple[str, list] | None:
     if not has_rollups(conn, "daily_country_pairs"):
         return None
     if filters.countries:
-        sql, params = _rollup("SELECT count(DISTINCT r.mentioned) FROM daily_country_pairs r", filters,
+        sql, params = _rollup("SELECT DISTINCT r.mentioned FROM daily_country_pairs r", filters,
                               f"r.country IN ({_marks(filters.countries)}) AND r.n > 0", filters.countries)
     else:
-        sql, params = _rollup("SELECT count(DISTINCT r.country) FROM daily_topic_countries r", filters,
+        sql, params = _rollup("SELECT DISTINCT r.country FROM daily_topic_countries r", filters,
                               f"r.topic_id IN (SELECT id FROM topics WHERE name IN ({_marks(filters.topics)})) "
                               "AND r.n > 0", filters.topics)
-    return sql, params
+    return _count_of(sql), params
+
+
+def _count_of(rows: str) -> str:
+    """How many rows `rows` (a SELECT DISTINCT) gives. Not count(DISTINCT …): PostgreSQL sorts for that, and it spilled
+    a country's 261k pair rows at 4.8M articles to disk (97 ms); a DISTINCT may hash them (60 ms). SQLite: the same."""
+    return f"SELECT count(*) FROM ({rows}) AS d"
 
 
 def day_totals(conn: Connection, filters: Filters) -> pd.DataFrame:

@@ -81,3 +81,25 @@ def test_the_sources_table_and_the_sidebar_are_the_same(engines):
     assert sqlite[2] == postgres[2]
     topics = [table.drop(columns="updated_at").values.tolist() for table in (sqlite[3], postgres[3])]
     assert topics[0] == topics[1]
+
+
+SEARCHES = [Filters.make(q="karabakh OR armenia*"), Filters.make(q="ukrain*", langs=["en"]),
+            Filters.make(q="wojna OR war", countries=["UA"]), Filters.make(q='"prime minister"', source_countries=["GB"]),
+            Filters.make(q="title:ceasefire", date_from="2023-09-20", date_to="2023-09-25"),
+            Filters.make(q="wybory OR election*", categories=["politics"]), Filters.make(q="no-such-word-anywhere")]
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+@pytest.mark.parametrize("filters", SEARCHES, ids=lambda f: str(f.to_params()))
+def test_one_read_of_a_text_search_counts_what_each_aggregate_counts(engines, engine, filters):
+    conn = engines[engine == "postgresql"]
+    counted = aggregates.search_counts(conn, filters)
+    by_key = ["day", "outlet_id"]
+    days = aggregates.outlet_days(conn, filters).sort_values(by_key, ignore_index=True)
+    assert counted.days.astype({"n": "int64"}).equals(days.astype({"n": "int64"}))
+    assert counted.country_days.astype({"n": "int64"}).equals(
+        aggregates.label_days(conn, filters, "country").astype({"n": "int64"}))
+    outlets = aggregates.outlet_labels(conn, filters, "country").sort_values(["outlet_id", "label"], ignore_index=True)
+    assert counted.outlet_countries.astype({"n": "int64"}).equals(outlets.astype({"n": "int64"}))
+    assert counted.country_days["label"].nunique() == aggregates.label_count(conn, filters, "country")
+    assert (counted.days["n"].sum() > 0) == (filters.q != "no-such-word-anywhere")
