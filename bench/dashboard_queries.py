@@ -132,7 +132,7 @@ def page_visits(path: Path, f: Filters, count: queries.Count = "articles") -> di
         fetch = visit_fetch(path)
         total = queries.count_articles(fetch, f)
         if count == "stories":   # one row per story, a page of them (as the Articles page)
-            return (call(path, queries.filter_choices), queries.count_matches(fetch, f, count),
+            return (call(path, queries.filter_choices), queries.count_matches(fetch, f, count, articles=total),
                     call(path, queries.told_story_rows, f, page, ARTICLES_PER_PAGE, total))
         return call(path, queries.filter_choices), call(path, queries.article_page, f, page, total=total)
 

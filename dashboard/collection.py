@@ -122,7 +122,7 @@ def _range_text(rng: OutletRange) -> str:
 def changed_ranges(result: Completeness, filters: Filters) -> list[OutletRange]:
     """The view's outlets that started or stopped inside its period, the biggest first (they move a line most)."""
     changed = result.changed_within(*period(result, filters))
-    return sorted(changed, key=lambda r: -sum(result.counts.get(r.outlet_id, {}).values()))
+    return sorted(changed, key=lambda r: -result.counts[r.outlet_id].total if r.outlet_id in result.counts else 0)
 
 
 def range_note(result: Completeness, filters: Filters, split: str) -> str:

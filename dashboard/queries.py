@@ -228,14 +228,19 @@ class Headline:
 
 
 def count_articles(source: Connection | Fetch, filters: Filters) -> int:
-    """How many articles match."""
-    return int(_totals(fetcher(source), filters, "day")["n"].sum())
+    """How many articles match. A text search's from its matches per day and outlet alone: the Articles page needs
+    no countries (search_counts' second half)."""
+    fetch = fetcher(source)
+    if filters.q:
+        return int(fetch(aggregates.outlet_days, filters)["n"].sum())
+    return int(_totals(fetch, filters, "day")["n"].sum())
 
 
 def count_matches(source: Connection | Fetch, filters: Filters, count: Count = "articles",
-                  labels: str | None = None, reach: Reach | None = None) -> int:
-    """How many articles match, or how many stories (each story once). `labels`, `reach`: as _excess."""
-    total = count_articles(source, filters)
+                  labels: str | None = None, reach: Reach | None = None, articles: int | None = None) -> int:
+    """How many articles match (`articles`, when the caller has counted them), or how many stories (each story
+    once). `labels`, `reach`: as _excess."""
+    total = count_articles(source, filters) if articles is None else articles
     if count == "stories" and total:
         total -= int(_excess(fetcher(source), filters, [], labels=labels, reach=reach)["excess"].iloc[0])
     return total
@@ -256,7 +261,7 @@ def headline(source: Connection | Fetch, filters: Filters, split: Split = "none"
     if count == "stories":   # a story over two days counts on each day, once in the total
         labels = split if split in LABEL_SPLITS and not getattr(filters, SPLIT_FIELDS[split]) else None  # the chart's
         per_day = _less(per_day, _excess(fetch, filters, ["day"], labels=labels, reach=reach), ["day"])
-        total = count_matches(fetch, filters, count, labels, reach)
+        total = count_matches(fetch, filters, count, labels, reach, articles=total)
     busiest = per_day.sort_values(["n", "day"], ascending=False).iloc[0]
     per_outlet = _totals(fetch, filters, "outlet_id")
     return Headline(total, int((per_outlet["outlet_id"] != 0).sum()),

@@ -122,6 +122,11 @@ class DayCounts(Mapping[dt.date, int]):
         return len(self.ordinals)
 
     @property
+    def total(self) -> int:
+        """All the outlet's articles."""
+        return int(self.counts.sum())
+
+    @property
     def first(self) -> dt.date:
         return dt.date.fromordinal(int(self.ordinals[0]))
 

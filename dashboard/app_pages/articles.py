@@ -26,7 +26,7 @@ STORY_ORDER = ["published", "outlet", "articles", "outlet_count", "title", "link
 filters = state.filters_or_stop()
 counting = state.count()   # the sidebar's Count: one row per article, or per story
 total = queries.count_articles(state.fetch, filters)
-shown = queries.count_matches(state.fetch, filters, counting) if counting == "stories" else total
+shown = queries.count_matches(state.fetch, filters, counting, articles=total) if counting == "stories" else total
 
 st.title("Articles")
 head, export = st.columns([5, 2], vertical_alignment="bottom")   # room for "Download CSV (newest 200,000)"
