@@ -84,7 +84,8 @@ def test_the_sources_table_and_the_sidebar_are_the_same(engines):
 
 
 SEARCHES = [Filters.make(q="karabakh OR armenia*"), Filters.make(q="ukrain*", langs=["en"]),
-            Filters.make(q="wojna OR war", countries=["UA"]), Filters.make(q='"prime minister"', source_countries=["GB"]),
+            Filters.make(q="wojna OR war", countries=["UA"]),
+            Filters.make(q='"prime minister"', source_countries=["GB"]),
             Filters.make(q="title:ceasefire", date_from="2023-09-20", date_to="2023-09-25"),
             Filters.make(q="wybory OR election*", categories=["politics"]), Filters.make(q="no-such-word-anywhere")]
 
