@@ -522,8 +522,18 @@ def _by_country_of_sources(conn: Connection, filters: Filters, top_n: int) -> pd
     clauses, params = _rollup_where(filters)
     where = " AND ".join(clauses)
     codes = _rollup_countries(conn)
-    totals = _rows(conn, f"SELECT country, sum(n) FROM daily_countries r WHERE country IN ({_marks(codes)}) "
-                         f"AND {where} GROUP BY 1 HAVING sum(n) > 0", [*codes, *params], ["label", "n"])
+    mentions = None
+    if dialect(conn) == POSTGRESQL:
+        # the totals per country and the mentions per day in one pass over the rows (a fifth of the table at 4.8M:
+        # 98 + 76 ms as two passes); SQLite has no GROUPING SETS
+        both = _rows(conn, f"SELECT country, day, sum(n) FROM daily_countries r WHERE country IN ({_marks(codes)}) "
+                           f"AND {where} GROUP BY GROUPING SETS ((country), (day)) HAVING sum(n) > 0",
+                     [*codes, *params], ["label", "day", "n"])
+        totals = both.loc[both["day"].isna(), ["label", "n"]].reset_index(drop=True)
+        mentions = both.loc[both["label"].isna(), ["day", "n"]].sort_values("day", ignore_index=True)
+    else:
+        totals = _rows(conn, f"SELECT country, sum(n) FROM daily_countries r WHERE country IN ({_marks(codes)}) "
+                             f"AND {where} GROUP BY 1 HAVING sum(n) > 0", [*codes, *params], ["label", "n"])
     top = top_labels(totals, top_n)
     if not top:
         return _no_label_days()
@@ -537,6 +547,8 @@ def _by_country_of_sources(conn: Connection, filters: Filters, top_n: int) -> pd
     kept = days(list(top), "day, country", ["day", "label", "n"])
     if len(totals) <= len(top):
         return kept
+    if mentions is not None:
+        return pd.concat([kept, other_days(mentions, kept)], ignore_index=True)
     other = days([c for c in codes if c not in top], "day", ["day", "n"]).assign(label=OTHER)
     return pd.concat([kept, other[["day", "label", "n"]]], ignore_index=True)
 
