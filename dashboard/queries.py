@@ -91,19 +91,24 @@ def fetcher(source: Connection | Fetch) -> Fetch:
     return source
 
 
-def _totals(fetch: Fetch, filters: Filters, by: Literal["day", "outlet_id"]) -> pd.DataFrame:
-    """Matching articles per day or per outlet (columns `by`, n), with the fewest scans of the articles."""
+def _totals(fetch: Fetch, filters: Filters, by: Literal["day", "outlet_id"], countries: bool = True
+            ) -> pd.DataFrame:
+    """Matching articles per day or per outlet (columns `by`, n), with the fewest scans of the articles.
+    `countries`: as _outlet_days."""
     if rolled_up(filters):
         return fetch(aggregates.day_totals if by == "day" else aggregates.outlet_totals, filters)
-    return _outlet_days(fetch, filters).groupby(by, as_index=False)["n"].sum()[[by, "n"]]
+    return _outlet_days(fetch, filters, countries).groupby(by, as_index=False)["n"].sum()[[by, "n"]]
 
 
 # A text search's matches per day and outlet and their countries come from one read of them (search_counts): every
 # page over a text search wants two of these, and each reads the matches again.
 
-def _outlet_days(fetch: Fetch, filters: Filters) -> pd.DataFrame:
-    """aggregates.outlet_days."""
-    return fetch(aggregates.search_counts, filters).days if filters.q else fetch(aggregates.outlet_days, filters)
+def _outlet_days(fetch: Fetch, filters: Filters, countries: bool = True) -> pd.DataFrame:
+    """aggregates.outlet_days. Without `countries` (a caller that wants none of these filters' countries: the Articles
+    page's count, a spike baseline's earlier dates) a text search's are not looked up either."""
+    if filters.q and countries:
+        return fetch(aggregates.search_counts, filters).days
+    return fetch(aggregates.outlet_days, filters)
 
 
 def _country_days(fetch: Fetch, filters: Filters, labels: tuple[str, ...] | None = None) -> pd.DataFrame:
@@ -228,12 +233,8 @@ class Headline:
 
 
 def count_articles(source: Connection | Fetch, filters: Filters) -> int:
-    """How many articles match. A text search's from its matches per day and outlet alone: the Articles page needs
-    no countries (search_counts' second half)."""
-    fetch = fetcher(source)
-    if filters.q:
-        return int(fetch(aggregates.outlet_days, filters)["n"].sum())
-    return int(_totals(fetch, filters, "day")["n"].sum())
+    """How many articles match (their countries not looked up: the Articles page shows none)."""
+    return int(_totals(fetcher(source), filters, "day", countries=False)["n"].sum())
 
 
 def count_matches(source: Connection | Fetch, filters: Filters, count: Count = "articles",
@@ -272,38 +273,41 @@ def headline(source: Connection | Fetch, filters: Filters, split: Split = "none"
 # coverage over time ------------------------------------------------------------------------------------------
 
 def daily_counts(source: Connection | Fetch, filters: Filters, split: Split = "none",
-                 labels: tuple[str, ...] | None = None) -> pd.DataFrame:
+                 labels: tuple[str, ...] | None = None, countries: bool = True) -> pd.DataFrame:
     """Matching articles per day (column `day`, ISO text) and split label (column `label`), column `n`.
 
-    In a split by country or topic an article counts once in each of its countries or topics."""
+    In a split by country or topic an article counts once in each of its countries or topics. `countries`: as
+    _outlet_days."""
     fetch = fetcher(source)
     if split == "country":
         return _country_days(fetch, filters, labels)
     if split in LABEL_SPLITS:
         return fetch(aggregates.label_days, filters, kind=split, labels=labels)
     if split in SOURCE_SPLITS:
-        days = _outlet_days(fetch, filters)
+        days = _outlet_days(fetch, filters, countries)
         days = days.assign(label=_outlet_field(days["outlet_id"], fetch, "name" if split == "outlet" else "source"))
     else:
-        days = _totals(fetch, filters, "day").assign(label="all")
+        days = _totals(fetch, filters, "day", countries).assign(label="all")
     if labels is not None:
         days = days[days["label"].isin(labels)]
     return days.groupby(["day", "label"], as_index=False)["n"].sum()[["day", "label", "n"]]
 
 
-def split_daily(source: Connection | Fetch, filters: Filters, split: Split, top_n: int) -> pd.DataFrame:
-    """Daily counts per label: the top N labels plus "other" (or exactly the labels the filters select)."""
+def split_daily(source: Connection | Fetch, filters: Filters, split: Split, top_n: int, countries: bool = True
+                ) -> pd.DataFrame:
+    """Daily counts per label: the top N labels plus "other" (or exactly the labels the filters select).
+    `countries`: as _outlet_days."""
     if split == "none":
-        return daily_counts(source, filters)
+        return daily_counts(source, filters, countries=countries)
     chosen = getattr(filters, SPLIT_FIELDS[split])
     if chosen:  # the filter names the lines to draw; as a split it needs no "any of" filter (nor its cost)
         unfiltered = dataclasses.replace(filters, **{SPLIT_FIELDS[split]: ()})
-        return daily_counts(source, unfiltered, split, labels=chosen)
+        return daily_counts(source, unfiltered, split, labels=chosen, countries=countries)
     if split == "country" and not has_content_filter(filters):
         return fetcher(source)(aggregates.top_label_days, filters, kind=split, top_n=top_n)
     if split in SOURCE_SPLITS and rolled_up(filters):
         return _source_days(fetcher(source), filters, split, top_n=top_n)
-    return top_and_other(daily_counts(source, filters, split), top_n)
+    return top_and_other(daily_counts(source, filters, split, countries=countries), top_n)
 
 
 def _source_days(fetch: Fetch, filters: Filters, split: Split, top_n: int = 0,
@@ -453,7 +457,8 @@ def coverage_before(source: Connection | Fetch, filters: Filters, shown: pd.Data
     # a line without articles there: 0 of them (a day without a total keeps its value of NaN: no verdict near it)
     recent = recent.set_index(["bucket", "label"]).reindex(grid, fill_value=0).reset_index()
     earlier = dataclasses.replace(filters, date_from=None, date_to=(start - pd.Timedelta(days=1)).date(), **pinned)
-    past = _rollup_buckets(split_daily(source, earlier, split, len(lines)), bucket)
+    # the lines' history only: no countries of a text search's earlier matches (but for a split by country)
+    past = _rollup_buckets(split_daily(source, earlier, split, len(lines), countries=False), bucket)
     past = past[(past["n"] > 0) & past["label"].isin(lines)].assign(value=float("nan"))
     return pd.concat([past, recent], ignore_index=True)
 

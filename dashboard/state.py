@@ -207,7 +207,7 @@ def article_page(path: str, filters: Filters, page: int, per_page: int, total: i
 def _collection(path: str, outlets: tuple[str, ...], source_countries: tuple[str, ...], langs: tuple[str, ...]
                 ) -> Completeness:
     with _db(path) as conn:
-        return aggregates.collection(conn, outlets=outlets, source_countries=source_countries, langs=langs)
+        return aggregates.collection(conn, outlets=outlets, source_countries=source_countries, langs=langs).ready()
 
 
 @_cached

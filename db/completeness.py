@@ -282,6 +282,13 @@ class Completeness:
     gaps: list[Gap]
     counts: dict[int, DayCounts]
 
+    def ready(self) -> Completeness:
+        """This result with the lookups a page makes on every visit computed: a cache that hands out copies
+        (Streamlit's pickles) then copies them too, instead of each visit grouping ten years of days again."""
+        self.short_days(None, None)
+        self.stored_on(dt.date.min)
+        return self
+
     @functools.cached_property
     def _per_day(self) -> dict[int, int]:
         days = [c.ordinals for c in self.counts.values()]

@@ -63,6 +63,7 @@ def _apply_config(args: argparse.Namespace) -> None:
     if args.config:
         os.environ["NEWSRADAR_CONFIG"] = str(Path(args.config).resolve())
     args.config = config.load(args.config)
+    args.db_named = bool(args.db)   # on the command line, not from the settings or the environment
     if not args.db and args.config["db"]:
         args.db = args.config["db"]
 
@@ -339,7 +340,11 @@ def _print_problems(report: BackfillReport, report_path: str | None) -> None:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    path = _db_path(args) if args.db else default_db_path().with_name("demo.db")
+    path = _db_path(args)
+    if engine.is_url(path) and not args.db_named:
+        raise CliError("demo adds the sample's feeds, topics and articles to the database it loads; the configured "
+                       "one is PostgreSQL: name the database to load with --db postgresql://…")
+    path = path if args.db else path.with_name("demo.db")
     conn = connect(path)
     specs, _ = feedlists.read_feed_list(SAMPLE_OUTLETS)
     feedlists.import_feeds(conn, specs)

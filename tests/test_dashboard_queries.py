@@ -510,3 +510,38 @@ def test_the_app_computes_each_languages_collection_before_a_visitor_asks(tmp_pa
         ranges = state._collection(str(path), (), (), (language,)).ranges
         assert [r.name for r in ranges] == [{"en": "Herald", "pl": "Gazeta"}[language]]
     assert asked == []
+
+
+MATCH_READS = ("search_counts", "outlet_days", "label_days", "outlet_labels", "label_count")
+
+
+def recording(conn) -> tuple[q.Fetch, list[tuple[str, Filters]]]:
+    """A Fetch on `conn` that notes which aggregate each call asked for, and for which filters."""
+    calls: list[tuple[str, Filters]] = []
+
+    def fetch(aggregate, *args, **kwargs):
+        calls.append((aggregate.__name__, args[0] if args else None))
+        return aggregate(conn, *args, **kwargs)
+    return fetch, calls
+
+
+@pytest.mark.parametrize("split", ["none", "country", "outlet"])
+def test_the_pages_over_a_text_search_read_its_matches_once(conn, split):
+    fetch, calls = recording(conn)
+    searched = Filters.make(q="ukrain* OR wojna")
+    q.headline(fetch, searched, split)
+    q.coverage(fetch, searched, "week", split, 3, normalized=True)
+    q.cover_grid(fetch, searched)
+    assert {read for read in calls if read[0] in MATCH_READS} == {("search_counts", searched)}
+
+
+def test_a_spike_baseline_reads_a_text_search_s_earlier_days_without_their_countries(conn):
+    fetch, calls = recording(conn)
+    searched = Filters.make(q="ukrain* OR wojna", date_from="2023-09-25")
+    shown = q.coverage(fetch, searched, "day", "none")
+    before = q.coverage_before(fetch, searched, shown, "day", "none")
+    assert before is not None and before["n"].sum() > 0
+    earlier = [(name, f) for name, f in calls if f is not None and f.date_from is None]
+    assert earlier and {name for name, _ in earlier} == {"outlet_days"}
+    assert q.count_articles(fetch, searched) == int(shown["n"].sum())
+    assert ("search_counts", searched) not in calls[-1:]      # the Articles page's count reads no countries either

@@ -52,6 +52,17 @@ def test_backup_of_a_postgresql_database_points_to_pg_dump_in_one_line(tmp_path)
     assert not (tmp_path / "copy.db").exists()
 
 
+def test_demo_does_not_load_the_sample_into_a_configured_postgresql_database(tmp_path):
+    """Only a database named with --db: the environment's or the settings' is the team's own."""
+    url = "postgresql://nobody@127.0.0.1:1/none"
+    settings = tmp_path / "newsradar.toml"
+    settings.write_text(f'db = "{url}"\n', encoding="utf-8")
+    for done in (_newsradar("demo", NEWSRADAR_DB=url), _newsradar("--config", str(settings), "demo")):
+        assert done.returncode == 2, done.stderr
+        assert done.stderr.startswith("newsradar: error: ") and "--db postgresql://" in done.stderr
+        assert done.stderr.count("\n") == 1
+
+
 @pytest.mark.slow
 def test_demo_loads_the_sample_into_a_postgresql_database(pg_url):
     done = _newsradar("--db", pg_url, "demo")
