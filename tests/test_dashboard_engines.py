@@ -87,7 +87,10 @@ SEARCHES = [Filters.make(q="karabakh OR armenia*"), Filters.make(q="ukrain*", la
             Filters.make(q="wojna OR war", countries=["UA"]),
             Filters.make(q='"prime minister"', source_countries=["GB"]),
             Filters.make(q="title:ceasefire", date_from="2023-09-20", date_to="2023-09-25"),
-            Filters.make(q="wybory OR election*", categories=["politics"]), Filters.make(q="no-such-word-anywhere")]
+            Filters.make(q="wybory OR election*", categories=["politics"]), Filters.make(q="no-such-word-anywhere"),
+            Filters.make(q="war OR wojna", topics=["Russia–Ukraine war"]),
+            Filters.make(q="war OR wojna", countries=["UA", "RU"], countries_mode="all"),
+            Filters.make(q="ceasefire", outlets=["A", "B"])]
 
 
 @pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
