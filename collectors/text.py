@@ -31,9 +31,12 @@ def written_forms(texts: Iterable[str], folded: Iterable[str]) -> dict[str, str]
     'zolnierzy'); a word never found as written keeps its folded form."""
     wanted = set(folded)
     seen: dict[str, Counter] = {word: Counter() for word in wanted}
+    keys: dict[str, str] = {}   # a week's texts are ~100k tokens of ~15k different ones: each folded once
     for text in texts:
         for token in _WORD.findall(text):
-            key = fold(token)
+            key = keys.get(token)
+            if key is None:
+                key = keys[token] = fold(token)
             if key in seen:
                 seen[key][token.lower()] += 1
     return {word: (seen[word].most_common(1)[0][0] if seen[word] else word) for word in wanted}
