@@ -12,7 +12,7 @@ import time
 import urllib.request
 import weakref
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
@@ -69,6 +69,21 @@ def log_fetches(conn: Connection, feed_url: str, day: str, outcomes: Iterable[st
             failed = outcome == "error"
             feeds.log_fetch(conn, feed_id, f"{day} {hour:02d}:00:00", 100, None if failed else 200, outcome,
                             "timeout" if failed else None, "timed out" if failed else None)
+
+
+def recording_fetch(conn: Connection) -> tuple[Callable, list[tuple[Callable, tuple, dict]]]:
+    """A dashboard.queries Fetch on `conn` that answers each distinct call once, as the app's cache does, and the
+    list of those calls (aggregate, args, kwargs) in the order they were first made."""
+    memo: dict[tuple, object] = {}
+    calls: list[tuple[Callable, tuple, dict]] = []
+
+    def fetch(aggregate: Callable, *args: object, **kwargs: object) -> object:
+        key = (aggregate, args, tuple(sorted(kwargs.items())))
+        if key not in memo:
+            calls.append((aggregate, args, kwargs))
+            memo[key] = aggregate(conn, *args, **kwargs)
+        return memo[key]
+    return fetch, calls
 
 
 def free_port() -> int:

@@ -285,8 +285,7 @@ class Completeness:
     def ready(self) -> Completeness:
         """This result with the lookups a page makes on every visit computed: a cache that hands out copies
         (Streamlit's pickles) then copies them too, instead of each visit grouping ten years of days again."""
-        self.short_days(None, None)
-        self.stored_on(dt.date.min)
+        _ = self._short, self._per_day
         return self
 
     @functools.cached_property

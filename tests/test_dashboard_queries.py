@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import pandas as pd
 import pytest
 
 from dashboard import queries as q
-from dashboard.testing import add_articles, build_sample_db, log_fetches
+from dashboard.testing import add_articles, build_sample_db, log_fetches, recording_fetch
 from db import aggregates, connect
 from db.engine import dialect
 from db.filters import Filters
@@ -515,33 +516,30 @@ def test_the_app_computes_each_languages_collection_before_a_visitor_asks(tmp_pa
 MATCH_READS = ("search_counts", "outlet_days", "label_days", "outlet_labels", "label_count")
 
 
-def recording(conn) -> tuple[q.Fetch, list[tuple[str, Filters]]]:
-    """A Fetch on `conn` that notes which aggregate each call asked for, and for which filters."""
-    calls: list[tuple[str, Filters]] = []
-
-    def fetch(aggregate, *args, **kwargs):
-        calls.append((aggregate.__name__, args[0] if args else None))
-        return aggregate(conn, *args, **kwargs)
-    return fetch, calls
+def recording(conn) -> tuple[q.Fetch, Callable[[], list[tuple[str, Filters]]]]:
+    """A Fetch on `conn` (each distinct call answered once, as the app's cache does), and the (aggregate's name,
+    filters) of its calls so far."""
+    fetch, calls = recording_fetch(conn)
+    return fetch, lambda: [(aggregate.__name__, args[0] if args else None) for aggregate, args, _ in calls]
 
 
 @pytest.mark.parametrize("split", ["none", "country", "outlet"])
 def test_the_pages_over_a_text_search_read_its_matches_once(conn, split):
-    fetch, calls = recording(conn)
+    fetch, reads = recording(conn)
     searched = Filters.make(q="ukrain* OR wojna")
     q.headline(fetch, searched, split)
     q.coverage(fetch, searched, "week", split, 3, normalized=True)
     q.cover_grid(fetch, searched)
-    assert {read for read in calls if read[0] in MATCH_READS} == {("search_counts", searched)}
+    assert {read for read in reads() if read[0] in MATCH_READS} == {("search_counts", searched)}
 
 
 def test_a_spike_baseline_reads_a_text_search_s_earlier_days_without_their_countries(conn):
-    fetch, calls = recording(conn)
+    fetch, reads = recording(conn)
     searched = Filters.make(q="ukrain* OR wojna", date_from="2023-09-25")
     shown = q.coverage(fetch, searched, "day", "none")
     before = q.coverage_before(fetch, searched, shown, "day", "none")
     assert before is not None and before["n"].sum() > 0
-    earlier = [(name, f) for name, f in calls if f is not None and f.date_from is None]
+    earlier = [(name, f) for name, f in reads() if f is not None and f.date_from is None]
     assert earlier and {name for name, _ in earlier} == {"outlet_days"}
     assert q.count_articles(fetch, searched) == int(shown["n"].sum())
-    assert ("search_counts", searched) not in calls[-1:]      # the Articles page's count reads no countries either
+    assert ("search_counts", searched) not in reads()[-1:]      # the Articles page's count reads no countries either

@@ -12,7 +12,7 @@ from conftest import no_errors, run_app
 
 from dashboard import queries as q
 from dashboard import state
-from dashboard.testing import add_articles
+from dashboard.testing import add_articles, recording_fetch
 from db import aggregates, connect, stories, topics, transaction
 from db.copy import copy
 from db.filters import Filters
@@ -487,19 +487,11 @@ def test_migration_27_counts_the_languages_of_a_database_it_finds_filled(story_d
 def _visit(conn, filters: Filters, bucket: str, split: str) -> tuple[tuple, list]:
     """The Coverage page's story counts of a visit (headline, chart, its spikes' baseline) and the shared articles'
     fetches they made, each distinct one once (as the app's cache serves them)."""
-    memo: dict[tuple, object] = {}
-    fetched = []
-
-    def fetch(aggregate, *args, **kwargs):
-        key = (aggregate, args, tuple(sorted(kwargs.items())))
-        if key not in memo:
-            memo[key] = aggregate(conn, *args, **kwargs)
-            if aggregate is aggregates.shared_matches:
-                fetched.append(key)
-        return memo[key]
+    fetch, calls = recording_fetch(conn)
     head = q.headline(fetch, filters, split, "stories", q.spike_reach(filters, bucket, split))
     series = q.coverage(fetch, filters, bucket, split, 8, False, "stories")
     before = q.coverage_before(fetch, filters, series, bucket, split, False, "stories")
+    fetched = [call for call in calls if call[0] is aggregates.shared_matches]
     return (head, _rows_of(series), None if before is None else _rows_of(before)), fetched
 
 
