@@ -61,6 +61,7 @@ class Article(NamedTuple):
     language: str | None
     guid: str | None = None
     category: str | None = None     # set when the tags were computed before storing (an import); else tag_new's
+    search: str | None = None       # PostgreSQL's `search` (index_entry), when computed before storing (an import)
 
 
 # The same outlet's story under a second URL (another slug of one article): the same non-empty title, real published
@@ -86,8 +87,8 @@ _UNKNOWN = ("NOT EXISTS (SELECT 1 FROM articles WHERE norm_link = :norm) "
             "AND NOT EXISTS (SELECT 1 FROM article_links WHERE norm_link = :norm)")
 _INSERT = """
 INSERT INTO articles (norm_link, link, title, description, published, date_flag, first_seen, language, outlet_id,
-                      category)
-SELECT :norm, :link, :title, :description, :published, :flag, :seen, :language, :outlet, :category
+                      category{{search_column}})
+SELECT :norm, :link, :title, :description, :published, :flag, :seen, :language, :outlet, :category{{search_value}}
 WHERE {where}
 ON CONFLICT (norm_link) DO NOTHING
 """
@@ -103,9 +104,30 @@ ON CONFLICT (norm_link) DO NOTHING
 """
 _INSERT_REST = _INSERT.format(where=_UNKNOWN)
 # the first pass for several hundred rows at once, each a row of VALUES (db.engine.values_lists) in this order
-_FIELDS = ("norm", "link", "title", "description", "published", "flag", "seen", "language", "outlet", "category")
-_INSERT_ALONE_MANY = re.sub(r":(\w+)\b", lambda m: f"v.column{_FIELDS.index(m[1]) + 1}", _INSERT_ALONE).replace(
-    "WHERE", "FROM (VALUES {rows}) AS v WHERE", 1)
+_FIELDS = ("norm", "link", "title", "description", "published", "flag", "seen", "language", "outlet", "category",
+           "search")
+
+
+class _Inserts(NamedTuple):
+    alone: str
+    rest: str
+    alone_many: str
+    fields: tuple[str, ...]
+
+
+def _inserts(postgres: bool) -> _Inserts:
+    """The insert statements of one engine: on PostgreSQL they write `search` with the row when it was computed
+    before (an import's), where an UPDATE after the insert wrote every row twice, in every index of articles."""
+    fields = _FIELDS if postgres else _FIELDS[:-1]
+    search = {"search_column": ", search", "search_value": ", CAST(:search AS tsvector)"} if postgres else {
+        "search_column": "", "search_value": ""}
+    alone, rest = _INSERT_ALONE.format(**search), _INSERT_REST.format(**search)
+    many = re.sub(r":(\w+)\b", lambda m: f"v.column{fields.index(m[1]) + 1}", alone).replace(
+        "WHERE", "FROM (VALUES {rows}) AS v WHERE", 1)
+    return _Inserts(alone, rest, many, fields)
+
+
+_INSERTS = {False: _inserts(postgres=False), True: _inserts(postgres=True)}
 # new rows get ids above the previous maximum (rowids are never reused below it)
 _INDEX_NEW = ("INSERT INTO articles_fts (rowid, title, description) "
               "SELECT id, fts_text(title), fts_text(description) FROM articles WHERE id > ?")
@@ -139,8 +161,20 @@ def ids_after(conn: Connection, after_id: int) -> dict[str, int]:
     return {row[0]: row[1] for row in conn.execute("SELECT norm_link, id FROM articles WHERE id > ?", (after_id,))}
 
 
+def index_entry(conn: Connection | str, title: str, description: str) -> str | None:
+    """An article's entry in the text index, when the engine (a connection, or db.engine.dialect's name of it) takes
+    one computed before storing: PostgreSQL's `search` tsvector (Article.search); None on SQLite, whose FTS5 rows
+    are written from the stored text."""
+    if (conn if isinstance(conn, str) else dialect(conn)) != POSTGRESQL:
+        return None
+    from db.postgres.text import tsvector
+
+    return tsvector(title, description)
+
+
 def _index_new(conn: Connection, after_id: int) -> None:
-    """The text index of the articles just stored: SQLite's FTS5 table, PostgreSQL's `search` tsvector."""
+    """The text index of the articles just stored: SQLite's FTS5 table, PostgreSQL's `search` tsvector (of the rows
+    stored without one)."""
     if dialect(conn) == POSTGRESQL:
         from db.postgres.text import index_new
 
@@ -155,16 +189,17 @@ def store_rows(conn: Connection, rows: list[tuple[int, int | None, str, Article]
     articles were new. `on_new(conn, after_id)` runs (the tagger) after the new rows are indexed, before the rows
     are linked to their feeds."""
     newest = newest_id(conn)
+    inserts = _INSERTS[dialect(conn) == POSTGRESQL]
     params = [{"norm": a.norm_link, "link": a.link, "title": a.title, "description": a.description,
                "published": a.published, "flag": a.date_flag, "seen": seen, "language": a.language,
-               "outlet": outlet_id, "feed": feed_id, "guid": a.guid, "category": a.category}
+               "outlet": outlet_id, "feed": feed_id, "guid": a.guid, "category": a.category, "search": a.search or ""}
               for feed_id, outlet_id, seen, a in rows]
-    new = _insert_alone(conn, params)
+    new = _insert_alone(conn, params, inserts)
     if new < len(params):   # the next passes only for the rows the first did not store (few, in an import)
         stored = ids_after(conn, newest)
         rest = [p for p in params if p["norm"] not in stored]
         conn.executemany(_ADD_LINK, rest)
-        new += conn.executemany(_INSERT_REST, rest).rowcount
+        new += conn.executemany(inserts.rest, rest).rowcount
     if new:
         _index_new(conn, newest)
         if on_new is not None:
@@ -173,7 +208,7 @@ def store_rows(conn: Connection, rows: list[tuple[int, int | None, str, Article]
     return new
 
 
-def _insert_alone(conn: Connection, params: list[dict[str, Any]]) -> int:
+def _insert_alone(conn: Connection, params: list[dict[str, Any]], inserts: _Inserts) -> int:
     """The first pass (_INSERT_ALONE) over a batch; return how many rows it stored.
 
     Several hundred rows per statement (db.engine.values_lists) where that stores the same as row by row: a statement
@@ -186,9 +221,9 @@ def _insert_alone(conn: Connection, params: list[dict[str, Any]]) -> int:
     alone = [p for p, copy in zip(params, copied, strict=True) if not copy]
     rest = [p for p, copy in zip(params, copied, strict=True) if copy]
     new = 0
-    for values, flat in values_lists([tuple(p[field] for field in _FIELDS) for p in alone]):
-        new += conn.execute(_INSERT_ALONE_MANY.format(rows=values), flat).rowcount
-    return new + (conn.executemany(_INSERT_ALONE, rest).rowcount if rest else 0)
+    for values, flat in values_lists([tuple(p[field] for field in inserts.fields) for p in alone]):
+        new += conn.execute(inserts.alone_many.format(rows=values), flat).rowcount
+    return new + (conn.executemany(inserts.alone, rest).rowcount if rest else 0)
 
 
 def _link_feeds(conn: Connection, rows: list[tuple[str, int | None, str | None, str]]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import itertools
+import json
 from contextlib import closing
 from pathlib import Path
 
@@ -14,9 +15,9 @@ from collectors import stories, tagging
 from collectors.backfill import backfill
 from collectors.normalize import normalize_link
 from collectors.store import Article, ensure_feed, store_articles
-from db import connect, feeds, transaction
+from db import connect, feeds, topics, transaction
 from db.export import export_rows
-from db.filters import Filters
+from db.filters import Filters, where_in
 from db.stories import summary
 
 SAMPLE = Path(__file__).resolve().parents[1] / "collectors" / "data" / "sample-2023.jsonl.gz"
@@ -70,6 +71,18 @@ def test_a_search_finds_the_stored_articles(engine):
     assert [r[0] for r in rows] == ["Karabakh talks resume"]
 
 
+def test_a_topic_tags_the_matching_articles_of_each_new_batch(engine):
+    with transaction(engine):
+        topics.save_topic(engine, topics.Topic("Karabakh", "karabakh OR title:stepanakert"))
+    store(engine, [article("https://x.example/1", "Karabakh talks resume"), article("https://x.example/2", "Other")])
+    store(engine, [article("https://x.example/3", "Other news", description="Karabakh refugees"),
+                   article("https://x.example/4", "Stepanakert empties"),
+                   article("https://x.example/5", "Weather", description="Stepanakert")])
+    tagged = engine.execute("SELECT a.link FROM article_topics t JOIN articles a ON a.id = t.article_id "
+                            "ORDER BY a.link").fetchall()
+    assert [r[0] for r in tagged] == [f"https://x.example/{i}" for i in (1, 3, 4)]
+
+
 def test_tags_and_rollups_are_written(engine):
     store(engine, [article("https://x.example/az", "Azerbaijan summons Russian ambassador",
                            description="Baku protests to Moscow")])
@@ -106,11 +119,43 @@ def test_a_backfill_gives_the_same_counts_and_export_on_both_engines(archive, db
     results = []
     for target in (db_path, pg_url):
         with closing(connect(target)) as conn:
+            topics.seed_defaults(conn)
             report = backfill(conn, [archive], allow_private=True)
             counts = {table: count(conn, table) for table in TABLES}
             counts["daily_articles"] = conn.execute("SELECT sum(n) FROM daily_articles").fetchone()[0]
-            results.append((report.summary(), counts, list(export_rows(conn, Filters()))))
-    (sqlite_report, sqlite_counts, sqlite_rows), (pg_report, pg_counts, pg_rows) = results
+            results.append((report.summary(), counts, list(export_rows(conn, Filters())),
+                            [found(conn, Filters.make(q=q)) for q in SEARCHES],
+                            [found(conn, Filters.make(topics=[t])) for t in TOPICS]))
+    (sqlite_report, sqlite_counts, sqlite_rows, sqlite_found, sqlite_topics), (pg_report, pg_counts, pg_rows,
+                                                                              pg_found, pg_topics) = results
     assert sqlite_report == pg_report
     assert sqlite_counts == pg_counts and sqlite_counts["articles"] > 2000
     assert sqlite_rows == pg_rows
+    assert all(sqlite_found) and all(sqlite_topics)
+    assert pg_found == sqlite_found   # the import's text index (written with each row on PostgreSQL) finds the same
+    assert pg_topics == sqlite_topics
+
+
+SEARCHES = ("ukrain*", '"prime minister"', "title:election*", "polska OR łódź", "inflation -bank")
+TOPICS = ("Russia–Ukraine war", "Elections")
+
+
+def found(conn, filters: Filters) -> set[str]:
+    where, params = where_in(conn, filters, False)
+    return {row[0] for row in conn.execute(
+        f"SELECT a.norm_link FROM articles a LEFT JOIN outlets o ON o.id = a.outlet_id WHERE {where}", params)}
+
+
+def test_a_link_served_twice_in_an_import_is_found_by_the_text_stored(engine, tmp_path):
+    """The second record of a link (another version of the text) is already stored: the search and the tags are of
+    the first, the one stored, on both engines."""
+    records = [{"feed_url": "https://x.example/rss", "link": "https://x.example/wagner", "published":
+                "2023-05-07T10:00:00Z", "title": "Wagner leader reverses course", "description": description}
+               for description in ("Prigozhin stays in Bakhmut", "Kyiv says Ukrainian forces advance near Warsaw")]
+    archive = tmp_path / "twice.jsonl"
+    archive.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    report = backfill(engine, [archive], allow_private=True)
+    assert (report.new, report.read) == (1, 2)
+    assert found(engine, Filters.make(q="bakhmut")) == {"x.example/wagner"}
+    assert found(engine, Filters.make(q="ukrain* OR warsaw")) == set()
+    assert "PL" not in {r[0] for r in engine.execute("SELECT country FROM article_countries")}

@@ -63,9 +63,11 @@ def tsquery(query: str) -> str:
 
 
 def index_new(conn, after_id: int) -> int:
-    """Write `search` for the articles with ids above `after_id` (a batch just stored): PostgreSQL's counterpart of
-    the articles_fts insert that follows a batch on SQLite. Returns how many were indexed."""
-    rows = conn.execute("SELECT id, title, description FROM articles WHERE id > ?", (after_id,)).fetchall()
+    """Write `search` for the articles with ids above `after_id` (a batch just stored) that were stored without it
+    (an import computes it before): PostgreSQL's counterpart of the articles_fts insert that follows a batch on
+    SQLite. Returns how many were indexed."""
+    rows = conn.execute("SELECT id, title, description FROM articles WHERE id > ? AND search = ''::tsvector "
+                        "AND (title <> '' OR description <> '')", (after_id,)).fetchall()
     conn.executemany("UPDATE articles SET search = CAST(? AS tsvector) WHERE id = ?",
                      [(tsvector(title, description), id_) for id_, title, description in rows])
     return len(rows)
