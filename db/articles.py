@@ -195,9 +195,11 @@ def store_rows(conn: Connection, rows: list[tuple[int, int | None, str, Article]
                "outlet": outlet_id, "feed": feed_id, "guid": a.guid, "category": a.category, "search": a.search or ""}
               for feed_id, outlet_id, seen, a in rows]
     new = _insert_alone(conn, params, inserts)
-    if new < len(params):   # the next passes only for the rows the first did not store (few, in an import)
-        stored = ids_after(conn, newest)
-        rest = [p for p in params if p["norm"] not in stored]
+    if new < len(params):
+        # the next passes only for the rows neither stored before nor by the first pass (few, in an import; a poll
+        # of a feed's known items has none): on PostgreSQL each costs a statement (3 ms), even for a known link
+        known = known_links(conn, [p["norm"] for p in params])
+        rest = [p for p in params if p["norm"] not in known]
         conn.executemany(_ADD_LINK, rest)
         new += conn.executemany(inserts.rest, rest).rowcount
     if new:
