@@ -161,11 +161,11 @@ def ids_after(conn: Connection, after_id: int) -> dict[str, int]:
     return {row[0]: row[1] for row in conn.execute("SELECT norm_link, id FROM articles WHERE id > ?", (after_id,))}
 
 
-def index_entry(conn: Connection | str, title: str, description: str) -> str | None:
-    """An article's entry in the text index, when the engine (a connection, or db.engine.dialect's name of it) takes
-    one computed before storing: PostgreSQL's `search` tsvector (Article.search); None on SQLite, whose FTS5 rows
-    are written from the stored text."""
-    if (conn if isinstance(conn, str) else dialect(conn)) != POSTGRESQL:
+def index_entry(engine: str, title: str, description: str) -> str | None:
+    """An article's entry in the text index when the engine (db.engine.dialect's name of it) takes one computed
+    before storing: PostgreSQL's `search` tsvector (Article.search); None on SQLite, whose FTS5 rows are written
+    from the stored text."""
+    if engine != POSTGRESQL:
         return None
     from db.postgres.text import tsvector
 

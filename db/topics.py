@@ -130,9 +130,9 @@ def matched_in_memory(conn: sqlite3.Connection) -> list[tuple[int, str, str]]:
     """The topics that an import may match in memory before storing (db.tags.topic_matches), as compiled_topics:
     every valid one. The memory index is SQLite's FTS5 index, and PostgreSQL's `search` is cut into the same words
     (db.postgres.text), so that the query language selects the same articles on both engines (tests/
-    test_engines_agree.py); matched in PostgreSQL instead, a 5,000-article batch took 0.5 s of the server's CPU for
-    the twelve default topics (48 s of an import of the 2023 corpus), in memory a third of that, in the tagger's
-    process."""
+    test_engines_agree.py). Matched in PostgreSQL instead, a 5,000-article batch took 0.5 s of the server's CPU for
+    the twelve default topics (46 s of an import of the 2023 corpus); in memory it is under half of that, in the
+    tagger's process."""
     return compiled_topics(conn)
 
 
