@@ -145,8 +145,12 @@ def cmd_seed(args: argparse.Namespace) -> int:
 # topics ------------------------------------------------------------------------------------------------------
 
 def cmd_topics_list(args: argparse.Namespace) -> int:
-    for row in topics.list_topics(_db(args)):
+    listed = topics.list_topics(_db(args))
+    for row in listed:
         print(f"{row['articles']:>9,}  {row['name']}\n           {row['query']}")
+    if not listed:   # said on stderr: a script reading the list gets an empty one
+        print("no topics yet: 'newsradar topics import' adds the default ones, 'newsradar topics add NAME QUERY' "
+              "one of your own", file=sys.stderr)
     return 0
 
 

@@ -150,6 +150,12 @@ def test_topic_commands_fail_with_one_clear_line(tmp_path, capsys, argv, message
     assert message in err and "Traceback" not in err
 
 
+def test_topics_list_of_a_database_without_topics_says_how_to_add_them(tmp_path, capsys):
+    assert main(["--db", str(tmp_path / "t.db"), "topics", "list"]) == 0
+    listed = capsys.readouterr()
+    assert listed.out == "" and "no topics yet" in listed.err and "newsradar topics import" in listed.err
+
+
 def test_topics_import_export_round_trip(tmp_path, capsys):
     db = str(tmp_path / "t.db")
     assert main(["--db", db, "topics", "import"]) == 0          # the bundled defaults
