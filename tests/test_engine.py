@@ -67,14 +67,15 @@ def test_lastrowid_is_the_new_rows_id_even_inside_a_transaction(engine):
 
 
 @pytest.mark.parametrize("modifiers", [(), ("-60 seconds",), ("+60 seconds",), ("-30 days",),
-                                       ("-1 day", "-1 second"), ("+1 day", "+1 second")])
+                                       ("-1 day", "-1 second"), ("+1 day", "+1 second"), ("-30 days", "+1 second")])
 def test_datetime_arithmetic_is_sqlites_on_both(engine, modifiers):
     marks = "".join(", ?" for _ in modifiers)
     row = engine.execute(f"SELECT datetime(?{marks})", ("2023-03-01 00:00:30", *modifiers)).fetchone()
     assert row[0] == {(): "2023-03-01 00:00:30", ("-60 seconds",): "2023-02-28 23:59:30",
                       ("+60 seconds",): "2023-03-01 00:01:30", ("-30 days",): "2023-01-30 00:00:30",
                       ("-1 day", "-1 second"): "2023-02-28 00:00:29",
-                      ("+1 day", "+1 second"): "2023-03-02 00:00:31"}[modifiers]
+                      ("+1 day", "+1 second"): "2023-03-02 00:00:31",
+                      ("-30 days", "+1 second"): "2023-01-30 00:00:31"}[modifiers]
 
 
 def test_named_parameters(engine):
