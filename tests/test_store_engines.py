@@ -126,6 +126,9 @@ def test_a_backfill_gives_the_same_counts_and_export_on_both_engines(archive, db
             results.append((report.summary(), counts, list(export_rows(conn, Filters())),
                             [found(conn, Filters.make(q=q)) for q in SEARCHES],
                             [found(conn, Filters.make(topics=[t])) for t in TOPICS]))
+            # the import matched the topics in memory: the engine's own search of each topic's query agrees
+            for row in topics.list_topics(conn):
+                assert found(conn, Filters.make(topics=[row["name"]])) == found(conn, Filters.make(q=row["query"]))
     (sqlite_report, sqlite_counts, sqlite_rows, sqlite_found, sqlite_topics), (pg_report, pg_counts, pg_rows,
                                                                               pg_found, pg_topics) = results
     assert sqlite_report == pg_report
