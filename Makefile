@@ -44,7 +44,7 @@ bench: install
 	@test -x /usr/bin/chromium || (apt-get update && apt-get install -y chromium)
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || (apt-get update && apt-get install -y postgresql)
 	$(BIN)/python bench/backfill.py --engine sqlite --engine postgresql
-	$(BIN)/python bench/collect.py
+	$(BIN)/python bench/collect.py --engine sqlite --engine postgresql
 	$(BIN)/python bench/tagging.py
 	$(BIN)/python bench/dashboard_queries.py --engine sqlite --engine postgresql
 	$(BIN)/python bench/dashboard_browser.py

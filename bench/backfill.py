@@ -13,7 +13,6 @@ throwaway PostgreSQL cluster).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import gzip
 import itertools
 import platform
@@ -22,10 +21,10 @@ import sqlite3
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
 
+from engines import ENGINES, fresh_databases
 from runs import what_it_adds
 from tables import print_table
 
@@ -40,7 +39,6 @@ CORPUS = "news-2023.jsonl.gz"
 OUTLETS = "outlets-2023.csv"
 FTS_TERM = "karabakh"
 FLOOR_COLUMNS = "norm_link, link, title, description, published, first_seen, language, outlet_id"
-ENGINES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 
 
 def data_dir(arg: str | None) -> Path:
@@ -100,28 +98,11 @@ def search_count(conn: Connection, query: str) -> int:
                         params).fetchone()[0]
 
 
-@contextlib.contextmanager
-def targets(engine: str, tmp: Path) -> Iterator[tuple[Path | str, Path | str, Path | None]]:
-    """(database, floor database, SQLite file or None) of one engine: files in `tmp`, or two databases of a
-    throwaway PostgreSQL cluster (tests/pgcluster.py), stopped and removed afterwards."""
-    if engine == "sqlite":
-        yield tmp / "backfill.db", tmp / "floor.db", tmp / "backfill.db"
-        return
-    sys.path.append(str(Path(__file__).resolve().parents[1] / "tests"))
-    from pgcluster import Cluster
-
-    cluster = Cluster()
-    cluster.start()
-    try:
-        cluster.make_template()
-        yield cluster.fresh(), cluster.fresh(), None
-    finally:
-        cluster.stop()
-
-
 def measure(engine: str, source: Path, outlets_csv: Path, tmp: Path, keep: Path | None) -> None:
     """Import the archive twice into a fresh database of `engine`, then the raw floor; print the figures."""
-    with targets(engine, tmp) as (target, floor_target, db_file):
+    with fresh_databases(engine, tmp) as new_database:
+        target, floor_target = new_database("backfill"), new_database("floor")
+        db_file = target if isinstance(target, Path) else None
         conn = connect(target)
         specs, skipped_specs = read_feed_list(outlets_csv)
         new_feeds = import_feeds(conn, specs)

@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/collect.py            # cold, warm (same day) and next-day cycles
     .venv/bin/python bench/collect.py --faults   # then one cycle with the 10 misbehaving feeds added
+    .venv/bin/python bench/collect.py --engine sqlite --engine postgresql   # both engines (what `make bench` runs)
 
 Starts ../shared/tools/replay_server.py (about 10 s to load the corpus), imports its OPML into a fresh
 database and times whole `run_cycle` calls with the default CollectorConfig. Prints figures only; it
@@ -22,8 +23,10 @@ import time
 import urllib.error
 import urllib.request
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
+from engines import ENGINES, fresh_databases
 from tables import print_table
 
 from collectors.collect import CollectorConfig, CycleReport, run_cycle
@@ -101,11 +104,11 @@ class ReplayServer:
                 self.proc.wait()
 
 
-def fresh_db(server: ReplayServer, tmp: Path, name: str):
-    """A new database with the server's OPML imported through the product's feed-list code."""
+def fresh_db(server: ReplayServer, tmp: Path, name: str, target: Path | str):
+    """The new database `target` with the server's OPML imported through the product's feed-list code."""
     opml = tmp / f"{name}.opml"
     opml.write_bytes(server.get("/outlets.opml"))
-    conn = connect(tmp / f"{name}.db")
+    conn = connect(target)
     specs, skipped = read_feed_list(opml)
     new = import_feeds(conn, specs)
     print(f"{name}: imported {new} feeds from {server.base}/outlets.opml"
@@ -148,6 +151,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--day", default="2023-09-20", help="the replay server's first day (2023-09-20)")
     parser.add_argument("--faults", action="store_true",
                         help="also time one cycle on a second server that adds the 10 fault feeds")
+    parser.add_argument("--engine", choices=list(ENGINES), action="append",
+                        help="collect into this engine (repeat for both; default: SQLite); PostgreSQL in a throwaway "
+                             "cluster (tests/pgcluster.py)")
     args = parser.parse_args(argv)
     os.environ["NEWSRADAR_ALLOW_PRIVATE"] = "1"  # loopback feeds, for the feed list import as well
     script = shared_dir(args.data) / SERVER
@@ -162,55 +168,67 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="newsradar-bench-") as tmp_name:
         tmp = Path(tmp_name)
         try:
-            server = ReplayServer(script, args.day, tmp / "server.log")
-            servers.append(server)
-            print(f"replay server on {server.base}: ready after {server.wait_ready():.1f} s")
-            conn = fresh_db(server, tmp, "collect")
-
-            rows = []
-            report, seconds, before, after = timed_cycle(conn, server)
-            rows.append(cycle_row("cold", report, seconds, before, after))
-            print_errors("cold", report)
-            report, seconds, before, after = timed_cycle(conn, server)
-            rows.append(cycle_row("warm (same day)", report, seconds, before, after))
-            print_errors("warm", report)
-            server.advance(1)
-            report, seconds, before, after = timed_cycle(conn, server)
-            rows.append(cycle_row("next day", report, seconds, before, after))
-            print_errors("next day", report)
-            articles = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
-            conn.close()
-            server.stop()
-
-            print_table("cycles (run_cycle with force=True, default CollectorConfig)", CYCLE_HEADERS, rows)
-            print("  srv requests / srv 304: the server's /_stats counters over the cycle (its own /_stats probes "
-                  "left out);\n  the *total* columns are the raw counters after the cycle (they include the OPML "
-                  "download and /_stats polls)")
-            print(f"  articles in the db after the three cycles: {articles:,}")
-
-            if args.faults:
-                faults = ReplayServer(script, args.day, tmp / "faults.log", faults=True)
-                servers.append(faults)
-                print(f"\nfault server on {faults.base}: ready after {faults.wait_ready():.1f} s")
-                conn = fresh_db(faults, tmp, "faults")
-                report, seconds, before, after = timed_cycle(conn, faults)
-                durations = {r[0]: r[1] for r in conn.execute(
-                    "SELECT feed_id, duration_ms FROM fetch_log ORDER BY id")}
-                conn.close()
-                fault_rows = [
-                    [o.url.rsplit("/", 1)[-1].removesuffix(".xml"), o.outcome, o.error_kind, o.items,
-                     durations.get(o.feed_id), _clip("; ".join(filter(None, [o.error, *o.warnings])), 130) or "-"]
-                    for o in sorted(report.outcomes, key=lambda o: o.url) if "/faults/" in o.url]
-                print_table("fault feeds (one cycle over every feed)",
-                            ["fault", "outcome", "error kind", "items", "fetch ms", "error / warnings"], fault_rows)
-                print_table("fault cycle", CYCLE_HEADERS, [cycle_row("with faults", report, seconds, before, after)])
-                for o in report.outcomes:
-                    if o.outcome == "error" and "/faults/" not in o.url:
-                        print(f"  with faults: error on a regular feed {o.url}: {o.error_kind}: {o.error}")
+            for engine in dict.fromkeys(args.engine or ["sqlite"]):
+                with fresh_databases(engine, tmp) as new_database:
+                    three_cycles(ENGINES[engine], script, args.day, tmp, new_database, servers)
+                    if args.faults:
+                        fault_cycle(ENGINES[engine], script, args.day, tmp, new_database, servers)
         finally:
             for srv in servers:
                 srv.stop()
     return 0
+
+
+def three_cycles(name: str, script: Path, day: str, tmp: Path, new_database: Callable[[str], Path | str],
+                 servers: list[ReplayServer]) -> None:
+    """Cold, warm (same day) and next-day cycles into a new database of one engine, against a fresh server."""
+    server = ReplayServer(script, day, tmp / f"server-{name}.log")
+    servers.append(server)
+    print(f"\n{name}: replay server on {server.base}: ready after {server.wait_ready():.1f} s")
+    conn = fresh_db(server, tmp, "collect", new_database("collect"))
+
+    rows = []
+    report, seconds, before, after = timed_cycle(conn, server)
+    rows.append(cycle_row("cold", report, seconds, before, after))
+    print_errors("cold", report)
+    report, seconds, before, after = timed_cycle(conn, server)
+    rows.append(cycle_row("warm (same day)", report, seconds, before, after))
+    print_errors("warm", report)
+    server.advance(1)
+    report, seconds, before, after = timed_cycle(conn, server)
+    rows.append(cycle_row("next day", report, seconds, before, after))
+    print_errors("next day", report)
+    articles = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+    conn.close()
+    server.stop()
+
+    print_table(f"{name}: cycles (run_cycle with force=True, default CollectorConfig)", CYCLE_HEADERS, rows)
+    print("  srv requests / srv 304: the server's /_stats counters over the cycle (its own /_stats probes "
+          "left out);\n  the *total* columns are the raw counters after the cycle (they include the OPML "
+          "download and /_stats polls)")
+    print(f"  articles in the db after the three cycles: {articles:,}")
+
+
+def fault_cycle(name: str, script: Path, day: str, tmp: Path, new_database: Callable[[str], Path | str],
+                servers: list[ReplayServer]) -> None:
+    """One cycle over every feed of a server that adds the 10 fault feeds, into a new database of one engine."""
+    faults = ReplayServer(script, day, tmp / f"faults-{name}.log", faults=True)
+    servers.append(faults)
+    print(f"\n{name}: fault server on {faults.base}: ready after {faults.wait_ready():.1f} s")
+    conn = fresh_db(faults, tmp, "faults", new_database("faults"))
+    report, seconds, before, after = timed_cycle(conn, faults)
+    durations = {r[0]: r[1] for r in conn.execute("SELECT feed_id, duration_ms FROM fetch_log ORDER BY id")}
+    conn.close()
+    fault_rows = [
+        [o.url.rsplit("/", 1)[-1].removesuffix(".xml"), o.outcome, o.error_kind, o.items,
+         durations.get(o.feed_id), _clip("; ".join(filter(None, [o.error, *o.warnings])), 130) or "-"]
+        for o in sorted(report.outcomes, key=lambda o: o.url) if "/faults/" in o.url]
+    print_table(f"{name}: fault feeds (one cycle over every feed)",
+                ["fault", "outcome", "error kind", "items", "fetch ms", "error / warnings"], fault_rows)
+    print_table(f"{name}: fault cycle", CYCLE_HEADERS, [cycle_row("with faults", report, seconds, before, after)])
+    for o in report.outcomes:
+        if o.outcome == "error" and "/faults/" not in o.url:
+            print(f"  with faults: error on a regular feed {o.url}: {o.error_kind}: {o.error}")
 
 
 if __name__ == "__main__":
