@@ -317,10 +317,13 @@ def _source_days(fetch: Fetch, filters: Filters, split: Split, top_n: int = 0,
     totals (the headline's, one cached query), then only their days fetched, and "other" as the day totals less
     theirs."""
     field = "name" if split == "outlet" else "source"
-    totals = _totals(fetch, filters, "outlet_id")
-    totals = totals.assign(label=_outlet_field(totals["outlet_id"], fetch, field))
-    top = top_labels(totals, top_n) if labels is None else labels
-    ids = tuple(sorted(int(i) for i in totals.loc[totals["label"].isin(top), "outlet_id"]))
+    if labels is None:
+        totals = _totals(fetch, filters, "outlet_id")
+        outlets = totals["outlet_id"]
+        top = top_labels(totals.assign(label=_outlet_field(outlets, fetch, field)), top_n)
+    else:   # named lines (a share's totals): their outlets from the list of outlets, not from every outlet's total
+        outlets, top = pd.Series([0, *fetch(aggregates.outlets)["outlet_id"]]), labels
+    ids = tuple(sorted(int(i) for i in outlets[_outlet_field(outlets, fetch, field).isin(top)]))
     days = fetch(aggregates.chosen_outlet_days, filters, ids=ids)
     kept = (days.assign(label=_outlet_field(days["outlet_id"], fetch, field))
             .groupby(["day", "label"], as_index=False)["n"].sum()[["day", "label", "n"]])
