@@ -441,9 +441,10 @@ def coverage_before(source: Connection | Fetch, filters: Filters, shown: pd.Data
                     split: Split = "none", normalized: bool = False, count: Count = "articles") -> pd.DataFrame | None:
     """The lines of `shown` (coverage() of `filters`) before its first bucket, when the filters' dates start later
     (else None): what their first spikes are judged against (dashboard.spikes.spikes_shown), as on the chart of all
-    dates. The WINDOW buckets before it as coverage() gives them (every bucket, each line); and before those, the
-    buckets with articles (a value of NaN), which tell how much history a line has: a bucket with articles has
-    stories too, and the article counts are far cheaper than the stories of all earlier dates."""
+    dates. The WINDOW buckets before it as coverage() gives them (every bucket, each line); and before those, buckets
+    with articles (a value of NaN) of each line that has any (_history), which tell that the line has history: a
+    bucket with articles has stories too, and the article counts are far cheaper than the stories of all earlier
+    dates."""
     lines = tuple(label for label in shown["label"].unique() if label != OTHER)
     if filters.date_from is None or not lines:
         return None
@@ -460,10 +461,35 @@ def coverage_before(source: Connection | Fetch, filters: Filters, shown: pd.Data
     # a line without articles there: 0 of them (a day without a total keeps its value of NaN: no verdict near it)
     recent = recent.set_index(["bucket", "label"]).reindex(grid, fill_value=0).reset_index()
     earlier = dataclasses.replace(filters, date_from=None, date_to=(start - pd.Timedelta(days=1)).date(), **pinned)
-    # the lines' history only: no countries of a text search's earlier matches (but for a split by country)
-    past = _rollup_buckets(split_daily(source, earlier, split, len(lines), countries=False), bucket)
-    past = past[(past["n"] > 0) & past["label"].isin(lines)].assign(value=float("nan"))
+    past = _history(source, earlier, split, lines, bucket).assign(value=float("nan"))
     return pd.concat([past, recent], ignore_index=True)
+
+
+HISTORY_FIRST = dt.timedelta(days=365)
+
+
+def _history(source: Connection | Fetch, earlier: Filters, split: Split, lines: tuple[str, ...], bucket: Bucket
+             ) -> pd.DataFrame:
+    """Buckets with articles of the `lines` under `earlier` (the dates before a spike window): a line's verdicts
+    need only whether it has one (dashboard.spikes._judged: the window's buckets all follow), so the year before
+    the window is read first, and the dates before that year only when a line had no article in it (at 4.8M
+    articles over ten years, the outlets of two countries' month: 175 → 25 ms)."""
+    cut = earlier.date_to - HISTORY_FIRST
+    found = _with_articles(source, dataclasses.replace(earlier, date_from=cut), split, lines, bucket)
+    missing = set(lines) - set(found["label"])
+    if not missing:
+        return found
+    older = _with_articles(source, dataclasses.replace(earlier, date_to=cut - dt.timedelta(days=1)), split, lines,
+                           bucket)
+    return pd.concat([older[older["label"].isin(missing)], found], ignore_index=True)
+
+
+def _with_articles(source: Connection | Fetch, filters: Filters, split: Split, lines: tuple[str, ...],
+                   bucket: Bucket) -> pd.DataFrame:
+    """The buckets of `lines` with articles under `filters`. (Their history only: no countries of a text search's
+    matches, but for a split by country.)"""
+    past = _rollup_buckets(split_daily(source, filters, split, len(lines), countries=False), bucket)
+    return past[(past["n"] > 0) & past["label"].isin(lines)]
 
 
 # countries ---------------------------------------------------------------------------------------------------

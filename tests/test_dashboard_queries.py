@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from dashboard import queries as q
+from dashboard.spikes import spikes_shown, unjudged_note
 from dashboard.testing import add_articles, build_sample_db, log_fetches, recording_fetch
 from db import aggregates, connect
 from db.engine import dialect
@@ -483,9 +484,36 @@ def test_a_later_start_reads_each_lines_baseline_as_the_chart_of_all_dates_has_i
                 for r in series.itertuples()]
     window = whole[(whole["bucket"] >= "2023-09-15") & (whole["bucket"] < "2023-09-29")]   # the 14 days before
     assert rows(before[before["bucket"] >= "2023-09-15"]) == rows(window)
-    earlier = whole[(whole["bucket"] < "2023-09-15") & (whole["n"] > 0)]   # before those: which days had articles
+    earlier = whole[(whole["bucket"] < "2023-09-15") & (whole["n"] > 0)]   # before those: days with articles
     past = before[before["bucket"] < "2023-09-15"]
-    assert [r[:2] for r in rows(past)] == [r[:2] for r in rows(earlier)] and past["value"].isna().all()
+    assert {r[:2] for r in rows(past)} <= {r[:2] for r in rows(earlier)} and past["value"].isna().all()
+    assert {r[1] for r in rows(past)} == {r[1] for r in rows(earlier)}   # of every line that has any
+
+
+@pytest.mark.parametrize("first_read", [1, 3, 365])
+def test_a_later_starts_verdicts_do_not_depend_on_how_much_history_is_read_first(engine, monkeypatch, first_read):
+    """The history before a dated view's spike window is read from its last `first_read` days, and further back only
+    for the lines without articles there: the spikes and the lines left unjudged are those of the whole history. An
+    outlet silent for weeks before the view still has its history; one that begins in the view has none."""
+    days = [f"2023-09-{d:02d} 10:00:00" for d in range(1, 30)]
+    add_articles(engine, "https://steady.example/rss", [(f"Steady {d}", f"https://steady.example/{d}", d)
+                                                         for d in days], outlet="Steady")
+    add_articles(engine, "https://steady.example/rss", [(f"Steady news {i}", f"https://steady.example/30-{i}",
+                                                         "2023-09-30 09:00:00") for i in range(8)], outlet="Steady")
+    for name, when in (("Quiet", ["2023-09-01 10:00:00", "2023-09-30 10:00:00"]), ("New", ["2023-09-30 10:00:00"])):
+        add_articles(engine, f"https://{name.lower()}.example/rss",
+                     [(f"{name} {i}", f"https://{name.lower()}.example/{i}", w) for i, w in enumerate(when)],
+                     outlet=name)
+    dated = Filters.make(date_from="2023-09-29")
+    shown = q.coverage(engine, dated, "day", "outlet", 8)
+    monkeypatch.setattr(q, "HISTORY_FIRST", dt.timedelta(days=10_000))
+    whole = q.coverage_before(engine, dated, shown, "day", "outlet")
+    monkeypatch.setattr(q, "HISTORY_FIRST", dt.timedelta(days=first_read))
+    before = q.coverage_before(engine, dated, shown, "day", "outlet")
+    assert set(before.loc[before["bucket"] < "2023-09-15", "label"]) == {"Steady", "Quiet"}
+    assert list(spikes_shown(shown, before)["label"]) == list(spikes_shown(shown, whole)["label"]) == ["Steady"]
+    note = unjudged_note(shown, before, "outlet", "day")
+    assert note == unjudged_note(shown, whole, "outlet", "day") and "New" in note and "Quiet" not in note
 
 
 def test_a_chart_of_all_dates_needs_no_baseline_before_it(conn):
