@@ -27,6 +27,7 @@ from collectors.normalize import clamp_date, format_utc, html_to_text, identify,
 from collectors.store import Article, ensure_feed, store_rows
 from db import articles, rollups, topics
 from db import feeds as feed_store
+from db import tags as tag_store
 from db.engine import Connection, dialect, location
 from db.schema import begin, commit, rollback
 
@@ -373,9 +374,14 @@ def _tag_new_rows(conn: Connection, rows: list[_Row], tagger: Executor | None) -
     """The tags of the articles of `rows` not stored yet: computed in `tagger`, or here and now."""
     known = articles.known_links(conn, [r[3].norm_link for r in rows])
     fresh: dict[str, Article] = {}
-    for *_, article in rows:   # the first of a link's records in the batch is the one stored
+    versions: dict[str, set[tuple[str, str, str | None]]] = {}
+    for *_, article in rows:
         if article.norm_link not in known:
             fresh.setdefault(article.norm_link, article)
+            versions.setdefault(article.norm_link, set()).add((article.title, article.description, article.language))
+    # a link whose records in the batch differ: which one is stored is the store's to decide (the first unless it is
+    # another URL of a stored story), so it is tagged and indexed after storing, from the stored row (_store_tagged)
+    fresh = {link: article for link, article in fresh.items() if len(versions[link]) == 1}
     texts = [(a.title, a.description, a.language) for a in fresh.values()]
     matched = topics.matched_in_memory(conn)
     queries = [(topic_id, fts) for topic_id, _, fts in matched]
@@ -408,10 +414,13 @@ def _store_tagged(conn: Connection, rows: list[_Row], batch: _Tagging, newest: i
     if not new:
         return 0
     ids = articles.ids_after(conn, newest)
-    # known when the batch was sent to the tagger and deleted since: rare, tagged here
-    missed = {a.norm_link: a for *_, a in rows if a.norm_link in ids and a.norm_link not in tags}
-    if missed:   # (stored without their index entries: store_rows indexed them)
-        tags = tags | _tags_by_link(list(missed), [(a.title, a.description, a.language) for a in missed.values()],
+    # stored without tags: a link whose records in the batch differ, or one known when the batch was sent to the
+    # tagger and deleted since (rare); tagged here from the stored row (store_rows indexed them from it)
+    by_id = {article_id: link for link, article_id in ids.items() if link not in tags}
+    stored = tag_store.rows_of(conn, list(by_id))
+    missed = [by_id[row[0]] for row in stored]
+    if missed:
+        tags = tags | _tags_by_link(missed, [row[1:] for row in stored],
                                     [(topic_id, fts) for topic_id, _, fts in batch.topics], None)[0]
     tagging.write_tags(conn, ([(tags[link][1], ids[link]) for link in missed],
                               [(article_id, code) for link, article_id in ids.items() for code in tags[link][2]],

@@ -162,3 +162,23 @@ def test_a_link_served_twice_in_an_import_is_found_by_the_text_stored(engine, tm
     assert found(engine, Filters.make(q="bakhmut")) == {"x.example/wagner"}
     assert found(engine, Filters.make(q="ukrain* OR warsaw")) == set()
     assert "PL" not in {r[0] for r in engine.execute("SELECT country FROM article_countries")}
+
+
+def test_a_link_whose_first_record_becomes_another_url_of_a_story_is_tagged_by_the_record_stored(engine, tmp_path):
+    """Of a link's two records in one import, the first is the same story as an article stored just before it (its
+    outlet, title and minute), so the second is the one stored: the search and the countries are of its text."""
+    records = [{"feed_url": "https://x.example/rss", "link": f"https://x.example/{link}", "published": published,
+                "title": title, "description": description} for link, published, title, description in [
+        ("other", "2023-05-07T10:00:00Z", "Wagner leader reverses course", "Prigozhin stays in Bakhmut"),
+        ("wagner", "2023-05-07T10:00:10Z", "Wagner leader reverses course", "Prigozhin stays in Bakhmut"),
+        ("wagner", "2023-05-07T12:00:00Z", "Kyiv forces advance near Warsaw", "Ukrainian troops in Poland")]]
+    archive = tmp_path / "story.jsonl"
+    archive.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    backfill(engine, [archive], allow_private=True)
+    stored = engine.execute("SELECT id, title FROM articles WHERE norm_link = 'x.example/wagner'").fetchone()
+    assert stored[1] == "Kyiv forces advance near Warsaw"
+    assert found(engine, Filters.make(q="warsaw")) == {"x.example/wagner"}
+    assert found(engine, Filters.make(q="bakhmut")) == {"x.example/other"}
+    countries = {r[0] for r in engine.execute("SELECT country FROM article_countries WHERE article_id = ?",
+                                              (stored[0],))}
+    assert "PL" in countries
