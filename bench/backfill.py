@@ -190,6 +190,8 @@ def main(argv: list[str] | None = None) -> int:
     keep = Path(args.keep).resolve() if args.keep else None
     if keep and keep.exists():
         parser.error(f"--keep {keep}: already exists; the benchmark only writes a new file")
+    if keep and "sqlite" not in (args.engine or ["sqlite"]):
+        parser.error("--keep keeps the SQLite database: add --engine sqlite")
 
     data = data_dir(args.data)
     corpus, outlets_csv = data / CORPUS, data / OUTLETS
