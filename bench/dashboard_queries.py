@@ -36,6 +36,7 @@ from collections.abc import Callable, Iterator
 from contextlib import closing
 from pathlib import Path
 
+from engines import fresh_databases
 from tables import percentiles, print_table
 
 from collectors.backfill import backfill
@@ -314,18 +315,12 @@ def postgres_copies(paths: list[Path], url: str | None) -> Iterator[dict[Path, l
     if not paths or url:
         yield {path: [url] for path in paths if url}
         return
-    sys.path.append(str(Path(__file__).resolve().parents[1] / "tests"))
-    from pgcluster import Cluster
-
     from db.copy import copy
 
-    cluster = Cluster()
-    cluster.start()
-    try:
+    with fresh_databases("postgresql", Path(tempfile.gettempdir())) as new_database:
         copies = {}
         for n, path in enumerate(paths):
-            cluster.admin(f"CREATE DATABASE bench{n}")
-            copies[path] = [cluster.url(f"bench{n}")]
+            copies[path] = [str(new_database(f"bench{n}"))]
             started, cpu = time.perf_counter(), time.process_time()
             with closing(connect(path, readonly=True)) as source, closing(connect(copies[path][0])) as target:
                 copy(source, target)
@@ -333,8 +328,6 @@ def postgres_copies(paths: list[Path], url: str | None) -> Iterator[dict[Path, l
             print(f"db copy {path} → PostgreSQL: {time.perf_counter() - started:.0f} s wall, "
                   f"{time.process_time() - cpu:.0f} s CPU (this process)", flush=True)
         yield copies
-    finally:
-        cluster.stop()
 
 
 if __name__ == "__main__":

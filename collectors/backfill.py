@@ -383,7 +383,7 @@ def _tag_new_rows(conn: Connection, rows: list[_Row], tagger: Executor | None) -
     # another URL of a stored story), so it is tagged and indexed after storing, from the stored row (_store_tagged)
     fresh = {link: article for link, article in fresh.items() if len(versions[link]) == 1}
     texts = [(a.title, a.description, a.language) for a in fresh.values()]
-    matched = topics.matched_in_memory(conn)
+    matched = topics.compiled_topics(conn)   # matched in memory on both engines (topics.apply_matched)
     queries = [(topic_id, fts) for topic_id, _, fts in matched]
     if tagger is not None:
         return _Tagging(tagger.submit(_tags_by_link, list(fresh), texts, queries, dialect(conn)), matched)
@@ -396,7 +396,7 @@ def _tags_by_link(links: list[str], texts: list[tuple[str, str, str | None]], qu
                   engine: str | None) -> _Tags:
     """The tags of the texts, and (on PostgreSQL, in the tagger's process too: 60 µs an article) their index entries
     for the `engine` (none without one)."""
-    entries = ((link, articles.index_entry(engine, title, description) if engine else None)
+    entries = ((link, articles.index_entry(engine, title, description))
                for link, (title, description, _) in zip(links, texts, strict=True))
     return (dict(zip(links, tagging.tag_texts(texts, queries), strict=True)),
             {link: entry for link, entry in entries if entry is not None})
@@ -417,7 +417,7 @@ def _store_tagged(conn: Connection, rows: list[_Row], batch: _Tagging, newest: i
     # stored without tags: a link whose records in the batch differ, or one known when the batch was sent to the
     # tagger and deleted since (rare); tagged here from the stored row (store_rows indexed them from it)
     by_id = {article_id: link for link, article_id in ids.items() if link not in tags}
-    stored = tag_store.rows_of(conn, list(by_id))
+    stored = [row for row in tag_store.rows_after(conn, newest) if row[0] in by_id] if by_id else []
     missed = [by_id[row[0]] for row in stored]
     if missed:
         tags = tags | _tags_by_link(missed, [row[1:] for row in stored],

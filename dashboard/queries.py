@@ -319,11 +319,12 @@ def _source_days(fetch: Fetch, filters: Filters, split: Split, top_n: int = 0,
     field = "name" if split == "outlet" else "source"
     if labels is None:
         totals = _totals(fetch, filters, "outlet_id")
-        outlets = totals["outlet_id"]
-        top = top_labels(totals.assign(label=_outlet_field(outlets, fetch, field)), top_n)
+        outlets, named = totals["outlet_id"], _outlet_field(totals["outlet_id"], fetch, field)
+        top = top_labels(totals.assign(label=named), top_n)
     else:   # named lines (a share's totals): their outlets from the list of outlets, not from every outlet's total
-        outlets, top = pd.Series([0, *fetch(aggregates.outlets)["outlet_id"]]), labels
-    ids = tuple(sorted(int(i) for i in outlets[_outlet_field(outlets, fetch, field).isin(top)]))
+        outlets = pd.Series([0, *fetch(aggregates.outlets)["outlet_id"]])
+        named, top = _outlet_field(outlets, fetch, field), labels
+    ids = tuple(sorted(int(i) for i in outlets[named.isin(top)]))
     days = fetch(aggregates.chosen_outlet_days, filters, ids=ids)
     kept = (days.assign(label=_outlet_field(days["outlet_id"], fetch, field))
             .groupby(["day", "label"], as_index=False)["n"].sum()[["day", "label", "n"]])

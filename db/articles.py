@@ -161,10 +161,10 @@ def ids_after(conn: Connection, after_id: int) -> dict[str, int]:
     return {row[0]: row[1] for row in conn.execute("SELECT norm_link, id FROM articles WHERE id > ?", (after_id,))}
 
 
-def index_entry(engine: str, title: str, description: str) -> str | None:
+def index_entry(engine: str | None, title: str, description: str) -> str | None:
     """An article's entry in the text index when the engine (db.engine.dialect's name of it) takes one computed
     before storing: PostgreSQL's `search` tsvector (Article.search); None on SQLite, whose FTS5 rows are written
-    from the stored text."""
+    from the stored text, and without an engine."""
     if engine != POSTGRESQL:
         return None
     from db.postgres.text import tsvector

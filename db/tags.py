@@ -26,16 +26,6 @@ def rows_after(conn: Connection, after_id: int, limit: int = -1) -> list[Row]:
                                            "ORDER BY id" + bound, params)]
 
 
-def rows_of(conn: Connection, ids: list[int]) -> list[Row]:
-    """The articles `ids`, as the tagger reads them (in no particular order)."""
-    rows: list[Row] = []
-    for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
-        rows += [tuple(r) for r in conn.execute("SELECT id, title, description, language FROM articles "
-                                                f"WHERE id IN ({', '.join('?' * len(chunk))})", chunk)]
-    return rows
-
-
 def untagged_rows(conn: Connection) -> list[Row]:
     """The articles without a category (an import stopped between storing and tagging)."""
     return [tuple(r) for r in conn.execute(

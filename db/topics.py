@@ -126,16 +126,6 @@ def apply_to_new(conn: sqlite3.Connection, after_id: int) -> int:
     return sum(_apply(conn, topic_id, query, after_id) for topic_id, query, _ in compiled_topics(conn))
 
 
-def matched_in_memory(conn: sqlite3.Connection) -> list[tuple[int, str, str]]:
-    """The topics that an import may match in memory before storing (db.tags.topic_matches), as compiled_topics:
-    every valid one. The memory index is SQLite's FTS5 index, and PostgreSQL's `search` is cut into the same words
-    (db.postgres.text), so that the query language selects the same articles on both engines (tests/
-    test_engines_agree.py). Matched in PostgreSQL instead, a 5,000-article batch took 0.5 s of the server's CPU for
-    the twelve default topics (46 s of an import of the 2023 corpus); in memory it is under half of that, in the
-    tagger's process."""
-    return compiled_topics(conn)
-
-
 def compiled_topics(conn: sqlite3.Connection) -> list[tuple[int, str, str]]:
     """(id, query, compiled FTS5 expression) of every topic whose query compiles."""
     compiled = []
@@ -150,8 +140,13 @@ def compiled_topics(conn: sqlite3.Connection) -> list[tuple[int, str, str]]:
 def apply_matched(conn: sqlite3.Connection, after_id: int, pairs: list[tuple[int, int]],
                   matched_with: list[tuple[int, str, str]]) -> None:
     """Write the (topic id, article id) `pairs` found for the articles with ids above `after_id` by matching their
-    text in memory (db.tags.topic_matches) with the topics `matched_with` (matched_in_memory when the batch was
-    sent), and apply the other topics, and those saved or changed since, as apply_to_new would."""
+    text in memory (db.tags.topic_matches) with the topics `matched_with` (compiled_topics when the batch was sent),
+    and apply the other topics, and those saved or changed since, as apply_to_new would.
+
+    On both engines: the memory index is SQLite's FTS5 index, and PostgreSQL's `search` is cut into the same words
+    (db.postgres.text), so the query language selects the same articles on both (tests/test_engines_agree.py).
+    Matched in PostgreSQL instead, a 5,000-article batch took 0.5 s of the server's CPU for the twelve default topics
+    (46 s of an import of the 2023 corpus); in memory it is under half of that, in the tagger's process."""
     now = compiled_topics(conn)
     same = {t[0] for t in set(now) & set(matched_with)}
     insert_many(conn, "INSERT INTO article_topics (topic_id, article_id)", [p for p in pairs if p[0] in same],
