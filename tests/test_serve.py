@@ -31,11 +31,16 @@ from newsradar.service import health_server
 CHILD = textwrap.dedent(r"""
     import signal, sys, time
     name, lifetime, status = sys.argv[1], float(sys.argv[2]), int(sys.argv[3])
-    say = lambda text: (sys.stdout.write(f"{name} {text}\n"), sys.stdout.flush())  # one write: no interleaving
+    STOPS = {signal.SIGINT, signal.SIGTERM}
+    def say(text):   # one write (no interleaving), with the stop signals held until it is out: raised inside the
+        signal.pthread_sigmask(signal.SIG_BLOCK, STOPS)     # write or its flush, Stop left stdout unusable and the
+        sys.stdout.write(f"{name} {text}\n")                # next line failed (exit status 1: a fresh-clone flake)
+        sys.stdout.flush()
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, STOPS)
     class Stop(Exception):
         pass
-    def stop(*_):   # says so outside the handler: a stop signal may land while "running" is still being flushed,
-        raise Stop  # and a write to stdout from the handler then fails as a reentrant call (exit status 1)
+    def stop(*_):   # says so outside the handler, for the same reason
+        raise Stop
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, stop)
     try:
