@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
+import json
 import os
 import re
 from contextlib import closing
@@ -404,23 +405,27 @@ def search_counts(conn: Connection, filters: Filters) -> SearchCounts:
     counted per day and outlet, their countries per day and per outlet."""
     where, params = where_in(conn, filters, correlate(conn, filters))
     label, join = _RAW_LABEL["country"]
+    # each grouping comes back as one row of JSON arrays, a column each: 40k groups as 40k Python tuples, split and
+    # framed, cost 25–60 ms more than the drivers' JSON parsing in C
+    array = "json_agg" if dialect(conn) == POSTGRESQL else "json_group_array"
+
+    def arrays(columns: str, source: str) -> str:
+        return (f"SELECT {', '.join(f'{array}({c})' for c in columns.split(', '))}, {array}(n) "
+                f"FROM (SELECT {columns}, count(*) AS n FROM {source} GROUP BY {columns}) AS g")
     sql = (f"WITH m AS MATERIALIZED (SELECT a.id, {DAY} AS day, coalesce(a.outlet_id, 0) AS outlet_id "
            f"{_facts_from(conn, filters)} WHERE {where}), "
            f"c AS MATERIALIZED (SELECT a.day, a.outlet_id, {label} AS label FROM m a{join}) "
-           "SELECT 0, day, outlet_id, NULL, count(*) FROM m GROUP BY day, outlet_id "
-           "UNION ALL SELECT 1, day, 0, label, count(*) FROM c GROUP BY day, label "
-           "UNION ALL SELECT 2, NULL, outlet_id, label, count(*) FROM c GROUP BY outlet_id, label")
-    parts: tuple[list, list, list] = ([], [], [])
-    for part, day, outlet_id, label, n in conn.execute(_plain(conn, sql), params).fetchall():
-        parts[part].append((day, outlet_id, n) if part == 0 else (day, label, n) if part == 1 else
-                           (outlet_id, label, n))
+           f"SELECT * FROM ({arrays('day, outlet_id', 'm')}) AS d, ({arrays('day, label', 'c')}) AS l, "
+           f"({arrays('outlet_id, label', 'c')}) AS o")
+    values = [json.loads(v) if isinstance(v, str) else v for v in conn.execute(_plain(conn, sql), params).fetchone()]
 
-    # split into rows of one kind each before pandas sees them: a frame of the three, NULLs mixed in, cost 40 ms
-    def counted(which: int, columns: list[str]) -> pd.DataFrame:
-        frame = pd.DataFrame(parts[which], columns=columns).astype({"n": "int64"})
+    def counted(first: int, columns: list[str]) -> pd.DataFrame:
+        found = values[first:first + 3]
+        frame = pd.DataFrame(dict(zip(columns, found, strict=True)) if found[0] else [], columns=columns
+                             ).astype({"n": "int64"})
         return frame.sort_values(columns[:-1], ignore_index=True)
-    return SearchCounts(counted(0, ["day", "outlet_id", "n"]), counted(1, ["day", "label", "n"]),
-                        counted(2, ["outlet_id", "label", "n"]))
+    return SearchCounts(counted(0, ["day", "outlet_id", "n"]), counted(3, ["day", "label", "n"]),
+                        counted(6, ["outlet_id", "label", "n"]))
 
 
 def _tag_pairs(conn: Connection, filters: Filters) -> tuple[str, list] | None:
