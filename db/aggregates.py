@@ -100,6 +100,30 @@ def _rows(conn: Connection, sql: str, params: list, columns: list[str]) -> pd.Da
     return pd.DataFrame(rows if plain else [tuple(r) for r in rows], columns=columns)
 
 
+def _columns(conn: Connection, sql: str, params: list, columns: list[str]) -> pd.DataFrame:
+    """_rows for many rows (days × lines): the same frame, its rows in no set order (`sql` has no ORDER BY).
+
+    They come back as one row of JSON arrays, a column each, which the drivers parse in C: 20-40k rows of a few
+    values each as tuples cost a page 10-30 ms more in the driver and pandas, and their allocations set off Python's
+    full garbage collections (35 ms in a benchmark's process, every third visit at 4.8M articles)."""
+    names = ", ".join(f"c{i}" for i in range(len(columns)))
+    arrays = ", ".join(f"{_json_array(conn)}(c{i})" for i in range(len(columns)))
+    return _frame_of(conn.execute(f"WITH r({names}) AS ({_plain(conn, sql)}) SELECT {arrays} FROM r", params
+                                  ).fetchone(), columns)
+
+
+def _json_array(conn: Connection) -> str:
+    """The engine's aggregate of a column's values into a JSON array."""
+    return "json_agg" if dialect(conn) == POSTGRESQL else "json_group_array"
+
+
+def _frame_of(arrays: tuple | list, columns: list[str]) -> pd.DataFrame:
+    """A frame of `columns` from their JSON arrays (text on SQLite, parsed already on PostgreSQL; NULL or [] for no
+    rows)."""
+    values = [json.loads(v) if isinstance(v, str) else v for v in arrays]
+    return pd.DataFrame(dict(zip(columns, values, strict=True)) if values[0] else [], columns=columns)
+
+
 def sources_only(filters: Filters) -> Filters:
     """The same outlets, languages, source countries and dates, without the content filters (the denominator)."""
     return dataclasses.replace(filters, q="", countries=(), topics=(), categories=(), countries_all=False)
@@ -326,8 +350,8 @@ def outlet_days(conn: Connection, filters: Filters) -> pd.DataFrame:
     """Matching articles per day and outlet: columns day (ISO text), outlet_id (0: none), n."""
     facts, params = article_facts(conn, filters)
     # grouped by the columns themselves (no outlet is 0): a rollup is summed along its key or index, without a sort
-    return _rows(conn, f"SELECT day, coalesce(outlet_id, 0), sum(n) FROM ({facts}) AS f GROUP BY day, outlet_id "
-                       "HAVING sum(n) > 0", params, ["day", "outlet_id", "n"])
+    return _columns(conn, f"SELECT day, coalesce(outlet_id, 0), sum(n) FROM ({facts}) AS f GROUP BY day, outlet_id "
+                          "HAVING sum(n) > 0", params, ["day", "outlet_id", "n"])
 
 
 def label_days(conn: Connection, filters: Filters, kind: str = "country",
@@ -405,24 +429,19 @@ def search_counts(conn: Connection, filters: Filters) -> SearchCounts:
     counted per day and outlet, their countries per day and per outlet."""
     where, params = where_in(conn, filters, correlate(conn, filters))
     label, join = _RAW_LABEL["country"]
-    # each grouping comes back as one row of JSON arrays, a column each: 40k groups as 40k Python tuples, split and
-    # framed, cost 25–60 ms more than the drivers' JSON parsing in C
-    array = "json_agg" if dialect(conn) == POSTGRESQL else "json_group_array"
-
+    # each grouping comes back as one row of JSON arrays (_columns), the three side by side
     def arrays(columns: str, source: str) -> str:
-        return (f"SELECT {', '.join(f'{array}({c})' for c in columns.split(', '))}, {array}(n) "
-                f"FROM (SELECT {columns}, count(*) AS n FROM {source} GROUP BY {columns}) AS g")
+        return (f"SELECT {', '.join(f'{_json_array(conn)}({c})' for c in columns.split(', '))}, "
+                f"{_json_array(conn)}(n) FROM (SELECT {columns}, count(*) AS n FROM {source} GROUP BY {columns}) AS g")
     sql = (f"WITH m AS MATERIALIZED (SELECT a.id, {DAY} AS day, coalesce(a.outlet_id, 0) AS outlet_id "
            f"{_facts_from(conn, filters)} WHERE {where}), "
            f"c AS MATERIALIZED (SELECT a.day, a.outlet_id, {label} AS label FROM m a{join}) "
            f"SELECT * FROM ({arrays('day, outlet_id', 'm')}) AS d, ({arrays('day, label', 'c')}) AS l, "
            f"({arrays('outlet_id, label', 'c')}) AS o")
-    values = [json.loads(v) if isinstance(v, str) else v for v in conn.execute(_plain(conn, sql), params).fetchone()]
+    values = conn.execute(_plain(conn, sql), params).fetchone()
 
     def counted(first: int, columns: list[str]) -> pd.DataFrame:
-        found = values[first:first + 3]
-        frame = pd.DataFrame(dict(zip(columns, found, strict=True)) if found[0] else [], columns=columns
-                             ).astype({"n": "int64"})
+        frame = _frame_of(values[first:first + 3], columns).astype({"n": "int64"})
         return frame.sort_values(columns[:-1], ignore_index=True)
     return SearchCounts(counted(0, ["day", "outlet_id", "n"]), counted(3, ["day", "label", "n"]),
                         counted(6, ["outlet_id", "label", "n"]))
@@ -456,7 +475,8 @@ def _count_of(rows: str) -> str:
 def day_totals(conn: Connection, filters: Filters) -> pd.DataFrame:
     """Matching articles per day: columns day (ISO text), n."""
     facts, params = article_facts(conn, filters)
-    return _rows(conn, f"SELECT day, sum(n) FROM ({facts}) AS f GROUP BY 1 HAVING sum(n) > 0", params, ["day", "n"])
+    return _columns(conn, f"SELECT day, sum(n) FROM ({facts}) AS f GROUP BY 1 HAVING sum(n) > 0", params,
+                    ["day", "n"])
 
 
 def outlet_totals(conn: Connection, filters: Filters) -> pd.DataFrame:
@@ -475,9 +495,9 @@ def chosen_outlet_days(conn: Connection, filters: Filters, ids: tuple[int, ...] 
         return pd.DataFrame({"day": pd.Series(dtype=str), "outlet_id": pd.Series(dtype="int64"),
                              "n": pd.Series(dtype="int64")})
     facts, params = article_facts(conn, filters)
-    return _rows(conn, f"SELECT day, coalesce(outlet_id, 0), sum(n) FROM ({facts}) AS f "
-                       f"WHERE coalesce(outlet_id, 0) IN ({_marks(ids)}) GROUP BY day, outlet_id HAVING sum(n) > 0",
-                 [*params, *ids], ["day", "outlet_id", "n"])
+    return _columns(conn, f"SELECT day, coalesce(outlet_id, 0), sum(n) FROM ({facts}) AS f "
+                          f"WHERE coalesce(outlet_id, 0) IN ({_marks(ids)}) GROUP BY day, outlet_id HAVING sum(n) > 0",
+                    [*params, *ids], ["day", "outlet_id", "n"])
 
 
 def other_days(per_day: pd.DataFrame, kept: pd.DataFrame) -> pd.DataFrame:
