@@ -441,9 +441,10 @@ def search_counts(conn: Connection, filters: Filters) -> SearchCounts:
     values = conn.execute(_plain(conn, sql), params).fetchone()
 
     def counted(first: int, columns: list[str]) -> pd.DataFrame:
-        frame = _frame_of(values[first:first + 3], columns).astype({"n": "int64"})
-        return frame.sort_values(columns[:-1], ignore_index=True)
-    return SearchCounts(counted(0, ["day", "outlet_id", "n"]), counted(3, ["day", "label", "n"]),
+        return _frame_of(values[first:first + 3], columns).astype({"n": "int64"})
+    # in the order of the aggregates they stand for: outlet_days and outlet_labels none, label_days by day and label
+    return SearchCounts(counted(0, ["day", "outlet_id", "n"]),
+                        counted(3, ["day", "label", "n"]).sort_values(["day", "label"], ignore_index=True),
                         counted(6, ["outlet_id", "label", "n"]))
 
 
