@@ -6,9 +6,9 @@
     .venv/bin/python bench/dashboard_scale.py --pg-url postgresql://…/x10   # PostgreSQL: 10× in place, measured
 
 On PostgreSQL (--pg-url: a database holding the full corpus, `db copy` of it, which this makes 10× in place) the
-copies are made the same way, the `search` tsvector copied with the row (its GIN index dropped and built again
-after), and the rollups of each copy are the original rollup rows with their day shifted, which is what recomputing
-them would give.
+copies are made the same way, the `search` tsvector (its GIN index dropped and built again after) and the countries
+copied with the row, and the rollups of each copy are the original rollup rows with their day shifted, which is what
+recomputing them would give.
 
 The copy is built in SQL: for k in 1..9 every article again, published and first_seen shifted by k years (the
 time of day kept), norm_link + '#copyk', id + k × 10,000,000, with its countries, topics and feeds, folded FTS
@@ -164,15 +164,18 @@ def build_x10_postgres(url: str) -> float:
     try:
         conn.execute("INSERT INTO bulk_load (flag) VALUES (1)")          # the articles' row triggers stand aside
         conn.execute("ALTER TABLE daily_countries DISABLE TRIGGER daily_country_totals")   # its totals copied below
+        for trigger in ("article_countries_inserted", "article_countries_deleted"):   # countries copied with the row
+            conn.execute(f"ALTER TABLE article_countries DISABLE TRIGGER {trigger}")
         conn.execute("DROP INDEX articles_search")
         for k in range(1, COPIES + 1):
             off = k * OFFSET
             print(f"copy {k}:", flush=True)
             step("articles", conn,
                  "INSERT INTO articles (id, norm_link, link, title, description, published, date_flag, first_seen, "
-                 "language, outlet_id, category, search) "
+                 "language, outlet_id, category, search, countries) "
                  f"SELECT id + ?, norm_link || ?, link, title, description, {_shifted('published', k)}, date_flag, "
-                 f"{_shifted('first_seen', k)}, language, outlet_id, category, search FROM articles WHERE id < ?",
+                 f"{_shifted('first_seen', k)}, language, outlet_id, category, search, countries FROM articles "
+                 "WHERE id < ?",
                  off, f"#copy{k}", OFFSET)
             step("article_countries", conn, "INSERT INTO article_countries (article_id, country) "
                  "SELECT article_id + ?, country FROM article_countries WHERE article_id < ?", off, OFFSET)
@@ -192,6 +195,8 @@ def build_x10_postgres(url: str) -> float:
                      f"FROM original_{table} ON CONFLICT ({keys}) DO UPDATE SET n = d.n + excluded.n")
         conn.execute("DELETE FROM bulk_load")
         conn.execute("ALTER TABLE daily_countries ENABLE TRIGGER daily_country_totals")
+        for trigger in ("article_countries_inserted", "article_countries_deleted"):
+            conn.execute(f"ALTER TABLE article_countries ENABLE TRIGGER {trigger}")
         step("GIN index of search", conn, "CREATE INDEX articles_search ON articles USING gin(search)")
         conn.execute("COMMIT")
     except BaseException:

@@ -407,7 +407,7 @@ def _store_tagged(conn: Connection, rows: list[_Row], batch: _Tagging, newest: i
     rollups of all three (in a bulk load); return how many articles were new."""
     tags, entries = batch.tags.result()
     tagged = [(feed, outlet, seen, a._replace(language=tags[a.norm_link][0].code, category=tags[a.norm_link][1],
-                                              search=entries.get(a.norm_link))
+                                              search=entries.get(a.norm_link), countries=tuple(tags[a.norm_link][2]))
                if a.norm_link in tags else a) for feed, outlet, seen, a in rows]
     new = store_rows(conn, tagged, tag=False)
     rollups.add_articles(conn, newest)

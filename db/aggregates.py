@@ -428,14 +428,19 @@ def search_counts(conn: Connection, filters: Filters) -> SearchCounts:
     per day and outlet and their countries one way or another. The matches are read once (a materialized CTE), then
     counted per day and outlet, their countries per day and per outlet."""
     where, params = where_in(conn, filters, correlate(conn, filters))
-    label, join = _RAW_LABEL["country"]
+    # PostgreSQL keeps each article's countries in its row (migration 35), which the read of the matches visits
+    # anyway; SQLite looks them up in article_countries (a third of PostgreSQL's time for the same probes)
+    if dialect(conn) == POSTGRESQL:
+        kept, countries = ", a.countries", "SELECT a.day, a.outlet_id, unnest(a.countries) AS label FROM m a"
+    else:
+        label, join = _RAW_LABEL["country"]
+        kept, countries = "", f"SELECT a.day, a.outlet_id, {label} AS label FROM m a{join}"
     # each grouping comes back as one row of JSON arrays (_columns), the three side by side
     def arrays(columns: str, source: str) -> str:
         return (f"SELECT {', '.join(f'{_json_array(conn)}({c})' for c in columns.split(', '))}, "
                 f"{_json_array(conn)}(n) FROM (SELECT {columns}, count(*) AS n FROM {source} GROUP BY {columns}) AS g")
-    sql = (f"WITH m AS MATERIALIZED (SELECT a.id, {DAY} AS day, coalesce(a.outlet_id, 0) AS outlet_id "
-           f"{_facts_from(conn, filters)} WHERE {where}), "
-           f"c AS MATERIALIZED (SELECT a.day, a.outlet_id, {label} AS label FROM m a{join}) "
+    sql = (f"WITH m AS MATERIALIZED (SELECT a.id, {DAY} AS day, coalesce(a.outlet_id, 0) AS outlet_id{kept} "
+           f"{_facts_from(conn, filters)} WHERE {where}), c AS MATERIALIZED ({countries}) "
            f"SELECT * FROM ({arrays('day, outlet_id', 'm')}) AS d, ({arrays('day, label', 'c')}) AS l, "
            f"({arrays('outlet_id, label', 'c')}) AS o")
     values = conn.execute(_plain(conn, sql), params).fetchone()

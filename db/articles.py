@@ -62,6 +62,7 @@ class Article(NamedTuple):
     guid: str | None = None
     category: str | None = None     # set when the tags were computed before storing (an import); else tag_new's
     search: str | None = None       # PostgreSQL's `search` (index_entry), when computed before storing (an import)
+    countries: tuple[str, ...] | None = None   # its countries when tagged before storing (an import; PostgreSQL's row)
 
 
 # The same outlet's story under a second URL (another slug of one article): the same non-empty title, real published
@@ -87,8 +88,8 @@ _UNKNOWN = ("NOT EXISTS (SELECT 1 FROM articles WHERE norm_link = :norm) "
             "AND NOT EXISTS (SELECT 1 FROM article_links WHERE norm_link = :norm)")
 _INSERT = """
 INSERT INTO articles (norm_link, link, title, description, published, date_flag, first_seen, language, outlet_id,
-                      category{{search_column}})
-SELECT :norm, :link, :title, :description, :published, :flag, :seen, :language, :outlet, :category{{search_value}}
+                      category{{row_columns}})
+SELECT :norm, :link, :title, :description, :published, :flag, :seen, :language, :outlet, :category{{row_values}}
 WHERE {where}
 ON CONFLICT (norm_link) DO NOTHING
 """
@@ -105,7 +106,7 @@ ON CONFLICT (norm_link) DO NOTHING
 _INSERT_REST = _INSERT.format(where=_UNKNOWN)
 # the first pass for several hundred rows at once, each a row of VALUES (db.engine.values_lists) in this order
 _FIELDS = ("norm", "link", "title", "description", "published", "flag", "seen", "language", "outlet", "category",
-           "search")
+           "search", "countries")
 
 
 class _Inserts(NamedTuple):
@@ -116,12 +117,14 @@ class _Inserts(NamedTuple):
 
 
 def _inserts(postgres: bool) -> _Inserts:
-    """The insert statements of one engine: on PostgreSQL they write `search` with the row when it was computed
-    before (an import's), where an UPDATE after the insert wrote every row twice, in every index of articles."""
-    fields = _FIELDS if postgres else _FIELDS[:-1]
-    search = {"search_column": ", search", "search_value": ", CAST(:search AS tsvector)"} if postgres else {
-        "search_column": "", "search_value": ""}
-    alone, rest = _INSERT_ALONE.format(**search), _INSERT_REST.format(**search)
+    """The insert statements of one engine: on PostgreSQL they write `search` and `countries` with the row when
+    they were computed before (an import's), where an UPDATE after the insert wrote every row twice, in every index
+    of articles."""
+    fields = _FIELDS if postgres else _FIELDS[:-2]
+    row = {"row_columns": ", search, countries",
+           "row_values": ", CAST(:search AS tsvector), CAST(:countries AS text[])"} if postgres else {
+        "row_columns": "", "row_values": ""}
+    alone, rest = _INSERT_ALONE.format(**row), _INSERT_REST.format(**row)
     many = re.sub(r":(\w+)\b", lambda m: f"v.column{fields.index(m[1]) + 1}", alone).replace(
         "WHERE", "FROM (VALUES {rows}) AS v WHERE", 1)
     return _Inserts(alone, rest, many, fields)
@@ -192,7 +195,8 @@ def store_rows(conn: Connection, rows: list[tuple[int, int | None, str, Article]
     inserts = _INSERTS[dialect(conn) == POSTGRESQL]
     params = [{"norm": a.norm_link, "link": a.link, "title": a.title, "description": a.description,
                "published": a.published, "flag": a.date_flag, "seen": seen, "language": a.language,
-               "outlet": outlet_id, "feed": feed_id, "guid": a.guid, "category": a.category, "search": a.search or ""}
+               "outlet": outlet_id, "feed": feed_id, "guid": a.guid, "category": a.category, "search": a.search or "",
+               "countries": _array(a.countries)}
               for feed_id, outlet_id, seen, a in rows]
     new = _insert_alone(conn, params, inserts)
     if new < len(params):
@@ -208,6 +212,11 @@ def store_rows(conn: Connection, rows: list[tuple[int, int | None, str, Article]
             on_new(conn, newest)
     _link_feeds(conn, [(p["norm"], p["feed"], p["guid"], p["seen"]) for p in params])
     return new
+
+
+def _array(codes: tuple[str, ...] | None) -> str | None:
+    """Country codes as PostgreSQL's text[] literal, sorted as its triggers keep them; None (NULL) for none."""
+    return "{" + ",".join(sorted(set(codes))) + "}" if codes else None
 
 
 def _insert_alone(conn: Connection, params: list[dict[str, Any]], inserts: _Inserts) -> int:

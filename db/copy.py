@@ -90,6 +90,16 @@ def _batches(source: Connection, table: str, keys: tuple[str, ...], cols: list[s
         after = tuple(rows[-1][cols.index(k)] for k in keys)
 
 
+def _with_countries(source: Connection, rows: list[tuple], id_column: int) -> list[tuple]:
+    """Each article row with its countries in the source (sorted, None for none), as PostgreSQL's row keeps them."""
+    ids = [r[id_column] for r in rows]
+    found: dict[int, list[str]] = {}
+    for article_id, country in source.execute("SELECT article_id, country FROM article_countries "
+                                              "WHERE article_id BETWEEN ? AND ?", (min(ids), max(ids))):
+        found.setdefault(article_id, []).append(country)
+    return [(*r, sorted(found[r[id_column]]) if r[id_column] in found else None) for r in rows]
+
+
 def _write(target: Connection, table: str, cols: list[str], rows: list[tuple]) -> None:
     """One batch in one transaction, the rollup triggers aside; the target's text index written beside articles."""
     postgres = dialect(target) == POSTGRESQL
@@ -152,8 +162,14 @@ def copy(source: Connection, target: Connection, batch: int = BATCH,
         target_cols = set(columns(target, table))
         cols = [c for c in columns(source, table) if c in target_cols and c != "search"]
         after = _last(target, table, keys)
+        # into PostgreSQL from SQLite: the articles' countries written with their rows (migration 35), not by its
+        # triggers rewriting every article's row when the country rows follow
+        countries = table == "articles" and "countries" in target_cols and "countries" not in cols
         for rows in _batches(source, table, keys, cols, after, batch):
-            _write(target, table, cols, rows)
+            if countries:
+                _write(target, table, [*cols, "countries"], _with_countries(source, rows, cols.index("id")))
+            else:
+                _write(target, table, cols, rows)
             if progress:
                 progress(table, len(rows))
     _identities(target)
