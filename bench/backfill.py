@@ -70,9 +70,9 @@ def db_megabytes(conn: Connection, path: Path | None) -> float:
 def raw_floor(source: Connection, target: Path | str) -> tuple[int, float]:
     """Seconds to load the stored article rows into a fresh db in one transaction, as fast as the engine loads:
     one executemany on SQLite (its FTS triggers on), a COPY on PostgreSQL (with each row's `search` tsvector, its
-    GIN index kept); the same schema, rollup triggers on."""
+    GIN index kept, and its countries); the same schema, rollup triggers on."""
     postgres = dialect(source) == POSTGRESQL
-    columns = FLOOR_COLUMNS + (", search" if postgres else "")
+    columns = FLOOR_COLUMNS + (", search, countries" if postgres else "")
     rows = source.execute(f"SELECT {columns} FROM articles ORDER BY id").fetchall()
     outlets = source.execute("SELECT id, name, country, language FROM outlets").fetchall()
     with closing(connect(target)) as floor:   # same schema, FTS triggers included, same pragmas

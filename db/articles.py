@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from db.engine import POSTGRESQL, Connection, dialect, values_lists
+from db.tags import country_array
 
 
 def newest_id(conn: Connection) -> int:
@@ -196,7 +197,7 @@ def store_rows(conn: Connection, rows: list[tuple[int, int | None, str, Article]
     params = [{"norm": a.norm_link, "link": a.link, "title": a.title, "description": a.description,
                "published": a.published, "flag": a.date_flag, "seen": seen, "language": a.language,
                "outlet": outlet_id, "feed": feed_id, "guid": a.guid, "category": a.category, "search": a.search or "",
-               "countries": _array(a.countries)}
+               "countries": country_array(a.countries)}
               for feed_id, outlet_id, seen, a in rows]
     new = _insert_alone(conn, params, inserts)
     if new < len(params):
@@ -212,11 +213,6 @@ def store_rows(conn: Connection, rows: list[tuple[int, int | None, str, Article]
             on_new(conn, newest)
     _link_feeds(conn, [(p["norm"], p["feed"], p["guid"], p["seen"]) for p in params])
     return new
-
-
-def _array(codes: tuple[str, ...] | None) -> str | None:
-    """Country codes as PostgreSQL's text[] literal, sorted as its triggers keep them; None (NULL) for none."""
-    return "{" + ",".join(sorted(set(codes))) + "}" if codes else None
 
 
 def _insert_alone(conn: Connection, params: list[dict[str, Any]], inserts: _Inserts) -> int:

@@ -4,12 +4,13 @@ of loose text through the same FTS5 engine as the database."""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable
 from functools import lru_cache
 from typing import TypeVar
 
 import ahocorasick
 
-from db.engine import Connection, insert_many
+from db.engine import POSTGRESQL, Connection, dialect, insert_many
 from db.search import first_words, fts_table, fts_text
 
 Key = TypeVar("Key")
@@ -37,8 +38,24 @@ def write(conn: Connection, tags: Tags) -> None:
     categories, pairs, languages = tags
     # first, so that the rollups count the article's countries under its corrected language
     conn.executemany("UPDATE articles SET language = ? WHERE id = ?", languages)
-    conn.executemany("UPDATE articles SET category = ? WHERE id = ?", categories)
+    if dialect(conn) == POSTGRESQL:
+        # the row's copy of its countries (migration 35) with its category: one more write of the row, not two (the
+        # triggers then find them kept); an article without country pairs here keeps what it has
+        found: dict[int, list[str]] = {}
+        for article_id, code in pairs:
+            found.setdefault(article_id, []).append(code)
+        conn.executemany("UPDATE articles SET category = ?, countries = coalesce(CAST(? AS text[]), countries) "
+                         "WHERE id = ?", [(category, country_array(found.get(article_id)), article_id)
+                                          for category, article_id in categories])
+    else:
+        conn.executemany("UPDATE articles SET category = ? WHERE id = ?", categories)
     insert_many(conn, "INSERT INTO article_countries (article_id, country)", pairs, "ON CONFLICT DO NOTHING")
+
+
+def country_array(codes: Iterable[str] | None) -> str | None:
+    """Country codes as PostgreSQL's text[] literal of an article's row (migration 35), sorted as its triggers keep
+    them; None (NULL) for none."""
+    return "{" + ",".join(sorted(set(codes))) + "}" if codes else None
 
 
 def keep_only_countries(conn: Connection, after_id: int, last_id: int, pairs: list[tuple[int, str]]) -> None:

@@ -49,10 +49,15 @@ def store(conn, title: str, description: str, link: str = "https://x.example/az"
     return conn.execute("SELECT id FROM articles WHERE norm_link = ?", (normalize_link(link),)).fetchone()[0]
 
 
-def test_the_collectors_tags_are_kept_in_the_row(pg):
+def test_the_collectors_tags_are_kept_in_the_row_at_no_extra_write(pg, pg_url):
+    store(pg, "Weather turns cold", "Snow is expected tomorrow", "https://x.example/weather")
+    plain = written(pg_url, pg, 1)
     article = store(pg, "Azerbaijan summons Russian ambassador", "Baku protests to Moscow")
     assert {"AZ", "RU"} <= set(kept(pg)[article])
     assert kept(pg) == tagged(pg)
+    # the countries go with the tagger's write of the row (its category): an article with countries costs no more
+    # writes of its row than one without
+    assert written(pg_url, pg, 2) == (2, 2 * plain[1])
 
 
 def test_changed_tags_change_the_row_and_no_tags_leave_it_empty(pg):
