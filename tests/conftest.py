@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import gzip
+import itertools
 import json
 import re
 import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import closing
 from html import unescape
 from pathlib import Path
@@ -134,6 +136,22 @@ def engine(request, db_path: Path):
     connection = connect(request.getfixturevalue("pg_url") if request.param == "postgresql" else db_path)
     yield connection
     connection.close()
+
+
+@pytest.fixture(scope="session")
+def sample_slice(tmp_path_factory) -> Callable[[int], Path]:
+    """The first N records of the bundled 2023 sample as a gzipped archive of their own (made once for each N)."""
+    made: dict[int, Path] = {}
+
+    def first(records: int) -> Path:
+        if records not in made:
+            path = tmp_path_factory.mktemp("slice") / f"first-{records}.jsonl.gz"
+            with gzip.open(REPO / "collectors" / "data" / "sample-2023.jsonl.gz", "rt", encoding="utf-8") as source, \
+                    gzip.open(path, "wt", encoding="utf-8") as target:
+                target.writelines(itertools.islice(source, records))
+            made[records] = path
+        return made[records]
+    return first
 
 
 @pytest.fixture

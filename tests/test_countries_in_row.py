@@ -4,8 +4,6 @@ row says what article_countries says."""
 
 from __future__ import annotations
 
-import gzip
-import itertools
 import time
 from contextlib import closing
 from pathlib import Path
@@ -18,8 +16,6 @@ from collectors.store import Article, ensure_feed, store_articles
 from db import aggregates, connect, feeds, tags, topics, transaction
 from db.copy import copy
 from db.filters import Filters
-
-SAMPLE = Path(__file__).resolve().parents[1] / "collectors" / "data" / "sample-2023.jsonl.gz"
 
 
 @pytest.fixture
@@ -83,12 +79,8 @@ def test_an_article_with_countries_can_be_deleted(pg):
 
 
 @pytest.fixture(scope="module")
-def archive(tmp_path_factory) -> Path:
-    """The first 600 records of the bundled 2023 sample."""
-    path = tmp_path_factory.mktemp("slice") / "slice.jsonl.gz"
-    with gzip.open(SAMPLE, "rt", encoding="utf-8") as source, gzip.open(path, "wt", encoding="utf-8") as target:
-        target.writelines(itertools.islice(source, 600))
-    return path
+def archive(sample_slice) -> Path:
+    return sample_slice(600)
 
 
 def written(url: str, conn, inserted: int) -> tuple[int, int]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
-import itertools
 import os
 import subprocess
 import sys
@@ -74,11 +72,8 @@ def test_demo_loads_the_sample_into_a_postgresql_database(pg_url):
 
 
 @pytest.mark.slow
-def test_backfill_retag_and_stories_rebuild_run_on_postgresql(pg_url, tmp_path):
-    archive = tmp_path / "slice.jsonl.gz"
-    with gzip.open(REPO / "collectors" / "data" / "sample-2023.jsonl.gz", "rt", encoding="utf-8") as source, \
-            gzip.open(archive, "wt", encoding="utf-8") as target:
-        target.writelines(itertools.islice(source, 300))
+def test_backfill_retag_and_stories_rebuild_run_on_postgresql(pg_url, sample_slice):
+    archive = sample_slice(300)
     for command in (["backfill", str(archive)], ["retag"], ["stories", "rebuild"], ["stats"]):
         done = _newsradar("--db", pg_url, *command)
         assert done.returncode == 0, (command, done.stderr)

@@ -3,8 +3,6 @@ backfill that gives the same counts and the same export on SQLite and PostgreSQL
 
 from __future__ import annotations
 
-import gzip
-import itertools
 import json
 from contextlib import closing
 from pathlib import Path
@@ -19,8 +17,6 @@ from db import connect, feeds, topics, transaction
 from db.export import export_rows
 from db.filters import Filters, where_in
 from db.stories import summary
-
-SAMPLE = Path(__file__).resolve().parents[1] / "collectors" / "data" / "sample-2023.jsonl.gz"
 
 
 def article(link: str, title: str = "Title", published: str = "2023-09-20 10:00:00",
@@ -102,12 +98,8 @@ def test_retag_and_stories_rebuild_run(engine):
 
 
 @pytest.fixture(scope="module")
-def archive(tmp_path_factory) -> Path:
-    """The first 3,000 records of the bundled 2023 sample."""
-    path = tmp_path_factory.mktemp("slice") / "slice.jsonl.gz"
-    with gzip.open(SAMPLE, "rt", encoding="utf-8") as source, gzip.open(path, "wt", encoding="utf-8") as target:
-        target.writelines(itertools.islice(source, 3000))
-    return path
+def archive(sample_slice) -> Path:
+    return sample_slice(3000)
 
 
 TABLES = ("articles", "article_links", "article_feeds", "article_countries", "article_topics", "feeds", "outlets",
