@@ -431,15 +431,15 @@ def search_counts(conn: Connection, filters: Filters) -> SearchCounts:
     # PostgreSQL keeps each article's countries in its row (migration 35), which the read of the matches visits
     # anyway; SQLite looks them up in article_countries (a third of PostgreSQL's time for the same probes)
     if dialect(conn) == POSTGRESQL:
-        kept, countries = ", a.countries", "SELECT a.day, a.outlet_id, unnest(a.countries) AS label FROM m a"
+        kept, countries = "a.countries", "SELECT a.day, a.outlet_id, unnest(a.countries) AS label FROM m a"
     else:
         label, join = _RAW_LABEL["country"]
-        kept, countries = "", f"SELECT a.day, a.outlet_id, {label} AS label FROM m a{join}"
+        kept, countries = "a.id", f"SELECT a.day, a.outlet_id, {label} AS label FROM m a{join}"
     # each grouping comes back as one row of JSON arrays (_columns), the three side by side
     def arrays(columns: str, source: str) -> str:
         return (f"SELECT {', '.join(f'{_json_array(conn)}({c})' for c in columns.split(', '))}, "
                 f"{_json_array(conn)}(n) FROM (SELECT {columns}, count(*) AS n FROM {source} GROUP BY {columns}) AS g")
-    sql = (f"WITH m AS MATERIALIZED (SELECT a.id, {DAY} AS day, coalesce(a.outlet_id, 0) AS outlet_id{kept} "
+    sql = (f"WITH m AS MATERIALIZED (SELECT {kept}, {DAY} AS day, coalesce(a.outlet_id, 0) AS outlet_id "
            f"{_facts_from(conn, filters)} WHERE {where}), c AS MATERIALIZED ({countries}) "
            f"SELECT * FROM ({arrays('day, outlet_id', 'm')}) AS d, ({arrays('day, label', 'c')}) AS l, "
            f"({arrays('outlet_id, label', 'c')}) AS o")
