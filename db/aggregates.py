@@ -108,7 +108,7 @@ def _columns(conn: Connection, sql: str, params: list, columns: list[str]) -> pd
     full garbage collections (35 ms in a benchmark's process, every third visit at 4.8M articles)."""
     names = ", ".join(f"c{i}" for i in range(len(columns)))
     arrays = ", ".join(f"{_json_array(conn)}(c{i})" for i in range(len(columns)))
-    return _frame_of(conn.execute(f"WITH r({names}) AS ({_plain(conn, sql)}) SELECT {arrays} FROM r", params
+    return _frame_of(conn.execute(f"WITH found({names}) AS ({_plain(conn, sql)}) SELECT {arrays} FROM found", params
                                   ).fetchone(), columns)
 
 
