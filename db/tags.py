@@ -33,6 +33,14 @@ def untagged_rows(conn: Connection) -> list[Row]:
         "SELECT id, title, description, language FROM articles WHERE category IS NULL")]
 
 
+_CATEGORY_AND_COUNTRIES = """
+UPDATE articles SET category = ?, countries = (
+    SELECT array_agg(code ORDER BY code COLLATE "C")
+    FROM (SELECT DISTINCT unnest(coalesce(countries, '{}') || CAST(? AS text[])) AS code) AS codes)
+WHERE id = ?
+"""
+
+
 def write(conn: Connection, tags: Tags) -> None:
     """Store computed tags: corrected languages, categories and country pairs (in the caller's transaction)."""
     categories, pairs, languages = tags
@@ -40,13 +48,13 @@ def write(conn: Connection, tags: Tags) -> None:
     conn.executemany("UPDATE articles SET language = ? WHERE id = ?", languages)
     if dialect(conn) == POSTGRESQL:
         # the row's copy of its countries (migration 35) with its category: one more write of the row, not two (the
-        # triggers then find them kept); an article without country pairs here keeps what it has
+        # triggers then find them kept). What it keeps is what article_countries holds after the insert below: the
+        # countries it has and these (a retag has taken the ones it no longer finds away first)
         found: dict[int, list[str]] = {}
         for article_id, code in pairs:
             found.setdefault(article_id, []).append(code)
-        conn.executemany("UPDATE articles SET category = ?, countries = coalesce(CAST(? AS text[]), countries) "
-                         "WHERE id = ?", [(category, country_array(found.get(article_id)), article_id)
-                                          for category, article_id in categories])
+        conn.executemany(_CATEGORY_AND_COUNTRIES, [(category, country_array(found.get(article_id)), article_id)
+                                                   for category, article_id in categories])
     else:
         conn.executemany("UPDATE articles SET category = ? WHERE id = ?", categories)
     insert_many(conn, "INSERT INTO article_countries (article_id, country)", pairs, "ON CONFLICT DO NOTHING")

@@ -4,6 +4,7 @@ row says what article_countries says."""
 
 from __future__ import annotations
 
+import threading
 import time
 from contextlib import closing
 from pathlib import Path
@@ -66,6 +67,38 @@ def test_changed_tags_change_the_row_and_no_tags_leave_it_empty(pg):
         tags.keep_only_countries(pg, article - 1, article, [])
     assert kept(pg)[article] is None
     assert kept(pg) == tagged(pg)
+
+
+def test_a_second_tagging_with_fewer_countries_keeps_the_row_as_the_table(pg):
+    """A tagger that finds fewer countries for an article already tagged (one of an older version, say) adds none
+    and removes none: the table keeps them all, and so must the row."""
+    article = store(pg, "Azerbaijan summons Russian ambassador", "Baku protests to Moscow")
+    with transaction(pg):
+        tags.write(pg, ([("politics", article)], [(article, "AZ")], []))
+    assert {"AZ", "RU"} <= set(kept(pg)[article])
+    assert kept(pg) == tagged(pg)
+
+
+def test_two_transactions_adding_countries_to_one_article_are_both_kept(pg, pg_url):
+    """The second waits for the first's lock on the row; when it goes on, it must count the first's countries."""
+    article = store(pg, "Weather turns cold", "Snow is expected tomorrow", "https://x.example/weather")
+    with closing(connect(pg_url)) as first, closing(connect(pg_url)) as second:
+        first.execute("BEGIN")
+        first.execute("INSERT INTO article_countries (article_id, country) VALUES (?, 'PL')", (article,))
+        waiting = second.execute("SELECT pg_backend_pid()").fetchone()[0]
+        thread = threading.Thread(target=lambda: second.execute(
+            "INSERT INTO article_countries (article_id, country) VALUES (?, 'DE')", (article,)))
+        thread.start()
+        for _ in range(200):   # until the second is blocked on the first's lock
+            if pg.execute("SELECT wait_event_type FROM pg_stat_activity WHERE pid = ?", (waiting,)).fetchone()[0] \
+                    == "Lock":
+                break
+            time.sleep(0.05)
+        else:
+            raise AssertionError("the second transaction never waited for the first")
+        first.execute("COMMIT")
+        thread.join(30)
+    assert kept(pg) == tagged(pg) == {article: ["DE", "PL"]}
 
 
 def test_an_article_with_countries_can_be_deleted(pg):

@@ -879,6 +879,13 @@ WHERE a.id = c.article_id AND a.countries IS DISTINCT FROM c.countries;
 CREATE OR REPLACE FUNCTION article_countries_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'DELETE' AND pg_trigger_depth() > 1 THEN RETURN NULL; END IF;
+    -- the rows to change locked first, in id order: a transaction changing one of them at the same time has then
+    -- committed, and the UPDATE, a statement of its own with a newer snapshot, counts its country rows too (an
+    -- UPDATE waiting on the row itself would write the countries it saw before)
+    PERFORM 1 FROM articles a WHERE a.id IN (SELECT article_id FROM changed)
+        AND a.countries IS DISTINCT FROM (SELECT array_agg(country ORDER BY country COLLATE "C")
+                                          FROM article_countries WHERE article_id = a.id)
+    ORDER BY a.id FOR NO KEY UPDATE OF a;
     UPDATE articles a SET countries = c.countries
     FROM (SELECT t.article_id, (SELECT array_agg(country ORDER BY country COLLATE "C") FROM article_countries
                                 WHERE article_id = t.article_id) AS countries
