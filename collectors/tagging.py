@@ -125,7 +125,7 @@ def retag(conn: Connection, progress=None) -> int:
             rows = rows_after(conn, last, RETAG_BATCH)
             if rows:
                 tags = compute_tags(rows)
-                tag_store.keep_only_countries(conn, last, rows[-1][0], tags[1])
+                tag_store.keep_only_countries(conn, [row[0] for row in rows], tags[1])
                 write_tags(conn, tags)
         if not rows:
             break

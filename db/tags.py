@@ -66,14 +66,17 @@ def country_array(codes: Iterable[str] | None) -> str | None:
     return "{" + ",".join(sorted(set(codes))) + "}" if codes else None
 
 
-def keep_only_countries(conn: Connection, after_id: int, last_id: int, pairs: list[tuple[int, str]]) -> None:
-    """Before `pairs` are written for the articles with ids in (after_id, last_id]: forget their countries that
+def keep_only_countries(conn: Connection, ids: list[int], pairs: list[tuple[int, str]]) -> None:
+    """Before `pairs` are written for the articles `ids` (a batch, read in id order): forget their countries that
     `pairs` no longer has. Rows that stay are not touched, so a retag that changes little fires few triggers (each
-    country row's triggers recount its story's repeats)."""
-    keep = set(pairs)
+    country row's triggers recount its story's repeats). Only these articles: one a collector stored meanwhile with
+    an id among theirs (PostgreSQL hands ids out before the rows commit) keeps its countries."""
+    if not ids:
+        return
+    batch, keep = set(ids), set(pairs)
     stale = [(row[0], row[1]) for row in conn.execute(
-        "SELECT article_id, country FROM article_countries WHERE article_id > ? AND article_id <= ?",
-        (after_id, last_id)) if (row[0], row[1]) not in keep]
+        "SELECT article_id, country FROM article_countries WHERE article_id >= ? AND article_id <= ?",
+        (min(ids), max(ids))) if row[0] in batch and (row[0], row[1]) not in keep]
     conn.executemany("DELETE FROM article_countries WHERE article_id = ? AND country = ?", stale)
 
 

@@ -60,11 +60,11 @@ def test_the_collectors_tags_are_kept_in_the_row_at_no_extra_write(pg, pg_url):
 def test_changed_tags_change_the_row_and_no_tags_leave_it_empty(pg):
     article = store(pg, "Azerbaijan summons Russian ambassador", "Baku protests to Moscow")
     with transaction(pg):   # as a retag does: the countries it no longer finds go, the new ones come
-        tags.keep_only_countries(pg, article - 1, article, [(article, "PL")])
+        tags.keep_only_countries(pg, [article], [(article, "PL")])
         tags.write(pg, ([], [(article, "PL")], []))
     assert kept(pg)[article] == ["PL"]
     with transaction(pg):
-        tags.keep_only_countries(pg, article - 1, article, [])
+        tags.keep_only_countries(pg, [article], [])
     assert kept(pg)[article] is None
     assert kept(pg) == tagged(pg)
 

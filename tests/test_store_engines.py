@@ -13,7 +13,7 @@ from collectors import stories, tagging
 from collectors.backfill import backfill
 from collectors.normalize import normalize_link
 from collectors.store import Article, ensure_feed, store_articles
-from db import connect, feeds, topics, transaction
+from db import connect, feeds, tags, topics, transaction
 from db.export import export_rows
 from db.filters import Filters, where_in
 from db.stories import summary
@@ -88,6 +88,19 @@ def test_tags_and_rollups_are_written(engine):
     assert engine.execute("SELECT sum(n) FROM daily_articles").fetchone()[0] == 1
     assert engine.execute("SELECT sum(n) FROM daily_countries").fetchone()[0] == len(countries)
     assert tagging.tagger_status(engine)["current"]
+
+
+def test_a_retag_batch_forgets_only_its_own_articles_countries(engine):
+    """An article with an id among the batch's that the batch did not read (a collector's, committed after the
+    batch was read: PostgreSQL hands ids out before the rows commit) keeps its countries."""
+    store(engine, [article(f"https://x.example/{i}", f"Azerbaijan and Russia talk, round {i}") for i in range(3)])
+    first, middle, last = [row[0] for row in engine.execute("SELECT id FROM articles ORDER BY id")]
+    with transaction(engine):
+        tags.keep_only_countries(engine, [first, last], [(first, "AZ")])
+    assert sorted(map(tuple, engine.execute("SELECT DISTINCT article_id, country FROM article_countries "
+                                            "WHERE article_id != ? ORDER BY 1, 2", (middle,)))) == [(first, "AZ")]
+    assert {r[0] for r in engine.execute("SELECT country FROM article_countries WHERE article_id = ?",
+                                         (middle,))} == {"AZ", "RU"}
 
 
 def test_retag_and_stories_rebuild_run(engine):
