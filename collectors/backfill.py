@@ -299,7 +299,7 @@ def backfill_file(conn: Connection, path: Path, report: BackfillReport, progress
 
     def flush() -> None:
         rows, tags = waiting.popleft()
-        newest = articles.newest_id(conn)
+        newest = articles.newest_id(conn, alone=True)
         with rollups.bulk_load(conn, after_id=newest):
             if tags is None:
                 report.new += store_rows(conn, rows, tag=False)

@@ -11,8 +11,15 @@ from db.engine import POSTGRESQL, Connection, dialect, values_lists
 from db.tags import country_array
 
 
-def newest_id(conn: Connection) -> int:
-    """The highest article id (0 in an empty database): the articles stored after this moment have higher ones."""
+def newest_id(conn: Connection, alone: bool = False) -> int:
+    """The highest article id (0 in an empty database): the articles stored after this moment have higher ones.
+
+    `alone`: and until the caller's transaction ends, only the caller stores, tags or removes articles (an import's
+    batch, whose rollups count every article after this id: on PostgreSQL a collector's stored meanwhile would be
+    counted twice, by its own triggers and by the batch). Others wait for the batch's commit; SQLite has one writer
+    at a time anyway."""
+    if alone and dialect(conn) == POSTGRESQL:
+        conn.execute("LOCK TABLE articles IN SHARE ROW EXCLUSIVE MODE")
     return conn.execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()[0]
 
 

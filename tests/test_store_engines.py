@@ -4,13 +4,15 @@ backfill that gives the same counts and the same export on SQLite and PostgreSQL
 from __future__ import annotations
 
 import json
+import threading
 from contextlib import closing
 from pathlib import Path
 
 import pytest
+from test_engine import _rollups_exact
 
 from collectors import stories, tagging
-from collectors.backfill import backfill
+from collectors.backfill import BackfillReport, backfill, backfill_file
 from collectors.normalize import normalize_link
 from collectors.store import Article, ensure_feed, store_articles
 from db import connect, feeds, tags, topics, transaction
@@ -103,6 +105,15 @@ def test_a_retag_batch_forgets_only_its_own_articles_countries(engine):
                                          (middle,))} == {"AZ", "RU"}
 
 
+def test_an_article_naming_two_countries_counts_their_pair_once(engine):
+    """A collector writes an article's countries in one statement; the pair of them is one pair (PostgreSQL's row
+    triggers, run after the whole statement, each saw the other row and counted it twice)."""
+    store(engine, [article(f"https://x.example/{i}", f"Azerbaijan and Russia talk, round {i}") for i in range(3)])
+    assert engine.execute("SELECT n FROM daily_country_pairs WHERE country = 'AZ' AND mentioned = 'RU'"
+                          ).fetchone()[0] == 3
+    _rollups_exact(engine)
+
+
 def test_retag_and_stories_rebuild_run(engine):
     store(engine, [article(f"https://x.example/{i}", f"Azerbaijan story {i}") for i in range(3)])
     assert tagging.retag(engine) == 3
@@ -142,6 +153,34 @@ def test_a_backfill_gives_the_same_counts_and_export_on_both_engines(archive, db
     assert all(sqlite_found) and all(sqlite_topics)
     assert pg_found == sqlite_found   # the import's text index (written with each row on PostgreSQL) finds the same
     assert pg_topics == sqlite_topics
+
+
+def test_a_collector_storing_during_an_import_is_counted_once(pg_url, sample_slice):
+    """PostgreSQL lets a collector store while an import runs. Each batch of the import counts every article after
+    its first id into the rollups itself; a collector's article among them (counted by its own triggers) would be
+    counted twice. The collector waits for the batch instead, and every rollup stays exact."""
+    stop, stored = threading.Event(), []
+
+    def collect() -> None:
+        with closing(connect(pg_url)) as other:
+            while not stop.is_set():
+                n = len(stored)
+                store(other, [article(f"https://y.example/{n}", f"Azerbaijan and Russia talk, day {n}")],
+                      "https://y.example/rss")
+                stored.append(n)
+
+    with closing(connect(pg_url)) as conn:
+        collector = threading.Thread(target=collect)
+        collector.start()
+        try:
+            report = BackfillReport()
+            backfill_file(conn, sample_slice(600), report, batch=50, allow_private=True)
+        finally:
+            stop.set()
+            collector.join(60)
+        assert report.new > 500 and len(stored) > 3
+        assert count(conn, "articles") == report.new + len(stored)
+        _rollups_exact(conn)
 
 
 SEARCHES = ("ukrain*", '"prime minister"', "title:election*", "polska OR łódź", "inflation -bank")

@@ -901,6 +901,43 @@ CREATE TRIGGER article_countries_deleted AFTER DELETE ON article_countries
 REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION article_countries_changed();
 """
 
+# The pairs of an article's countries counted once per statement, not once per row. PostgreSQL runs AFTER ROW
+# triggers when the whole statement is done, so the row trigger of each of an article's countries inserted together
+# (a collector's tags are one statement) saw the other's row too, and counted their pair twice (SQLite runs each as
+# its row goes in). Counted from the statement's new rows: each pair of an article with at least one of its two
+# countries among them, once. The pairs counted twice before are counted again from the tags.
+_COUNTRY_PAIRS_ONCE = """
+CREATE OR REPLACE FUNCTION country_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF bulk_loading() THEN RETURN NULL; END IF;
+    INSERT INTO daily_countries AS d (day, country, outlet_id, language, n)
+    SELECT substr(published, 1, 10), new.country, coalesce(outlet_id, 0), coalesce(language, ''), 1
+    FROM articles WHERE id = new.article_id
+    ON CONFLICT (day, country, outlet_id, language) DO UPDATE SET n = d.n + 1;
+    INSERT INTO daily_topic_countries AS d SELECT topic_id, day, country, outlet_id, language, 1
+    FROM topic_country_pairs WHERE article_id = new.article_id AND country = new.country
+    ON CONFLICT (topic_id, day, country, outlet_id, language) DO UPDATE SET n = d.n + 1;
+    RETURN NULL;
+END $$;
+CREATE OR REPLACE FUNCTION country_pairs_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF bulk_loading() THEN RETURN NULL; END IF;
+    INSERT INTO daily_country_pairs AS d (country, day, mentioned, outlet_id, language, n)
+    SELECT p.country, p.day, p.mentioned, p.outlet_id, p.language, count(*) FROM country_pairs p
+    WHERE p.article_id IN (SELECT article_id FROM added)
+        AND EXISTS (SELECT 1 FROM added n WHERE n.article_id = p.article_id AND n.country IN (p.country, p.mentioned))
+    GROUP BY 1, 2, 3, 4, 5
+    ON CONFLICT (country, day, mentioned, outlet_id, language) DO UPDATE SET n = d.n + excluded.n;
+    RETURN NULL;
+END $$;
+DROP TRIGGER IF EXISTS daily_country_pairs_insert ON article_countries;
+CREATE TRIGGER daily_country_pairs_insert AFTER INSERT ON article_countries
+REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION country_pairs_inserted();
+DELETE FROM daily_country_pairs;
+INSERT INTO daily_country_pairs (country, day, mentioned, outlet_id, language, n)
+SELECT country, day, mentioned, outlet_id, language, count(*) FROM country_pairs GROUP BY 1, 2, 3, 4, 5;
+"""
+
 # version -> the script that brings a database to it; a fresh one starts at the first
 MIGRATIONS: dict[int, str] = {
     13: _TABLES + _COMPAT + _TRIGGERS,
@@ -948,6 +985,7 @@ MIGRATIONS: dict[int, str] = {
         "LANGUAGE sql STABLE AS $$ SELECT to_char(CAST(stamp AS timestamp) + "
         "CAST(coalesce(nullif(array_to_string(modifiers, ' '), ''), '0') AS interval), 'YYYY-MM-DD HH24:MI:SS') $$;",
     35: _COUNTRIES_IN_ROW,
+    36: _COUNTRY_PAIRS_ONCE,
 }
 
 
