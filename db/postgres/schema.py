@@ -14,6 +14,8 @@ articles the dated indexes (published first) and the rollups serve the date rang
 
 from __future__ import annotations
 
+import re
+
 from db.postgres.connection import PgConnection
 from db.schema import CATEGORY_COUNTRIES, RECOUNTING, REPAIRS, REPEAT_CELL, REPEATS_INSERT, STORY_CELLS
 
@@ -905,20 +907,11 @@ REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION article_cou
 # triggers when the whole statement is done, so the row trigger of each of an article's countries inserted together
 # (a collector's tags are one statement) saw the other's row too, and counted their pair twice (SQLite runs each as
 # its row goes in). Counted from the statement's new rows: each pair of an article with at least one of its two
-# countries among them, once. The pairs counted twice before are counted again from the tags.
-_COUNTRY_PAIRS_ONCE = """
-CREATE OR REPLACE FUNCTION country_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    IF bulk_loading() THEN RETURN NULL; END IF;
-    INSERT INTO daily_countries AS d (day, country, outlet_id, language, n)
-    SELECT substr(published, 1, 10), new.country, coalesce(outlet_id, 0), coalesce(language, ''), 1
-    FROM articles WHERE id = new.article_id
-    ON CONFLICT (day, country, outlet_id, language) DO UPDATE SET n = d.n + 1;
-    INSERT INTO daily_topic_countries AS d SELECT topic_id, day, country, outlet_id, language, 1
-    FROM topic_country_pairs WHERE article_id = new.article_id AND country = new.country
-    ON CONFLICT (topic_id, day, country, outlet_id, language) DO UPDATE SET n = d.n + 1;
-    RETURN NULL;
-END $$;
+# countries among them, once; the row trigger counts the rest as before (its text less the pairs). The pairs counted
+# twice before are counted again from the tags.
+_COUNTRY_PAIRS_ONCE = re.sub(r"    INSERT INTO daily_country_pairs .*?;\n", "", re.search(
+    r"CREATE FUNCTION country_inserted\(\).*?END \$\$;\n", _TRIGGERS, re.S)[0], count=1, flags=re.S).replace(
+    "CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1) + """
 CREATE OR REPLACE FUNCTION country_pairs_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF bulk_loading() THEN RETURN NULL; END IF;
