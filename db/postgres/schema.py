@@ -908,7 +908,9 @@ REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION article_cou
 # (a collector's tags are one statement) saw the other's row too, and counted their pair twice (SQLite runs each as
 # its row goes in). Counted from the statement's new rows: each pair of an article with at least one of its two
 # countries among them, once; the row trigger counts the rest as before (its text less the pairs). The pairs counted
-# twice before are counted again from the tags.
+# twice before are counted again from the tags, in the order of the key: a country's rows are read along it, each
+# with its heap row (n), and in the hash aggregate's order each was a page of its own (a country's page at 4.8M
+# articles 60 → 430 ms).
 _COUNTRY_PAIRS_ONCE = re.sub(r"    INSERT INTO daily_country_pairs .*?;\n", "", re.search(
     r"CREATE FUNCTION country_inserted\(\).*?END \$\$;\n", _TRIGGERS, re.S)[0], count=1, flags=re.S).replace(
     "CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1) + """
@@ -928,7 +930,8 @@ CREATE TRIGGER daily_country_pairs_insert AFTER INSERT ON article_countries
 REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION country_pairs_inserted();
 DELETE FROM daily_country_pairs;
 INSERT INTO daily_country_pairs (country, day, mentioned, outlet_id, language, n)
-SELECT country, day, mentioned, outlet_id, language, count(*) FROM country_pairs GROUP BY 1, 2, 3, 4, 5;
+SELECT country, day, mentioned, outlet_id, language, count(*) FROM country_pairs GROUP BY 1, 2, 3, 4, 5
+ORDER BY 1, 2, 3, 4, 5;
 """
 
 # version -> the script that brings a database to it; a fresh one starts at the first
