@@ -106,15 +106,15 @@ def _columns(conn: Connection, sql: str, params: list, columns: list[str]) -> pd
     They come back as one row of JSON arrays, a column each, which the drivers parse in C: 20-40k rows of a few
     values each as tuples cost a page 10-30 ms more in the driver and pandas, and their allocations set off Python's
     full garbage collections (35 ms in a benchmark's process, every third visit at 4.8M articles)."""
-    names = ", ".join(f"c{i}" for i in range(len(columns)))
-    arrays = ", ".join(f"{_json_array(conn)}(c{i})" for i in range(len(columns)))
-    return _frame_of(conn.execute(f"WITH found({names}) AS ({_plain(conn, sql)}) SELECT {arrays} FROM found", params
-                                  ).fetchone(), columns)
+    names = [f"c{i}" for i in range(len(columns))]
+    return _frame_of(conn.execute(f"WITH found({', '.join(names)}) AS ({_plain(conn, sql)}) "
+                                  f"{_json_arrays(conn, names, 'found')}", params).fetchone(), columns)
 
 
-def _json_array(conn: Connection) -> str:
-    """The engine's aggregate of a column's values into a JSON array."""
-    return "json_agg" if dialect(conn) == POSTGRESQL else "json_group_array"
+def _json_arrays(conn: Connection, columns: list[str], source: str) -> str:
+    """SQL of one row: each of `columns` of `source` (a table, or a subquery with its alias) as a JSON array."""
+    aggregate = "json_agg" if dialect(conn) == POSTGRESQL else "json_group_array"
+    return f"SELECT {', '.join(f'{aggregate}({c})' for c in columns)} FROM {source}"
 
 
 def _frame_of(arrays: tuple | list, columns: list[str]) -> pd.DataFrame:
@@ -437,8 +437,8 @@ def search_counts(conn: Connection, filters: Filters) -> SearchCounts:
         kept, countries = "a.id", f"SELECT a.day, a.outlet_id, {label} AS label FROM m a{join}"
     # each grouping comes back as one row of JSON arrays (_columns), the three side by side
     def arrays(columns: str, source: str) -> str:
-        return (f"SELECT {', '.join(f'{_json_array(conn)}({c})' for c in columns.split(', '))}, "
-                f"{_json_array(conn)}(n) FROM (SELECT {columns}, count(*) AS n FROM {source} GROUP BY {columns}) AS g")
+        return _json_arrays(conn, [*columns.split(", "), "n"],
+                            f"(SELECT {columns}, count(*) AS n FROM {source} GROUP BY {columns}) AS g")
     sql = (f"WITH m AS MATERIALIZED (SELECT {kept}, {DAY} AS day, coalesce(a.outlet_id, 0) AS outlet_id "
            f"{_facts_from(conn, filters)} WHERE {where}), c AS MATERIALIZED ({countries}) "
            f"SELECT * FROM ({arrays('day, outlet_id', 'm')}) AS d, ({arrays('day, label', 'c')}) AS l, "

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from db import rollups, stories
 from db.engine import POSTGRESQL, Connection, dialect
 from db.schema import schema_version, transaction
+from db.tags import countries_by_article
 
 # table -> its key, in the order the tables are copied (a row's references before it)
 TABLES: dict[str, tuple[str, ...]] = {
@@ -93,11 +94,9 @@ def _batches(source: Connection, table: str, keys: tuple[str, ...], cols: list[s
 def _with_countries(source: Connection, rows: list[tuple], id_column: int) -> list[tuple]:
     """Each article row with its countries in the source (sorted, None for none), as PostgreSQL's row keeps them."""
     ids = [r[id_column] for r in rows]
-    found: dict[int, list[str]] = {}
-    for article_id, country in source.execute("SELECT article_id, country FROM article_countries "
-                                              "WHERE article_id BETWEEN ? AND ?", (min(ids), max(ids))):
-        found.setdefault(article_id, []).append(country)
-    return [(*r, sorted(found[r[id_column]]) if r[id_column] in found else None) for r in rows]
+    found = countries_by_article(tuple(row) for row in source.execute(
+        "SELECT article_id, country FROM article_countries WHERE article_id BETWEEN ? AND ?", (min(ids), max(ids))))
+    return [(*r, found.get(r[id_column])) for r in rows]
 
 
 def _write(target: Connection, table: str, cols: list[str], rows: list[tuple]) -> None:

@@ -50,14 +50,20 @@ def write(conn: Connection, tags: Tags) -> None:
         # the row's copy of its countries (migration 35) with its category: one more write of the row, not two (the
         # triggers then find them kept). What it keeps is what article_countries holds after the insert below: the
         # countries it has and these (a retag has taken the ones it no longer finds away first)
-        found: dict[int, list[str]] = {}
-        for article_id, code in pairs:
-            found.setdefault(article_id, []).append(code)
+        found = countries_by_article(pairs)
         conn.executemany(_CATEGORY_AND_COUNTRIES, [(category, country_array(found.get(article_id)), article_id)
                                                    for category, article_id in categories])
     else:
         conn.executemany("UPDATE articles SET category = ? WHERE id = ?", categories)
     insert_many(conn, "INSERT INTO article_countries (article_id, country)", pairs, "ON CONFLICT DO NOTHING")
+
+
+def countries_by_article(pairs: Iterable[tuple[int, str]]) -> dict[int, list[str]]:
+    """(article id, country) pairs as each article's countries, sorted."""
+    found: dict[int, list[str]] = {}
+    for article_id, code in pairs:
+        found.setdefault(article_id, []).append(code)
+    return {article_id: sorted(codes) for article_id, codes in found.items()}
 
 
 def country_array(codes: Iterable[str] | None) -> str | None:
